@@ -1,0 +1,21 @@
+package io.spindle.raft.message;
+
+import io.spindle.raft.NodeId;
+
+/**
+ * The answer to {@link AppendEntries}. On success {@code matchIndex} is the last index the follower
+ * now holds from the request. On a consistency-check failure the follower suggests where to retry
+ * (fast back-off, §5.3 "optimization"): {@code conflictTerm} is the term of its entry at the
+ * leader's prevLogIndex (0 if it has none there) and {@code conflictIndex} the first index of that
+ * term in its log, or its last index + 1 when its log is too short.
+ */
+public record AppendEntriesResponse(
+    NodeId from,
+    NodeId to,
+    long term,
+    boolean success,
+    long matchIndex,
+    long conflictIndex,
+    long conflictTerm,
+    long lastLogIndex)
+    implements Message {}
