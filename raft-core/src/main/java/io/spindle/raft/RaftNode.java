@@ -1,18 +1,110 @@
 package io.spindle.raft;
 
+import io.spindle.raft.message.AppendEntries;
+import io.spindle.raft.message.AppendEntriesResponse;
+import io.spindle.raft.message.Heartbeat;
+import io.spindle.raft.message.HeartbeatResponse;
+import io.spindle.raft.message.InstallSnapshot;
+import io.spindle.raft.message.InstallSnapshotResponse;
 import io.spindle.raft.message.Message;
+import io.spindle.raft.message.ReadIndexRequest;
+import io.spindle.raft.message.ReadIndexResponse;
+import io.spindle.raft.message.RequestVote;
+import io.spindle.raft.message.RequestVoteResponse;
+import io.spindle.raft.message.TimeoutNow;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Consumer;
 
 /**
  * One Raft node as a deterministic state machine (the etcd "RawNode" shape): messages and ticks go
- * in through {@link #step} and {@link #tick}; the work to do comes out as a {@link Ready}; the
- * driver does it and calls {@link #advance}. No I/O happens here except through the injected {@link
+ * in through {@link #step} and {@link #tick}; the work to do comes out as a {@link Ready}; the driver
+ * does it and calls {@link #advance}. No I/O happens here except through the injected {@link
  * LogStore} and {@link SnapshotStore}; no clock and no randomness but {@link RandomSource}.
+ *
+ * <p>Roles are states: {@code becomeFollower/PreCandidate/Candidate/Leader} are the only places the
+ * role changes, and each swaps in the role's step and tick functions. Section numbers refer to the
+ * Raft paper (§) and Ongaro's thesis.
  *
  * <p><b>Threading:</b> not thread-safe. One thread (the driver's) makes every call.
  */
 public final class RaftNode {
+  private static final long MAX_APPLY_BATCH_BYTES = 64L << 20;
+
+  private final NodeId id;
+  private final RaftConfig config;
+  private final LogStore log;
+  private final SnapshotStore snapshots;
+  private final RandomSource random;
+
+  // Persistent state (§5.1 Figure 2), handed to the driver in a Ready before anyone hears of it.
+  private long term;
+  private NodeId votedFor;
+  private HardState persistedHardState;
+
+  // Volatile state.
+  private Role role = Role.FOLLOWER;
+  private NodeId leaderId;
+  private long commitIndex;
+  private long appliedIndex;
+  private long durableIndex;
+  private boolean appendedSinceReady;
+
+  /** Proposals accepted by the leader but not yet written to the log: batched per Ready. */
+  private final List<Entry> unstable = new ArrayList<>();
+
+  /** Configurations by the index of the entry that carried them; the base one at the compaction point. */
+  private final TreeMap<Long, Configuration> configurations = new TreeMap<>();
+
+  private int electionElapsed;
+  private int heartbeatElapsed;
+  private int randomizedElectionTimeout;
+  private long ticks;
+
+  // Candidate state.
+  private final Map<NodeId, Boolean> votes = new HashMap<>();
+  private boolean campaignIsTransfer;
+
+  // Leader state.
+  private final Map<NodeId, Progress> progress = new LinkedHashMap<>();
+  private long leaderTermStart;
+  private long pendingConfigIndex;
+  private NodeId transferTarget;
+  private int transferElapsed;
+  private long uncommittedBytes;
+  private final ArrayDeque<long[]> uncommittedSizes = new ArrayDeque<>();
+  private long heartbeatSeq;
+  private final TreeMap<Long, Long> heartbeatSendTicks = new TreeMap<>();
+  private final List<PendingRead> pendingReads = new ArrayList<>();
+  private final List<PendingRead> readsAwaitingTermCommit = new ArrayList<>();
+  private boolean readBroadcastNeeded;
+
+  // Follower state.
+  private final Set<Long> forwardedReads = new HashSet<>();
+  private SnapshotMeta receivingSnapshot;
+  private long receivedSnapshotBytes;
+
+  // Output.
+  private List<Message> messages = new ArrayList<>();
+  private List<ReadResult> readResults = new ArrayList<>();
+  private SnapshotMeta snapshotToInstall;
+
+  private Consumer<Message> stepFunction;
+  private Runnable tickFunction;
+
+  /** A ReadIndex request waiting for the leader to confirm it still leads (thesis §6.4). */
+  private record PendingRead(long heartbeatSeq, long index, NodeId requester, long requestId) {}
+
   /**
    * Creates a node over existing storage.
    *
@@ -32,76 +124,219 @@ public final class RaftNode {
       HardState hardState,
       Configuration initialConfiguration,
       long appliedIndex) {
-    throw new IllegalStateException("being written");
+    this.id = id;
+    this.config = config;
+    this.log = log;
+    this.snapshots = snapshots;
+    this.random = random;
+    this.term = hardState.term();
+    this.votedFor = hardState.votedFor();
+    this.persistedHardState = hardState;
+
+    Optional<SnapshotMeta> snapshot = snapshots.latest();
+    if (snapshot.isPresent() && snapshot.get().index() > log.lastIndex()) {
+      // The snapshot covers more than the log holds (installed, then crashed before the log was
+      // reset): the snapshot wins, the log restarts after it.
+      log.reset(snapshot.get().index(), snapshot.get().term());
+    }
+    long base = log.snapshotIndex();
+    Configuration baseConfiguration =
+        snapshot.map(SnapshotMeta::configuration).orElse(initialConfiguration);
+    configurations.put(base, baseConfiguration);
+    rescanConfigurations(base + 1);
+
+    long snapshotIndex = snapshot.map(SnapshotMeta::index).orElse(0L);
+    if (appliedIndex < snapshotIndex) {
+      // The state machine is behind the snapshot (its database was wiped): install it first.
+      snapshotToInstall = snapshot.get();
+      this.appliedIndex = snapshotIndex;
+    } else {
+      this.appliedIndex = appliedIndex;
+    }
+    this.commitIndex = Math.min(Math.max(this.appliedIndex, log.snapshotIndex()), log.lastIndex());
+    this.durableIndex = log.lastIndex();
+    becomeFollower(term, null);
   }
 
+  // ---------------------------------------------------------------------------------------------
+  // Queries.
+
   public NodeId id() {
-    throw new IllegalStateException("being written");
+    return id;
   }
 
   public Role role() {
-    throw new IllegalStateException("being written");
+    if (role == Role.FOLLOWER && !configuration().isVoter(id)) {
+      return Role.LEARNER;
+    }
+    return role;
   }
 
   public long term() {
-    throw new IllegalStateException("being written");
+    return term;
   }
 
   public Optional<NodeId> leader() {
-    throw new IllegalStateException("being written");
+    return Optional.ofNullable(leaderId);
   }
 
   public long commitIndex() {
-    throw new IllegalStateException("being written");
+    return commitIndex;
   }
 
   /** The index of the last entry handed out in a Ready's committedEntries (or snapshot). */
   public long appliedIndex() {
-    throw new IllegalStateException("being written");
+    return appliedIndex;
   }
 
   public long lastIndex() {
-    throw new IllegalStateException("being written");
+    return log.lastIndex() + unstable.size();
   }
 
   /** The configuration in effect: the latest one in the log, committed or not (§4.1). */
   public Configuration configuration() {
-    throw new IllegalStateException("being written");
+    return configurations.lastEntry().getValue();
   }
 
   /** The configuration in effect at {@code index}, for a snapshot's metadata. */
   public Configuration configurationAt(long index) {
-    throw new IllegalStateException("being written");
+    Map.Entry<Long, Configuration> e = configurations.floorEntry(index);
+    return e == null ? configurations.firstEntry().getValue() : e.getValue();
   }
 
   /** Per-follower replication state; empty unless leader. */
   public Map<NodeId, FollowerProgress> progress() {
-    throw new IllegalStateException("being written");
+    Map<NodeId, FollowerProgress> view = new LinkedHashMap<>();
+    Configuration c = configuration();
+    progress.forEach((peer, p) -> view.put(peer, p.view(c.isVoter(peer))));
+    return Collections.unmodifiableMap(view);
   }
+
+  // ---------------------------------------------------------------------------------------------
+  // Inputs.
 
   /** Advances logical time by one tick: elections, heartbeats, CheckQuorum, transfer timeouts. */
   public void tick() {
-    throw new IllegalStateException("being written");
+    ticks++;
+    tickFunction.run();
   }
 
   /** Feeds one message from a peer. Messages for another node or from stale terms are ignored. */
-  public void step(Message message) {
-    throw new IllegalStateException("being written");
+  public void step(Message m) {
+    if (!id.equals(m.to()) || id.equals(m.from())) {
+      return;
+    }
+    if (m.term() > term) {
+      if (isVoteRequest(m) && !((RequestVote) m).transfer() && inLeaderLease()) {
+        // §4.2.3 / §6.2: while we hear from a leader, a disruptive candidate (a removed server, or
+        // one partitioned away) must not make us abandon it.
+        return;
+      }
+      if (isPreVoteRequest(m)) {
+        // A PreVote does not change our term (thesis §9.6).
+      } else if (m instanceof RequestVoteResponse r && r.preVote() && r.granted()) {
+        // A granted PreVote carries the term the candidate will campaign in; not a newer leader.
+      } else if (m instanceof AppendEntries
+          || m instanceof Heartbeat
+          || m instanceof InstallSnapshot) {
+        becomeFollower(m.term(), m.from());
+      } else {
+        becomeFollower(m.term(), null);
+      }
+    } else if (m.term() < term) {
+      rejectStaleTerm(m);
+      return;
+    }
+    stepFunction.accept(m);
+  }
+
+  private static boolean isVoteRequest(Message m) {
+    return m instanceof RequestVote;
+  }
+
+  private static boolean isPreVoteRequest(Message m) {
+    return m instanceof RequestVote v && v.preVote();
+  }
+
+  /** Answers a message from an older term so that its sender learns the current one (§5.1). */
+  private void rejectStaleTerm(Message m) {
+    if ((m instanceof AppendEntries || m instanceof Heartbeat || m instanceof InstallSnapshot)
+        && (config.checkQuorum() || config.preVote())) {
+      // A leader cut off by a partition learns of the newer term and steps down; otherwise it
+      // could keep a PreVote-ing majority from ever electing a new leader (thesis §9.6).
+      send(new AppendEntriesResponse(id, m.from(), term, false, 0, 0, 0, lastIndex()));
+    } else if (isPreVoteRequest(m)) {
+      send(new RequestVoteResponse(id, m.from(), term, false, true));
+    } else if (m instanceof RequestVote) {
+      send(new RequestVoteResponse(id, m.from(), term, false, false));
+    }
   }
 
   /** Proposes a command. Batched: it is appended to the log with the next {@link #ready()}. */
   public ProposeResult propose(byte[] command) {
-    throw new IllegalStateException("being written");
+    return proposeEntry(EntryType.COMMAND, command);
   }
 
-  /** Proposes a single-server membership change; at most one may be pending. */
+  private ProposeResult proposeEntry(EntryType type, byte[] data) {
+    if (role != Role.LEADER) {
+      return new ProposeResult.NotLeader(leader());
+    }
+    if (transferTarget != null) {
+      return new ProposeResult.Rejected(
+          "leadership is being transferred to " + transferTarget + "; retry at the new leader");
+    }
+    long size = data.length + 24L;
+    if (uncommittedBytes + size > config.maxUncommittedBytes() && uncommittedBytes > 0) {
+      return new ProposeResult.Rejected(
+          "busy: " + uncommittedBytes + " bytes await commit; retry shortly");
+    }
+    long index = lastIndex() + 1;
+    Entry entry = new Entry(index, term, type, data);
+    unstable.add(entry);
+    uncommittedBytes += size;
+    uncommittedSizes.addLast(new long[] {index, size});
+    return new ProposeResult.Accepted(index, term);
+  }
+
+  /** Proposes a single-server membership change; at most one may be pending (thesis §4.1). */
   public ProposeResult proposeConfigChange(ConfigChange change) {
-    throw new IllegalStateException("being written");
+    if (role != Role.LEADER) {
+      return new ProposeResult.NotLeader(leader());
+    }
+    if (pendingConfigIndex > commitIndex) {
+      return new ProposeResult.Rejected(
+          "a membership change (entry " + pendingConfigIndex + ") is still pending; retry after it");
+    }
+    if (change instanceof ConfigChange.Remove r && r.id().equals(id)) {
+      return new ProposeResult.Rejected(
+          "the leader cannot remove itself; transfer leadership first, then remove it");
+    }
+    Configuration next;
+    try {
+      next = configuration().apply(change);
+    } catch (IllegalArgumentException e) {
+      return new ProposeResult.Rejected(e.getMessage());
+    }
+    ProposeResult result = proposeEntry(EntryType.CONFIG, ConfigurationCodec.encode(next));
+    if (result instanceof ProposeResult.Accepted a) {
+      pendingConfigIndex = a.index();
+      // §4.1: a server uses the latest configuration in its log, committed or not.
+      configurations.put(a.index(), next);
+      onConfigurationChanged();
+    }
+    return result;
   }
 
   /** Asks for a linearizable read point; the answer comes in a later Ready's readResults. */
   public void readIndex(long requestId) {
-    throw new IllegalStateException("being written");
+    if (role == Role.LEADER) {
+      leaderReadIndex(id, requestId);
+    } else if (leaderId != null) {
+      forwardedReads.add(requestId);
+      send(new ReadIndexRequest(id, leaderId, term, requestId));
+    } else {
+      readResults.add(ReadResult.failed(requestId, Optional.empty()));
+    }
   }
 
   /**
@@ -109,7 +344,22 @@ public final class RaftNode {
    * completes or an election timeout passes.
    */
   public ProposeResult transferLeadership(NodeId target) {
-    throw new IllegalStateException("being written");
+    if (role != Role.LEADER) {
+      return new ProposeResult.NotLeader(leader());
+    }
+    if (target.equals(id)) {
+      return new ProposeResult.Accepted(lastIndex(), term);
+    }
+    if (!configuration().isVoter(target)) {
+      return new ProposeResult.Rejected(target + " is not a voter; only a voter can lead");
+    }
+    transferTarget = target;
+    transferElapsed = 0;
+    Progress p = progress.get(target);
+    if (p != null && p.match == lastIndex()) {
+      send(new TimeoutNow(id, target, term));
+    }
+    return new ProposeResult.Accepted(lastIndex(), term);
   }
 
   /**
@@ -118,20 +368,938 @@ public final class RaftNode {
    * keepEntries} behind it for followers that lag a little.
    */
   public void snapshotTaken(SnapshotMeta meta, long keepEntries) {
-    throw new IllegalStateException("being written");
+    if (meta.index() > appliedIndex) {
+      throw new IllegalArgumentException(
+          "snapshot at " + meta.index() + " is ahead of the applied index " + appliedIndex);
+    }
+    long compactTo = Math.min(meta.index() - Math.max(0, keepEntries), durableIndex);
+    if (compactTo <= log.snapshotIndex()) {
+      return;
+    }
+    long compactTerm = log.term(compactTo);
+    log.compact(compactTo, compactTerm);
+    Configuration base = configurationAt(compactTo);
+    configurations.headMap(compactTo, true).clear();
+    configurations.put(compactTo, base);
   }
 
+  // ---------------------------------------------------------------------------------------------
+  // Output.
+
   public boolean hasReady() {
-    throw new IllegalStateException("being written");
+    if (!messages.isEmpty()
+        || !unstable.isEmpty()
+        || !readResults.isEmpty()
+        || snapshotToInstall != null
+        || appendedSinceReady
+        || readBroadcastNeeded
+        || !hardState().equals(persistedHardState)) {
+      return true;
+    }
+    if (commitIndex > appliedIndex && appliedIndex < log.lastIndex()) {
+      return true;
+    }
+    return role == Role.LEADER && anyFollowerNeedsAppend();
   }
 
   /** Collects the work to do; see {@link Ready} for the order. Call {@link #advance} after. */
   public Ready ready() {
-    throw new IllegalStateException("being written");
+    flushUnstable();
+    if (role == Role.LEADER) {
+      if (readBroadcastNeeded) {
+        broadcastHeartbeat();
+      }
+      for (Progress p : progress.values()) {
+        sendAppendsTo(p);
+      }
+    }
+    HardState hs = hardState();
+    HardState changed = hs.equals(persistedHardState) ? null : hs;
+    boolean mustSync = appendedSinceReady || changed != null;
+    appendedSinceReady = false;
+
+    List<Entry> committed = List.of();
+    long applyTo = Math.min(commitIndex, log.lastIndex());
+    if (applyTo > appliedIndex && appliedIndex >= log.snapshotIndex()) {
+      committed = log.entries(appliedIndex + 1, applyTo, MAX_APPLY_BATCH_BYTES);
+      appliedIndex = committed.get(committed.size() - 1).index();
+    }
+    SnapshotMeta install = snapshotToInstall;
+    snapshotToInstall = null;
+    List<Message> out = messages;
+    messages = new ArrayList<>();
+    List<ReadResult> reads = readResults;
+    readResults = new ArrayList<>();
+    return new Ready(changed, mustSync, log.lastIndex(), out, install, committed, reads);
   }
 
   /** Acknowledges that a Ready's work is done. */
   public void advance(Ready ready) {
-    throw new IllegalStateException("being written");
+    if (ready.hardState() != null) {
+      persistedHardState = ready.hardState();
+    }
+    if (ready.mustSync()) {
+      durableIndex = Math.max(durableIndex, Math.min(ready.lastAppendedIndex(), log.lastIndex()));
+    }
+    if (role == Role.LEADER) {
+      maybeCommit();
+    }
+  }
+
+  private HardState hardState() {
+    return new HardState(term, votedFor);
+  }
+
+  private void flushUnstable() {
+    if (unstable.isEmpty()) {
+      return;
+    }
+    log.append(unstable);
+    unstable.clear();
+    appendedSinceReady = true;
+  }
+
+  private void send(Message m) {
+    messages.add(m);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Role changes: the only places the role changes.
+
+  private void becomeFollower(long newTerm, NodeId leader) {
+    flushUnstable();
+    failPendingReads();
+    if (newTerm != term) {
+      term = newTerm;
+      votedFor = null;
+    }
+    if (!java.util.Objects.equals(leader, leaderId)) {
+      failForwardedReads();
+    }
+    role = Role.FOLLOWER;
+    leaderId = leader;
+    resetLeaderState();
+    resetElectionTimer();
+    stepFunction = this::stepFollower;
+    tickFunction = this::tickElection;
+  }
+
+  private void becomePreCandidate() {
+    flushUnstable();
+    failForwardedReads();
+    role = Role.PRE_CANDIDATE;
+    leaderId = null;
+    votes.clear();
+    campaignIsTransfer = false;
+    resetElectionTimer();
+    stepFunction = this::stepCandidate;
+    tickFunction = this::tickElection;
+  }
+
+  private void becomeCandidate(boolean transfer) {
+    flushUnstable();
+    failForwardedReads();
+    role = Role.CANDIDATE;
+    term++;
+    votedFor = id;
+    leaderId = null;
+    votes.clear();
+    campaignIsTransfer = transfer;
+    resetElectionTimer();
+    stepFunction = this::stepCandidate;
+    tickFunction = this::tickElection;
+  }
+
+  private void becomeLeader() {
+    role = Role.LEADER;
+    leaderId = id;
+    resetLeaderState();
+    heartbeatElapsed = 0;
+    electionElapsed = 0;
+    long last = lastIndex();
+    for (Member m : configuration().all()) {
+      if (!m.id().equals(id)) {
+        progress.put(m.id(), new Progress(m.id(), last + 1));
+      }
+    }
+    // Any configuration entry not yet known to be committed may still be pending (§4.1).
+    pendingConfigIndex = last;
+    // §5.4.2 / thesis §6.4: a no-op of the new term lets the leader commit earlier entries and
+    // learn its commit index before it serves reads.
+    ProposeResult noop = proposeEntry(EntryType.NOOP, new byte[0]);
+    leaderTermStart = ((ProposeResult.Accepted) noop).index();
+    stepFunction = this::stepLeader;
+    tickFunction = this::tickLeader;
+  }
+
+  private void resetLeaderState() {
+    progress.clear();
+    transferTarget = null;
+    transferElapsed = 0;
+    uncommittedBytes = 0;
+    uncommittedSizes.clear();
+    heartbeatSendTicks.clear();
+    readBroadcastNeeded = false;
+    votes.clear();
+  }
+
+  private void resetElectionTimer() {
+    electionElapsed = 0;
+    randomizedElectionTimeout = config.electionTicks() + random.nextInt(config.electionTicks());
+  }
+
+  /** Whether this node may campaign: only voters do (learners and removed servers never). */
+  private boolean promotable() {
+    return configuration().isVoter(id);
+  }
+
+  /** CheckQuorum's leader stickiness: we heard from a live leader within an election timeout. */
+  private boolean inLeaderLease() {
+    return config.checkQuorum() && leaderId != null && electionElapsed < config.electionTicks();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Ticks.
+
+  private void tickElection() {
+    electionElapsed++;
+    if (promotable() && electionElapsed >= randomizedElectionTimeout) {
+      campaign(false);
+    }
+  }
+
+  private void tickLeader() {
+    heartbeatElapsed++;
+    electionElapsed++;
+    if (electionElapsed >= config.electionTicks()) {
+      electionElapsed = 0;
+      if (config.checkQuorum() && !quorumRecentlyActive()) {
+        // §6.2: a leader that cannot reach a majority steps down, so clients find the real one.
+        becomeFollower(term, null);
+        return;
+      }
+    }
+    if (transferTarget != null && ++transferElapsed >= config.electionTicks()) {
+      // Thesis §3.10: abort a transfer that did not complete within an election timeout.
+      transferTarget = null;
+    }
+    for (Progress p : progress.values()) {
+      if (p.state == Progress.State.REPLICATE && p.inflightCount() > 0) {
+        // Appends are out but no answer moved match for an election timeout (lost messages or
+        // answers): probe again so that match, and with it commit, cannot stall.
+        p.stalledTicks = p.match == p.matchAtLastTick ? p.stalledTicks + 1 : 0;
+        p.matchAtLastTick = p.match;
+        if (p.stalledTicks >= config.electionTicks()) {
+          p.becomeProbe();
+        }
+      }
+      if (p.state == Progress.State.SNAPSHOT
+          && p.snapshotChunkSent
+          && ++p.snapshotTicksWaiting >= config.electionTicks()) {
+        // The chunk or its answer was lost: resend from where the follower last confirmed.
+        p.snapshotChunkSent = false;
+        p.snapshotTicksWaiting = 0;
+      }
+    }
+    if (heartbeatElapsed >= config.heartbeatTicks()) {
+      heartbeatElapsed = 0;
+      broadcastHeartbeat();
+    }
+  }
+
+  private boolean quorumRecentlyActive() {
+    Configuration c = configuration();
+    int active = c.isVoter(id) ? 1 : 0;
+    for (Progress p : progress.values()) {
+      if (c.isVoter(p.id) && p.recentActive) {
+        active++;
+      }
+      p.recentActive = false;
+    }
+    return active >= c.quorum();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Elections (§5.2, thesis §9.6 PreVote, §3.10 transfer).
+
+  private void campaign(boolean transfer) {
+    if (config.preVote() && !transfer) {
+      becomePreCandidate();
+      requestVotes(true, false, term + 1);
+    } else {
+      becomeCandidate(transfer);
+      requestVotes(false, transfer, term);
+    }
+  }
+
+  private void requestVotes(boolean preVote, boolean transfer, long campaignTerm) {
+    votes.put(id, true);
+    if (electionWon()) {
+      onElectionWon(preVote);
+      return;
+    }
+    long lastIdx = lastIndex();
+    long lastTerm = termAt(lastIdx);
+    for (NodeId voter : configuration().voterIds()) {
+      if (!voter.equals(id)) {
+        send(new RequestVote(id, voter, campaignTerm, lastIdx, lastTerm, preVote, transfer));
+      }
+    }
+  }
+
+  private boolean electionWon() {
+    return countVotes(true) >= configuration().quorum();
+  }
+
+  private boolean electionLost() {
+    return countVotes(false) >= configuration().quorum();
+  }
+
+  private long countVotes(boolean granted) {
+    Configuration c = configuration();
+    return votes.entrySet().stream()
+        .filter(e -> e.getValue() == granted && c.isVoter(e.getKey()))
+        .count();
+  }
+
+  private void onElectionWon(boolean preVote) {
+    if (preVote) {
+      becomeCandidate(false);
+      requestVotes(false, false, term);
+    } else {
+      becomeLeader();
+    }
+  }
+
+  /** §5.2, §5.4.1: one vote per term, only for a candidate whose log is at least as up to date. */
+  private void handleRequestVote(RequestVote m) {
+    if (!configuration().isVoter(id)) {
+      // A learner has no vote; answering would only confuse the count.
+      send(new RequestVoteResponse(id, m.from(), term, false, m.preVote()));
+      return;
+    }
+    boolean logOk = isUpToDate(m.lastLogTerm(), m.lastLogIndex());
+    if (m.preVote()) {
+      // Grant a PreVote when a real vote could be granted: a newer term and an up-to-date log.
+      boolean grant = m.term() > term && logOk;
+      send(new RequestVoteResponse(id, m.from(), grant ? m.term() : term, grant, true));
+      return;
+    }
+    boolean canVote =
+        m.from().equals(votedFor) || (votedFor == null && (leaderId == null || m.transfer()));
+    boolean grant = canVote && logOk;
+    if (grant) {
+      votedFor = m.from();
+      resetElectionTimer();
+    }
+    send(new RequestVoteResponse(id, m.from(), term, grant, false));
+  }
+
+  private boolean isUpToDate(long candidateLastTerm, long candidateLastIndex) {
+    long myLastIndex = lastIndex();
+    long myLastTerm = termAt(myLastIndex);
+    return candidateLastTerm > myLastTerm
+        || (candidateLastTerm == myLastTerm && candidateLastIndex >= myLastIndex);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Step functions per role.
+
+  private void stepFollower(Message m) {
+    if (m instanceof AppendEntries a) {
+      acceptLeader(a.from());
+      handleAppendEntries(a);
+    } else if (m instanceof Heartbeat h) {
+      acceptLeader(h.from());
+      handleHeartbeat(h);
+    } else if (m instanceof InstallSnapshot s) {
+      acceptLeader(s.from());
+      handleInstallSnapshot(s);
+    } else if (m instanceof RequestVote v) {
+      handleRequestVote(v);
+    } else if (m instanceof TimeoutNow) {
+      if (promotable()) {
+        campaign(true);
+      }
+    } else if (m instanceof ReadIndexRequest r) {
+      send(new ReadIndexResponse(id, r.from(), term, r.requestId(), 0, false));
+    } else if (m instanceof ReadIndexResponse r) {
+      if (forwardedReads.remove(r.requestId())) {
+        readResults.add(
+            r.ok()
+                ? ReadResult.ok(r.requestId(), r.readIndex())
+                : ReadResult.failed(r.requestId(), leader()));
+      }
+    }
+  }
+
+  private void acceptLeader(NodeId leader) {
+    electionElapsed = 0;
+    if (!leader.equals(leaderId)) {
+      failForwardedReads();
+      leaderId = leader;
+    }
+  }
+
+  private void stepCandidate(Message m) {
+    if (m instanceof AppendEntries || m instanceof Heartbeat || m instanceof InstallSnapshot) {
+      // §5.2: a candidate that hears from a leader of its term returns to follower.
+      becomeFollower(term, m.from());
+      stepFollower(m);
+    } else if (m instanceof RequestVote v) {
+      handleRequestVote(v);
+    } else if (m instanceof RequestVoteResponse r) {
+      boolean preVote = role == Role.PRE_CANDIDATE;
+      if (r.preVote() != preVote) {
+        return;
+      }
+      votes.putIfAbsent(r.from(), r.granted());
+      if (electionWon()) {
+        onElectionWon(preVote);
+      } else if (electionLost()) {
+        becomeFollower(term, null);
+      }
+    } else if (m instanceof ReadIndexRequest r) {
+      send(new ReadIndexResponse(id, r.from(), term, r.requestId(), 0, false));
+    }
+  }
+
+  private void stepLeader(Message m) {
+    if (m instanceof AppendEntriesResponse r) {
+      Progress p = progress.get(r.from());
+      if (p != null) {
+        p.recentActive = true;
+        handleAppendResponse(p, r);
+      }
+    } else if (m instanceof HeartbeatResponse r) {
+      Progress p = progress.get(r.from());
+      if (p != null) {
+        p.recentActive = true;
+        handleHeartbeatResponse(p, r);
+      }
+    } else if (m instanceof InstallSnapshotResponse r) {
+      Progress p = progress.get(r.from());
+      if (p != null) {
+        p.recentActive = true;
+        handleSnapshotResponse(p, r);
+      }
+    } else if (m instanceof RequestVote v) {
+      // Same term: we voted for ourselves. A PreVote for the next term is refused while we lead.
+      send(new RequestVoteResponse(id, v.from(), term, false, v.preVote()));
+    } else if (m instanceof ReadIndexRequest r) {
+      leaderReadIndex(r.from(), r.requestId());
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Log replication, follower side (§5.3).
+
+  private void handleAppendEntries(AppendEntries m) {
+    long prev = m.prevLogIndex();
+    if (prev < commitIndex) {
+      // Everything up to our commit index matches any leader's log; only what follows matters.
+      List<Entry> rest = new ArrayList<>();
+      for (Entry e : m.entries()) {
+        if (e.index() > commitIndex) {
+          rest.add(e);
+        }
+      }
+      if (rest.isEmpty()) {
+        send(appendOk(m.from(), commitIndex));
+        return;
+      }
+      // The rest starts right after our commit index, whose entry every leader's log shares.
+      prev = rest.get(0).index() - 1;
+      m = new AppendEntries(m.from(), m.to(), m.term(), prev, termAt(prev), rest, m.leaderCommit());
+    }
+    long last = lastIndex();
+    if (prev > last) {
+      send(appendReject(m.from(), prev, last + 1, 0));
+      return;
+    }
+    long prevTerm = termAt(prev);
+    if (prevTerm != m.prevLogTerm()) {
+      send(appendReject(m.from(), prev, firstIndexOfTerm(prev, prevTerm), prevTerm));
+      return;
+    }
+    long lastNew = prev + m.entries().size();
+    List<Entry> toAppend = newEntries(m.entries());
+    if (!toAppend.isEmpty()) {
+      long first = toAppend.get(0).index();
+      if (first <= commitIndex) {
+        throw new IllegalStateException(
+            "leader " + m.from() + " tried to overwrite committed entry " + first);
+      }
+      log.append(toAppend);
+      appendedSinceReady = true;
+      durableIndex = Math.min(durableIndex, first - 1);
+      configurations.tailMap(first, true).clear();
+      for (Entry e : toAppend) {
+        if (e.type() == EntryType.CONFIG) {
+          configurations.put(e.index(), e.configuration());
+        }
+      }
+    }
+    long newCommit = Math.min(m.leaderCommit(), lastNew);
+    if (newCommit > commitIndex) {
+      commitIndex = newCommit;
+    }
+    send(appendOk(m.from(), lastNew));
+  }
+
+  /** The suffix of {@code entries} we do not already hold; a conflict truncates from there. */
+  private List<Entry> newEntries(List<Entry> entries) {
+    long last = lastIndex();
+    for (int i = 0; i < entries.size(); i++) {
+      Entry e = entries.get(i);
+      if (e.index() > last || termAt(e.index()) != e.term()) {
+        return entries.subList(i, entries.size());
+      }
+    }
+    return List.of();
+  }
+
+  private long firstIndexOfTerm(long from, long t) {
+    long i = from;
+    long floor = Math.max(log.snapshotIndex(), commitIndex);
+    while (i - 1 > floor && termAt(i - 1) == t) {
+      i--;
+    }
+    return i;
+  }
+
+  private AppendEntriesResponse appendOk(NodeId to, long match) {
+    return new AppendEntriesResponse(id, to, term, true, match, 0, 0, lastIndex());
+  }
+
+  private AppendEntriesResponse appendReject(
+      NodeId to, long rejectedPrev, long conflictIndex, long conflictTerm) {
+    return new AppendEntriesResponse(
+        id, to, term, false, rejectedPrev, conflictIndex, conflictTerm, lastIndex());
+  }
+
+  private void handleHeartbeat(Heartbeat m) {
+    // The leader sends min(match, commit) for us, so entries up to it match its log.
+    long newCommit = Math.min(m.commit(), lastIndex());
+    if (newCommit > commitIndex) {
+      commitIndex = newCommit;
+    }
+    send(new HeartbeatResponse(id, m.from(), term, m.readContext(), lastIndex()));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Snapshots, follower side (§7).
+
+  private void handleInstallSnapshot(InstallSnapshot m) {
+    SnapshotMeta meta = m.meta();
+    if (meta.index() <= commitIndex) {
+      // We already hold everything it covers.
+      send(new InstallSnapshotResponse(id, m.from(), term, commitIndex, 0, true));
+      return;
+    }
+    if (m.offset() == 0) {
+      snapshots.beginReceive(meta);
+      receivingSnapshot = meta;
+      receivedSnapshotBytes = 0;
+    }
+    if (!meta.equals(receivingSnapshot) || m.offset() != receivedSnapshotBytes) {
+      long expected = meta.equals(receivingSnapshot) ? receivedSnapshotBytes : -1;
+      send(new InstallSnapshotResponse(id, m.from(), term, meta.index(), expected, false));
+      return;
+    }
+    snapshots.writeChunk(meta, m.offset(), m.data());
+    receivedSnapshotBytes += m.data().length;
+    if (!m.done()) {
+      send(
+          new InstallSnapshotResponse(
+              id, m.from(), term, meta.index(), receivedSnapshotBytes, false));
+      return;
+    }
+    snapshots.completeReceive(meta);
+    receivingSnapshot = null;
+    restoreFromSnapshot(meta);
+    send(new InstallSnapshotResponse(id, m.from(), term, meta.index(), 0, true));
+  }
+
+  private void restoreFromSnapshot(SnapshotMeta meta) {
+    flushUnstable();
+    if (meta.index() <= log.lastIndex()
+        && meta.index() >= log.snapshotIndex()
+        && log.term(meta.index()) == meta.term()) {
+      // §7: an existing entry matching the snapshot's last one: keep the entries after it.
+      log.compact(meta.index(), meta.term());
+    } else {
+      log.reset(meta.index(), meta.term());
+    }
+    durableIndex = Math.max(durableIndex, meta.index());
+    configurations.clear();
+    configurations.put(meta.index(), meta.configuration());
+    rescanConfigurations(meta.index() + 1);
+    commitIndex = meta.index();
+    appliedIndex = meta.index();
+    snapshotToInstall = meta;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Log replication, leader side: pipelining with fast back-off (§5.3).
+
+  private boolean anyFollowerNeedsAppend() {
+    long last = lastIndex();
+    for (Progress p : progress.values()) {
+      if (p.state == Progress.State.SNAPSHOT) {
+        if (!p.snapshotChunkSent) {
+          return true;
+        }
+        continue;
+      }
+      if (p.paused(config.maxInflightMessages(), config.maxInflightBytes())) {
+        continue;
+      }
+      if (p.next <= last || (p.state == Progress.State.REPLICATE && p.sentCommit < commitIndex)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private void sendAppendsTo(Progress p) {
+    if (p.state == Progress.State.SNAPSHOT) {
+      sendSnapshotChunk(p);
+      return;
+    }
+    long last = log.lastIndex();
+    while (!p.paused(config.maxInflightMessages(), config.maxInflightBytes())) {
+      boolean hasEntries = p.next <= last;
+      boolean commitNews = p.sentCommit < commitIndex;
+      if (!hasEntries && !(commitNews && p.state == Progress.State.REPLICATE)) {
+        return;
+      }
+      long prev = p.next - 1;
+      if (prev < log.snapshotIndex()) {
+        startSnapshot(p);
+        return;
+      }
+      List<Entry> entries =
+          hasEntries ? log.entries(p.next, last, config.maxMessageBytes()) : List.of();
+      long leaderCommit = commitIndex;
+      AppendEntries msg =
+          new AppendEntries(id, p.id, term, prev, log.term(prev), entries, leaderCommit);
+      send(msg);
+      p.sentCommit = leaderCommit;
+      long lastSent = prev + entries.size();
+      if (p.state == Progress.State.REPLICATE) {
+        p.addInflight(lastSent, msg.sizeInBytes());
+        p.next = lastSent + 1;
+      } else {
+        p.probeSent = true;
+        return;
+      }
+    }
+  }
+
+  private void handleAppendResponse(Progress p, AppendEntriesResponse r) {
+    if (r.success()) {
+      boolean advanced = p.maybeUpdate(r.matchIndex());
+      if (p.state == Progress.State.PROBE) {
+        // Found where the logs match: from here on, pipeline.
+        p.becomeReplicate();
+      }
+      if (advanced) {
+        maybeCommit();
+        maybeSendTimeoutNow(p);
+      }
+      return;
+    }
+    // Rejected: only a rejection of what we currently expect moves nextIndex back.
+    if (r.matchIndex() < p.match) {
+      return;
+    }
+    if (p.state == Progress.State.PROBE && r.matchIndex() != p.next - 1) {
+      return;
+    }
+    if (p.state == Progress.State.SNAPSHOT) {
+      return;
+    }
+    long next = nextIndexAfterReject(r);
+    p.becomeProbe();
+    p.next = Math.max(p.match + 1, Math.min(next, lastIndex() + 1));
+  }
+
+  /** Fast back-off: skip a whole conflicting term at once (§5.3, thesis §5.4.1 footnote). */
+  private long nextIndexAfterReject(AppendEntriesResponse r) {
+    if (r.conflictTerm() == 0) {
+      return r.conflictIndex();
+    }
+    long i = Math.min(r.matchIndex(), lastIndex());
+    while (i > log.snapshotIndex() && termAt(i) > r.conflictTerm()) {
+      i--;
+    }
+    if (i > log.snapshotIndex() && termAt(i) == r.conflictTerm()) {
+      return i + 1;
+    }
+    return r.conflictIndex();
+  }
+
+  private void handleHeartbeatResponse(Progress p, HeartbeatResponse r) {
+    if (r.readContext() > p.ackedHeartbeat) {
+      p.ackedHeartbeat = r.readContext();
+      resolveConfirmedReads();
+    }
+    if (p.state == Progress.State.PROBE) {
+      // The follower is reachable again: let the probe go out once more.
+      p.probeSent = false;
+    } else if (p.state == Progress.State.REPLICATE
+        && r.readContext() == p.lastHeartbeatSeq
+        && r.lastLogIndex() < p.lastSentAtHeartbeat) {
+      // The heartbeat overtook appends sent before it: they were lost (the transport drops under
+      // back-pressure). Find the match point again instead of waiting for a rejection.
+      p.becomeProbe();
+    }
+  }
+
+  private void maybeSendTimeoutNow(Progress p) {
+    if (p.id.equals(transferTarget) && p.match == lastIndex()) {
+      send(new TimeoutNow(id, p.id, term));
+    }
+  }
+
+  /** §5.3, §5.4.2: commit the highest index stored on a majority, if it is of the current term. */
+  private void maybeCommit() {
+    Configuration c = configuration();
+    List<Long> matches = new ArrayList<>();
+    for (NodeId voter : c.voterIds()) {
+      if (voter.equals(id)) {
+        matches.add(durableIndex);
+      } else {
+        Progress p = progress.get(voter);
+        matches.add(p == null ? 0 : p.match);
+      }
+    }
+    if (matches.isEmpty()) {
+      return;
+    }
+    matches.sort(Collections.reverseOrder());
+    long candidate = matches.get(c.quorum() - 1);
+    if (candidate <= commitIndex || termAt(candidate) != term) {
+      return;
+    }
+    commitIndex = candidate;
+    while (!uncommittedSizes.isEmpty() && uncommittedSizes.peekFirst()[0] <= commitIndex) {
+      uncommittedBytes -= uncommittedSizes.removeFirst()[1];
+    }
+    if (commitIndex >= leaderTermStart && !readsAwaitingTermCommit.isEmpty()) {
+      List<PendingRead> waiting = new ArrayList<>(readsAwaitingTermCommit);
+      readsAwaitingTermCommit.clear();
+      for (PendingRead r : waiting) {
+        leaderReadIndex(r.requester(), r.requestId());
+      }
+    }
+  }
+
+  private void broadcastHeartbeat() {
+    readBroadcastNeeded = false;
+    heartbeatSeq++;
+    heartbeatSendTicks.put(heartbeatSeq, ticks);
+    while (heartbeatSendTicks.size() > 1024) {
+      heartbeatSendTicks.pollFirstEntry();
+    }
+    for (Progress p : progress.values()) {
+      p.lastHeartbeatSeq = heartbeatSeq;
+      p.lastSentAtHeartbeat = p.next - 1;
+      send(new Heartbeat(id, p.id, term, Math.min(p.match, commitIndex), heartbeatSeq));
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Snapshots, leader side.
+
+  private void startSnapshot(Progress p) {
+    Optional<SnapshotMeta> latest = snapshots.latest();
+    if (latest.isEmpty()) {
+      throw new StorageException(
+          "the log is compacted to " + log.snapshotIndex() + " but no snapshot is stored");
+    }
+    p.becomeSnapshot(latest.get());
+    sendSnapshotChunk(p);
+  }
+
+  private void sendSnapshotChunk(Progress p) {
+    if (p.snapshotChunkSent) {
+      return;
+    }
+    byte[] data;
+    try {
+      data = snapshots.read(p.snapshot, p.snapshotOffset, config.snapshotChunkBytes());
+    } catch (StorageException replaced) {
+      // A newer snapshot replaced the one being sent: start over with it.
+      Optional<SnapshotMeta> latest = snapshots.latest();
+      if (latest.isEmpty() || latest.get().equals(p.snapshot)) {
+        throw replaced;
+      }
+      p.becomeSnapshot(latest.get());
+      data = snapshots.read(p.snapshot, 0, config.snapshotChunkBytes());
+    }
+    boolean done = p.snapshotOffset + data.length >= p.snapshot.size();
+    send(new InstallSnapshot(id, p.id, term, p.snapshot, p.snapshotOffset, data, done));
+    p.snapshotChunkSent = true;
+    p.snapshotTicksWaiting = 0;
+  }
+
+  private void handleSnapshotResponse(Progress p, InstallSnapshotResponse r) {
+    if (p.state != Progress.State.SNAPSHOT) {
+      return;
+    }
+    if (r.done()) {
+      p.maybeUpdate(r.snapshotIndex());
+      p.becomeProbe();
+      maybeCommit();
+      return;
+    }
+    if (r.snapshotIndex() != p.snapshot.index()) {
+      return;
+    }
+    p.snapshotOffset = r.nextOffset() < 0 ? 0 : r.nextOffset();
+    p.snapshotChunkSent = false;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // ReadIndex (thesis §6.4) and lease reads (§6.4.1).
+
+  private void leaderReadIndex(NodeId requester, long requestId) {
+    if (commitIndex < leaderTermStart) {
+      // The leader must have committed an entry of its term to know the commit index (§6.4 step 1).
+      readsAwaitingTermCommit.add(new PendingRead(0, 0, requester, requestId));
+      return;
+    }
+    if (configuration().voterIds().equals(Set.of(id)) || leaseValid()) {
+      answerRead(requester, requestId, commitIndex);
+      return;
+    }
+    pendingReads.add(new PendingRead(heartbeatSeq + 1, commitIndex, requester, requestId));
+    readBroadcastNeeded = true;
+  }
+
+  /**
+   * The leader's lease: a majority acknowledged a heartbeat sent at tick T, so none of them votes
+   * for another candidate before T + electionTicks (CheckQuorum stickiness). Off during a transfer,
+   * whose TimeoutNow bypasses that stickiness.
+   */
+  private boolean leaseValid() {
+    if (!config.leaseRead() || transferTarget != null) {
+      return false;
+    }
+    long seq = quorumAckedHeartbeat();
+    Long sentAt = heartbeatSendTicks.get(seq);
+    return sentAt != null && ticks < sentAt + config.electionTicks() - 1;
+  }
+
+  /** The highest heartbeat sequence acknowledged by a majority of voters (ourselves included). */
+  private long quorumAckedHeartbeat() {
+    Configuration c = configuration();
+    List<Long> acks = new ArrayList<>();
+    for (NodeId voter : c.voterIds()) {
+      if (voter.equals(id)) {
+        acks.add(Long.MAX_VALUE);
+      } else {
+        Progress p = progress.get(voter);
+        acks.add(p == null ? 0 : p.ackedHeartbeat);
+      }
+    }
+    acks.sort(Collections.reverseOrder());
+    return acks.get(c.quorum() - 1);
+  }
+
+  private void resolveConfirmedReads() {
+    if (pendingReads.isEmpty()) {
+      return;
+    }
+    long confirmed = quorumAckedHeartbeat();
+    Iterator<PendingRead> it = pendingReads.iterator();
+    while (it.hasNext()) {
+      PendingRead r = it.next();
+      if (r.heartbeatSeq() <= confirmed) {
+        it.remove();
+        answerRead(r.requester(), r.requestId(), r.index());
+      }
+    }
+  }
+
+  private void answerRead(NodeId requester, long requestId, long index) {
+    if (requester.equals(id)) {
+      readResults.add(ReadResult.ok(requestId, index));
+    } else {
+      send(new ReadIndexResponse(id, requester, term, requestId, index, true));
+    }
+  }
+
+  private void failPendingReads() {
+    List<PendingRead> all = new ArrayList<>(pendingReads);
+    all.addAll(readsAwaitingTermCommit);
+    pendingReads.clear();
+    readsAwaitingTermCommit.clear();
+    for (PendingRead r : all) {
+      if (r.requester().equals(id)) {
+        readResults.add(ReadResult.failed(r.requestId(), Optional.empty()));
+      } else {
+        send(new ReadIndexResponse(id, r.requester(), term, r.requestId(), 0, false));
+      }
+    }
+  }
+
+  private void failForwardedReads() {
+    for (long requestId : forwardedReads) {
+      readResults.add(ReadResult.failed(requestId, Optional.empty()));
+    }
+    forwardedReads.clear();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Configuration bookkeeping.
+
+  private void onConfigurationChanged() {
+    if (role != Role.LEADER) {
+      return;
+    }
+    Configuration c = configuration();
+    progress.keySet().removeIf(peer -> !c.contains(peer));
+    for (Member m : c.all()) {
+      if (!m.id().equals(id) && !progress.containsKey(m.id())) {
+        progress.put(m.id(), new Progress(m.id(), lastIndex()));
+      }
+    }
+    if (transferTarget != null && !c.isVoter(transferTarget)) {
+      transferTarget = null;
+    }
+    maybeCommit();
+  }
+
+  private void rescanConfigurations(long from) {
+    long last = log.lastIndex();
+    long i = from;
+    while (i <= last) {
+      List<Entry> batch = log.entries(i, last, 16L << 20);
+      for (Entry e : batch) {
+        if (e.type() == EntryType.CONFIG) {
+          configurations.put(e.index(), e.configuration());
+        }
+      }
+      i += batch.size();
+    }
+  }
+
+  /** The term of the entry at {@code index}, including proposals not yet flushed; 0 for index 0. */
+  private long termAt(long index) {
+    if (index == 0) {
+      return 0;
+    }
+    long logLast = log.lastIndex();
+    if (index > logLast) {
+      return unstable.get((int) (index - logLast - 1)).term();
+    }
+    if (index < log.snapshotIndex()) {
+      throw new IllegalStateException(
+          "entry " + index + " is compacted (log starts after " + log.snapshotIndex() + ")");
+    }
+    return log.term(index);
   }
 }
