@@ -1,0 +1,69 @@
+package io.spindle.node.infrastructure.transport;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.protobuf.ProtobufDecoder;
+import io.netty.handler.codec.protobuf.ProtobufEncoder;
+import io.netty.handler.codec.protobuf.ProtobufVarint32LengthFieldPrepender;
+import io.spindle.protocol.raft.RaftFrame;
+import java.util.function.Function;
+
+/**
+ * The pipeline of every connection, accepted or dialled, node or client:
+ *
+ * <pre>
+ *   idle             idle events: send a KeepAlive, or close a dead connection ({@link KeepAlives})
+ *   frameDecoder     varint32 length + body, with a maximum frame size ({@link Varint32FrameDecoder})
+ *   protobufDecoder  body -> RaftFrame
+ *   framePrepender   varint32 length in front of each outgoing body
+ *   protobufEncoder  RaftFrame -> body
+ *   handshake        {@link RaftHandshakeHandler}, which on success replaces itself with
+ *   messages         {@link RaftMessageHandler} (node side) or {@link RaftClientHandler} (client side)
+ * </pre>
+ */
+final class RaftChannelInitializer extends ChannelInitializer<Channel> {
+  static final String IDLE = "idle";
+  static final String FRAME_DECODER = "frameDecoder";
+  static final String PROTOBUF_DECODER = "protobufDecoder";
+  static final String FRAME_PREPENDER = "framePrepender";
+  static final String PROTOBUF_ENCODER = "protobufEncoder";
+  static final String HANDSHAKE = "handshake";
+  static final String MESSAGE_HANDLER = "messages";
+
+  // Stateless and @Sharable: one instance serves every channel.
+  private static final ProtobufDecoder PROTOBUF_DECODER_INSTANCE =
+      new ProtobufDecoder(RaftFrame.getDefaultInstance());
+  private static final ProtobufVarint32LengthFieldPrepender PREPENDER_INSTANCE =
+      new ProtobufVarint32LengthFieldPrepender();
+  private static final ProtobufEncoder PROTOBUF_ENCODER_INSTANCE = new ProtobufEncoder();
+
+  private final int maxFrameSize;
+  private final Function<Channel, ChannelHandler> handshake;
+
+  /**
+   * @param maxFrameSize the frame limit once authenticated; before, the limit is {@link
+   *     Handshake#MAX_UNAUTHENTICATED_FRAME_SIZE} (or this, if smaller)
+   * @param handshake creates the handshake handler for a new channel
+   */
+  RaftChannelInitializer(int maxFrameSize, Function<Channel, ChannelHandler> handshake) {
+    this.maxFrameSize = maxFrameSize;
+    this.handshake = handshake;
+  }
+
+  @Override
+  protected void initChannel(Channel ch) {
+    ch.pipeline().addLast(IDLE, KeepAlives.idleStateHandler());
+    addCodec(ch.pipeline(), Math.min(maxFrameSize, Handshake.MAX_UNAUTHENTICATED_FRAME_SIZE));
+    ch.pipeline().addLast(HANDSHAKE, handshake.apply(ch));
+  }
+
+  /** The four codec handlers, first in the pipeline. */
+  static void addCodec(ChannelPipeline pipeline, int maxFrameSize) {
+    pipeline.addLast(FRAME_DECODER, new Varint32FrameDecoder(maxFrameSize));
+    pipeline.addLast(PROTOBUF_DECODER, PROTOBUF_DECODER_INSTANCE);
+    pipeline.addLast(FRAME_PREPENDER, PREPENDER_INSTANCE);
+    pipeline.addLast(PROTOBUF_ENCODER, PROTOBUF_ENCODER_INSTANCE);
+  }
+}
