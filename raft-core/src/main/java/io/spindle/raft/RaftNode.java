@@ -67,6 +67,12 @@ public final class RaftNode {
   private final TreeMap<Long, Configuration> configurations = new TreeMap<>();
 
   private int electionElapsed;
+
+  /** Set from construction until the first election timeout or role change: see inLeaderLease. */
+  private boolean startingUp;
+
+  /** A TimeoutNow went out in this term: the lease no longer protects reads (see leaseValid). */
+  private boolean timeoutNowSent;
   private int heartbeatElapsed;
   private int randomizedElectionTimeout;
   private long ticks;
@@ -156,6 +162,8 @@ public final class RaftNode {
     this.commitIndex = Math.min(Math.max(this.appliedIndex, log.snapshotIndex()), log.lastIndex());
     this.durableIndex = log.lastIndex();
     becomeFollower(term, null);
+    // Only lease reads depend on voters honouring a lease they may have granted before a restart.
+    this.startingUp = config.leaseRead();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -357,7 +365,7 @@ public final class RaftNode {
     transferElapsed = 0;
     Progress p = progress.get(target);
     if (p != null && p.match == lastIndex()) {
-      send(new TimeoutNow(id, target, term));
+      sendTimeoutNow(target);
     }
     return new ProposeResult.Accepted(lastIndex(), term);
   }
@@ -467,6 +475,7 @@ public final class RaftNode {
   // Role changes: the only places the role changes.
 
   private void becomeFollower(long newTerm, NodeId leader) {
+    startingUp = false;
     flushUnstable();
     failPendingReads();
     if (newTerm != term) {
@@ -485,6 +494,7 @@ public final class RaftNode {
   }
 
   private void becomePreCandidate() {
+    startingUp = false;
     flushUnstable();
     failForwardedReads();
     role = Role.PRE_CANDIDATE;
@@ -497,6 +507,7 @@ public final class RaftNode {
   }
 
   private void becomeCandidate(boolean transfer) {
+    startingUp = false;
     flushUnstable();
     failForwardedReads();
     role = Role.CANDIDATE;
@@ -533,6 +544,7 @@ public final class RaftNode {
   }
 
   private void resetLeaderState() {
+    timeoutNowSent = false;
     progress.clear();
     transferTarget = null;
     transferElapsed = 0;
@@ -553,9 +565,16 @@ public final class RaftNode {
     return configuration().isVoter(id);
   }
 
-  /** CheckQuorum's leader stickiness: we heard from a live leader within an election timeout. */
+  /**
+   * Leader stickiness (thesis §4.2.3, §9.6): we heard from a live leader within an election
+   * timeout, or we only just started and may have acknowledged one before a restart (whose lease
+   * must hold whether or not we remember it).
+   */
   private boolean inLeaderLease() {
-    return config.checkQuorum() && leaderId != null && electionElapsed < config.electionTicks();
+    if (!config.checkQuorum() && !config.preVote()) {
+      return false;
+    }
+    return (leaderId != null || startingUp) && electionElapsed < config.electionTicks();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -1000,6 +1019,10 @@ public final class RaftNode {
   private void handleAppendResponse(Progress p, AppendEntriesResponse r) {
     if (r.success()) {
       boolean advanced = p.maybeUpdate(r.matchIndex());
+      if (p.state == Progress.State.SNAPSHOT && p.match >= p.snapshot.index()) {
+        // An append from before the snapshot shows the follower already past it.
+        p.becomeProbe();
+      }
       if (p.state == Progress.State.PROBE) {
         // Found where the logs match: from here on, pipeline.
         p.becomeReplicate();
@@ -1059,8 +1082,13 @@ public final class RaftNode {
 
   private void maybeSendTimeoutNow(Progress p) {
     if (p.id.equals(transferTarget) && p.match == lastIndex()) {
-      send(new TimeoutNow(id, p.id, term));
+      sendTimeoutNow(p.id);
     }
+  }
+
+  private void sendTimeoutNow(NodeId target) {
+    timeoutNowSent = true;
+    send(new TimeoutNow(id, target, term));
   }
 
   /** §5.3, §5.4.2: commit the highest index stored on a majority, if it is of the current term. */
@@ -1185,7 +1213,9 @@ public final class RaftNode {
    * whose TimeoutNow bypasses that stickiness.
    */
   private boolean leaseValid() {
-    if (!config.leaseRead() || transferTarget != null) {
+    if (!config.leaseRead() || transferTarget != null || timeoutNowSent) {
+      // A TimeoutNow lets its target campaign past every voter's stickiness, even one delivered
+      // after the transfer was abandoned: for the rest of the term, confirm reads by heartbeats.
       return false;
     }
     long seq = quorumAckedHeartbeat();

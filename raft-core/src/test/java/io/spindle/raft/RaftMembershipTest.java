@@ -1,0 +1,277 @@
+package io.spindle.raft;
+
+import static io.spindle.raft.NodeHarness.bytes;
+import static io.spindle.raft.NodeHarness.entry;
+import static io.spindle.raft.NodeHarness.member;
+import static io.spindle.raft.NodeHarness.nid;
+import static io.spindle.raft.NodeHarness.only;
+import static io.spindle.raft.NodeHarness.voters;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.spindle.raft.message.AppendEntries;
+import io.spindle.raft.message.AppendEntriesResponse;
+import io.spindle.raft.message.Message;
+import io.spindle.raft.message.RequestVote;
+import io.spindle.raft.message.RequestVoteResponse;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Single-server membership changes (thesis §4.1) and learners (thesis §4.2.1). */
+class RaftMembershipTest {
+
+  private static final RaftConfig DEFAULTS = RaftConfig.defaults();
+  private static final int E = DEFAULTS.electionTicks();
+
+  /** n1 leads {n1, n2, n3}; n4 is up, in no configuration yet. */
+  private static ManualNetwork clusterWithSpareN4() {
+    ManualNetwork net = ManualNetwork.ofVoters(DEFAULTS, "n1", "n2", "n3");
+    net.add(NodeHarness.joining("n4", DEFAULTS));
+    net.elect("n1");
+    return net;
+  }
+
+  private static ManualNetwork clusterWithLearnerN4() {
+    ManualNetwork net = clusterWithSpareN4();
+    ProposeResult added =
+        net.raft("n1").proposeConfigChange(new ConfigChange.AddLearner(member("n4")));
+    assertInstanceOf(ProposeResult.Accepted.class, added);
+    net.stabilize();
+    return net;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Learners (thesis §4.2.1).
+
+  // Thesis §4.2.1: a new server joins "as non-voting members. The leader replicates log entries to
+  // them, but they are not considered for majorities." It never starts an election.
+  @Test
+  void learnerReceivesTheLogButNeverCampaigns() {
+    ManualNetwork net = clusterWithLearnerN4();
+    net.raft("n1").propose(bytes("x"));
+    net.stabilize();
+
+    NodeHarness n4 = net.node("n4");
+    assertEquals(net.node("n1").logEntries(), n4.logEntries());
+    assertEquals(Role.LEARNER, n4.node.role());
+    assertTrue(n4.node.configuration().isLearner(nid("n4")));
+    assertEquals(3, n4.lastApplied, "a learner applies what is committed");
+
+    net.isolate("n1");
+    net.tick("n4", 10 * E);
+    assertTrue(
+        net.dropped.stream().noneMatch(m -> m instanceof RequestVote && m.from().equals(n4.id)),
+        "the learner never asked for a vote");
+    assertEquals(Role.LEARNER, n4.node.role());
+  }
+
+  // Thesis §4.2.1: learners "are not considered for majorities" when committing.
+  @Test
+  void learnerDoesNotCountForCommit() {
+    ManualNetwork net = clusterWithLearnerN4();
+    RaftNode n1 = net.raft("n1");
+    long commit = n1.commitIndex();
+    net.isolate("n2");
+    net.isolate("n3");
+
+    n1.propose(bytes("x"));
+    net.stabilize();
+
+    assertEquals(n1.lastIndex(), net.raft("n4").lastIndex(), "the learner stores the entry");
+    assertEquals(commit, n1.commitIndex(), "but the leader alone and a learner are no majority");
+  }
+
+  // Thesis §4.2.1: a learner has no vote to give.
+  @Test
+  void learnerRefusesToVote() {
+    ManualNetwork net = clusterWithLearnerN4();
+    NodeHarness n4 = net.node("n4");
+
+    List<Message> out =
+        n4.stepAndDrain(new RequestVote(nid("n2"), nid("n4"), 9, 100, 9, false, false));
+
+    assertTrue(
+        only(RequestVoteResponse.class, out).stream().noneMatch(RequestVoteResponse::granted),
+        out.toString());
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Changes through the log (thesis §4.1).
+
+  // Thesis §4.1: "a server always uses the latest configuration in its log, regardless of whether
+  // the entry is committed" — the leader as soon as it appends the entry, a follower as soon as it
+  // receives it.
+  @Test
+  void configurationTakesEffectWhenAppendedBeforeItCommits() {
+    ManualNetwork net = clusterWithLearnerN4();
+    RaftNode n1 = net.raft("n1");
+    net.drop(m -> m instanceof AppendEntriesResponse);
+
+    ProposeResult promote = n1.proposeConfigChange(new ConfigChange.Promote(nid("n4")));
+    assertTrue(n1.configuration().isVoter(nid("n4")), "effective on the leader at once");
+    net.stabilize();
+
+    long index = ((ProposeResult.Accepted) promote).index();
+    RaftNode n2 = net.raft("n2");
+    assertTrue(n2.configuration().isVoter(nid("n4")), "effective on a follower that appended it");
+    assertTrue(n2.commitIndex() < index && n1.commitIndex() < index, "and not yet committed");
+    assertEquals(Role.FOLLOWER, net.raft("n4").role(), "the promoted learner now votes");
+  }
+
+  // Thesis §4.1: the whole life of a member, through the log: added as learner, caught up,
+  // promoted to voter (and counted for commit), then removed (and no longer counted).
+  @Test
+  void memberIsAddedAsLearnerPromotedThenRemovedThroughTheLog() {
+    ManualNetwork net = clusterWithLearnerN4();
+    RaftNode n1 = net.raft("n1");
+    assertEquals(Role.LEARNER, net.raft("n4").role());
+
+    assertInstanceOf(
+        ProposeResult.Accepted.class, n1.proposeConfigChange(new ConfigChange.Promote(nid("n4"))));
+    net.stabilize();
+    assertEquals(4, n1.configuration().voters().size());
+    assertEquals(3, n1.configuration().quorum());
+    for (String id : List.of("n1", "n2", "n3", "n4")) {
+      assertEquals(n1.configuration(), net.raft(id).configuration(), id);
+    }
+
+    // Four voters: n1 and n4 are not a majority any more, n1, n2 and n4 are.
+    net.isolate("n2");
+    net.isolate("n3");
+    n1.propose(bytes("a"));
+    net.stabilize();
+    long before = n1.commitIndex();
+    assertTrue(before < n1.lastIndex());
+    net.heal();
+    net.isolate("n3");
+    net.tick("n1", 1);
+    assertEquals(n1.lastIndex(), n1.commitIndex());
+
+    net.heal();
+    assertInstanceOf(
+        ProposeResult.Accepted.class, n1.proposeConfigChange(new ConfigChange.Remove(nid("n3"))));
+    assertFalse(n1.configuration().contains(nid("n3")));
+    assertFalse(n1.progress().containsKey(nid("n3")), "the leader stops replicating to n3");
+    net.stabilize();
+    assertEquals(3, n1.configuration().voters().size());
+    assertEquals(n1.commitIndex(), n1.lastIndex());
+
+    // Three voters {n1, n2, n4}: n3's acknowledgements no longer matter.
+    net.isolate("n4");
+    n1.propose(bytes("b"));
+    net.stabilize();
+    assertEquals(n1.lastIndex(), n1.commitIndex(), "n1 and n2 are a majority of three");
+  }
+
+  // Thesis §4.1: safety needs one change at a time: "the leader ... does not begin a new change
+  // until the prior one is committed".
+  @Test
+  void atMostOneMembershipChangeIsPending() {
+    ManualNetwork net = clusterWithSpareN4();
+    RaftNode n1 = net.raft("n1");
+
+    assertInstanceOf(
+        ProposeResult.Accepted.class,
+        n1.proposeConfigChange(new ConfigChange.AddLearner(member("n4"))));
+    ProposeResult second = n1.proposeConfigChange(new ConfigChange.Remove(nid("n3")));
+    assertInstanceOf(ProposeResult.Rejected.class, second);
+    assertTrue(n1.configuration().contains(nid("n3")));
+
+    net.stabilize();
+    assertInstanceOf(
+        ProposeResult.Accepted.class, n1.proposeConfigChange(new ConfigChange.Remove(nid("n3"))));
+  }
+
+  // Thesis §4.2.2 (the leader removing itself is subtle); this core asks for a transfer first.
+  @Test
+  void leaderRefusesToRemoveItself() {
+    ManualNetwork net = clusterWithSpareN4();
+    RaftNode n1 = net.raft("n1");
+
+    ProposeResult result = n1.proposeConfigChange(new ConfigChange.Remove(nid("n1")));
+
+    assertInstanceOf(ProposeResult.Rejected.class, result);
+    assertTrue(((ProposeResult.Rejected) result).reason().contains("transfer"), result.toString());
+    assertTrue(n1.configuration().isVoter(nid("n1")));
+  }
+
+  // Thesis §4.1: a change that makes no sense for the current configuration is refused with the
+  // reason, not appended.
+  @Test
+  void invalidChangeIsRefusedWithItsReason() {
+    ManualNetwork net = clusterWithSpareN4();
+    RaftNode n1 = net.raft("n1");
+    long last = n1.lastIndex();
+
+    ProposeResult result = n1.proposeConfigChange(new ConfigChange.Promote(nid("n4")));
+
+    assertInstanceOf(ProposeResult.Rejected.class, result);
+    assertTrue(((ProposeResult.Rejected) result).reason().contains("learner"), result.toString());
+    assertEquals(last, n1.lastIndex());
+  }
+
+  // Thesis §4.1: "if the ... entry is removed from the log [by a new leader overwriting it], the
+  // server reverts to the previous configuration in its log".
+  @Test
+  void followerRevertsToThePreviousConfigurationWhenAConfigEntryIsTruncated() {
+    Configuration three = voters("n1", "n2", "n3");
+    NodeHarness n2 =
+        NodeHarness.withLog("n2", DEFAULTS, three, new HardState(1, null), entry(1, 1));
+    Configuration withLearner = three.apply(new ConfigChange.AddLearner(member("n4")));
+    n2.stepAndDrain(
+        new AppendEntries(
+            nid("n1"), nid("n2"), 1, 1, 1, List.of(Entry.config(2, 1, withLearner)), 1));
+    assertEquals(withLearner, n2.node.configuration());
+
+    n2.stepAndDrain(new AppendEntries(nid("n3"), nid("n2"), 2, 1, 1, List.of(Entry.noop(2, 2)), 1));
+
+    assertEquals(three, n2.node.configuration());
+    assertEquals(List.of(entry(1, 1), Entry.noop(2, 2)), n2.logEntries());
+  }
+
+  // Thesis §4.1: a new leader cannot tell whether a configuration entry in its log committed; it
+  // treats it as pending until an entry of its own term commits.
+  @Test
+  void newLeaderTreatsAnUncommittedConfigEntryAsPending() {
+    Configuration three = voters("n1", "n2", "n3");
+    Configuration withLearner = three.apply(new ConfigChange.AddLearner(member("n4")));
+    Entry config = Entry.config(2, 1, withLearner);
+    ManualNetwork net =
+        new ManualNetwork(
+            NodeHarness.withLog("n1", DEFAULTS, three, new HardState(1, null), entry(1, 1), config),
+            NodeHarness.withLog("n2", DEFAULTS, three, new HardState(1, null), entry(1, 1), config),
+            NodeHarness.withLog("n3", DEFAULTS, three, new HardState(1, null), entry(1, 1)));
+    net.add(NodeHarness.joining("n4", DEFAULTS));
+    net.drop(m -> m instanceof AppendEntriesResponse);
+    RaftNode n1 = net.elect("n1").node;
+
+    assertEquals(withLearner, n1.configuration());
+    assertInstanceOf(
+        ProposeResult.Rejected.class, n1.proposeConfigChange(new ConfigChange.Remove(nid("n3"))));
+
+    net.heal();
+    net.tick("n1", 1);
+    assertEquals(3, n1.commitIndex());
+    assertInstanceOf(
+        ProposeResult.Accepted.class, n1.proposeConfigChange(new ConfigChange.Remove(nid("n3"))));
+  }
+
+  // Thesis §4.1 with Figure 2: the configuration lives in the log, so a restarted server finds the
+  // latest one there, committed or not.
+  @Test
+  void configurationIsRebuiltFromTheLogAfterARestart() {
+    ManualNetwork net = clusterWithLearnerN4();
+    net.drop(m -> m instanceof AppendEntriesResponse);
+    net.raft("n1").proposeConfigChange(new ConfigChange.Promote(nid("n4")));
+    net.stabilize();
+    NodeHarness n2 = net.node("n2");
+    Configuration before = n2.node.configuration();
+    assertTrue(before.isVoter(nid("n4")));
+
+    n2.restart();
+
+    assertEquals(before, n2.node.configuration());
+  }
+}
