@@ -103,6 +103,7 @@ public final class Simulation {
       int transfers) {}
 
   private final long seed;
+  private final boolean unsafeLocalReads;
   private final Random random;
   private final Params params;
   private final RaftConfig config;
@@ -163,6 +164,15 @@ public final class Simulation {
   private final Map<NodeId, List<PendingRead>> readsAwaitingApply = new HashMap<>();
 
   public Simulation(long seed) {
+    this(seed, false);
+  }
+
+  /**
+   * With {@code unsafeLocalReads}, reads are served from whatever replica the client reaches,
+   * without ReadIndex: a deliberately broken mode that proves the linearizability check bites.
+   */
+  Simulation(long seed, boolean unsafeLocalReads) {
+    this.unsafeLocalReads = unsafeLocalReads;
     this.seed = seed;
     this.random = new Random(seed);
     this.params = Params.draw(random);
@@ -431,6 +441,9 @@ public final class Simulation {
         }
         finishFailed(c);
       }
+    } else if (unsafeLocalReads) {
+      finishOk(c.number, c.opIndex, target.stateMachine().get(op.key()));
+      return;
     } else {
       long requestId = nextRequestId++;
       pendingReadIds
