@@ -9,7 +9,10 @@ import java.util.List;
  * <ol>
  *   <li>if {@link #mustSync()}: {@link LogStore#sync()} and persist {@link #hardState()} (fsync); a
  *       vote and appended entries are durable before anyone hears of them (§5.1, Figure 2);
- *   <li>send {@link #messages()};
+ *   <li>send {@link #messages()}. One exception (thesis §10.2.1): a leader whose hard state is
+ *       unchanged may send before its own sync, so that followers write while it writes; this is
+ *       safe because the core counts the leader towards commit only once {@link #advance} reports
+ *       its entries durable;
  *   <li>if {@link #snapshot()} is set, install it into the state machine from the {@link
  *       SnapshotStore};
  *   <li>apply {@link #committedEntries()} in order, then hand out {@link #readResults()} once the

@@ -1,0 +1,120 @@
+package io.spindle.node.infrastructure.raft;
+
+import io.spindle.node.infrastructure.log.FileHardStateStore;
+import io.spindle.node.infrastructure.log.FileSnapshotStore;
+import io.spindle.node.infrastructure.log.SegmentedLogStore;
+import io.spindle.node.infrastructure.log.SnapshotWriter;
+import io.spindle.raft.HardState;
+import io.spindle.raft.SnapshotMeta;
+import io.spindle.raft.SnapshotStore;
+import io.spindle.raft.StorageException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@link RaftStorage} in a node's data directory: the segmented log in {@code log/}, the term and
+ * vote in {@code hard-state}, snapshots in {@code snapshots/} (see {@code
+ * io.spindle.node.infrastructure.log}).
+ */
+public final class DurableRaftStorage implements RaftStorage {
+  private final Path dataDir;
+  private final SegmentedLogStore log;
+  private final FileHardStateStore hardState;
+  private final FileSnapshotStore snapshots;
+
+  private DurableRaftStorage(
+      Path dataDir,
+      SegmentedLogStore log,
+      FileHardStateStore hardState,
+      FileSnapshotStore snapshots) {
+    this.dataDir = dataDir;
+    this.log = log;
+    this.hardState = hardState;
+    this.snapshots = snapshots;
+  }
+
+  /**
+   * Opens (creating if needed) and recovers the storage in {@code dataDir}.
+   *
+   * @throws StorageException if it is damaged beyond what a crash explains, or in use elsewhere
+   */
+  public static DurableRaftStorage open(Path dataDir) {
+    SegmentedLogStore log = SegmentedLogStore.open(dataDir.resolve("log"));
+    FileHardStateStore hardState = null;
+    try {
+      hardState = new FileHardStateStore(dataDir);
+      FileSnapshotStore snapshots = new FileSnapshotStore(dataDir.resolve("snapshots"));
+      return new DurableRaftStorage(dataDir, log, hardState, snapshots);
+    } catch (RuntimeException e) {
+      if (hardState != null) {
+        hardState.close();
+      }
+      log.close();
+      throw e;
+    }
+  }
+
+  public Path dataDir() {
+    return dataDir;
+  }
+
+  @Override
+  public SegmentedLogStore log() {
+    return log;
+  }
+
+  @Override
+  public SnapshotStore snapshots() {
+    return snapshots;
+  }
+
+  @Override
+  public HardState loadHardState() {
+    return hardState.load();
+  }
+
+  @Override
+  public void saveHardState(HardState state) {
+    hardState.save(state);
+  }
+
+  @Override
+  public SnapshotMeta saveSnapshot(SnapshotMeta meta, SnapshotContent content) {
+    try (SnapshotWriter writer =
+        snapshots.beginSave(meta.index(), meta.term(), meta.configuration())) {
+      content.writeTo(writer);
+      return writer.commit();
+    } catch (IOException e) {
+      throw new StorageException(
+          "could not write snapshot " + meta.index() + " to " + dataDir + ": " + e, e);
+    }
+  }
+
+  @Override
+  public InputStream openSnapshot(SnapshotMeta meta) {
+    return snapshots.open(meta);
+  }
+
+  /** Closes every file; collects failures and throws the first with the others suppressed. */
+  @Override
+  public void close() {
+    List<RuntimeException> failures = new ArrayList<>();
+    for (AutoCloseable c : List.<AutoCloseable>of(snapshots, hardState, log)) {
+      try {
+        c.close();
+      } catch (RuntimeException e) {
+        failures.add(e);
+      } catch (Exception e) {
+        failures.add(new StorageException("could not close " + c + ": " + e, e));
+      }
+    }
+    if (!failures.isEmpty()) {
+      RuntimeException first = failures.get(0);
+      failures.subList(1, failures.size()).forEach(first::addSuppressed);
+      throw first;
+    }
+  }
+}

@@ -1,0 +1,69 @@
+package io.spindle.node.infrastructure.raft;
+
+import io.spindle.raft.HardState;
+import io.spindle.raft.MemoryLogStore;
+import io.spindle.raft.MemorySnapshotStore;
+import io.spindle.raft.SnapshotMeta;
+import io.spindle.raft.StorageException;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+
+/**
+ * {@link RaftStorage} in memory: nothing survives the process. For tests and for nodes that need no
+ * durability.
+ */
+public final class MemoryRaftStorage implements RaftStorage {
+  private final MemoryLogStore log = new MemoryLogStore();
+  private final MemorySnapshotStore snapshots = new MemorySnapshotStore();
+  private HardState hardState = HardState.INITIAL;
+
+  @Override
+  public MemoryLogStore log() {
+    return log;
+  }
+
+  @Override
+  public MemorySnapshotStore snapshots() {
+    return snapshots;
+  }
+
+  @Override
+  public HardState loadHardState() {
+    return hardState;
+  }
+
+  @Override
+  public void saveHardState(HardState hardState) {
+    this.hardState = hardState;
+  }
+
+  @Override
+  public SnapshotMeta saveSnapshot(SnapshotMeta meta, SnapshotContent content) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try {
+      content.writeTo(out);
+    } catch (IOException e) {
+      throw new StorageException("could not write snapshot " + meta.index() + ": " + e, e);
+    }
+    snapshots.save(meta, out.toByteArray());
+    return snapshots.latest().orElseThrow();
+  }
+
+  @Override
+  public InputStream openSnapshot(SnapshotMeta meta) {
+    SnapshotMeta latest =
+        snapshots
+            .latest()
+            .orElseThrow(() -> new StorageException("no snapshot " + meta.index() + " is stored"));
+    if (latest.index() != meta.index() || latest.term() != meta.term()) {
+      throw new StorageException(
+          "snapshot " + meta.index() + " was replaced by snapshot " + latest.index());
+    }
+    return new ByteArrayInputStream(snapshots.latestData());
+  }
+
+  @Override
+  public void close() {}
+}

@@ -1,0 +1,51 @@
+package io.spindle.node.infrastructure.raft;
+
+import io.spindle.raft.HardState;
+import io.spindle.raft.LogStore;
+import io.spindle.raft.SnapshotMeta;
+import io.spindle.raft.SnapshotStore;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+
+/**
+ * Everything a node keeps on stable storage: the log, the hard state (term and vote) and the
+ * snapshots, plus the two stream operations the state machine needs on snapshots.
+ *
+ * <p><b>Threading:</b> after construction, called only on the driver's thread (the log and snapshot
+ * store are handed to the core, which runs there too). <b>Blocking:</b> local I/O only.
+ * <b>Errors:</b> {@link io.spindle.raft.StorageException}, which stops the node.
+ */
+public interface RaftStorage extends AutoCloseable {
+  LogStore log();
+
+  SnapshotStore snapshots();
+
+  /** The persisted term and vote, or {@link HardState#INITIAL} for a new node. */
+  HardState loadHardState();
+
+  /** Persists the term and vote durably (fsync) before returning. */
+  void saveHardState(HardState hardState);
+
+  /**
+   * Stores a snapshot the local state machine writes through {@code content}, durably, and makes it
+   * the {@link SnapshotStore#latest()} one.
+   *
+   * @param meta the snapshot's index, term and configuration; its size is ignored
+   * @return the stored snapshot's metadata, with its size
+   */
+  SnapshotMeta saveSnapshot(SnapshotMeta meta, SnapshotContent content);
+
+  /** Opens a stored snapshot (the latest, or one just received) for the state machine to read. */
+  InputStream openSnapshot(SnapshotMeta meta);
+
+  /** Releases files; the driver using it must have stopped. */
+  @Override
+  void close();
+
+  /** Writes a snapshot's bytes; {@link StateMachine#takeSnapshot} fits. */
+  @FunctionalInterface
+  interface SnapshotContent {
+    void writeTo(OutputStream out) throws IOException;
+  }
+}

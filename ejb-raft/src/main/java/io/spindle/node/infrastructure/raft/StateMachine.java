@@ -1,0 +1,58 @@
+package io.spindle.node.infrastructure.raft;
+
+import io.spindle.raft.Entry;
+import io.spindle.raft.SnapshotMeta;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.List;
+
+/**
+ * The replicated state machine a {@link RaftDriver} applies committed log entries to.
+ *
+ * <p><b>Threading:</b> every method is called on the driver's thread only, on its apply path, never
+ * concurrently; an implementation needs no locks for the driver's sake (but must make anything it
+ * shares with other threads, such as a status page, safe itself). <b>Blocking:</b> methods may do
+ * local I/O (a database transaction, a file) but must not wait for other nodes or for the driver:
+ * while they run, the node neither replicates nor answers heartbeats, so a slow method delays the
+ * whole cluster and, past an election timeout, costs the leadership. <b>Errors:</b> an exception
+ * from {@link #apply}, {@link #takeSnapshot} or {@link #installSnapshot} stops the node (logged
+ * SEVERE), because a state machine that failed half-way cannot be trusted to match its peers; an
+ * exception from {@link #query} fails only that read. <b>Determinism:</b> {@link #apply} must
+ * produce the same state and results on every node for the same entries.
+ */
+public interface StateMachine {
+  /**
+   * Applies committed entries, in log order, and returns one result per entry (in the same order).
+   * {@link io.spindle.raft.EntryType#NOOP} and {@link io.spindle.raft.EntryType#CONFIG} entries get
+   * an empty result; they are passed so that the machine can record how far it has applied. Entries
+   * are never handed out twice, except after a restart above {@link #appliedIndex()}.
+   */
+  List<byte[]> apply(List<Entry> committed);
+
+  /**
+   * The index of the last entry this machine has applied <em>durably</em>: what survives a restart.
+   * At start-up the driver installs the latest snapshot if it is newer, and the log replays entries
+   * after this index. A machine that keeps nothing durable returns 0 until a snapshot is installed.
+   */
+  long appliedIndex();
+
+  /**
+   * Writes the whole state, as of the last applied entry, to {@code out}. The driver stores it as a
+   * snapshot and compacts the log behind it. Must not close {@code out}.
+   */
+  void takeSnapshot(OutputStream out) throws IOException;
+
+  /**
+   * Replaces the whole state with a snapshot, which covers the log up to {@code meta.index()}; the
+   * next entry applied is {@code meta.index() + 1}. Must not close {@code in}.
+   */
+  void installSnapshot(InputStream in, SnapshotMeta meta) throws IOException;
+
+  /**
+   * Answers a read-only request against the current state. The driver calls it only once the state
+   * machine has applied a linearizable read index, so the answer is linearizable. Must not change
+   * state.
+   */
+  byte[] query(byte[] request);
+}
