@@ -28,8 +28,8 @@ import java.util.function.Consumer;
 
 /**
  * One Raft node as a deterministic state machine (the etcd "RawNode" shape): messages and ticks go
- * in through {@link #step} and {@link #tick}; the work to do comes out as a {@link Ready}; the driver
- * does it and calls {@link #advance}. No I/O happens here except through the injected {@link
+ * in through {@link #step} and {@link #tick}; the work to do comes out as a {@link Ready}; the
+ * driver does it and calls {@link #advance}. No I/O happens here except through the injected {@link
  * LogStore} and {@link SnapshotStore}; no clock and no randomness but {@link RandomSource}.
  *
  * <p>Roles are states: {@code becomeFollower/PreCandidate/Candidate/Leader} are the only places the
@@ -63,7 +63,10 @@ public final class RaftNode {
   /** Proposals accepted by the leader but not yet written to the log: batched per Ready. */
   private final List<Entry> unstable = new ArrayList<>();
 
-  /** Configurations by the index of the entry that carried them; the base one at the compaction point. */
+  /**
+   * Configurations by the index of the entry that carried them; the base one at the compaction
+   * point.
+   */
   private final TreeMap<Long, Configuration> configurations = new TreeMap<>();
 
   private int electionElapsed;
@@ -73,6 +76,7 @@ public final class RaftNode {
 
   /** A TimeoutNow went out in this term: the lease no longer protects reads (see leaseValid). */
   private boolean timeoutNowSent;
+
   private int heartbeatElapsed;
   private int randomizedElectionTimeout;
   private long ticks;
@@ -313,7 +317,9 @@ public final class RaftNode {
     }
     if (pendingConfigIndex > commitIndex) {
       return new ProposeResult.Rejected(
-          "a membership change (entry " + pendingConfigIndex + ") is still pending; retry after it");
+          "a membership change (entry "
+              + pendingConfigIndex
+              + ") is still pending; retry after it");
     }
     if (change instanceof ConfigChange.Remove r && r.id().equals(id)) {
       return new ProposeResult.Rejected(

@@ -109,7 +109,8 @@ public final class RaftBench {
       bench.run();
     } catch (Exception | AssertionError e) {
       progress("FAILED: " + e);
-      e.printStackTrace();
+      java.util.logging.Logger.getLogger(RaftBench.class.getName())
+          .log(java.util.logging.Level.SEVERE, "the benchmark failed", e);
       status = 1;
     } finally {
       bench.killCluster();

@@ -3,9 +3,9 @@ package io.spindle.raft.sim;
 import java.util.Arrays;
 
 /**
- * The cluster-wide record of what has been committed: the chained hash at every committed index,
- * as first seen. Every later commit, on any node, must agree with it (state machine safety), and
- * every leader's log must contain it (leader completeness).
+ * The cluster-wide record of what has been committed: the chained hash at every committed index, as
+ * first seen. Every later commit, on any node, must agree with it (state machine safety), and every
+ * leader's log must contain it (leader completeness).
  */
 final class CommittedRecord {
   private long[] chain = new long[1024];

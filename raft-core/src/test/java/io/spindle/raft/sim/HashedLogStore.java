@@ -7,9 +7,9 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * A {@link MemoryLogStore} that keeps a chained hash per index (hash(i) covers entries 1..i), so the
- * invariant checker compares whole log prefixes in O(1). Hashes survive compaction; after a reset
- * to a snapshot, the prefix hashes come from the cluster's record of committed entries.
+ * A {@link MemoryLogStore} that keeps a chained hash per index (hash(i) covers entries 1..i), so
+ * the invariant checker compares whole log prefixes in O(1). Hashes survive compaction; after a
+ * reset to a snapshot, the prefix hashes come from the cluster's record of committed entries.
  */
 final class HashedLogStore implements LogStore {
   private final MemoryLogStore log;

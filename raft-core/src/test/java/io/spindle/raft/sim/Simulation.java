@@ -22,13 +22,13 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * A whole cluster in one thread under a seeded discrete-event simulator. The network delays,
- * drops, duplicates and reorders messages and can be partitioned; servers crash (losing whatever
- * was not synced) and restart; clients read and write a key-value store throughout; membership
- * changes, leadership transfers and snapshots happen under that load. After every event the
- * invariants of the Raft paper (§5.2 election safety, §5.3 log matching, §5.4 leader completeness,
- * §5.4.3 state machine safety) are checked; at the end the network heals, every server restarts,
- * the replicas must converge and the client history must be linearizable.
+ * A whole cluster in one thread under a seeded discrete-event simulator. The network delays, drops,
+ * duplicates and reorders messages and can be partitioned; servers crash (losing whatever was not
+ * synced) and restart; clients read and write a key-value store throughout; membership changes,
+ * leadership transfers and snapshots happen under that load. After every event the invariants of
+ * the Raft paper (§5.2 election safety, §5.3 log matching, §5.4 leader completeness, §5.4.3 state
+ * machine safety) are checked; at the end the network heals, every server restarts, the replicas
+ * must converge and the client history must be linearizable.
  *
  * <p>Everything derives from the seed: a failing seed replays exactly.
  */
@@ -83,8 +83,7 @@ public final class Simulation {
   }
 
   /** The outcome of a run. */
-  public record Result(
-      long seed, Params params, String failure, List<Op> history, Stats stats) {
+  public record Result(long seed, Params params, String failure, List<Op> history, Stats stats) {
     public boolean ok() {
       return failure == null;
     }
@@ -196,13 +195,7 @@ public final class Simulation {
       nodes.put(
           id,
           new SimNode(
-              id,
-              config,
-              committed,
-              start,
-              params.durableStateMachine(),
-              snapshotEvery,
-              keep));
+              id, config, committed, start, params.durableStateMachine(), snapshotEvery, keep));
     }
     clients = new Client[params.clients()];
     for (int c = 0; c < clients.length; c++) {
@@ -365,8 +358,11 @@ public final class Simulation {
       // §5.4 Leader Completeness: a leader holds every entry committed in earlier terms.
       Map.Entry<Long, Long> earlier = committedByLeaderOfTerm.lowerEntry(n.raft.term());
       if (earlier != null) {
-        long c = committedByLeaderOfTerm.headMap(n.raft.term()).values().stream()
-            .mapToLong(Long::longValue).max().orElse(0);
+        long c =
+            committedByLeaderOfTerm.headMap(n.raft.term()).values().stream()
+                .mapToLong(Long::longValue)
+                .max()
+                .orElse(0);
         if (n.log().lastIndex() < c || n.log().chainHash(c) != committed.hashAt(c)) {
           fail("leader " + n.id + " of term " + n.raft.term() + " lacks committed entry " + c);
         }
@@ -578,14 +574,16 @@ public final class Simulation {
     } else if (choice < 7) {
       isolateLeader();
     } else if (choice < 8 && params.transfers()) {
-      leader().ifPresent(l -> {
-        List<NodeId> voters = new ArrayList<>(l.raft.configuration().voterIds());
-        NodeId target = voters.get(random.nextInt(voters.size()));
-        if (l.raft.transferLeadership(target) instanceof ProposeResult.Accepted) {
-          transfers++;
-        }
-        drive(l);
-      });
+      leader()
+          .ifPresent(
+              l -> {
+                List<NodeId> voters = new ArrayList<>(l.raft.configuration().voterIds());
+                NodeId target = voters.get(random.nextInt(voters.size()));
+                if (l.raft.transferLeadership(target) instanceof ProposeResult.Accepted) {
+                  transfers++;
+                }
+                drive(l);
+              });
     } else if (choice < 10 && params.membershipChanges()) {
       changeMembership();
     } else if (choice < 11) {
@@ -632,14 +630,16 @@ public final class Simulation {
   }
 
   private void isolateLeader() {
-    leader().ifPresent(l -> {
-      cuts.clear();
-      for (NodeId other : nodes.keySet()) {
-        if (!other.equals(l.id)) {
-          cuts.add(Set.of(l.id, other));
-        }
-      }
-    });
+    leader()
+        .ifPresent(
+            l -> {
+              cuts.clear();
+              for (NodeId other : nodes.keySet()) {
+                if (!other.equals(l.id)) {
+                  cuts.add(Set.of(l.id, other));
+                }
+              }
+            });
   }
 
   private java.util.Optional<SimNode> leader() {
@@ -649,32 +649,34 @@ public final class Simulation {
   }
 
   private void changeMembership() {
-    leader().ifPresent(l -> {
-      Configuration c = l.raft.configuration();
-      List<NodeId> outsiders = new ArrayList<>();
-      for (NodeId id : nodes.keySet()) {
-        if (!c.contains(id)) {
-          outsiders.add(id);
-        }
-      }
-      ConfigChange change;
-      if (!c.learners().isEmpty() && random.nextBoolean()) {
-        change = new ConfigChange.Promote(c.learners().get(0).id());
-      } else if (!outsiders.isEmpty() && random.nextBoolean()) {
-        NodeId add = outsiders.get(random.nextInt(outsiders.size()));
-        change = new ConfigChange.AddLearner(new Member(add, "sim:" + add));
-      } else if (c.voters().size() > 3) {
-        List<NodeId> voters = new ArrayList<>(c.voterIds());
-        voters.remove(l.id);
-        change = new ConfigChange.Remove(voters.get(random.nextInt(voters.size())));
-      } else {
-        return;
-      }
-      if (l.raft.proposeConfigChange(change) instanceof ProposeResult.Accepted) {
-        configChanges++;
-      }
-      drive(l);
-    });
+    leader()
+        .ifPresent(
+            l -> {
+              Configuration c = l.raft.configuration();
+              List<NodeId> outsiders = new ArrayList<>();
+              for (NodeId id : nodes.keySet()) {
+                if (!c.contains(id)) {
+                  outsiders.add(id);
+                }
+              }
+              ConfigChange change;
+              if (!c.learners().isEmpty() && random.nextBoolean()) {
+                change = new ConfigChange.Promote(c.learners().get(0).id());
+              } else if (!outsiders.isEmpty() && random.nextBoolean()) {
+                NodeId add = outsiders.get(random.nextInt(outsiders.size()));
+                change = new ConfigChange.AddLearner(new Member(add, "sim:" + add));
+              } else if (c.voters().size() > 3) {
+                List<NodeId> voters = new ArrayList<>(c.voterIds());
+                voters.remove(l.id);
+                change = new ConfigChange.Remove(voters.get(random.nextInt(voters.size())));
+              } else {
+                return;
+              }
+              if (l.raft.proposeConfigChange(change) instanceof ProposeResult.Accepted) {
+                configChanges++;
+              }
+              drive(l);
+            });
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -705,8 +707,11 @@ public final class Simulation {
       lastCheck = now;
     }
     if (failure == null && !converged()) {
-      fail("no convergence within " + (deadline - lastCheck + 6000) + " time units after healing: "
-          + describe());
+      fail(
+          "no convergence within "
+              + (deadline - lastCheck + 6000)
+              + " time units after healing: "
+              + describe());
     }
   }
 
@@ -730,8 +735,17 @@ public final class Simulation {
         return false;
       }
       if (!n.stateMachine().data().equals(expected)) {
-        fail("replicas " + l.id + " and " + n.id + " applied " + commit
-            + " entries but differ: " + expected + " vs " + n.stateMachine().data());
+        fail(
+            "replicas "
+                + l.id
+                + " and "
+                + n.id
+                + " applied "
+                + commit
+                + " entries but differ: "
+                + expected
+                + " vs "
+                + n.stateMachine().data());
       }
     }
     return true;
@@ -745,13 +759,22 @@ public final class Simulation {
         sb.append(" down");
         continue;
       }
-      sb.append(' ').append(n.raft.role()).append(" term=").append(n.raft.term())
-          .append(" commit=").append(n.raft.commitIndex())
-          .append(" applied=").append(n.stateMachine().appliedIndex())
-          .append(" last=").append(n.raft.lastIndex())
-          .append(" config=").append(n.raft.configuration().voterIds())
-          .append('/').append(n.raft.configuration().learners().size())
-          .append(" progress=").append(n.raft.progress().values());
+      sb.append(' ')
+          .append(n.raft.role())
+          .append(" term=")
+          .append(n.raft.term())
+          .append(" commit=")
+          .append(n.raft.commitIndex())
+          .append(" applied=")
+          .append(n.stateMachine().appliedIndex())
+          .append(" last=")
+          .append(n.raft.lastIndex())
+          .append(" config=")
+          .append(n.raft.configuration().voterIds())
+          .append('/')
+          .append(n.raft.configuration().learners().size())
+          .append(" progress=")
+          .append(n.raft.progress().values());
     }
     return sb.toString();
   }

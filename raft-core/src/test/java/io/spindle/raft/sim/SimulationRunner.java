@@ -20,7 +20,8 @@ final class SimulationRunner {
     if (!result.ok()) {
       return new Checked(result, result.failure(), true);
     }
-    LinearizabilityChecker.Result lin = LinearizabilityChecker.check(toOperations(result.history()));
+    LinearizabilityChecker.Result lin =
+        LinearizabilityChecker.check(toOperations(result.history()));
     if (lin.violation()) {
       return new Checked(result, "client history is not linearizable: " + lin.explanation(), true);
     }

@@ -10,7 +10,7 @@ import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 
 /**
- * Runs the cluster simulation over many seeds (system property {@code spindle.sim.seeds}, 2,000 by
+ * Runs the cluster simulation over many seeds (system property {@code spindle.sim.seeds}, 10,000 in
  * default) or one ({@code spindle.sim.seed}, to replay a failure exactly).
  */
 class SimulationTest {
@@ -23,7 +23,7 @@ class SimulationTest {
     if (!single.isBlank()) {
       seeds = LongStream.of(Long.parseLong(single.trim()));
     } else {
-      int count = Integer.getInteger("spindle.sim.seeds", 2000);
+      int count = Integer.getInteger("spindle.sim.seeds", 10000);
       seeds = LongStream.range(BASE_SEED, BASE_SEED + count);
     }
     List<SimulationRunner.Checked> checked =
@@ -77,7 +77,9 @@ class SimulationTest {
             changes,
             transfers,
             inconclusive);
-    assertEquals(List.of(), failures.stream().limit(5).collect(Collectors.toList()),
+    assertEquals(
+        List.of(),
+        failures.stream().limit(5).collect(Collectors.toList()),
         failures.size() + " of " + checked.size() + " seeds failed");
     assertTrue(writes > checked.size(), "the simulation acknowledged almost no writes: " + writes);
     assertTrue(
