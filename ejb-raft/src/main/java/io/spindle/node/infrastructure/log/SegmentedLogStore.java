@@ -53,6 +53,9 @@ public final class SegmentedLogStore implements LogStore, AutoCloseable {
   private static final long MAX_SEGMENT_BYTES = 1L << 30;
 
   /** What {@link Entry#sizeInBytes()} adds to the data length. */
+  /** How much of the log's tail is kept in memory for followers and the state machine. */
+  public static final long DEFAULT_TAIL_CACHE_BYTES = 64L << 20;
+
   private static final long ENTRY_OVERHEAD = Entry.noop(1, 1).sizeInBytes();
 
   private final Path dir;
@@ -60,6 +63,7 @@ public final class SegmentedLogStore implements LogStore, AutoCloseable {
   private final FileChannel lockChannel;
   private final ArrayList<Segment> segments;
   private final RecordBatch batch = new RecordBatch();
+  private final TailCache tail;
   private final CRC32C readCrc = new CRC32C();
   private ByteBuffer readBuffer = ByteBuffer.allocateDirect(1 << 20);
   private CompactionPoint compactionPoint;
@@ -67,8 +71,13 @@ public final class SegmentedLogStore implements LogStore, AutoCloseable {
   private boolean directoryUnsynced;
 
   private SegmentedLogStore(
-      Path dir, long segmentBytes, FileChannel lockChannel, LogRecovery.Recovered recovered) {
+      Path dir,
+      long segmentBytes,
+      long tailCacheBytes,
+      FileChannel lockChannel,
+      LogRecovery.Recovered recovered) {
     this.dir = dir;
+    this.tail = new TailCache(tailCacheBytes);
     this.segmentBytes = segmentBytes;
     this.lockChannel = lockChannel;
     this.compactionPoint = recovered.compactionPoint();
@@ -89,6 +98,14 @@ public final class SegmentedLogStore implements LogStore, AutoCloseable {
    * @throws StorageException if the log cannot be read, is corrupt, or is open elsewhere
    */
   public static SegmentedLogStore open(Path dir, long segmentBytes) {
+    return open(dir, segmentBytes, DEFAULT_TAIL_CACHE_BYTES);
+  }
+
+  /**
+   * Opens the log in {@code dir}, keeping up to {@code tailCacheBytes} of its newest entries in
+   * memory (0: every read goes to the files).
+   */
+  public static SegmentedLogStore open(Path dir, long segmentBytes, long tailCacheBytes) {
     if (segmentBytes < MIN_SEGMENT_BYTES || segmentBytes > MAX_SEGMENT_BYTES) {
       throw new IllegalArgumentException(
           "segment size "
@@ -103,7 +120,8 @@ public final class SegmentedLogStore implements LogStore, AutoCloseable {
     FileChannel lockChannel = lock(dir);
     try {
       SegmentedLogStore store =
-          new SegmentedLogStore(dir, segmentBytes, lockChannel, LogRecovery.recover(dir));
+          new SegmentedLogStore(
+              dir, segmentBytes, tailCacheBytes, lockChannel, LogRecovery.recover(dir));
       LOG.info(() -> "Opened " + store);
       return store;
     } catch (RuntimeException e) {
@@ -143,6 +161,10 @@ public final class SegmentedLogStore implements LogStore, AutoCloseable {
     if (from > toInclusive) {
       throw new IllegalArgumentException("empty range " + from + ".." + toInclusive);
     }
+    List<Entry> cached = tail.get(from, toInclusive, maxBytes);
+    if (cached != null) {
+      return cached;
+    }
     long last = lastWithinBudget(from, toInclusive, maxBytes);
     List<Entry> entries = new ArrayList<>((int) (last - from + 1));
     try {
@@ -166,6 +188,7 @@ public final class SegmentedLogStore implements LogStore, AutoCloseable {
     long first = entries.get(0).index();
     try {
       if (first <= lastIndex()) {
+        tail.truncateFrom(first);
         removeFrom(first);
       }
       Segment segment = segments.isEmpty() ? createSegment(first) : lastSegment();
@@ -182,7 +205,9 @@ public final class SegmentedLogStore implements LogStore, AutoCloseable {
         batch.add(entry);
       }
       write(segment);
+      tail.appended(entries);
     } catch (IOException e) {
+      tail.clear();
       throw DurableFiles.failure("cannot append to the log in " + dir, e);
     } finally {
       batch.clear();
@@ -214,6 +239,7 @@ public final class SegmentedLogStore implements LogStore, AutoCloseable {
       reset(index, term);
       return;
     }
+    tail.compactTo(index);
     // The point first: recovery deletes whatever segments below it survive a crash.
     storeCompactionPoint(new CompactionPoint(index, term));
     while (!segments.isEmpty() && segments.get(0).lastIndex() <= index) {
@@ -226,6 +252,7 @@ public final class SegmentedLogStore implements LogStore, AutoCloseable {
     // Remove what lies above the new point durably before storing it, so that no crash can leave
     // old entries that seem to continue the snapshot. What remains lies at or below the point and
     // is garbage once it is stored.
+    tail.clear();
     try {
       removeFrom(index + 1);
     } catch (IOException e) {

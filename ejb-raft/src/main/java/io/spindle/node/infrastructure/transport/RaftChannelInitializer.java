@@ -5,8 +5,6 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.protobuf.ProtobufDecoder;
-import io.netty.handler.codec.protobuf.ProtobufEncoder;
-import io.netty.handler.codec.protobuf.ProtobufVarint32LengthFieldPrepender;
 import io.spindle.protocol.raft.RaftFrame;
 import java.util.function.Function;
 
@@ -17,8 +15,7 @@ import java.util.function.Function;
  *   idle             idle events: send a KeepAlive, or close a dead connection ({@link KeepAlives})
  *   frameDecoder     varint32 length + body, with a maximum frame size ({@link Varint32FrameDecoder})
  *   protobufDecoder  body -> RaftFrame
- *   framePrepender   varint32 length in front of each outgoing body
- *   protobufEncoder  RaftFrame -> body
+ *   frameEncoder     RaftFrame -> varint32 length + body, in one buffer ({@link RaftFrameEncoder})
  *   handshake        {@link RaftHandshakeHandler}, which on success replaces itself with
  *   messages         {@link RaftMessageHandler} (node side) or {@link RaftClientHandler} (client side)
  * </pre>
@@ -27,17 +24,14 @@ final class RaftChannelInitializer extends ChannelInitializer<Channel> {
   static final String IDLE = "idle";
   static final String FRAME_DECODER = "frameDecoder";
   static final String PROTOBUF_DECODER = "protobufDecoder";
-  static final String FRAME_PREPENDER = "framePrepender";
-  static final String PROTOBUF_ENCODER = "protobufEncoder";
+  static final String FRAME_ENCODER = "frameEncoder";
   static final String HANDSHAKE = "handshake";
   static final String MESSAGE_HANDLER = "messages";
 
   // Stateless and @Sharable: one instance serves every channel.
   private static final ProtobufDecoder PROTOBUF_DECODER_INSTANCE =
       new ProtobufDecoder(RaftFrame.getDefaultInstance());
-  private static final ProtobufVarint32LengthFieldPrepender PREPENDER_INSTANCE =
-      new ProtobufVarint32LengthFieldPrepender();
-  private static final ProtobufEncoder PROTOBUF_ENCODER_INSTANCE = new ProtobufEncoder();
+  private static final RaftFrameEncoder FRAME_ENCODER_INSTANCE = new RaftFrameEncoder();
 
   private final int maxFrameSize;
   private final Function<Channel, ChannelHandler> handshake;
@@ -59,11 +53,10 @@ final class RaftChannelInitializer extends ChannelInitializer<Channel> {
     ch.pipeline().addLast(HANDSHAKE, handshake.apply(ch));
   }
 
-  /** The four codec handlers, first in the pipeline. */
+  /** The three codec handlers, first in the pipeline. */
   static void addCodec(ChannelPipeline pipeline, int maxFrameSize) {
     pipeline.addLast(FRAME_DECODER, new Varint32FrameDecoder(maxFrameSize));
     pipeline.addLast(PROTOBUF_DECODER, PROTOBUF_DECODER_INSTANCE);
-    pipeline.addLast(FRAME_PREPENDER, PREPENDER_INSTANCE);
-    pipeline.addLast(PROTOBUF_ENCODER, PROTOBUF_ENCODER_INSTANCE);
+    pipeline.addLast(FRAME_ENCODER, FRAME_ENCODER_INSTANCE);
   }
 }

@@ -258,7 +258,9 @@ class SegmentedLogStoreTest {
 
   @Test
   void aRecordDamagedOnDiskAfterItWasWrittenFailsTheRead() {
-    try (SegmentedLogStore log = SegmentedLogStore.open(dir)) {
+    // Without the tail cache, so that the reads go to the damaged file.
+    try (SegmentedLogStore log =
+        SegmentedLogStore.open(dir, SegmentedLogStore.DEFAULT_SEGMENT_BYTES, 0)) {
       log.append(entries(1, 10, 1, new Random(14), 100));
       log.sync();
       Path segment = segments(dir).get(0);
