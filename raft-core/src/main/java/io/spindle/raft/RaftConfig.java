@@ -49,7 +49,7 @@ public record RaftConfig(
 
   /** Sensible defaults: 10 election ticks, heartbeat every tick, PreVote and CheckQuorum on. */
   public static RaftConfig defaults() {
-    return new RaftConfig(10, 1, true, true, false, 256, 64L << 20, 1L << 20, 1 << 20, 256L << 20);
+    return new RaftConfig(10, 1, true, true, false, 256, 64L << 20, 4L << 20, 1 << 20, 256L << 20);
   }
 
   public RaftConfig withElectionTicks(int election, int heartbeat) {
