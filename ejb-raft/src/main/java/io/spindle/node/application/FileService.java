@@ -1,0 +1,42 @@
+package io.spindle.node.application;
+
+import io.spindle.node.domain.FileInfo;
+import io.spindle.node.domain.FileName;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The replicated file store as the node's interfaces (REST, page, queue work) use it. Writes are
+ * proposed through Raft and return once committed and applied here; reads are linearizable
+ * (ReadIndex) unless {@code stale} asks for this replica's state as it is.
+ *
+ * <p><b>Threading:</b> thread-safe; every method may block the caller (never the Raft driver).
+ * <b>Errors:</b> {@link NotLeaderException} (writes go to the leader: the exception names it),
+ * {@link ClusterUnavailableException} (no leader, or no answer in time), {@link
+ * io.spindle.node.domain.InvalidFileNameException}, {@link IOException} from the caller's streams.
+ */
+public interface FileService {
+  /**
+   * Stores {@code content} under {@code name}, replacing any file of that name, streamed in chunks
+   * (never buffered whole). Returns once the commit is applied on this node. A retry with the same
+   * {@code requestId} has one effect. If the stream ends early or fails, nothing is stored.
+   *
+   * @param expectedSize the size the caller announced (Content-Length), or -1 if unknown; a stream
+   *     that ends before it stores nothing
+   */
+  FileInfo put(FileName name, InputStream content, long expectedSize, String requestId)
+      throws IOException;
+
+  /** Deletes the file; returns false if there was none. A retried request id has one effect. */
+  boolean delete(FileName name, String requestId);
+
+  Optional<FileInfo> stat(FileName name, boolean stale);
+
+  /** Writes the file's bytes to {@code out}; empty when there is no such file. */
+  Optional<FileInfo> read(FileName name, boolean stale, OutputStream out) throws IOException;
+
+  List<FileInfo> list(boolean stale);
+}
