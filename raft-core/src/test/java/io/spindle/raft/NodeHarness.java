@@ -309,60 +309,26 @@ final class NodeHarness {
   }
 
   /** A {@link LogStore} over a {@link MemoryLogStore} that counts appends and syncs. */
-  static final class RecordingLogStore implements LogStore {
+  static final class RecordingLogStore extends ForwardingLogStore {
     final MemoryLogStore memory;
     int appendCalls;
     int syncCalls;
 
     RecordingLogStore(MemoryLogStore memory) {
+      super(memory);
       this.memory = memory;
-    }
-
-    @Override
-    public long snapshotIndex() {
-      return memory.snapshotIndex();
-    }
-
-    @Override
-    public long snapshotTerm() {
-      return memory.snapshotTerm();
-    }
-
-    @Override
-    public long lastIndex() {
-      return memory.lastIndex();
-    }
-
-    @Override
-    public long term(long index) {
-      return memory.term(index);
-    }
-
-    @Override
-    public List<Entry> entries(long from, long toInclusive, long maxBytes) {
-      return memory.entries(from, toInclusive, maxBytes);
     }
 
     @Override
     public void append(List<Entry> entries) {
       appendCalls++;
-      memory.append(entries);
+      super.append(entries);
     }
 
     @Override
     public void sync() {
       syncCalls++;
-      memory.sync();
-    }
-
-    @Override
-    public void compact(long index, long term) {
-      memory.compact(index, term);
-    }
-
-    @Override
-    public void reset(long index, long term) {
-      memory.reset(index, term);
+      super.sync();
     }
   }
 }

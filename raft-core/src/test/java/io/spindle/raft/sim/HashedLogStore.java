@@ -1,7 +1,7 @@
 package io.spindle.raft.sim;
 
 import io.spindle.raft.Entry;
-import io.spindle.raft.LogStore;
+import io.spindle.raft.ForwardingLogStore;
 import io.spindle.raft.MemoryLogStore;
 import java.util.Arrays;
 import java.util.List;
@@ -11,12 +11,13 @@ import java.util.List;
  * the invariant checker compares whole log prefixes in O(1). Hashes survive compaction; after a
  * reset to a snapshot, the prefix hashes come from the cluster's record of committed entries.
  */
-final class HashedLogStore implements LogStore {
+final class HashedLogStore extends ForwardingLogStore {
   private final MemoryLogStore log;
   private final CommittedRecord committed;
   private long[] chain = new long[64];
 
   HashedLogStore(MemoryLogStore log, CommittedRecord committed, long[] chainPrefix) {
+    super(log);
     this.log = log;
     this.committed = committed;
     this.chain = Arrays.copyOf(chainPrefix, Math.max(64, chainPrefix.length));
@@ -44,31 +45,6 @@ final class HashedLogStore implements LogStore {
   }
 
   @Override
-  public long snapshotIndex() {
-    return log.snapshotIndex();
-  }
-
-  @Override
-  public long snapshotTerm() {
-    return log.snapshotTerm();
-  }
-
-  @Override
-  public long lastIndex() {
-    return log.lastIndex();
-  }
-
-  @Override
-  public long term(long index) {
-    return log.term(index);
-  }
-
-  @Override
-  public List<Entry> entries(long from, long toInclusive, long maxBytes) {
-    return log.entries(from, toInclusive, maxBytes);
-  }
-
-  @Override
   public void append(List<Entry> entries) {
     log.append(entries);
     for (Entry e : entries) {
@@ -78,16 +54,6 @@ final class HashedLogStore implements LogStore {
       }
       chain[i] = mix(chain[i - 1], e);
     }
-  }
-
-  @Override
-  public void sync() {
-    log.sync();
-  }
-
-  @Override
-  public void compact(long index, long term) {
-    log.compact(index, term);
   }
 
   @Override

@@ -13,6 +13,7 @@ import io.spindle.node.infrastructure.raft.DriverCluster.Node;
 import io.spindle.raft.ConfigChange;
 import io.spindle.raft.Configuration;
 import io.spindle.raft.Entry;
+import io.spindle.raft.ForwardingLogStore;
 import io.spindle.raft.LogStore;
 import io.spindle.raft.Member;
 import io.spindle.raft.NodeId;
@@ -279,55 +280,13 @@ class RaftDriverBehaviourTest {
     final AtomicBoolean failSync = new AtomicBoolean();
     private final MemoryRaftStorage delegate = new MemoryRaftStorage();
     private final LogStore log =
-        new LogStore() {
-          private final LogStore d = delegate.log();
-
-          @Override
-          public long snapshotIndex() {
-            return d.snapshotIndex();
-          }
-
-          @Override
-          public long snapshotTerm() {
-            return d.snapshotTerm();
-          }
-
-          @Override
-          public long lastIndex() {
-            return d.lastIndex();
-          }
-
-          @Override
-          public long term(long index) {
-            return d.term(index);
-          }
-
-          @Override
-          public List<Entry> entries(long from, long toInclusive, long maxBytes) {
-            return d.entries(from, toInclusive, maxBytes);
-          }
-
-          @Override
-          public void append(List<Entry> entries) {
-            d.append(entries);
-          }
-
+        new ForwardingLogStore(delegate.log()) {
           @Override
           public void sync() {
             if (failSync.get()) {
               throw new StorageException("fsync failed: Input/output error (simulated)");
             }
-            d.sync();
-          }
-
-          @Override
-          public void compact(long index, long term) {
-            d.compact(index, term);
-          }
-
-          @Override
-          public void reset(long index, long term) {
-            d.reset(index, term);
+            super.sync();
           }
         };
 
