@@ -1,0 +1,347 @@
+package io.spindle.node.domain.count;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.util.Objects;
+
+/**
+ * Counts lines, words and characters of one byte range exactly as GNU {@code wc} counts them, in
+ * one pass, streaming. A file is split into ranges that are counted independently (on different
+ * nodes) and merged with {@link RangeCounts#merge}: each range reports its first decisive
+ * character and whether it ends inside a word, so a word straddling a boundary counts once.
+ *
+ * <p>The rules (coreutils 9.1): a line is a {@code \n}; a word is a maximal run of word
+ * characters; separators end a word; neutral bytes (controls, unprintable characters, invalid
+ * UTF-8) neither start nor end one. In the C locale every byte is a character, ASCII white space
+ * separates and printable ASCII makes words. In UTF-8 the classes come from the C library ({@link
+ * Utf8WordClasses}) and only valid characters count for {@code -m}; a character cut by a range
+ * boundary belongs to the range where it starts, so a scanner is given up to {@code
+ * MAX_SEQUENCE - 1} bytes of context on either side ({@link #context}, {@link #finish}).
+ *
+ * <p>Speed: ASCII text is classified eight bytes at a time (SWAR on a {@code long}); a word of
+ * eight bytes with a neutral or non-ASCII byte takes the exact byte-by-byte path.
+ *
+ * <p>Not thread-safe: one scanner per range.
+ */
+public final class WcScanner {
+  /** The longest sequence glibc decodes, and so the context a range needs on either side. */
+  public static final int MAX_SEQUENCE = 6;
+
+  // Byte classes, packed for branch-free updates: bit 0 word character, bit 1 separator (clears
+  // "in word"), bit 2 newline.
+  private static final byte NEUTRAL = 0;
+  private static final byte WORD = 1;
+  private static final byte SEPARATOR = 2;
+  private static final byte NEWLINE = 6;
+
+  private static final byte[] ASCII_CLASSES = new byte[256];
+  private static final byte[] UNICODE_CLASSES = new byte[0x110000];
+
+  private static final VarHandle LONG_LE =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final long HIGH = 0x8080808080808080L;
+  private static final long LOW7 = 0x7f7f7f7f7f7f7f7fL;
+
+  static {
+    for (int b = 0x21; b <= 0x7e; b++) {
+      ASCII_CLASSES[b] = WORD;
+    }
+    for (int b : new int[] {' ', '\t', '\u000b', '\f', '\r'}) {
+      ASCII_CLASSES[b] = SEPARATOR;
+    }
+    ASCII_CLASSES['\n'] = NEWLINE;
+    fill(Utf8WordClasses.WORD_CHARACTERS, WORD);
+    fill(Utf8WordClasses.SEPARATORS, SEPARATOR);
+    UNICODE_CLASSES['\n'] = NEWLINE;
+  }
+
+  private static void fill(int[] ranges, byte value) {
+    for (int i = 0; i < ranges.length; i += 2) {
+      for (int cp = ranges[i]; cp <= ranges[i + 1]; cp++) {
+        UNICODE_CLASSES[cp] = value;
+      }
+    }
+  }
+
+  private final WcLocale locale;
+  private long bytes;
+  private long lines;
+  private long words;
+  private long chars;
+  private int inWord;
+  private RangeCounts.First first = RangeCounts.First.NONE;
+
+  /**
+   * UTF-8: the start of a character (a lead byte and the continuation bytes seen so far) whose
+   * remaining bytes have not arrived yet. Owned when it started in this range; not owned when it
+   * started in the context before it, and then it is the previous range's.
+   */
+  private final byte[] carry = new byte[MAX_SEQUENCE - 1];
+
+  private int carryLength;
+  private boolean carryOwned;
+
+  public WcScanner(WcLocale locale) {
+    this.locale = Objects.requireNonNull(locale, "locale");
+  }
+
+  /**
+   * The bytes that precede the range in the file (UTF-8 only; ignored in C): a character starting
+   * there and reaching into the range is the previous range's, not this one's.
+   */
+  public WcScanner context(byte[] precedingBytes) {
+    if (bytes > 0) {
+      throw new IllegalStateException("context comes before the first bytes of the range");
+    }
+    if (locale == WcLocale.UTF8) {
+      int i = Math.max(0, precedingBytes.length - (MAX_SEQUENCE - 1));
+      while (i < precedingBytes.length) {
+        int n = sequenceLength(precedingBytes, i, precedingBytes.length);
+        if (n == INCOMPLETE) {
+          carryLength = precedingBytes.length - i;
+          System.arraycopy(precedingBytes, i, carry, 0, carryLength);
+          carryOwned = false;
+          break;
+        }
+        i += n > 0 ? n : 1;
+      }
+    }
+    return this;
+  }
+
+  /** Counts the next bytes of the range. */
+  public void feed(byte[] data, int offset, int length) {
+    Objects.checkFromIndexSize(offset, length, data.length);
+    bytes += length;
+    int end = offset + length;
+    if (locale == WcLocale.C) {
+      chars += length;
+      scanAscii(data, offset, end);
+      return;
+    }
+    int from = offset;
+    while (carryLength > 0 && from < end) {
+      from = completeCarry(data, from, end, false);
+    }
+    scanUtf8(data, from, end);
+  }
+
+  /**
+   * Ends the range. {@code followingBytes} are the bytes (up to {@code MAX_SEQUENCE - 1}) that come
+   * after it in the file, empty at its end: they complete a character that starts in the range.
+   */
+  public RangeCounts finish(byte[] followingBytes) {
+    if (locale == WcLocale.UTF8 && carryLength > 0) {
+      completeCarry(followingBytes, 0, Math.min(MAX_SEQUENCE - 1, followingBytes.length), true);
+    }
+    return new RangeCounts(lines, words, bytes, chars, first, inWord == 1);
+  }
+
+  // ---------------------------------------------------------------- state updates
+
+  private void apply(int cls) {
+    if (first == RangeCounts.First.NONE && cls != NEUTRAL) {
+      first = (cls & WORD) != 0 ? RangeCounts.First.WORD : RangeCounts.First.SEPARATOR;
+    }
+    words += cls & ~inWord & 1;
+    inWord = (inWord & ~(cls >> 1)) | (cls & 1);
+    lines += cls >>> 2;
+  }
+
+  /**
+   * Counts eight ASCII bytes at once if none of them is neutral; returns false (and counts
+   * nothing) otherwise. Each byte's class is computed in its high bit: a word starts where a word
+   * byte follows a non-word byte, which without neutral bytes is just the byte before.
+   */
+  private boolean swar(long x) {
+    long y = x & LOW7;
+    long ascii = ~x & HIGH;
+    long printable = (y + 0x5f5f5f5f5f5f5f5fL) & ~zeroBytes(y ^ LOW7) & HIGH; // 0x21..0x7e
+    long controlSpace = (y + 0x7777777777777777L) & ~(y + 0x7272727272727272L) & HIGH; // 9..13
+    long word = printable & ascii;
+    long separator = (zeroBytes(y ^ 0x2020202020202020L) | controlSpace) & ascii;
+    if ((word | separator) != HIGH) {
+      return false;
+    }
+    long previousWord = (word << 8) | ((long) inWord << 7);
+    words += Long.bitCount(word & ~previousWord);
+    lines += Long.bitCount(zeroBytes(y ^ 0x0a0a0a0a0a0a0a0aL) & ascii);
+    inWord = (int) (word >>> 63);
+    return true;
+  }
+
+  /** The high bit of every byte of {@code t} that is zero (t's high bits must be clear). */
+  private static long zeroBytes(long t) {
+    return ~(((t & LOW7) + LOW7) | t | LOW7);
+  }
+
+  // ---------------------------------------------------------------- C locale
+
+  private void scanAscii(byte[] data, int from, int end) {
+    int i = from;
+    while (i < end && first == RangeCounts.First.NONE) {
+      apply(ASCII_CLASSES[data[i++] & 0xff]);
+    }
+    for (; i + 8 <= end; i += 8) {
+      if (!swar((long) LONG_LE.get(data, i))) {
+        exactAscii(data, i, i + 8);
+      }
+    }
+    exactAscii(data, i, end);
+  }
+
+  private void exactAscii(byte[] data, int from, int end) {
+    long w = words;
+    long l = lines;
+    int in = inWord;
+    for (int i = from; i < end; i++) {
+      int k = ASCII_CLASSES[data[i] & 0xff];
+      w += k & ~in & 1;
+      in = (in & ~(k >> 1)) | (k & 1);
+      l += k >>> 2;
+    }
+    words = w;
+    lines = l;
+    inWord = in;
+  }
+
+  // ---------------------------------------------------------------- UTF-8
+
+  private void scanUtf8(byte[] data, int from, int end) {
+    int i = from;
+    while (i < end) {
+      if (first != RangeCounts.First.NONE && i + 8 <= end) {
+        long x = (long) LONG_LE.get(data, i);
+        if ((x & HIGH) == 0 && swar(x)) {
+          chars += 8;
+          i += 8;
+          continue;
+        }
+      }
+      byte b = data[i];
+      if (b >= 0) {
+        apply(ASCII_CLASSES[b]);
+        chars++;
+        i++;
+        continue;
+      }
+      int n = sequenceLength(data, i, end);
+      if (n > 0) {
+        chars++;
+        apply(classOf(decode(data, i, n)));
+        i += n;
+      } else if (n == INCOMPLETE) {
+        carryLength = end - i;
+        System.arraycopy(data, i, carry, 0, carryLength);
+        carryOwned = true;
+        return;
+      } else {
+        i++; // an invalid byte: neutral, and not a character
+      }
+    }
+  }
+
+  /**
+   * Completes the carried start of a character with the bytes that follow; returns where the range
+   * continues in {@code data}. With {@code atEnd}, {@code data} is what follows the range (not this
+   * range's bytes): a character it completes counts if it started here; a carry it cannot complete
+   * is decided for good.
+   */
+  private int completeCarry(byte[] data, int from, int end, boolean atEnd) {
+    int take = Math.min(MAX_SEQUENCE - carryLength, end - from);
+    byte[] window = new byte[carryLength + take];
+    System.arraycopy(carry, 0, window, 0, carryLength);
+    System.arraycopy(data, from, window, carryLength, take);
+    int n = sequenceLength(window, 0, window.length);
+    if (n > 0) {
+      if (carryOwned) {
+        chars++;
+        apply(classOf(decode(window, 0, n)));
+      }
+      int consumed = n - carryLength;
+      carryLength = 0;
+      return from + consumed;
+    }
+    if (n == INCOMPLETE && !atEnd) {
+      // Still cut short (a feed of fewer bytes than the character needs): keep collecting.
+      System.arraycopy(data, from, carry, carryLength, take);
+      carryLength += take;
+      return from + take;
+    }
+    // Invalid, or cut off by the end of the file. The carry is a lead byte followed by
+    // continuation bytes, none of which can start a character: all of it is neutral, and the
+    // bytes after it are read afresh.
+    carryLength = 0;
+    return from;
+  }
+
+  private static final int INVALID = -1;
+  private static final int INCOMPLETE = -2;
+
+  /**
+   * The length of the valid UTF-8 sequence at {@code i} as glibc's decoder accepts it (no overlong
+   * forms, no surrogates, but the old 5- and 6-byte forms up to 0x7FFFFFFF, which wc counts as
+   * characters and treats as neutral), {@link #INVALID}, or {@link #INCOMPLETE} when {@code end}
+   * cuts a sequence that could still become valid.
+   */
+  static int sequenceLength(byte[] d, int i, int end) {
+    int b0 = d[i] & 0xff;
+    int n;
+    int lo = 0x80;
+    int hi = 0xbf;
+    if (b0 < 0x80) {
+      return 1;
+    } else if (b0 < 0xc2) {
+      return INVALID;
+    } else if (b0 < 0xe0) {
+      n = 2;
+    } else if (b0 < 0xf0) {
+      n = 3;
+      if (b0 == 0xe0) {
+        lo = 0xa0;
+      } else if (b0 == 0xed) {
+        hi = 0x9f;
+      }
+    } else if (b0 < 0xf8) {
+      n = 4;
+      if (b0 == 0xf0) {
+        lo = 0x90;
+      }
+    } else if (b0 < 0xfc) {
+      n = 5;
+      if (b0 == 0xf8) {
+        lo = 0x88;
+      }
+    } else if (b0 < 0xfe) {
+      n = 6;
+      if (b0 == 0xfc) {
+        lo = 0x84;
+      }
+    } else {
+      return INVALID;
+    }
+    for (int k = 1; k < n; k++) {
+      if (i + k >= end) {
+        return INCOMPLETE;
+      }
+      int b = d[i + k] & 0xff;
+      if (b < (k == 1 ? lo : 0x80) || b > (k == 1 ? hi : 0xbf)) {
+        return INVALID;
+      }
+    }
+    return n;
+  }
+
+  private static int classOf(int codePoint) {
+    return codePoint < UNICODE_CLASSES.length ? UNICODE_CLASSES[codePoint] : NEUTRAL;
+  }
+
+  private static int decode(byte[] d, int i, int n) {
+    int cp = d[i] & (0xff >> (n + 1));
+    for (int k = 1; k < n; k++) {
+      cp = (cp << 6) | (d[i + k] & 0x3f);
+    }
+    return cp;
+  }
+}
