@@ -4,8 +4,8 @@ import java.util.List;
 
 /**
  * A {@link LogStore} that passes every call to another one: extend it to observe or change a few
- * calls (timing, recording, fault injection) without repeating the rest. Same contract as the log it
- * wraps.
+ * calls (timing, recording, fault injection) without repeating the rest. Same contract as the log
+ * it wraps.
  */
 public abstract class ForwardingLogStore implements LogStore {
   protected final LogStore delegate;

@@ -45,7 +45,9 @@ public record FileName(String value) {
           && !(Character.isHighSurrogate(c)
               && i + 1 < value.length()
               && Character.isLowSurrogate(value.charAt(i + 1)))
-          && !(Character.isLowSurrogate(c) && i > 0 && Character.isHighSurrogate(value.charAt(i - 1)))) {
+          && !(Character.isLowSurrogate(c)
+              && i > 0
+              && Character.isHighSurrogate(value.charAt(i - 1)))) {
         return "a file name must be valid UTF-16/UTF-8 text (lone surrogate at position " + i + ")";
       }
     }

@@ -21,7 +21,8 @@ final class RaftFrameEncoder extends MessageToByteEncoder<RaftFrame> {
   }
 
   @Override
-  protected ByteBuf allocateBuffer(ChannelHandlerContext ctx, RaftFrame frame, boolean preferDirect) {
+  protected ByteBuf allocateBuffer(
+      ChannelHandlerContext ctx, RaftFrame frame, boolean preferDirect) {
     int body = frame.getSerializedSize();
     int size = CodedOutputStream.computeUInt32SizeNoTag(body) + body;
     return preferDirect ? ctx.alloc().ioBuffer(size) : ctx.alloc().heapBuffer(size);
@@ -33,8 +34,7 @@ final class RaftFrameEncoder extends MessageToByteEncoder<RaftFrame> {
     int body = frame.getSerializedSize();
     int size = CodedOutputStream.computeUInt32SizeNoTag(body) + body;
     out.ensureWritable(size);
-    CodedOutputStream coded =
-        CodedOutputStream.newInstance(out.nioBuffer(out.writerIndex(), size));
+    CodedOutputStream coded = CodedOutputStream.newInstance(out.nioBuffer(out.writerIndex(), size));
     coded.writeUInt32NoTag(body);
     frame.writeTo(coded);
     coded.flush();

@@ -12,7 +12,6 @@ import io.spindle.node.infrastructure.raft.DriverCluster.Network;
 import io.spindle.node.infrastructure.raft.DriverCluster.Node;
 import io.spindle.raft.ConfigChange;
 import io.spindle.raft.Configuration;
-import io.spindle.raft.Entry;
 import io.spindle.raft.ForwardingLogStore;
 import io.spindle.raft.LogStore;
 import io.spindle.raft.Member;
