@@ -7,10 +7,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 
 /**
- * The counting loop alone, on one core: GB/s of {@link WcScanner} over text held in memory, in
- * both locales. Prints {@code count.loop.c.gbps} and {@code count.loop.utf8.gbps} lines ({@code
- * NAME VALUE UNIT}). The text is prose with some multibyte characters, fed in 1 MiB pieces as a
- * node feeds the chunks of a stored file.
+ * The counting loop alone, on one core: GB/s of {@link WcScanner} over text held in memory, in both
+ * locales. Prints {@code count.loop.c.gbps} and {@code count.loop.utf8.gbps} lines ({@code NAME
+ * VALUE UNIT}). The text is prose with some multibyte characters, fed in 1 MiB pieces as a node
+ * feeds the chunks of a stored file.
  */
 public final class CountLoopBench {
   private CountLoopBench() {}
@@ -19,7 +19,8 @@ public final class CountLoopBench {
     int megabytes = args.length > 0 ? Integer.parseInt(args[0]) : 512;
     byte[] text =
         args.length > 1
-            ? repeat(java.nio.file.Files.readAllBytes(java.nio.file.Path.of(args[1])), megabytes << 20)
+            ? repeat(
+                java.nio.file.Files.readAllBytes(java.nio.file.Path.of(args[1])), megabytes << 20)
             : sampleText(megabytes << 20);
     for (WcLocale locale : WcLocale.values()) {
       double best = 0;

@@ -8,16 +8,16 @@ import java.util.Objects;
 /**
  * Counts lines, words and characters of one byte range exactly as GNU {@code wc} counts them, in
  * one pass, streaming. A file is split into ranges that are counted independently (on different
- * nodes) and merged with {@link RangeCounts#merge}: each range reports its first decisive
- * character and whether it ends inside a word, so a word straddling a boundary counts once.
+ * nodes) and merged with {@link RangeCounts#merge}: each range reports its first decisive character
+ * and whether it ends inside a word, so a word straddling a boundary counts once.
  *
- * <p>The rules (coreutils 9.1): a line is a {@code \n}; a word is a maximal run of word
- * characters; separators end a word; neutral bytes (controls, unprintable characters, invalid
- * UTF-8) neither start nor end one. In the C locale every byte is a character, ASCII white space
- * separates and printable ASCII makes words. In UTF-8 the classes come from the C library ({@link
+ * <p>The rules (coreutils 9.1): a line is a {@code \n}; a word is a maximal run of word characters;
+ * separators end a word; neutral bytes (controls, unprintable characters, invalid UTF-8) neither
+ * start nor end one. In the C locale every byte is a character, ASCII white space separates and
+ * printable ASCII makes words. In UTF-8 the classes come from the C library ({@link
  * Utf8WordClasses}) and only valid characters count for {@code -m}; a character cut by a range
- * boundary belongs to the range where it starts, so a scanner is given up to {@code
- * MAX_SEQUENCE - 1} bytes of context on either side ({@link #context}, {@link #finish}).
+ * boundary belongs to the range where it starts, so a scanner is given up to {@code MAX_SEQUENCE -
+ * 1} bytes of context on either side ({@link #context}, {@link #finish}).
  *
  * <p>Speed: ASCII text is classified eight bytes at a time (SWAR on a {@code long}); a word of
  * eight bytes with a neutral or non-ASCII byte takes the exact byte-by-byte path.
@@ -150,9 +150,9 @@ public final class WcScanner {
   }
 
   /**
-   * Counts eight ASCII bytes at once if none of them is neutral; returns false (and counts
-   * nothing) otherwise. Each byte's class is computed in its high bit: a word starts where a word
-   * byte follows a non-word byte, which without neutral bytes is just the byte before.
+   * Counts eight ASCII bytes at once if none of them is neutral; returns false (and counts nothing)
+   * otherwise. Each byte's class is computed in its high bit: a word starts where a word byte
+   * follows a non-word byte, which without neutral bytes is just the byte before.
    */
   private boolean swar(long x) {
     long y = x & LOW7;

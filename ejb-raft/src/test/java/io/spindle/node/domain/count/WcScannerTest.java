@@ -29,10 +29,47 @@ class WcScannerTest {
 
   /** Pieces that trip counters: spaces, no-break spaces, controls, invalid and cut UTF-8. */
   private static final String[] PIECES_HEX = {
-    "61", "62", "20", "0a", "0d0a", "09", "0b", "0c", "00", "01", "7f", "c2a0", "e28087",
-    "e280af", "e38080", "e28083", "e280a8", "e281a0", "c285", "e4b8ad", "f09f9880", "cc81", "c3a9",
-    "ff", "80", "c2", "e280", "f09f98", "c0af", "eda080", "f4908080", "e0808f", "efbfbd", "2e", "2d", "f7bfbfbf", "f888808080",
-    "fc8480808080", "f880808080", "fe", "f580"
+    "61",
+    "62",
+    "20",
+    "0a",
+    "0d0a",
+    "09",
+    "0b",
+    "0c",
+    "00",
+    "01",
+    "7f",
+    "c2a0",
+    "e28087",
+    "e280af",
+    "e38080",
+    "e28083",
+    "e280a8",
+    "e281a0",
+    "c285",
+    "e4b8ad",
+    "f09f9880",
+    "cc81",
+    "c3a9",
+    "ff",
+    "80",
+    "c2",
+    "e280",
+    "f09f98",
+    "c0af",
+    "eda080",
+    "f4908080",
+    "e0808f",
+    "efbfbd",
+    "2e",
+    "2d",
+    "f7bfbfbf",
+    "f888808080",
+    "fc8480808080",
+    "f880808080",
+    "fe",
+    "f580"
   };
 
   private static byte[][] pieces;
@@ -47,10 +84,29 @@ class WcScannerTest {
     List<byte[]> inputs = new ArrayList<>();
     for (String s :
         new String[] {
-          "", " ", "   \n  ", "a", "a b", "a\nb\n", "no trailing newline", "crlf\r\nline\r\n",
-          "tab\tseparated\twords", "  leading and trailing  ", "a\u00a0b", "a\u2007b", "a\u202fb",
-          "a\u3000b", "a\u2028b", "a\u2060b", "a\u2003b", "\u4e2d\u6587 \u65e5\u672c", "e\u0301",
-          "\ud83d\ude00 emoji", "word\u0000word", "\u0001\u0002", "caf\u00e9 na\u00efve"
+          "",
+          " ",
+          "   \n  ",
+          "a",
+          "a b",
+          "a\nb\n",
+          "no trailing newline",
+          "crlf\r\nline\r\n",
+          "tab\tseparated\twords",
+          "  leading and trailing  ",
+          "a\u00a0b",
+          "a\u2007b",
+          "a\u202fb",
+          "a\u3000b",
+          "a\u2028b",
+          "a\u2060b",
+          "a\u2003b",
+          "\u4e2d\u6587 \u65e5\u672c",
+          "e\u0301",
+          "\ud83d\ude00 emoji",
+          "word\u0000word",
+          "\u0001\u0002",
+          "caf\u00e9 na\u00efve"
         }) {
       inputs.add(s.getBytes(StandardCharsets.UTF_8));
     }
@@ -80,7 +136,8 @@ class WcScannerTest {
           }
         }
         for (int piece = 1; piece <= 5; piece++) {
-          assertCounts(expected, fedInPieces(locale, input, piece), locale, input, "fed by " + piece);
+          assertCounts(
+              expected, fedInPieces(locale, input, piece), locale, input, "fed by " + piece);
         }
       }
     }
@@ -101,7 +158,11 @@ class WcScannerTest {
         int a = input.length == 0 ? 0 : random.nextInt(input.length + 1);
         int b = a + (input.length - a == 0 ? 0 : random.nextInt(input.length - a + 1));
         assertCounts(expected, split(locale, input, a, b), locale, input, "cuts " + a + ", " + b);
-        assertCounts(expected, fedInPieces(locale, input, 1 + random.nextInt(7)), locale, input,
+        assertCounts(
+            expected,
+            fedInPieces(locale, input, 1 + random.nextInt(7)),
+            locale,
+            input,
             "fed in pieces");
       }
     }

@@ -1,0 +1,584 @@
+package io.spindle.node.infrastructure.store;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.spindle.node.domain.FileName;
+import io.spindle.node.infrastructure.raft.StateMachine;
+import io.spindle.protocol.node.CommandResult;
+import io.spindle.protocol.node.CommitFile;
+import io.spindle.protocol.node.DeleteFile;
+import io.spindle.protocol.node.FileRecord;
+import io.spindle.protocol.node.NodeCommand;
+import io.spindle.protocol.node.PutChunk;
+import io.spindle.raft.Entry;
+import io.spindle.raft.EntryType;
+import io.spindle.raft.SnapshotMeta;
+import jakarta.persistence.EntityManager;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.logging.Logger;
+
+/**
+ * The replicated file store: applies {@code node.proto} {@link NodeCommand}s to the node's database
+ * through JPA, one transaction per applied batch, which also advances {@code raft_applied} — so a
+ * batch is applied exactly once even across crashes (entries at or below the recorded index are
+ * skipped when the driver replays them).
+ *
+ * <p>Rules, all deterministic: a chunk is staged only if its SHA-256 matches; a commit makes the
+ * staged chunks a file's content only if chunks {@code 0..n-1} are all there and their sizes and
+ * concatenated SHA-256 match the commit, else it is rejected, stores nothing and drops the staged
+ * chunks; a request id already applied gets its first result again without effect; garbage (staged
+ * uploads idle for {@link StoreSettings#stagedUploadTtlEntries()} entries, request ids older than
+ * {@link StoreSettings#requestTtlEntries()}) is collected while applying every entry whose index is
+ * a multiple of {@link StoreSettings#gcEveryEntries()}: a function of the log alone.
+ *
+ * <p><b>Threading:</b> the {@link StateMachine} methods run on the Raft driver thread only; the
+ * read methods ({@link #findFile}, {@link #listFiles}, {@link #readFile}) may be called from any
+ * thread, each in its own read transaction.
+ */
+public final class FileStoreStateMachine implements StateMachine {
+  private static final Logger LOG = Logger.getLogger(FileStoreStateMachine.class.getName());
+  private static final byte[] EMPTY = new byte[0];
+  static final int MAX_UPLOAD_ID_LENGTH = 64;
+  static final int MAX_REQUEST_ID_LENGTH = 128;
+
+  private final StoreTransactions transactions;
+  private final StoreSettings settings;
+  private volatile long appliedIndex;
+
+  public FileStoreStateMachine(StoreTransactions transactions, StoreSettings settings) {
+    this.transactions = Objects.requireNonNull(transactions, "transactions");
+    this.settings = Objects.requireNonNull(settings, "settings");
+    this.appliedIndex = transactions.read(em -> appliedRow(em).appliedIndex());
+  }
+
+  // ---------------------------------------------------------------- StateMachine
+
+  @Override
+  public List<byte[]> apply(List<Entry> committed) {
+    List<byte[]> results = new ArrayList<>(committed.size());
+    long applied =
+        transactions.inTransaction(
+            em -> {
+              AppliedRow row = appliedRow(em);
+              for (Entry entry : committed) {
+                if (entry.index() <= row.appliedIndex()) {
+                  results.add(EMPTY); // applied before a crash: no second effect
+                  continue;
+                }
+                results.add(entry.type() == EntryType.COMMAND ? applyCommand(em, entry) : EMPTY);
+                if (entry.index() % settings.gcEveryEntries() == 0) {
+                  collectGarbage(em, entry.index());
+                  row = appliedRow(em);
+                }
+                row.advanceTo(entry.index(), entry.term());
+              }
+              return row.appliedIndex();
+            });
+    appliedIndex = applied;
+    return results;
+  }
+
+  @Override
+  public long appliedIndex() {
+    return appliedIndex;
+  }
+
+  @Override
+  public void takeSnapshot(OutputStream out) throws IOException {
+    try {
+      transactions.read(
+          em -> {
+            try {
+              StoreSnapshots.write(em, out);
+            } catch (IOException e) {
+              throw new UncheckedIOException(e);
+            }
+            return null;
+          });
+    } catch (RuntimeException e) {
+      throw ioCause(e);
+    }
+  }
+
+  @Override
+  public void installSnapshot(InputStream in, SnapshotMeta meta) throws IOException {
+    try {
+      transactions.inTransaction(
+          em -> {
+            try {
+              StoreSnapshots.replaceAll(em, in);
+            } catch (IOException e) {
+              throw new UncheckedIOException(e);
+            }
+            appliedRow(em).advanceTo(meta.index(), meta.term());
+            return null;
+          });
+    } catch (RuntimeException e) {
+      throw ioCause(e);
+    }
+    appliedIndex = meta.index();
+    LOG.info(() -> "installed a snapshot at index " + meta.index() + ", term " + meta.term());
+  }
+
+  /** Reads are served from the database after the read index applied; the query is a barrier. */
+  @Override
+  public byte[] query(byte[] request) {
+    return EMPTY;
+  }
+
+  // ---------------------------------------------------------------- reads, any thread
+
+  /** The committed file of that name (UTF-8 bytes), as this replica has it now. */
+  public Optional<FileRecord> findFile(byte[] name) {
+    return transactions.read(
+        em -> Optional.ofNullable(file(em, name)).map(FileStoreStateMachine::record));
+  }
+
+  /** Every committed file, ordered by name (unsigned bytes of UTF-8). */
+  public List<FileRecord> listFiles() {
+    List<FileRecord> files =
+        transactions.read(
+            em ->
+                em.createQuery("SELECT f FROM FileRow f", FileRow.class).getResultList().stream()
+                    .map(FileStoreStateMachine::record)
+                    .toList());
+    List<FileRecord> sorted = new ArrayList<>(files);
+    sorted.sort(
+        Comparator.comparing(FileRecord::getName, ByteString.unsignedLexicographicalComparator()));
+    return sorted;
+  }
+
+  /**
+   * Writes the file's content to {@code out}, one chunk at a time in index order, all in one read
+   * transaction; empty (nothing written) when there is no such file.
+   */
+  public Optional<FileRecord> readFile(byte[] name, OutputStream out) throws IOException {
+    try {
+      return transactions.read(
+          em -> {
+            FileRow file = file(em, name);
+            if (file == null) {
+              return Optional.empty();
+            }
+            for (int i = 0; i < file.chunkCount(); i++) {
+              byte[] data = chunkData(em, file.uploadId(), i);
+              if (data == null) {
+                throw new UncheckedIOException(
+                    new IOException(
+                        "the file changed while it was being read (chunk "
+                            + i
+                            + " is gone); read it again"));
+              }
+              try {
+                out.write(data);
+              } catch (IOException e) {
+                throw new UncheckedIOException(e);
+              }
+            }
+            return Optional.of(record(file));
+          });
+    } catch (RuntimeException e) {
+      throw ioCause(e);
+    }
+  }
+
+  // ---------------------------------------------------------------- apply
+
+  private byte[] applyCommand(EntityManager em, Entry entry) {
+    NodeCommand command;
+    try {
+      command = NodeCommand.parseFrom(entry.data());
+    } catch (InvalidProtocolBufferException e) {
+      return rejected("entry " + entry.index() + " is not a node command: " + e.getMessage());
+    }
+    switch (command.getCommandCase()) {
+      case PUT_CHUNK:
+        return putChunk(em, command.getPutChunk(), entry.index());
+      case COMMIT_FILE:
+        return commitFile(em, command.getCommitFile(), entry.index());
+      case DELETE_FILE:
+        return deleteFile(em, command.getDeleteFile(), entry.index());
+      default:
+        return rejected("entry " + entry.index() + " carries no known command");
+    }
+  }
+
+  private byte[] putChunk(EntityManager em, PutChunk put, long index) {
+    String uploadId = put.getUploadId();
+    String problem = uploadIdProblem(uploadId);
+    if (problem != null) {
+      return rejected(problem);
+    }
+    if (put.getIndex() < 0) {
+      return rejected("chunk index " + put.getIndex() + " is negative");
+    }
+    byte[] data = put.getData().toByteArray();
+    byte[] actual = Sha256.of(data);
+    if (!Arrays.equals(actual, put.getSha256().toByteArray())) {
+      return rejected(
+          "chunk "
+              + put.getIndex()
+              + " of upload "
+              + uploadId
+              + " does not match its SHA-256 (got "
+              + Sha256.hex(actual)
+              + ")");
+    }
+    if (isCommittedUpload(em, uploadId)) {
+      return rejected("upload " + uploadId + " is already committed; chunks cannot change");
+    }
+    StagedUploadRow staged = em.find(StagedUploadRow.class, uploadId);
+    if (staged == null) {
+      em.persist(new StagedUploadRow(uploadId, index, index));
+    } else {
+      staged.touch(index);
+      em.createQuery("DELETE FROM ChunkRow c WHERE c.uploadId = :u AND c.chunkIndex = :i")
+          .setParameter("u", uploadId)
+          .setParameter("i", put.getIndex())
+          .executeUpdate();
+    }
+    ChunkRow chunk = new ChunkRow(uploadId, put.getIndex(), Sha256.hex(actual), data);
+    em.persist(chunk);
+    em.flush();
+    em.detach(chunk); // keep at most one chunk in memory per batch
+    return ok().build().toByteArray();
+  }
+
+  private byte[] commitFile(EntityManager em, CommitFile commit, long index) {
+    String requestId = commit.getRequestId();
+    Optional<byte[]> earlier = earlierResult(em, requestId);
+    if (earlier.isPresent()) {
+      if (!commit.getUploadId().equals(earlierUploadId(earlier.get()))) {
+        dropStaged(em, commit.getUploadId()); // the retry's own copy of the chunks is not needed
+      }
+      return earlier.get();
+    }
+    String problem = commitProblem(em, commit);
+    if (problem != null) {
+      dropStaged(em, commit.getUploadId());
+      return rejected(problem);
+    }
+    byte[] name = commit.getName().toByteArray();
+    String nameHash = Sha256.hex(Sha256.of(name));
+    String sha = Sha256.hex(commit.getSha256().toByteArray());
+    FileRow file = em.find(FileRow.class, nameHash);
+    if (file == null) {
+      file =
+          new FileRow(
+              nameHash,
+              name,
+              commit.getSize(),
+              sha,
+              commit.getChunkCount(),
+              commit.getUploadId(),
+              commit.getStoredAtMillis(),
+              index);
+      em.persist(file);
+    } else {
+      deleteChunks(em, file.uploadId());
+      file.replace(
+          commit.getSize(),
+          sha,
+          commit.getChunkCount(),
+          commit.getUploadId(),
+          commit.getStoredAtMillis(),
+          index);
+    }
+    StagedUploadRow staged = em.find(StagedUploadRow.class, commit.getUploadId());
+    if (staged != null) {
+      em.remove(staged);
+    }
+    byte[] result = ok().setFile(record(file)).build().toByteArray();
+    remember(em, requestId, index, result);
+    return result;
+  }
+
+  /** Why the commit cannot be applied, or null. Reads the staged chunks back to hash them. */
+  private String commitProblem(EntityManager em, CommitFile commit) {
+    String uploadProblem = uploadIdProblem(commit.getUploadId());
+    if (uploadProblem != null) {
+      return uploadProblem;
+    }
+    String requestProblem = requestIdProblem(commit.getRequestId());
+    if (requestProblem != null) {
+      return requestProblem;
+    }
+    String nameProblem = nameProblem(commit.getName().toByteArray());
+    if (nameProblem != null) {
+      return nameProblem;
+    }
+    if (commit.getSize() < 0 || commit.getChunkCount() < 0) {
+      return "size and chunk count must not be negative";
+    }
+    if (commit.getSha256().size() != 32) {
+      return "the file's SHA-256 must be 32 bytes, got " + commit.getSha256().size();
+    }
+    if (isCommittedUpload(em, commit.getUploadId())) {
+      return "upload " + commit.getUploadId() + " is already committed";
+    }
+    List<Object[]> chunks =
+        em.createQuery(
+                "SELECT c.chunkIndex, c.size FROM ChunkRow c WHERE c.uploadId = :u"
+                    + " ORDER BY c.chunkIndex",
+                Object[].class)
+            .setParameter("u", commit.getUploadId())
+            .getResultList();
+    if (chunks.size() != commit.getChunkCount()) {
+      return "upload "
+          + commit.getUploadId()
+          + " has "
+          + chunks.size()
+          + " staged chunks, the commit announces "
+          + commit.getChunkCount()
+          + " (an upload that was cut off or idle too long is discarded; upload it again)";
+    }
+    long total = 0;
+    for (int i = 0; i < chunks.size(); i++) {
+      int chunkIndex = ((Number) chunks.get(i)[0]).intValue();
+      if (chunkIndex != i) {
+        return "upload " + commit.getUploadId() + " lacks chunk " + i;
+      }
+      total += ((Number) chunks.get(i)[1]).longValue();
+    }
+    if (total != commit.getSize()) {
+      return "the staged chunks hold " + total + " bytes, the commit announces " + commit.getSize();
+    }
+    MessageDigest digest = Sha256.newDigest();
+    for (int i = 0; i < chunks.size(); i++) {
+      digest.update(chunkData(em, commit.getUploadId(), i));
+    }
+    byte[] actual = digest.digest();
+    if (!Arrays.equals(actual, commit.getSha256().toByteArray())) {
+      return "the content's SHA-256 is "
+          + Sha256.hex(actual)
+          + ", the commit announces "
+          + Sha256.hex(commit.getSha256().toByteArray());
+    }
+    return null;
+  }
+
+  private byte[] deleteFile(EntityManager em, DeleteFile delete, long index) {
+    String requestId = delete.getRequestId();
+    Optional<byte[]> earlier = earlierResult(em, requestId);
+    if (earlier.isPresent()) {
+      return earlier.get();
+    }
+    String problem = requestIdProblem(requestId);
+    if (problem == null) {
+      problem = nameProblem(delete.getName().toByteArray());
+    }
+    if (problem != null) {
+      return rejected(problem);
+    }
+    FileRow file = file(em, delete.getName().toByteArray());
+    byte[] result;
+    if (file == null) {
+      result =
+          CommandResult.newBuilder()
+              .setStatus(CommandResult.Status.NOT_FOUND)
+              .build()
+              .toByteArray();
+    } else {
+      deleteChunks(em, file.uploadId());
+      em.remove(file);
+      result = ok().setFile(record(file)).build().toByteArray();
+    }
+    remember(em, requestId, index, result);
+    return result;
+  }
+
+  /**
+   * Deletes staged uploads idle for the TTL and request ids past theirs. Runs at fixed log indexes,
+   * so every replica deletes the same rows at the same point of the log.
+   */
+  private void collectGarbage(EntityManager em, long index) {
+    em.flush();
+    long stagedCut = index - settings.stagedUploadTtlEntries();
+    if (stagedCut > 0) {
+      List<String> abandoned =
+          em.createQuery(
+                  "SELECT s.uploadId FROM StagedUploadRow s WHERE s.lastIndex <= :cut"
+                      + " ORDER BY s.uploadId",
+                  String.class)
+              .setParameter("cut", stagedCut)
+              .getResultList();
+      for (String uploadId : abandoned) {
+        deleteChunks(em, uploadId);
+      }
+      if (!abandoned.isEmpty()) {
+        em.createQuery("DELETE FROM StagedUploadRow s WHERE s.lastIndex <= :cut")
+            .setParameter("cut", stagedCut)
+            .executeUpdate();
+        LOG.fine(() -> "at index " + index + " dropped abandoned uploads " + abandoned);
+      }
+    }
+    long requestCut = index - settings.requestTtlEntries();
+    if (requestCut > 0) {
+      em.createQuery("DELETE FROM AppliedRequestRow r WHERE r.logIndex <= :cut")
+          .setParameter("cut", requestCut)
+          .executeUpdate();
+    }
+    em.clear(); // bulk deletes bypass the persistence context: drop what it may still hold
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  /**
+   * The IOException that work inside a transaction carried out as an UncheckedIOException (the
+   * container may have wrapped it in an EJBException on the way), else {@code e} itself.
+   */
+  private static RuntimeException ioCause(RuntimeException e) throws IOException {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof UncheckedIOException io) {
+        throw io.getCause();
+      }
+    }
+    return e;
+  }
+
+  private static AppliedRow appliedRow(EntityManager em) {
+    AppliedRow row = em.find(AppliedRow.class, AppliedRow.ID);
+    if (row == null) {
+      throw new IllegalStateException(
+          "raft_applied has no row: the schema was not migrated by Flyway (module sql)");
+    }
+    return row;
+  }
+
+  private static FileRow file(EntityManager em, byte[] name) {
+    return em.find(FileRow.class, Sha256.hex(Sha256.of(name)));
+  }
+
+  private static byte[] chunkData(EntityManager em, String uploadId, int index) {
+    List<byte[]> data =
+        em.createQuery(
+                "SELECT c.data FROM ChunkRow c WHERE c.uploadId = :u AND c.chunkIndex = :i",
+                byte[].class)
+            .setParameter("u", uploadId)
+            .setParameter("i", index)
+            .getResultList();
+    return data.isEmpty() ? null : data.get(0);
+  }
+
+  private static boolean isCommittedUpload(EntityManager em, String uploadId) {
+    return em.createQuery("SELECT COUNT(f) FROM FileRow f WHERE f.uploadId = :u", Long.class)
+            .setParameter("u", uploadId)
+            .getSingleResult()
+        > 0;
+  }
+
+  private static void deleteChunks(EntityManager em, String uploadId) {
+    em.createQuery("DELETE FROM ChunkRow c WHERE c.uploadId = :u")
+        .setParameter("u", uploadId)
+        .executeUpdate();
+  }
+
+  private static void dropStaged(EntityManager em, String uploadId) {
+    StagedUploadRow staged = em.find(StagedUploadRow.class, uploadId);
+    if (staged != null) {
+      deleteChunks(em, uploadId);
+      em.remove(staged);
+    }
+  }
+
+  private static Optional<byte[]> earlierResult(EntityManager em, String requestId) {
+    if (requestId.isEmpty() || requestId.length() > MAX_REQUEST_ID_LENGTH) {
+      return Optional.empty();
+    }
+    AppliedRequestRow row = em.find(AppliedRequestRow.class, requestId);
+    if (row == null) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(
+          CommandResult.parseFrom(row.result()).toBuilder()
+              .setDuplicate(true)
+              .build()
+              .toByteArray());
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("stored result of request " + requestId + " is corrupt", e);
+    }
+  }
+
+  private static String earlierUploadId(byte[] result) {
+    try {
+      return CommandResult.parseFrom(result).getFile().getUploadId();
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static void remember(EntityManager em, String requestId, long index, byte[] result) {
+    if (!requestId.isEmpty()) {
+      em.persist(new AppliedRequestRow(requestId, index, result));
+    }
+  }
+
+  private static String uploadIdProblem(String uploadId) {
+    if (uploadId.isEmpty() || uploadId.length() > MAX_UPLOAD_ID_LENGTH) {
+      return "an upload id has 1 to " + MAX_UPLOAD_ID_LENGTH + " characters";
+    }
+    return null;
+  }
+
+  private static String requestIdProblem(String requestId) {
+    if (requestId.length() > MAX_REQUEST_ID_LENGTH) {
+      return "a request id has at most " + MAX_REQUEST_ID_LENGTH + " characters";
+    }
+    return null;
+  }
+
+  private static String nameProblem(byte[] name) {
+    String text;
+    try {
+      text =
+          StandardCharsets.UTF_8
+              .newDecoder()
+              .onMalformedInput(CodingErrorAction.REPORT)
+              .onUnmappableCharacter(CodingErrorAction.REPORT)
+              .decode(ByteBuffer.wrap(name))
+              .toString();
+    } catch (CharacterCodingException e) {
+      return "a file name must be valid UTF-8";
+    }
+    return FileName.problem(text);
+  }
+
+  private static CommandResult.Builder ok() {
+    return CommandResult.newBuilder().setStatus(CommandResult.Status.OK);
+  }
+
+  private static byte[] rejected(String message) {
+    return CommandResult.newBuilder()
+        .setStatus(CommandResult.Status.REJECTED)
+        .setMessage(message)
+        .build()
+        .toByteArray();
+  }
+
+  static FileRecord record(FileRow file) {
+    return FileRecord.newBuilder()
+        .setName(ByteString.copyFrom(file.name()))
+        .setSize(file.size())
+        .setSha256(ByteString.copyFrom(Sha256.unhex(file.sha256())))
+        .setChunkCount(file.chunkCount())
+        .setUploadId(file.uploadId())
+        .setStoredAtMillis(file.storedAtMillis())
+        .setCommitIndex(file.commitIndex())
+        .build();
+  }
+}

@@ -1,0 +1,57 @@
+package io.spindle.node.infrastructure.store;
+
+import jakarta.persistence.EntityManager;
+import jakarta.persistence.EntityManagerFactory;
+import jakarta.persistence.EntityTransaction;
+import java.util.Objects;
+import java.util.function.Function;
+
+/**
+ * {@link StoreTransactions} over a RESOURCE_LOCAL {@link EntityManagerFactory}, for Java SE (tests,
+ * tools). The factory is the caller's: this class never closes it.
+ */
+public final class ResourceLocalStoreTransactions implements StoreTransactions {
+  private final EntityManagerFactory factory;
+
+  public ResourceLocalStoreTransactions(EntityManagerFactory factory) {
+    this.factory = Objects.requireNonNull(factory, "factory");
+  }
+
+  @Override
+  public <T> T inTransaction(Function<EntityManager, T> work) {
+    EntityManager em = factory.createEntityManager();
+    EntityTransaction tx = em.getTransaction();
+    try {
+      tx.begin();
+      T result = work.apply(em);
+      tx.commit();
+      return result;
+    } catch (RuntimeException | Error e) {
+      if (tx.isActive()) {
+        try {
+          tx.rollback();
+        } catch (RuntimeException rollback) {
+          e.addSuppressed(rollback);
+        }
+      }
+      throw e;
+    } finally {
+      em.close();
+    }
+  }
+
+  @Override
+  public <T> T read(Function<EntityManager, T> work) {
+    EntityManager em = factory.createEntityManager();
+    EntityTransaction tx = em.getTransaction();
+    try {
+      tx.begin();
+      return work.apply(em);
+    } finally {
+      if (tx.isActive()) {
+        tx.rollback();
+      }
+      em.close();
+    }
+  }
+}

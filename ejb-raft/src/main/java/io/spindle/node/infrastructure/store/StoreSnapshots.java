@@ -1,0 +1,274 @@
+package io.spindle.node.infrastructure.store;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.CodedInputStream;
+import io.spindle.protocol.node.AppliedRequestRecord;
+import io.spindle.protocol.node.ChunkRecord;
+import io.spindle.protocol.node.FileRecord;
+import io.spindle.protocol.node.SnapshotHeader;
+import io.spindle.protocol.node.SnapshotRecord;
+import io.spindle.protocol.node.SnapshotTrailer;
+import io.spindle.protocol.node.StagedUploadRecord;
+import jakarta.persistence.EntityManager;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.security.MessageDigest;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The store's snapshot format (see {@code node.proto}): varint32-length-delimited {@link
+ * SnapshotRecord}s — a header, then every file, chunk, staged upload and applied request in key
+ * order, then a trailer with the record count and the SHA-256 of every byte before it. Key order
+ * makes the snapshot of equal stores byte-identical.
+ */
+final class StoreSnapshots {
+  static final int FORMAT_VERSION = 1;
+
+  /** Larger than a chunk record of the biggest chunk the transport carries. */
+  private static final int MAX_RECORD_BYTES = 64 << 20;
+
+  private StoreSnapshots() {}
+
+  /** Writes the whole store as {@code em}'s transaction sees it. */
+  static void write(EntityManager em, OutputStream out) throws IOException {
+    Writer writer = new Writer(out);
+    AppliedRow applied = em.find(AppliedRow.class, AppliedRow.ID);
+    writer.write(
+        SnapshotRecord.newBuilder()
+            .setHeader(
+                SnapshotHeader.newBuilder()
+                    .setFormatVersion(FORMAT_VERSION)
+                    .setAppliedIndex(applied.appliedIndex())
+                    .setAppliedTerm(applied.appliedTerm()))
+            .build());
+    for (FileRow file :
+        em.createQuery("SELECT f FROM FileRow f ORDER BY f.nameHash", FileRow.class)
+            .getResultList()) {
+      writer.write(SnapshotRecord.newBuilder().setFile(FileStoreStateMachine.record(file)).build());
+    }
+    List<Object[]> chunkKeys =
+        em.createQuery(
+                "SELECT c.uploadId, c.chunkIndex, c.sha256 FROM ChunkRow c"
+                    + " ORDER BY c.uploadId, c.chunkIndex",
+                Object[].class)
+            .getResultList();
+    for (Object[] key : chunkKeys) {
+      String uploadId = (String) key[0];
+      int index = ((Number) key[1]).intValue();
+      byte[] data =
+          em.createQuery(
+                  "SELECT c.data FROM ChunkRow c WHERE c.uploadId = :u AND c.chunkIndex = :i",
+                  byte[].class)
+              .setParameter("u", uploadId)
+              .setParameter("i", index)
+              .getSingleResult();
+      writer.write(
+          SnapshotRecord.newBuilder()
+              .setChunk(
+                  ChunkRecord.newBuilder()
+                      .setUploadId(uploadId)
+                      .setIndex(index)
+                      .setSha256(ByteString.copyFrom(Sha256.unhex((String) key[2])))
+                      .setData(ByteString.copyFrom(data)))
+              .build());
+    }
+    for (StagedUploadRow staged :
+        em.createQuery("SELECT s FROM StagedUploadRow s ORDER BY s.uploadId", StagedUploadRow.class)
+            .getResultList()) {
+      writer.write(
+          SnapshotRecord.newBuilder()
+              .setStagedUpload(
+                  StagedUploadRecord.newBuilder()
+                      .setUploadId(staged.uploadId())
+                      .setFirstIndex(staged.firstIndex())
+                      .setLastIndex(staged.lastIndex()))
+              .build());
+    }
+    for (AppliedRequestRow request :
+        em.createQuery(
+                "SELECT r FROM AppliedRequestRow r ORDER BY r.requestId", AppliedRequestRow.class)
+            .getResultList()) {
+      writer.write(
+          SnapshotRecord.newBuilder()
+              .setAppliedRequest(
+                  AppliedRequestRecord.newBuilder()
+                      .setRequestId(request.requestId())
+                      .setLogIndex(request.logIndex())
+                      .setResult(ByteString.copyFrom(request.result())))
+              .build());
+    }
+    writer.finish();
+  }
+
+  /**
+   * Deletes every row of the store and inserts the snapshot's, in {@code em}'s transaction; throws
+   * (so that the caller rolls back) if the snapshot is truncated, corrupt or of another format.
+   * Leaves {@code raft_applied} to the caller.
+   */
+  static void replaceAll(EntityManager em, InputStream in) throws IOException {
+    em.createQuery("DELETE FROM ChunkRow c").executeUpdate();
+    em.createQuery("DELETE FROM FileRow f").executeUpdate();
+    em.createQuery("DELETE FROM StagedUploadRow s").executeUpdate();
+    em.createQuery("DELETE FROM AppliedRequestRow r").executeUpdate();
+    em.clear();
+    Reader reader = new Reader(in);
+    SnapshotRecord first = reader.next();
+    if (!first.hasHeader() || first.getHeader().getFormatVersion() != FORMAT_VERSION) {
+      throw new IOException(
+          "not a file-store snapshot of format "
+              + FORMAT_VERSION
+              + " (first record: "
+              + first.getRecordCase()
+              + ")");
+    }
+    while (true) {
+      SnapshotRecord record = reader.next();
+      switch (record.getRecordCase()) {
+        case FILE:
+          FileRecord f = record.getFile();
+          byte[] name = f.getName().toByteArray();
+          em.persist(
+              new FileRow(
+                  Sha256.hex(Sha256.of(name)),
+                  name,
+                  f.getSize(),
+                  Sha256.hex(f.getSha256().toByteArray()),
+                  f.getChunkCount(),
+                  f.getUploadId(),
+                  f.getStoredAtMillis(),
+                  f.getCommitIndex()));
+          break;
+        case CHUNK:
+          ChunkRecord c = record.getChunk();
+          byte[] data = c.getData().toByteArray();
+          if (!Arrays.equals(Sha256.of(data), c.getSha256().toByteArray())) {
+            throw new IOException(
+                "snapshot chunk "
+                    + c.getIndex()
+                    + " of upload "
+                    + c.getUploadId()
+                    + " does not match its SHA-256");
+          }
+          ChunkRow chunk =
+              new ChunkRow(
+                  c.getUploadId(), c.getIndex(), Sha256.hex(c.getSha256().toByteArray()), data);
+          em.persist(chunk);
+          em.flush();
+          em.detach(chunk);
+          break;
+        case STAGED_UPLOAD:
+          StagedUploadRecord s = record.getStagedUpload();
+          em.persist(new StagedUploadRow(s.getUploadId(), s.getFirstIndex(), s.getLastIndex()));
+          break;
+        case APPLIED_REQUEST:
+          AppliedRequestRecord r = record.getAppliedRequest();
+          em.persist(
+              new AppliedRequestRow(
+                  r.getRequestId(), r.getLogIndex(), r.getResult().toByteArray()));
+          break;
+        case TRAILER:
+          reader.verify(record.getTrailer());
+          em.flush();
+          return;
+        default:
+          throw new IOException("unexpected snapshot record " + record.getRecordCase());
+      }
+    }
+  }
+
+  private static final class Writer {
+    private final OutputStream out;
+    private final MessageDigest digest = Sha256.newDigest();
+    private long count;
+
+    Writer(OutputStream out) {
+      this.out = out;
+    }
+
+    void write(SnapshotRecord record) throws IOException {
+      byte[] frame = frame(record);
+      digest.update(frame);
+      out.write(frame);
+      count++;
+    }
+
+    void finish() throws IOException {
+      SnapshotRecord trailer =
+          SnapshotRecord.newBuilder()
+              .setTrailer(
+                  SnapshotTrailer.newBuilder()
+                      .setRecordCount(count)
+                      .setSha256(ByteString.copyFrom(digest.digest())))
+              .build();
+      out.write(frame(trailer));
+      out.flush();
+    }
+
+    private static byte[] frame(SnapshotRecord record) {
+      byte[] body = record.toByteArray();
+      byte[] prefix = varint(body.length);
+      byte[] frame = Arrays.copyOf(prefix, prefix.length + body.length);
+      System.arraycopy(body, 0, frame, prefix.length, body.length);
+      return frame;
+    }
+  }
+
+  private static final class Reader {
+    private final InputStream in;
+    private final MessageDigest digest = Sha256.newDigest();
+    private long count;
+
+    Reader(InputStream in) {
+      this.in = in;
+    }
+
+    /** The next record; the digest covers it unless it is the trailer. */
+    SnapshotRecord next() throws IOException {
+      int firstByte = in.read();
+      if (firstByte < 0) {
+        throw new EOFException("the snapshot ends before its trailer (truncated)");
+      }
+      int length = CodedInputStream.readRawVarint32(firstByte, in);
+      if (length < 0 || length > MAX_RECORD_BYTES) {
+        throw new IOException("snapshot record of " + length + " bytes: corrupt");
+      }
+      byte[] body = in.readNBytes(length);
+      if (body.length != length) {
+        throw new EOFException("the snapshot ends inside a record (truncated)");
+      }
+      SnapshotRecord record = SnapshotRecord.parseFrom(body);
+      if (!record.hasTrailer()) {
+        digest.update(varint(length));
+        digest.update(body);
+        count++;
+      }
+      return record;
+    }
+
+    void verify(SnapshotTrailer trailer) throws IOException {
+      if (trailer.getRecordCount() != count
+          || !Arrays.equals(digest.digest(), trailer.getSha256().toByteArray())) {
+        throw new IOException(
+            "the snapshot's checksum does not match its content (corrupt): "
+                + count
+                + " records read, "
+                + trailer.getRecordCount()
+                + " announced");
+      }
+    }
+  }
+
+  private static byte[] varint(int value) {
+    byte[] buffer = new byte[5];
+    int n = 0;
+    while ((value & ~0x7F) != 0) {
+      buffer[n++] = (byte) ((value & 0x7F) | 0x80);
+      value >>>= 7;
+    }
+    buffer[n++] = (byte) value;
+    return Arrays.copyOf(buffer, n);
+  }
+}

@@ -1,0 +1,330 @@
+package io.spindle.node.infrastructure.store;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import io.spindle.protocol.node.CommandResult;
+import io.spindle.protocol.node.CommitFile;
+import io.spindle.protocol.node.DeleteFile;
+import io.spindle.protocol.node.FileRecord;
+import io.spindle.protocol.node.NodeCommand;
+import io.spindle.protocol.node.PutChunk;
+import io.spindle.raft.Configuration;
+import io.spindle.raft.Entry;
+import io.spindle.raft.SnapshotMeta;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** The file store's apply, dedup, crash, GC and snapshot rules, on H2 and on real MariaDB. */
+class FileStoreStateMachineTest {
+  private static final long STORED_AT = 1_700_000_000_123L;
+  private final List<TestDatabase> databases = new ArrayList<>();
+  private long nextIndex = 1;
+
+  @AfterEach
+  void dropSchemas() {
+    databases.forEach(TestDatabase::close);
+  }
+
+  private TestDatabase database(TestDatabase.Kind kind) {
+    TestDatabase db = TestDatabase.create(kind);
+    databases.add(db);
+    return db;
+  }
+
+  @ParameterizedTest
+  @EnumSource(TestDatabase.Kind.class)
+  void aFileBecomesVisibleOnlyWhenItsCommitApplies(TestDatabase.Kind kind) throws Exception {
+    TestDatabase db = database(kind);
+    FileStoreStateMachine sm = db.stateMachine(StoreSettings.defaults());
+    byte[] content = bytes(3000, 1);
+    List<Entry> chunks = putChunks("u1", content, 1024);
+    assertOk(sm.apply(chunks));
+    assertTrue(sm.findFile(utf8("docs/a.txt")).isEmpty(), "staged chunks are not a file");
+    assertTrue(sm.listFiles().isEmpty());
+
+    CommandResult result = single(sm.apply(List.of(commit("u1", "docs/a.txt", content, 3, "r1"))));
+    assertEquals(CommandResult.Status.OK, result.getStatus(), result.getMessage());
+    FileRecord file = sm.findFile(utf8("docs/a.txt")).orElseThrow();
+    assertEquals(3000, file.getSize());
+    assertEquals(3, file.getChunkCount());
+    assertEquals(STORED_AT, file.getStoredAtMillis(), "milliseconds round-trip");
+    assertArrayEquals(Sha256.of(content), file.getSha256().toByteArray());
+    assertArrayEquals(content, read(sm, "docs/a.txt"));
+    assertEquals(nextIndex - 1, sm.appliedIndex());
+    assertEquals(0, db.count("staged_uploads"));
+  }
+
+  @ParameterizedTest
+  @EnumSource(TestDatabase.Kind.class)
+  void aRetriedRequestIdHasOneEffect(TestDatabase.Kind kind) throws Exception {
+    TestDatabase db = database(kind);
+    FileStoreStateMachine sm = db.stateMachine(StoreSettings.defaults());
+    byte[] content = bytes(100, 2);
+    sm.apply(putChunks("u1", content, 64));
+    CommandResult first = single(sm.apply(List.of(commit("u1", "a", content, 2, "put-1"))));
+    assertEquals(CommandResult.Status.OK, first.getStatus());
+    assertEquals(
+        CommandResult.Status.OK, single(sm.apply(List.of(delete("a", "del-1")))).getStatus());
+
+    // The client retries the put (its own new upload) after the delete: no second effect.
+    sm.apply(putChunks("u2", content, 64));
+    CommandResult retry = single(sm.apply(List.of(commit("u2", "a", content, 2, "put-1"))));
+    assertTrue(retry.getDuplicate());
+    assertEquals(first.getFile(), retry.getFile());
+    assertTrue(sm.findFile(utf8("a")).isEmpty(), "the retried put did not re-create the file");
+    assertEquals(0, db.count("chunks"), "the retry's staged chunks were dropped");
+    CommandResult retriedDelete = single(sm.apply(List.of(delete("a", "del-1"))));
+    assertTrue(retriedDelete.getDuplicate());
+    assertEquals(CommandResult.Status.OK, retriedDelete.getStatus());
+  }
+
+  @ParameterizedTest
+  @EnumSource(TestDatabase.Kind.class)
+  void entriesAppliedBeforeACrashAreNotAppliedAgain(TestDatabase.Kind kind) throws Exception {
+    TestDatabase db = database(kind);
+    FileStoreStateMachine sm = db.stateMachine(StoreSettings.defaults());
+    byte[] content = bytes(10, 3);
+    List<Entry> log = new ArrayList<>(putChunks("u1", content, 10));
+    log.add(commit("u1", "f", content, 1, "")); // no request id: only raft_applied protects it
+    log.add(delete("f", ""));
+    sm.apply(log);
+    String before = db.digest();
+
+    db.closeFactory(); // the node crashes and restarts on its database
+    FileStoreStateMachine restarted = db.stateMachine(StoreSettings.defaults());
+    assertEquals(3, restarted.appliedIndex());
+    List<byte[]> results = restarted.apply(log.subList(0, 2)); // replayed from the log
+    results.forEach(r -> assertEquals(0, r.length));
+    assertTrue(restarted.findFile(utf8("f")).isEmpty(), "the commit did not apply twice");
+    assertEquals(before, db.digest());
+    restarted.apply(List.of(Entry.noop(nextIndex++, 2)));
+    assertEquals(4, restarted.appliedIndex());
+  }
+
+  @ParameterizedTest
+  @EnumSource(TestDatabase.Kind.class)
+  void abandonedUploadsAreCollectedAtFixedLogIndexes(TestDatabase.Kind kind) throws Exception {
+    TestDatabase db = database(kind);
+    FileStoreStateMachine sm = db.stateMachine(new StoreSettings(4, 8, 6));
+    byte[] content = bytes(50, 4);
+    sm.apply(putChunks("u1", content, 20)); // indexes 1..3
+    sm.apply(noops(5)); // up to 8: cut 0, nothing goes
+    assertEquals(3, db.count("chunks"));
+    assertEquals(1, db.count("staged_uploads"));
+    sm.apply(noops(4)); // index 12: cut 4 ≥ last chunk at 3
+    assertEquals(0, db.count("chunks"));
+    assertEquals(0, db.count("staged_uploads"));
+    CommandResult late = single(sm.apply(List.of(commit("u1", "late", content, 3, "r"))));
+    assertEquals(CommandResult.Status.REJECTED, late.getStatus());
+    assertTrue(sm.findFile(utf8("late")).isEmpty());
+
+    // Request ids are remembered for 6 entries: the rejected one was not remembered at all, and
+    // an applied one disappears at the first GC point at least 6 entries later.
+    sm.apply(putChunks("u2", content, 64)); // 14
+    sm.apply(List.of(commit("u2", "kept", content, 1, "req"))); // 15
+    assertEquals(1, db.count("applied_requests"));
+    sm.apply(noops(5)); // 20: cut 14
+    assertEquals(1, db.count("applied_requests"));
+    sm.apply(noops(4)); // 24: cut 18
+    assertEquals(0, db.count("applied_requests"));
+    assertTrue(sm.findFile(utf8("kept")).isPresent());
+  }
+
+  @ParameterizedTest
+  @EnumSource(TestDatabase.Kind.class)
+  void badHashesSizesAndCountsAreRejectedAndStoreNothing(TestDatabase.Kind kind) throws Exception {
+    TestDatabase db = database(kind);
+    FileStoreStateMachine sm = db.stateMachine(StoreSettings.defaults());
+    byte[] content = bytes(30, 5);
+    PutChunk badChunk =
+        PutChunk.newBuilder()
+            .setUploadId("u0")
+            .setIndex(0)
+            .setSha256(ByteString.copyFrom(Sha256.of(new byte[] {1})))
+            .setData(ByteString.copyFrom(content))
+            .build();
+    CommandResult rejected =
+        single(sm.apply(List.of(command(NodeCommand.newBuilder().setPutChunk(badChunk).build()))));
+    assertEquals(CommandResult.Status.REJECTED, rejected.getStatus());
+    assertEquals(0, db.count("chunks"));
+
+    byte[] other = content.clone();
+    other[7] ^= 1;
+    String[] cases = {"sha", "size", "count", "name"};
+    for (String bad : cases) {
+      String upload = "u-" + bad;
+      sm.apply(putChunks(upload, content, 16));
+      CommitFile.Builder commit = commitOf(upload, "f", content, 2, "r-" + bad).toBuilder();
+      switch (bad) {
+        case "sha" -> commit.setSha256(ByteString.copyFrom(Sha256.of(other)));
+        case "size" -> commit.setSize(31);
+        case "count" -> commit.setChunkCount(1);
+        default -> commit.setName(ByteString.copyFromUtf8("../etc"));
+      }
+      CommandResult r =
+          single(
+              sm.apply(List.of(command(NodeCommand.newBuilder().setCommitFile(commit).build()))));
+      assertEquals(CommandResult.Status.REJECTED, r.getStatus(), bad);
+      assertFalse(r.getMessage().isEmpty());
+      assertTrue(sm.listFiles().isEmpty(), bad);
+      assertEquals(0, db.count("chunks"), "a rejected commit drops its staged chunks: " + bad);
+      assertEquals(0, db.count("applied_requests"), "rejections are not remembered: " + bad);
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(TestDatabase.Kind.class)
+  void aSnapshotRebuildsAnIdenticalStore(TestDatabase.Kind kind) throws Exception {
+    TestDatabase source = database(kind);
+    FileStoreStateMachine sm = source.stateMachine(StoreSettings.defaults());
+    byte[] big = bytes(3 * 1024 * 1024 + 5, 6);
+    sm.apply(putChunks("big", big, 1 << 20));
+    sm.apply(List.of(commit("big", "docs/big.bin", big, 4, "r1")));
+    byte[] small = bytes(5, 7);
+    sm.apply(putChunks("small", small, 1024));
+    sm.apply(List.of(commit("small", "ünïcode/ファイル", small, 1, "r2")));
+    sm.apply(putChunks("staged", small, 2)); // an upload in progress travels too
+    byte[] empty = new byte[0];
+    sm.apply(List.of(commit("empty", "empty", empty, 0, "r3")));
+
+    ByteArrayOutputStream snapshot = new ByteArrayOutputStream();
+    sm.takeSnapshot(snapshot);
+    SnapshotMeta meta =
+        new SnapshotMeta(sm.appliedIndex(), 1, Configuration.empty(), snapshot.size());
+
+    TestDatabase target = database(kind);
+    FileStoreStateMachine rebuilt = target.stateMachine(StoreSettings.defaults());
+    rebuilt.apply(putChunks("junk", small, 2)); // whatever was there is replaced
+    rebuilt.installSnapshot(new ByteArrayInputStream(snapshot.toByteArray()), meta);
+    assertEquals(sm.appliedIndex(), rebuilt.appliedIndex());
+    assertEquals(source.digest(), target.digest());
+    assertArrayEquals(big, read(rebuilt, "docs/big.bin"));
+    ByteArrayOutputStream again = new ByteArrayOutputStream();
+    rebuilt.takeSnapshot(again);
+    assertArrayEquals(snapshot.toByteArray(), again.toByteArray(), "snapshots are deterministic");
+
+    // A corrupt or truncated snapshot is refused and leaves the store as it was.
+    byte[] corrupt = snapshot.toByteArray();
+    corrupt[corrupt.length / 2] ^= 0x40;
+    TestDatabase third = database(kind);
+    FileStoreStateMachine untouched = third.stateMachine(StoreSettings.defaults());
+    String before = third.digest();
+    assertThrows(
+        IOException.class,
+        () -> untouched.installSnapshot(new ByteArrayInputStream(corrupt), meta));
+    assertThrows(
+        IOException.class,
+        () ->
+            untouched.installSnapshot(
+                new ByteArrayInputStream(Arrays.copyOf(snapshot.toByteArray(), 1000)), meta));
+    assertEquals(before, third.digest());
+    assertEquals(0, untouched.appliedIndex());
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private static byte[] read(FileStoreStateMachine sm, String name) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    Optional<FileRecord> file = sm.readFile(utf8(name), out);
+    assertTrue(file.isPresent(), name);
+    return out.toByteArray();
+  }
+
+  private List<Entry> putChunks(String uploadId, byte[] content, int chunkSize) {
+    List<Entry> entries = new ArrayList<>();
+    for (int i = 0, offset = 0; offset < content.length; i++, offset += chunkSize) {
+      byte[] data =
+          Arrays.copyOfRange(content, offset, Math.min(content.length, offset + chunkSize));
+      entries.add(
+          command(
+              NodeCommand.newBuilder()
+                  .setPutChunk(
+                      PutChunk.newBuilder()
+                          .setUploadId(uploadId)
+                          .setIndex(i)
+                          .setSha256(ByteString.copyFrom(Sha256.of(data)))
+                          .setData(ByteString.copyFrom(data)))
+                  .build()));
+    }
+    return entries;
+  }
+
+  private static CommitFile commitOf(
+      String uploadId, String name, byte[] content, int chunks, String requestId) {
+    return CommitFile.newBuilder()
+        .setUploadId(uploadId)
+        .setName(ByteString.copyFrom(utf8(name)))
+        .setSize(content.length)
+        .setSha256(ByteString.copyFrom(Sha256.of(content)))
+        .setChunkCount(chunks)
+        .setRequestId(requestId)
+        .setStoredAtMillis(STORED_AT)
+        .build();
+  }
+
+  private Entry commit(String uploadId, String name, byte[] content, int chunks, String requestId) {
+    return command(
+        NodeCommand.newBuilder()
+            .setCommitFile(commitOf(uploadId, name, content, chunks, requestId))
+            .build());
+  }
+
+  private Entry delete(String name, String requestId) {
+    return command(
+        NodeCommand.newBuilder()
+            .setDeleteFile(
+                DeleteFile.newBuilder()
+                    .setName(ByteString.copyFrom(utf8(name)))
+                    .setRequestId(requestId))
+            .build());
+  }
+
+  private List<Entry> noops(int count) {
+    List<Entry> entries = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      entries.add(Entry.noop(nextIndex++, 1));
+    }
+    return entries;
+  }
+
+  private Entry command(NodeCommand command) {
+    return Entry.command(nextIndex++, 1, command.toByteArray());
+  }
+
+  private static CommandResult single(List<byte[]> results) throws IOException {
+    assertEquals(1, results.size());
+    return CommandResult.parseFrom(results.get(0));
+  }
+
+  private static void assertOk(List<byte[]> results) throws IOException {
+    for (byte[] r : results) {
+      CommandResult result = CommandResult.parseFrom(r);
+      assertEquals(CommandResult.Status.OK, result.getStatus(), result.getMessage());
+    }
+  }
+
+  private static byte[] utf8(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static byte[] bytes(int size, long seed) {
+    byte[] b = new byte[size];
+    new Random(seed).nextBytes(b);
+    return b;
+  }
+}
