@@ -1039,6 +1039,10 @@ public final class RaftNode {
       }
       return;
     }
+    if (r.lastLogIndex() < p.match && r.matchIndex() >= p.match) {
+      replicateFromScratch(p, r.conflictIndex());
+      return;
+    }
     // Rejected: only a rejection of what we currently expect moves nextIndex back.
     if (r.matchIndex() < p.match) {
       return;
@@ -1052,6 +1056,18 @@ public final class RaftNode {
     long next = nextIndexAfterReject(r);
     p.becomeProbe();
     p.next = Math.max(p.match + 1, Math.min(next, lastIndex() + 1));
+  }
+
+  /**
+   * The follower now holds less than it acknowledged: it lost its storage (a node wiped and
+   * restarted under its old identity, which Raft itself assumes never happens). Nothing it holds is
+   * known to match any more: replicate it from scratch, by snapshot if the log is compacted. Commit
+   * never moves back, so lowering match is safe.
+   */
+  private void replicateFromScratch(Progress p, long followerNext) {
+    p.match = 0;
+    p.becomeProbe();
+    p.next = Math.max(1, Math.min(followerNext, lastIndex() + 1));
   }
 
   /** Fast back-off: skip a whole conflicting term at once (§5.3, thesis §5.4.1 footnote). */
@@ -1074,7 +1090,11 @@ public final class RaftNode {
       p.ackedHeartbeat = r.readContext();
       resolveConfirmedReads();
     }
-    if (p.state == Progress.State.PROBE) {
+    if (r.lastLogIndex() < p.match && r.readContext() == p.lastHeartbeatSeq) {
+      // An answer to the latest heartbeat reflects everything sent before it (one ordered
+      // connection): a log shorter than the match it acknowledged can only be a lost one.
+      replicateFromScratch(p, r.lastLogIndex() + 1);
+    } else if (p.state == Progress.State.PROBE) {
       // The follower is reachable again: let the probe go out once more.
       p.probeSent = false;
     } else if (p.state == Progress.State.REPLICATE

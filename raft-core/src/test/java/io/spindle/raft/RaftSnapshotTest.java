@@ -95,6 +95,37 @@ class RaftSnapshotTest {
         () -> n1.node.snapshotTaken(new SnapshotMeta(1, 1, voters("n1", "n2", "n3"), 3), 0));
   }
 
+  // Raft assumes acknowledged entries are never lost; a node wiped and restarted under its old
+  // identity breaks that. The leader must notice that the follower holds less than it acknowledged
+  // and rebuild it (here: from the snapshot, since the log is compacted) instead of probing the
+  // index it remembers forever.
+  @Test
+  void followerThatLostItsStorageIsRebuiltFromTheSnapshot() {
+    ManualNetwork net = ManualNetwork.ofVoters(CONFIG, "n1", "n2", "n3");
+    NodeHarness n1 = net.elect("n1");
+    for (int i = 0; i < 5; i++) {
+      n1.node.propose(bytes("c" + i));
+    }
+    net.stabilize();
+    assertEquals(6, n1.node.progress().get(nid("n3")).matchIndex());
+    SnapshotMeta meta = n1.takeSnapshot(STATE, 0);
+
+    NodeHarness wiped = NodeHarness.create("n3", CONFIG, "n1", "n2", "n3");
+    net.add(wiped);
+    net.tick("n1", 1);
+    net.stabilize();
+    net.tick("n1", 1);
+    net.stabilize();
+
+    assertEquals(List.of(meta), wiped.installed, "rebuilt from the snapshot");
+    assertArrayEquals(STATE, wiped.snapshots.latestData());
+    assertEquals(6, wiped.node.commitIndex());
+    assertEquals(6, n1.node.progress().get(nid("n3")).matchIndex());
+    n1.node.propose(bytes("after"));
+    net.stabilize();
+    assertEquals(7, wiped.node.commitIndex());
+  }
+
   // §7: "the leader must occasionally send snapshots to followers that lag behind ... when the
   // leader has already discarded the next log entry that it needs to send". Figure 13: the snapshot
   // goes in chunks at increasing offsets, "done" on the last; the follower installs it, discards
