@@ -1,0 +1,86 @@
+package io.spindle.node.infrastructure.runtime;
+
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Where a node's database is: the configured JDBC URL, or with none the embedded H2 file database
+ * in the data directory (MySQL mode, so the same migrations and queries run on both).
+ *
+ * @param url {@code spindle.db.url}; empty for the embedded H2 database
+ */
+public record DatabaseSettings(
+    Optional<String> url, Optional<String> user, Optional<String> password, Path dataDir) {
+  static final String H2_DATASOURCE = "org.h2.jdbcx.JdbcDataSource";
+  static final String MYSQL_DATASOURCE = "com.mysql.cj.jdbc.MysqlDataSource";
+  static final String EMBEDDED_USER = "spindle";
+  static final String EMBEDDED_PASSWORD = "spindle";
+
+  public DatabaseSettings {
+    Objects.requireNonNull(url, "url");
+    Objects.requireNonNull(user, "user");
+    Objects.requireNonNull(password, "password");
+    Objects.requireNonNull(dataDir, "dataDir");
+  }
+
+  public boolean embedded() {
+    return url.isEmpty();
+  }
+
+  /** The URL the datasource connects to. */
+  public String jdbcUrl() {
+    return url.orElseGet(
+        () ->
+            "jdbc:h2:file:"
+                + dataDir.toAbsolutePath().resolve("spindle")
+                + ";MODE=MySQL;DATABASE_TO_LOWER=TRUE");
+  }
+
+  /** The {@code javax.sql.DataSource} class for {@link #jdbcUrl()}. */
+  public String dataSourceClass() {
+    String lower = jdbcUrl().toLowerCase(Locale.ROOT);
+    if (lower.startsWith("jdbc:mysql:") || lower.startsWith("jdbc:mariadb:")) {
+      return MYSQL_DATASOURCE;
+    }
+    if (lower.startsWith("jdbc:h2:")) {
+      return H2_DATASOURCE;
+    }
+    throw new IllegalArgumentException(
+        NodeConfig.describe(NodeConfig.DB_URL)
+            + " must be a jdbc:mysql:, jdbc:mariadb: or jdbc:h2: URL");
+  }
+
+  /** The user; the embedded database gets {@value #EMBEDDED_USER} (H2 creates it with the file). */
+  public String jdbcUser() {
+    return user.orElse(embedded() ? EMBEDDED_USER : "root");
+  }
+
+  /**
+   * The password; the embedded database gets {@value #EMBEDDED_PASSWORD}.
+   *
+   * @throws IllegalArgumentException for a configured database without one: MicroProfile Config
+   *     treats an empty value as unset, so the datasource would get a literal placeholder and the
+   *     login would fail with a misleading "access denied"
+   */
+  public String jdbcPassword() {
+    if (embedded()) {
+      return password.orElse(EMBEDDED_PASSWORD);
+    }
+    return password.orElseThrow(
+        () ->
+            new IllegalArgumentException(
+                NodeConfig.describe(NodeConfig.DB_PASSWORD)
+                    + " is empty: give the database user of "
+                    + NodeConfig.DB_URL
+                    + " a password (an empty one cannot be passed through MicroProfile Config)"));
+  }
+
+  @Override
+  public String toString() {
+    return embedded()
+        ? "embedded H2 at " + jdbcUrl()
+        : jdbcUrl().replaceAll("password=[^&;]*", "password=(hidden)") + " as " + jdbcUser();
+  }
+}

@@ -1,0 +1,261 @@
+package io.spindle.node.infrastructure.runtime;
+
+import io.spindle.node.domain.MemberAddress;
+import io.spindle.node.infrastructure.raft.NettyPeerMessenger;
+import io.spindle.raft.Member;
+import io.spindle.raft.NodeId;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * Everything a node starts with, read once from MicroProfile Config (each key also as an env var:
+ * {@code spindle.raft.listen} is {@code SPINDLE_RAFT_LISTEN}). Immutable; {@link #toString()} never
+ * shows the secret or the database password.
+ *
+ * @param nodeId {@value #NODE_ID}
+ * @param dataDir {@value #DATA_DIR}: the Raft log, hard state, snapshots and the embedded database
+ * @param raftListen {@value #RAFT_LISTEN}: where the Raft transport binds ({@code host:port}; port
+ *     0 takes a free one)
+ * @param httpUrl {@value #HTTP_URL}: the base URL other nodes and clients reach this node's web
+ *     interface at
+ * @param peers {@value #PEERS}: the bootstrap voters, {@code id=raftHost:port;httpUrl,...}; empty
+ *     for a single-voter cluster of this node. Used only by a node whose log holds no
+ *     configuration.
+ * @param secret {@value #SECRET}: the cluster secret every peer proves
+ * @param database {@value #DB_URL} and its credentials
+ * @param tickPeriod {@value #TICK_MS}: real time per Raft tick
+ * @param snapshots {@value #SNAPSHOT_ENTRIES}, {@value #SNAPSHOT_BYTES} and {@value #KEEP_ENTRIES}:
+ *     when the node snapshots its state and compacts its log
+ */
+public record NodeConfig(
+    NodeId nodeId,
+    Path dataDir,
+    InetSocketAddress raftListen,
+    URI httpUrl,
+    List<Member> peers,
+    byte[] secret,
+    DatabaseSettings database,
+    Duration tickPeriod,
+    SnapshotPolicy snapshots) {
+
+  public static final String NODE_ID = "spindle.node.id";
+  public static final String DATA_DIR = "spindle.data.dir";
+  public static final String RAFT_LISTEN = "spindle.raft.listen";
+  public static final String HTTP_URL = "spindle.http.url";
+  public static final String PEERS = "spindle.peers";
+  public static final String SECRET = "spindle.secret";
+  public static final String DB_URL = "spindle.db.url";
+  public static final String DB_USER = "spindle.db.user";
+  public static final String DB_PASSWORD = "spindle.db.password";
+  public static final String TICK_MS = "spindle.raft.tick-ms";
+  public static final String SNAPSHOT_ENTRIES = "spindle.raft.snapshot-entries";
+  public static final String SNAPSHOT_BYTES = "spindle.raft.snapshot-bytes";
+  public static final String KEEP_ENTRIES = "spindle.raft.keep-entries";
+
+  /**
+   * Snapshot after {@code everyEntries} applied entries or {@code everyBytes} of them, keeping
+   * {@code keepEntries} behind the snapshot for followers that lag a little.
+   */
+  public record SnapshotPolicy(long everyEntries, long everyBytes, long keepEntries) {
+    public SnapshotPolicy {
+      if (everyEntries < 1 || everyBytes < 1 || keepEntries < 0) {
+        throw new IllegalArgumentException(
+            "snapshot thresholds must be positive and the entries kept not negative");
+      }
+    }
+  }
+
+  public NodeConfig {
+    Objects.requireNonNull(nodeId, "nodeId");
+    Objects.requireNonNull(dataDir, "dataDir");
+    Objects.requireNonNull(raftListen, "raftListen");
+    Objects.requireNonNull(httpUrl, "httpUrl");
+    Objects.requireNonNull(database, "database");
+    Objects.requireNonNull(tickPeriod, "tickPeriod");
+    Objects.requireNonNull(snapshots, "snapshots");
+    peers = List.copyOf(peers);
+    secret = secret.clone();
+  }
+
+  /**
+   * Reads and checks every key.
+   *
+   * @param lookup a key's value, empty when it is not set (or blank)
+   * @throws IllegalArgumentException naming the key that is missing or malformed, and the env var
+   *     that sets it
+   */
+  public static NodeConfig read(Function<String, Optional<String>> lookup) {
+    Function<String, Optional<String>> values =
+        key -> lookup.apply(key).map(String::trim).filter(v -> !v.isEmpty());
+    NodeId id = NodeId.of(required(values, NODE_ID));
+    Path dataDir = Path.of(required(values, DATA_DIR));
+    String listen = required(values, RAFT_LISTEN);
+    InetSocketAddress raftListen = parse(RAFT_LISTEN, listen, NodeConfig::listenAddress);
+    URI httpUrl = parse(HTTP_URL, required(values, HTTP_URL), NodeConfig::httpUrl);
+    List<Member> peers = new ArrayList<>();
+    for (String entry : values.apply(PEERS).map(p -> p.split(",")).orElse(new String[0])) {
+      if (!entry.isBlank()) {
+        peers.add(parse(PEERS, entry.trim(), NodeConfig::peer));
+      }
+    }
+    String secret = required(values, SECRET);
+    Duration tick =
+        Duration.ofMillis(parse(TICK_MS, values.apply(TICK_MS).orElse("50"), Long::parseLong));
+    if (tick.isNegative() || tick.isZero()) {
+      throw new IllegalArgumentException(describe(TICK_MS) + " must be a positive number of ms");
+    }
+    SnapshotPolicy snapshots =
+        parse(
+            SNAPSHOT_ENTRIES,
+            values.apply(SNAPSHOT_ENTRIES).orElse("100000")
+                + ","
+                + values.apply(SNAPSHOT_BYTES).orElse(Long.toString(1L << 30))
+                + ","
+                + values.apply(KEEP_ENTRIES).orElse("10000"),
+            v -> {
+              String[] parts = v.split(",");
+              return new SnapshotPolicy(
+                  Long.parseLong(parts[0]), Long.parseLong(parts[1]), Long.parseLong(parts[2]));
+            });
+    DatabaseSettings database =
+        new DatabaseSettings(
+            values.apply(DB_URL), values.apply(DB_USER), values.apply(DB_PASSWORD), dataDir);
+    return new NodeConfig(
+        id,
+        dataDir,
+        raftListen,
+        httpUrl,
+        peers,
+        secret.getBytes(StandardCharsets.UTF_8),
+        database,
+        tick,
+        snapshots);
+  }
+
+  /** The cluster secret; a copy. */
+  @Override
+  public byte[] secret() {
+    return secret.clone();
+  }
+
+  /**
+   * The bootstrap voters: {@link #peers()}, with this node added (at {@code raftAddress}, the
+   * address it actually listens on) if the list does not name it. Empty peers: this node alone.
+   */
+  public List<Member> bootstrapVoters(String raftAddress) {
+    List<Member> voters = new ArrayList<>(peers);
+    if (voters.stream().noneMatch(m -> m.id().equals(nodeId))) {
+      voters.add(new Member(nodeId, new MemberAddress(raftAddress, httpUrl).encode()));
+    }
+    return voters;
+  }
+
+  @Override
+  public String toString() {
+    return "NodeConfig[nodeId="
+        + nodeId
+        + ", dataDir="
+        + dataDir
+        + ", raftListen="
+        + raftListen
+        + ", httpUrl="
+        + httpUrl
+        + ", peers="
+        + peers
+        + ", secret=(hidden), database="
+        + database
+        + ", tickPeriod="
+        + tickPeriod
+        + ", snapshots="
+        + snapshots
+        + "]";
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof NodeConfig c
+        && nodeId.equals(c.nodeId)
+        && dataDir.equals(c.dataDir)
+        && raftListen.equals(c.raftListen)
+        && httpUrl.equals(c.httpUrl)
+        && peers.equals(c.peers)
+        && java.util.Arrays.equals(secret, c.secret)
+        && database.equals(c.database)
+        && tickPeriod.equals(c.tickPeriod)
+        && snapshots.equals(c.snapshots);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(
+        nodeId, dataDir, raftListen, httpUrl, peers, database, tickPeriod, snapshots);
+  }
+
+  /** {@code id=raftHost:port;httpUrl}, the http part optional ({@code id=raftHost:port}). */
+  static Member peer(String entry) {
+    int eq = entry.indexOf('=');
+    if (eq <= 0 || eq == entry.length() - 1) {
+      throw new IllegalArgumentException("expected id=raftHost:port;httpUrl, got '" + entry + "'");
+    }
+    String id = entry.substring(0, eq).trim();
+    String address = entry.substring(eq + 1).trim();
+    int semicolon = address.indexOf(';');
+    String raft = semicolon < 0 ? address : address.substring(0, semicolon);
+    NettyPeerMessenger.parseAddress(raft);
+    if (semicolon >= 0) {
+      httpUrl(MemberAddress.parse(address).httpUrl().toString());
+    }
+    return Member.of(id, address);
+  }
+
+  /** {@code host:port} as {@link NettyPeerMessenger#parseAddress}, but port 0 (any free) too. */
+  static InetSocketAddress listenAddress(String value) {
+    if (value.endsWith(":0")) {
+      InetSocketAddress any =
+          NettyPeerMessenger.parseAddress(value.substring(0, value.length() - 1) + "1");
+      return new InetSocketAddress(any.getHostString(), 0);
+    }
+    return NettyPeerMessenger.parseAddress(value);
+  }
+
+  static URI httpUrl(String value) {
+    URI uri = URI.create(value.endsWith("/") ? value.substring(0, value.length() - 1) : value);
+    if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme())
+        || uri.getHost() == null) {
+      throw new IllegalArgumentException(
+          "expected an http(s)://host:port URL, got '" + value + "'");
+    }
+    return uri;
+  }
+
+  private static String required(Function<String, Optional<String>> values, String key) {
+    return values
+        .apply(key)
+        .orElseThrow(() -> new IllegalArgumentException(describe(key) + " is not set"));
+  }
+
+  private static <T> T parse(String key, String value, Function<String, T> parser) {
+    try {
+      return parser.apply(value);
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException(describe(key) + " is malformed: " + e.getMessage(), e);
+    }
+  }
+
+  /** {@code spindle.raft.listen (env SPINDLE_RAFT_LISTEN)}. */
+  static String describe(String key) {
+    return "the setting " + key + " (env " + envName(key) + ")";
+  }
+
+  static String envName(String key) {
+    return key.toUpperCase(java.util.Locale.ROOT).replaceAll("[^A-Z0-9]", "_");
+  }
+}

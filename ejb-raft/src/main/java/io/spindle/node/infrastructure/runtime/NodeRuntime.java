@@ -1,0 +1,262 @@
+package io.spindle.node.infrastructure.runtime;
+
+import io.spindle.node.application.FileService;
+import io.spindle.node.application.RaftFileService;
+import io.spindle.node.domain.MemberAddress;
+import io.spindle.node.infrastructure.raft.DurableRaftStorage;
+import io.spindle.node.infrastructure.raft.RaftDriver;
+import io.spindle.node.infrastructure.raft.RaftNodeSettings;
+import io.spindle.node.infrastructure.raft.RaftStatus;
+import io.spindle.node.infrastructure.store.FileStoreStateMachine;
+import io.spindle.node.infrastructure.store.StoreSettings;
+import io.spindle.node.infrastructure.store.StoreTransactions;
+import io.spindle.node.infrastructure.transport.InboundHandler;
+import io.spindle.node.infrastructure.transport.NettyRaftTransport;
+import io.spindle.node.infrastructure.transport.TransportConfig;
+import io.spindle.protocol.raft.ClientReply;
+import io.spindle.protocol.raft.ClientRequest;
+import io.spindle.raft.Member;
+import io.spindle.raft.NodeId;
+import io.spindle.raft.message.Message;
+import jakarta.annotation.PostConstruct;
+import jakarta.annotation.PreDestroy;
+import jakarta.annotation.Resource;
+import jakarta.ejb.ConcurrencyManagement;
+import jakarta.ejb.ConcurrencyManagementType;
+import jakarta.ejb.DependsOn;
+import jakarta.ejb.Singleton;
+import jakarta.ejb.Startup;
+import jakarta.enterprise.concurrent.ManagedThreadFactory;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.file.Files;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.logging.Logger;
+import org.eclipse.microprofile.config.Config;
+
+/**
+ * The Raft node of this server: reads {@link NodeConfig} once at deployment, starts the Netty
+ * transport and the {@link RaftDriver} on the container's managed threads, and on undeploy stops
+ * them, a leader handing over its leadership first.
+ *
+ * <p>The replicated state machine is the {@link FileStoreStateMachine} on the {@code spindle}
+ * persistence unit; {@link #fileService()} is the {@link FileService} over it (produced for CDI by
+ * {@link NodeServices}).
+ *
+ * <p>The data directory holds the Raft log, hard state and snapshots in {@code raft/} and, without
+ * a database URL, the embedded H2 database {@code spindle.mv.db}.
+ *
+ * <p><b>Threading:</b> bean-managed concurrency; every public method is thread-safe and returns at
+ * once. <b>Errors:</b> a bad setting or an unusable data directory fails the deployment with a
+ * message naming the setting (and its env var), so {@code /health/ready} never turns UP.
+ */
+@Singleton
+@Startup
+@DependsOn("DatabaseMigration")
+@ConcurrencyManagement(ConcurrencyManagementType.BEAN)
+public class NodeRuntime {
+  private static final Logger LOG = Logger.getLogger(NodeRuntime.class.getName());
+
+  @Inject private Config mpConfig;
+  @Inject private StoreTransactions storeTransactions;
+
+  @Resource private ManagedThreadFactory threadFactory;
+
+  private final NodeStatistics statistics = new NodeStatistics();
+  private NodeConfig config;
+  private DurableRaftStorage storage;
+  private NettyRaftTransport transport;
+  private volatile RaftDriver driver;
+  private volatile FileService fileService;
+  private volatile boolean caughtUp;
+  private Thread shutdownHook;
+  private boolean stopped;
+
+  @PostConstruct
+  void start() {
+    config = NodeConfig.read(key -> mpConfig.getOptionalValue(key, String.class));
+    LOG.info(() -> "starting Spindle node with " + config);
+    try {
+      Files.createDirectories(config.dataDir());
+      storage = DurableRaftStorage.open(config.dataDir().resolve("raft"));
+      transport =
+          new NettyRaftTransport(
+              config.nodeId(),
+              config.raftListen(),
+              config.secret(),
+              TransportConfig.defaults(),
+              threadFactory);
+      transport.start(new Inbound());
+      RaftNodeSettings settings =
+          RaftNodeSettings.defaults(config.nodeId(), config.bootstrapVoters(advertisedRaft()))
+              .withTickPeriod(config.tickPeriod())
+              .withSnapshots(
+                  config.snapshots().everyEntries(),
+                  config.snapshots().everyBytes(),
+                  config.snapshots().keepEntries());
+      FileStoreStateMachine store =
+          new FileStoreStateMachine(storeTransactions, StoreSettings.defaults());
+      driver =
+          RaftDriver.start(
+              settings,
+              new MeteredRaftStorage(storage, statistics, this::leading),
+              store,
+              new MemberAddressMessenger(config.nodeId(), transport),
+              threadFactory);
+      fileService = new RaftFileService(driver, store);
+    } catch (IOException e) {
+      stop();
+      throw new UncheckedIOException(
+          "cannot create the data directory " + config.dataDir() + ": " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      stop();
+      throw new IllegalStateException("interrupted while starting the Raft transport", e);
+    } catch (RuntimeException e) {
+      stop();
+      throw e;
+    }
+    // Payara Micro does not run @PreDestroy on SIGTERM: hand over leadership from a JVM hook too.
+    shutdownHook = new Thread(this::stopOnSignal, "spindle-shutdown-" + config.nodeId());
+    Runtime.getRuntime().addShutdownHook(shutdownHook);
+    LOG.info(
+        () ->
+            "Spindle node "
+                + config.nodeId()
+                + " runs: Raft on "
+                + transport.localAddress()
+                + ", web at "
+                + config.httpUrl());
+  }
+
+  /** The address this node's Raft transport is reached at: the bound port if port 0 was asked. */
+  private String advertisedRaft() {
+    InetSocketAddress bound = transport.localAddress();
+    return config.raftListen().getHostString() + ":" + bound.getPort();
+  }
+
+  private void stopOnSignal() {
+    LOG.info(() -> "Spindle node " + config.nodeId() + " stops: the JVM is shutting down");
+    stop();
+  }
+
+  @PreDestroy
+  synchronized void stop() {
+    if (stopped) {
+      return;
+    }
+    stopped = true;
+    if (shutdownHook != null && Thread.currentThread() != shutdownHook) {
+      try {
+        Runtime.getRuntime().removeShutdownHook(shutdownHook);
+      } catch (IllegalStateException alreadyShuttingDown) {
+        // The hook runs (or ran) stop() itself; closing twice is harmless.
+      }
+    }
+    RaftDriver d = driver;
+    if (d != null) {
+      d.close();
+    }
+    if (transport != null) {
+      transport.close();
+    }
+    if (storage != null) {
+      storage.close();
+    }
+    if (config != null) {
+      LOG.info(() -> "Spindle node " + config.nodeId() + " stopped");
+    }
+  }
+
+  // ---------------------------------------------------------------- API for services and web
+
+  public NodeConfig config() {
+    return config;
+  }
+
+  public NodeStatistics statistics() {
+    return statistics;
+  }
+
+  /** The replicated file store of this node. */
+  public FileService fileService() {
+    return fileService;
+  }
+
+  /** The node's latest status; never null once deployed. */
+  public RaftStatus status() {
+    return driver.status();
+  }
+
+  /** Whether the driver's latest status says this node leads (read on the driver's thread). */
+  private boolean leading() {
+    RaftDriver d = driver;
+    return d != null && d.status().isLeader();
+  }
+
+  /** How to reach {@code member}, if the current configuration knows it with an http URL. */
+  public Optional<MemberAddress> addressOf(NodeId member) {
+    return status().configuration().member(member).flatMap(NodeRuntime::parse);
+  }
+
+  /** The leader's web base URL, if there is a leader and its address carries one. */
+  public Optional<URI> leaderHttpUrl() {
+    return status().leader().flatMap(this::addressOf).map(MemberAddress::httpUrl);
+  }
+
+  /**
+   * Ready for clients: the node runs, knows a leader, and has applied the log up to the commit
+   * index it knew once it first saw that leader (it then stays ready while a leader is known).
+   */
+  public boolean ready() {
+    RaftDriver d = driver;
+    if (d == null) {
+      return false;
+    }
+    RaftStatus s = d.status();
+    if (!s.running() || s.leader().isEmpty()) {
+      caughtUp = false;
+      return false;
+    }
+    if (!caughtUp && s.appliedIndex() >= s.commitIndex()) {
+      caughtUp = true;
+    }
+    return caughtUp;
+  }
+
+  static Optional<MemberAddress> parse(Member member) {
+    try {
+      return Optional.of(MemberAddress.parse(member.address()));
+    } catch (IllegalArgumentException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** Peers' messages go to the driver; Raft clients are pointed at the HTTP API. */
+  private final class Inbound implements InboundHandler {
+    @Override
+    public void onMessage(Message message) {
+      RaftDriver d = driver;
+      if (d != null) {
+        d.deliver(message);
+      }
+    }
+
+    @Override
+    public void onClientRequest(ClientRequest request, Consumer<ClientReply> reply) {
+      reply.accept(
+          ClientReply.newBuilder()
+              .setRequestId(request.getRequestId())
+              .setStatus(ClientReply.Status.ERROR)
+              .setError(
+                  "a Spindle node serves clients over HTTP at "
+                      + config.httpUrl()
+                      + "/api, not on its Raft port")
+              .build());
+    }
+  }
+}

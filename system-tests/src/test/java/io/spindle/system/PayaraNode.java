@@ -1,0 +1,123 @@
+package io.spindle.system;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One Spindle node as a real Payara Micro process (the {@code web} WAR), with its data directory,
+ * Raft port and HTTP port fixed across restarts. Its output goes to {@code node.log} in its
+ * directory.
+ */
+final class PayaraNode {
+  final String id;
+  final int httpPort;
+  final int raftPort;
+  final Path dir;
+  private Process process;
+  private int starts;
+
+  PayaraNode(String id, Path root) throws IOException {
+    this.id = id;
+    this.httpPort = freePort();
+    this.raftPort = freePort();
+    this.dir = Files.createDirectories(root.resolve(id));
+  }
+
+  URI url() {
+    return URI.create("http://127.0.0.1:" + httpPort);
+  }
+
+  String peerEntry() {
+    return id + "=127.0.0.1:" + raftPort + ";" + url();
+  }
+
+  void start(String peers, String secret, Map<String, String> extraEnv) throws IOException {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(
+        List.of(
+            "-XX:TieredStopAtLevel=1",
+            "-Xmx512m",
+            "-jar",
+            System.getProperty("spindle.node.jar"),
+            "--deploy",
+            System.getProperty("spindle.node.war"),
+            "--contextroot",
+            "/",
+            "--port",
+            Integer.toString(httpPort),
+            "--nohazelcast",
+            "--disablephonehome",
+            "--rootdir",
+            freshRootDir().toString()));
+    ProcessBuilder builder = new ProcessBuilder(command);
+    Map<String, String> env = builder.environment();
+    env.put("SPINDLE_NODE_ID", id);
+    env.put("SPINDLE_DATA_DIR", dir.resolve("data").toString());
+    env.put("SPINDLE_RAFT_LISTEN", "127.0.0.1:" + raftPort);
+    env.put("SPINDLE_HTTP_URL", url().toString());
+    env.put("SPINDLE_PEERS", peers);
+    env.put("SPINDLE_SECRET", secret);
+    env.putAll(extraEnv);
+    builder.redirectErrorStream(true);
+    builder.redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("node.log").toFile()));
+    process = builder.start();
+  }
+
+  /**
+   * Payara Micro's working directory, new for every start: started again on an old one, it deploys
+   * the application it finds there, undeploys it and deploys the WAR again.
+   */
+  private Path freshRootDir() throws IOException {
+    Path root = dir.resolve("payara-" + (++starts));
+    return Files.createDirectories(root);
+  }
+
+  boolean isAlive() {
+    return process != null && process.isAlive();
+  }
+
+  /** Deletes the node's data directory (log, term and vote, snapshots, embedded database). */
+  void wipeData() throws IOException {
+    Path data = dir.resolve("data");
+    if (!Files.exists(data)) {
+      return;
+    }
+    try (java.util.stream.Stream<Path> files = Files.walk(data)) {
+      for (Path f : (Iterable<Path>) files.sorted(java.util.Comparator.reverseOrder())::iterator) {
+        Files.delete(f);
+      }
+    }
+  }
+
+  /** kill -9: no shutdown hook, no leadership transfer. */
+  void kill() throws InterruptedException {
+    if (process != null) {
+      process.destroyForcibly();
+      process.waitFor(30, TimeUnit.SECONDS);
+    }
+  }
+
+  /** Stops the node as SIGTERM does; kill -9 if it has not stopped within 20 s. */
+  void close() throws InterruptedException {
+    if (process != null && process.isAlive()) {
+      process.destroy();
+      if (!process.waitFor(20, TimeUnit.SECONDS)) {
+        kill();
+      }
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+}

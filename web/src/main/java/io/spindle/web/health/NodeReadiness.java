@@ -1,0 +1,40 @@
+package io.spindle.web.health;
+
+import io.spindle.node.infrastructure.raft.RaftStatus;
+import io.spindle.node.infrastructure.runtime.DatabaseMigration;
+import io.spindle.node.infrastructure.runtime.NodeRuntime;
+import io.spindle.raft.NodeId;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import org.eclipse.microprofile.health.HealthCheck;
+import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
+import org.eclipse.microprofile.health.Readiness;
+
+/**
+ * Ready when the node knows a leader and has applied its log ({@link NodeRuntime#ready()}); the
+ * data tells why not, and which schema version Flyway left the database at.
+ */
+@Readiness
+@ApplicationScoped
+public class NodeReadiness implements HealthCheck {
+  @Inject NodeRuntime node;
+  @Inject DatabaseMigration database;
+
+  @Override
+  public HealthCheckResponse call() {
+    RaftStatus status = node.status();
+    HealthCheckResponseBuilder response =
+        HealthCheckResponse.named("spindle-node")
+            .status(node.ready())
+            .withData("nodeId", status.id().value())
+            .withData("role", status.role().name())
+            .withData("term", status.term())
+            .withData("leaderId", status.leader().map(NodeId::value).orElse(""))
+            .withData("commitIndex", status.commitIndex())
+            .withData("appliedIndex", status.appliedIndex())
+            .withData("schemaVersion", database.schemaVersion().orElse(""))
+            .withData("migrationsApplied", database.migrationsApplied());
+    return response.build();
+  }
+}
