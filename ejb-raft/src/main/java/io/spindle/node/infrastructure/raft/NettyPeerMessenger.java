@@ -11,8 +11,9 @@ import java.util.Map;
 import java.util.logging.Logger;
 
 /**
- * {@link PeerMessenger} over a {@link RaftTransport}: members' {@code host:port} addresses from the
- * configuration become the transport's peers.
+ * {@link PeerMessenger} over a {@link RaftTransport}: the Raft part of members' addresses from the
+ * configuration ({@code host:port}, or {@code host:port;httpUrl} as {@link
+ * io.spindle.node.domain.MemberAddress} writes it) becomes the transport's peers.
  */
 public final class NettyPeerMessenger implements PeerMessenger {
   private static final Logger LOG = Logger.getLogger(NettyPeerMessenger.class.getName());
@@ -54,11 +55,14 @@ public final class NettyPeerMessenger implements PeerMessenger {
   }
 
   /**
-   * Parses {@code host:port} (or {@code [v6]:port}).
+   * Parses {@code host:port} (or {@code [v6]:port}); whatever follows a {@code ;} (a member's
+   * web address) is not the transport's business and is ignored.
    *
    * @throws IllegalArgumentException if it is not one
    */
-  public static InetSocketAddress parseAddress(String address) {
+  public static InetSocketAddress parseAddress(String memberAddress) {
+    int semicolon = memberAddress.indexOf(';');
+    String address = semicolon < 0 ? memberAddress : memberAddress.substring(0, semicolon);
     int colon = address.lastIndexOf(':');
     if (colon <= 0 || colon == address.length() - 1) {
       throw new IllegalArgumentException("expected host:port, got '" + address + "'");

@@ -1,5 +1,7 @@
 package io.spindle.node.infrastructure.runtime;
 
+import io.spindle.node.infrastructure.raft.NettyPeerMessenger;
+
 import io.spindle.node.application.FileService;
 import io.spindle.node.application.RaftFileService;
 import io.spindle.node.domain.MemberAddress;
@@ -105,7 +107,7 @@ public class NodeRuntime {
               settings,
               new MeteredRaftStorage(storage, statistics, this::leading),
               store,
-              new MemberAddressMessenger(config.nodeId(), transport),
+              new NettyPeerMessenger(config.nodeId(), transport),
               threadFactory);
       fileService = new RaftFileService(driver, store);
     } catch (IOException e) {
