@@ -57,6 +57,7 @@ public final class RaftNode {
   private NodeId leaderId;
   private long commitIndex;
   private long appliedIndex;
+  private boolean applyPaused;
   private long durableIndex;
   private boolean appendedSinceReady;
 
@@ -199,6 +200,16 @@ public final class RaftNode {
   /** The index of the last entry handed out in a Ready's committedEntries (or snapshot). */
   public long appliedIndex() {
     return appliedIndex;
+  }
+
+  /**
+   * Holds back (or lets out again) committed entries: while paused, Readys carry none, whatever
+   * commits. A driver that applies on another thread pauses while that thread's backlog is full, so
+   * committed entries wait in the log instead of piling up in memory. Replication, elections and
+   * commitment go on; snapshots to install are still handed out.
+   */
+  public void pauseApply(boolean paused) {
+    this.applyPaused = paused;
   }
 
   public long lastIndex() {
@@ -410,7 +421,7 @@ public final class RaftNode {
         || !hardState().equals(persistedHardState)) {
       return true;
     }
-    if (commitIndex > appliedIndex && appliedIndex < log.lastIndex()) {
+    if (!applyPaused && commitIndex > appliedIndex && appliedIndex < log.lastIndex()) {
       return true;
     }
     return role == Role.LEADER && anyFollowerNeedsAppend();
@@ -434,7 +445,7 @@ public final class RaftNode {
 
     List<Entry> committed = List.of();
     long applyTo = Math.min(commitIndex, log.lastIndex());
-    if (applyTo > appliedIndex && appliedIndex >= log.snapshotIndex()) {
+    if (!applyPaused && applyTo > appliedIndex && appliedIndex >= log.snapshotIndex()) {
       committed = log.entries(appliedIndex + 1, applyTo, MAX_APPLY_BATCH_BYTES);
       appliedIndex = committed.get(committed.size() - 1).index();
     }

@@ -154,6 +154,30 @@ class RaftReplicationTest {
     assertEquals(3, n1.lastApplied);
   }
 
+  // A driver applying on another thread pauses the hand-out of committed entries while that thread
+  // is behind: the entries still commit and are acknowledged, and come out, in order and once,
+  // when the pause ends.
+  @Test
+  void pausedApplyHoldsCommittedEntriesBackWithoutHoldingUpReplication() {
+    NodeHarness n1 =
+        NodeHarness.withLog("n1", DEFAULTS, THREE, new HardState(1, null), entry(1, 1));
+    n1.stepAndDrain(append(1, 0, 0, List.of(entry(1, 1)), 1));
+    assertEquals(List.of(entry(1, 1)), n1.applied);
+
+    n1.node.pauseApply(true);
+    AppendEntriesResponse r =
+        onlyResponse(n1.stepAndDrain(append(1, 1, 1, List.of(entry(2, 1), entry(3, 1)), 3)));
+
+    assertTrue(r.success(), "replication goes on while apply is paused");
+    assertEquals(3, n1.node.commitIndex());
+    assertEquals(1, n1.applied.size(), "nothing more is handed out while paused");
+    assertFalse(n1.node.hasReady(), "a paused node has no Ready for its committed entries alone");
+
+    n1.node.pauseApply(false);
+    n1.drain();
+    assertEquals(List.of(entry(1, 1), entry(2, 1), entry(3, 1)), n1.applied);
+  }
+
   // Figure 2: a follower's acknowledgement means the entries are durable; the harness checks that
   // every acknowledgement leaves after the sync, this names it.
   @Test

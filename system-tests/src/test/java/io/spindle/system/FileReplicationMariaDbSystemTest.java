@@ -73,7 +73,10 @@ class FileReplicationMariaDbSystemTest extends FileReplicationScenario {
   void wipeDatabase(PayaraNode node) throws Exception {
     String schema = schemas.get(node);
     MariaDb.sql(
-        "DROP DATABASE " + schema + "; CREATE DATABASE " + schema
+        "DROP DATABASE "
+            + schema
+            + "; CREATE DATABASE "
+            + schema
             + " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;",
         null);
   }

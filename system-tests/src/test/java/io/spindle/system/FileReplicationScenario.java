@@ -21,6 +21,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -31,12 +33,13 @@ import org.junit.jupiter.api.TestInstance;
 
 /**
  * Three real Payara Micro nodes on the database a subclass gives them: files of 0 B, 1 B, 1 MiB -
- * 1, 1 MiB and 1 MiB + 1 written through a follower (which redirects to the leader) and through the
- * leader read back from every node with the same SHA-256; then the leader is killed with kill -9,
- * the other two elect a new one and keep taking writes, and the killed node, restarted, catches up
- * with all of them. The nodes snapshot every {@value #SNAPSHOT_ENTRIES} entries and keep {@value
- * #KEEP_ENTRIES} behind, so the restarted node usually finds the leader's log compacted past its
- * own and catches up by InstallSnapshot.
+ * 1, 1 MiB, 1 MiB + 1 and 50 MiB written through a follower (which passes it on to the leader) and
+ * through the leader read back from every node with the same SHA-256; then the leader is killed
+ * with kill -9 while a client writes, every acknowledged write is on both survivors, they elect a
+ * new leader and keep taking writes, and the killed node, restarted, catches up with all of them.
+ * The nodes snapshot every {@value #SNAPSHOT_ENTRIES} entries and keep {@value #KEEP_ENTRIES}
+ * behind, so the restarted node usually finds the leader's log compacted past its own and catches
+ * up by InstallSnapshot.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 abstract class FileReplicationScenario {
@@ -103,16 +106,37 @@ abstract class FileReplicationScenario {
     PayaraNode follower = nodes.stream().filter(n -> n != leader).findFirst().orElseThrow();
     SplittableRandom random = new SplittableRandom(42);
     int mib = 1 << 20;
-    int[] sizes = {0, 1, mib - 1, mib, mib + 1};
+    int[] sizes = {0, 1, mib - 1, mib, mib + 1, 50 * mib};
     for (int size : sizes) {
       putThroughFollower(follower, "via-follower/" + size + ".bin", bytes(random, size));
       put(leader.url(), "via-leader/" + size + ".bin", bytes(random, size), 201);
     }
     assertEveryNodeHasEverything(nodes, false);
 
-    leader.kill();
+    // kill -9 the leader while a client writes: every write acknowledged before, during and after
+    // the crash must be on every surviving node. A write whose answer was lost may or may not have
+    // committed; the new leader tells which, and a committed one must be whole.
     List<PayaraNode> survivors = nodes.stream().filter(n -> n != leader).toList();
+    Writer writer = new Writer(nodes);
+    writer.start();
+    try {
+      writer.awaitAcknowledged(20);
+      leader.kill();
+      writer.awaitAcknowledged(writer.acknowledged.size() + 20);
+    } finally {
+      writer.stop();
+    }
     PayaraNode newLeader = awaitLeader(survivors);
+    expected.putAll(writer.acknowledged);
+    for (Map.Entry<String, String> attempt : writer.uncertain.entrySet()) {
+      HttpResponse<byte[]> read = get(newLeader, attempt.getKey(), false);
+      if (read.statusCode() == 200) {
+        assertEquals(attempt.getValue(), sha256(read.body()), "a half-applied " + attempt);
+        expected.put(attempt.getKey(), attempt.getValue());
+      } else {
+        assertEquals(404, read.statusCode(), attempt.getKey());
+      }
+    }
     put(newLeader.url(), "after-crash/a.bin", bytes(random, 3 * mib + 7), 201);
     assertEveryNodeHasEverything(survivors, false);
 
@@ -142,19 +166,89 @@ abstract class FileReplicationScenario {
 
   // ---------------------------------------------------------------- steps
 
+  /**
+   * Puts 64 KiB files at whichever live node takes them until stopped, recording the acknowledged
+   * writes and those whose outcome is unknown (the connection broke, or a node answered an error).
+   */
+  private final class Writer {
+    final Map<String, String> acknowledged = new ConcurrentHashMap<>();
+    final Map<String, String> uncertain = new ConcurrentHashMap<>();
+    private final List<PayaraNode> among;
+    private final AtomicBoolean writing = new AtomicBoolean(true);
+    private final Thread thread = new Thread(this::run, "writer");
+    private volatile Throwable failure;
+
+    Writer(List<PayaraNode> among) {
+      this.among = among;
+    }
+
+    void start() {
+      thread.start();
+    }
+
+    void stop() throws InterruptedException {
+      writing.set(false);
+      thread.join(Duration.ofSeconds(60).toMillis());
+      assertTrue(!thread.isAlive(), "the writer did not stop");
+      if (failure != null) {
+        fail("the writer failed", failure);
+      }
+    }
+
+    void awaitAcknowledged(int count) throws Exception {
+      Instant deadline = Instant.now().plus(ELECTION.multipliedBy(2));
+      while (acknowledged.size() < count && failure == null) {
+        if (Instant.now().isAfter(deadline)) {
+          fail("only " + acknowledged.size() + " of " + count + " writes acknowledged in time");
+        }
+        Thread.sleep(100);
+      }
+    }
+
+    private void run() {
+      SplittableRandom random = new SplittableRandom(99);
+      try {
+        for (int i = 0; writing.get(); i++) {
+          String name = "during-crash/" + i + ".bin";
+          byte[] content = bytes(random, 64 << 10);
+          String sha = sha256(content);
+          while (writing.get() && !acknowledged.containsKey(name)) {
+            for (PayaraNode node : among) {
+              if (node.isAlive() && tryPut(node, name, content)) {
+                acknowledged.put(name, sha);
+                uncertain.remove(name);
+                break;
+              }
+              uncertain.put(name, sha);
+            }
+          }
+        }
+      } catch (Throwable t) {
+        failure = t;
+      }
+    }
+
+    /** True if {@code node} acknowledged the write; false if it may or may not have happened. */
+    private boolean tryPut(PayaraNode node, String name, byte[] content) throws Exception {
+      try {
+        HttpResponse<String> response =
+            http.send(
+                HttpRequest.newBuilder(node.url().resolve("/api/files/" + name))
+                    .timeout(Duration.ofSeconds(10))
+                    .PUT(HttpRequest.BodyPublishers.ofByteArray(content))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+        return response.statusCode() == 201 || response.statusCode() == 200;
+      } catch (IOException e) {
+        return false; // that node went down or lost the leadership mid-write
+      }
+    }
+  }
+
+  /** A follower passes the upload on to the leader and relays its answer. */
   private void putThroughFollower(PayaraNode follower, String name, byte[] content)
       throws Exception {
-    HttpResponse<String> redirect = send(follower.url(), name, content);
-    assertEquals(307, redirect.statusCode(), redirect.body());
-    URI location = URI.create(redirect.headers().firstValue("Location").orElseThrow());
-    HttpResponse<String> stored =
-        http.send(
-            HttpRequest.newBuilder(location)
-                .PUT(HttpRequest.BodyPublishers.ofByteArray(content))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
-    assertEquals(201, stored.statusCode(), stored.body());
-    expected.put(name, sha256(content));
+    put(follower.url(), name, content, 201);
   }
 
   private void put(URI node, String name, byte[] content, int status) throws Exception {

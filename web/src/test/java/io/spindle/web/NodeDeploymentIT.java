@@ -78,6 +78,13 @@ class NodeDeploymentIT {
     HttpResponse<String> stale = get("api/files/docs/hello.txt?stale=true");
     assertEquals(content, stale.body());
 
+    HttpResponse<String> firstChunk = get("api/files/docs/hello.txt?chunk=0");
+    assertEquals(200, firstChunk.statusCode(), firstChunk.body());
+    assertEquals(content, firstChunk.body(), "a file under 1 MiB is one chunk");
+    assertEquals(404, get("api/files/docs/hello.txt?chunk=1").statusCode());
+    HttpResponse<String> changed = get("api/files/docs/hello.txt?chunk=0&sha256=" + "0".repeat(64));
+    assertEquals(409, changed.statusCode(), changed.body());
+
     HttpResponse<String> list = get("api/files");
     assertTrue(list.body().contains("\"name\":\"docs/hello.txt\""), list.body());
 
@@ -99,6 +106,47 @@ class NodeDeploymentIT {
     String metrics = get("/metrics?scope=application").body();
     assertTrue(metrics.contains("spindle_raft_term"), metrics);
     assertTrue(metrics.contains("spindle_raft_fsyncs_total"), metrics);
+  }
+
+  // The deployment caps files at 1 MiB (spindle.files.max-bytes): an upload over it is refused
+  // with 413 whether it announces its length or streams without one, and leaves nothing behind.
+  @Test
+  void uploadsOverTheSizeLimitAreRefusedWithOrWithoutALength() throws Exception {
+    assertEquals(200, awaitReady().statusCode());
+    byte[] tooLarge = new byte[(1 << 20) + 1];
+
+    HttpResponse<String> announced =
+        http.send(
+            HttpRequest.newBuilder(url("api/files/big/announced.bin"))
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(tooLarge))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertEquals(413, announced.statusCode(), announced.body());
+    assertTrue(announced.body().contains("\"error\""), announced.body());
+
+    HttpResponse<String> chunked =
+        http.send(
+            HttpRequest.newBuilder(url("api/files/big/chunked.bin"))
+                .PUT(
+                    HttpRequest.BodyPublishers.ofInputStream(
+                        () -> new java.io.ByteArrayInputStream(tooLarge)))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertEquals(413, chunked.statusCode(), chunked.body());
+    assertTrue(chunked.body().contains("1048576"), chunked.body());
+
+    assertEquals(404, get("api/files/big/announced.bin").statusCode());
+    assertEquals(404, get("api/files/big/chunked.bin").statusCode());
+    byte[] justFits = new byte[1 << 20];
+    HttpResponse<String> fits =
+        http.send(
+            HttpRequest.newBuilder(url("api/files/big/fits.bin"))
+                .PUT(
+                    HttpRequest.BodyPublishers.ofInputStream(
+                        () -> new java.io.ByteArrayInputStream(justFits)))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertEquals(201, fits.statusCode(), fits.body());
   }
 
   private HttpResponse<String> awaitReady() throws Exception {

@@ -1,6 +1,7 @@
 package io.spindle.node.application;
 
 import io.spindle.node.domain.FileInfo;
+import io.spindle.node.domain.FileLayout;
 import io.spindle.node.domain.FileName;
 import java.io.IOException;
 import java.io.InputStream;
@@ -39,4 +40,15 @@ public interface FileService {
   Optional<FileInfo> read(FileName name, boolean stale, OutputStream out) throws IOException;
 
   List<FileInfo> list(boolean stale);
+
+  /** The file and its chunks, for a client that fetches the chunks from several nodes. */
+  Optional<FileLayout> layout(FileName name, boolean stale);
+
+  /**
+   * One chunk's bytes from this node's copy (no read barrier: the caller got the layout from a
+   * linearizable read, and a replica either has that content or says it does not); empty if there
+   * is no such file or chunk, or the file's SHA-256 is no longer {@code expectedSha256} (lower-case
+   * hex, when given).
+   */
+  Optional<byte[]> chunk(FileName name, int index, Optional<String> expectedSha256);
 }

@@ -2,7 +2,9 @@ package io.spindle.node.application;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.spindle.node.domain.ChunkInfo;
 import io.spindle.node.domain.FileInfo;
+import io.spindle.node.domain.FileLayout;
 import io.spindle.node.domain.FileName;
 import io.spindle.node.domain.MemberAddress;
 import io.spindle.node.infrastructure.raft.Applied;
@@ -29,6 +31,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -199,6 +202,33 @@ public final class RaftFileService implements FileService {
   public List<FileInfo> list(boolean stale) {
     barrier(stale);
     return store.listFiles().stream().map(RaftFileService::info).toList();
+  }
+
+  @Override
+  public Optional<FileLayout> layout(FileName name, boolean stale) {
+    barrier(stale);
+    return store
+        .findChunks(name.utf8())
+        .map(
+            found ->
+                new FileLayout(
+                    info(found.getKey()),
+                    found.getValue().stream()
+                        .map(c -> new ChunkInfo(c.index(), c.size(), c.sha256()))
+                        .toList()));
+  }
+
+  @Override
+  public Optional<byte[]> chunk(FileName name, int index, Optional<String> expectedSha256) {
+    byte[] expected = null;
+    if (expectedSha256.isPresent()) {
+      try {
+        expected = HexFormat.of().parseHex(expectedSha256.get());
+      } catch (IllegalArgumentException e) {
+        return Optional.empty(); // no file has that digest
+      }
+    }
+    return store.readChunk(name.utf8(), index, expected);
   }
 
   /** A linearizable read waits until this node has applied the cluster's read index (§6.4). */

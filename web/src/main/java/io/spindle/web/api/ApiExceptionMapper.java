@@ -41,6 +41,13 @@ public class ApiExceptionMapper implements ExceptionMapper<Throwable> {
           .type(MediaType.APPLICATION_JSON_TYPE)
           .build();
     }
+    if (e instanceof FileTooLargeException) {
+      return error(Response.Status.REQUEST_ENTITY_TOO_LARGE, e.getMessage());
+    }
+    if (e instanceof java.io.IOException) {
+      // Reading the upload failed (cut off, or longer or shorter than announced): nothing stored.
+      return error(Response.Status.BAD_REQUEST, "the upload failed: " + e.getMessage());
+    }
     if (e instanceof InvalidFileNameException) {
       return error(Response.Status.BAD_REQUEST, "bad file name: " + e.getMessage());
     }

@@ -18,15 +18,16 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.StreamingOutput;
-import jakarta.ws.rs.core.UriBuilder;
 import jakarta.ws.rs.core.UriInfo;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.URI;
 import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
 import java.util.UUID;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
@@ -34,10 +35,9 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * {@code /api/files}: the replicated file store. Names are object-store keys ({@code docs/a.txt});
  * reads are linearizable unless {@code ?stale=true}.
  *
- * <p><b>Writes on a follower</b> ({@code PUT}, {@code DELETE}) are answered {@code 307 Temporary
- * Redirect} with {@code Location} set to the same path on the leader, before any of the body is
- * read: the client (e.g. {@code curl -L}) re-sends it there, so an upload is never buffered or
- * proxied through a follower. With no known leader the answer is {@code 503}.
+ * <p><b>Writes on a follower</b> ({@code PUT}, {@code DELETE}) are passed on to the leader by
+ * {@link LeaderForwarder}, the body streamed through; with no known leader the answer is {@code
+ * 503} with {@code Retry-After}.
  *
  * <p>A {@code PUT} may carry an {@code Idempotency-Key} header: a retry with the same key has one
  * effect.
@@ -53,7 +53,10 @@ public class FileResource {
   @ConfigProperty(name = "spindle.files.max-bytes", defaultValue = "4294967296")
   long maxBytes;
 
+  @Inject LeaderForwarder forwarder;
+
   @Context UriInfo uriInfo;
+  @Context HttpHeaders headers;
 
   @GET
   public List<FileView> list(@QueryParam("stale") boolean stale) {
@@ -63,8 +66,15 @@ public class FileResource {
   @GET
   @Path("{name: .+}")
   @Produces(MediaType.WILDCARD)
-  public Response read(@PathParam("name") String name, @QueryParam("stale") boolean stale) {
+  public Response read(
+      @PathParam("name") String name,
+      @QueryParam("stale") boolean stale,
+      @QueryParam("chunk") Integer chunk,
+      @QueryParam("sha256") String sha256) {
     FileName fileName = FileName.of(name);
+    if (chunk != null) {
+      return readChunk(fileName, chunk, sha256);
+    }
     FileInfo info = files.stat(fileName, stale).orElseThrow(() -> missing(fileName));
     // The stat fixed the linearization point; this replica has applied at least up to it.
     StreamingOutput body = out -> files.read(fileName, true, out);
@@ -73,6 +83,30 @@ public class FileResource {
         .header("ETag", "\"" + info.sha256() + "\"")
         .header("X-Spindle-Sha256", info.sha256())
         .build();
+  }
+
+  /**
+   * {@code ?chunk=N[&sha256=HEX]}: chunk N of this node's copy, for a client fetching the chunks of
+   * a file from several nodes; 404 if there is no such file or chunk here, 409 if the file's
+   * content is no longer the one {@code sha256} names (the file was replaced: read its layout
+   * again).
+   */
+  private Response readChunk(FileName name, int index, String sha256) {
+    Optional<String> expected = Optional.ofNullable(sha256).map(s -> s.toLowerCase(Locale.ROOT));
+    Optional<byte[]> data = files.chunk(name, index, expected);
+    if (data.isPresent()) {
+      return Response.ok(data.get(), MediaType.APPLICATION_OCTET_STREAM_TYPE).build();
+    }
+    if (expected.isPresent() && files.chunk(name, index, Optional.empty()).isPresent()) {
+      return ApiExceptionMapper.error(
+          Response.Status.CONFLICT,
+          "'"
+              + name
+              + "' changed since its layout was read (its SHA-256 is no longer "
+              + sha256
+              + "); read the file's layout again");
+    }
+    throw new NotFoundException("there is no chunk " + index + " of a file named '" + name + "'");
   }
 
   @PUT
@@ -91,15 +125,18 @@ public class FileResource {
           Response.Status.REQUEST_ENTITY_TOO_LARGE,
           "the file is " + expected + " bytes; this cluster stores files of at most " + maxBytes);
     }
-    Response redirect = redirectWritesToLeader(fileName);
-    if (redirect != null) {
-      return redirect;
+    String requestId = requestId(idempotencyKey);
+    InputStream limited = new SizeLimitedInputStream(content, maxBytes);
+    if (!node.status().isLeader()) {
+      return forwarder.put(
+          fileName,
+          uriInfo.getRequestUri().getRawQuery(),
+          limited,
+          expected,
+          headers.getHeaderString("Content-Type"),
+          requestId);
     }
-    String requestId =
-        idempotencyKey == null || idempotencyKey.isBlank()
-            ? UUID.randomUUID().toString()
-            : idempotencyKey.trim();
-    FileInfo stored = files.put(fileName, content, expected, requestId);
+    FileInfo stored = files.put(fileName, limited, expected, requestId);
     return Response.created(uriInfo.getRequestUri()).entity(FileView.of(stored)).build();
   }
 
@@ -108,41 +145,27 @@ public class FileResource {
   public Response delete(
       @PathParam("name") String name, @HeaderParam("Idempotency-Key") String idempotencyKey) {
     FileName fileName = FileName.of(name);
-    Response redirect = redirectWritesToLeader(fileName);
-    if (redirect != null) {
-      return redirect;
+    String requestId = requestId(idempotencyKey);
+    if (!node.status().isLeader()) {
+      return forwarder.delete(fileName, uriInfo.getRequestUri().getRawQuery(), requestId);
     }
-    String requestId =
-        idempotencyKey == null || idempotencyKey.isBlank()
-            ? UUID.randomUUID().toString()
-            : idempotencyKey.trim();
     if (!files.delete(fileName, requestId)) {
       throw missing(fileName);
     }
     return Response.noContent().build();
   }
 
-  /** 307 to the leader, 503 with none, or null on the leader itself. */
-  private Response redirectWritesToLeader(FileName name) {
-    if (node.status().isLeader()) {
-      return null;
+  /**
+   * The client's idempotency key, or a new one. A write that was already forwarded once is not
+   * forwarded again: if this node does not lead (any more), the client is told to retry.
+   */
+  private String requestId(String idempotencyKey) {
+    if (headers.getHeaderString(LeaderForwarder.FORWARDED) != null && !node.status().isLeader()) {
+      throw new NotLeaderException(Optional.empty());
     }
-    URI leader =
-        node.leaderHttpUrl().orElseThrow(() -> new NotLeaderException(java.util.Optional.empty()));
-    UriBuilder target = UriBuilder.fromUri(leader).path("api").path("files");
-    for (String segment : name.value().split("/")) {
-      target.segment(segment);
-    }
-    String query = uriInfo.getRequestUri().getRawQuery();
-    if (query != null) {
-      target.replaceQuery(query);
-    }
-    URI location = target.build();
-    return Response.temporaryRedirect(location)
-        .entity(
-            new ErrorBody(
-                "this node is not the leader; send writes to " + leader + " (follow Location)"))
-        .build();
+    return idempotencyKey == null || idempotencyKey.isBlank()
+        ? UUID.randomUUID().toString()
+        : idempotencyKey.trim();
   }
 
   private static NotFoundException missing(FileName name) {

@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Logger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -52,7 +53,7 @@ public final class FileSnapshotStore implements SnapshotStore, AutoCloseable {
   private boolean latestVerified;
 
   private PendingSnapshot receiving;
-  private long savesStarted;
+  private final AtomicLong savesStarted = new AtomicLong();
 
   /**
    * Opens the snapshots in {@code dir}, creating it if needed, and discards partial ones.
@@ -81,12 +82,14 @@ public final class FileSnapshotStore implements SnapshotStore, AutoCloseable {
 
   /**
    * Starts a snapshot the local state machine writes: its data goes to the returned stream, and
-   * {@link SnapshotWriter#commit()} makes it the latest.
+   * {@link SnapshotWriter#commit()} makes it the latest. Unlike the store's other methods, this one
+   * may be called from any thread: it only creates a new temporary file.
    */
   public SnapshotWriter beginSave(long index, long term, Configuration configuration) {
     SnapshotMeta meta = new SnapshotMeta(index, term, configuration, 0);
     // Numbered, because a save may start before an earlier one of the same index was committed.
-    Path file = dir.resolve(baseName(index, term) + "-" + ++savesStarted + SAVING_SUFFIX);
+    Path file =
+        dir.resolve(baseName(index, term) + "-" + savesStarted.incrementAndGet() + SAVING_SUFFIX);
     try {
       return new SnapshotWriter(this, PendingSnapshot.create(file, meta));
     } catch (IOException e) {

@@ -66,6 +66,11 @@ final class PendingSnapshot {
     size += length;
   }
 
+  /** Forces the data written so far to disk (the header is written and synced by finish). */
+  void force() throws IOException {
+    channel.force(false);
+  }
+
   /**
    * Writes the real header, fsyncs, and renames the file to {@code target} durably.
    *

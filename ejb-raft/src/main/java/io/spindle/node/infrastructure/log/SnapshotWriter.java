@@ -60,6 +60,15 @@ public final class SnapshotWriter extends OutputStream {
   }
 
   /**
+   * Writes out the buffered bytes and forces the data to disk, on the thread that writes the data,
+   * so that {@link #commit()} on the driver's thread has only the header left to sync.
+   */
+  public void sync() throws IOException {
+    flush();
+    pending.force();
+  }
+
+  /**
    * Makes the snapshot durable and the store's latest, deleting older ones.
    *
    * @return the snapshot as stored, with its size

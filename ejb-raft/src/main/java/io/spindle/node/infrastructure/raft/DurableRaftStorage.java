@@ -82,15 +82,32 @@ public final class DurableRaftStorage implements RaftStorage {
   }
 
   @Override
-  public SnapshotMeta saveSnapshot(SnapshotMeta meta, SnapshotContent content) {
-    try (SnapshotWriter writer =
-        snapshots.beginSave(meta.index(), meta.term(), meta.configuration())) {
+  public SnapshotDraft writeSnapshot(SnapshotMeta meta, SnapshotContent content) {
+    SnapshotWriter writer = snapshots.beginSave(meta.index(), meta.term(), meta.configuration());
+    try {
       content.writeTo(writer);
-      return writer.commit();
-    } catch (IOException e) {
+      writer.sync();
+    } catch (IOException | RuntimeException e) {
+      writer.close();
       throw new StorageException(
           "could not write snapshot " + meta.index() + " to " + dataDir + ": " + e, e);
     }
+    return new SnapshotDraft() {
+      @Override
+      public SnapshotMeta meta() {
+        return meta;
+      }
+
+      @Override
+      public SnapshotMeta commit() {
+        return writer.commit();
+      }
+
+      @Override
+      public void discard() {
+        writer.close();
+      }
+    };
   }
 
   @Override

@@ -40,15 +40,29 @@ public final class MemoryRaftStorage implements RaftStorage {
   }
 
   @Override
-  public SnapshotMeta saveSnapshot(SnapshotMeta meta, SnapshotContent content) {
+  public SnapshotDraft writeSnapshot(SnapshotMeta meta, SnapshotContent content) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try {
       content.writeTo(out);
     } catch (IOException e) {
       throw new StorageException("could not write snapshot " + meta.index() + ": " + e, e);
     }
-    snapshots.save(meta, out.toByteArray());
-    return snapshots.latest().orElseThrow();
+    byte[] data = out.toByteArray();
+    return new SnapshotDraft() {
+      @Override
+      public SnapshotMeta meta() {
+        return meta;
+      }
+
+      @Override
+      public SnapshotMeta commit() {
+        snapshots.save(meta, data);
+        return snapshots.latest().orElseThrow();
+      }
+
+      @Override
+      public void discard() {}
+    };
   }
 
   @Override

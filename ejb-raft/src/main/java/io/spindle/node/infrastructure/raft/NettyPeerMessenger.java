@@ -55,8 +55,8 @@ public final class NettyPeerMessenger implements PeerMessenger {
   }
 
   /**
-   * Parses {@code host:port} (or {@code [v6]:port}); whatever follows a {@code ;} (a member's
-   * web address) is not the transport's business and is ignored.
+   * Parses {@code host:port} (or {@code [v6]:port}); whatever follows a {@code ;} (a member's web
+   * address) is not the transport's business and is ignored.
    *
    * @throws IllegalArgumentException if it is not one
    */

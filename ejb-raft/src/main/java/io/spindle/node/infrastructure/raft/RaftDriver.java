@@ -1,5 +1,6 @@
 package io.spindle.node.infrastructure.raft;
 
+import io.spindle.node.infrastructure.raft.RaftStorage.SnapshotDraft;
 import io.spindle.raft.ConfigChange;
 import io.spindle.raft.Configuration;
 import io.spindle.raft.Entry;
@@ -44,17 +45,19 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Runs one {@link RaftNode}: a single thread owns the node, its storage and the state machine, and
- * does the work of each {@link Ready} in the order its contract gives (persist → send → install
- * snapshot → apply → answer reads → advance).
+ * Runs one {@link RaftNode}: a single thread owns the node and its storage, and does the work of
+ * each {@link Ready} in the order its contract gives (persist → send → hand snapshots and committed
+ * entries to the apply thread → answer reads → advance). The state machine belongs to a second
+ * thread, the {@link Applier}, so that a slow apply, query or snapshot never delays heartbeats,
+ * votes or replication; what it applied comes back to this thread, which completes the proposals.
  *
  * <p><b>Threading:</b> the public methods are thread-safe and never block on the node (except
  * {@link #close()} and {@link #halt()}, which wait for the thread to stop). They put work on a
  * multi-producer queue; the driver's loop drains everything that arrived in one go, ticks the node
  * when a tick period has passed, then works off the node's Readys. Because everything that arrived
  * together is appended in one Ready, one fsync covers a whole batch of proposals (group commit).
- * Futures are completed on the driver's thread: dependent stages must not block (use the {@code
- * *Async} variants for anything slow).
+ * Futures are completed on the driver's thread (reads on the apply thread): dependent stages must
+ * not block (use the {@code *Async} variants for anything slow).
  *
  * <p>Interrupting the driver's thread stops the node as {@link #halt()} does.
  *
@@ -66,6 +69,9 @@ public final class RaftDriver implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(RaftDriver.class.getName());
   private static final long SWEEP_PERIOD_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
   private static final long STOP_WAIT_MILLIS = 30_000;
+
+  /** Committed entries handed to the apply thread and not yet applied, at most (about). */
+  private static final long MAX_APPLY_BACKLOG_BYTES = 32L << 20;
 
   // Shared with callers; each field is thread-safe on its own.
   private final RaftNodeSettings settings;
@@ -100,9 +106,14 @@ public final class RaftDriver implements AutoCloseable {
   private final TreeMap<Long, List<Read>> readsAwaitingApply = new TreeMap<>();
   private final List<Transfer> transfers = new ArrayList<>();
   private long nextReadRequestId;
+
+  /** How far the apply thread has applied, as the driver last heard. */
   private long appliedIndex;
-  private long entriesSinceSnapshot;
-  private long bytesSinceSnapshot;
+
+  /** Bytes of entries handed to the apply thread and not yet applied. */
+  private long applyBacklogBytes;
+
+  private final Applier applier;
   private Configuration knownConfiguration;
   private final LoopStats stats = new LoopStats();
 
@@ -143,6 +154,8 @@ public final class RaftDriver implements AutoCloseable {
             bootstrap,
             appliedIndex);
     this.status = snapshotStatus(true);
+    this.applier =
+        new Applier(id, stateMachine, storage, settings, new ApplierEvents(), threadFactory);
     this.thread = threadFactory.newThread(this::run);
     if (thread == null) {
       throw new IllegalStateException(
@@ -175,6 +188,7 @@ public final class RaftDriver implements AutoCloseable {
       PeerMessenger messenger,
       ThreadFactory threadFactory) {
     RaftDriver driver = new RaftDriver(settings, storage, stateMachine, messenger, threadFactory);
+    driver.applier.start();
     driver.thread.start();
     return driver;
   }
@@ -521,17 +535,13 @@ public final class RaftDriver implements AutoCloseable {
       installSnapshot(ready.snapshot());
     }
     if (!ready.committedEntries().isEmpty()) {
-      long applyStarted = System.nanoTime();
-      apply(ready.committedEntries());
-      stats.applied += ready.committedEntries().size();
-      stats.applyNanos += System.nanoTime() - applyStarted;
+      handToApplier(ready.committedEntries());
     }
     for (ReadResult result : ready.readResults()) {
       readIndexAnswered(result);
     }
     serveReads();
     node.advance(ready);
-    maybeTakeSnapshot();
   }
 
   /**
@@ -601,11 +611,12 @@ public final class RaftDriver implements AutoCloseable {
     }
   }
 
+  /**
+   * Hands a snapshot from the leader to the apply thread, behind everything handed to it before.
+   * Proposals it covers can no longer be told apart from entries it replaced.
+   */
   private void installSnapshot(SnapshotMeta meta) {
-    loadSnapshot(meta);
-    appliedIndex = meta.index();
-    entriesSinceSnapshot = 0;
-    bytesSinceSnapshot = 0;
+    applier.install(meta, storage.openSnapshot(meta));
     while (!proposals.isEmpty() && proposals.peekFirst().index <= meta.index()) {
       Proposal p = proposals.pollFirst();
       p.abort(
@@ -616,24 +627,33 @@ public final class RaftDriver implements AutoCloseable {
                   + p.index
                   + ": it may or may not have applied"));
     }
-    LOG.info(() -> "Raft node " + id + " installed snapshot " + meta.index() + "@" + meta.term());
   }
 
-  private void apply(List<Entry> entries) {
-    List<byte[]> results = stateMachine.apply(entries);
-    if (results.size() != entries.size()) {
-      throw new IllegalStateException(
-          "the state machine returned "
-              + results.size()
-              + " results for "
-              + entries.size()
-              + " entries; it must return one per entry");
-    }
+  /**
+   * Hands committed entries to the apply thread. While it is further behind than {@link
+   * #MAX_APPLY_BACKLOG_BYTES}, the core keeps further committed entries in the log.
+   */
+  private void handToApplier(List<Entry> entries) {
+    long bytes = 0;
     for (Entry entry : entries) {
-      bytesSinceSnapshot += entry.sizeInBytes();
+      bytes += entry.sizeInBytes();
     }
-    entriesSinceSnapshot += entries.size();
-    appliedIndex = entries.get(entries.size() - 1).index();
+    long last = entries.get(entries.size() - 1).index();
+    applier.apply(entries, node.configurationAt(last), bytes);
+    applyBacklogBytes += bytes;
+    if (applyBacklogBytes > MAX_APPLY_BACKLOG_BYTES) {
+      node.pauseApply(true);
+    }
+  }
+
+  private void applied(List<Entry> entries, List<byte[]> results, long bytes, long nanos) {
+    applyBacklogBytes -= bytes;
+    if (applyBacklogBytes <= MAX_APPLY_BACKLOG_BYTES / 2) {
+      node.pauseApply(false);
+    }
+    stats.applied += entries.size();
+    stats.applyNanos += nanos;
+    appliedIndex = Math.max(appliedIndex, entries.get(entries.size() - 1).index());
     // Whoever learns that a proposal applied must find status() at least as far.
     publishStatus();
     if (!proposals.isEmpty()) {
@@ -641,6 +661,14 @@ public final class RaftDriver implements AutoCloseable {
         resolveProposals(entries.get(i), results.get(i));
       }
     }
+    serveReads();
+  }
+
+  private void installed(SnapshotMeta meta) {
+    appliedIndex = Math.max(appliedIndex, meta.index());
+    publishStatus();
+    serveReads();
+    LOG.info(() -> "Raft node " + id + " installed snapshot " + meta.index() + "@" + meta.term());
   }
 
   /** The entry at a proposal's index decides it: same term, it committed; else it was dropped. */
@@ -656,18 +684,19 @@ public final class RaftDriver implements AutoCloseable {
     }
   }
 
-  private void maybeTakeSnapshot() {
-    if (entriesSinceSnapshot < settings.snapshotEveryEntries()
-        && bytesSinceSnapshot < settings.snapshotEveryBytes()) {
+  /**
+   * Makes a snapshot the apply thread wrote the latest and compacts the log behind it, unless a
+   * snapshot from the leader already went further.
+   */
+  private void snapshotWritten(SnapshotDraft draft) {
+    SnapshotMeta meta = draft.meta();
+    Optional<SnapshotMeta> latest = storage.snapshots().latest();
+    if (latest.isPresent() && latest.get().index() >= meta.index()) {
+      draft.discard();
       return;
     }
-    long index = appliedIndex;
-    long started = System.nanoTime();
-    SnapshotMeta meta = new SnapshotMeta(index, log.term(index), node.configurationAt(index), 0);
-    SnapshotMeta saved = storage.saveSnapshot(meta, stateMachine::takeSnapshot);
+    SnapshotMeta saved = draft.commit();
     node.snapshotTaken(saved, settings.keepEntriesAfterSnapshot());
-    entriesSinceSnapshot = 0;
-    bytesSinceSnapshot = 0;
     LOG.info(
         () ->
             "Raft node "
@@ -678,9 +707,7 @@ public final class RaftDriver implements AutoCloseable {
                 + saved.term()
                 + " ("
                 + saved.size()
-                + " bytes) in "
-                + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started)
-                + " ms");
+                + " bytes)");
   }
 
   // ---------------------------------------------------------------- reads
@@ -708,22 +735,29 @@ public final class RaftDriver implements AutoCloseable {
     readsAwaitingApply.computeIfAbsent(result.index(), k -> new ArrayList<>()).addAll(reads);
   }
 
+  /** Reads whose index is applied are answered on the apply thread, which owns the machine. */
   private void serveReads() {
-    if (!readsAwaitingApply.isEmpty() && readsAwaitingApply.firstKey() <= appliedIndex) {
-      publishStatus();
+    if (readsAwaitingApply.isEmpty() || readsAwaitingApply.firstKey() > appliedIndex) {
+      return;
     }
+    List<Read> due = new ArrayList<>();
     while (!readsAwaitingApply.isEmpty() && readsAwaitingApply.firstKey() <= appliedIndex) {
-      for (Read read : readsAwaitingApply.pollFirstEntry().getValue()) {
-        byte[] answer;
-        try {
-          answer = stateMachine.query(read.query);
-        } catch (RuntimeException e) {
-          read.fail(e);
-          continue;
-        }
-        read.succeed(answer);
-      }
+      due.addAll(readsAwaitingApply.pollFirstEntry().getValue());
     }
+    applier.run(
+        () -> {
+          for (Read read : due) {
+            byte[] answer;
+            try {
+              answer = stateMachine.query(read.query);
+            } catch (RuntimeException e) {
+              read.fail(e);
+              continue;
+            }
+            read.succeed(answer);
+          }
+        },
+        reason -> due.forEach(r -> r.abort(reason)));
   }
 
   // ---------------------------------------------------------------- leadership transfer
@@ -810,6 +844,7 @@ public final class RaftDriver implements AutoCloseable {
   private void shutDown(Throwable failure) {
     running = false;
     RaftException stopped = new NodeStoppedException(id, stopReason, failure);
+    applier.stop(stopped, STOP_WAIT_MILLIS);
     abortQueued();
     proposals.forEach(p -> p.abort(stopped));
     proposals.clear();
@@ -903,7 +938,7 @@ public final class RaftDriver implements AutoCloseable {
     final CompletableFuture<T> future = new CompletableFuture<>();
     final long deadline = System.nanoTime() + requestTimeoutNanos;
     boolean counted;
-    private boolean done;
+    private final AtomicBoolean done = new AtomicBoolean();
 
     final void succeed(T value) {
       if (finish()) {
@@ -923,15 +958,15 @@ public final class RaftDriver implements AutoCloseable {
     }
 
     final void rejectUncounted(RaftException reason) {
-      done = true;
+      done.set(true);
       future.completeExceptionally(reason);
     }
 
+    /** True for the first finisher only: a read may be answered and expire on two threads. */
     private boolean finish() {
-      if (done) {
+      if (!done.compareAndSet(false, true)) {
         return false;
       }
-      done = true;
       if (counted) {
         outstanding.decrementAndGet();
       }
@@ -1017,6 +1052,56 @@ public final class RaftDriver implements AutoCloseable {
   }
 
   private record Transfer(NodeId target, Request<Void> request, long deadline) {}
+
+  /** News from the apply thread, queued as tasks for the driver's thread. */
+  private final class ApplierEvents implements Applier.Listener {
+    @Override
+    public void applied(List<Entry> entries, List<byte[]> results, long bytes, long nanos) {
+      enqueue(event(() -> RaftDriver.this.applied(entries, results, bytes, nanos), null));
+    }
+
+    @Override
+    public void installed(SnapshotMeta meta) {
+      enqueue(event(() -> RaftDriver.this.installed(meta), null));
+    }
+
+    @Override
+    public void snapshotWritten(SnapshotDraft draft) {
+      enqueue(event(() -> RaftDriver.this.snapshotWritten(draft), draft::discard));
+    }
+
+    @Override
+    public void failed(Throwable failure) {
+      enqueue(
+          event(
+              () -> {
+                if (failure instanceof RuntimeException e) {
+                  throw e;
+                }
+                if (failure instanceof Error e) {
+                  throw e;
+                }
+                throw new IllegalStateException("the state machine failed: " + failure, failure);
+              },
+              null));
+    }
+
+    private Task event(Runnable onDriver, Runnable onAbort) {
+      return new Task() {
+        @Override
+        public void run() {
+          onDriver.run();
+        }
+
+        @Override
+        public void abort(RaftException reason) {
+          if (onAbort != null) {
+            onAbort.run();
+          }
+        }
+      };
+    }
+  }
 
   /** Where the loop's time goes, logged at FINE every 10 s: the first thing to read when tuning. */
   private final class LoopStats {

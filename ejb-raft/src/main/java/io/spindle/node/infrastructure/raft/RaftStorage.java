@@ -28,13 +28,14 @@ public interface RaftStorage extends AutoCloseable {
   void saveHardState(HardState hardState);
 
   /**
-   * Stores a snapshot the local state machine writes through {@code content}, durably, and makes it
-   * the {@link SnapshotStore#latest()} one.
+   * Writes a snapshot the local state machine produces through {@code content}, durably, but does
+   * not make it the latest yet: {@link SnapshotDraft#commit()} does. Unlike the other methods, this
+   * one may run on any one thread (the apply thread), concurrently with the driver's use of the
+   * storage, so that dumping a large state machine never holds up the driver.
    *
    * @param meta the snapshot's index, term and configuration; its size is ignored
-   * @return the stored snapshot's metadata, with its size
    */
-  SnapshotMeta saveSnapshot(SnapshotMeta meta, SnapshotContent content);
+  SnapshotDraft writeSnapshot(SnapshotMeta meta, SnapshotContent content);
 
   /** Opens a stored snapshot (the latest, or one just received) for the state machine to read. */
   InputStream openSnapshot(SnapshotMeta meta);
@@ -42,6 +43,21 @@ public interface RaftStorage extends AutoCloseable {
   /** Releases files; the driver using it must have stopped. */
   @Override
   void close();
+
+  /** A snapshot written in full and synced, but not yet the latest. */
+  interface SnapshotDraft {
+    SnapshotMeta meta();
+
+    /**
+     * Makes it the {@link SnapshotStore#latest()} snapshot (on the driver's thread).
+     *
+     * @return the stored snapshot's metadata, with its size
+     */
+    SnapshotMeta commit();
+
+    /** Throws it away (on any thread); nothing of it is left behind. */
+    void discard();
+  }
 
   /** Writes a snapshot's bytes; {@link StateMachine#takeSnapshot} fits. */
   @FunctionalInterface

@@ -10,16 +10,17 @@ import java.util.List;
 /**
  * The replicated state machine a {@link RaftDriver} applies committed log entries to.
  *
- * <p><b>Threading:</b> every method is called on the driver's thread only, on its apply path, never
- * concurrently; an implementation needs no locks for the driver's sake (but must make anything it
- * shares with other threads, such as a status page, safe itself). <b>Blocking:</b> methods may do
- * local I/O (a database transaction, a file) but must not wait for other nodes or for the driver:
- * while they run, the node neither replicates nor answers heartbeats, so a slow method delays the
- * whole cluster and, past an election timeout, costs the leadership. <b>Errors:</b> an exception
- * from {@link #apply}, {@link #takeSnapshot} or {@link #installSnapshot} stops the node (logged
- * SEVERE), because a state machine that failed half-way cannot be trusted to match its peers; an
- * exception from {@link #query} fails only that read. <b>Determinism:</b> {@link #apply} must
- * produce the same state and results on every node for the same entries.
+ * <p><b>Threading:</b> every method is called on the node's apply thread only (see {@code
+ * Applier}), never concurrently; an implementation needs no locks for the driver's sake (but must
+ * make anything it shares with other threads, such as a status page, safe itself). <b>Blocking:</b>
+ * methods may do local I/O (a database transaction, a file) but must not wait for other nodes or
+ * for the driver. A slow method delays applies, reads and local snapshots, not the node's
+ * heartbeats and replication; past a backlog of committed entries the driver leaves further ones in
+ * the log until the machine catches up. <b>Errors:</b> an exception from {@link #apply}, {@link
+ * #takeSnapshot} or {@link #installSnapshot} stops the node (logged SEVERE), because a state
+ * machine that failed half-way cannot be trusted to match its peers; an exception from {@link
+ * #query} fails only that read. <b>Determinism:</b> {@link #apply} must produce the same state and
+ * results on every node for the same entries.
  */
 public interface StateMachine {
   /**

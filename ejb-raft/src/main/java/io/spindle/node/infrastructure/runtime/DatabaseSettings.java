@@ -14,6 +14,16 @@ import java.util.Optional;
 public record DatabaseSettings(
     Optional<String> url, Optional<String> user, Optional<String> password, Path dataDir) {
   static final String H2_DATASOURCE = "org.h2.jdbcx.JdbcDataSource";
+
+  /**
+   * The embedded database's settings: MySQL's dialect, and REPEATABLE READ as InnoDB's default, so
+   * that a read transaction (a file streamed chunk by chunk while the state machine replaces it)
+   * sees one snapshot, as on MySQL; H2's own default, READ COMMITTED, would not.
+   */
+  public static final String H2_OPTIONS =
+      ";MODE=MySQL;DATABASE_TO_LOWER=TRUE"
+          + ";INIT=SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL REPEATABLE READ";
+
   static final String MYSQL_DATASOURCE = "com.mysql.cj.jdbc.MysqlDataSource";
   static final String EMBEDDED_USER = "spindle";
   static final String EMBEDDED_PASSWORD = "spindle";
@@ -32,10 +42,7 @@ public record DatabaseSettings(
   /** The URL the datasource connects to. */
   public String jdbcUrl() {
     return url.orElseGet(
-        () ->
-            "jdbc:h2:file:"
-                + dataDir.toAbsolutePath().resolve("spindle")
-                + ";MODE=MySQL;DATABASE_TO_LOWER=TRUE");
+        () -> "jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("spindle") + H2_OPTIONS);
   }
 
   /** The {@code javax.sql.DataSource} class for {@link #jdbcUrl()}. */

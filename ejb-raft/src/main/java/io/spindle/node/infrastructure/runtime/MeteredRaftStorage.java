@@ -49,8 +49,8 @@ final class MeteredRaftStorage implements RaftStorage {
   }
 
   @Override
-  public SnapshotMeta saveSnapshot(SnapshotMeta meta, SnapshotContent content) {
-    return storage.saveSnapshot(meta, content);
+  public SnapshotDraft writeSnapshot(SnapshotMeta meta, SnapshotContent content) {
+    return storage.writeSnapshot(meta, content);
   }
 
   @Override

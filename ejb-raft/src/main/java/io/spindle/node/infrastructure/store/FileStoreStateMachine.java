@@ -27,6 +27,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.logging.Logger;
@@ -45,9 +46,9 @@ import java.util.logging.Logger;
  * {@link StoreSettings#requestTtlEntries()}) is collected while applying every entry whose index is
  * a multiple of {@link StoreSettings#gcEveryEntries()}: a function of the log alone.
  *
- * <p><b>Threading:</b> the {@link StateMachine} methods run on the Raft driver thread only; the
- * read methods ({@link #findFile}, {@link #listFiles}, {@link #readFile}) may be called from any
- * thread, each in its own read transaction.
+ * <p><b>Threading:</b> the {@link StateMachine} methods run on the Raft apply thread only; the read
+ * methods ({@link #findFile}, {@link #listFiles}, {@link #readFile}) may be called from any thread,
+ * each in its own read transaction.
  */
 public final class FileStoreStateMachine implements StateMachine {
   private static final Logger LOG = Logger.getLogger(FileStoreStateMachine.class.getName());
@@ -194,6 +195,59 @@ public final class FileStoreStateMachine implements StateMachine {
     } catch (RuntimeException e) {
       throw ioCause(e);
     }
+  }
+
+  /** A chunk of a committed file: its index, size and SHA-256 (lower-case hex). */
+  public record ChunkSummary(int index, int size, String sha256) {}
+
+  /**
+   * The file and its chunks (index order) as of one read transaction; empty when there is no such
+   * file.
+   */
+  public Optional<Map.Entry<FileRecord, List<ChunkSummary>>> findChunks(byte[] name) {
+    return transactions.read(
+        em -> {
+          FileRow file = file(em, name);
+          if (file == null) {
+            return Optional.empty();
+          }
+          List<ChunkSummary> chunks =
+              em
+                  .createQuery(
+                      "SELECT c.chunkIndex, c.size, c.sha256 FROM ChunkRow c"
+                          + " WHERE c.uploadId = :u ORDER BY c.chunkIndex",
+                      Object[].class)
+                  .setParameter("u", file.uploadId())
+                  .getResultList()
+                  .stream()
+                  .map(
+                      row ->
+                          new ChunkSummary(
+                              ((Number) row[0]).intValue(),
+                              ((Number) row[1]).intValue(),
+                              (String) row[2]))
+                  .toList();
+          return Optional.of(Map.entry(record(file), chunks));
+        });
+  }
+
+  /**
+   * One chunk of a file, if the file exists, has that chunk and (when {@code fileSha256} is given)
+   * still has that content; empty otherwise.
+   */
+  public Optional<byte[]> readChunk(byte[] name, int index, byte[] fileSha256) {
+    return transactions.read(
+        em -> {
+          FileRow file = file(em, name);
+          if (file == null
+              || index < 0
+              || index >= file.chunkCount()
+              || (fileSha256 != null
+                  && !Arrays.equals(fileSha256, record(file).getSha256().toByteArray()))) {
+            return Optional.empty();
+          }
+          return Optional.ofNullable(chunkData(em, file.uploadId(), index));
+        });
   }
 
   // ---------------------------------------------------------------- apply

@@ -8,7 +8,7 @@ import java.util.function.Function;
  * committed when the work returns and rolled back when it throws.
  *
  * <p><b>Threading:</b> thread-safe; each call gets its own transaction (and entity manager). The
- * state machine calls {@link #inTransaction} on the Raft driver thread; readers call {@link #read}
+ * state machine calls {@link #inTransaction} on the Raft apply thread; readers call {@link #read}
  * on theirs. <b>Blocking:</b> does database I/O. <b>Errors:</b> what the work throws, or the
  * persistence provider's {@code PersistenceException}, after the rollback.
  */

@@ -73,6 +73,10 @@ final class DriverCluster implements AutoCloseable {
   private final Network network;
   private final Path root;
   private final UnaryOperator<RaftNodeSettings> tuning;
+
+  /** What the drivers apply to: the node's key-value machine, or something wrapped around it. */
+  private volatile UnaryOperator<StateMachine> machines = UnaryOperator.identity();
+
   private final Map<NodeId, Node> nodes = new LinkedHashMap<>();
   private final List<Member> members = new ArrayList<>();
   private final ScheduledExecutorService retries =
@@ -97,7 +101,19 @@ final class DriverCluster implements AutoCloseable {
   static DriverCluster start(
       int size, Network network, Path root, UnaryOperator<RaftNodeSettings> tuning)
       throws InterruptedException {
+    return start(size, network, root, tuning, UnaryOperator.identity());
+  }
+
+  /** Like the above; each driver applies to {@code machines} of its node's key-value machine. */
+  static DriverCluster start(
+      int size,
+      Network network,
+      Path root,
+      UnaryOperator<RaftNodeSettings> tuning,
+      UnaryOperator<StateMachine> machines)
+      throws InterruptedException {
     DriverCluster cluster = new DriverCluster(network, root, tuning);
+    cluster.machines = machines;
     try {
       for (int i = 1; i <= size; i++) {
         NodeId id = NodeId.of("n" + i);
@@ -165,7 +181,11 @@ final class DriverCluster implements AutoCloseable {
     node.up = true;
     node.driver =
         RaftDriver.start(
-            settings, node.storage, node.stateMachine, messenger, threads("driver-" + node.id));
+            settings,
+            node.storage,
+            machines.apply(node.stateMachine),
+            messenger,
+            threads("driver-" + node.id));
   }
 
   private RaftStorage openDurable(NodeId id) {
@@ -230,7 +250,7 @@ final class DriverCluster implements AutoCloseable {
           RaftDriver.start(
               tuning.apply(RaftNodeSettings.defaults(node.id, members)),
               memory,
-              node.stateMachine,
+              machines.apply(node.stateMachine),
               network == Network.NETTY
                   ? new NettyPeerMessenger(node.id, node.transport)
                   : new MemoryMessenger(node),

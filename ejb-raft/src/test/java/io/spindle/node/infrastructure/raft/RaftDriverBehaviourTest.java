@@ -81,6 +81,95 @@ class RaftDriverBehaviourTest {
         "the lagging follower caught up from the leader's snapshot");
   }
 
+  // The state machine runs on its own thread: while it is stuck (a slow database), the leader keeps
+  // its heartbeats, replication and commitment going, for longer than an election timeout and past
+  // the apply backlog's limit, and once it moves again every entry applies, in order, once.
+  @Test
+  void aStuckStateMachineHoldsUpNeitherReplicationNorLeadership() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicBoolean stuck = new AtomicBoolean();
+    cluster =
+        DriverCluster.start(
+            3, Network.MEMORY, null, s -> s, machine -> new Stalling(machine, stuck, release));
+    Node leader = cluster.awaitLeader(WAIT);
+    leader.driver.propose(KeyValueStateMachine.put("before", bytes("v"))).get(10, TimeUnit.SECONDS);
+    long term = leader.status().term();
+    long applied = leader.status().appliedIndex();
+    long electionNanos =
+        leader.driver.settings().tickPeriod().toNanos()
+            * leader.driver.settings().raft().electionTicks();
+
+    stuck.set(true);
+    List<CompletableFuture<byte[]>> pending = new ArrayList<>();
+    byte[] megabyte = new byte[1 << 20];
+    long started = System.nanoTime();
+    int written = 0;
+    // 3 election timeouts and over 32 MiB of entries (the backlog limit), each committed in turn.
+    while (System.nanoTime() - started < 3 * electionNanos || written < 40) {
+      long commit = leader.status().commitIndex();
+      pending.add(leader.driver.propose(KeyValueStateMachine.put("k" + written, megabyte)));
+      written++;
+      Await.until(
+          WAIT,
+          "the leader commits past " + commit + " while its state machine is stuck",
+          () -> leader.status().commitIndex() > commit,
+          cluster::describe);
+    }
+
+    assertEquals(term, leader.status().term(), "no election while the state machine was stuck");
+    assertTrue(leader.status().isLeader());
+    assertTrue(
+        leader.status().appliedIndex() <= applied + 1,
+        "nothing applied while stuck: " + leader.status());
+    assertTrue(pending.stream().noneMatch(CompletableFuture::isDone));
+    release.countDown();
+    for (CompletableFuture<byte[]> f : pending) {
+      f.get(20, TimeUnit.SECONDS);
+    }
+    cluster.awaitApplied(leader.status().commitIndex(), WAIT);
+    for (Node n : cluster.nodes()) {
+      assertEquals(leader.stateMachine.digest(), n.stateMachine.digest(), n.id + " converged");
+    }
+  }
+
+  /** A state machine whose apply waits for {@code release} while {@code stuck} is set. */
+  private record Stalling(StateMachine machine, AtomicBoolean stuck, CountDownLatch release)
+      implements StateMachine {
+    @Override
+    public List<byte[]> apply(List<io.spindle.raft.Entry> committed) {
+      if (stuck.get()) {
+        try {
+          release.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("interrupted while stuck", e);
+        }
+      }
+      return machine.apply(committed);
+    }
+
+    @Override
+    public long appliedIndex() {
+      return machine.appliedIndex();
+    }
+
+    @Override
+    public void takeSnapshot(java.io.OutputStream out) throws java.io.IOException {
+      machine.takeSnapshot(out);
+    }
+
+    @Override
+    public void installSnapshot(java.io.InputStream in, io.spindle.raft.SnapshotMeta meta)
+        throws java.io.IOException {
+      machine.installSnapshot(in, meta);
+    }
+
+    @Override
+    public byte[] query(byte[] request) {
+      return machine.query(request);
+    }
+  }
+
   @Test
   void restartedNodeRestoresItsStateMachineFromItsSnapshotAndLog() throws Exception {
     cluster = DriverCluster.start(3, Network.MEMORY, dir, s -> s.withSnapshots(100, 1L << 30, 10));
@@ -310,9 +399,8 @@ class RaftDriverBehaviourTest {
     }
 
     @Override
-    public io.spindle.raft.SnapshotMeta saveSnapshot(
-        io.spindle.raft.SnapshotMeta meta, SnapshotContent content) {
-      return delegate.saveSnapshot(meta, content);
+    public SnapshotDraft writeSnapshot(io.spindle.raft.SnapshotMeta meta, SnapshotContent content) {
+      return delegate.writeSnapshot(meta, content);
     }
 
     @Override

@@ -21,7 +21,7 @@ class DatabaseConfigSourceTest {
     inputs.put(NodeConfig.DATA_DIR, "/data/n1");
     inputs.put(NodeConfig.DB_URL, "");
     assertEquals(
-        "jdbc:h2:file:" + Path.of("/data/n1/spindle") + ";MODE=MySQL;DATABASE_TO_LOWER=TRUE",
+        "jdbc:h2:file:" + Path.of("/data/n1/spindle") + DatabaseSettings.H2_OPTIONS,
         source.getValue(DatabaseConfigSource.JDBC_URL));
     assertEquals("org.h2.jdbcx.JdbcDataSource", source.getValue(DatabaseConfigSource.DRIVER));
     assertEquals("spindle", source.getValue(DatabaseConfigSource.JDBC_USER));

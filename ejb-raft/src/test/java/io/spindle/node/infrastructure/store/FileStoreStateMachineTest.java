@@ -236,6 +236,83 @@ class FileStoreStateMachineTest {
     assertEquals(0, untouched.appliedIndex());
   }
 
+  // What a client that fetches chunks from several nodes needs: the chunk list of a file, and each
+  // chunk alone, refused once the file's content is not the one the client was told about.
+  @ParameterizedTest
+  @EnumSource(TestDatabase.Kind.class)
+  void chunksAreListedAndServedOneByOne(TestDatabase.Kind kind) throws Exception {
+    TestDatabase db = database(kind);
+    FileStoreStateMachine sm = db.stateMachine(StoreSettings.defaults());
+    byte[] content = bytes(3000, 8);
+    assertOk(sm.apply(putChunks("u1", content, 1024)));
+    assertOk(sm.apply(List.of(commit("u1", "d/a", content, 3, "r1"))));
+
+    var found = sm.findChunks(utf8("d/a")).orElseThrow();
+    assertEquals(3000, found.getKey().getSize());
+    List<FileStoreStateMachine.ChunkSummary> chunks = found.getValue();
+    assertEquals(List.of(0, 1, 2), chunks.stream().map(c -> c.index()).toList());
+    assertEquals(List.of(1024, 1024, 952), chunks.stream().map(c -> c.size()).toList());
+    byte[] middle = Arrays.copyOfRange(content, 1024, 2048);
+    assertEquals(Sha256.hex(Sha256.of(middle)), chunks.get(1).sha256());
+
+    byte[] fileSha = Sha256.of(content);
+    assertArrayEquals(middle, sm.readChunk(utf8("d/a"), 1, fileSha).orElseThrow());
+    assertArrayEquals(middle, sm.readChunk(utf8("d/a"), 1, null).orElseThrow());
+    assertTrue(sm.readChunk(utf8("d/a"), 3, fileSha).isEmpty(), "no chunk 3");
+    assertTrue(sm.readChunk(utf8("d/a"), -1, null).isEmpty());
+    assertTrue(sm.readChunk(utf8("d/b"), 0, null).isEmpty(), "no such file");
+    assertTrue(
+        sm.readChunk(utf8("d/a"), 1, Sha256.of(middle)).isEmpty(), "the file is not that content");
+    assertTrue(sm.findChunks(utf8("d/b")).isEmpty());
+  }
+
+  // A read is one consistent snapshot: a file replaced (its old chunks deleted) while a reader is
+  // half-way through it reads back whole, as it was when the read began.
+  @ParameterizedTest
+  @EnumSource(TestDatabase.Kind.class)
+  void aFileReplacedWhileBeingReadReadsBackAsItWas(TestDatabase.Kind kind) throws Exception {
+    TestDatabase db = database(kind);
+    FileStoreStateMachine sm = db.stateMachine(StoreSettings.defaults());
+    byte[] old = bytes(3000, 5);
+    assertOk(sm.apply(putChunks("u1", old, 1024)));
+    assertOk(sm.apply(List.of(commit("u1", "a", old, 3, "r1"))));
+
+    java.util.concurrent.CountDownLatch firstChunk = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch replaced = new java.util.concurrent.CountDownLatch(1);
+    ByteArrayOutputStream out =
+        new ByteArrayOutputStream() {
+          @Override
+          public synchronized void write(byte[] b, int off, int len) {
+            super.write(b, off, len);
+            firstChunk.countDown();
+            try {
+              replaced.await();
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          }
+        };
+    java.util.concurrent.CompletableFuture<Optional<FileRecord>> reading =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return sm.readFile(utf8("a"), out);
+              } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+              }
+            });
+    assertTrue(firstChunk.await(20, java.util.concurrent.TimeUnit.SECONDS), "the read started");
+
+    byte[] replacement = bytes(2000, 6);
+    assertOk(sm.apply(putChunks("u2", replacement, 1024)));
+    assertOk(sm.apply(List.of(commit("u2", "a", replacement, 2, "r2"))));
+    replaced.countDown();
+
+    assertTrue(reading.get(20, java.util.concurrent.TimeUnit.SECONDS).isPresent());
+    assertArrayEquals(old, out.toByteArray(), "the reader saw the file as it was");
+    assertArrayEquals(replacement, read(sm, "a"), "a new read sees the replacement");
+  }
+
   // ---------------------------------------------------------------- helpers
 
   private static byte[] read(FileStoreStateMachine sm, String name) throws IOException {

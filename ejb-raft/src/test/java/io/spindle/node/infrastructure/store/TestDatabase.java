@@ -57,7 +57,9 @@ public final class TestDatabase implements AutoCloseable {
           new TestDatabase(
               kind,
               schema,
-              "jdbc:h2:mem:" + schema + ";MODE=MySQL;DATABASE_TO_LOWER=TRUE;DB_CLOSE_DELAY=-1");
+              "jdbc:h2:mem:"
+                  + schema
+                  + ";MODE=MySQL;DATABASE_TO_LOWER=TRUE;DB_CLOSE_DELAY=-1;INIT=SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL REPEATABLE READ");
     } else {
       try (Connection c = DriverManager.getConnection(MARIADB_SERVER, "root", "");
           Statement s = c.createStatement()) {

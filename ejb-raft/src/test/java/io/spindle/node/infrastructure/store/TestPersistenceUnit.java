@@ -97,6 +97,7 @@ final class TestPersistenceUnit implements PersistenceUnitInfo {
     properties.setProperty("eclipselink.jdbc.batch-writing", "None");
     properties.setProperty("eclipselink.ddl-generation", "none");
     properties.setProperty("eclipselink.logging.level", "WARNING");
+    properties.setProperty("eclipselink.jdbc.exclusive-connection.mode", "Always");
     properties.setProperty("eclipselink.session-name", name);
     return properties;
   }

@@ -5,10 +5,11 @@ import jakarta.persistence.EntityManagerFactory;
 import jakarta.persistence.EntityTransaction;
 import java.util.Objects;
 import java.util.function.Function;
+import org.eclipse.persistence.sessions.UnitOfWork;
 
 /**
- * {@link StoreTransactions} over a RESOURCE_LOCAL {@link EntityManagerFactory}, for Java SE (tests,
- * tools). The factory is the caller's: this class never closes it.
+ * {@link StoreTransactions} over a RESOURCE_LOCAL {@link EntityManagerFactory}, for the tests. The
+ * factory is the caller's: this class never closes it.
  */
 public final class ResourceLocalStoreTransactions implements StoreTransactions {
   private final EntityManagerFactory factory;
@@ -46,6 +47,9 @@ public final class ResourceLocalStoreTransactions implements StoreTransactions {
     EntityTransaction tx = em.getTransaction();
     try {
       tx.begin();
+      // Start the database transaction now, as a JTA transaction does, not at the first write (a
+      // read has none): every query of the work then reads the same snapshot.
+      em.unwrap(UnitOfWork.class).beginEarlyTransaction();
       return work.apply(em);
     } finally {
       if (tx.isActive()) {

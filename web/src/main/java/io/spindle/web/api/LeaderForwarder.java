@@ -1,0 +1,153 @@
+package io.spindle.web.api;
+
+import io.spindle.node.domain.FileName;
+import io.spindle.node.infrastructure.runtime.NodeRuntime;
+import jakarta.annotation.PostConstruct;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriBuilder;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpRequest.BodyPublisher;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.logging.Logger;
+
+/**
+ * Passes a write that reached a follower on to the leader and relays the leader's answer, so that
+ * any node takes writes (a browser or {@code curl} without {@code -L} included). The body is
+ * streamed through as it arrives, never held whole. A forwarded request carries {@value #FORWARDED}
+ * and is never forwarded again: a node that is not the leader when one arrives answers 503, and the
+ * client retries with the same {@code Idempotency-Key}, which the forward always carries (one is
+ * made up if the client sent none, and returned to it), so that a retry after a lost answer has one
+ * effect.
+ */
+@ApplicationScoped
+public class LeaderForwarder {
+  static final String FORWARDED = "X-Spindle-Forwarded-By";
+  private static final Logger LOG = Logger.getLogger(LeaderForwarder.class.getName());
+
+  @Inject NodeRuntime node;
+
+  private ExecutorService executor;
+  private HttpClient http;
+
+  @PostConstruct
+  void open() {
+    executor =
+        Executors.newCachedThreadPool(
+            r -> {
+              Thread t = new Thread(r, "spindle-forward");
+              t.setDaemon(true);
+              return t;
+            });
+    http =
+        HttpClient.newBuilder()
+            // HTTP/1.1: Payara Micro drops some answers to the JDK client's h2c upgrade.
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .executor(executor)
+            .build();
+  }
+
+  @PreDestroy
+  void close() {
+    executor.shutdownNow();
+  }
+
+  /** Forwards {@code PUT /api/files/{name}} with {@code content} ({@code length} -1 if unknown). */
+  Response put(
+      FileName name,
+      String rawQuery,
+      InputStream content,
+      long length,
+      String contentType,
+      String requestId) {
+    BodyPublisher body;
+    if (length == 0) {
+      body = HttpRequest.BodyPublishers.noBody();
+    } else if (length > 0) {
+      body =
+          HttpRequest.BodyPublishers.fromPublisher(
+              HttpRequest.BodyPublishers.ofInputStream(() -> content), length);
+    } else {
+      body = HttpRequest.BodyPublishers.ofInputStream(() -> content); // chunked
+    }
+    HttpRequest.Builder request = requestTo(name, rawQuery, requestId).PUT(body);
+    if (contentType != null) {
+      request.header("Content-Type", contentType);
+    }
+    return relay(request.build(), requestId);
+  }
+
+  /** Forwards {@code DELETE /api/files/{name}}. */
+  Response delete(FileName name, String rawQuery, String requestId) {
+    return relay(requestTo(name, rawQuery, requestId).DELETE().build(), requestId);
+  }
+
+  private HttpRequest.Builder requestTo(FileName name, String rawQuery, String requestId) {
+    URI leader =
+        node.leaderHttpUrl()
+            .orElseThrow(
+                () -> new io.spindle.node.application.NotLeaderException(Optional.empty()));
+    UriBuilder target = UriBuilder.fromUri(leader).path("api").path("files");
+    for (String segment : name.value().split("/", -1)) {
+      target.segment(segment);
+    }
+    if (rawQuery != null) {
+      target.replaceQuery(rawQuery);
+    }
+    return HttpRequest.newBuilder(target.build())
+        .header(FORWARDED, node.status().id().toString())
+        .header("Idempotency-Key", requestId);
+  }
+
+  private Response relay(HttpRequest request, String requestId) {
+    HttpResponse<InputStream> answer;
+    try {
+      answer = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+    } catch (IOException e) {
+      for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+        if (cause instanceof FileTooLargeException tooLarge) {
+          return ApiExceptionMapper.error(
+              Response.Status.REQUEST_ENTITY_TOO_LARGE, tooLarge.getMessage());
+        }
+      }
+      LOG.info(() -> "Forwarding " + request.method() + " " + request.uri() + " failed: " + e);
+      return Response.status(Response.Status.SERVICE_UNAVAILABLE)
+          .header("Retry-After", "1")
+          .header("Idempotency-Key", requestId)
+          .entity(
+              new ErrorBody(
+                  "this node could not pass the write on to the leader at "
+                      + request.uri().getAuthority()
+                      + " ("
+                      + e.getMessage()
+                      + "); it may or may not have happened: retry with the same"
+                      + " Idempotency-Key "
+                      + requestId))
+          .type(MediaType.APPLICATION_JSON_TYPE)
+          .build();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while forwarding to the leader", e);
+    }
+    Response.ResponseBuilder relayed =
+        Response.status(answer.statusCode())
+            .entity(answer.body())
+            .header("Idempotency-Key", requestId);
+    for (String header : new String[] {"Content-Type", "Location", "Retry-After", "ETag"}) {
+      answer.headers().firstValue(header).ifPresent(v -> relayed.header(header, v));
+    }
+    return relayed.build();
+  }
+}
