@@ -11,9 +11,16 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingDeque;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.logging.Level;
@@ -22,9 +29,10 @@ import java.util.logging.Logger;
 /**
  * The apply thread of a {@link RaftDriver}: it owns the {@link StateMachine} once the node runs,
  * and does, in the order the driver hands them over, everything that touches it: applying committed
- * entries (merging what queued up into one batch), installing snapshots from the leader, taking
- * snapshots, and answering reads. A slow database therefore delays only the state machine, never
- * the driver's heartbeats, votes and replication, which is what keeps a busy leader the leader.
+ * entries (merging what queued up into one batch), installing snapshots from the leader, starting
+ * snapshots (written on a third thread from the state machine's consistent read view), and
+ * answering reads. A slow database therefore delays only the state machine, never the driver's
+ * heartbeats, votes and replication, which is what keeps a busy leader the leader.
  *
  * <p>What the apply thread learns goes back to the driver through {@link Listener}, whose methods
  * run on the apply thread and must only queue work for the driver.
@@ -69,6 +77,8 @@ final class Applier {
   private final LinkedBlockingDeque<Work> queue = new LinkedBlockingDeque<>();
   private final AtomicReference<RaftException> stopped = new AtomicReference<>();
   private final Thread thread;
+  private final ExecutorService snapshots;
+  private final AtomicBoolean snapshotRunning = new AtomicBoolean();
 
   // Owned by the apply thread.
   private long entriesSinceSnapshot;
@@ -90,6 +100,8 @@ final class Applier {
     if (thread == null) {
       throw new IllegalStateException("the thread factory refused to create the apply thread");
     }
+    this.snapshots =
+        new ThreadPoolExecutor(0, 1, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), threadFactory);
   }
 
   void start() {
@@ -130,6 +142,12 @@ final class Applier {
     }
     try {
       thread.join(waitMillis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    snapshots.shutdownNow(); // a snapshot being written is abandoned: its file is discarded
+    try {
+      snapshots.awaitTermination(waitMillis, TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
@@ -197,7 +215,7 @@ final class Applier {
   }
 
   /** Applies {@code first} and whatever entries queued right behind it, in one batch. */
-  private void applyBatch(Apply first) {
+  private void applyBatch(Apply first) throws InterruptedException {
     List<Entry> entries = first.entries();
     Configuration configuration = first.configuration();
     long bytes = first.bytes();
@@ -233,21 +251,62 @@ final class Applier {
     }
   }
 
-  private void takeSnapshot(SnapshotMeta meta) {
+  /**
+   * Starts a snapshot at {@code meta.index()} (just applied) on the snapshot thread and waits only
+   * until the state machine has fixed its read view; the state is written while apply goes on.
+   * While one snapshot is being written, no other starts (the counters keep growing, so the next
+   * batch after it asks again).
+   */
+  private void takeSnapshot(SnapshotMeta meta) throws InterruptedException {
+    if (!snapshotRunning.compareAndSet(false, true)) {
+      return;
+    }
+    CompletableFuture<Void> viewFixed = new CompletableFuture<>();
     long started = System.nanoTime();
-    SnapshotDraft draft = storage.writeSnapshot(meta, stateMachine::takeSnapshot);
+    try {
+      snapshots.execute(() -> writeSnapshot(meta, viewFixed, started));
+    } catch (RejectedExecutionException stopping) {
+      snapshotRunning.set(false);
+      return;
+    }
+    try {
+      viewFixed.get();
+    } catch (ExecutionException e) {
+      throw new StorageException(
+          "could not start snapshot " + meta.index() + ": " + e.getCause(), e.getCause());
+    }
     entriesSinceSnapshot = 0;
     bytesSinceSnapshot = 0;
-    LOG.fine(
-        () ->
-            "Raft node "
-                + id
-                + " wrote snapshot "
-                + meta.index()
-                + " in "
-                + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started)
-                + " ms");
-    listener.snapshotWritten(draft);
+  }
+
+  private void writeSnapshot(SnapshotMeta meta, CompletableFuture<Void> viewFixed, long started) {
+    try {
+      SnapshotDraft draft =
+          storage.writeSnapshot(
+              meta, out -> stateMachine.takeSnapshot(out, () -> viewFixed.complete(null)));
+      LOG.fine(
+          () ->
+              "Raft node "
+                  + id
+                  + " wrote snapshot "
+                  + meta.index()
+                  + " in "
+                  + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started)
+                  + " ms");
+      if (stopped.get() != null) {
+        draft.discard();
+      } else {
+        listener.snapshotWritten(draft);
+      }
+    } catch (RuntimeException e) {
+      viewFixed.completeExceptionally(e);
+      if (stopped.get() == null) {
+        listener.failed(e);
+      }
+    } finally {
+      viewFixed.completeExceptionally(new IllegalStateException("the snapshot ended early"));
+      snapshotRunning.set(false);
+    }
   }
 
   private void installSnapshot(Install install) {

@@ -2,6 +2,7 @@ package io.spindle.node.infrastructure.raft;
 
 import io.spindle.raft.Entry;
 import io.spindle.raft.SnapshotMeta;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -43,6 +44,20 @@ public interface StateMachine {
    * snapshot and compacts the log behind it. Must not close {@code out}.
    */
   void takeSnapshot(OutputStream out) throws IOException;
+
+  /**
+   * Writes the whole state as of the moment it calls {@code readViewFixed} (exactly once, before it
+   * writes anything), on the node's snapshot thread: the apply thread waits until that call and
+   * then goes on applying while the rest is written, so that a large state never stalls apply for
+   * long. A store with consistent reads (a database transaction) overrides it; this default copies
+   * the state with {@link #takeSnapshot(OutputStream)} while the apply thread waits.
+   */
+  default void takeSnapshot(OutputStream out, Runnable readViewFixed) throws IOException {
+    ByteArrayOutputStream copy = new ByteArrayOutputStream();
+    takeSnapshot(copy);
+    readViewFixed.run();
+    copy.writeTo(out);
+  }
 
   /**
    * Replaces the whole state with a snapshot, which covers the log up to {@code meta.index()}; the

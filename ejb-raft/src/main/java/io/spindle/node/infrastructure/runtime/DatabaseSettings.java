@@ -22,7 +22,7 @@ public record DatabaseSettings(
    */
   public static final String H2_OPTIONS =
       ";MODE=MySQL;DATABASE_TO_LOWER=TRUE"
-          + ";INIT=SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL REPEATABLE READ";
+          + ";INIT=SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL SNAPSHOT";
 
   static final String MYSQL_DATASOURCE = "com.mysql.cj.jdbc.MysqlDataSource";
   static final String EMBEDDED_USER = "spindle";

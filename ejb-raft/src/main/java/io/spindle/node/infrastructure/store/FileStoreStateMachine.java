@@ -100,11 +100,21 @@ public final class FileStoreStateMachine implements StateMachine {
 
   @Override
   public void takeSnapshot(OutputStream out) throws IOException {
+    takeSnapshot(out, () -> {});
+  }
+
+  /**
+   * Streams the store from one read transaction: its first read (the applied index) fixes the
+   * transaction's snapshot of the database (REPEATABLE READ), after which the apply thread goes on
+   * while the rest is read from that snapshot.
+   */
+  @Override
+  public void takeSnapshot(OutputStream out, Runnable readViewFixed) throws IOException {
     try {
       transactions.read(
           em -> {
             try {
-              StoreSnapshots.write(em, out);
+              StoreSnapshots.write(em, out, readViewFixed);
             } catch (IOException e) {
               throw new UncheckedIOException(e);
             }
@@ -171,6 +181,7 @@ public final class FileStoreStateMachine implements StateMachine {
     try {
       return transactions.read(
           em -> {
+            StoreSnapshots.fixReadView(em);
             FileRow file = file(em, name);
             if (file == null) {
               return Optional.empty();

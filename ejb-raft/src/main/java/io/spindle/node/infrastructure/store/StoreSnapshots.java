@@ -32,10 +32,27 @@ final class StoreSnapshots {
 
   private StoreSnapshots() {}
 
-  /** Writes the whole store as {@code em}'s transaction sees it. */
-  static void write(EntityManager em, OutputStream out) throws IOException {
+  /**
+   * Reads a row of every table, so that the transaction's view of all of them is fixed now: InnoDB
+   * fixes a REPEATABLE READ view for the whole database at the first read, but H2 fixes it per
+   * table, at the table's first read.
+   */
+  static void fixReadView(EntityManager em) {
+    for (String table :
+        new String[] {"FileRow f", "ChunkRow f", "StagedUploadRow f", "AppliedRequestRow f"}) {
+      em.createQuery("SELECT 1 FROM " + table).setMaxResults(1).getResultList();
+    }
+  }
+
+  /**
+   * Writes the whole store as {@code em}'s transaction sees it; {@code readViewFixed} runs after
+   * the transaction's first read, which fixes what it sees.
+   */
+  static void write(EntityManager em, OutputStream out, Runnable readViewFixed) throws IOException {
     Writer writer = new Writer(out);
     AppliedRow applied = em.find(AppliedRow.class, AppliedRow.ID);
+    fixReadView(em);
+    readViewFixed.run();
     writer.write(
         SnapshotRecord.newBuilder()
             .setHeader(

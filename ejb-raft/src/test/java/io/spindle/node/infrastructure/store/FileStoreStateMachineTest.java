@@ -236,6 +236,65 @@ class FileStoreStateMachineTest {
     assertEquals(0, untouched.appliedIndex());
   }
 
+  // A snapshot is written from the read view it fixes first: entries applied while it streams
+  // (a file replaced, another deleted, a new one) are not in it, and it rebuilds the store exactly
+  // as it was at the snapshot's index.
+  @ParameterizedTest
+  @EnumSource(TestDatabase.Kind.class)
+  void aSnapshotStreamsTheStoreAsItWasWhileApplyGoesOn(TestDatabase.Kind kind) throws Exception {
+    TestDatabase source = database(kind);
+    FileStoreStateMachine sm = source.stateMachine(StoreSettings.defaults());
+    byte[] a = bytes(5000, 11);
+    byte[] b = bytes(3000, 12);
+    assertOk(sm.apply(putChunks("ua", a, 1024)));
+    assertOk(sm.apply(List.of(commit("ua", "a", a, 5, "r1"))));
+    assertOk(sm.apply(putChunks("ub", b, 1024)));
+    assertOk(sm.apply(List.of(commit("ub", "b", b, 3, "r2"))));
+    long snapshotIndex = sm.appliedIndex();
+    String digestAtSnapshot = source.digest();
+
+    java.util.concurrent.CountDownLatch viewFixed = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch appliedMore = new java.util.concurrent.CountDownLatch(1);
+    ByteArrayOutputStream snapshot = new ByteArrayOutputStream();
+    java.util.concurrent.CompletableFuture<Void> writing =
+        java.util.concurrent.CompletableFuture.runAsync(
+            () -> {
+              try {
+                sm.takeSnapshot(
+                    snapshot,
+                    () -> {
+                      viewFixed.countDown();
+                      try {
+                        appliedMore.await();
+                      } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                      }
+                    });
+              } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+              }
+            });
+    assertTrue(viewFixed.await(20, java.util.concurrent.TimeUnit.SECONDS));
+    byte[] a2 = bytes(4000, 13);
+    assertOk(sm.apply(putChunks("ua2", a2, 1024)));
+    assertOk(sm.apply(List.of(commit("ua2", "a", a2, 4, "r3"), delete("b", "r4"))));
+    assertOk(sm.apply(putChunks("uc", b, 1024)));
+    assertOk(sm.apply(List.of(commit("uc", "c", b, 3, "r5"))));
+    appliedMore.countDown();
+    writing.get(20, java.util.concurrent.TimeUnit.SECONDS);
+
+    TestDatabase target = database(kind);
+    FileStoreStateMachine rebuilt = target.stateMachine(StoreSettings.defaults());
+    rebuilt.installSnapshot(
+        new ByteArrayInputStream(snapshot.toByteArray()),
+        new SnapshotMeta(snapshotIndex, 1, Configuration.empty(), snapshot.size()));
+    assertEquals(snapshotIndex, rebuilt.appliedIndex());
+    assertEquals(digestAtSnapshot, target.digest(), "the store as it was at the snapshot");
+    assertArrayEquals(a, read(rebuilt, "a"));
+    assertArrayEquals(b, read(rebuilt, "b"));
+    assertTrue(rebuilt.findFile(utf8("c")).isEmpty());
+  }
+
   // What a client that fetches chunks from several nodes needs: the chunk list of a file, and each
   // chunk alone, refused once the file's content is not the one the client was told about.
   @ParameterizedTest
