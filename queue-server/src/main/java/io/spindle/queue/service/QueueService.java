@@ -1242,7 +1242,19 @@ public final class QueueService {
   // ---- time (core thread) ----
 
   private void tick() {
-    handleLost(queues.expireLeases(), "it was not renewed in time");
+    List<LostLease<Job>> expired = queues.expireLeases();
+    // A node that stopped renewing is presumed hung: its parked steals must not take the work
+    // back; they are answered empty, and the node steals again once it is back.
+    Set<String> hung = new LinkedHashSet<>();
+    expired.forEach(l -> hung.add(l.nodeId()));
+    for (Iterator<ParkedSteal> it = parked.iterator(); it.hasNext(); ) {
+      ParkedSteal p = it.next();
+      if (hung.contains(p.nodeId())) {
+        it.remove();
+        sendBatch(p.node(), p.stealId(), List.of());
+      }
+    }
+    handleLost(expired, "it was not renewed in time");
     for (JobView<Job> j : queues.dropOverdue()) {
       dropOverdue(j);
     }

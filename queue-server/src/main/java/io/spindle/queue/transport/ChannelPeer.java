@@ -26,6 +26,7 @@ final class ChannelPeer implements Peer {
   private final long maxOutboundBytes;
   private final AtomicLong pending = new AtomicLong();
   private final AtomicBoolean closing = new AtomicBoolean();
+  private volatile boolean gone;
 
   ChannelPeer(Channel channel, String description, boolean node, long maxOutboundBytes) {
     this.channel = channel;
@@ -46,7 +47,7 @@ final class ChannelPeer implements Peer {
 
   @Override
   public void send(QueueFrame frame) {
-    if (closing.get()) {
+    if (closing.get() || gone) {
       return;
     }
     long size = frame.getSerializedSize() + 5L;
@@ -82,14 +83,19 @@ final class ChannelPeer implements Peer {
     }
   }
 
-  /** Whether {@link #close} was called: the connection is going away, quietly. */
+  /** Whether {@link #close} was called (its reason is logged) or the connection is gone. */
   boolean isClosing() {
+    return closing.get() || gone;
+  }
+
+  /** Whether {@link #close} was called: this side closed it, and logged why. */
+  boolean closedByThisSide() {
     return closing.get();
   }
 
-  /** Marks the peer closing without a log line or a Goodbye (the other side closed). */
-  void markClosing() {
-    closing.set(true);
+  /** The connection is closed or closing for another reason (the remote left, bad input). */
+  void markGone() {
+    gone = true;
   }
 
   @Override

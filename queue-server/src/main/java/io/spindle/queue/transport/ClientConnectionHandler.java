@@ -28,6 +28,7 @@ final class ClientConnectionHandler extends SimpleChannelInboundHandler<QueueFra
   private final QueueService service;
   private final ChannelPeer peer;
   private final TransportConfig transport;
+  private boolean reasonLogged;
 
   // Confined to the event loop.
   private int pendingChunks;
@@ -62,7 +63,7 @@ final class ClientConnectionHandler extends SimpleChannelInboundHandler<QueueFra
                 peer.describe()
                     + " said goodbye: "
                     + ConnectionErrors.printable(frame.getClientGoodbye().getReason()));
-        peer.markClosing();
+        peer.markGone();
         ctx.close();
       }
       default ->
@@ -109,17 +110,19 @@ final class ClientConnectionHandler extends SimpleChannelInboundHandler<QueueFra
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
-    peer.markClosing();
+    peer.markGone();
     service.clientClosed(peer);
     ctx.fireChannelInactive();
   }
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    if (!peer.isClosing()) {
+    // One reason per connection: not after this side closed it (it logged why), nor twice.
+    if (!reasonLogged && !peer.closedByThisSide()) {
+      reasonLogged = true;
       ConnectionErrors.log(LOG, "closing connection with " + peer.describe(), cause);
-      peer.markClosing();
     }
+    peer.markGone();
     ctx.close();
   }
 }

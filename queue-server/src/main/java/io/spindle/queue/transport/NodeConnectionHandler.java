@@ -27,6 +27,7 @@ final class NodeConnectionHandler extends SimpleChannelInboundHandler<QueueFrame
   private final ChannelPeer peer;
   private final String nodeId;
   private final TransportConfig transport;
+  private boolean reasonLogged;
 
   NodeConnectionHandler(
       QueueService service, ChannelPeer peer, String nodeId, TransportConfig transport) {
@@ -61,7 +62,7 @@ final class NodeConnectionHandler extends SimpleChannelInboundHandler<QueueFrame
                 peer.describe()
                     + " said goodbye: "
                     + ConnectionErrors.printable(frame.getNodeGoodbye().getReason()));
-        peer.markClosing();
+        peer.markGone();
         ctx.close();
       }
       default ->
@@ -91,17 +92,19 @@ final class NodeConnectionHandler extends SimpleChannelInboundHandler<QueueFrame
     if (!peer.isClosing()) {
       LOG.info(() -> peer.describe() + " closed the connection");
     }
-    peer.markClosing();
+    peer.markGone();
     service.nodeClosed(peer, nodeId);
     ctx.fireChannelInactive();
   }
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    if (!peer.isClosing()) {
+    // One reason per connection: not after this side closed it (it logged why), nor twice.
+    if (!reasonLogged && !peer.closedByThisSide()) {
+      reasonLogged = true;
       ConnectionErrors.log(LOG, "closing connection with " + peer.describe(), cause);
-      peer.markClosing();
     }
+    peer.markGone();
     ctx.close();
   }
 }

@@ -55,6 +55,8 @@ final class ServerHandshakeHandler extends SimpleChannelInboundHandler<QueueFram
   private byte[] nodeNonce;
   private byte[] serverNonce;
   private ScheduledFuture<?> timeoutTask;
+  private boolean refused;
+  private boolean reasonLogged;
 
   ServerHandshakeHandler(
       QueueService service, ClusterSecret secret, SecureRandom random, TransportConfig transport) {
@@ -269,6 +271,10 @@ final class ServerHandshakeHandler extends SimpleChannelInboundHandler<QueueFram
 
   private void refuse(ChannelHandlerContext ctx, String reason) {
     String remote = String.valueOf(ctx.channel().remoteAddress());
+    if (refused || reasonLogged) {
+      return;
+    }
+    refused = true;
     LOG.warning(() -> "refusing connection with " + remote + ": it " + reason);
     finish(ctx);
     Goodbye goodbye = Goodbye.newBuilder().setReason("refused: this side " + reason).build();
@@ -301,9 +307,10 @@ final class ServerHandshakeHandler extends SimpleChannelInboundHandler<QueueFram
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    if (state == State.DONE && ctx.channel().isActive() == false) {
-      return;
+    if (refused || reasonLogged) {
+      return; // one reason per connection
     }
+    reasonLogged = true;
     ConnectionErrors.log(
         LOG,
         "closing connection with " + ctx.channel().remoteAddress() + " during the handshake",

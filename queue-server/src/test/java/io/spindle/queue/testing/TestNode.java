@@ -76,6 +76,10 @@ public final class TestNode implements AutoCloseable {
   private volatile long term;
   private volatile boolean holding;
   private volatile boolean renewing = true;
+  private volatile boolean stealing = true;
+  private final Object renewLock = new Object();
+  private final AtomicLong renewsSent = new AtomicLong();
+  private final AtomicLong renewedCount = new AtomicLong();
   private volatile boolean closed;
   private volatile int maxJobs = 16;
 
@@ -223,9 +227,19 @@ public final class TestNode implements AutoCloseable {
     holding = on;
   }
 
-  /** Stops renewing leases (and reporting status): as a node hung in a long GC. */
-  public void stopRenewing() {
-    renewing = false;
+  /**
+   * Hangs, as in a long GC pause, but stays connected: stops renewing leases (and reporting status)
+   * and stealing; returns once the server has answered every renewal sent before, so none of them
+   * extends a lease later.
+   */
+  public void hang() {
+    stealing = false;
+    synchronized (renewLock) {
+      renewing = false;
+    }
+    Await.until(
+        () -> renewedCount.get() >= renewsSent.get() || closed,
+        () -> "the server answered " + nodeId + "'s renewals");
   }
 
   public void setMaxJobs(int n) {
@@ -300,7 +314,7 @@ public final class TestNode implements AutoCloseable {
   }
 
   private void stealLoop() {
-    while (!closed) {
+    while (!closed && stealing) {
       CompletableFuture<JobBatch> batch = new CompletableFuture<>();
       long id = stealIds.incrementAndGet();
       pendingSteal.set(batch);
@@ -333,11 +347,14 @@ public final class TestNode implements AutoCloseable {
     while (!closed) {
       try {
         Thread.sleep(RENEW_EVERY_MS); // a node's renewal period, not a wait for state
-        if (renewing) {
-          send(
-              QueueFrame.newBuilder()
-                  .setRenew(Renew.newBuilder().addAllJobIds(held).setStatus(status()))
-                  .build());
+        synchronized (renewLock) {
+          if (renewing) {
+            renewsSent.incrementAndGet();
+            send(
+                QueueFrame.newBuilder()
+                    .setRenew(Renew.newBuilder().addAllJobIds(held).setStatus(status()))
+                    .build());
+          }
         }
       } catch (InterruptedException | IOException e) {
         return;
@@ -364,6 +381,7 @@ public final class TestNode implements AutoCloseable {
             }
           }
           case RENEWED -> {
+            renewedCount.incrementAndGet();
             lost.addAll(f.getRenewed().getLostJobIdsList());
             held.removeAll(f.getRenewed().getLostJobIdsList());
           }
