@@ -47,6 +47,7 @@ class SpindleCliTest {
   private ChunkHttpServer good;
   private ChunkHttpServer bad;
   private QueueServer server;
+  private TestNode leader;
 
   /** What one run printed, and how it ended. */
   record Run(int exit, String out, String err, byte[] rawOut) {}
@@ -61,7 +62,7 @@ class SpindleCliTest {
     cluster.addMember("n1", good.url());
     cluster.addMember("n2", bad.url());
     server = startServer("a");
-    node(server, "n1", NodeRole.LEADER);
+    leader = node(server, "n1", NodeRole.LEADER);
   }
 
   @AfterEach
@@ -205,7 +206,7 @@ class SpindleCliTest {
 
   @Test
   void aClientWhoseQueueServerDiesRetriesOnTheNextWithTheSameRequestId() throws Exception {
-    TestNode first = node(server, "n1", NodeRole.LEADER);
+    TestNode first = leader;
     first.hold(true);
     QueueServer other = startServer("b");
     TestNode second = node(other, "n2", NodeRole.LEADER);

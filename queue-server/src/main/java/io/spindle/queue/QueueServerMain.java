@@ -36,90 +36,131 @@ public final class QueueServerMain implements Callable<Integer> {
   private static final Logger LOG = Logger.getLogger(QueueServerMain.class.getName());
   private static final int MIB = 1024 * 1024;
 
-  @Option(names = "--port", description = "TCP port (default ${DEFAULT-VALUE}; 0 = any free)")
+  @Option(
+      names = "--port",
+      paramLabel = "PORT",
+      description = "TCP port (default ${DEFAULT-VALUE}; 0 = any free)")
   int port = QueueProtocol.DEFAULT_PORT;
 
-  @Option(names = "--bind", description = "address to listen on (default ${DEFAULT-VALUE})")
+  @Option(
+      names = "--bind",
+      paramLabel = "ADDRESS",
+      description = "address to listen on (default ${DEFAULT-VALUE})")
   String bind = "0.0.0.0";
 
   @Option(
       names = "--advertise",
+      paramLabel = "HOST:PORT",
       description = "host:port clients and nodes reach this server at (default: from --bind)")
   String advertise = "";
 
-  @Option(names = "--server-id", description = "stable id of this server (default: --advertise)")
+  @Option(
+      names = "--server-id",
+      paramLabel = "ID",
+      description = "stable id of this server (default: --advertise)")
   String serverId = "";
 
   @Option(
       names = "--cluster-id",
+      paramLabel = "ID",
       defaultValue = "${env:SPINDLE_CLUSTER_ID:-spindle}",
       description = "the cluster served (default $SPINDLE_CLUSTER_ID or ${DEFAULT-VALUE})")
   String clusterId;
 
-  @Option(names = "--secret-file", description = "file holding the cluster secret")
+  @Option(
+      names = "--secret-file",
+      paramLabel = "FILE",
+      description = "file holding the cluster secret")
   Path secretFile;
 
-  @Option(names = "--secret", description = "the cluster secret (prefer --secret-file or the env)")
+  @Option(
+      names = "--secret",
+      paramLabel = "SECRET",
+      description = "the cluster secret (prefer --secret-file or the env)")
   String secret;
 
-  @Option(names = "--spool-dir", description = "where uploads wait (default ${DEFAULT-VALUE})")
+  @Option(
+      names = "--spool-dir",
+      paramLabel = "DIR",
+      description = "where uploads wait (default ${DEFAULT-VALUE})")
   Path spoolDir = Path.of("spool");
 
-  @Option(names = "--spool-max-bytes", description = "disk the spool may use (default 64 GiB)")
+  @Option(
+      names = "--spool-max-bytes",
+      paramLabel = "BYTES",
+      description = "disk the spool may use (default 64 GiB)")
   long spoolMaxBytes = SpoolLimits.defaults().maxBytes();
 
-  @Option(names = "--max-uploads", description = "uploads at once (default ${DEFAULT-VALUE})")
+  @Option(
+      names = "--max-uploads",
+      paramLabel = "N",
+      description = "uploads at once (default ${DEFAULT-VALUE})")
   int maxUploads = SpoolLimits.defaults().maxUploads();
 
   @Option(
       names = "--upload-idle-timeout-s",
+      paramLabel = "SECONDS",
       description = "abandoned uploads are deleted after (default ${DEFAULT-VALUE} s)")
   long uploadIdleSeconds = SpoolLimits.defaults().idleTimeout().toSeconds();
 
   @Option(
       names = "--leader-queue-capacity",
+      paramLabel = "JOBS",
       description = "writes, deletes, pings waiting (default ${DEFAULT-VALUE})")
   int leaderCapacity = JobLimits.defaults().leaderCapacity();
 
   @Option(
       names = "--shared-queue-capacity",
+      paramLabel = "JOBS",
       description = "reads, lists, counts waiting (default ${DEFAULT-VALUE})")
   int sharedCapacity = JobLimits.defaults().sharedCapacity();
 
   @Option(
       names = "--max-queued-bytes",
+      paramLabel = "BYTES",
       description = "inline data the queues hold (default 256 MiB)")
   long maxQueuedBytes = JobLimits.defaults().maxQueuedBytes();
 
-  @Option(names = "--lease-ms", description = "job lease (default ${DEFAULT-VALUE} ms)")
+  @Option(
+      names = "--lease-ms",
+      paramLabel = "MS",
+      description = "job lease (default ${DEFAULT-VALUE} ms)")
   long leaseMs = JobLimits.defaults().lease().toMillis();
 
   @Option(
       names = "--max-failures",
+      paramLabel = "N",
       description = "lost leases before a job fails (default ${DEFAULT-VALUE})")
   int maxFailures = JobLimits.defaults().maxFailures();
 
   @Option(
       names = "--queue-timeout-ms",
+      paramLabel = "MS",
       description = "a job no node takes in this time fails UNAVAILABLE (default ${DEFAULT-VALUE})")
-  long queueTimeoutMs = 30_000;
+  long queueTimeoutMs = 10_000;
 
   @Option(
       names = "--max-frame-mib",
+      paramLabel = "MIB",
       description = "largest frame after the handshake (default ${DEFAULT-VALUE} MiB)")
   int maxFrameMib = 16;
 
   @Option(
       names = "--max-inline-bytes",
+      paramLabel = "BYTES",
       description = "writes up to this size skip the spool (default ${DEFAULT-VALUE})")
   int maxInlineBytes = 64 * 1024;
 
   @Option(
       names = "--max-chunk-mib",
+      paramLabel = "MIB",
       description = "largest chunk a client may send (default ${DEFAULT-VALUE} MiB)")
   int maxChunkMib = 8;
 
-  @Option(names = "--io-threads", description = "spool I/O threads (default ${DEFAULT-VALUE})")
+  @Option(
+      names = "--io-threads",
+      paramLabel = "N",
+      description = "spool I/O threads (default ${DEFAULT-VALUE})")
   int ioThreads = 4;
 
   public static void main(String[] args) {
@@ -135,19 +176,19 @@ public final class QueueServerMain implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    CommandLine.Model.CommandSpec spec = new CommandLine(this).getCommandSpec();
     byte[] secretBytes = resolveSecret();
     if (secretBytes == null) {
-      throw new CommandLine.ParameterException(
-          new CommandLine(this),
-          "no cluster secret: give --secret-file FILE or set SPINDLE_CLUSTER_SECRET (the secret"
-              + " the nodes share)");
+      System.err.println(
+          "queue-server: no cluster secret: give --secret-file FILE or set SPINDLE_CLUSTER_SECRET"
+              + " (the secret the nodes share)");
+      return 2;
     }
     QueueServerConfig config;
     try {
       config = config(secretBytes);
     } catch (IllegalArgumentException e) {
-      throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
+      System.err.println("queue-server: " + e.getMessage());
+      return 2;
     }
     QueueServer server;
     try {

@@ -76,7 +76,7 @@ public record ServiceConfig(
         8 * 1024 * 1024,
         1024 * 1024,
         1L << 40,
-        Duration.ofSeconds(30),
+        Duration.ofSeconds(10),
         Duration.ofSeconds(30),
         4 * 1024 * 1024,
         Duration.ofMinutes(10),
