@@ -103,6 +103,7 @@ final class ClusterClient implements AutoCloseable {
   <T> T retrying(String what, Attempt<T> attempt) {
     long deadline = System.nanoTime() + retryFor.toNanos();
     long backoff = 100;
+    int unavailableHere = 0;
     while (true) {
       QueueConnection c = null;
       String problem;
@@ -125,8 +126,12 @@ final class ClusterClient implements AutoCloseable {
         wait = 0;
       } catch (RetryException e) {
         problem = e.getMessage();
-        if (e.otherServer && servers.size() > 1) {
+        // UNAVAILABLE: once more here (a leader may be being elected), then the next server (this
+        // one may be cut off from the nodes). A server shutting down closes the connection too.
+        unavailableHere = e.otherServer ? unavailableHere + 1 : 0;
+        if (unavailableHere >= 2 && servers.size() > 1) {
           abandon(c);
+          unavailableHere = 0;
         }
         wait = Math.max(50, e.afterMillis);
       }

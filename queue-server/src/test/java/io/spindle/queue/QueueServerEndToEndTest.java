@@ -236,6 +236,27 @@ class QueueServerEndToEndTest {
   }
 
   @Test
+  void aWriteOfMoreChunksThanAJobCanNameIsRefusedUpFront() throws IOException {
+    TestClient c = client();
+    Reply r =
+        c.call(
+            Request.newBuilder()
+                .setRequestId(rid())
+                .setWriteBegin(
+                    WriteBegin.newBuilder()
+                        .setName("tiny-chunks")
+                        .setSize(1_000_000)
+                        .setChunkSize(1)
+                        .setChunkCount(1_000_000)
+                        .setSha256(ByteString.copyFrom(new byte[32])))
+                .build());
+    assertError(ErrorCode.INVALID_ARGUMENT, r);
+    assertTrue(
+        r.getError().getMessage().contains("too many for one write"), r.getError().getMessage());
+    assertEquals(0, server.status().getUploads());
+  }
+
+  @Test
   void aNodesErrorReachesTheClient() throws IOException {
     node("n1", NodeRole.LEADER, 1);
     TestClient c = client();

@@ -28,4 +28,13 @@ final class Frames {
   static QueueFrame frame(Reply reply) {
     return QueueFrame.newBuilder().setReply(reply).build();
   }
+
+  static QueueError reusedRequestId(String rid) {
+    return error(
+        ErrorCode.INVALID_ARGUMENT,
+        "request id "
+            + rid
+            + " was already used for another request; a retry must repeat the request exactly,"
+            + " a new request needs a new id");
+  }
 }

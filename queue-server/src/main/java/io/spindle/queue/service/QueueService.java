@@ -20,7 +20,6 @@ import io.spindle.protocol.queue.ListJob;
 import io.spindle.protocol.queue.Member;
 import io.spindle.protocol.queue.MissingChunks;
 import io.spindle.protocol.queue.NodeStatus;
-import io.spindle.protocol.queue.NodeView;
 import io.spindle.protocol.queue.PingJob;
 import io.spindle.protocol.queue.QueueError;
 import io.spindle.protocol.queue.QueueFrame;
@@ -45,7 +44,6 @@ import io.spindle.queue.jobs.JobQueues;
 import io.spindle.queue.jobs.JobQueues.JobView;
 import io.spindle.queue.jobs.JobQueues.LostLease;
 import io.spindle.queue.jobs.NodeReport;
-import io.spindle.queue.jobs.NodeRole;
 import io.spindle.queue.jobs.QueueKind;
 import io.spindle.queue.jobs.ResultCache;
 import io.spindle.queue.spool.ChunkSpool;
@@ -63,19 +61,16 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
@@ -109,6 +104,8 @@ public final class QueueService {
   private static final long SPOOL_BUSY_RETRY_MS = 2_000;
   private static final long UNAVAILABLE_RETRY_MS = 1_000;
   private static final Duration MAINTENANCE_PERIOD = Duration.ofSeconds(5);
+  // A chunk's SHA-256 in a WriteJob: 32 bytes, a tag and a length.
+  private static final int BYTES_PER_CHUNK_IN_A_JOB = 34;
 
   private final ServiceConfig config;
   private final ChunkSpool spool;
@@ -119,21 +116,16 @@ public final class QueueService {
 
   // Confined to the core thread.
   private final JobQueues<Job> queues;
-  private final ResultCache<Answer> results;
+  private final Answers answers;
   private final Map<String, InFlight> inFlight = new HashMap<>();
   private final Map<String, PendingWrite> writes = new HashMap<>();
-  private final Map<String, Set<Peer>> waiters = new HashMap<>();
-  private final Map<Long, Set<String>> waitingOn = new HashMap<>();
   private final ArrayDeque<ParkedSteal> parked = new ArrayDeque<>();
-  private final Map<String, NodeState> nodes = new TreeMap<>();
+  private final NodeDirectory nodes;
   private long nextJobId;
   private long lastMaintenanceMillis;
   private ScheduledFuture<?> ticker;
 
   private volatile ClusterView clusterView;
-
-  /** A cached final answer, and what the request looked like (to spot a reused request id). */
-  private record Answer(ByteString fingerprint, Reply reply) {}
 
   /** A job under way for a request id. */
   private record InFlight(long jobId, ByteString fingerprint) {}
@@ -164,12 +156,6 @@ public final class QueueService {
   private record ParkedSteal(
       Peer node, String nodeId, long stealId, int maxJobs, long maxBytes, long deadlineMillis) {}
 
-  private static final class NodeState {
-    NodeStatus status;
-    long lastSeenMillis;
-    final Set<Long> connections = new LinkedHashSet<>();
-  }
-
   /**
    * @param core a single-threaded scheduler this service owns from now on (it shuts it down)
    * @param io runs blocking disk work; not owned
@@ -187,7 +173,9 @@ public final class QueueService {
     this.core = Objects.requireNonNull(core, "core");
     this.disk = Objects.requireNonNull(io, "io");
     this.queues = new JobQueues<>(jobLimits, clock);
-    this.results = new ResultCache<>(config.resultCacheSize(), config.resultTtl(), clock);
+    this.answers =
+        new Answers(new ResultCache<>(config.resultCacheSize(), config.resultTtl(), clock));
+    this.nodes = new NodeDirectory(clock);
     // Job ids never repeat across restarts: start from the wall clock, in microseconds.
     this.nextJobId = Math.max(1, System.currentTimeMillis() * 1000);
     this.clusterView =
@@ -231,8 +219,8 @@ public final class QueueService {
                       ErrorCode.UNAVAILABLE,
                       "the queue server is shutting down; retry on another queue server",
                       UNAVAILABLE_RETRY_MS);
-              for (String rid : new ArrayList<>(waiters.keySet())) {
-                answer(rid, errorReply(rid, e), null);
+              for (String rid : answers.waiting()) {
+                answers.answer(rid, errorReply(rid, e), null);
               }
             } finally {
               done.complete(null);
@@ -301,7 +289,7 @@ public final class QueueService {
 
   /** A client's connection closed: it waits for nothing any more. Any thread. */
   public void clientClosed(Peer client) {
-    onCore(() -> forgetWaiter(client));
+    onCore(() -> answers.forget(client));
   }
 
   // ---- node side: entry points ----
@@ -328,12 +316,7 @@ public final class QueueService {
 
   /** A node authenticated. Any thread. */
   public void nodeConnected(Peer node, String nodeId) {
-    onCore(
-        () -> {
-          NodeState s = nodes.computeIfAbsent(nodeId, id -> new NodeState());
-          s.connections.add(node.id());
-          s.lastSeenMillis = clock.millis();
-        });
+    onCore(() -> nodes.connected(nodeId, node.id()));
   }
 
   /** A node's connection closed: its leases over it are lost (the jobs are redone). */
@@ -399,7 +382,6 @@ public final class QueueService {
                       ReadJob.newBuilder()
                           .setName(request.getRead().getName())
                           .setStale(request.getRead().getStale())),
-              0,
               timeout);
         }
       }
@@ -415,7 +397,6 @@ public final class QueueService {
                       ListJob.newBuilder()
                           .setPrefix(request.getList().getPrefix())
                           .setStale(request.getList().getStale())),
-              0,
               timeout);
       case COUNT -> {
         if (checkName(client, rid, request.getCount().getName())) {
@@ -431,7 +412,6 @@ public final class QueueService {
                           .setName(request.getCount().getName())
                           .setTopWords(request.getCount().getTopWords())
                           .setStale(request.getCount().getStale())),
-              0,
               timeout);
         }
       }
@@ -445,7 +425,6 @@ public final class QueueService {
               "delete",
               Job.newBuilder()
                   .setDelete(DeleteJob.newBuilder().setName(request.getDelete().getName())),
-              0,
               timeout);
         }
       }
@@ -459,7 +438,6 @@ public final class QueueService {
               Job.newBuilder()
                   .setPing(
                       PingJob.newBuilder().setTargetCluster(request.getPing().getTargetCluster())),
-              0,
               timeout);
       case STATUS ->
           client.send(frame(Reply.newBuilder().setRequestId(rid).setStatus(buildStatus()).build()));
@@ -504,30 +482,31 @@ public final class QueueService {
       QueueKind queue,
       String kind,
       Job.Builder job,
-      int bytes,
       Duration timeout) {
-    if (answerFromCache(client, rid, fingerprint)) {
+    if (answers.answerFromCache(client, rid, fingerprint)) {
       return;
     }
     InFlight running = inFlight.get(rid);
     if (running != null) {
       if (!running.fingerprint().equals(fingerprint)) {
-        client.send(frame(errorReply(rid, reusedRequestId(rid))));
+        client.send(frame(errorReply(rid, Frames.reusedRequestId(rid))));
       } else {
-        addWaiter(rid, client);
+        answers.addWaiter(rid, client);
       }
       return;
     }
+    long id = nextJobId;
+    Job payload = job.setJobId(id).setRequestId(rid).build();
+    int bytes = payload.getSerializedSize();
     String full = queues.fullReason(queue, bytes);
     if (full != null) {
       client.send(frame(errorReply(rid, busy(full))));
       return;
     }
-    long id = nextJobId++;
-    Job payload = job.setJobId(id).setRequestId(rid).build();
+    nextJobId++;
     queues.offer(id, rid, queue, kind, payload, bytes, timeout);
     inFlight.put(rid, new InFlight(id, fingerprint));
-    addWaiter(rid, client);
+    answers.addWaiter(rid, client);
     serveParked();
   }
 
@@ -540,7 +519,7 @@ public final class QueueService {
       onInlineWrite(client, rid, begin, fingerprint, timeout);
       return;
     }
-    if (answerFromCache(client, rid, fingerprint)) {
+    if (answers.answerFromCache(client, rid, fingerprint)) {
       return;
     }
     UploadSpec spec =
@@ -552,6 +531,16 @@ public final class QueueService {
             begin.getChunkCount(),
             begin.getSha256().toByteArray());
     String problem = spec.problem(config.maxChunkSize(), config.maxFileSize());
+    long maxChunks = config.maxFrameSize() / 2 / BYTES_PER_CHUNK_IN_A_JOB;
+    if (problem == null && begin.getChunkCount() > maxChunks) {
+      problem =
+          begin.getChunkCount()
+              + " chunks are too many for one write (at most "
+              + maxChunks
+              + "): use chunks of at least "
+              + ((begin.getSize() + maxChunks - 1) / maxChunks)
+              + " bytes";
+    }
     if (problem != null) {
       client.send(frame(errorReply(rid, error(ErrorCode.INVALID_ARGUMENT, problem))));
       return;
@@ -597,11 +586,11 @@ public final class QueueService {
         LOG.fine(() -> "write " + rid + " resumes upload " + id + " found in the spool");
       }
     } else if (!w.spec.sameWrite(spec)) {
-      client.send(frame(errorReply(rid, reusedRequestId(rid))));
+      client.send(frame(errorReply(rid, Frames.reusedRequestId(rid))));
       return;
     }
     w.timeout = timeout;
-    addWaiter(rid, client);
+    answers.addWaiter(rid, client);
     List<Integer> missing;
     try {
       missing = spool.missing(w.uploadId);
@@ -636,15 +625,7 @@ public final class QueueService {
                     .setSize(begin.getSize())
                     .setSha256(begin.getSha256())
                     .setInlineData(begin.getInlineData()));
-    submit(
-        client,
-        rid,
-        fingerprint,
-        QueueKind.LEADER,
-        "write",
-        job,
-        begin.getInlineData().size(),
-        timeout);
+    submit(client, rid, fingerprint, QueueKind.LEADER, "write", job, timeout);
   }
 
   private String inlineProblem(WriteBegin begin) {
@@ -672,9 +653,9 @@ public final class QueueService {
   }
 
   private void onWriteEnd(Peer client, String rid, WriteEnd end, Duration timeout) {
-    Optional<Answer> cached = results.get(rid);
+    Optional<Reply> cached = answers.cached(rid);
     if (cached.isPresent()) {
-      client.send(frame(cached.get().reply()));
+      client.send(frame(cached.get()));
       return;
     }
     PendingWrite w = writes.get(rid);
@@ -703,7 +684,7 @@ public final class QueueService {
     if (w.timeout == null) {
       w.timeout = timeout;
     }
-    addWaiter(rid, client);
+    answers.addWaiter(rid, client);
     switch (w.phase) {
       case QUEUED ->
           client.send(
@@ -741,7 +722,7 @@ public final class QueueService {
 
   private void onVerifyFailed(PendingWrite w, String problem) {
     w.phase = WritePhase.RECEIVING;
-    sendToWaiters(
+    answers.interim(
         w.requestId,
         errorReply(
             w.requestId,
@@ -757,7 +738,7 @@ public final class QueueService {
     }
     if (c == null) {
       writes.remove(w.requestId);
-      answer(
+      answers.answer(
           w.requestId,
           errorReply(
               w.requestId,
@@ -770,7 +751,7 @@ public final class QueueService {
     switch (c.status()) {
       case MISSING -> {
         w.phase = WritePhase.RECEIVING;
-        sendToWaiters(
+        answers.interim(
             w.requestId,
             Reply.newBuilder()
                 .setRequestId(w.requestId)
@@ -780,7 +761,7 @@ public final class QueueService {
       }
       case CONTENT_MISMATCH -> {
         writes.remove(w.requestId);
-        answer(
+        answers.answer(
             w.requestId,
             errorReply(w.requestId, error(ErrorCode.INVALID_ARGUMENT, c.problem())),
             w.fingerprint);
@@ -793,7 +774,7 @@ public final class QueueService {
     String full = queues.fullReason(QueueKind.LEADER, 0);
     if (full != null) {
       w.phase = WritePhase.RECEIVING; // complete; a retried WriteEnd queues it
-      sendToWaiters(w.requestId, errorReply(w.requestId, busy(full)));
+      answers.interim(w.requestId, errorReply(w.requestId, busy(full)));
       return;
     }
     List<byte[]> hashes;
@@ -801,7 +782,7 @@ public final class QueueService {
       hashes = spool.chunkHashes(w.uploadId);
     } catch (UnknownUploadException e) {
       writes.remove(w.requestId);
-      answer(
+      answers.answer(
           w.requestId,
           errorReply(w.requestId, error(ErrorCode.UPLOAD_EXPIRED, e.getMessage())),
           null);
@@ -818,20 +799,28 @@ public final class QueueService {
     for (byte[] h : hashes) {
       write.addChunkSha256(ByteString.copyFrom(h));
     }
-    long id = nextJobId++;
+    long id = nextJobId;
     Job job = Job.newBuilder().setJobId(id).setRequestId(w.requestId).setWrite(write).build();
-    queues.offer(
+    if (!queues.offer(
         id,
         w.requestId,
         QueueKind.LEADER,
         "write",
         job,
-        0,
-        w.timeout == null ? config.queueTimeout() : w.timeout);
+        job.getSerializedSize(),
+        w.timeout == null ? config.queueTimeout() : w.timeout)) {
+      w.phase = WritePhase.RECEIVING; // complete; a retried WriteEnd queues it
+      answers.interim(
+          w.requestId,
+          errorReply(
+              w.requestId, busy(queues.fullReason(QueueKind.LEADER, job.getSerializedSize()))));
+      return;
+    }
+    nextJobId++;
     spool.pin(w.uploadId);
     w.phase = WritePhase.QUEUED;
     inFlight.put(w.requestId, new InFlight(id, w.fingerprint));
-    sendToWaiters(
+    answers.interim(
         w.requestId,
         Reply.newBuilder()
             .setRequestId(w.requestId)
@@ -846,7 +835,7 @@ public final class QueueService {
     if (steal.hasStatus()) {
       report(nodeId, steal.getStatus());
     } else {
-      touch(nodeId);
+      nodes.touch(nodeId);
     }
     long maxBytes = steal.getMaxBytes() == 0 ? config.maxBatchBytes() : steal.getMaxBytes();
     maxBytes = Math.min(maxBytes, config.maxBatchBytes());
@@ -911,7 +900,7 @@ public final class QueueService {
     if (renew.hasStatus()) {
       report(nodeId, renew.getStatus());
     } else {
-      touch(nodeId);
+      nodes.touch(nodeId);
     }
     List<Long> lost = queues.renew(nodeId, renew.getJobIdsList());
     node.send(
@@ -924,7 +913,7 @@ public final class QueueService {
   }
 
   private void onFetchChunk(Peer node, String nodeId, FetchChunk fetch) {
-    touch(nodeId);
+    nodes.touch(nodeId);
     Optional<JobView<Job>> job = queues.job(fetch.getJobId());
     String refusal = null;
     if (job.isEmpty() || !queues.isLeasedTo(fetch.getJobId(), nodeId)) {
@@ -977,7 +966,7 @@ public final class QueueService {
   }
 
   private void onJobResult(String nodeId, JobResult result) {
-    touch(nodeId);
+    nodes.touch(nodeId);
     Optional<JobView<Job>> done = queues.complete(result.getJobId());
     if (done.isEmpty()) {
       LOG.fine(
@@ -1021,7 +1010,7 @@ public final class QueueService {
   }
 
   private void onRelease(String nodeId, ReleaseJobs release) {
-    touch(nodeId);
+    nodes.touch(nodeId);
     List<JobView<Job>> back = queues.release(nodeId, release.getJobIdsList());
     if (!back.isEmpty()) {
       LOG.info(
@@ -1038,10 +1027,7 @@ public final class QueueService {
 
   private void onNodeClosed(Peer node, String nodeId) {
     parked.removeIf(p -> p.node().id() == node.id());
-    NodeState s = nodes.get(nodeId);
-    if (s != null) {
-      s.connections.remove(node.id());
-    }
+    nodes.closed(nodeId, node.id());
     handleLost(queues.releaseConnection(node.id()), "its connection closed");
   }
 
@@ -1097,11 +1083,9 @@ public final class QueueService {
   }
 
   private void report(String nodeId, NodeStatus status) {
-    NodeState s = nodes.computeIfAbsent(nodeId, id -> new NodeState());
-    s.status = status.toBuilder().setNodeId(nodeId).build();
-    s.lastSeenMillis = clock.millis();
+    nodes.report(nodeId, status);
     List<JobView<Job>> revoked =
-        queues.report(new NodeReport(nodeId, role(status), status.getTerm()));
+        queues.report(new NodeReport(nodeId, NodeDirectory.role(status), status.getTerm()));
     for (JobView<Job> j : revoked) {
       LOG.info(
           () ->
@@ -1118,23 +1102,6 @@ public final class QueueService {
     if (!revoked.isEmpty() || queues.qualifies(nodeId)) {
       serveParked();
     }
-  }
-
-  private void touch(String nodeId) {
-    NodeState s = nodes.get(nodeId);
-    if (s != null) {
-      s.lastSeenMillis = clock.millis();
-    }
-  }
-
-  private static NodeRole role(NodeStatus status) {
-    return switch (status.getRole()) {
-      case FOLLOWER -> NodeRole.FOLLOWER;
-      case CANDIDATE -> NodeRole.CANDIDATE;
-      case LEADER -> NodeRole.LEADER;
-      case LEARNER -> NodeRole.LEARNER;
-      default -> NodeRole.UNKNOWN;
-    };
   }
 
   // ---- answers (core thread) ----
@@ -1158,7 +1125,7 @@ public final class QueueService {
         disk.execute(() -> deleteUpload(uploadId));
       }
     }
-    answer(rid, reply, cache ? fingerprint : null);
+    answers.answer(rid, reply, cache ? fingerprint : null);
   }
 
   private void deleteUpload(String uploadId) {
@@ -1166,76 +1133,6 @@ public final class QueueService {
       spool.delete(uploadId);
     } catch (IOException | RuntimeException e) {
       LOG.log(Level.WARNING, "cannot delete upload " + uploadId + " from the spool", e);
-    }
-  }
-
-  /**
-   * Sends the final answer of {@code rid} to everyone waiting for it, and caches it with the
-   * request's fingerprint unless that is null (an answer a retry should not get: UNAVAILABLE).
-   */
-  private void answer(String rid, Reply reply, ByteString cacheWithFingerprint) {
-    if (cacheWithFingerprint != null) {
-      results.put(rid, new Answer(cacheWithFingerprint, reply));
-    }
-    QueueFrame frame = frame(reply);
-    Set<Peer> ws = waiters.remove(rid);
-    if (ws != null) {
-      for (Peer p : ws) {
-        Set<String> on = waitingOn.get(p.id());
-        if (on != null) {
-          on.remove(rid);
-          if (on.isEmpty()) {
-            waitingOn.remove(p.id());
-          }
-        }
-        p.send(frame);
-      }
-    }
-  }
-
-  /** A reply that is not the final answer (MissingChunks, WriteQueued, BUSY on WriteEnd). */
-  private void sendToWaiters(String rid, Reply reply) {
-    Set<Peer> ws = waiters.get(rid);
-    if (ws != null) {
-      QueueFrame frame = frame(reply);
-      for (Peer p : ws) {
-        p.send(frame);
-      }
-    }
-  }
-
-  private boolean answerFromCache(Peer client, String rid, ByteString fingerprint) {
-    Optional<Answer> cached = results.get(rid);
-    if (cached.isEmpty()) {
-      return false;
-    }
-    ByteString fp = cached.get().fingerprint();
-    if (!fp.isEmpty() && !fp.equals(fingerprint)) {
-      client.send(frame(errorReply(rid, reusedRequestId(rid))));
-    } else {
-      client.send(frame(cached.get().reply()));
-    }
-    return true;
-  }
-
-  private void addWaiter(String rid, Peer client) {
-    waiters.computeIfAbsent(rid, k -> new LinkedHashSet<>()).add(client);
-    waitingOn.computeIfAbsent(client.id(), k -> new LinkedHashSet<>()).add(rid);
-  }
-
-  private void forgetWaiter(Peer client) {
-    Set<String> on = waitingOn.remove(client.id());
-    if (on == null) {
-      return;
-    }
-    for (String rid : on) {
-      Set<Peer> ws = waiters.get(rid);
-      if (ws != null) {
-        ws.remove(client);
-        if (ws.isEmpty()) {
-          waiters.remove(rid);
-        }
-      }
     }
   }
 
@@ -1268,7 +1165,7 @@ public final class QueueService {
     }
     if (now - lastMaintenanceMillis >= MAINTENANCE_PERIOD.toMillis()) {
       lastMaintenanceMillis = now;
-      results.expire();
+      answers.expire();
       disk.execute(this::expireUploads);
       refreshClusterView();
     }
@@ -1279,7 +1176,7 @@ public final class QueueService {
     String why =
         leaderJob && queues.leaderId().isEmpty()
             ? "no leader: no node reports LEADER at term " + queues.highestTerm()
-            : nodes.values().stream().noneMatch(n -> !n.connections.isEmpty())
+            : !nodes.anyConnected()
                 ? "no node is connected to this queue server"
                 : "the nodes are busy";
     LOG.warning(
@@ -1303,11 +1200,11 @@ public final class QueueService {
       w.phase = WritePhase.RECEIVING;
       spool.unpin(w.uploadId);
       inFlight.remove(j.requestId());
-      answer(j.requestId(), errorReply(j.requestId(), e), null);
+      answers.answer(j.requestId(), errorReply(j.requestId(), e), null);
       return;
     }
     inFlight.remove(j.requestId());
-    answer(j.requestId(), errorReply(j.requestId(), e), null);
+    answers.answer(j.requestId(), errorReply(j.requestId(), e), null);
   }
 
   private void expireUploads() {
@@ -1328,47 +1225,15 @@ public final class QueueService {
   // ---- views (core thread) ----
 
   private void refreshClusterView() {
-    NodeStatus best = null;
-    for (NodeState s : nodes.values()) {
-      if (s.status == null || s.status.getMembersCount() == 0) {
-        continue;
-      }
-      if (best == null
-          || s.status.getTerm() > best.getTerm()
-          || (s.status.getTerm() == best.getTerm() && role(s.status) == NodeRole.LEADER)) {
-        best = s.status;
-      }
-    }
-    List<ClusterView.Member> members = new ArrayList<>();
-    if (best != null) {
-      for (Member m : best.getMembersList()) {
-        members.add(
-            new ClusterView.Member(
-                m.getNodeId(), m.getRaftAddress(), m.getHttpUrl(), m.getVoter()));
-      }
-    } else {
-      for (NodeState s : nodes.values()) {
-        if (s.status != null) {
-          members.add(
-              new ClusterView.Member(
-                  s.status.getNodeId(),
-                  s.status.getRaftAddress(),
-                  s.status.getHttpUrl(),
-                  role(s.status) != NodeRole.LEARNER));
-        }
-      }
-    }
     clusterView =
-        new ClusterView(
+        nodes.view(
             config.advertisedAddress(),
             config.clusterId(),
             queues.highestTerm(),
-            queues.leaderId(),
-            members);
+            queues.leaderId());
   }
 
   private StatusResult buildStatus() {
-    long now = clock.millis();
     StatusResult.Builder b =
         StatusResult.newBuilder()
             .setServerId(config.serverId())
@@ -1377,17 +1242,7 @@ public final class QueueService {
             .setLeaderId(queues.leaderId().orElse(""))
             .setUploads(spool.uploads())
             .setSpoolBytes(spool.reservedBytes());
-    for (Map.Entry<String, NodeState> e : nodes.entrySet()) {
-      NodeState s = e.getValue();
-      NodeStatus status =
-          s.status != null ? s.status : NodeStatus.newBuilder().setNodeId(e.getKey()).build();
-      b.addNodes(
-          NodeView.newBuilder()
-              .setStatus(status)
-              .setLastSeenMsAgo(Math.max(0, now - s.lastSeenMillis))
-              .setConnected(!s.connections.isEmpty())
-              .setLeasedJobs(queues.leasedCount(e.getKey())));
-    }
+    nodes.addTo(b, queues::leasedCount);
     for (QueueKind q : QueueKind.values()) {
       b.addQueues(
           QueueView.newBuilder()
@@ -1450,15 +1305,6 @@ public final class QueueService {
     return error(ErrorCode.BUSY, "busy: " + why + "; retry shortly", BUSY_RETRY_MS);
   }
 
-  private static QueueError reusedRequestId(String rid) {
-    return error(
-        ErrorCode.INVALID_ARGUMENT,
-        "request id "
-            + rid
-            + " was already used for another request; a retry must repeat the request exactly,"
-            + " a new request needs a new id");
-  }
-
   private String newInlineUploadId() {
     byte[] b = new byte[16];
     random.nextBytes(b);
@@ -1478,12 +1324,5 @@ public final class QueueService {
   private static String printable(String text) {
     String cut = text.length() > 200 ? text.substring(0, 200) + "..." : text;
     return cut.replaceAll("\\p{Cntrl}", "?");
-  }
-
-  /** For tests: the waiting requests, by request id. */
-  Map<String, Integer> waitersForTest() {
-    Map<String, Integer> out = new LinkedHashMap<>();
-    waiters.forEach((k, v) -> out.put(k, v.size()));
-    return out;
   }
 }
