@@ -48,11 +48,22 @@ final class NodeDirectory {
     }
   }
 
-  /** Records a node's report; the node id is the authenticated one, whatever the status says. */
-  void report(String nodeId, NodeStatus status) {
+  /**
+   * Records a node's report; the node id is the authenticated one, whatever the status says.
+   * Returns whether it changes the cluster view (role, term, addresses or members).
+   */
+  boolean report(String nodeId, NodeStatus status) {
     NodeState s = nodes.computeIfAbsent(nodeId, id -> new NodeState());
-    s.status = status.toBuilder().setNodeId(nodeId).build();
+    NodeStatus before = s.status;
+    s.status =
+        status.getNodeId().equals(nodeId) ? status : status.toBuilder().setNodeId(nodeId).build();
     s.lastSeenMillis = clock.millis();
+    return before == null
+        || before.getRole() != status.getRole()
+        || before.getTerm() != status.getTerm()
+        || !before.getRaftAddress().equals(status.getRaftAddress())
+        || !before.getHttpUrl().equals(status.getHttpUrl())
+        || !before.getMembersList().equals(status.getMembersList());
   }
 
   void touch(String nodeId) {

@@ -240,7 +240,13 @@ public final class QueueService {
 
   /** A client's request. Any thread. */
   public void request(Peer client, Request request) {
-    onCore(() -> onRequest(client, request));
+    // Hashing stays on the caller's thread (an event loop), off the one core thread.
+    ByteString fingerprint = fingerprint(request);
+    String inlineProblem =
+        request.hasWriteBegin() && request.getWriteBegin().getChunkCount() == 0
+            ? inlineProblem(request.getWriteBegin())
+            : null;
+    onCore(() -> onRequest(client, request, fingerprint, inlineProblem));
   }
 
   /**
@@ -347,7 +353,8 @@ public final class QueueService {
 
   // ---- client requests (core thread) ----
 
-  private void onRequest(Peer client, Request request) {
+  private void onRequest(
+      Peer client, Request request, ByteString fingerprint, String inlineProblem) {
     String rid = request.getRequestId();
     if (rid.isEmpty() || rid.length() > MAX_REQUEST_ID_LENGTH) {
       client.send(
@@ -365,9 +372,9 @@ public final class QueueService {
     if (request.getTimeoutMs() > 0 && request.getTimeoutMs() < timeout.toMillis()) {
       timeout = Duration.ofMillis(request.getTimeoutMs());
     }
-    ByteString fingerprint = fingerprint(request);
     switch (request.getOpCase()) {
-      case WRITE_BEGIN -> onWriteBegin(client, rid, request.getWriteBegin(), fingerprint, timeout);
+      case WRITE_BEGIN ->
+          onWriteBegin(client, rid, request.getWriteBegin(), fingerprint, inlineProblem, timeout);
       case WRITE_END -> onWriteEnd(client, rid, request.getWriteEnd(), timeout);
       case READ -> {
         if (checkName(client, rid, request.getRead().getName())) {
@@ -511,12 +518,17 @@ public final class QueueService {
   }
 
   private void onWriteBegin(
-      Peer client, String rid, WriteBegin begin, ByteString fingerprint, Duration timeout) {
+      Peer client,
+      String rid,
+      WriteBegin begin,
+      ByteString fingerprint,
+      String inlineProblem,
+      Duration timeout) {
     if (!checkName(client, rid, begin.getName())) {
       return;
     }
     if (begin.getChunkCount() == 0) {
-      onInlineWrite(client, rid, begin, fingerprint, timeout);
+      onInlineWrite(client, rid, begin, fingerprint, inlineProblem, timeout);
       return;
     }
     if (answers.answerFromCache(client, rid, fingerprint)) {
@@ -610,8 +622,12 @@ public final class QueueService {
   }
 
   private void onInlineWrite(
-      Peer client, String rid, WriteBegin begin, ByteString fingerprint, Duration timeout) {
-    String problem = inlineProblem(begin);
+      Peer client,
+      String rid,
+      WriteBegin begin,
+      ByteString fingerprint,
+      String problem,
+      Duration timeout) {
     if (problem != null) {
       client.send(frame(errorReply(rid, error(ErrorCode.INVALID_ARGUMENT, problem))));
       return;
@@ -1083,7 +1099,7 @@ public final class QueueService {
   }
 
   private void report(String nodeId, NodeStatus status) {
-    nodes.report(nodeId, status);
+    boolean changed = nodes.report(nodeId, status);
     List<JobView<Job>> revoked =
         queues.report(new NodeReport(nodeId, NodeDirectory.role(status), status.getTerm()));
     for (JobView<Job> j : revoked) {
@@ -1098,7 +1114,9 @@ public final class QueueService {
                   + ") taken back from a leader of an older term; requeued for the leader of term "
                   + queues.highestTerm());
     }
-    refreshClusterView();
+    if (changed) {
+      refreshClusterView();
+    }
     if (!revoked.isEmpty() || queues.qualifies(nodeId)) {
       serveParked();
     }
