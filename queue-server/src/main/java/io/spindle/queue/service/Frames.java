@@ -29,6 +29,11 @@ final class Frames {
     return QueueFrame.newBuilder().setReply(reply).build();
   }
 
+  /** BUSY: nothing was done; the client retries after a short pause. */
+  static QueueError busy(String why) {
+    return error(ErrorCode.BUSY, "busy: " + why + "; retry shortly", 250);
+  }
+
   static QueueError reusedRequestId(String rid) {
     return error(
         ErrorCode.INVALID_ARGUMENT,

@@ -18,7 +18,6 @@ import io.spindle.protocol.queue.JobResult;
 import io.spindle.protocol.queue.LeaseView;
 import io.spindle.protocol.queue.ListJob;
 import io.spindle.protocol.queue.Member;
-import io.spindle.protocol.queue.MissingChunks;
 import io.spindle.protocol.queue.NodeStatus;
 import io.spindle.protocol.queue.PingJob;
 import io.spindle.protocol.queue.QueueError;
@@ -33,12 +32,9 @@ import io.spindle.protocol.queue.Reply;
 import io.spindle.protocol.queue.Request;
 import io.spindle.protocol.queue.StatusResult;
 import io.spindle.protocol.queue.Steal;
-import io.spindle.protocol.queue.WriteAccepted;
 import io.spindle.protocol.queue.WriteBegin;
 import io.spindle.protocol.queue.WriteChunk;
-import io.spindle.protocol.queue.WriteEnd;
 import io.spindle.protocol.queue.WriteJob;
-import io.spindle.protocol.queue.WriteQueued;
 import io.spindle.queue.jobs.JobLimits;
 import io.spindle.queue.jobs.JobQueues;
 import io.spindle.queue.jobs.JobQueues.JobView;
@@ -48,11 +44,7 @@ import io.spindle.queue.jobs.QueueKind;
 import io.spindle.queue.jobs.ResultCache;
 import io.spindle.queue.spool.ChunkSpool;
 import io.spindle.queue.spool.ChunkSpool.ChunkOutcome;
-import io.spindle.queue.spool.ChunkSpool.Completion;
-import io.spindle.queue.spool.ConflictingUploadException;
-import io.spindle.queue.spool.SpoolFullException;
 import io.spindle.queue.spool.UnknownUploadException;
-import io.spindle.queue.spool.UploadSpec;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -100,12 +92,8 @@ public final class QueueService {
   private static final Logger LOG = Logger.getLogger(QueueService.class.getName());
   private static final int MAX_REQUEST_ID_LENGTH = 128;
   private static final int MAX_NAME_BYTES = 4096;
-  private static final long BUSY_RETRY_MS = 250;
-  private static final long SPOOL_BUSY_RETRY_MS = 2_000;
   private static final long UNAVAILABLE_RETRY_MS = 1_000;
   private static final Duration MAINTENANCE_PERIOD = Duration.ofSeconds(5);
-  // A chunk's SHA-256 in a WriteJob: 32 bytes, a tag and a length.
-  private static final int BYTES_PER_CHUNK_IN_A_JOB = 34;
 
   private final ServiceConfig config;
   private final ChunkSpool spool;
@@ -118,7 +106,7 @@ public final class QueueService {
   private final JobQueues<Job> queues;
   private final Answers answers;
   private final Map<String, InFlight> inFlight = new HashMap<>();
-  private final Map<String, PendingWrite> writes = new HashMap<>();
+  private final ChunkedWrites writes;
   private final ArrayDeque<ParkedSteal> parked = new ArrayDeque<>();
   private final NodeDirectory nodes;
   private long nextJobId;
@@ -129,29 +117,6 @@ public final class QueueService {
 
   /** A job under way for a request id. */
   private record InFlight(long jobId, ByteString fingerprint) {}
-
-  private enum WritePhase {
-    RECEIVING,
-    VERIFYING,
-    QUEUED
-  }
-
-  /** A chunked write, from WriteBegin until its job finishes. */
-  private static final class PendingWrite {
-    final String requestId;
-    final String uploadId;
-    final UploadSpec spec;
-    final ByteString fingerprint;
-    WritePhase phase = WritePhase.RECEIVING;
-    Duration timeout;
-
-    PendingWrite(String requestId, String uploadId, UploadSpec spec, ByteString fingerprint) {
-      this.requestId = requestId;
-      this.uploadId = uploadId;
-      this.spec = spec;
-      this.fingerprint = fingerprint;
-    }
-  }
 
   private record ParkedSteal(
       Peer node, String nodeId, long stealId, int maxJobs, long maxBytes, long deadlineMillis) {}
@@ -176,6 +141,8 @@ public final class QueueService {
     this.answers =
         new Answers(new ResultCache<>(config.resultCacheSize(), config.resultTtl(), clock));
     this.nodes = new NodeDirectory(clock);
+    this.writes =
+        new ChunkedWrites(config, spool, answers, io, this::onCore, new LeaderQueueSink());
     // Job ids never repeat across restarts: start from the wall clock, in microseconds.
     this.nextJobId = Math.max(1, System.currentTimeMillis() * 1000);
     this.clusterView =
@@ -375,7 +342,7 @@ public final class QueueService {
     switch (request.getOpCase()) {
       case WRITE_BEGIN ->
           onWriteBegin(client, rid, request.getWriteBegin(), fingerprint, inlineProblem, timeout);
-      case WRITE_END -> onWriteEnd(client, rid, request.getWriteEnd(), timeout);
+      case WRITE_END -> writes.end(client, rid, request.getWriteEnd(), timeout);
       case READ -> {
         if (checkName(client, rid, request.getRead().getName())) {
           submit(
@@ -507,7 +474,7 @@ public final class QueueService {
     int bytes = payload.getSerializedSize();
     String full = queues.fullReason(queue, bytes);
     if (full != null) {
-      client.send(frame(errorReply(rid, busy(full))));
+      client.send(frame(errorReply(rid, Frames.busy(full))));
       return;
     }
     nextJobId++;
@@ -531,94 +498,7 @@ public final class QueueService {
       onInlineWrite(client, rid, begin, fingerprint, inlineProblem, timeout);
       return;
     }
-    if (answers.answerFromCache(client, rid, fingerprint)) {
-      return;
-    }
-    UploadSpec spec =
-        new UploadSpec(
-            rid,
-            begin.getName(),
-            begin.getSize(),
-            begin.getChunkSize(),
-            begin.getChunkCount(),
-            begin.getSha256().toByteArray());
-    String problem = spec.problem(config.maxChunkSize(), config.maxFileSize());
-    long maxChunks = config.maxFrameSize() / 2 / BYTES_PER_CHUNK_IN_A_JOB;
-    if (problem == null && begin.getChunkCount() > maxChunks) {
-      problem =
-          begin.getChunkCount()
-              + " chunks are too many for one write (at most "
-              + maxChunks
-              + "): use chunks of at least "
-              + ((begin.getSize() + maxChunks - 1) / maxChunks)
-              + " bytes";
-    }
-    if (problem != null) {
-      client.send(frame(errorReply(rid, error(ErrorCode.INVALID_ARGUMENT, problem))));
-      return;
-    }
-    PendingWrite w = writes.get(rid);
-    if (w == null) {
-      Optional<String> resumed = spool.uploadFor(rid);
-      if (resumed.isEmpty()) {
-        String full = queues.fullReason(QueueKind.LEADER, 0);
-        if (full != null) {
-          client.send(frame(errorReply(rid, busy(full))));
-          return;
-        }
-      }
-      ChunkSpool.Begin started;
-      try {
-        started = spool.begin(spec);
-      } catch (SpoolFullException e) {
-        client.send(
-            frame(
-                errorReply(
-                    rid, error(ErrorCode.BUSY, e.getMessage() + "; retry", SPOOL_BUSY_RETRY_MS))));
-        return;
-      } catch (ConflictingUploadException e) {
-        client.send(frame(errorReply(rid, error(ErrorCode.INVALID_ARGUMENT, e.getMessage()))));
-        return;
-      } catch (IOException e) {
-        LOG.log(Level.WARNING, "cannot start an upload in the spool", e);
-        client.send(
-            frame(
-                errorReply(
-                    rid,
-                    error(
-                        ErrorCode.UNAVAILABLE,
-                        "the queue server cannot write to its spool: " + e.getMessage(),
-                        UNAVAILABLE_RETRY_MS))));
-        return;
-      }
-      w = new PendingWrite(rid, started.uploadId(), spec, fingerprint);
-      writes.put(rid, w);
-      if (started.resumed()) {
-        String id = started.uploadId();
-        LOG.fine(() -> "write " + rid + " resumes upload " + id + " found in the spool");
-      }
-    } else if (!w.spec.sameWrite(spec)) {
-      client.send(frame(errorReply(rid, Frames.reusedRequestId(rid))));
-      return;
-    }
-    w.timeout = timeout;
-    answers.addWaiter(rid, client);
-    List<Integer> missing;
-    try {
-      missing = spool.missing(w.uploadId);
-    } catch (UnknownUploadException e) {
-      missing = List.of();
-    }
-    client.send(
-        frame(
-            Reply.newBuilder()
-                .setRequestId(rid)
-                .setWriteAccepted(
-                    WriteAccepted.newBuilder()
-                        .setUploadId(w.uploadId)
-                        .addAllMissing(missing)
-                        .setQueued(w.phase == WritePhase.QUEUED))
-                .build()));
+    writes.begin(client, rid, begin, fingerprint, timeout);
   }
 
   private void onInlineWrite(
@@ -668,181 +548,27 @@ public final class QueueService {
     return null;
   }
 
-  private void onWriteEnd(Peer client, String rid, WriteEnd end, Duration timeout) {
-    Optional<Reply> cached = answers.cached(rid);
-    if (cached.isPresent()) {
-      client.send(frame(cached.get()));
-      return;
+  /** How chunked writes reach the leader queue once their upload is complete. */
+  private final class LeaderQueueSink implements ChunkedWrites.JobSink {
+    @Override
+    public String fullReason(int bytes) {
+      return queues.fullReason(QueueKind.LEADER, bytes);
     }
-    PendingWrite w = writes.get(rid);
-    if (w == null) {
-      // After a restart: the upload is in the spool but no WriteBegin came since.
-      Optional<UploadSpec> spec = spool.spec(end.getUploadId());
-      if (spec.isPresent() && spec.get().requestId().equals(rid)) {
-        w = new PendingWrite(rid, end.getUploadId(), spec.get(), ByteString.EMPTY);
-        writes.put(rid, w);
-      }
-    }
-    if (w == null || !w.uploadId.equals(end.getUploadId())) {
-      client.send(
-          frame(
-              errorReply(
-                  rid,
-                  error(
-                      ErrorCode.UPLOAD_EXPIRED,
-                      "no upload "
-                          + end.getUploadId()
-                          + " for request "
-                          + rid
-                          + " (it expired or never began): start again with WriteBegin"))));
-      return;
-    }
-    if (w.timeout == null) {
-      w.timeout = timeout;
-    }
-    answers.addWaiter(rid, client);
-    switch (w.phase) {
-      case QUEUED ->
-          client.send(
-              frame(
-                  Reply.newBuilder()
-                      .setRequestId(rid)
-                      .setWriteQueued(WriteQueued.newBuilder().setUploadId(w.uploadId))
-                      .build()));
-      case VERIFYING -> {
-        // The verification under way answers every waiter.
-      }
-      case RECEIVING -> verify(w);
-    }
-  }
 
-  private void verify(PendingWrite w) {
-    w.phase = WritePhase.VERIFYING;
-    disk.execute(
-        () -> {
-          Completion c;
-          try {
-            c = spool.complete(w.uploadId);
-          } catch (UnknownUploadException e) {
-            c = null;
-          } catch (IOException | RuntimeException e) {
-            LOG.log(Level.WARNING, "cannot verify upload " + w.uploadId, e);
-            String problem = String.valueOf(e.getMessage());
-            onCore(() -> onVerifyFailed(w, problem));
-            return;
-          }
-          Completion result = c;
-          onCore(() -> onVerified(w, result));
-        });
-  }
-
-  private void onVerifyFailed(PendingWrite w, String problem) {
-    w.phase = WritePhase.RECEIVING;
-    answers.interim(
-        w.requestId,
-        errorReply(
-            w.requestId,
-            error(
-                ErrorCode.UNAVAILABLE,
-                "the queue server cannot read its spool: " + problem,
-                UNAVAILABLE_RETRY_MS)));
-  }
-
-  private void onVerified(PendingWrite w, Completion c) {
-    if (writes.get(w.requestId) != w) {
-      return; // finished or forgotten meanwhile
-    }
-    if (c == null) {
-      writes.remove(w.requestId);
-      answers.answer(
-          w.requestId,
-          errorReply(
-              w.requestId,
-              error(
-                  ErrorCode.UPLOAD_EXPIRED,
-                  "upload " + w.uploadId + " expired: start again with WriteBegin")),
-          null);
-      return;
-    }
-    switch (c.status()) {
-      case MISSING -> {
-        w.phase = WritePhase.RECEIVING;
-        answers.interim(
-            w.requestId,
-            Reply.newBuilder()
-                .setRequestId(w.requestId)
-                .setMissingChunks(
-                    MissingChunks.newBuilder().setUploadId(w.uploadId).addAllMissing(c.missing()))
-                .build());
+    @Override
+    public boolean enqueue(
+        String requestId, WriteJob.Builder write, Duration timeout, ByteString fingerprint) {
+      long id = nextJobId;
+      Job job = Job.newBuilder().setJobId(id).setRequestId(requestId).setWrite(write).build();
+      if (!queues.offer(
+          id, requestId, QueueKind.LEADER, "write", job, job.getSerializedSize(), timeout)) {
+        return false;
       }
-      case CONTENT_MISMATCH -> {
-        writes.remove(w.requestId);
-        answers.answer(
-            w.requestId,
-            errorReply(w.requestId, error(ErrorCode.INVALID_ARGUMENT, c.problem())),
-            w.fingerprint);
-      }
-      case COMPLETE -> enqueueWrite(w);
+      nextJobId++;
+      inFlight.put(requestId, new InFlight(id, fingerprint));
+      serveParked();
+      return true;
     }
-  }
-
-  private void enqueueWrite(PendingWrite w) {
-    String full = queues.fullReason(QueueKind.LEADER, 0);
-    if (full != null) {
-      w.phase = WritePhase.RECEIVING; // complete; a retried WriteEnd queues it
-      answers.interim(w.requestId, errorReply(w.requestId, busy(full)));
-      return;
-    }
-    List<byte[]> hashes;
-    try {
-      hashes = spool.chunkHashes(w.uploadId);
-    } catch (UnknownUploadException e) {
-      writes.remove(w.requestId);
-      answers.answer(
-          w.requestId,
-          errorReply(w.requestId, error(ErrorCode.UPLOAD_EXPIRED, e.getMessage())),
-          null);
-      return;
-    }
-    WriteJob.Builder write =
-        WriteJob.newBuilder()
-            .setUploadId(w.uploadId)
-            .setName(w.spec.name())
-            .setSize(w.spec.size())
-            .setSha256(ByteString.copyFrom(w.spec.sha256()))
-            .setChunkSize(w.spec.chunkSize())
-            .setChunkCount(w.spec.chunkCount());
-    for (byte[] h : hashes) {
-      write.addChunkSha256(ByteString.copyFrom(h));
-    }
-    long id = nextJobId;
-    Job job = Job.newBuilder().setJobId(id).setRequestId(w.requestId).setWrite(write).build();
-    if (!queues.offer(
-        id,
-        w.requestId,
-        QueueKind.LEADER,
-        "write",
-        job,
-        job.getSerializedSize(),
-        w.timeout == null ? config.queueTimeout() : w.timeout)) {
-      w.phase = WritePhase.RECEIVING; // complete; a retried WriteEnd queues it
-      answers.interim(
-          w.requestId,
-          errorReply(
-              w.requestId, busy(queues.fullReason(QueueKind.LEADER, job.getSerializedSize()))));
-      return;
-    }
-    nextJobId++;
-    spool.pin(w.uploadId);
-    w.phase = WritePhase.QUEUED;
-    inFlight.put(w.requestId, new InFlight(id, w.fingerprint));
-    answers.interim(
-        w.requestId,
-        Reply.newBuilder()
-            .setRequestId(w.requestId)
-            .setWriteQueued(WriteQueued.newBuilder().setUploadId(w.uploadId))
-            .build());
-    serveParked();
   }
 
   // ---- nodes (core thread) ----
@@ -1134,24 +860,12 @@ public final class QueueService {
       fingerprint = f.fingerprint();
     }
     if (job.payload().hasWrite()) {
-      PendingWrite w = writes.get(rid);
-      if (w != null && w.uploadId.equals(job.payload().getWrite().getUploadId())) {
-        writes.remove(rid);
-        fingerprint = w.fingerprint;
-        String uploadId = w.uploadId;
-        spool.unpin(uploadId);
-        disk.execute(() -> deleteUpload(uploadId));
+      ByteString w = writes.finished(rid, job.payload().getWrite().getUploadId());
+      if (w != null) {
+        fingerprint = w;
       }
     }
     answers.answer(rid, reply, cache ? fingerprint : null);
-  }
-
-  private void deleteUpload(String uploadId) {
-    try {
-      spool.delete(uploadId);
-    } catch (IOException | RuntimeException e) {
-      LOG.log(Level.WARNING, "cannot delete upload " + uploadId + " from the spool", e);
-    }
   }
 
   // ---- time (core thread) ----
@@ -1184,7 +898,7 @@ public final class QueueService {
     if (now - lastMaintenanceMillis >= MAINTENANCE_PERIOD.toMillis()) {
       lastMaintenanceMillis = now;
       answers.expire();
-      disk.execute(this::expireUploads);
+      writes.expireIdle();
       refreshClusterView();
     }
   }
@@ -1212,32 +926,12 @@ public final class QueueService {
             ErrorCode.UNAVAILABLE,
             "no node took the " + j.kind() + " in time (" + why + "); retry later",
             UNAVAILABLE_RETRY_MS);
-    if (j.payload().hasWrite() && writes.containsKey(j.requestId())) {
-      // Keep the upload: a retried WriteEnd queues it again without sending a byte.
-      PendingWrite w = writes.get(j.requestId());
-      w.phase = WritePhase.RECEIVING;
-      spool.unpin(w.uploadId);
-      inFlight.remove(j.requestId());
-      answers.answer(j.requestId(), errorReply(j.requestId(), e), null);
-      return;
+    if (j.payload().hasWrite()) {
+      // The upload stays: a retried WriteEnd queues it again without sending a byte.
+      writes.unqueued(j.requestId());
     }
     inFlight.remove(j.requestId());
     answers.answer(j.requestId(), errorReply(j.requestId(), e), null);
-  }
-
-  private void expireUploads() {
-    try {
-      List<String> gone = spool.expireIdle();
-      if (!gone.isEmpty()) {
-        onCore(
-            () -> {
-              Set<String> ids = new LinkedHashSet<>(gone);
-              writes.values().removeIf(w -> ids.contains(w.uploadId));
-            });
-      }
-    } catch (IOException | RuntimeException e) {
-      LOG.log(Level.WARNING, "cannot expire abandoned uploads in the spool", e);
-    }
   }
 
   // ---- views (core thread) ----
@@ -1317,10 +1011,6 @@ public final class QueueService {
           wb.toBuilder().setInlineData(ByteString.copyFrom(sha256(wb.getInlineData()))));
     }
     return UnsafeByteOperations.unsafeWrap(sha256(b.build().toByteString()));
-  }
-
-  private static QueueError busy(String why) {
-    return error(ErrorCode.BUSY, "busy: " + why + "; retry shortly", BUSY_RETRY_MS);
   }
 
   private String newInlineUploadId() {
