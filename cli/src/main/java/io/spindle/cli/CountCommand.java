@@ -1,0 +1,67 @@
+package io.spindle.cli;
+
+import io.spindle.protocol.queue.Count;
+import io.spindle.protocol.queue.CountResult;
+import io.spindle.protocol.queue.Request;
+import io.spindle.protocol.queue.WordCount;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+@Command(
+    name = "count",
+    description = "Count lines, words, bytes and characters of a file, as LC_ALL=C wc does.")
+final class CountCommand implements Callable<Integer> {
+  @ParentCommand SpindleCli cli;
+
+  @Parameters(index = "0", paramLabel = "NAME")
+  String name;
+
+  @Option(names = "--top", paramLabel = "N", description = "also the N most frequent words")
+  int top;
+
+  @Option(names = "--stale", description = "any node's copy as it is")
+  boolean stale;
+
+  @Override
+  public Integer call() {
+    CountResult c;
+    try (ClusterClient cluster = cli.cluster()) {
+      c =
+          cluster
+              .call(
+                  Request.newBuilder()
+                      .setRequestId(ClusterClient.newRequestId())
+                      .setCount(Count.newBuilder().setName(name).setTopWords(top).setStale(stale))
+                      .build(),
+                  "count " + name)
+              .getCount();
+    }
+    List<Object> words = new ArrayList<>();
+    StringBuilder human =
+        new StringBuilder(
+            String.format(
+                "%8d %8d %8d %8d %s",
+                c.getLines(), c.getWords(), c.getBytes(), c.getChars(), name));
+    for (WordCount w : c.getTopWordsList()) {
+      String word = w.getWord().toString(StandardCharsets.UTF_8);
+      words.add(Json.object("word", word, "count", w.getCount()));
+      human.append(String.format("%n%8d %s", w.getCount(), word));
+    }
+    cli.print(
+        Json.object(
+            "name", name,
+            "lines", c.getLines(),
+            "words", c.getWords(),
+            "bytes", c.getBytes(),
+            "chars", c.getChars(),
+            "topWords", words),
+        human.toString());
+    return ExitCode.OK;
+  }
+}

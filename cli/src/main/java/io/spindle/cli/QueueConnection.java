@@ -1,0 +1,251 @@
+package io.spindle.cli;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
+import io.spindle.protocol.queue.ClientHello;
+import io.spindle.protocol.queue.QueueFrame;
+import io.spindle.protocol.queue.QueueProtocol;
+import io.spindle.protocol.queue.Reply;
+import io.spindle.protocol.queue.Request;
+import io.spindle.protocol.queue.Welcome;
+import io.spindle.protocol.queue.WriteChunk;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * One connection to a queue server: the hello, then requests with many in flight, their replies
+ * routed by request id to a {@link Replies} stream, and upload chunks.
+ *
+ * <p>Thread-safe: writes are serialized; one daemon thread reads. When the connection dies, every
+ * waiting stream gets an {@link IOException}: the request may or may not have been done, and a
+ * retry with the same request id (on this or another server) has one effect.
+ */
+final class QueueConnection implements AutoCloseable {
+  private static final Reply CLOSED = Reply.newBuilder().setRequestId("\u0000closed").build();
+
+  private final ServerAddress address;
+  private final Socket socket;
+  private final InputStream in;
+  private final OutputStream out;
+  private final Welcome welcome;
+  private final Map<String, BlockingQueue<Reply>> streams = new ConcurrentHashMap<>();
+  private volatile String closedReason;
+
+  private QueueConnection(
+      ServerAddress address, Socket socket, InputStream in, OutputStream out, Welcome welcome) {
+    this.address = address;
+    this.socket = socket;
+    this.in = in;
+    this.out = out;
+    this.welcome = welcome;
+  }
+
+  /** Connects and says hello; throws {@link IOException} saying why it could not. */
+  static QueueConnection open(ServerAddress address, Duration timeout) throws IOException {
+    Socket socket = new Socket();
+    try {
+      socket.connect(
+          new InetSocketAddress(address.host(), address.port()), (int) timeout.toMillis());
+      socket.setTcpNoDelay(true);
+      socket.setSoTimeout((int) timeout.toMillis());
+      InputStream in = new BufferedInputStream(socket.getInputStream(), 64 * 1024);
+      OutputStream out = new BufferedOutputStream(socket.getOutputStream(), 64 * 1024);
+      write(
+          out,
+          QueueFrame.newBuilder()
+              .setClientHello(
+                  ClientHello.newBuilder()
+                      .setProtocolVersion(QueueProtocol.VERSION)
+                      .setAgent("spindle-cli/" + QueueProtocol.VERSION))
+              .build());
+      QueueFrame f = read(in, QueueProtocol.MAX_HANDSHAKE_FRAME_SIZE);
+      if (f.hasClientGoodbye()) {
+        throw new IOException("refused: " + f.getClientGoodbye().getReason());
+      }
+      if (!f.hasClientWelcome()) {
+        throw new IOException("answered the hello with " + f.getClientCase() + ", not a Welcome");
+      }
+      socket.setSoTimeout(0);
+      QueueConnection c = new QueueConnection(address, socket, in, out, f.getClientWelcome());
+      Thread reader = new Thread(c::readLoop, "spindle-reader-" + address);
+      reader.setDaemon(true);
+      reader.start();
+      return c;
+    } catch (IOException e) {
+      socket.close();
+      throw e;
+    }
+  }
+
+  ServerAddress address() {
+    return address;
+  }
+
+  Welcome welcome() {
+    return welcome;
+  }
+
+  boolean isOpen() {
+    return closedReason == null;
+  }
+
+  /** Sends {@code request}; its replies arrive on the returned stream. */
+  Replies send(Request request) throws IOException {
+    BlockingQueue<Reply> q =
+        streams.computeIfAbsent(request.getRequestId(), k -> new LinkedBlockingQueue<>());
+    if (!isOpen()) {
+      q.add(CLOSED);
+    }
+    send(QueueFrame.newBuilder().setRequest(request).build());
+    return new Replies(request.getRequestId(), q);
+  }
+
+  void sendChunk(String uploadId, int index, byte[] sha256, byte[] data, int length)
+      throws IOException {
+    send(
+        QueueFrame.newBuilder()
+            .setWriteChunk(
+                WriteChunk.newBuilder()
+                    .setUploadId(uploadId)
+                    .setIndex(index)
+                    .setSha256(ByteString.copyFrom(sha256))
+                    .setData(UnsafeByteOperations.unsafeWrap(data, 0, length)))
+            .build());
+  }
+
+  private void send(QueueFrame frame) throws IOException {
+    if (!isOpen()) {
+      throw new IOException(address + ": " + closedReason);
+    }
+    synchronized (out) {
+      try {
+        write(out, frame);
+      } catch (IOException e) {
+        fail("the connection broke: " + e.getMessage());
+        throw new IOException(address + ": " + closedReason, e);
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    fail("closed");
+  }
+
+  /** The replies to one request, in order. */
+  final class Replies implements AutoCloseable {
+    private final String requestId;
+    private final BlockingQueue<Reply> queue;
+
+    private Replies(String requestId, BlockingQueue<Reply> queue) {
+      this.requestId = requestId;
+      this.queue = queue;
+    }
+
+    /** The next reply; {@link IOException} if the connection died first. */
+    Reply next(Duration timeout) throws IOException, TimeoutException {
+      try {
+        Reply r = queue.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        if (r == null) {
+          throw new TimeoutException(
+              address + " did not answer within " + timeout.toSeconds() + " s");
+        }
+        if (r == CLOSED) {
+          queue.add(CLOSED);
+          throw new IOException(address + ": " + closedReason);
+        }
+        return r;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted", e);
+      }
+    }
+
+    @Override
+    public void close() {
+      streams.remove(requestId, queue);
+    }
+  }
+
+  private void readLoop() {
+    try {
+      while (true) {
+        QueueFrame f = read(in, welcome.getMaxFrameSize());
+        if (f.hasReply()) {
+          BlockingQueue<Reply> q = streams.get(f.getReply().getRequestId());
+          if (q != null) {
+            q.add(f.getReply());
+          }
+        } else if (f.hasClientGoodbye()) {
+          fail("the server closed the connection: " + f.getClientGoodbye().getReason());
+          return;
+        }
+      }
+    } catch (EOFException e) {
+      fail("the server closed the connection");
+    } catch (IOException e) {
+      fail("the connection broke: " + e.getMessage());
+    }
+  }
+
+  private void fail(String reason) {
+    synchronized (this) {
+      if (closedReason != null) {
+        return;
+      }
+      closedReason = reason;
+    }
+    try {
+      socket.close();
+    } catch (IOException ignored) {
+      // closing anyway
+    }
+    for (BlockingQueue<Reply> q : streams.values()) {
+      q.add(CLOSED);
+    }
+  }
+
+  private static void write(OutputStream out, QueueFrame frame) throws IOException {
+    frame.writeDelimitedTo(out);
+    out.flush();
+  }
+
+  /** One frame; a length over {@code max} is refused before its body is read. */
+  private static QueueFrame read(InputStream in, int max) throws IOException {
+    int length = 0;
+    for (int shift = 0; ; shift += 7) {
+      if (shift >= 35) {
+        throw new IOException("malformed frame from the server");
+      }
+      int b = in.read();
+      if (b < 0) {
+        throw new EOFException();
+      }
+      length |= (b & 0x7F) << shift;
+      if ((b & 0x80) == 0) {
+        break;
+      }
+    }
+    if (length < 0 || length > max) {
+      throw new IOException("the server sent a frame of " + length + " bytes, over " + max);
+    }
+    byte[] body = in.readNBytes(length);
+    if (body.length < length) {
+      throw new EOFException();
+    }
+    return QueueFrame.parseFrom(body);
+  }
+}

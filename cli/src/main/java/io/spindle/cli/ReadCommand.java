@@ -1,0 +1,67 @@
+package io.spindle.cli;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.TreeSet;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+@Command(
+    name = "read",
+    description =
+        "Fetch a file: chunks in parallel from the nodes holding it, every SHA-256 verified;"
+            + " to FILE (replaced atomically) or to standard output.")
+final class ReadCommand implements Callable<Integer> {
+  @ParentCommand SpindleCli cli;
+
+  @Parameters(index = "0", paramLabel = "NAME", description = "the file's name in the cluster")
+  String name;
+
+  @Option(
+      names = {"-o", "--output"},
+      paramLabel = "FILE",
+      description = "where to write it")
+  Path output;
+
+  @Option(names = "--stale", description = "any node's copy as it is, without a linearizable read")
+  boolean stale;
+
+  @Option(
+      names = "--parallel",
+      paramLabel = "N",
+      description = "chunks fetched at once (default ${DEFAULT-VALUE})")
+  int parallel = 4;
+
+  @Override
+  public Integer call() {
+    if (output == null && cli.json) {
+      throw new CliException(ExitCode.USAGE, "--json needs -o FILE (the content cannot be JSON)");
+    }
+    try (ClusterClient cluster = cli.cluster()) {
+      Downloader d = new Downloader(cluster, parallel, cli.err, cli.progress());
+      if (output == null) {
+        d.readToStream(name, stale, cli.out);
+        return ExitCode.OK;
+      }
+      Downloader.Result r = d.readToFile(name, stale, output);
+      List<String> nodes = List.copyOf(new TreeSet<>(r.servedBy()));
+      var json = SpindleCli.fileJson(r.read().getFile());
+      json.put("output", output.toString());
+      json.put("servedBy", nodes);
+      cli.print(
+          json,
+          "read "
+              + name
+              + " into "
+              + output
+              + ": "
+              + Bytes.human(r.read().getFile().getSize())
+              + ", sha256 verified"
+              + (nodes.isEmpty() ? "" : ", from " + String.join(", ", nodes)));
+    }
+    return ExitCode.OK;
+  }
+}

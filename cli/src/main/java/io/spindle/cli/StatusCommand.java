@@ -1,0 +1,174 @@
+package io.spindle.cli;
+
+import io.spindle.protocol.queue.LeaseView;
+import io.spindle.protocol.queue.Member;
+import io.spindle.protocol.queue.NodeStatus;
+import io.spindle.protocol.queue.NodeView;
+import io.spindle.protocol.queue.QueueView;
+import io.spindle.protocol.queue.Request;
+import io.spindle.protocol.queue.Status;
+import io.spindle.protocol.queue.StatusResult;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ParentCommand;
+
+@Command(
+    name = "status",
+    description =
+        "The cluster as a queue server sees it: nodes, roles, term, commit and applied index,"
+            + " queue depths, leases.")
+final class StatusCommand implements Callable<Integer> {
+  @ParentCommand SpindleCli cli;
+
+  @Override
+  public Integer call() {
+    StatusResult s;
+    try (ClusterClient cluster = cli.cluster()) {
+      s =
+          cluster
+              .call(
+                  Request.newBuilder()
+                      .setRequestId(ClusterClient.newRequestId())
+                      .setStatus(Status.getDefaultInstance())
+                      .build(),
+                  "status")
+              .getStatus();
+    }
+    cli.print(json(s), human(s));
+    return ExitCode.OK;
+  }
+
+  private static Object json(StatusResult s) {
+    List<Object> nodes = new ArrayList<>();
+    for (NodeView v : s.getNodesList()) {
+      NodeStatus n = v.getStatus();
+      nodes.add(
+          Json.object(
+              "id", n.getNodeId(),
+              "role", role(n),
+              "term", n.getTerm(),
+              "leaderId", n.getLeaderId(),
+              "commitIndex", n.getCommitIndex(),
+              "appliedIndex", n.getAppliedIndex(),
+              "raftAddress", n.getRaftAddress(),
+              "httpUrl", n.getHttpUrl(),
+              "connected", v.getConnected(),
+              "lastSeenMsAgo", v.getLastSeenMsAgo(),
+              "leasedJobs", v.getLeasedJobs()));
+    }
+    List<Object> queues = new ArrayList<>();
+    for (QueueView q : s.getQueuesList()) {
+      queues.add(
+          Json.object(
+              "name", q.getName(),
+              "depth", q.getDepth(),
+              "capacity", q.getCapacity(),
+              "leased", q.getLeased()));
+    }
+    List<Object> leases = new ArrayList<>();
+    for (LeaseView l : s.getLeasesList()) {
+      leases.add(
+          Json.object(
+              "jobId", l.getJobId(),
+              "requestId", l.getRequestId(),
+              "kind", l.getKind(),
+              "nodeId", l.getNodeId(),
+              "expiresInMs", l.getExpiresInMs(),
+              "attempt", l.getAttempt()));
+    }
+    List<Object> members = new ArrayList<>();
+    for (Member m : s.getMembersList()) {
+      members.add(
+          Json.object(
+              "id", m.getNodeId(),
+              "raftAddress", m.getRaftAddress(),
+              "httpUrl", m.getHttpUrl(),
+              "voter", m.getVoter()));
+    }
+    return Json.object(
+        "queueServer", s.getServerId(),
+        "clusterId", s.getClusterId(),
+        "term", s.getTerm(),
+        "leaderId", s.getLeaderId(),
+        "nodes", nodes,
+        "members", members,
+        "queues", queues,
+        "leases", leases,
+        "uploads", s.getUploads(),
+        "spoolBytes", s.getSpoolBytes());
+  }
+
+  private static String human(StatusResult s) {
+    StringBuilder b = new StringBuilder();
+    b.append(
+        String.format(
+            "cluster %s via queue server %s: term %d, leader %s%n",
+            s.getClusterId(),
+            s.getServerId(),
+            s.getTerm(),
+            s.getLeaderId().isEmpty() ? "(none known)" : s.getLeaderId()));
+    b.append(
+        String.format(
+            "%n%-10s %-9s %6s %10s %10s %9s %6s  %-21s %s%n",
+            "NODE", "ROLE", "TERM", "COMMIT", "APPLIED", "SEEN", "LEASES", "RAFT", "HTTP"));
+    for (NodeView v : s.getNodesList()) {
+      NodeStatus n = v.getStatus();
+      b.append(
+          String.format(
+              "%-10s %-9s %6d %10d %10d %9s %6d  %-21s %s%n",
+              n.getNodeId(),
+              role(n),
+              n.getTerm(),
+              n.getCommitIndex(),
+              n.getAppliedIndex(),
+              v.getConnected() ? ago(v.getLastSeenMsAgo()) : "gone",
+              v.getLeasedJobs(),
+              n.getRaftAddress(),
+              n.getHttpUrl()));
+    }
+    if (s.getNodesCount() == 0) {
+      b.append("(no node has connected to this queue server)\n");
+    }
+    b.append(String.format("%n%-8s %8s %8s %8s%n", "QUEUE", "WAITING", "LEASED", "CAPACITY"));
+    for (QueueView q : s.getQueuesList()) {
+      b.append(
+          String.format(
+              "%-8s %8d %8d %8d%n", q.getName(), q.getDepth(), q.getLeased(), q.getCapacity()));
+    }
+    if (s.getLeasesCount() > 0) {
+      b.append(
+          String.format(
+              "%n%-20s %-7s %-10s %8s %7s  %s%n",
+              "JOB", "KIND", "NODE", "EXPIRES", "ATTEMPT", "REQUEST"));
+      for (LeaseView l : s.getLeasesList()) {
+        b.append(
+            String.format(
+                "%-20d %-7s %-10s %7.1fs %7d  %s%n",
+                l.getJobId(),
+                l.getKind(),
+                l.getNodeId(),
+                l.getExpiresInMs() / 1000.0,
+                l.getAttempt(),
+                l.getRequestId()));
+      }
+    }
+    b.append(
+        String.format(
+            "%nuploads in the spool: %d (%s)", s.getUploads(), Bytes.human(s.getSpoolBytes())));
+    return b.toString();
+  }
+
+  private static String role(NodeStatus n) {
+    return switch (n.getRole()) {
+      case FOLLOWER, CANDIDATE, LEADER, LEARNER -> n.getRole().name().toLowerCase(Locale.ROOT);
+      default -> "unknown";
+    };
+  }
+
+  private static String ago(long ms) {
+    return ms < 1000 ? ms + "ms" : Bytes.duration(ms / 1000.0);
+  }
+}

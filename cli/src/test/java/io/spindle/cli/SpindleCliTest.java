@@ -1,0 +1,313 @@
+package io.spindle.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import io.spindle.protocol.queue.NodeRole;
+import io.spindle.protocol.queue.Request;
+import io.spindle.protocol.queue.WriteBegin;
+import io.spindle.queue.QueueServer;
+import io.spindle.queue.jobs.JobLimits;
+import io.spindle.queue.testing.Await;
+import io.spindle.queue.testing.FakeCluster;
+import io.spindle.queue.testing.TestClient;
+import io.spindle.queue.testing.TestNode;
+import io.spindle.queue.testing.TestServers;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The {@code spindle} command line against an in-JVM queue server, a test node on the real node
+ * protocol, and JDK HTTP servers standing in for the nodes' chunk endpoints.
+ */
+class SpindleCliTest {
+  private static final int CHUNK = 1024 * 1024;
+
+  @TempDir Path tmp;
+  private final FakeCluster cluster = new FakeCluster();
+  private final List<AutoCloseable> open = new ArrayList<>();
+  private ChunkHttpServer good;
+  private ChunkHttpServer bad;
+  private QueueServer server;
+  private TestNode leader;
+
+  /** What one run printed, and how it ended. */
+  record Run(int exit, String out, String err, byte[] rawOut) {}
+
+  @BeforeEach
+  void start() throws IOException {
+    cluster.setReadChunkSize(CHUNK);
+    good = new ChunkHttpServer(cluster, CHUNK);
+    bad = new ChunkHttpServer(cluster, CHUNK);
+    open.add(good);
+    open.add(bad);
+    cluster.addMember("n1", good.url());
+    cluster.addMember("n2", bad.url());
+    server = startServer("a");
+    leader = node(server, "n1", NodeRole.LEADER);
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    for (AutoCloseable c : open) {
+      c.close();
+    }
+  }
+
+  private QueueServer startServer(String spool) throws IOException {
+    QueueServer s =
+        TestServers.start(
+            TestServers.config(tmp.resolve("spool-" + spool)), InstantSource.system());
+    open.add(0, s);
+    return s;
+  }
+
+  private TestNode node(QueueServer s, String id, NodeRole role) throws IOException {
+    TestNode n = TestNode.start(s.localAddress(), id, TestServers.SECRET, cluster, role, 1);
+    open.add(0, n);
+    return n;
+  }
+
+  private static String address(QueueServer s) {
+    return "127.0.0.1:" + s.localAddress().getPort();
+  }
+
+  private Run spindle(String... args) {
+    return spindle(Map.of(), args);
+  }
+
+  private Run spindle(Map<String, String> env, String... args) {
+    List<String> all = new ArrayList<>();
+    if (!env.containsKey("SPINDLE_SERVERS")) {
+      all.add("--server");
+      all.add(address(server));
+    }
+    all.addAll(List.of(args));
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int exit =
+        SpindleCli.run(
+            all.toArray(String[]::new),
+            new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8),
+            env,
+            false);
+    return new Run(
+        exit,
+        out.toString(StandardCharsets.UTF_8),
+        err.toString(StandardCharsets.UTF_8),
+        out.toByteArray());
+  }
+
+  private Path file(String name, byte[] content) throws IOException {
+    Path p = tmp.resolve(name);
+    Files.write(p, content);
+    return p;
+  }
+
+  private static byte[] random(int n) {
+    byte[] b = new byte[n];
+    new Random(n).nextBytes(b);
+    return b;
+  }
+
+  @Test
+  void aBigFileGoesUpInChunksAndComesBackVerifiedAroundACorruptHolder() throws IOException {
+    byte[] content = random(CHUNK * 2 + 12345);
+    Path src = file("big.bin", content);
+
+    Run w = spindle("write", src.toString(), "--name", "data/big file.bin");
+    assertEquals(0, w.exit(), w.err());
+    assertTrue(w.out().startsWith("stored data/big file.bin: 2.0 MiB"), w.out());
+    assertArrayEquals(content, cluster.file("data/big file.bin").orElseThrow().data());
+
+    bad.fault(ChunkHttpServer.Fault.CORRUPT);
+    Path dst = tmp.resolve("copy.bin");
+    Run r = spindle("read", "data/big file.bin", "-o", dst.toString());
+
+    assertEquals(0, r.exit(), r.err());
+    assertArrayEquals(content, Files.readAllBytes(dst));
+    assertTrue(r.out().contains("sha256 verified, from n1"), r.out());
+    assertEquals(3, good.served.size(), "every chunk came from the good holder in the end");
+    assertTrue(good.served.contains("data/big file.bin#2"));
+  }
+
+  @Test
+  void aHolderThatFailsMidReadIsReplacedByAnother() throws IOException {
+    byte[] content = random(CHUNK * 3);
+    cluster.write("seed", "three.bin", content);
+    bad.fault(ChunkHttpServer.Fault.SERVER_ERROR);
+    Path dst = tmp.resolve("three.bin");
+    Run r = spindle("--json", "read", "three.bin", "-o", dst.toString(), "--parallel", "3");
+    assertEquals(0, r.exit(), r.err());
+    assertArrayEquals(content, Files.readAllBytes(dst));
+    assertTrue(r.out().contains("\"servedBy\":[\"n1\"]"), r.out());
+  }
+
+  @Test
+  void aReadWithEveryHolderDownIsUnavailableAndLeavesTheOldFile() throws IOException {
+    cluster.write("seed", "f.bin", random(100));
+    good.fault(ChunkHttpServer.Fault.SERVER_ERROR);
+    bad.fault(ChunkHttpServer.Fault.SERVER_ERROR);
+    Path dst = file("existing.bin", "old".getBytes(StandardCharsets.UTF_8));
+    Run r = spindle("read", "f.bin", "-o", dst.toString());
+    assertEquals(ExitCode.UNAVAILABLE, r.exit());
+    assertTrue(r.err().contains("no holder served chunk 0"), r.err());
+    assertEquals("old", Files.readString(dst));
+    try (var files = Files.list(tmp)) {
+      assertTrue(files.noneMatch(p -> p.toString().endsWith(".part")), "no temporary file left");
+    }
+  }
+
+  @Test
+  void smallFilesListCountRemoveAndNotFound() throws IOException {
+    Path src = file("words.txt", "the cat\nthe hat\n".getBytes(StandardCharsets.UTF_8));
+    assertEquals(0, spindle("write", src.toString(), "--name", "docs/words.txt").exit());
+
+    Run ls = spindle("--json", "ls", "docs/");
+    assertEquals(0, ls.exit(), ls.err());
+    assertTrue(ls.out().startsWith("[{\"name\":\"docs/words.txt\",\"size\":16,"), ls.out());
+
+    Run count = spindle("count", "docs/words.txt");
+    assertEquals(0, count.exit(), count.err());
+    assertTrue(count.out().matches("\\s+2\\s+4\\s+16\\s+16 docs/words.txt\\s*"), count.out());
+
+    Run cat = spindle("read", "docs/words.txt");
+    assertEquals("the cat\nthe hat\n", new String(cat.rawOut(), StandardCharsets.UTF_8));
+
+    assertEquals(0, spindle("rm", "docs/words.txt").exit());
+    Run again = spindle("rm", "docs/words.txt");
+    assertEquals(ExitCode.NOT_FOUND, again.exit());
+    assertTrue(again.err().contains("no file named docs/words.txt"), again.err());
+    assertEquals(
+        ExitCode.NOT_FOUND,
+        spindle("read", "docs/words.txt", "-o", tmp.resolve("x").toString()).exit());
+    Run json = spindle("--json", "count", "docs/words.txt");
+    assertTrue(json.err().startsWith("{\"error\":"), json.err());
+  }
+
+  @Test
+  void aClientWhoseQueueServerDiesRetriesOnTheNextWithTheSameRequestId() throws Exception {
+    TestNode first = leader;
+    first.hold(true);
+    QueueServer other = startServer("b");
+    TestNode second = node(other, "n2", NodeRole.LEADER);
+    byte[] content = random(CHUNK + 5000);
+    Path src = file("moving.bin", content);
+
+    CompletableFuture<Run> write =
+        CompletableFuture.supplyAsync(
+            () ->
+                spindle(
+                    Map.of("SPINDLE_SERVERS", address(server) + "," + address(other)),
+                    "write",
+                    src.toString()));
+    Await.until(
+        Duration.ofSeconds(20),
+        () -> first.held.size() == 1,
+        () -> "the first server's leader holds the write");
+    server.close(); // the client's queue server dies before the commit
+
+    Run w = write.get();
+    assertEquals(0, w.exit(), w.err());
+    assertEquals(
+        first.received.get(0).getRequestId(),
+        second.received.get(0).getRequestId(),
+        "the retry kept its request id");
+    assertEquals(1, cluster.effects(first.received.get(0).getRequestId()));
+    assertArrayEquals(content, cluster.file("moving.bin").orElseThrow().data());
+  }
+
+  @Test
+  void noReachableServerIsExitStatus4() {
+    Run r = spindle(Map.of("SPINDLE_SERVERS", "127.0.0.1:1"), "--retry-for", "0", "status");
+    assertEquals(ExitCode.UNAVAILABLE, r.exit());
+    assertTrue(r.err().contains("no queue server reachable"), r.err());
+  }
+
+  @Test
+  void aClusterThatStaysBusyIsExitStatus4() throws IOException {
+    QueueServer busy =
+        TestServers.start(
+            TestServers.config(tmp.resolve("busy"))
+                .withJobs(new JobLimits(1, 1, 1 << 20, Duration.ofSeconds(1), 3)),
+            InstantSource.system());
+    open.add(0, busy);
+    TestClient filler = TestClient.connect(busy.localAddress());
+    open.add(0, filler);
+    filler.send(
+        Request.newBuilder()
+            .setRequestId("filler")
+            .setWriteBegin(
+                WriteBegin.newBuilder()
+                    .setName("x")
+                    .setSize(1)
+                    .setSha256(ByteString.copyFrom(FakeCluster.sha256(new byte[] {1})))
+                    .setInlineData(ByteString.copyFrom(new byte[] {1})))
+            .build());
+    Await.until(() -> busy.status().getQueues(0).getDepth() == 1, () -> "the leader queue is full");
+    Path src = file("small.txt", "hi".getBytes(StandardCharsets.UTF_8));
+
+    Run r =
+        spindle(
+            Map.of("SPINDLE_SERVERS", address(busy)), "--retry-for", "1", "write", src.toString());
+
+    assertEquals(ExitCode.UNAVAILABLE, r.exit());
+    assertTrue(r.err().contains("leader queue is full"), r.err());
+  }
+
+  @Test
+  void usageErrorsAreExitStatus2() throws IOException {
+    assertEquals(ExitCode.USAGE, spindle("write").exit());
+    assertEquals(ExitCode.USAGE, spindle("--no-such-option", "ls").exit());
+    assertEquals(ExitCode.USAGE, spindle("write", tmp.resolve("missing").toString()).exit());
+    assertEquals(ExitCode.USAGE, spindle("--server", "host:notaport", "ls").exit());
+    Path src = file("a.txt", "a".getBytes(StandardCharsets.UTF_8));
+    Run badName = spindle("write", src.toString(), "--name", "a//b");
+    assertEquals(ExitCode.USAGE, badName.exit(), "the node refused the name");
+    assertTrue(badName.err().contains("INVALID_ARGUMENT"), badName.err());
+  }
+
+  @Test
+  void statusAndPingShowTheCluster() throws IOException {
+    node(server, "n2", NodeRole.FOLLOWER);
+    Await.until(() -> server.status().getNodesCount() == 2, () -> "both nodes reported");
+    Run s = spindle("--json", "status");
+    assertEquals(0, s.exit(), s.err());
+    assertTrue(s.out().contains("\"leaderId\":\"n1\""), s.out());
+    assertTrue(s.out().contains("\"id\":\"n2\",\"role\":\"follower\""), s.out());
+    assertTrue(s.out().contains("\"name\":\"leader\""), s.out());
+
+    Run human = spindle("status");
+    assertTrue(human.out().contains("term 1, leader n1"), human.out());
+
+    Run ping = spindle("ping");
+    assertEquals(0, ping.exit(), ping.err());
+    assertTrue(ping.out().contains("n1"), ping.out());
+  }
+
+  @Test
+  void theServerListComesFromTheEnvironmentToo() {
+    Run s = spindle(Map.of("SPINDLE_SERVERS", "127.0.0.1:1," + address(server)), "ls");
+    assertEquals(0, s.exit(), s.err());
+    assertFalse(s.out().isEmpty());
+  }
+}

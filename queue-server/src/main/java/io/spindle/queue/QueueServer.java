@@ -1,0 +1,188 @@
+package io.spindle.queue;
+
+import io.spindle.protocol.queue.StatusResult;
+import io.spindle.queue.service.ClusterView;
+import io.spindle.queue.service.QueueService;
+import io.spindle.queue.service.ServiceConfig;
+import io.spindle.queue.spool.ChunkSpool;
+import io.spindle.queue.transport.ClusterSecret;
+import io.spindle.queue.transport.QueueTransportServer;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.time.InstantSource;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.logging.Logger;
+
+/**
+ * A running queue server: the port (Netty), the {@link QueueService} behind it, and the spool.
+ *
+ * <pre>
+ *   try (QueueServer server = QueueServer.start(config)) {
+ *     server.localAddress();   // where it listens
+ *     server.clusterView();    // the cluster as the nodes report it (for discovery)
+ *   }
+ * </pre>
+ *
+ * <p>Thread-safe. {@link #close()} stops accepting, answers waiting clients UNAVAILABLE, closes
+ * every connection and stops the threads; the spool stays on disk for the next start.
+ */
+public final class QueueServer implements AutoCloseable {
+  private static final Logger LOG = Logger.getLogger(QueueServer.class.getName());
+
+  private final QueueTransportServer transport;
+  private final QueueService service;
+  private final ExecutorService io;
+
+  private QueueServer(QueueTransportServer transport, QueueService service, ExecutorService io) {
+    this.transport = transport;
+    this.service = service;
+    this.io = io;
+  }
+
+  /** Starts a queue server on the wall clock. */
+  public static QueueServer start(QueueServerConfig config)
+      throws IOException, InterruptedException {
+    return start(config, InstantSource.system());
+  }
+
+  /**
+   * Starts a queue server whose leases, deadlines and upload expiry follow {@code clock} (tests
+   * pass a manual one).
+   *
+   * @throws IOException the spool directory cannot be opened
+   * @throws IllegalStateException the port cannot be bound
+   */
+  public static QueueServer start(QueueServerConfig config, InstantSource clock)
+      throws IOException, InterruptedException {
+    ChunkSpool spool = ChunkSpool.open(config.spoolDir(), config.spool(), clock);
+    AtomicReference<QueueService> holder = new AtomicReference<>();
+    QueueTransportServer transport =
+        QueueTransportServer.bind(
+            config.bind(),
+            holder::get,
+            new ClusterSecret(config.secret()),
+            config.transport(),
+            config.eventLoopThreads());
+    ExecutorService io = null;
+    try {
+      InetSocketAddress bound = transport.localAddress();
+      String advertised =
+          config.advertise().isEmpty() ? advertisedAddress(bound) : config.advertise();
+      ServiceConfig s = config.service();
+      String serverId = s.serverId().isEmpty() ? advertised : s.serverId();
+      ServiceConfig identity =
+          new ServiceConfig(
+              serverId,
+              s.clusterId(),
+              advertised,
+              s.maxFrameSize(),
+              s.maxInlineBytes(),
+              s.maxChunkSize(),
+              s.defaultChunkSize(),
+              s.maxFileSize(),
+              s.queueTimeout(),
+              s.maxStealWait(),
+              s.maxBatchBytes(),
+              s.resultTtl(),
+              s.resultCacheSize(),
+              s.tick());
+      io = Executors.newFixedThreadPool(config.ioThreads(), threads("spindle-queue-spool"));
+      ScheduledExecutorService core =
+          Executors.newSingleThreadScheduledExecutor(threads("spindle-queue-core"));
+      QueueService service = new QueueService(identity, config.jobs(), spool, clock, core, io);
+      holder.set(service);
+      service.start();
+      transport.startAccepting();
+      LOG.info(
+          () ->
+              "queue server "
+                  + serverId
+                  + " of cluster "
+                  + s.clusterId()
+                  + " listening on "
+                  + bound
+                  + ", spool "
+                  + config.spoolDir().toAbsolutePath());
+      return new QueueServer(transport, service, io);
+    } catch (RuntimeException e) {
+      transport.close();
+      if (io != null) {
+        io.shutdownNow();
+      }
+      throw e;
+    }
+  }
+
+  /** Where the server listens. */
+  public InetSocketAddress localAddress() {
+    return transport.localAddress();
+  }
+
+  /**
+   * The cluster as the nodes last reported it in their steals and renewals: this server's address,
+   * the cluster id, the newest term and its leader, and the members with their Raft and web
+   * addresses. The seam for a discovery server's edge list. Never blocks.
+   */
+  public ClusterView clusterView() {
+    return service.clusterView();
+  }
+
+  /** The answer to a Status request: nodes, queues, leases, spool. */
+  public StatusResult status() {
+    return service.status();
+  }
+
+  public QueueService service() {
+    return service;
+  }
+
+  @Override
+  public void close() {
+    service.stop(); // answers the waiting clients before their connections close
+    transport.close();
+    io.shutdown();
+    try {
+      if (!io.awaitTermination(5, TimeUnit.SECONDS)) {
+        io.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      io.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static String advertisedAddress(InetSocketAddress bound) {
+    InetAddress a = bound.getAddress();
+    String host;
+    if (a.isAnyLocalAddress()) {
+      try {
+        host = InetAddress.getLocalHost().getHostAddress();
+      } catch (UnknownHostException e) {
+        host = "127.0.0.1";
+      }
+    } else {
+      host = a.getHostAddress();
+    }
+    if (host.contains(":")) {
+      host = "[" + host + "]";
+    }
+    return host + ":" + bound.getPort();
+  }
+
+  private static ThreadFactory threads(String name) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+}

@@ -1,0 +1,156 @@
+package io.spindle.queue;
+
+import io.spindle.queue.jobs.JobLimits;
+import io.spindle.queue.service.ServiceConfig;
+import io.spindle.queue.spool.SpoolLimits;
+import io.spindle.queue.transport.TransportConfig;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * Everything a {@link QueueServer} needs. The secret is never printed ({@link #toString()} hides
+ * it).
+ *
+ * @param bind where to listen; port 0 picks a free one
+ * @param advertise host:port clients and nodes reach this server at, or empty to derive it from the
+ *     bound address
+ * @param service identity and request limits; an empty server id means the advertised address
+ * @param secret the cluster secret nodes prove
+ * @param spoolDir where chunked uploads wait on disk
+ * @param ioThreads threads for spool I/O
+ * @param eventLoopThreads Netty I/O threads; 0 for Netty's default
+ */
+public record QueueServerConfig(
+    InetSocketAddress bind,
+    String advertise,
+    ServiceConfig service,
+    JobLimits jobs,
+    SpoolLimits spool,
+    TransportConfig transport,
+    byte[] secret,
+    Path spoolDir,
+    int ioThreads,
+    int eventLoopThreads) {
+  public QueueServerConfig {
+    Objects.requireNonNull(bind, "bind");
+    Objects.requireNonNull(advertise, "advertise");
+    Objects.requireNonNull(service, "service");
+    Objects.requireNonNull(jobs, "jobs");
+    Objects.requireNonNull(spool, "spool");
+    Objects.requireNonNull(transport, "transport");
+    Objects.requireNonNull(secret, "secret");
+    Objects.requireNonNull(spoolDir, "spoolDir");
+    secret = secret.clone();
+    if (ioThreads <= 0 || eventLoopThreads < 0) {
+      throw new IllegalArgumentException("thread counts must be positive");
+    }
+    if (transport.maxFrameSize() != service.maxFrameSize()) {
+      throw new IllegalArgumentException(
+          "the transport and the service disagree on the frame size");
+    }
+  }
+
+  /** The defaults: listen on {@code bind}, spool under {@code spoolDir}. */
+  public static QueueServerConfig defaults(InetSocketAddress bind, byte[] secret, Path spoolDir) {
+    ServiceConfig service = ServiceConfig.defaults("", "spindle");
+    return new QueueServerConfig(
+        bind,
+        "",
+        service,
+        JobLimits.defaults(),
+        SpoolLimits.defaults(),
+        TransportConfig.defaults(service.maxFrameSize()),
+        secret,
+        spoolDir,
+        4,
+        0);
+  }
+
+  @Override
+  public byte[] secret() {
+    return secret.clone();
+  }
+
+  public QueueServerConfig withService(ServiceConfig s) {
+    return new QueueServerConfig(
+        bind, advertise, s, jobs, spool, transport, secret, spoolDir, ioThreads, eventLoopThreads);
+  }
+
+  public QueueServerConfig withJobs(JobLimits j) {
+    return new QueueServerConfig(
+        bind,
+        advertise,
+        service,
+        j,
+        spool,
+        transport,
+        secret,
+        spoolDir,
+        ioThreads,
+        eventLoopThreads);
+  }
+
+  public QueueServerConfig withSpool(SpoolLimits s) {
+    return new QueueServerConfig(
+        bind,
+        advertise,
+        service,
+        jobs,
+        s,
+        transport,
+        secret,
+        spoolDir,
+        ioThreads,
+        eventLoopThreads);
+  }
+
+  public QueueServerConfig withTransport(TransportConfig t) {
+    return new QueueServerConfig(
+        bind, advertise, service, jobs, spool, t, secret, spoolDir, ioThreads, eventLoopThreads);
+  }
+
+  public QueueServerConfig withAdvertise(String a) {
+    return new QueueServerConfig(
+        bind, a, service, jobs, spool, transport, secret, spoolDir, ioThreads, eventLoopThreads);
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof QueueServerConfig c
+        && bind.equals(c.bind)
+        && advertise.equals(c.advertise)
+        && service.equals(c.service)
+        && jobs.equals(c.jobs)
+        && spool.equals(c.spool)
+        && transport.equals(c.transport)
+        && java.util.Arrays.equals(secret, c.secret)
+        && spoolDir.equals(c.spoolDir)
+        && ioThreads == c.ioThreads
+        && eventLoopThreads == c.eventLoopThreads;
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(bind, advertise, service, jobs, spool, transport, spoolDir);
+  }
+
+  @Override
+  public String toString() {
+    return "QueueServerConfig[bind="
+        + bind
+        + ", advertise="
+        + advertise
+        + ", "
+        + service
+        + ", "
+        + jobs
+        + ", "
+        + spool
+        + ", "
+        + transport
+        + ", secret=(hidden), spoolDir="
+        + spoolDir
+        + "]";
+  }
+}

@@ -1,0 +1,264 @@
+package io.spindle.queue;
+
+import io.spindle.protocol.queue.QueueProtocol;
+import io.spindle.queue.jobs.JobLimits;
+import io.spindle.queue.service.ServiceConfig;
+import io.spindle.queue.spool.SpoolLimits;
+import io.spindle.queue.transport.TransportConfig;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.logging.Logger;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code java -jar queue-server-all.jar [options]}: runs a queue server until SIGTERM or Ctrl-C.
+ * Exit status 2 for a usage error, 1 when the server cannot start.
+ */
+@Command(
+    name = "queue-server",
+    mixinStandardHelpOptions = true,
+    version = "spindle queue server, protocol " + QueueProtocol.VERSION,
+    sortOptions = false,
+    description = {
+      "Spindle's queue server: clients send requests and chunked uploads, nodes steal the work.",
+      "The cluster secret comes from --secret-file, else $SPINDLE_CLUSTER_SECRET, else"
+          + " $SPINDLE_SECRET, else --secret (visible to other users in ps: avoid it)."
+    })
+public final class QueueServerMain implements Callable<Integer> {
+  private static final Logger LOG = Logger.getLogger(QueueServerMain.class.getName());
+  private static final int MIB = 1024 * 1024;
+
+  @Option(
+      names = "--port",
+      paramLabel = "PORT",
+      description = "TCP port (default ${DEFAULT-VALUE}; 0 = any free)")
+  int port = QueueProtocol.DEFAULT_PORT;
+
+  @Option(
+      names = "--bind",
+      paramLabel = "ADDRESS",
+      description = "address to listen on (default ${DEFAULT-VALUE})")
+  String bind = "0.0.0.0";
+
+  @Option(
+      names = "--advertise",
+      paramLabel = "HOST:PORT",
+      description = "host:port clients and nodes reach this server at (default: from --bind)")
+  String advertise = "";
+
+  @Option(
+      names = "--server-id",
+      paramLabel = "ID",
+      description = "stable id of this server (default: --advertise)")
+  String serverId = "";
+
+  @Option(
+      names = "--cluster-id",
+      paramLabel = "ID",
+      defaultValue = "${env:SPINDLE_CLUSTER_ID:-spindle}",
+      description = "the cluster served (default $SPINDLE_CLUSTER_ID or ${DEFAULT-VALUE})")
+  String clusterId;
+
+  @Option(
+      names = "--secret-file",
+      paramLabel = "FILE",
+      description = "file holding the cluster secret")
+  Path secretFile;
+
+  @Option(
+      names = "--secret",
+      paramLabel = "SECRET",
+      description = "the cluster secret (prefer --secret-file or the env)")
+  String secret;
+
+  @Option(
+      names = "--spool-dir",
+      paramLabel = "DIR",
+      description = "where uploads wait (default ${DEFAULT-VALUE})")
+  Path spoolDir = Path.of("spool");
+
+  @Option(
+      names = "--spool-max-bytes",
+      paramLabel = "BYTES",
+      description = "disk the spool may use (default 64 GiB)")
+  long spoolMaxBytes = SpoolLimits.defaults().maxBytes();
+
+  @Option(
+      names = "--max-uploads",
+      paramLabel = "N",
+      description = "uploads at once (default ${DEFAULT-VALUE})")
+  int maxUploads = SpoolLimits.defaults().maxUploads();
+
+  @Option(
+      names = "--upload-idle-timeout-s",
+      paramLabel = "SECONDS",
+      description = "abandoned uploads are deleted after (default ${DEFAULT-VALUE} s)")
+  long uploadIdleSeconds = SpoolLimits.defaults().idleTimeout().toSeconds();
+
+  @Option(
+      names = "--leader-queue-capacity",
+      paramLabel = "JOBS",
+      description = "writes, deletes, pings waiting (default ${DEFAULT-VALUE})")
+  int leaderCapacity = JobLimits.defaults().leaderCapacity();
+
+  @Option(
+      names = "--shared-queue-capacity",
+      paramLabel = "JOBS",
+      description = "reads, lists, counts waiting (default ${DEFAULT-VALUE})")
+  int sharedCapacity = JobLimits.defaults().sharedCapacity();
+
+  @Option(
+      names = "--max-queued-bytes",
+      paramLabel = "BYTES",
+      description = "inline data the queues hold (default 256 MiB)")
+  long maxQueuedBytes = JobLimits.defaults().maxQueuedBytes();
+
+  @Option(
+      names = "--lease-ms",
+      paramLabel = "MS",
+      description = "job lease (default ${DEFAULT-VALUE} ms)")
+  long leaseMs = JobLimits.defaults().lease().toMillis();
+
+  @Option(
+      names = "--max-failures",
+      paramLabel = "N",
+      description = "lost leases before a job fails (default ${DEFAULT-VALUE})")
+  int maxFailures = JobLimits.defaults().maxFailures();
+
+  @Option(
+      names = "--queue-timeout-ms",
+      paramLabel = "MS",
+      description = "a job no node takes in this time fails UNAVAILABLE (default ${DEFAULT-VALUE})")
+  long queueTimeoutMs = 10_000;
+
+  @Option(
+      names = "--max-frame-mib",
+      paramLabel = "MIB",
+      description = "largest frame after the handshake (default ${DEFAULT-VALUE} MiB)")
+  int maxFrameMib = 16;
+
+  @Option(
+      names = "--max-inline-bytes",
+      paramLabel = "BYTES",
+      description = "writes up to this size skip the spool (default ${DEFAULT-VALUE})")
+  int maxInlineBytes = 64 * 1024;
+
+  @Option(
+      names = "--max-chunk-mib",
+      paramLabel = "MIB",
+      description = "largest chunk a client may send (default ${DEFAULT-VALUE} MiB)")
+  int maxChunkMib = 8;
+
+  @Option(
+      names = "--io-threads",
+      paramLabel = "N",
+      description = "spool I/O threads (default ${DEFAULT-VALUE})")
+  int ioThreads = 4;
+
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  /** Runs the command line; returns the exit status. */
+  static int run(String... args) {
+    CommandLine cmd = new CommandLine(new QueueServerMain());
+    cmd.setExitCodeExceptionMapper(e -> 1);
+    return cmd.execute(args);
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    byte[] secretBytes = resolveSecret();
+    if (secretBytes == null) {
+      System.err.println(
+          "queue-server: no cluster secret: give --secret-file FILE or set SPINDLE_CLUSTER_SECRET"
+              + " (the secret the nodes share)");
+      return 2;
+    }
+    QueueServerConfig config;
+    try {
+      config = config(secretBytes);
+    } catch (IllegalArgumentException e) {
+      System.err.println("queue-server: " + e.getMessage());
+      return 2;
+    }
+    QueueServer server;
+    try {
+      server = QueueServer.start(config);
+    } catch (IllegalStateException | IOException e) {
+      System.err.println("queue-server: " + e.getMessage());
+      return 1;
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  LOG.info("stopping the queue server");
+                  server.close();
+                  stopped.countDown();
+                },
+                "spindle-queue-shutdown"));
+    stopped.await();
+    return 0;
+  }
+
+  QueueServerConfig config(byte[] secretBytes) {
+    int maxFrame = maxFrameMib * MIB;
+    ServiceConfig defaults = ServiceConfig.defaults(serverId, clusterId);
+    ServiceConfig service =
+        new ServiceConfig(
+            serverId,
+            clusterId,
+            advertise,
+            maxFrame,
+            maxInlineBytes,
+            maxChunkMib * MIB,
+            Math.min(defaults.defaultChunkSize(), maxChunkMib * MIB),
+            defaults.maxFileSize(),
+            Duration.ofMillis(queueTimeoutMs),
+            defaults.maxStealWait(),
+            defaults.maxBatchBytes(),
+            defaults.resultTtl(),
+            defaults.resultCacheSize(),
+            defaults.tick());
+    return new QueueServerConfig(
+        new InetSocketAddress(bind, port),
+        advertise,
+        service,
+        new JobLimits(
+            leaderCapacity,
+            sharedCapacity,
+            maxQueuedBytes,
+            Duration.ofMillis(leaseMs),
+            maxFailures),
+        new SpoolLimits(spoolMaxBytes, maxUploads, Duration.ofSeconds(uploadIdleSeconds)),
+        TransportConfig.defaults(maxFrame),
+        secretBytes,
+        spoolDir,
+        ioThreads,
+        0);
+  }
+
+  private byte[] resolveSecret() throws IOException {
+    if (secretFile != null) {
+      String text = Files.readString(secretFile, StandardCharsets.UTF_8).strip();
+      return text.isEmpty() ? null : text.getBytes(StandardCharsets.UTF_8);
+    }
+    for (String env : new String[] {"SPINDLE_CLUSTER_SECRET", "SPINDLE_SECRET"}) {
+      String v = System.getenv(env);
+      if (v != null && !v.isEmpty()) {
+        return v.getBytes(StandardCharsets.UTF_8);
+      }
+    }
+    return secret == null || secret.isEmpty() ? null : secret.getBytes(StandardCharsets.UTF_8);
+  }
+}

@@ -1,0 +1,31 @@
+package io.spindle.queue.jobs;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * The bounds of {@link JobQueues}.
+ *
+ * @param leaderCapacity jobs the leader queue holds (queued, not leased)
+ * @param sharedCapacity jobs the shared queue holds
+ * @param maxQueuedBytes payload bytes (inline write data) all queued jobs hold together
+ * @param lease how long a lease lasts unless renewed
+ * @param maxFailures lease losses (expiry, node disconnect) after which a job fails for good
+ */
+public record JobLimits(
+    int leaderCapacity, int sharedCapacity, long maxQueuedBytes, Duration lease, int maxFailures) {
+  public JobLimits {
+    Objects.requireNonNull(lease, "lease");
+    if (leaderCapacity <= 0 || sharedCapacity <= 0 || maxQueuedBytes <= 0 || maxFailures <= 0) {
+      throw new IllegalArgumentException(
+          "queue capacities, byte bound and failures must be positive");
+    }
+    if (lease.isNegative() || lease.isZero()) {
+      throw new IllegalArgumentException("the lease must be positive: " + lease);
+    }
+  }
+
+  public static JobLimits defaults() {
+    return new JobLimits(10_000, 10_000, 256L * 1024 * 1024, Duration.ofSeconds(10), 5);
+  }
+}

@@ -1,0 +1,1036 @@
+package io.spindle.queue.service;
+
+import static io.spindle.queue.service.Frames.error;
+import static io.spindle.queue.service.Frames.errorReply;
+import static io.spindle.queue.service.Frames.frame;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
+import io.spindle.protocol.queue.ChunkData;
+import io.spindle.protocol.queue.CountJob;
+import io.spindle.protocol.queue.DeleteJob;
+import io.spindle.protocol.queue.ErrorCode;
+import io.spindle.protocol.queue.FetchChunk;
+import io.spindle.protocol.queue.Holder;
+import io.spindle.protocol.queue.Job;
+import io.spindle.protocol.queue.JobBatch;
+import io.spindle.protocol.queue.JobResult;
+import io.spindle.protocol.queue.LeaseView;
+import io.spindle.protocol.queue.ListJob;
+import io.spindle.protocol.queue.Member;
+import io.spindle.protocol.queue.NodeStatus;
+import io.spindle.protocol.queue.PingJob;
+import io.spindle.protocol.queue.QueueError;
+import io.spindle.protocol.queue.QueueFrame;
+import io.spindle.protocol.queue.QueueView;
+import io.spindle.protocol.queue.ReadJob;
+import io.spindle.protocol.queue.ReadResult;
+import io.spindle.protocol.queue.ReleaseJobs;
+import io.spindle.protocol.queue.Renew;
+import io.spindle.protocol.queue.Renewed;
+import io.spindle.protocol.queue.Reply;
+import io.spindle.protocol.queue.Request;
+import io.spindle.protocol.queue.StatusResult;
+import io.spindle.protocol.queue.Steal;
+import io.spindle.protocol.queue.WriteBegin;
+import io.spindle.protocol.queue.WriteChunk;
+import io.spindle.protocol.queue.WriteJob;
+import io.spindle.queue.jobs.JobLimits;
+import io.spindle.queue.jobs.JobQueues;
+import io.spindle.queue.jobs.JobQueues.JobView;
+import io.spindle.queue.jobs.JobQueues.LostLease;
+import io.spindle.queue.jobs.NodeReport;
+import io.spindle.queue.jobs.QueueKind;
+import io.spindle.queue.jobs.ResultCache;
+import io.spindle.queue.spool.ChunkSpool;
+import io.spindle.queue.spool.ChunkSpool.ChunkOutcome;
+import io.spindle.queue.spool.UnknownUploadException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The queue server's logic, behind the transport: client requests become jobs in {@link JobQueues},
+ * chunked uploads wait in the {@link ChunkSpool}, nodes steal the jobs, and results go back to the
+ * clients waiting for them.
+ *
+ * <p><b>Threading:</b> one thread, the <em>core</em> (an injected single-threaded scheduler), owns
+ * every piece of state here; the public methods may be called from any thread (the transport's
+ * event loops) and hand their work to it. Disk work (chunk writes, verification, reads) runs on the
+ * injected I/O executor and hands its result back to the core. Nothing here blocks an event loop.
+ *
+ * <p><b>Answers:</b> a request gets exactly one final answer; retries with the same request id are
+ * attached to the job already under way, or answered from the {@link ResultCache}. A write is
+ * answered WriteDone only from a node's result, which a node sends only once the leader has
+ * committed and applied the file.
+ */
+public final class QueueService {
+  private static final Logger LOG = Logger.getLogger(QueueService.class.getName());
+  private static final int MAX_REQUEST_ID_LENGTH = 128;
+  private static final int MAX_NAME_BYTES = 4096;
+  private static final long UNAVAILABLE_RETRY_MS = 1_000;
+  private static final Duration MAINTENANCE_PERIOD = Duration.ofSeconds(5);
+
+  private final ServiceConfig config;
+  private final ChunkSpool spool;
+  private final InstantSource clock;
+  private final ScheduledExecutorService core;
+  private final Executor disk;
+  private final SecureRandom random = new SecureRandom();
+
+  // Confined to the core thread.
+  private final JobQueues<Job> queues;
+  private final Answers answers;
+  private final Map<String, InFlight> inFlight = new HashMap<>();
+  private final ChunkedWrites writes;
+  private final ArrayDeque<ParkedSteal> parked = new ArrayDeque<>();
+  private final NodeDirectory nodes;
+  private long nextJobId;
+  private long lastMaintenanceMillis;
+  private ScheduledFuture<?> ticker;
+
+  private volatile ClusterView clusterView;
+
+  /** A job under way for a request id. */
+  private record InFlight(long jobId, ByteString fingerprint) {}
+
+  private record ParkedSteal(
+      Peer node, String nodeId, long stealId, int maxJobs, long maxBytes, long deadlineMillis) {}
+
+  /**
+   * @param core a single-threaded scheduler this service owns from now on (it shuts it down)
+   * @param io runs blocking disk work; not owned
+   */
+  public QueueService(
+      ServiceConfig config,
+      JobLimits jobLimits,
+      ChunkSpool spool,
+      InstantSource clock,
+      ScheduledExecutorService core,
+      Executor io) {
+    this.config = Objects.requireNonNull(config, "config");
+    this.spool = Objects.requireNonNull(spool, "spool");
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.core = Objects.requireNonNull(core, "core");
+    this.disk = Objects.requireNonNull(io, "io");
+    this.queues = new JobQueues<>(jobLimits, clock);
+    this.answers =
+        new Answers(new ResultCache<>(config.resultCacheSize(), config.resultTtl(), clock));
+    this.nodes = new NodeDirectory(clock);
+    this.writes =
+        new ChunkedWrites(config, spool, answers, io, this::onCore, new LeaderQueueSink());
+    // Job ids never repeat across restarts: start from the wall clock, in microseconds.
+    this.nextJobId = Math.max(1, System.currentTimeMillis() * 1000);
+    this.clusterView =
+        new ClusterView(
+            config.advertisedAddress(), config.clusterId(), 0, Optional.empty(), List.of());
+  }
+
+  public ServiceConfig config() {
+    return config;
+  }
+
+  /** How long a lease lasts unless renewed. */
+  public Duration leaseDuration() {
+    return queues.limits().lease();
+  }
+
+  /** Starts the periodic check of leases, deadlines and long polls. */
+  public void start() {
+    onCore(
+        () ->
+            ticker =
+                core.scheduleWithFixedDelay(
+                    () -> guarded("tick", this::tick),
+                    config.tick().toNanos(),
+                    config.tick().toNanos(),
+                    TimeUnit.NANOSECONDS));
+  }
+
+  /** Stops the core thread; clients still waiting get UNAVAILABLE. */
+  public void stop() {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    try {
+      core.execute(
+          () -> {
+            try {
+              if (ticker != null) {
+                ticker.cancel(false);
+              }
+              QueueError e =
+                  error(
+                      ErrorCode.UNAVAILABLE,
+                      "the queue server is shutting down; retry on another queue server",
+                      UNAVAILABLE_RETRY_MS);
+              for (String rid : answers.waiting()) {
+                answers.answer(rid, errorReply(rid, e), null);
+              }
+            } finally {
+              done.complete(null);
+            }
+          });
+      done.get(5, TimeUnit.SECONDS);
+    } catch (RuntimeException | InterruptedException | ExecutionException | TimeoutException e) {
+      LOG.log(Level.FINE, "stopping the queue service", e);
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    core.shutdown();
+  }
+
+  // ---- client side: entry points ----
+
+  /** A client's request. Any thread. */
+  public void request(Peer client, Request request) {
+    // Hashing stays on the caller's thread (an event loop), off the one core thread.
+    ByteString fingerprint = fingerprint(request);
+    String inlineProblem =
+        request.hasWriteBegin() && request.getWriteBegin().getChunkCount() == 0
+            ? inlineProblem(request.getWriteBegin())
+            : null;
+    onCore(() -> onRequest(client, request, fingerprint, inlineProblem));
+  }
+
+  /**
+   * A client's chunk: verified and stored on the I/O executor, then {@code done} runs (on that
+   * executor), so the transport can pace how many chunks a connection has in flight.
+   */
+  public void writeChunk(Peer client, WriteChunk chunk, Runnable done) {
+    try {
+      disk.execute(
+          () -> {
+            try {
+              ChunkOutcome outcome =
+                  spool.putChunk(
+                      chunk.getUploadId(),
+                      chunk.getIndex(),
+                      chunk.getSha256().toByteArray(),
+                      chunk.getData().asReadOnlyByteBuffer());
+              if (outcome != ChunkOutcome.STORED && outcome != ChunkOutcome.DUPLICATE) {
+                LOG.fine(
+                    () ->
+                        client.describe()
+                            + ": chunk "
+                            + chunk.getIndex()
+                            + " of upload "
+                            + chunk.getUploadId()
+                            + " dropped: "
+                            + outcome);
+              }
+            } catch (IOException | RuntimeException e) {
+              LOG.log(
+                  Level.WARNING,
+                  "cannot store chunk "
+                      + chunk.getIndex()
+                      + " of upload "
+                      + chunk.getUploadId()
+                      + " in the spool; it will be asked for again",
+                  e);
+            } finally {
+              done.run();
+            }
+          });
+    } catch (RuntimeException e) { // rejected: shutting down
+      done.run();
+    }
+  }
+
+  /** A client's connection closed: it waits for nothing any more. Any thread. */
+  public void clientClosed(Peer client) {
+    onCore(() -> answers.forget(client));
+  }
+
+  // ---- node side: entry points ----
+
+  public void steal(Peer node, String nodeId, Steal steal) {
+    onCore(() -> onSteal(node, nodeId, steal));
+  }
+
+  public void renew(Peer node, String nodeId, Renew renew) {
+    onCore(() -> onRenew(node, nodeId, renew));
+  }
+
+  public void fetchChunk(Peer node, String nodeId, FetchChunk fetch) {
+    onCore(() -> onFetchChunk(node, nodeId, fetch));
+  }
+
+  public void jobResult(Peer node, String nodeId, JobResult result) {
+    onCore(() -> onJobResult(nodeId, result));
+  }
+
+  public void releaseJobs(Peer node, String nodeId, ReleaseJobs release) {
+    onCore(() -> onRelease(nodeId, release));
+  }
+
+  /** A node authenticated. Any thread. */
+  public void nodeConnected(Peer node, String nodeId) {
+    onCore(() -> nodes.connected(nodeId, node.id()));
+  }
+
+  /** A node's connection closed: its leases over it are lost (the jobs are redone). */
+  public void nodeClosed(Peer node, String nodeId) {
+    onCore(() -> onNodeClosed(node, nodeId));
+  }
+
+  // ---- views ----
+
+  /** The cluster as the nodes last reported it. Any thread; never blocks. */
+  public ClusterView clusterView() {
+    return clusterView;
+  }
+
+  /** The status a Status request answers. Blocks until the core thread has built it. */
+  public StatusResult status() {
+    CompletableFuture<StatusResult> f = new CompletableFuture<>();
+    onCore(() -> f.complete(buildStatus()));
+    try {
+      return f.get(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while asking for the status", e);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException("the queue service did not answer the status request", e);
+    }
+  }
+
+  // ---- client requests (core thread) ----
+
+  private void onRequest(
+      Peer client, Request request, ByteString fingerprint, String inlineProblem) {
+    String rid = request.getRequestId();
+    if (rid.isEmpty() || rid.length() > MAX_REQUEST_ID_LENGTH) {
+      client.send(
+          frame(
+              errorReply(
+                  rid,
+                  error(
+                      ErrorCode.INVALID_ARGUMENT,
+                      "a request needs a request_id of 1 to "
+                          + MAX_REQUEST_ID_LENGTH
+                          + " characters (a UUID)"))));
+      return;
+    }
+    Duration timeout = config.queueTimeout();
+    if (request.getTimeoutMs() > 0 && request.getTimeoutMs() < timeout.toMillis()) {
+      timeout = Duration.ofMillis(request.getTimeoutMs());
+    }
+    switch (request.getOpCase()) {
+      case WRITE_BEGIN ->
+          onWriteBegin(client, rid, request.getWriteBegin(), fingerprint, inlineProblem, timeout);
+      case WRITE_END -> writes.end(client, rid, request.getWriteEnd(), timeout);
+      case READ -> {
+        if (checkName(client, rid, request.getRead().getName())) {
+          submit(
+              client,
+              rid,
+              fingerprint,
+              QueueKind.SHARED,
+              "read",
+              Job.newBuilder()
+                  .setRead(
+                      ReadJob.newBuilder()
+                          .setName(request.getRead().getName())
+                          .setStale(request.getRead().getStale())),
+              timeout);
+        }
+      }
+      case LIST ->
+          submit(
+              client,
+              rid,
+              fingerprint,
+              QueueKind.SHARED,
+              "list",
+              Job.newBuilder()
+                  .setList(
+                      ListJob.newBuilder()
+                          .setPrefix(request.getList().getPrefix())
+                          .setStale(request.getList().getStale())),
+              timeout);
+      case COUNT -> {
+        if (checkName(client, rid, request.getCount().getName())) {
+          submit(
+              client,
+              rid,
+              fingerprint,
+              QueueKind.SHARED,
+              "count",
+              Job.newBuilder()
+                  .setCount(
+                      CountJob.newBuilder()
+                          .setName(request.getCount().getName())
+                          .setTopWords(request.getCount().getTopWords())
+                          .setStale(request.getCount().getStale())),
+              timeout);
+        }
+      }
+      case DELETE -> {
+        if (checkName(client, rid, request.getDelete().getName())) {
+          submit(
+              client,
+              rid,
+              fingerprint,
+              QueueKind.LEADER,
+              "delete",
+              Job.newBuilder()
+                  .setDelete(DeleteJob.newBuilder().setName(request.getDelete().getName())),
+              timeout);
+        }
+      }
+      case PING ->
+          submit(
+              client,
+              rid,
+              fingerprint,
+              QueueKind.LEADER,
+              "ping",
+              Job.newBuilder()
+                  .setPing(
+                      PingJob.newBuilder().setTargetCluster(request.getPing().getTargetCluster())),
+              timeout);
+      case STATUS ->
+          client.send(frame(Reply.newBuilder().setRequestId(rid).setStatus(buildStatus()).build()));
+      case OP_NOT_SET ->
+          client.send(
+              frame(
+                  errorReply(
+                      rid,
+                      error(
+                          ErrorCode.INVALID_ARGUMENT,
+                          "the request carries no operation (is the client newer than this"
+                              + " queue server?)"))));
+    }
+  }
+
+  /**
+   * Only a bound on what the queue server holds; the rules of a valid name are the node's, which
+   * answers INVALID_ARGUMENT naming the broken rule.
+   */
+  private boolean checkName(Peer client, String rid, String name) {
+    int bytes = name.getBytes(StandardCharsets.UTF_8).length;
+    if (bytes == 0 || bytes > MAX_NAME_BYTES) {
+      client.send(
+          frame(
+              errorReply(
+                  rid,
+                  error(
+                      ErrorCode.INVALID_ARGUMENT,
+                      bytes == 0
+                          ? "a file name must not be empty"
+                          : "a file name of " + bytes + " bytes is far too long"))));
+      return false;
+    }
+    return true;
+  }
+
+  /** Queues a job for request {@code rid}, or attaches the client to the one under way. */
+  private void submit(
+      Peer client,
+      String rid,
+      ByteString fingerprint,
+      QueueKind queue,
+      String kind,
+      Job.Builder job,
+      Duration timeout) {
+    if (answers.answerFromCache(client, rid, fingerprint)) {
+      return;
+    }
+    InFlight running = inFlight.get(rid);
+    if (running != null) {
+      if (!running.fingerprint().equals(fingerprint)) {
+        client.send(frame(errorReply(rid, Frames.reusedRequestId(rid))));
+      } else {
+        answers.addWaiter(rid, client);
+      }
+      return;
+    }
+    long id = nextJobId;
+    Job payload = job.setJobId(id).setRequestId(rid).build();
+    int bytes = payload.getSerializedSize();
+    String full = queues.fullReason(queue, bytes);
+    if (full != null) {
+      client.send(frame(errorReply(rid, Frames.busy(full))));
+      return;
+    }
+    nextJobId++;
+    queues.offer(id, rid, queue, kind, payload, bytes, timeout);
+    inFlight.put(rid, new InFlight(id, fingerprint));
+    answers.addWaiter(rid, client);
+    serveParked();
+  }
+
+  private void onWriteBegin(
+      Peer client,
+      String rid,
+      WriteBegin begin,
+      ByteString fingerprint,
+      String inlineProblem,
+      Duration timeout) {
+    if (!checkName(client, rid, begin.getName())) {
+      return;
+    }
+    if (begin.getChunkCount() == 0) {
+      onInlineWrite(client, rid, begin, fingerprint, inlineProblem, timeout);
+      return;
+    }
+    writes.begin(client, rid, begin, fingerprint, timeout);
+  }
+
+  private void onInlineWrite(
+      Peer client,
+      String rid,
+      WriteBegin begin,
+      ByteString fingerprint,
+      String problem,
+      Duration timeout) {
+    if (problem != null) {
+      client.send(frame(errorReply(rid, error(ErrorCode.INVALID_ARGUMENT, problem))));
+      return;
+    }
+    Job.Builder job =
+        Job.newBuilder()
+            .setWrite(
+                WriteJob.newBuilder()
+                    .setUploadId(newInlineUploadId())
+                    .setName(begin.getName())
+                    .setSize(begin.getSize())
+                    .setSha256(begin.getSha256())
+                    .setInlineData(begin.getInlineData()));
+    submit(client, rid, fingerprint, QueueKind.LEADER, "write", job, timeout);
+  }
+
+  private String inlineProblem(WriteBegin begin) {
+    int n = begin.getInlineData().size();
+    if (begin.getChunkSize() != 0) {
+      return "an inline write has chunk_size 0";
+    }
+    if (begin.getSize() != n) {
+      return "size says " + begin.getSize() + " bytes but inline_data holds " + n;
+    }
+    if (n > config.maxInlineBytes()) {
+      return "inline writes are at most "
+          + config.maxInlineBytes()
+          + " bytes; send "
+          + n
+          + " bytes in chunks";
+    }
+    if (begin.getSha256().size() != 32) {
+      return "the file's SHA-256 must be 32 bytes, not " + begin.getSha256().size();
+    }
+    if (!Arrays.equals(sha256(begin.getInlineData()), begin.getSha256().toByteArray())) {
+      return "inline_data does not hash to the SHA-256 sent with it (corrupted on the way?)";
+    }
+    return null;
+  }
+
+  /** How chunked writes reach the leader queue once their upload is complete. */
+  private final class LeaderQueueSink implements ChunkedWrites.JobSink {
+    @Override
+    public String fullReason(int bytes) {
+      return queues.fullReason(QueueKind.LEADER, bytes);
+    }
+
+    @Override
+    public boolean enqueue(
+        String requestId, WriteJob.Builder write, Duration timeout, ByteString fingerprint) {
+      long id = nextJobId;
+      Job job = Job.newBuilder().setJobId(id).setRequestId(requestId).setWrite(write).build();
+      if (!queues.offer(
+          id, requestId, QueueKind.LEADER, "write", job, job.getSerializedSize(), timeout)) {
+        return false;
+      }
+      nextJobId++;
+      inFlight.put(requestId, new InFlight(id, fingerprint));
+      serveParked();
+      return true;
+    }
+  }
+
+  // ---- nodes (core thread) ----
+
+  private void onSteal(Peer node, String nodeId, Steal steal) {
+    if (steal.hasStatus()) {
+      report(nodeId, steal.getStatus());
+    } else {
+      nodes.touch(nodeId);
+    }
+    long maxBytes = steal.getMaxBytes() == 0 ? config.maxBatchBytes() : steal.getMaxBytes();
+    maxBytes = Math.min(maxBytes, config.maxBatchBytes());
+    List<JobView<Job>> batch = queues.steal(nodeId, node.id(), steal.getMaxJobs(), maxBytes);
+    if (!batch.isEmpty() || steal.getWaitMs() == 0 || steal.getMaxJobs() == 0) {
+      sendBatch(node, steal.getStealId(), batch);
+      return;
+    }
+    long wait = Math.min(steal.getWaitMs(), config.maxStealWait().toMillis());
+    parked.addLast(
+        new ParkedSteal(
+            node, nodeId, steal.getStealId(), steal.getMaxJobs(), maxBytes, clock.millis() + wait));
+  }
+
+  private void sendBatch(Peer node, long stealId, List<JobView<Job>> batch) {
+    JobBatch.Builder b =
+        JobBatch.newBuilder()
+            .setStealId(stealId)
+            .setLeaseMs((int) queues.limits().lease().toMillis());
+    for (JobView<Job> j : batch) {
+      b.addJobs(j.payload().toBuilder().setAttempt(j.attempt()));
+      if (j.attempt() > 1) {
+        LOG.info(
+            () ->
+                "job "
+                    + j.id()
+                    + " ("
+                    + j.kind()
+                    + " "
+                    + j.requestId()
+                    + ") handed out again, attempt "
+                    + j.attempt()
+                    + ", to "
+                    + node.describe());
+      }
+    }
+    node.send(QueueFrame.newBuilder().setJobBatch(b).build());
+  }
+
+  /** Hands queued work to the parked steals that may take it, oldest steal first. */
+  private void serveParked() {
+    if (parked.isEmpty()) {
+      return;
+    }
+    for (Iterator<ParkedSteal> it = parked.iterator(); it.hasNext(); ) {
+      if (queues.depth(QueueKind.LEADER) == 0 && queues.depth(QueueKind.SHARED) == 0) {
+        return;
+      }
+      ParkedSteal p = it.next();
+      if (!queues.hasWorkFor(p.nodeId())) {
+        continue;
+      }
+      List<JobView<Job>> batch = queues.steal(p.nodeId(), p.node().id(), p.maxJobs(), p.maxBytes());
+      if (!batch.isEmpty()) {
+        it.remove();
+        sendBatch(p.node(), p.stealId(), batch);
+      }
+    }
+  }
+
+  private void onRenew(Peer node, String nodeId, Renew renew) {
+    if (renew.hasStatus()) {
+      report(nodeId, renew.getStatus());
+    } else {
+      nodes.touch(nodeId);
+    }
+    List<Long> lost = queues.renew(nodeId, renew.getJobIdsList());
+    node.send(
+        QueueFrame.newBuilder()
+            .setRenewed(
+                Renewed.newBuilder()
+                    .addAllLostJobIds(lost)
+                    .setLeaseMs((int) queues.limits().lease().toMillis()))
+            .build());
+  }
+
+  private void onFetchChunk(Peer node, String nodeId, FetchChunk fetch) {
+    nodes.touch(nodeId);
+    Optional<JobView<Job>> job = queues.job(fetch.getJobId());
+    String refusal = null;
+    if (job.isEmpty() || !queues.isLeasedTo(fetch.getJobId(), nodeId)) {
+      refusal = "job " + fetch.getJobId() + " is not leased to " + nodeId + " (any more)";
+    } else if (!job.get().payload().hasWrite()
+        || !job.get().payload().getWrite().getUploadId().equals(fetch.getUploadId())) {
+      refusal = "job " + fetch.getJobId() + " does not write upload " + fetch.getUploadId();
+    } else if (fetch.getIndex() >= job.get().payload().getWrite().getChunkCount()) {
+      refusal = "upload " + fetch.getUploadId() + " has no chunk " + fetch.getIndex();
+    }
+    if (refusal != null) {
+      node.send(chunkError(fetch, ErrorCode.FAILED, refusal));
+      return;
+    }
+    ByteString sha = job.get().payload().getWrite().getChunkSha256(fetch.getIndex());
+    disk.execute(
+        () -> {
+          QueueFrame answer;
+          try {
+            byte[] data = spool.readChunk(fetch.getUploadId(), fetch.getIndex());
+            answer =
+                QueueFrame.newBuilder()
+                    .setChunkData(
+                        ChunkData.newBuilder()
+                            .setUploadId(fetch.getUploadId())
+                            .setIndex(fetch.getIndex())
+                            .setSha256(sha)
+                            .setData(UnsafeByteOperations.unsafeWrap(data)))
+                    .build();
+          } catch (UnknownUploadException e) {
+            answer = chunkError(fetch, ErrorCode.UPLOAD_EXPIRED, e.getMessage());
+          } catch (IOException | RuntimeException e) {
+            LOG.log(Level.WARNING, "cannot read a chunk from the spool", e);
+            answer =
+                chunkError(
+                    fetch, ErrorCode.INTERNAL, "the spool cannot be read: " + e.getMessage());
+          }
+          node.send(answer);
+        });
+  }
+
+  private static QueueFrame chunkError(FetchChunk fetch, ErrorCode code, String message) {
+    return QueueFrame.newBuilder()
+        .setChunkData(
+            ChunkData.newBuilder()
+                .setUploadId(fetch.getUploadId())
+                .setIndex(fetch.getIndex())
+                .setError(error(code, message)))
+        .build();
+  }
+
+  private void onJobResult(String nodeId, JobResult result) {
+    nodes.touch(nodeId);
+    Optional<JobView<Job>> done = queues.complete(result.getJobId());
+    if (done.isEmpty()) {
+      LOG.fine(
+          () ->
+              "ignoring the result of job "
+                  + result.getJobId()
+                  + " from "
+                  + nodeId
+                  + ": finished already or unknown");
+      return;
+    }
+    JobView<Job> job = done.get();
+    Reply.Builder reply = Reply.newBuilder().setRequestId(job.requestId());
+    switch (result.getOutcomeCase()) {
+      case ERROR -> reply.setError(result.getError());
+      case WRITTEN -> reply.setWriteDone(result.getWritten());
+      case DELETED -> reply.setDeleted(result.getDeleted());
+      case READ -> reply.setRead(withHolders(result.getRead()));
+      case LIST -> reply.setList(result.getList());
+      case COUNT -> reply.setCount(result.getCount());
+      case PING -> reply.setPing(result.getPing());
+      case OUTCOME_NOT_SET ->
+          reply.setError(
+              error(ErrorCode.INTERNAL, "node " + nodeId + " sent a result without an outcome"));
+    }
+    finishJob(job, reply.build(), true);
+  }
+
+  /** A read result names its holders; if the node named none, every member with a web address. */
+  private ReadResult withHolders(ReadResult read) {
+    if (read.getHoldersCount() > 0) {
+      return read;
+    }
+    ReadResult.Builder b = read.toBuilder();
+    for (ClusterView.Member m : clusterView.members()) {
+      if (!m.httpUrl().isEmpty()) {
+        b.addHolders(Holder.newBuilder().setNodeId(m.nodeId()).setHttpUrl(m.httpUrl()));
+      }
+    }
+    return b.build();
+  }
+
+  private void onRelease(String nodeId, ReleaseJobs release) {
+    nodes.touch(nodeId);
+    List<JobView<Job>> back = queues.release(nodeId, release.getJobIdsList());
+    if (!back.isEmpty()) {
+      LOG.info(
+          () ->
+              nodeId
+                  + " gave back "
+                  + back.size()
+                  + " jobs ("
+                  + printable(release.getReason())
+                  + "); requeued at the front");
+      serveParked();
+    }
+  }
+
+  private void onNodeClosed(Peer node, String nodeId) {
+    parked.removeIf(p -> p.node().id() == node.id());
+    nodes.closed(nodeId, node.id());
+    handleLost(queues.releaseConnection(node.id()), "its connection closed");
+  }
+
+  private void handleLost(List<LostLease<Job>> lost, String why) {
+    for (LostLease<Job> l : lost) {
+      JobView<Job> j = l.job();
+      if (l.failedForGood()) {
+        LOG.warning(
+            () ->
+                "job "
+                    + j.id()
+                    + " ("
+                    + j.kind()
+                    + " "
+                    + j.requestId()
+                    + ") failed: lost its lease "
+                    + queues.limits().maxFailures()
+                    + " times, the last on "
+                    + l.nodeId()
+                    + " because "
+                    + why);
+        finishJob(
+            j,
+            errorReply(
+                j.requestId(),
+                error(
+                    ErrorCode.FAILED,
+                    "the "
+                        + j.kind()
+                        + " failed on "
+                        + queues.limits().maxFailures()
+                        + " nodes in a row (each died or stopped answering while holding it)")),
+            true);
+      } else {
+        LOG.info(
+            () ->
+                "lease of job "
+                    + j.id()
+                    + " ("
+                    + j.kind()
+                    + " "
+                    + j.requestId()
+                    + ") on "
+                    + l.nodeId()
+                    + " lost because "
+                    + why
+                    + "; requeued at the front");
+      }
+    }
+    if (!lost.isEmpty()) {
+      serveParked();
+    }
+  }
+
+  private void report(String nodeId, NodeStatus status) {
+    boolean changed = nodes.report(nodeId, status);
+    List<JobView<Job>> revoked =
+        queues.report(new NodeReport(nodeId, NodeDirectory.role(status), status.getTerm()));
+    for (JobView<Job> j : revoked) {
+      LOG.info(
+          () ->
+              "job "
+                  + j.id()
+                  + " ("
+                  + j.kind()
+                  + " "
+                  + j.requestId()
+                  + ") taken back from a leader of an older term; requeued for the leader of term "
+                  + queues.highestTerm());
+    }
+    if (changed) {
+      refreshClusterView();
+    }
+    if (!revoked.isEmpty() || queues.qualifies(nodeId)) {
+      serveParked();
+    }
+  }
+
+  // ---- answers (core thread) ----
+
+  /** Ends a job: answers its waiters and releases what it held. */
+  private void finishJob(JobView<Job> job, Reply reply, boolean cache) {
+    String rid = job.requestId();
+    ByteString fingerprint = ByteString.EMPTY;
+    InFlight f = inFlight.get(rid);
+    if (f != null && f.jobId() == job.id()) {
+      inFlight.remove(rid);
+      fingerprint = f.fingerprint();
+    }
+    if (job.payload().hasWrite()) {
+      ByteString w = writes.finished(rid, job.payload().getWrite().getUploadId());
+      if (w != null) {
+        fingerprint = w;
+      }
+    }
+    answers.answer(rid, reply, cache ? fingerprint : null);
+  }
+
+  // ---- time (core thread) ----
+
+  private void tick() {
+    List<LostLease<Job>> expired = queues.expireLeases();
+    // A node that stopped renewing is presumed hung: its parked steals must not take the work
+    // back; they are answered empty, and the node steals again once it is back.
+    Set<String> hung = new LinkedHashSet<>();
+    expired.forEach(l -> hung.add(l.nodeId()));
+    for (Iterator<ParkedSteal> it = parked.iterator(); it.hasNext(); ) {
+      ParkedSteal p = it.next();
+      if (hung.contains(p.nodeId())) {
+        it.remove();
+        sendBatch(p.node(), p.stealId(), List.of());
+      }
+    }
+    handleLost(expired, "it was not renewed in time");
+    for (JobView<Job> j : queues.dropOverdue()) {
+      dropOverdue(j);
+    }
+    long now = clock.millis();
+    for (Iterator<ParkedSteal> it = parked.iterator(); it.hasNext(); ) {
+      ParkedSteal p = it.next();
+      if (p.deadlineMillis() <= now) {
+        it.remove();
+        sendBatch(p.node(), p.stealId(), List.of());
+      }
+    }
+    if (now - lastMaintenanceMillis >= MAINTENANCE_PERIOD.toMillis()) {
+      lastMaintenanceMillis = now;
+      answers.expire();
+      writes.expireIdle();
+      refreshClusterView();
+    }
+  }
+
+  private void dropOverdue(JobView<Job> j) {
+    boolean leaderJob = j.queue() == QueueKind.LEADER;
+    String why =
+        leaderJob && queues.leaderId().isEmpty()
+            ? "no leader: no node reports LEADER at term " + queues.highestTerm()
+            : !nodes.anyConnected()
+                ? "no node is connected to this queue server"
+                : "the nodes are busy";
+    LOG.warning(
+        () ->
+            "dropping job "
+                + j.id()
+                + " ("
+                + j.kind()
+                + " "
+                + j.requestId()
+                + "): no node took it in time; "
+                + why);
+    QueueError e =
+        error(
+            ErrorCode.UNAVAILABLE,
+            "no node took the " + j.kind() + " in time (" + why + "); retry later",
+            UNAVAILABLE_RETRY_MS);
+    if (j.payload().hasWrite()) {
+      // The upload stays: a retried WriteEnd queues it again without sending a byte.
+      writes.unqueued(j.requestId());
+    }
+    inFlight.remove(j.requestId());
+    answers.answer(j.requestId(), errorReply(j.requestId(), e), null);
+  }
+
+  // ---- views (core thread) ----
+
+  private void refreshClusterView() {
+    clusterView =
+        nodes.view(
+            config.advertisedAddress(),
+            config.clusterId(),
+            queues.highestTerm(),
+            queues.leaderId());
+  }
+
+  private StatusResult buildStatus() {
+    StatusResult.Builder b =
+        StatusResult.newBuilder()
+            .setServerId(config.serverId())
+            .setClusterId(config.clusterId())
+            .setTerm(queues.highestTerm())
+            .setLeaderId(queues.leaderId().orElse(""))
+            .setUploads(spool.uploads())
+            .setSpoolBytes(spool.reservedBytes());
+    nodes.addTo(b, queues::leasedCount);
+    for (QueueKind q : QueueKind.values()) {
+      b.addQueues(
+          QueueView.newBuilder()
+              .setName(q.label())
+              .setDepth(queues.depth(q))
+              .setCapacity(queues.capacity(q))
+              .setLeased(queues.leasedCount(q)));
+    }
+    for (JobQueues.LeaseView l : queues.leases()) {
+      b.addLeases(
+          LeaseView.newBuilder()
+              .setJobId(l.jobId())
+              .setRequestId(l.requestId())
+              .setKind(l.kind())
+              .setNodeId(l.nodeId())
+              .setExpiresInMs(l.expiresIn().toMillis())
+              .setAttempt(l.attempt()));
+    }
+    for (ClusterView.Member m : clusterView.members()) {
+      b.addMembers(
+          Member.newBuilder()
+              .setNodeId(m.nodeId())
+              .setRaftAddress(m.raftAddress())
+              .setHttpUrl(m.httpUrl())
+              .setVoter(m.voter()));
+    }
+    return b.build();
+  }
+
+  // ---- helpers ----
+
+  private void onCore(Runnable task) {
+    try {
+      core.execute(() -> guarded("task", task));
+    } catch (RuntimeException e) {
+      LOG.fine(() -> "the queue service is stopped; dropping a task: " + e);
+    }
+  }
+
+  private static void guarded(String what, Runnable task) {
+    try {
+      task.run();
+    } catch (RuntimeException | Error e) {
+      LOG.log(Level.SEVERE, "the queue service failed in a " + what + " (a bug)", e);
+    }
+  }
+
+  private static ByteString fingerprint(Request request) {
+    Request.Builder b = request.toBuilder().clearRequestId().clearTimeoutMs();
+    if (b.hasWriteBegin()) {
+      // A hash stands for inline data, so a cached answer does not keep the content alive.
+      WriteBegin wb = b.getWriteBegin();
+      b.setWriteBegin(
+          wb.toBuilder().setInlineData(ByteString.copyFrom(sha256(wb.getInlineData()))));
+    }
+    return UnsafeByteOperations.unsafeWrap(sha256(b.build().toByteString()));
+  }
+
+  private String newInlineUploadId() {
+    byte[] b = new byte[16];
+    random.nextBytes(b);
+    return "u" + HexFormat.of().formatHex(b);
+  }
+
+  private static byte[] sha256(ByteString data) {
+    try {
+      MessageDigest md = MessageDigest.getInstance("SHA-256");
+      md.update(data.asReadOnlyByteBuffer());
+      return md.digest();
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("this JVM has no SHA-256", e);
+    }
+  }
+
+  private static String printable(String text) {
+    String cut = text.length() > 200 ? text.substring(0, 200) + "..." : text;
+    return cut.replaceAll("\\p{Cntrl}", "?");
+  }
+}

@@ -1,0 +1,633 @@
+package io.spindle.queue.spool;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.logging.Logger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * Where chunked uploads wait on disk until their write job has committed them: a 5 GiB upload needs
+ * 5 GiB of disk, not of heap.
+ *
+ * <p><b>Layout:</b> one directory per upload, {@code <dir>/<uploadId>/}, holding {@code
+ * upload.properties} (the {@link UploadSpec}) and one file per received chunk, {@code
+ * <index>-<sha256 hex>.chunk}. A chunk is written to a temporary file and renamed, so a chunk file
+ * that exists is whole as far as the process is concerned; its hash in the name lets a restart
+ * rebuild the state without reading it, and {@link #complete} reads every chunk anyway, checking
+ * each against its hash (a chunk damaged by a machine crash is then asked for again).
+ *
+ * <p><b>Restart:</b> {@link #open} rescans the directory: uploads with their received chunks come
+ * back, so a client's retried WriteBegin (same request id) resumes; temporary files and directories
+ * without a readable spec are deleted.
+ *
+ * <p><b>Expiry:</b> {@link #expireIdle} deletes uploads that received nothing for {@link
+ * SpoolLimits#idleTimeout} and are not {@link #pin pinned} by a queued or leased job.
+ *
+ * <p><b>Threading:</b> thread-safe. Methods that read or write chunk files block on disk I/O and
+ * belong on an I/O executor ({@link #putChunk}, {@link #complete}, {@link #readChunk}, {@link
+ * #delete}); the bookkeeping methods are quick. Each throws {@link IOException} when the disk
+ * fails.
+ */
+public final class ChunkSpool {
+  private static final Logger LOG = Logger.getLogger(ChunkSpool.class.getName());
+  private static final String SPEC_FILE = "upload.properties";
+  private static final Pattern CHUNK_FILE = Pattern.compile("(\\d{1,10})-([0-9a-f]{64})\\.chunk");
+  private static final Pattern UPLOAD_ID = Pattern.compile("u[0-9a-f]{32}");
+  private static final HexFormat HEX = HexFormat.of();
+
+  /** What became of one chunk handed to {@link #putChunk}. */
+  public enum ChunkOutcome {
+    STORED,
+    /** Already stored: ignored. */
+    DUPLICATE,
+    /** The data does not hash to the SHA-256 sent with it: dropped, still missing. */
+    CORRUPT,
+    /** Not the size the chunk at that index must have: dropped, still missing. */
+    WRONG_SIZE,
+    OUT_OF_RANGE,
+    UNKNOWN_UPLOAD
+  }
+
+  /** The state of an upload after {@link #begin}. */
+  public record Begin(String uploadId, List<Integer> missing, boolean resumed) {}
+
+  /** What {@link #complete} found. */
+  public record Completion(Status status, List<Integer> missing, String problem) {
+    public enum Status {
+      /** Every chunk present and whole, and the content hashes to the announced SHA-256. */
+      COMPLETE,
+      /** These chunks are missing (or were damaged on disk and are now missing). */
+      MISSING,
+      /** Every chunk is there but the content is not what was announced: the upload is deleted. */
+      CONTENT_MISMATCH
+    }
+  }
+
+  private final Path dir;
+  private final SpoolLimits limits;
+  private final InstantSource clock;
+  private final SecureRandom random = new SecureRandom();
+
+  // Guarded by this.
+  private final Map<String, Upload> uploads = new HashMap<>();
+  private final Map<String, Upload> byRequest = new HashMap<>();
+  private long reservedBytes;
+
+  private static final class Upload {
+    final String id;
+    final UploadSpec spec;
+    final Path dir;
+    final BitSet present;
+    final byte[][] hashes;
+    long lastActivityMillis;
+    int pins;
+    boolean deleted;
+
+    Upload(String id, UploadSpec spec, Path dir, long now) {
+      this.id = id;
+      this.spec = spec;
+      this.dir = dir;
+      this.present = new BitSet(spec.chunkCount());
+      this.hashes = new byte[spec.chunkCount()][];
+      this.lastActivityMillis = now;
+    }
+
+    List<Integer> missing() {
+      List<Integer> out = new ArrayList<>();
+      for (int i = present.nextClearBit(0);
+          i < spec.chunkCount();
+          i = present.nextClearBit(i + 1)) {
+        out.add(i);
+      }
+      return out;
+    }
+  }
+
+  private ChunkSpool(Path dir, SpoolLimits limits, InstantSource clock) {
+    this.dir = dir;
+    this.limits = limits;
+    this.clock = clock;
+  }
+
+  /** Opens the spool in {@code dir} (created if missing), taking back the uploads found there. */
+  public static ChunkSpool open(Path dir, SpoolLimits limits, InstantSource clock)
+      throws IOException {
+    Objects.requireNonNull(limits, "limits");
+    Objects.requireNonNull(clock, "clock");
+    Files.createDirectories(dir);
+    ChunkSpool spool = new ChunkSpool(dir, limits, clock);
+    spool.rescan();
+    return spool;
+  }
+
+  public Path directory() {
+    return dir;
+  }
+
+  // ---- uploads ----
+
+  /**
+   * Starts an upload, or resumes the one {@code spec.requestId()} already started.
+   *
+   * @throws ConflictingUploadException the request id already names another write
+   * @throws SpoolFullException the spool's byte or upload bound would be exceeded
+   */
+  public Begin begin(UploadSpec spec)
+      throws IOException, SpoolFullException, ConflictingUploadException {
+    String id;
+    Path uploadDir;
+    synchronized (this) {
+      Upload existing = byRequest.get(spec.requestId());
+      if (existing != null) {
+        if (!existing.spec.sameWrite(spec)) {
+          throw new ConflictingUploadException(
+              "request id "
+                  + spec.requestId()
+                  + " already names the write of "
+                  + existing.spec.name()
+                  + " ("
+                  + existing.spec.size()
+                  + " bytes); use a new request id for another write");
+        }
+        existing.lastActivityMillis = clock.millis();
+        return new Begin(existing.id, existing.missing(), true);
+      }
+      if (uploads.size() >= limits.maxUploads()) {
+        throw new SpoolFullException(
+            "the spool holds its maximum of " + limits.maxUploads() + " uploads");
+      }
+      if (reservedBytes + spec.size() > limits.maxBytes()) {
+        throw new SpoolFullException(
+            "the spool has room for "
+                + (limits.maxBytes() - reservedBytes)
+                + " more bytes, not "
+                + spec.size());
+      }
+      id = newUploadId();
+      uploadDir = dir.resolve(id);
+      Upload upload = new Upload(id, spec, uploadDir, clock.millis());
+      uploads.put(id, upload);
+      byRequest.put(spec.requestId(), upload);
+      reservedBytes += spec.size();
+    }
+    try {
+      Files.createDirectories(uploadDir);
+      writeSpec(uploadDir, spec);
+    } catch (IOException e) {
+      forget(id);
+      deleteTree(uploadDir);
+      throw e;
+    }
+    List<Integer> all = new ArrayList<>(spec.chunkCount());
+    for (int i = 0; i < spec.chunkCount(); i++) {
+      all.add(i);
+    }
+    return new Begin(id, all, false);
+  }
+
+  /** The upload {@code requestId} started, if it is still here. */
+  public synchronized Optional<String> uploadFor(String requestId) {
+    Upload u = byRequest.get(requestId);
+    return u == null ? Optional.empty() : Optional.of(u.id);
+  }
+
+  public synchronized Optional<UploadSpec> spec(String uploadId) {
+    Upload u = uploads.get(uploadId);
+    return u == null ? Optional.empty() : Optional.of(u.spec);
+  }
+
+  /** The indexes not yet received, ascending. */
+  public synchronized List<Integer> missing(String uploadId) throws UnknownUploadException {
+    return require(uploadId).missing();
+  }
+
+  /**
+   * Stores one chunk if its size and SHA-256 are right and it is not stored yet. Blocks on disk.
+   */
+  public ChunkOutcome putChunk(String uploadId, int index, byte[] sha256, ByteBuffer data)
+      throws IOException {
+    Upload u;
+    synchronized (this) {
+      u = uploads.get(uploadId);
+      if (u == null) {
+        return ChunkOutcome.UNKNOWN_UPLOAD;
+      }
+      if (index < 0 || index >= u.spec.chunkCount()) {
+        return ChunkOutcome.OUT_OF_RANGE;
+      }
+      u.lastActivityMillis = clock.millis();
+      if (u.present.get(index)) {
+        return ChunkOutcome.DUPLICATE;
+      }
+    }
+    if (data.remaining() != u.spec.chunkLength(index)) {
+      return ChunkOutcome.WRONG_SIZE;
+    }
+    if (sha256.length != 32 || !Arrays.equals(sha256(data.duplicate()), sha256)) {
+      return ChunkOutcome.CORRUPT;
+    }
+    Path target = u.dir.resolve(chunkFileName(index, sha256));
+    Path temp = u.dir.resolve(index + "." + HEX.formatHex(randomBytes(8)) + ".tmp");
+    try {
+      try (FileChannel ch =
+          FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        ByteBuffer b = data.duplicate();
+        while (b.hasRemaining()) {
+          ch.write(b);
+        }
+      }
+      Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (NoSuchFileException e) {
+      Files.deleteIfExists(temp);
+      return ChunkOutcome.UNKNOWN_UPLOAD; // deleted meanwhile
+    }
+    synchronized (this) {
+      if (u.deleted) {
+        Files.deleteIfExists(target);
+        return ChunkOutcome.UNKNOWN_UPLOAD;
+      }
+      boolean had = u.present.get(index);
+      u.present.set(index);
+      u.hashes[index] = sha256.clone();
+      return had ? ChunkOutcome.DUPLICATE : ChunkOutcome.STORED;
+    }
+  }
+
+  /**
+   * Checks the upload is complete and whole: reads every chunk, checking each against its hash (a
+   * damaged one is deleted and reported missing) and the whole against the announced SHA-256 (a
+   * mismatch deletes the upload). Blocks on disk: a 5 GiB upload is read once.
+   */
+  public Completion complete(String uploadId) throws IOException, UnknownUploadException {
+    Upload u;
+    synchronized (this) {
+      u = require(uploadId);
+      u.lastActivityMillis = clock.millis();
+      List<Integer> missing = u.missing();
+      if (!missing.isEmpty()) {
+        return new Completion(Completion.Status.MISSING, missing, null);
+      }
+    }
+    MessageDigest whole = newSha256();
+    List<Integer> damaged = new ArrayList<>();
+    ByteBuffer buffer = ByteBuffer.allocate(u.spec.chunkSize());
+    for (int i = 0; i < u.spec.chunkCount(); i++) {
+      byte[] expected;
+      synchronized (this) {
+        expected = u.hashes[i];
+      }
+      Path file = u.dir.resolve(chunkFileName(i, expected));
+      buffer.clear();
+      boolean whole0 = readFully(file, buffer, u.spec.chunkLength(i));
+      buffer.flip();
+      if (!whole0 || !Arrays.equals(sha256(buffer.duplicate()), expected)) {
+        Files.deleteIfExists(file);
+        damaged.add(i);
+        continue;
+      }
+      whole.update(buffer);
+    }
+    if (!damaged.isEmpty()) {
+      LOG.warning(
+          () ->
+              "upload "
+                  + uploadId
+                  + ": chunks "
+                  + damaged
+                  + " were damaged in the spool; asking the client for them again");
+      synchronized (this) {
+        for (int i : damaged) {
+          u.present.clear(i);
+          u.hashes[i] = null;
+        }
+        return new Completion(Completion.Status.MISSING, u.missing(), null);
+      }
+    }
+    byte[] actual = whole.digest();
+    if (!Arrays.equals(actual, u.spec.sha256())) {
+      delete(uploadId);
+      return new Completion(
+          Completion.Status.CONTENT_MISMATCH,
+          List.of(),
+          "the "
+              + u.spec.size()
+              + " bytes received hash to "
+              + HEX.formatHex(actual)
+              + ", not to the SHA-256 announced, "
+              + HEX.formatHex(u.spec.sha256())
+              + "; the upload was discarded");
+    }
+    return new Completion(Completion.Status.COMPLETE, List.of(), null);
+  }
+
+  /** The content of a received chunk. Blocks on disk. */
+  public byte[] readChunk(String uploadId, int index) throws IOException, UnknownUploadException {
+    Upload u;
+    byte[] hash;
+    synchronized (this) {
+      u = require(uploadId);
+      if (index < 0 || index >= u.spec.chunkCount() || !u.present.get(index)) {
+        throw new NoSuchFileException("upload " + uploadId + " has no chunk " + index);
+      }
+      hash = u.hashes[index];
+      u.lastActivityMillis = clock.millis();
+    }
+    try {
+      return Files.readAllBytes(u.dir.resolve(chunkFileName(index, hash)));
+    } catch (NoSuchFileException e) {
+      throw new UnknownUploadException(uploadId);
+    }
+  }
+
+  /** The SHA-256 of every chunk, by index; null for a chunk not received. */
+  public synchronized List<byte[]> chunkHashes(String uploadId) throws UnknownUploadException {
+    Upload u = require(uploadId);
+    List<byte[]> out = new ArrayList<>(u.hashes.length);
+    for (byte[] h : u.hashes) {
+      out.add(h == null ? null : h.clone());
+    }
+    return out;
+  }
+
+  /** A job needs the upload: it does not expire until as many {@link #unpin}s. */
+  public synchronized void pin(String uploadId) {
+    Upload u = uploads.get(uploadId);
+    if (u != null) {
+      u.pins++;
+    }
+  }
+
+  public synchronized void unpin(String uploadId) {
+    Upload u = uploads.get(uploadId);
+    if (u != null && u.pins > 0) {
+      u.pins--;
+      u.lastActivityMillis = clock.millis();
+    }
+  }
+
+  /** Forgets the upload and deletes its files. Blocks on disk. */
+  public void delete(String uploadId) throws IOException {
+    Upload u = forget(uploadId);
+    if (u != null) {
+      deleteTree(u.dir);
+    }
+  }
+
+  /**
+   * Deletes the uploads that received nothing for the idle timeout and no job pins; returns them.
+   * Blocks on disk.
+   */
+  public List<String> expireIdle() throws IOException {
+    long cutoff = clock.millis() - limits.idleTimeout().toMillis();
+    List<String> expired = new ArrayList<>();
+    synchronized (this) {
+      for (Upload u : uploads.values()) {
+        if (u.pins == 0 && u.lastActivityMillis <= cutoff) {
+          expired.add(u.id);
+        }
+      }
+    }
+    for (String id : expired) {
+      LOG.info(
+          () ->
+              "upload "
+                  + id
+                  + " abandoned: nothing received for "
+                  + limits.idleTimeout().toSeconds()
+                  + " s; deleting its chunks");
+      delete(id);
+    }
+    return expired;
+  }
+
+  public synchronized int uploads() {
+    return uploads.size();
+  }
+
+  /** The announced sizes of the uploads held. */
+  public synchronized long reservedBytes() {
+    return reservedBytes;
+  }
+
+  // ---- internals ----
+
+  private Upload require(String uploadId) throws UnknownUploadException {
+    Upload u = uploads.get(uploadId);
+    if (u == null) {
+      throw new UnknownUploadException(uploadId);
+    }
+    return u;
+  }
+
+  private synchronized Upload forget(String uploadId) {
+    Upload u = uploads.remove(uploadId);
+    if (u != null) {
+      u.deleted = true;
+      byRequest.remove(u.spec.requestId(), u);
+      reservedBytes -= u.spec.size();
+    }
+    return u;
+  }
+
+  private void rescan() throws IOException {
+    int resumed = 0;
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+      for (Path entry : entries) {
+        String name = entry.getFileName().toString();
+        if (!Files.isDirectory(entry) || !UPLOAD_ID.matcher(name).matches()) {
+          LOG.warning(() -> "ignoring " + entry + " in the spool: not an upload directory");
+          continue;
+        }
+        UploadSpec spec;
+        try {
+          spec = readSpec(entry);
+        } catch (IOException | RuntimeException e) {
+          LOG.warning(
+              () -> "deleting spool upload " + name + ": its spec is unreadable (" + e + ")");
+          deleteTree(entry);
+          continue;
+        }
+        Upload u = new Upload(name, spec, entry, clock.millis());
+        try (Stream<Path> files = Files.list(entry)) {
+          for (Path f : (Iterable<Path>) files::iterator) {
+            String fn = f.getFileName().toString();
+            Matcher m = CHUNK_FILE.matcher(fn);
+            if (m.matches()) {
+              long index = Long.parseLong(m.group(1));
+              if (index < spec.chunkCount()
+                  && Files.size(f) == spec.chunkLength((int) index)
+                  && !u.present.get((int) index)) {
+                u.present.set((int) index);
+                u.hashes[(int) index] = HEX.parseHex(m.group(2));
+                continue;
+              }
+            }
+            if (!fn.equals(SPEC_FILE)) {
+              Files.deleteIfExists(f);
+            }
+          }
+        }
+        synchronized (this) {
+          if (byRequest.containsKey(spec.requestId())) {
+            deleteTree(entry);
+            continue;
+          }
+          uploads.put(name, u);
+          byRequest.put(spec.requestId(), u);
+          reservedBytes += spec.size();
+        }
+        resumed++;
+      }
+    }
+    if (resumed > 0) {
+      int n = resumed;
+      LOG.info(() -> "spool " + dir + ": " + n + " unfinished uploads resumed");
+    }
+  }
+
+  private static void writeSpec(Path uploadDir, UploadSpec spec) throws IOException {
+    Properties p = new Properties();
+    p.setProperty("requestId", spec.requestId());
+    p.setProperty("name", spec.name());
+    p.setProperty("size", Long.toString(spec.size()));
+    p.setProperty("chunkSize", Integer.toString(spec.chunkSize()));
+    p.setProperty("chunkCount", Integer.toString(spec.chunkCount()));
+    p.setProperty("sha256", HEX.formatHex(spec.sha256()));
+    Path temp = uploadDir.resolve(SPEC_FILE + ".tmp");
+    try (OutputStream out = Files.newOutputStream(temp)) {
+      p.store(out, "spindle queue server upload");
+    }
+    Files.move(
+        temp,
+        uploadDir.resolve(SPEC_FILE),
+        StandardCopyOption.ATOMIC_MOVE,
+        StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  private static UploadSpec readSpec(Path uploadDir) throws IOException {
+    Properties p = new Properties();
+    try (InputStream in = Files.newInputStream(uploadDir.resolve(SPEC_FILE))) {
+      p.load(in);
+    }
+    UploadSpec spec =
+        new UploadSpec(
+            required(p, "requestId"),
+            required(p, "name"),
+            Long.parseLong(required(p, "size")),
+            Integer.parseInt(required(p, "chunkSize")),
+            Integer.parseInt(required(p, "chunkCount")),
+            HEX.parseHex(required(p, "sha256")));
+    String problem = spec.problem(Integer.MAX_VALUE, Long.MAX_VALUE);
+    if (problem != null) {
+      throw new IOException(problem);
+    }
+    return spec;
+  }
+
+  private static String required(Properties p, String key) throws IOException {
+    String v = p.getProperty(key);
+    if (v == null) {
+      throw new IOException("missing " + key);
+    }
+    return v;
+  }
+
+  private static String chunkFileName(int index, byte[] sha256) {
+    return index + "-" + HEX.formatHex(sha256) + ".chunk";
+  }
+
+  /** Reads up to {@code length} bytes; whether the file had exactly that many. */
+  private static boolean readFully(Path file, ByteBuffer into, int length) throws IOException {
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+      if (ch.size() != length) {
+        return false;
+      }
+      into.limit(length);
+      while (into.hasRemaining()) {
+        if (ch.read(into) < 0) {
+          return false;
+        }
+      }
+      return true;
+    } catch (NoSuchFileException e) {
+      return false;
+    }
+  }
+
+  private static void deleteTree(Path root) throws IOException {
+    for (int attempt = 0; ; attempt++) {
+      if (!Files.exists(root)) {
+        return;
+      }
+      try (Stream<Path> walk = Files.walk(root)) {
+        walk.sorted((a, b) -> b.getNameCount() - a.getNameCount())
+            .forEach(
+                p -> {
+                  try {
+                    Files.deleteIfExists(p);
+                  } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                  }
+                });
+        return;
+      } catch (UncheckedIOException e) {
+        // A chunk write raced with the delete (it removes its own file): try again.
+        if (attempt >= 2) {
+          throw e.getCause();
+        }
+      } catch (NoSuchFileException e) {
+        // Deleted meanwhile: the next round sees it gone.
+      }
+    }
+  }
+
+  private String newUploadId() {
+    return "u" + HEX.formatHex(randomBytes(16));
+  }
+
+  private byte[] randomBytes(int n) {
+    byte[] b = new byte[n];
+    random.nextBytes(b);
+    return b;
+  }
+
+  private static byte[] sha256(ByteBuffer data) {
+    MessageDigest md = newSha256();
+    md.update(data);
+    return md.digest();
+  }
+
+  private static MessageDigest newSha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("this JVM has no SHA-256", e);
+    }
+  }
+}

@@ -1,0 +1,97 @@
+package io.spindle.queue.spool;
+
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.Objects;
+
+/**
+ * What a client announced for a chunked write: under request id {@code requestId}, store {@code
+ * size} bytes as {@code name}, in {@code chunkCount} chunks of {@code chunkSize} bytes (the last
+ * one shorter), whose concatenation hashes to {@code sha256}.
+ */
+public record UploadSpec(
+    String requestId, String name, long size, int chunkSize, int chunkCount, byte[] sha256) {
+  public UploadSpec {
+    Objects.requireNonNull(requestId, "requestId");
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(sha256, "sha256");
+    sha256 = sha256.clone();
+  }
+
+  /** Why these numbers do not describe a chunked upload, or null if they do. */
+  public String problem(int maxChunkSize, long maxFileSize) {
+    if (sha256.length != 32) {
+      return "the file's SHA-256 must be 32 bytes, not " + sha256.length;
+    }
+    if (size <= 0) {
+      return "a chunked write needs at least one byte (send an empty file inline)";
+    }
+    if (size > maxFileSize) {
+      return "the file is " + size + " bytes; this queue server takes at most " + maxFileSize;
+    }
+    if (chunkSize <= 0 || chunkSize > maxChunkSize) {
+      return "chunk_size must be between 1 and " + maxChunkSize + " bytes, not " + chunkSize;
+    }
+    long expected = (size + chunkSize - 1) / chunkSize;
+    if (chunkCount != expected) {
+      return size
+          + " bytes in chunks of "
+          + chunkSize
+          + " make "
+          + expected
+          + " chunks, not "
+          + chunkCount;
+    }
+    return null;
+  }
+
+  /** The size chunk {@code index} must have. */
+  public int chunkLength(int index) {
+    if (index < chunkCount - 1) {
+      return chunkSize;
+    }
+    return (int) (size - (long) chunkSize * (chunkCount - 1));
+  }
+
+  /** Whether {@code other} announces the same write (a retry), not another one. */
+  public boolean sameWrite(UploadSpec other) {
+    return requestId.equals(other.requestId)
+        && name.equals(other.name)
+        && size == other.size
+        && chunkSize == other.chunkSize
+        && chunkCount == other.chunkCount
+        && Arrays.equals(sha256, other.sha256);
+  }
+
+  @Override
+  public byte[] sha256() {
+    return sha256.clone();
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof UploadSpec u && sameWrite(u);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(requestId, name, size, chunkSize, chunkCount, Arrays.hashCode(sha256));
+  }
+
+  @Override
+  public String toString() {
+    return "UploadSpec[request "
+        + requestId
+        + ", "
+        + name
+        + ", "
+        + size
+        + " bytes in "
+        + chunkCount
+        + " x "
+        + chunkSize
+        + ", sha256 "
+        + HexFormat.of().formatHex(sha256)
+        + "]";
+  }
+}

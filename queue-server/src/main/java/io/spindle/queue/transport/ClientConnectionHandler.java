@@ -1,0 +1,128 @@
+package io.spindle.queue.transport;
+
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.EventLoop;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.spindle.protocol.queue.QueueFrame;
+import io.spindle.protocol.queue.Request;
+import io.spindle.protocol.queue.WriteChunk;
+import io.spindle.queue.service.QueueService;
+import java.util.ArrayDeque;
+import java.util.logging.Logger;
+
+/**
+ * A client connection after its hello: requests go to the {@link QueueService}, chunks to the
+ * spool.
+ *
+ * <p><b>Back-pressure on uploads:</b> chunks are written to disk off the event loop; while more
+ * than {@link TransportConfig#maxPendingChunkBytes} of this client's chunks wait for the disk, the
+ * server stops reading from the socket, so TCP slows the client down instead of the heap filling
+ * up. A WriteEnd waits until this connection's chunks before it are on disk, so the completeness
+ * check sees them.
+ *
+ * <p>Runs on the channel's event loop and never blocks it.
+ */
+final class ClientConnectionHandler extends SimpleChannelInboundHandler<QueueFrame> {
+  private static final Logger LOG = Logger.getLogger(ClientConnectionHandler.class.getName());
+
+  private final QueueService service;
+  private final ChannelPeer peer;
+  private final TransportConfig transport;
+  private boolean reasonLogged;
+
+  // Confined to the event loop.
+  private int pendingChunks;
+  private long pendingChunkBytes;
+  private final ArrayDeque<Request> heldWriteEnds = new ArrayDeque<>();
+
+  ClientConnectionHandler(QueueService service, ChannelPeer peer, TransportConfig transport) {
+    this.service = service;
+    this.peer = peer;
+    this.transport = transport;
+  }
+
+  @Override
+  protected void channelRead0(ChannelHandlerContext ctx, QueueFrame frame) {
+    if (peer.isClosing()) {
+      return;
+    }
+    if (frame.getNodeCase() != QueueFrame.NodeCase.NODE_NOT_SET) {
+      peer.close(
+          "it sent "
+              + ServerHandshakeHandler.describe(frame)
+              + ", a node message, on a client connection");
+      return;
+    }
+    switch (frame.getClientCase()) {
+      case REQUEST -> onRequest(frame.getRequest());
+      case WRITE_CHUNK -> onChunk(ctx, frame.getWriteChunk());
+      case CLIENT_KEEP_ALIVE -> {}
+      case CLIENT_GOODBYE -> {
+        LOG.fine(
+            () ->
+                peer.describe()
+                    + " said goodbye: "
+                    + ConnectionErrors.printable(frame.getClientGoodbye().getReason()));
+        peer.markGone();
+        ctx.close();
+      }
+      default ->
+          peer.close(
+              "it sent "
+                  + ServerHandshakeHandler.describe(frame)
+                  + ", which a client may not send");
+    }
+  }
+
+  private void onRequest(Request request) {
+    if (request.hasWriteEnd() && (pendingChunks > 0 || !heldWriteEnds.isEmpty())) {
+      heldWriteEnds.addLast(request);
+      return;
+    }
+    service.request(peer, request);
+  }
+
+  private void onChunk(ChannelHandlerContext ctx, WriteChunk chunk) {
+    long size = chunk.getData().size();
+    pendingChunks++;
+    pendingChunkBytes += size;
+    if (pendingChunkBytes > transport.maxPendingChunkBytes()) {
+      ctx.channel().config().setAutoRead(false);
+    }
+    EventLoop loop = ctx.channel().eventLoop();
+    service.writeChunk(peer, chunk, () -> loop.execute(() -> onChunkStored(ctx, size)));
+  }
+
+  private void onChunkStored(ChannelHandlerContext ctx, long size) {
+    pendingChunks--;
+    pendingChunkBytes -= size;
+    if (pendingChunkBytes <= transport.maxPendingChunkBytes() / 2
+        && !ctx.channel().config().isAutoRead()) {
+      ctx.channel().config().setAutoRead(true);
+    }
+    if (pendingChunks == 0) {
+      Request r;
+      while ((r = heldWriteEnds.pollFirst()) != null) {
+        service.request(peer, r);
+      }
+    }
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    peer.markGone();
+    service.clientClosed(peer);
+    ctx.fireChannelInactive();
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    // One reason per connection: not after this side closed it (it logged why), nor twice.
+    if (!reasonLogged && !peer.closedByThisSide()) {
+      reasonLogged = true;
+      ConnectionErrors.log(LOG, "closing connection with " + peer.describe(), cause);
+    }
+    peer.markGone();
+    ctx.close();
+  }
+}

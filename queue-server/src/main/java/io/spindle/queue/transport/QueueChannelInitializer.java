@@ -1,0 +1,61 @@
+package io.spindle.queue.transport;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.handler.codec.protobuf.ProtobufDecoder;
+import io.spindle.protocol.queue.QueueFrame;
+import io.spindle.protocol.queue.QueueProtocol;
+import io.spindle.queue.service.QueueService;
+import java.security.SecureRandom;
+import java.util.function.Supplier;
+
+/**
+ * The pipeline of every accepted connection:
+ *
+ * <pre>
+ *   idle             (nodes only, added after the handshake) KeepAlive / dead-connection events
+ *   frameDecoder     varint32 length + body, at most 4 KiB until the handshake, then the maximum
+ *   protobufDecoder  body -> QueueFrame
+ *   frameEncoder     QueueFrame -> varint32 length + body, in one buffer
+ *   handshake        {@link ServerHandshakeHandler}, which on success replaces itself with
+ *   messages         {@link ClientConnectionHandler} or {@link NodeConnectionHandler}
+ * </pre>
+ */
+final class QueueChannelInitializer extends ChannelInitializer<Channel> {
+  static final String IDLE = "idle";
+  static final String FRAME_DECODER = "frameDecoder";
+  static final String PROTOBUF_DECODER = "protobufDecoder";
+  static final String FRAME_ENCODER = "frameEncoder";
+  static final String HANDSHAKE = "handshake";
+  static final String MESSAGE_HANDLER = "messages";
+
+  // Stateless and @Sharable: one instance serves every channel.
+  private static final ProtobufDecoder PROTOBUF_DECODER_INSTANCE =
+      new ProtobufDecoder(QueueFrame.getDefaultInstance());
+  private static final QueueFrameEncoder FRAME_ENCODER_INSTANCE = new QueueFrameEncoder();
+
+  private final Supplier<QueueService> service;
+  private final ClusterSecret secret;
+  private final TransportConfig transport;
+  private final SecureRandom random = new SecureRandom();
+
+  QueueChannelInitializer(
+      Supplier<QueueService> service, ClusterSecret secret, TransportConfig transport) {
+    this.service = service;
+    this.secret = secret;
+    this.transport = transport;
+  }
+
+  @Override
+  protected void initChannel(Channel ch) {
+    ch.pipeline()
+        .addLast(
+            FRAME_DECODER,
+            new Varint32FrameDecoder(
+                Math.min(transport.maxFrameSize(), QueueProtocol.MAX_HANDSHAKE_FRAME_SIZE)));
+    ch.pipeline().addLast(PROTOBUF_DECODER, PROTOBUF_DECODER_INSTANCE);
+    ch.pipeline().addLast(FRAME_ENCODER, FRAME_ENCODER_INSTANCE);
+    ch.pipeline()
+        .addLast(HANDSHAKE, new ServerHandshakeHandler(service.get(), secret, random, transport));
+  }
+}

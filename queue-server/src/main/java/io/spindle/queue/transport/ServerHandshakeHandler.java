@@ -1,0 +1,363 @@
+package io.spindle.queue.transport;
+
+import com.google.protobuf.ByteString;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.spindle.protocol.queue.ClientHello;
+import io.spindle.protocol.queue.Goodbye;
+import io.spindle.protocol.queue.NodeHello;
+import io.spindle.protocol.queue.NodeProof;
+import io.spindle.protocol.queue.QueueFrame;
+import io.spindle.protocol.queue.QueueProtocol;
+import io.spindle.protocol.queue.ServerChallenge;
+import io.spindle.protocol.queue.Welcome;
+import io.spindle.queue.service.QueueService;
+import io.spindle.queue.service.ServiceConfig;
+import java.security.SecureRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+
+/**
+ * The first frames of every connection. A {@code ClientHello} makes it a client connection at once
+ * (clients are users: no secret); a {@code NodeHello} starts the node's challenge-response (see
+ * queue.proto): the server proves the secret over the node's nonce, the node over the server's. On
+ * success the frame limit rises to the configured maximum, the server sends Welcome, and this
+ * handler replaces itself with {@link ClientConnectionHandler} or {@link NodeConnectionHandler}.
+ *
+ * <p>Anything else (another message first, a wrong version, cluster or proof, a malformed hello, a
+ * handshake that takes too long) is refused: logged once at WARNING with the remote address and the
+ * reason, told to the remote in a Goodbye, and the connection closed. The secret is never logged.
+ *
+ * <p>Runs on the channel's event loop; computing an HMAC is the only work it does.
+ */
+final class ServerHandshakeHandler extends SimpleChannelInboundHandler<QueueFrame> {
+  private static final Logger LOG = Logger.getLogger(ServerHandshakeHandler.class.getName());
+  private static final int MAX_ID_LENGTH = 255;
+
+  private enum State {
+    AWAIT_HELLO,
+    AWAIT_PROOF,
+    DONE
+  }
+
+  private final QueueService service;
+  private final ClusterSecret secret;
+  private final SecureRandom random;
+  private final TransportConfig transport;
+
+  private State state = State.AWAIT_HELLO;
+  private boolean nodeConversation;
+  private String nodeId = "";
+  private String clusterId = "";
+  private byte[] nodeNonce;
+  private byte[] serverNonce;
+  private ScheduledFuture<?> timeoutTask;
+  private boolean refused;
+  private boolean reasonLogged;
+
+  ServerHandshakeHandler(
+      QueueService service, ClusterSecret secret, SecureRandom random, TransportConfig transport) {
+    this.service = service;
+    this.secret = secret;
+    this.random = random;
+    this.transport = transport;
+  }
+
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) {
+    timeoutTask =
+        ctx.executor()
+            .schedule(
+                () -> onTimeout(ctx), transport.handshakeTimeout().toNanos(), TimeUnit.NANOSECONDS);
+    ctx.fireChannelActive();
+  }
+
+  @Override
+  protected void channelRead0(ChannelHandlerContext ctx, QueueFrame frame) {
+    if (state == State.DONE) {
+      return; // refused; the rest is discarded while the connection closes
+    }
+    if (frame.getClientCase() != QueueFrame.ClientCase.CLIENT_NOT_SET
+        && frame.getNodeCase() != QueueFrame.NodeCase.NODE_NOT_SET) {
+      refuse(ctx, "sent a frame with both a client and a node message");
+      return;
+    }
+    if (frame.hasClientHello()) {
+      onClientHello(ctx, frame.getClientHello());
+    } else if (frame.hasNodeHello()) {
+      onNodeHello(ctx, frame.getNodeHello());
+    } else if (frame.hasNodeProof()) {
+      onNodeProof(ctx, frame.getNodeProof());
+    } else if (frame.hasClientGoodbye() || frame.hasNodeGoodbye()) {
+      Goodbye g = frame.hasClientGoodbye() ? frame.getClientGoodbye() : frame.getNodeGoodbye();
+      LOG.info(
+          () ->
+              ctx.channel().remoteAddress()
+                  + " left during the handshake: "
+                  + ConnectionErrors.printable(g.getReason()));
+      finish(ctx);
+      ctx.close();
+    } else {
+      refuse(ctx, "sent " + describe(frame) + " before completing the handshake");
+    }
+  }
+
+  private void onClientHello(ChannelHandlerContext ctx, ClientHello hello) {
+    if (state != State.AWAIT_HELLO) {
+      refuse(ctx, "sent a ClientHello in the middle of a node handshake");
+      return;
+    }
+    if (hello.getProtocolVersion() != QueueProtocol.VERSION) {
+      refuse(ctx, versionMismatch(hello.getProtocolVersion()));
+      return;
+    }
+    ServiceConfig config = service.config();
+    if (!hello.getClusterId().isEmpty() && !hello.getClusterId().equals(config.clusterId())) {
+      refuse(
+          ctx,
+          "asked for cluster '"
+              + ConnectionErrors.printable(hello.getClusterId())
+              + "' but this queue server serves '"
+              + config.clusterId()
+              + "'");
+      return;
+    }
+    String agent = ConnectionErrors.printable(hello.getAgent());
+    String description =
+        "client "
+            + ctx.channel().remoteAddress()
+            + (agent.isEmpty()
+                ? ""
+                : " (" + (agent.length() > 60 ? agent.substring(0, 60) : agent) + ")");
+    ChannelPeer peer =
+        new ChannelPeer(ctx.channel(), description, false, transport.maxOutboundBytes());
+    finish(ctx);
+    raiseFrameLimit(ctx);
+    ctx.writeAndFlush(QueueFrame.newBuilder().setClientWelcome(welcome(false)).build());
+    LOG.fine(() -> "accepted " + description);
+    ctx.pipeline()
+        .replace(
+            this,
+            QueueChannelInitializer.MESSAGE_HANDLER,
+            new ClientConnectionHandler(service, peer, transport));
+  }
+
+  private void onNodeHello(ChannelHandlerContext ctx, NodeHello hello) {
+    if (state != State.AWAIT_HELLO) {
+      refuse(ctx, "sent an unexpected NodeHello");
+      return;
+    }
+    nodeConversation = true;
+    if (hello.getProtocolVersion() != QueueProtocol.VERSION) {
+      refuse(ctx, versionMismatch(hello.getProtocolVersion()));
+      return;
+    }
+    String problem = nodeIdProblem(hello.getNodeId());
+    if (problem != null) {
+      refuse(ctx, problem);
+      return;
+    }
+    ServiceConfig config = service.config();
+    if (!hello.getClusterId().isEmpty() && !hello.getClusterId().equals(config.clusterId())) {
+      refuse(
+          ctx,
+          "is a node of cluster '"
+              + ConnectionErrors.printable(hello.getClusterId())
+              + "' but this queue server serves '"
+              + config.clusterId()
+              + "'");
+      return;
+    }
+    if (hello.getNonce().size() != QueueProtocol.NONCE_BYTES) {
+      refuse(
+          ctx,
+          "sent a nonce of "
+              + hello.getNonce().size()
+              + " bytes instead of "
+              + QueueProtocol.NONCE_BYTES);
+      return;
+    }
+    nodeId = hello.getNodeId();
+    clusterId = hello.getClusterId();
+    nodeNonce = hello.getNonce().toByteArray();
+    serverNonce = new byte[QueueProtocol.NONCE_BYTES];
+    random.nextBytes(serverNonce);
+    state = State.AWAIT_PROOF;
+    ctx.writeAndFlush(
+        QueueFrame.newBuilder()
+            .setServerChallenge(
+                ServerChallenge.newBuilder()
+                    .setProtocolVersion(QueueProtocol.VERSION)
+                    .setServerId(config.serverId())
+                    .setNonce(ByteString.copyFrom(serverNonce))
+                    .setProof(ByteString.copyFrom(secret.prove(transcript(QueueProtocol.SERVER)))))
+            .build());
+  }
+
+  private void onNodeProof(ChannelHandlerContext ctx, NodeProof proof) {
+    if (state != State.AWAIT_PROOF) {
+      refuse(ctx, "sent a NodeProof without a NodeHello");
+      return;
+    }
+    if (!secret.verifies(transcript(QueueProtocol.NODE), proof.getProof().toByteArray())) {
+      refuse(
+          ctx,
+          "(node "
+              + nodeId
+              + ") did not prove the cluster secret (the node and the queue server have"
+              + " different secrets, or the proof was replayed)");
+      return;
+    }
+    String description = "node " + nodeId + " at " + ctx.channel().remoteAddress();
+    ChannelPeer peer =
+        new ChannelPeer(ctx.channel(), description, true, transport.maxOutboundBytes());
+    finish(ctx);
+    raiseFrameLimit(ctx);
+    ctx.pipeline()
+        .addFirst(
+            QueueChannelInitializer.IDLE,
+            new IdleStateHandler(
+                transport.deadAfter().toMillis(),
+                transport.keepAliveInterval().toMillis(),
+                0,
+                TimeUnit.MILLISECONDS));
+    ctx.writeAndFlush(QueueFrame.newBuilder().setNodeWelcome(welcome(true)).build());
+    LOG.info(() -> "authenticated " + description);
+    ctx.pipeline()
+        .replace(
+            this,
+            QueueChannelInitializer.MESSAGE_HANDLER,
+            new NodeConnectionHandler(service, peer, nodeId, transport));
+    service.nodeConnected(peer, nodeId);
+  }
+
+  private Welcome welcome(boolean node) {
+    ServiceConfig c = service.config();
+    Welcome.Builder w =
+        Welcome.newBuilder()
+            .setProtocolVersion(QueueProtocol.VERSION)
+            .setServerId(c.serverId())
+            .setClusterId(c.clusterId())
+            .setMaxFrameSize(transport.maxFrameSize())
+            .setMaxInlineBytes(c.maxInlineBytes())
+            .setMaxChunkSize(c.maxChunkSize())
+            .setDefaultChunkSize(c.defaultChunkSize());
+    if (node) {
+      w.setLeaseMs((int) service.leaseDuration().toMillis());
+    }
+    return w.build();
+  }
+
+  private byte[] transcript(String prover) {
+    return QueueProtocol.transcript(
+        prover,
+        QueueProtocol.VERSION,
+        clusterId,
+        nodeId,
+        service.config().serverId(),
+        nodeNonce,
+        serverNonce);
+  }
+
+  private void raiseFrameLimit(ChannelHandlerContext ctx) {
+    Varint32FrameDecoder decoder = ctx.pipeline().get(Varint32FrameDecoder.class);
+    if (decoder != null) {
+      decoder.setMaxFrameSize(transport.maxFrameSize());
+    }
+  }
+
+  private void refuse(ChannelHandlerContext ctx, String reason) {
+    String remote = String.valueOf(ctx.channel().remoteAddress());
+    if (refused || reasonLogged) {
+      return;
+    }
+    refused = true;
+    LOG.warning(() -> "refusing connection with " + remote + ": it " + reason);
+    finish(ctx);
+    Goodbye goodbye = Goodbye.newBuilder().setReason("refused: this side " + reason).build();
+    QueueFrame frame =
+        nodeConversation
+            ? QueueFrame.newBuilder().setNodeGoodbye(goodbye).build()
+            : QueueFrame.newBuilder().setClientGoodbye(goodbye).build();
+    if (ctx.channel().isActive()) {
+      ctx.writeAndFlush(frame).addListener(ChannelFutureListener.CLOSE);
+    } else {
+      ctx.close();
+    }
+  }
+
+  private void onTimeout(ChannelHandlerContext ctx) {
+    if (state == State.DONE || !ctx.channel().isOpen()) {
+      return;
+    }
+    refuse(
+        ctx,
+        "did not complete the handshake within " + transport.handshakeTimeout().toMillis() + " ms");
+  }
+
+  private void finish(ChannelHandlerContext ctx) {
+    state = State.DONE;
+    if (timeoutTask != null) {
+      timeoutTask.cancel(false);
+    }
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (refused || reasonLogged) {
+      return; // one reason per connection
+    }
+    reasonLogged = true;
+    ConnectionErrors.log(
+        LOG,
+        "closing connection with " + ctx.channel().remoteAddress() + " during the handshake",
+        cause);
+    finish(ctx);
+    ctx.close();
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    if (state != State.DONE) {
+      LOG.fine(() -> ctx.channel().remoteAddress() + " closed the connection during the handshake");
+      finish(ctx);
+    }
+    ctx.fireChannelInactive();
+  }
+
+  private static String nodeIdProblem(String id) {
+    if (id.isEmpty()) {
+      return "gave no node id";
+    }
+    if (id.length() > MAX_ID_LENGTH) {
+      return "gave a node id of " + id.length() + " characters (at most " + MAX_ID_LENGTH + ")";
+    }
+    for (int i = 0; i < id.length(); i++) {
+      if (Character.isISOControl(id.charAt(i)) || Character.isWhitespace(id.charAt(i))) {
+        return "gave a node id with a control or space character";
+      }
+    }
+    return null;
+  }
+
+  private static String versionMismatch(int theirs) {
+    return "speaks protocol version "
+        + theirs
+        + " but this queue server speaks "
+        + QueueProtocol.VERSION;
+  }
+
+  /** The message a frame carries, by name. */
+  static String describe(QueueFrame frame) {
+    if (frame.getClientCase() != QueueFrame.ClientCase.CLIENT_NOT_SET) {
+      return frame.getClientCase().name();
+    }
+    if (frame.getNodeCase() != QueueFrame.NodeCase.NODE_NOT_SET) {
+      return frame.getNodeCase().name();
+    }
+    return "an empty frame";
+  }
+}

@@ -1,0 +1,44 @@
+package io.spindle.queue.transport;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * The connection limits of the queue server's port.
+ *
+ * @param maxFrameSize the frame limit after the handshake (4 KiB before)
+ * @param handshakeTimeout how long a new connection may take to say hello (and a node to prove the
+ *     secret)
+ * @param maxOutboundBytes bytes queued for one connection before it counts as not reading and is
+ *     closed
+ * @param maxPendingChunkBytes chunk bytes of one client waiting for the disk before the server
+ *     stops reading from that client (TCP back-pressure)
+ * @param keepAliveInterval a node connection idle this long on our side gets a KeepAlive
+ * @param deadAfter a node connection silent this long is closed
+ */
+public record TransportConfig(
+    int maxFrameSize,
+    Duration handshakeTimeout,
+    long maxOutboundBytes,
+    long maxPendingChunkBytes,
+    Duration keepAliveInterval,
+    Duration deadAfter) {
+  public TransportConfig {
+    Objects.requireNonNull(handshakeTimeout, "handshakeTimeout");
+    Objects.requireNonNull(keepAliveInterval, "keepAliveInterval");
+    Objects.requireNonNull(deadAfter, "deadAfter");
+    if (maxFrameSize <= 0 || maxOutboundBytes <= 0 || maxPendingChunkBytes <= 0) {
+      throw new IllegalArgumentException("transport limits must be positive");
+    }
+  }
+
+  public static TransportConfig defaults(int maxFrameSize) {
+    return new TransportConfig(
+        maxFrameSize,
+        Duration.ofSeconds(10),
+        64L * 1024 * 1024,
+        16L * 1024 * 1024,
+        Duration.ofSeconds(2),
+        Duration.ofSeconds(10));
+  }
+}

@@ -1,0 +1,547 @@
+package io.spindle.queue;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import io.spindle.protocol.queue.Count;
+import io.spindle.protocol.queue.Delete;
+import io.spindle.protocol.queue.ErrorCode;
+import io.spindle.protocol.queue.Job;
+import io.spindle.protocol.queue.ListFiles;
+import io.spindle.protocol.queue.NodeRole;
+import io.spindle.protocol.queue.NodeView;
+import io.spindle.protocol.queue.Ping;
+import io.spindle.protocol.queue.Read;
+import io.spindle.protocol.queue.Reply;
+import io.spindle.protocol.queue.Request;
+import io.spindle.protocol.queue.Status;
+import io.spindle.protocol.queue.StatusResult;
+import io.spindle.protocol.queue.WriteBegin;
+import io.spindle.protocol.queue.WriteEnd;
+import io.spindle.queue.jobs.JobLimits;
+import io.spindle.queue.service.ClusterView;
+import io.spindle.queue.testing.Await;
+import io.spindle.queue.testing.FakeCluster;
+import io.spindle.queue.testing.LogCapture;
+import io.spindle.queue.testing.ManualClock;
+import io.spindle.queue.testing.TestClient;
+import io.spindle.queue.testing.TestNode;
+import io.spindle.queue.testing.TestServers;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.UUID;
+import java.util.logging.Level;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A queue server in this JVM with test nodes and clients over real TCP and the real protocol.
+ * Leases and deadlines follow a manual clock, so lease expiry happens exactly when a test advances
+ * it.
+ */
+class QueueServerEndToEndTest {
+  private static final int CHUNK = 1000;
+
+  @TempDir Path spool;
+  private final ManualClock clock = new ManualClock();
+  private final FakeCluster cluster = new FakeCluster();
+  private final List<AutoCloseable> open = new ArrayList<>();
+  private QueueServer server;
+  private LogCapture log;
+
+  @BeforeEach
+  void start() throws IOException {
+    log = LogCapture.start("io.spindle.queue");
+    cluster.addMember("n1", "http://127.0.0.1:3000");
+    cluster.addMember("n2", "http://127.0.0.1:3001");
+    server = TestServers.start(TestServers.config(spool), clock);
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    for (AutoCloseable c : open) {
+      c.close();
+    }
+    if (server != null) {
+      server.close();
+    }
+    log.close();
+  }
+
+  private TestNode node(String id, NodeRole role, long term) throws IOException {
+    TestNode n = TestNode.start(server.localAddress(), id, TestServers.SECRET, cluster, role, term);
+    open.add(n);
+    return n;
+  }
+
+  private TestClient client() throws IOException {
+    TestClient c = TestClient.connect(server.localAddress());
+    open.add(c);
+    return c;
+  }
+
+  private static String rid() {
+    return UUID.randomUUID().toString();
+  }
+
+  private static Request inlineWrite(String rid, String name, byte[] data) {
+    return Request.newBuilder()
+        .setRequestId(rid)
+        .setWriteBegin(
+            WriteBegin.newBuilder()
+                .setName(name)
+                .setSize(data.length)
+                .setSha256(ByteString.copyFrom(FakeCluster.sha256(data)))
+                .setInlineData(ByteString.copyFrom(data)))
+        .build();
+  }
+
+  private static Request chunkedBegin(String rid, String name, byte[] data) {
+    return Request.newBuilder()
+        .setRequestId(rid)
+        .setWriteBegin(
+            WriteBegin.newBuilder()
+                .setName(name)
+                .setSize(data.length)
+                .setChunkSize(CHUNK)
+                .setChunkCount((data.length + CHUNK - 1) / CHUNK)
+                .setSha256(ByteString.copyFrom(FakeCluster.sha256(data))))
+        .build();
+  }
+
+  private static Request writeEnd(String rid, String uploadId) {
+    return Request.newBuilder()
+        .setRequestId(rid)
+        .setWriteEnd(WriteEnd.newBuilder().setUploadId(uploadId))
+        .build();
+  }
+
+  private static byte[] chunk(byte[] data, int index) {
+    return Arrays.copyOfRange(data, index * CHUNK, Math.min(data.length, (index + 1) * CHUNK));
+  }
+
+  private static void sendChunk(TestClient c, String uploadId, byte[] data, int index)
+      throws IOException {
+    byte[] bytes = chunk(data, index);
+    c.sendChunk(uploadId, index, bytes, FakeCluster.sha256(bytes));
+  }
+
+  private static byte[] random(int n) {
+    byte[] b = new byte[n];
+    new Random(n).nextBytes(b);
+    return b;
+  }
+
+  private static void assertError(ErrorCode code, Reply r) {
+    assertTrue(r.hasError(), () -> "expected " + code + ", got " + r);
+    assertEquals(code, r.getError().getCode(), r.getError().getMessage());
+  }
+
+  private static long jobsOfKind(TestNode n, Job.KindCase kind) {
+    return n.received.stream().filter(j -> j.getKindCase() == kind).count();
+  }
+
+  // ---- writes ----
+
+  @Test
+  void aSmallWriteIsAcknowledgedOnlyAfterTheLeaderHasCommittedIt() throws IOException {
+    TestNode leader = node("n1", NodeRole.LEADER, 1);
+    leader.hold(true);
+    TestClient c = client();
+    String rid = rid();
+    byte[] data = "hello, spindle\n".getBytes(StandardCharsets.UTF_8);
+
+    c.send(inlineWrite(rid, "docs/hello.txt", data));
+    Await.until(() -> leader.held.size() == 1, () -> "the leader holds the write");
+    Job job = leader.received.get(0);
+    assertEquals(rid, job.getRequestId());
+    assertEquals(0, job.getWrite().getChunkCount(), "small writes travel inline");
+    assertArrayEquals(data, job.getWrite().getInlineData().toByteArray());
+    assertFalse(c.hasReply(rid), "no answer before the commit");
+    assertTrue(cluster.file("docs/hello.txt").isEmpty());
+
+    leader.completeHeld();
+    Reply done = c.next(rid);
+
+    assertTrue(done.hasWriteDone(), done.toString());
+    assertEquals("docs/hello.txt", done.getWriteDone().getName());
+    assertArrayEquals(data, cluster.file("docs/hello.txt").orElseThrow().data());
+  }
+
+  @Test
+  void aChunkedUploadGetsItsMissingAndCorruptChunksAskedForAgain() throws IOException {
+    TestNode leader = node("n1", NodeRole.LEADER, 1);
+    TestClient c = client();
+    String rid = rid();
+    byte[] data = random(3500);
+
+    Reply accepted = c.call(chunkedBegin(rid, "big/file.bin", data));
+    assertTrue(accepted.hasWriteAccepted(), accepted.toString());
+    String uploadId = accepted.getWriteAccepted().getUploadId();
+    assertEquals(List.of(0, 1, 2, 3), accepted.getWriteAccepted().getMissingList());
+
+    sendChunk(c, uploadId, data, 3); // out of order
+    sendChunk(c, uploadId, data, 2);
+    sendChunk(c, uploadId, data, 2); // a duplicate
+    byte[] corrupt = chunk(data, 0).clone();
+    corrupt[5] ^= 1;
+    c.sendChunk(uploadId, 0, corrupt, FakeCluster.sha256(chunk(data, 0)));
+    Reply missing = c.call(writeEnd(rid, uploadId));
+    assertTrue(missing.hasMissingChunks(), missing.toString());
+    assertEquals(List.of(0, 1), missing.getMissingChunks().getMissingList());
+
+    sendChunk(c, uploadId, data, 0);
+    sendChunk(c, uploadId, data, 1);
+    Reply queued = c.call(writeEnd(rid, uploadId));
+    assertTrue(queued.hasWriteQueued(), queued.toString());
+    Reply done = c.next(rid);
+
+    assertTrue(done.hasWriteDone(), done.toString());
+    assertEquals(3500, done.getWriteDone().getSize());
+    assertArrayEquals(data, cluster.file("big/file.bin").orElseThrow().data());
+    assertEquals(4, leader.fetched.size(), "the leader pulled each chunk from the queue server");
+    Await.until(() -> server.status().getUploads() == 0, () -> "the spool let the upload go");
+  }
+
+  @Test
+  void anUploadWhoseContentIsNotTheAnnouncedFileIsRefusedBeforeItIsQueued() throws IOException {
+    TestNode leader = node("n1", NodeRole.LEADER, 1);
+    TestClient c = client();
+    String rid = rid();
+    byte[] data = random(2000);
+    Request begin = chunkedBegin(rid, "x", data);
+    begin =
+        begin.toBuilder()
+            .setWriteBegin(
+                begin.getWriteBegin().toBuilder().setSha256(ByteString.copyFrom(new byte[32])))
+            .build();
+    String uploadId = c.call(begin).getWriteAccepted().getUploadId();
+    sendChunk(c, uploadId, data, 0);
+    sendChunk(c, uploadId, data, 1);
+    Reply r = c.call(writeEnd(rid, uploadId));
+    assertError(ErrorCode.INVALID_ARGUMENT, r);
+    assertTrue(r.getError().getMessage().contains("not to the SHA-256 announced"));
+    assertTrue(leader.received.isEmpty());
+  }
+
+  @Test
+  void aWriteOfMoreChunksThanAJobCanNameIsRefusedUpFront() throws IOException {
+    TestClient c = client();
+    Reply r =
+        c.call(
+            Request.newBuilder()
+                .setRequestId(rid())
+                .setWriteBegin(
+                    WriteBegin.newBuilder()
+                        .setName("tiny-chunks")
+                        .setSize(1_000_000)
+                        .setChunkSize(1)
+                        .setChunkCount(1_000_000)
+                        .setSha256(ByteString.copyFrom(new byte[32])))
+                .build());
+    assertError(ErrorCode.INVALID_ARGUMENT, r);
+    assertTrue(
+        r.getError().getMessage().contains("too many for one write"), r.getError().getMessage());
+    assertEquals(0, server.status().getUploads());
+  }
+
+  @Test
+  void aNodesErrorReachesTheClient() throws IOException {
+    node("n1", NodeRole.LEADER, 1);
+    TestClient c = client();
+    Reply r = c.call(inlineWrite(rid(), "a//b", new byte[] {1}));
+    assertError(ErrorCode.INVALID_ARGUMENT, r);
+    assertTrue(r.getError().getMessage().contains("empty"), r.getError().getMessage());
+  }
+
+  // ---- no lost work ----
+
+  @Test
+  void aNodeKilledHoldingAWriteHasItRedoneByTheNextLeaderWithOneEffect() throws IOException {
+    TestNode n1 = node("n1", NodeRole.LEADER, 1);
+    n1.hold(true);
+    TestClient c = client();
+    String rid = rid();
+    c.send(inlineWrite(rid, "survivor.txt", "still here".getBytes(StandardCharsets.UTF_8)));
+    Await.until(() -> n1.held.size() == 1, () -> "n1 holds the write");
+    TestNode n2 = node("n2", NodeRole.FOLLOWER, 1);
+
+    n1.kill();
+    Await.until(
+        () -> log.contains(Level.INFO, "lost because its connection closed"),
+        () -> "the server takes the write back from the dead node: " + log.messages(Level.INFO));
+    n2.setRole(NodeRole.LEADER, 2); // elected after n1 died
+
+    Reply done = c.next(rid);
+    assertTrue(done.hasWriteDone(), done.toString());
+    assertEquals(1, jobsOfKind(n2, Job.KindCase.WRITE));
+    assertEquals(2, n2.received.get(0).getAttempt());
+    assertEquals(1, cluster.effects(rid));
+    assertTrue(
+        log.contains(Level.INFO, "lost because its connection closed"),
+        () -> "" + log.messages(Level.INFO));
+  }
+
+  @Test
+  void aNodeThatStopsRenewingLosesItsLeaseWhenItExpiresAndItsLateResultIsIgnored()
+      throws IOException {
+    cluster.write("seed", "notes.txt", "a b c\n".getBytes(StandardCharsets.UTF_8));
+    TestNode n1 = node("n1", NodeRole.FOLLOWER, 1);
+    n1.hold(true);
+    TestClient c = client();
+    String rid = rid();
+    c.send(
+        Request.newBuilder()
+            .setRequestId(rid)
+            .setRead(Read.newBuilder().setName("notes.txt"))
+            .build());
+    Await.until(() -> n1.held.size() == 1, () -> "n1 holds the read");
+    n1.hang(); // a long pause: connected, but neither renewing nor stealing
+    TestNode n2 = node("n2", NodeRole.FOLLOWER, 1);
+    clock.advance(Duration.ofMillis(999));
+    assertFalse(c.hasReply(rid));
+
+    clock.advance(Duration.ofMillis(1)); // the 1 s lease runs out
+
+    Reply read = c.next(rid);
+    assertTrue(read.hasRead(), read.toString());
+    assertEquals("n2", read.getRead().getHolders(0).getNodeId());
+    assertEquals(1, n2.received.size());
+    n1.completeHeld();
+    Await.until(
+        () -> log.contains(Level.FINE, "ignoring the result of job", "from n1"),
+        () -> "n1's late result is ignored");
+    assertFalse(c.hasReply(rid), "one answer only");
+  }
+
+  @Test
+  void aStaleLeaderLosesItsWritesToTheNewTermAndGetsNoMore() throws IOException {
+    TestNode old = node("n1", NodeRole.LEADER, 1);
+    old.hold(true);
+    TestClient c = client();
+    String first = rid();
+    c.send(inlineWrite(first, "one", new byte[] {1}));
+    Await.until(() -> old.held.size() == 1, () -> "the old leader holds the first write");
+    long firstJob = old.received.get(0).getJobId();
+
+    TestNode current = node("n2", NodeRole.LEADER, 2); // elected while n1 was cut off
+
+    assertTrue(c.next(first).hasWriteDone());
+    Await.until(() -> old.lost.contains(firstJob), () -> "n1 is told it lost the write");
+    String second = rid();
+    assertTrue(c.call(inlineWrite(second, "two", new byte[] {2})).hasWriteDone());
+    assertEquals(1, jobsOfKind(old, Job.KindCase.WRITE), "the stale leader got nothing more");
+    assertEquals(2, jobsOfKind(current, Job.KindCase.WRITE));
+    assertEquals(1, cluster.effects(first));
+    assertEquals(2, server.status().getTerm());
+    assertEquals("n2", server.status().getLeaderId());
+  }
+
+  @Test
+  void aClientRetryOnANewConnectionGetsTheAnswerOfTheFirstTry() throws IOException {
+    TestNode leader = node("n1", NodeRole.LEADER, 1);
+    leader.hold(true);
+    String rid = rid();
+    Request write = inlineWrite(rid, "retried.txt", "x".getBytes(StandardCharsets.UTF_8));
+    TestClient first = client();
+    first.send(write);
+    Await.until(() -> leader.held.size() == 1, () -> "the leader holds the write");
+    first.kill(); // the client's connection (or its queue server) died
+
+    TestClient second = client();
+    second.send(write); // attaches to the write under way
+    leader.completeHeld();
+    assertTrue(second.next(rid).hasWriteDone());
+
+    TestClient third = client();
+    Reply again = third.call(write); // answered from the cache
+    assertTrue(again.hasWriteDone(), again.toString());
+    assertEquals(1, cluster.effects(rid));
+    assertEquals(1, leader.received.size(), "one job for three tries");
+
+    Reply reused = third.call(inlineWrite(rid, "other.txt", new byte[] {9}));
+    assertError(ErrorCode.INVALID_ARGUMENT, reused);
+    assertTrue(reused.getError().getMessage().contains("already used"));
+  }
+
+  @Test
+  void aRestartedQueueServerResumesAnUploadFromItsSpool() throws IOException {
+    String rid = rid();
+    byte[] data = random(4000);
+    String uploadId;
+    TestClient c = client();
+    uploadId = c.call(chunkedBegin(rid, "resumed.bin", data)).getWriteAccepted().getUploadId();
+    sendChunk(c, uploadId, data, 0);
+    sendChunk(c, uploadId, data, 2);
+    Reply missing = c.call(writeEnd(rid, uploadId)); // also: the chunks are on disk now
+    assertEquals(List.of(1, 3), missing.getMissingChunks().getMissingList());
+    server.close();
+
+    server = TestServers.start(TestServers.config(spool), clock);
+    node("n1", NodeRole.LEADER, 1);
+    TestClient again = client();
+    Reply resumed = again.call(chunkedBegin(rid, "resumed.bin", data));
+    assertEquals(uploadId, resumed.getWriteAccepted().getUploadId());
+    assertEquals(List.of(1, 3), resumed.getWriteAccepted().getMissingList());
+    sendChunk(again, uploadId, data, 1);
+    sendChunk(again, uploadId, data, 3);
+    assertTrue(again.call(writeEnd(rid, uploadId)).hasWriteQueued());
+    assertTrue(again.next(rid).hasWriteDone());
+    assertArrayEquals(data, cluster.file("resumed.bin").orElseThrow().data());
+  }
+
+  // ---- back-pressure and availability ----
+
+  @Test
+  void aFullQueueAnswersBusyAtOnce() throws IOException {
+    server.close();
+    server =
+        TestServers.start(
+            TestServers.config(spool)
+                .withJobs(new JobLimits(2, 2, 1 << 20, Duration.ofSeconds(1), 3)),
+            clock);
+    TestClient c = client();
+    c.send(inlineWrite(rid(), "a", new byte[] {1}));
+    c.send(inlineWrite(rid(), "b", new byte[] {2}));
+    Reply busy = c.call(inlineWrite(rid(), "c", new byte[] {3}));
+    assertError(ErrorCode.BUSY, busy);
+    assertTrue(busy.getError().getRetryAfterMs() > 0);
+    assertTrue(busy.getError().getMessage().contains("leader queue is full"));
+    Reply big = c.call(chunkedBegin(rid(), "d", random(3000))); // refused before any byte is sent
+    assertError(ErrorCode.BUSY, big);
+    c.send(
+        Request.newBuilder().setRequestId(rid()).setRead(Read.newBuilder().setName("a")).build());
+    Await.until(
+        () -> server.status().getQueues(1).getDepth() == 1,
+        () -> "the shared queue still takes reads while the leader queue is full");
+  }
+
+  @Test
+  void aJobNoNodeTakesInTimeIsAnsweredUnavailable() throws IOException {
+    TestClient c = client();
+    String rid = rid();
+    c.send(inlineWrite(rid, "nobody", new byte[] {1}).toBuilder().setTimeoutMs(2000).build());
+    Await.until(() -> server.status().getQueues(0).getDepth() == 1, () -> "the write is queued");
+    clock.advance(Duration.ofSeconds(2));
+    Reply r = c.next(rid);
+    assertError(ErrorCode.UNAVAILABLE, r);
+    assertTrue(r.getError().getMessage().contains("no leader"), r.getError().getMessage());
+    assertTrue(r.getError().getRetryAfterMs() > 0);
+  }
+
+  // ---- reads and the rest ----
+
+  @Test
+  void readsListsCountsDeletesAndPingsReachTheClient() throws IOException {
+    node("n1", NodeRole.LEADER, 1);
+    node("n2", NodeRole.FOLLOWER, 1);
+    TestClient c = client();
+    byte[] text = "one two\nthree\n".getBytes(StandardCharsets.UTF_8);
+    assertTrue(c.call(inlineWrite(rid(), "docs/words.txt", text)).hasWriteDone());
+
+    Reply read =
+        c.call(
+            Request.newBuilder()
+                .setRequestId(rid())
+                .setRead(Read.newBuilder().setName("docs/words.txt"))
+                .build());
+    assertEquals(text.length, read.getRead().getFile().getSize());
+    assertEquals(1, read.getRead().getChunksCount());
+    assertEquals(2, read.getRead().getHoldersCount());
+
+    Reply list =
+        c.call(
+            Request.newBuilder()
+                .setRequestId(rid())
+                .setList(ListFiles.newBuilder().setPrefix("docs/"))
+                .build());
+    assertEquals("docs/words.txt", list.getList().getFiles(0).getName());
+
+    Reply count =
+        c.call(
+            Request.newBuilder()
+                .setRequestId(rid())
+                .setCount(Count.newBuilder().setName("docs/words.txt"))
+                .build());
+    assertEquals(2, count.getCount().getLines());
+    assertEquals(3, count.getCount().getWords());
+
+    Reply ping =
+        c.call(Request.newBuilder().setRequestId(rid()).setPing(Ping.getDefaultInstance()).build());
+    assertEquals("n1", ping.getPing().getHops(0).getName(), "the leader answers pings");
+
+    Request delete =
+        Request.newBuilder()
+            .setRequestId(rid())
+            .setDelete(Delete.newBuilder().setName("docs/words.txt"))
+            .build();
+    assertTrue(c.call(delete).hasDeleted());
+    assertError(ErrorCode.NOT_FOUND, c.call(delete.toBuilder().setRequestId(rid()).build()));
+    Reply gone =
+        c.call(
+            Request.newBuilder()
+                .setRequestId(rid())
+                .setRead(Read.newBuilder().setName("docs/words.txt"))
+                .build());
+    assertError(ErrorCode.NOT_FOUND, gone);
+  }
+
+  @Test
+  void statusAndTheClusterViewShowNodesQueuesAndLeases() throws IOException {
+    TestNode leader = node("n1", NodeRole.LEADER, 3);
+    node("n2", NodeRole.FOLLOWER, 3);
+    leader.hold(true);
+    TestClient c = client();
+    c.send(inlineWrite(rid(), "held", new byte[] {1}));
+    Await.until(() -> leader.held.size() == 1, () -> "the leader holds a write");
+    Await.until(
+        () ->
+            server.status().getNodesCount() == 2
+                && server.status().getNodesList().stream()
+                    .allMatch(n -> n.getStatus().getTerm() == 3),
+        () -> "both nodes reported");
+
+    StatusResult status =
+        c.call(
+                Request.newBuilder()
+                    .setRequestId(rid())
+                    .setStatus(Status.getDefaultInstance())
+                    .build())
+            .getStatus();
+
+    assertEquals(3, status.getTerm());
+    assertEquals("n1", status.getLeaderId());
+    NodeView n1 = status.getNodes(0);
+    assertEquals("n1", n1.getStatus().getNodeId());
+    assertEquals(NodeRole.LEADER, n1.getStatus().getRole());
+    assertTrue(n1.getConnected());
+    assertEquals(1, n1.getLeasedJobs());
+    assertEquals("leader", status.getQueues(0).getName());
+    assertEquals(1, status.getQueues(0).getLeased());
+    assertEquals(1, status.getLeasesCount());
+    assertEquals("write", status.getLeases(0).getKind());
+    assertEquals("n1", status.getLeases(0).getNodeId());
+    assertEquals(2, status.getMembersCount());
+
+    ClusterView view = server.clusterView();
+    assertEquals(3, view.term());
+    assertEquals(java.util.Optional.of("n1"), view.leaderId());
+    assertEquals(
+        List.of("n1", "n2"), view.members().stream().map(ClusterView.Member::nodeId).toList());
+    assertEquals("http://127.0.0.1:3001", view.members().get(1).httpUrl());
+    assertEquals(
+        server.localAddress().getPort(),
+        Integer.parseInt(view.queueServerAddress().replaceAll(".*:", "")));
+  }
+}

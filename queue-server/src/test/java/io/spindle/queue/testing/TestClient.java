@@ -1,0 +1,167 @@
+package io.spindle.queue.testing;
+
+import com.google.protobuf.ByteString;
+import io.spindle.protocol.queue.ClientHello;
+import io.spindle.protocol.queue.Goodbye;
+import io.spindle.protocol.queue.QueueFrame;
+import io.spindle.protocol.queue.QueueProtocol;
+import io.spindle.protocol.queue.Reply;
+import io.spindle.protocol.queue.Request;
+import io.spindle.protocol.queue.Welcome;
+import io.spindle.protocol.queue.WriteChunk;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A bare client of the queue server over real TCP, for the server's own tests: sends frames, and
+ * collects replies per request id.
+ */
+public final class TestClient implements AutoCloseable {
+  private final Socket socket;
+  private final InputStream in;
+  private final OutputStream out;
+  private final Welcome welcome;
+  private final Map<String, BlockingQueue<Reply>> replies = new ConcurrentHashMap<>();
+  private volatile Goodbye goodbye;
+  private volatile boolean closed;
+
+  private TestClient(Socket socket, InputStream in, OutputStream out, Welcome welcome) {
+    this.socket = socket;
+    this.in = in;
+    this.out = out;
+    this.welcome = welcome;
+  }
+
+  public static TestClient connect(InetSocketAddress server) throws IOException {
+    Socket socket = new Socket();
+    socket.connect(server, 5_000);
+    socket.setTcpNoDelay(true);
+    socket.setSoTimeout(10_000);
+    InputStream in = new BufferedInputStream(socket.getInputStream());
+    OutputStream out = new BufferedOutputStream(socket.getOutputStream());
+    FrameIO.write(
+        out,
+        QueueFrame.newBuilder()
+            .setClientHello(
+                ClientHello.newBuilder()
+                    .setProtocolVersion(QueueProtocol.VERSION)
+                    .setAgent("test-client"))
+            .build());
+    QueueFrame f = FrameIO.read(in, QueueProtocol.MAX_HANDSHAKE_FRAME_SIZE);
+    if (!f.hasClientWelcome()) {
+      socket.close();
+      throw new IOException("expected a Welcome, got " + f);
+    }
+    socket.setSoTimeout(0);
+    TestClient c = new TestClient(socket, in, out, f.getClientWelcome());
+    Thread reader = new Thread(c::readLoop, "test-client-reader");
+    reader.setDaemon(true);
+    reader.start();
+    return c;
+  }
+
+  public Welcome welcome() {
+    return welcome;
+  }
+
+  public void send(QueueFrame frame) throws IOException {
+    synchronized (out) {
+      FrameIO.write(out, frame);
+    }
+  }
+
+  public void send(Request request) throws IOException {
+    send(QueueFrame.newBuilder().setRequest(request).build());
+  }
+
+  /** Sends {@code request} and waits for its first reply. */
+  public Reply call(Request request) throws IOException {
+    send(request);
+    return next(request.getRequestId());
+  }
+
+  /** The next reply to {@code requestId}, waiting up to 10 s. */
+  public Reply next(String requestId) {
+    try {
+      Reply r = queue(requestId).poll(10, TimeUnit.SECONDS);
+      if (r == null) {
+        throw new AssertionError(
+            "no reply to " + requestId + " within 10 s" + (closed ? " (connection closed)" : ""));
+      }
+      return r;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted");
+    }
+  }
+
+  /** Whether a reply to {@code requestId} is waiting now. */
+  public boolean hasReply(String requestId) {
+    return !queue(requestId).isEmpty();
+  }
+
+  public void sendChunk(String uploadId, int index, byte[] data, byte[] sha256) throws IOException {
+    send(
+        QueueFrame.newBuilder()
+            .setWriteChunk(
+                WriteChunk.newBuilder()
+                    .setUploadId(uploadId)
+                    .setIndex(index)
+                    .setSha256(ByteString.copyFrom(sha256))
+                    .setData(ByteString.copyFrom(data)))
+            .build());
+  }
+
+  public boolean isClosed() {
+    return closed;
+  }
+
+  public Goodbye goodbye() {
+    return goodbye;
+  }
+
+  /** Resets the connection, as a crashed client would. */
+  public void kill() {
+    closed = true;
+    try {
+      socket.setSoLinger(true, 0);
+      socket.close();
+    } catch (IOException ignored) {
+      // gone anyway
+    }
+  }
+
+  @Override
+  public void close() {
+    kill();
+  }
+
+  private BlockingQueue<Reply> queue(String requestId) {
+    return replies.computeIfAbsent(requestId, k -> new LinkedBlockingQueue<>());
+  }
+
+  private void readLoop() {
+    try {
+      while (true) {
+        QueueFrame f = FrameIO.read(in, welcome.getMaxFrameSize());
+        if (f.hasReply()) {
+          queue(f.getReply().getRequestId()).add(f.getReply());
+        } else if (f.hasClientGoodbye()) {
+          goodbye = f.getClientGoodbye();
+        }
+      }
+    } catch (IOException e) {
+      closed = true;
+    }
+  }
+}
