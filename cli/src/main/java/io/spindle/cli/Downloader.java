@@ -35,9 +35,9 @@ import java.util.concurrent.Future;
 /**
  * Reads a file from the cluster: asks a queue server for its chunk list and holders, fetches the
  * chunks from several holders in parallel over HTTP ({@code GET
- * {httpUrl}/api/files/{name}/chunks/{index}}), verifies each chunk's SHA-256 and then the whole
- * file's, and tries another holder for a chunk when one fails or serves bad bytes. If a holder says
- * the file changed since the chunk list was read (409), the read starts over.
+ * {httpUrl}/api/files/{name}?chunk={index}&sha256={file}}), verifies each chunk's SHA-256 and then
+ * the whole file's, and tries another holder for a chunk when one fails or serves bad bytes. If a
+ * holder says the file changed since the chunk list was read (409), the read starts over.
  *
  * <p>The file is assembled in a temporary file beside the target and renamed onto it, so the target
  * is either the old content or the whole new one.
@@ -228,7 +228,12 @@ final class Downloader {
     for (int k = 0; k < holders; k++) {
       // Spread the chunks over the holders; on failure, move on to the next one.
       Holder h = read.getHolders((chunk.getIndex() + k) % holders);
-      URI uri = chunkUri(h.getHttpUrl(), name, chunk.getIndex());
+      URI uri =
+          chunkUri(
+              h.getHttpUrl(),
+              name,
+              chunk.getIndex(),
+              Bytes.hex(read.getFile().getSha256().toByteArray()));
       HttpResponse<byte[]> response;
       try {
         response =
@@ -276,15 +281,18 @@ final class Downloader {
             + ")");
   }
 
-  /** {@code {base}/api/files/{each segment percent-encoded}/chunks/{index}}. */
-  static URI chunkUri(String base, String name, int index) {
+  /**
+   * {@code {base}/api/files/{each segment percent-encoded}?chunk={index}&sha256={file's SHA-256}}:
+   * the node answers 409 if its copy of the file is no longer that content.
+   */
+  static URI chunkUri(String base, String name, int index, String fileSha256) {
     StringBuilder path =
         new StringBuilder(base.endsWith("/") ? base.substring(0, base.length() - 1) : base);
     path.append("/api/files");
     for (String segment : name.split("/", -1)) {
       path.append('/').append(encodeSegment(segment));
     }
-    path.append("/chunks/").append(index);
+    path.append("?chunk=").append(index).append("&sha256=").append(fileSha256);
     return URI.create(path.toString());
   }
 

@@ -14,7 +14,7 @@ import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * A node's chunk endpoint, {@code GET /api/files/{name}/chunks/{index}}, over a {@link
+ * A node's chunk endpoint, {@code GET /api/files/{name}?chunk={index}&sha256=...}, over a {@link
  * FakeCluster}, in a JDK HttpServer; it can be told to misbehave.
  */
 final class ChunkHttpServer implements AutoCloseable {
@@ -51,19 +51,20 @@ final class ChunkHttpServer implements AutoCloseable {
   private void handle(HttpExchange ex) throws IOException {
     try (ex) {
       String raw = ex.getRequestURI().getRawPath().substring("/api/files/".length());
-      String[] parts = raw.split("/");
-      if (parts.length < 3 || !parts[parts.length - 2].equals("chunks")) {
+      String query = ex.getRequestURI().getRawQuery();
+      if (query == null || !query.startsWith("chunk=")) {
         send(ex, 404, new byte[0]);
         return;
       }
+      String[] parts = raw.split("/", -1);
       StringBuilder name = new StringBuilder();
-      for (int i = 0; i < parts.length - 2; i++) {
+      for (int i = 0; i < parts.length; i++) {
         if (i > 0) {
           name.append('/');
         }
         name.append(URLDecoder.decode(parts[i], StandardCharsets.UTF_8));
       }
-      int index = Integer.parseInt(parts[parts.length - 1]);
+      int index = Integer.parseInt(query.substring("chunk=".length()).split("&")[0]);
       if (fault == Fault.SERVER_ERROR) {
         send(ex, 500, "broken".getBytes(StandardCharsets.UTF_8));
         return;

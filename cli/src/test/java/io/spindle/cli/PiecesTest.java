@@ -23,8 +23,8 @@ class PiecesTest {
   @Test
   void eachNameSegmentIsPercentEncoded() {
     assertEquals(
-        "http://n:3000/api/files/docs/a%20b%3F%23%25%2B%C3%BC.txt/chunks/7",
-        Downloader.chunkUri("http://n:3000/", "docs/a b?#%+ü.txt", 7).toString());
+        "http://n:3000/api/files/docs/a%20b%3F%23%25%2B%C3%BC.txt?chunk=7&sha256=ab01",
+        Downloader.chunkUri("http://n:3000/", "docs/a b?#%+ü.txt", 7, "ab01").toString());
   }
 
   @Test

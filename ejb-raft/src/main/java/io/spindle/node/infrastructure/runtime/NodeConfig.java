@@ -34,6 +34,10 @@ import java.util.function.Function;
  * @param tickPeriod {@value #TICK_MS}: real time per Raft tick
  * @param snapshots {@value #SNAPSHOT_ENTRIES}, {@value #SNAPSHOT_BYTES} and {@value #KEEP_ENTRIES}:
  *     when the node snapshots its state and compacts its log
+ * @param clusterId {@value #CLUSTER_ID}: the cluster's name (default {@code spindle}), which queue
+ *     servers check
+ * @param queueServers {@value #QUEUE_SERVERS}: {@code host:port,...} of the queue servers this node
+ *     takes work from; empty for none
  */
 public record NodeConfig(
     NodeId nodeId,
@@ -44,7 +48,9 @@ public record NodeConfig(
     byte[] secret,
     DatabaseSettings database,
     Duration tickPeriod,
-    SnapshotPolicy snapshots) {
+    SnapshotPolicy snapshots,
+    String clusterId,
+    List<InetSocketAddress> queueServers) {
 
   public static final String NODE_ID = "spindle.node.id";
   public static final String DATA_DIR = "spindle.data.dir";
@@ -59,6 +65,8 @@ public record NodeConfig(
   public static final String SNAPSHOT_ENTRIES = "spindle.raft.snapshot-entries";
   public static final String SNAPSHOT_BYTES = "spindle.raft.snapshot-bytes";
   public static final String KEEP_ENTRIES = "spindle.raft.keep-entries";
+  public static final String CLUSTER_ID = "spindle.cluster.id";
+  public static final String QUEUE_SERVERS = "spindle.queue.servers";
 
   /**
    * Snapshot after {@code everyEntries} applied entries or {@code everyBytes} of them, keeping
@@ -128,6 +136,12 @@ public record NodeConfig(
     DatabaseSettings database =
         new DatabaseSettings(
             values.apply(DB_URL), values.apply(DB_USER), values.apply(DB_PASSWORD), dataDir);
+    List<InetSocketAddress> queueServers = new ArrayList<>();
+    for (String entry : values.apply(QUEUE_SERVERS).map(p -> p.split(",")).orElse(new String[0])) {
+      if (!entry.isBlank()) {
+        queueServers.add(parse(QUEUE_SERVERS, entry.trim(), NodeConfig::serverAddress));
+      }
+    }
     return new NodeConfig(
         id,
         dataDir,
@@ -137,7 +151,9 @@ public record NodeConfig(
         secret.getBytes(StandardCharsets.UTF_8),
         database,
         tick,
-        snapshots);
+        snapshots,
+        values.apply(CLUSTER_ID).orElse("spindle"),
+        List.copyOf(queueServers));
   }
 
   /** The cluster secret; a copy. */
@@ -176,6 +192,10 @@ public record NodeConfig(
         + tickPeriod
         + ", snapshots="
         + snapshots
+        + ", clusterId="
+        + clusterId
+        + ", queueServers="
+        + queueServers
         + "]";
   }
 
@@ -190,13 +210,24 @@ public record NodeConfig(
         && java.util.Arrays.equals(secret, c.secret)
         && database.equals(c.database)
         && tickPeriod.equals(c.tickPeriod)
-        && snapshots.equals(c.snapshots);
+        && snapshots.equals(c.snapshots)
+        && clusterId.equals(c.clusterId)
+        && queueServers.equals(c.queueServers);
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(
-        nodeId, dataDir, raftListen, httpUrl, peers, database, tickPeriod, snapshots);
+        nodeId,
+        dataDir,
+        raftListen,
+        httpUrl,
+        peers,
+        database,
+        tickPeriod,
+        snapshots,
+        clusterId,
+        queueServers);
   }
 
   /** {@code id=raftHost:port;httpUrl}, the http part optional ({@code id=raftHost:port}). */
@@ -224,6 +255,12 @@ public record NodeConfig(
       return new InetSocketAddress(any.getHostString(), 0);
     }
     return NettyPeerMessenger.parseAddress(value);
+  }
+
+  /** A queue server, {@code host:port}; unresolved, so that a name is looked up at each dial. */
+  static InetSocketAddress serverAddress(String value) {
+    InetSocketAddress parsed = NettyPeerMessenger.parseAddress(value);
+    return InetSocketAddress.createUnresolved(parsed.getHostString(), parsed.getPort());
   }
 
   static URI httpUrl(String value) {

@@ -1,11 +1,12 @@
 package io.spindle.node.infrastructure.runtime;
 
-import io.spindle.node.infrastructure.raft.NettyPeerMessenger;
-
 import io.spindle.node.application.FileService;
 import io.spindle.node.application.RaftFileService;
 import io.spindle.node.domain.MemberAddress;
+import io.spindle.node.infrastructure.queue.NodeJobs;
+import io.spindle.node.infrastructure.queue.QueueWorker;
 import io.spindle.node.infrastructure.raft.DurableRaftStorage;
+import io.spindle.node.infrastructure.raft.NettyPeerMessenger;
 import io.spindle.node.infrastructure.raft.RaftDriver;
 import io.spindle.node.infrastructure.raft.RaftNodeSettings;
 import io.spindle.node.infrastructure.raft.RaftStatus;
@@ -74,6 +75,7 @@ public class NodeRuntime {
   private NettyRaftTransport transport;
   private volatile RaftDriver driver;
   private volatile FileService fileService;
+  private volatile QueueWorker queueWorker;
   private volatile boolean caughtUp;
   private Thread shutdownHook;
   private boolean stopped;
@@ -110,6 +112,19 @@ public class NodeRuntime {
               new NettyPeerMessenger(config.nodeId(), transport),
               threadFactory);
       fileService = new RaftFileService(driver, store);
+      if (!config.queueServers().isEmpty()) {
+        NodeJobs jobs =
+            new NodeJobs(fileService, driver::status, advertisedRaft(), config.httpUrl());
+        queueWorker =
+            new QueueWorker(
+                config.nodeId().toString(),
+                QueueWorker.Settings.defaults(
+                    config.queueServers(), config.clusterId(), config.secret()),
+                jobs,
+                jobs::nodeStatus,
+                threadFactory);
+        queueWorker.start();
+      }
     } catch (IOException e) {
       stop();
       throw new UncheckedIOException(
@@ -159,6 +174,10 @@ public class NodeRuntime {
         // The hook runs (or ran) stop() itself; closing twice is harmless.
       }
     }
+    QueueWorker w = queueWorker;
+    if (w != null) {
+      w.close();
+    }
     RaftDriver d = driver;
     if (d != null) {
       d.close();
@@ -182,6 +201,12 @@ public class NodeRuntime {
 
   public NodeStatistics statistics() {
     return statistics;
+  }
+
+  /** Whether this node takes work from a queue server now; empty if it is configured with none. */
+  public Optional<Boolean> queueConnected() {
+    QueueWorker w = queueWorker;
+    return w == null ? Optional.empty() : Optional.of(w.connected());
   }
 
   /** The replicated file store of this node. */

@@ -22,16 +22,16 @@ import java.util.List;
  * <p>The maximum starts small while the handshake runs and is raised once the remote is
  * authenticated, so an unauthenticated connection cannot make the node buffer a large frame.
  */
-final class Varint32FrameDecoder extends ByteToMessageDecoder {
+public final class Varint32FrameDecoder extends ByteToMessageDecoder {
   private int maxFrameSize;
   private boolean failed;
 
-  Varint32FrameDecoder(int maxFrameSize) {
+  public Varint32FrameDecoder(int maxFrameSize) {
     setMaxFrameSize(maxFrameSize);
   }
 
   /** Only on the channel's event loop. */
-  void setMaxFrameSize(int maxFrameSize) {
+  public void setMaxFrameSize(int maxFrameSize) {
     if (maxFrameSize <= 0) {
       throw new IllegalArgumentException("maxFrameSize must be positive: " + maxFrameSize);
     }

@@ -1,0 +1,21 @@
+package io.spindle.node.infrastructure.queue;
+
+import io.spindle.protocol.queue.Job;
+import io.spindle.protocol.queue.JobResult;
+
+/** Does the work of one job on this node, blocking the calling (job) thread. */
+public interface JobRunner {
+  /**
+   * Runs {@code job} and returns its result with the outcome set (the worker fills in the ids). An
+   * outcome the client should see, a failure included (NOT_FOUND, INVALID_ARGUMENT...), is a
+   * result; a job this node cannot do now is given back by throwing {@link CannotRunHereException}.
+   */
+  JobResult.Builder run(Job job, QueueWorker.ChunkFetcher chunks);
+
+  /** The job must go to another node (this one no longer leads, or is stopping). */
+  final class CannotRunHereException extends RuntimeException {
+    public CannotRunHereException(String message) {
+      super(message);
+    }
+  }
+}

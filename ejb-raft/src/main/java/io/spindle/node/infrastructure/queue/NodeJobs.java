@@ -1,0 +1,436 @@
+package io.spindle.node.infrastructure.queue;
+
+import com.google.protobuf.ByteString;
+import io.spindle.node.application.ClusterUnavailableException;
+import io.spindle.node.application.FileService;
+import io.spindle.node.application.NotLeaderException;
+import io.spindle.node.domain.FileInfo;
+import io.spindle.node.domain.FileLayout;
+import io.spindle.node.domain.FileName;
+import io.spindle.node.domain.InvalidFileNameException;
+import io.spindle.node.domain.MemberAddress;
+import io.spindle.node.domain.count.RangeCounts;
+import io.spindle.node.domain.count.WcLocale;
+import io.spindle.node.domain.count.WcScanner;
+import io.spindle.node.infrastructure.raft.RaftException;
+import io.spindle.node.infrastructure.raft.RaftStatus;
+import io.spindle.protocol.queue.ChunkData;
+import io.spindle.protocol.queue.ChunkInfo;
+import io.spindle.protocol.queue.CountResult;
+import io.spindle.protocol.queue.DeleteResult;
+import io.spindle.protocol.queue.ErrorCode;
+import io.spindle.protocol.queue.Holder;
+import io.spindle.protocol.queue.Hop;
+import io.spindle.protocol.queue.Job;
+import io.spindle.protocol.queue.JobResult;
+import io.spindle.protocol.queue.ListResult;
+import io.spindle.protocol.queue.Member;
+import io.spindle.protocol.queue.NodeRole;
+import io.spindle.protocol.queue.NodeStatus;
+import io.spindle.protocol.queue.PingResult;
+import io.spindle.protocol.queue.QueueError;
+import io.spindle.protocol.queue.ReadResult;
+import io.spindle.protocol.queue.WriteJob;
+import io.spindle.raft.NodeId;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.HexFormat;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.function.Supplier;
+
+/**
+ * Does queue jobs against this node's file store: writes and deletes (on the leader only; anywhere
+ * else they go back to the queue), reads (the file's chunk list and the nodes that hold it), lists,
+ * counts as {@code LC_ALL=C wc} does, and pings of every member.
+ */
+public final class NodeJobs implements JobRunner {
+  private static final HexFormat HEX = HexFormat.of();
+  private static final int FETCH_AHEAD = 4;
+
+  private final FileService files;
+  private final Supplier<RaftStatus> status;
+  private final String raftAddress;
+  private final URI httpUrl;
+  private final HttpClient http =
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(2))
+          .build();
+
+  public NodeJobs(FileService files, Supplier<RaftStatus> status, String raftAddress, URI httpUrl) {
+    this.files = files;
+    this.status = status;
+    this.raftAddress = raftAddress;
+    this.httpUrl = httpUrl;
+  }
+
+  /** What this node tells the queue server about itself with every steal and renewal. */
+  public NodeStatus nodeStatus() {
+    RaftStatus s = status.get();
+    NodeStatus.Builder b =
+        NodeStatus.newBuilder()
+            .setNodeId(s.id().toString())
+            .setRole(role(s))
+            .setTerm(s.term())
+            .setLeaderId(s.leader().map(NodeId::toString).orElse(""))
+            .setCommitIndex(s.commitIndex())
+            .setAppliedIndex(s.appliedIndex())
+            .setRaftAddress(raftAddress)
+            .setHttpUrl(httpUrl.toString());
+    for (io.spindle.raft.Member m : s.configuration().all()) {
+      Member.Builder member =
+          Member.newBuilder()
+              .setNodeId(m.id().toString())
+              .setVoter(s.configuration().isVoter(m.id()));
+      address(m)
+          .ifPresentOrElse(
+              a -> member.setRaftAddress(a.raftAddress()).setHttpUrl(a.httpUrl().toString()),
+              () -> member.setRaftAddress(m.address()));
+      b.addMembers(member);
+    }
+    return b.build();
+  }
+
+  private static NodeRole role(RaftStatus s) {
+    if (!s.running()) {
+      return NodeRole.NODE_ROLE_UNSPECIFIED;
+    }
+    if (s.configuration().isLearner(s.id())) {
+      return NodeRole.LEARNER;
+    }
+    return switch (s.role()) {
+      case LEADER -> NodeRole.LEADER;
+      case CANDIDATE, PRE_CANDIDATE -> NodeRole.CANDIDATE;
+      default -> NodeRole.FOLLOWER;
+    };
+  }
+
+  @Override
+  public JobResult.Builder run(Job job, QueueWorker.ChunkFetcher chunks) {
+    try {
+      return switch (job.getKindCase()) {
+        case WRITE -> write(job, chunks);
+        case DELETE -> delete(job);
+        case READ -> read(job);
+        case LIST -> list(job);
+        case COUNT -> count(job);
+        case PING -> ping(job);
+        default ->
+            error(
+                ErrorCode.INVALID_ARGUMENT,
+                "this node does not know jobs of that kind; upgrade it");
+      };
+    } catch (InvalidFileNameException e) {
+      return error(ErrorCode.INVALID_ARGUMENT, "bad file name: " + e.getMessage());
+    } catch (NotLeaderException e) {
+      throw new CannotRunHereException("node " + status.get().id() + " is not the leader");
+    } catch (ClusterUnavailableException | RaftException e) {
+      throw new CannotRunHereException("node " + status.get().id() + " cannot do it now: " + e);
+    }
+  }
+
+  private JobResult.Builder write(Job job, QueueWorker.ChunkFetcher chunks) {
+    WriteJob w = job.getWrite();
+    FileName name = FileName.of(w.getName());
+    if (!status.get().isLeader()) {
+      throw new CannotRunHereException("node " + status.get().id() + " is not the leader");
+    }
+    InputStream content =
+        w.getChunkCount() == 0
+            ? new ByteArrayInputStream(w.getInlineData().toByteArray())
+            : new FetchedChunks(w, chunks);
+    FileInfo stored;
+    try {
+      stored = files.put(name, content, w.getSize(), job.getRequestId());
+    } catch (UploadGoneException e) {
+      return error(ErrorCode.UPLOAD_EXPIRED, e.getMessage());
+    } catch (IOException e) {
+      throw new CannotRunHereException("reading the upload from the queue server failed: " + e);
+    }
+    if (!w.getSha256().isEmpty()
+        && !HEX.formatHex(w.getSha256().toByteArray()).equals(stored.sha256())) {
+      // The chunks were checked one by one; this only happens to a request id reused for other
+      // content, which the store answers with the first write's file.
+      return error(
+          ErrorCode.INVALID_ARGUMENT,
+          "request id " + job.getRequestId() + " was already used for other content");
+    }
+    return JobResult.newBuilder().setWritten(info(stored));
+  }
+
+  private JobResult.Builder delete(Job job) {
+    FileName name = FileName.of(job.getDelete().getName());
+    if (!status.get().isLeader()) {
+      throw new CannotRunHereException("node " + status.get().id() + " is not the leader");
+    }
+    if (!files.delete(name, job.getRequestId())) {
+      return notFound(name);
+    }
+    return JobResult.newBuilder()
+        .setDeleted(
+            DeleteResult.newBuilder()
+                .setName(name.value())
+                .setCommitIndex(status.get().appliedIndex()));
+  }
+
+  private JobResult.Builder read(Job job) {
+    FileName name = FileName.of(job.getRead().getName());
+    Optional<FileLayout> layout = files.layout(name, job.getRead().getStale());
+    if (layout.isEmpty()) {
+      return notFound(name);
+    }
+    ReadResult.Builder r = ReadResult.newBuilder().setFile(info(layout.get().file()));
+    for (io.spindle.node.domain.ChunkInfo c : layout.get().chunks()) {
+      r.addChunks(
+          ChunkInfo.newBuilder()
+              .setIndex(c.index())
+              .setSize(c.size())
+              .setSha256(ByteString.copyFrom(HEX.parseHex(c.sha256()))));
+    }
+    RaftStatus s = status.get();
+    r.addHolders(Holder.newBuilder().setNodeId(s.id().toString()).setHttpUrl(httpUrl.toString()));
+    for (io.spindle.raft.Member m : s.configuration().all()) {
+      if (!m.id().equals(s.id())) {
+        address(m)
+            .ifPresent(
+                a ->
+                    r.addHolders(
+                        Holder.newBuilder()
+                            .setNodeId(m.id().toString())
+                            .setHttpUrl(a.httpUrl().toString())));
+      }
+    }
+    return JobResult.newBuilder().setRead(r);
+  }
+
+  private JobResult.Builder list(Job job) {
+    String prefix = job.getList().getPrefix();
+    ListResult.Builder r = ListResult.newBuilder();
+    for (FileInfo f : files.list(job.getList().getStale())) {
+      if (f.name().value().startsWith(prefix)) {
+        r.addFiles(info(f));
+      }
+    }
+    return JobResult.newBuilder().setList(r);
+  }
+
+  private JobResult.Builder count(Job job) {
+    FileName name = FileName.of(job.getCount().getName());
+    WcScanner scanner = new WcScanner(WcLocale.C);
+    OutputStream sink =
+        new OutputStream() {
+          @Override
+          public void write(int b) {
+            scanner.feed(new byte[] {(byte) b}, 0, 1);
+          }
+
+          @Override
+          public void write(byte[] b, int off, int len) {
+            scanner.feed(b, off, len);
+          }
+        };
+    Optional<FileInfo> found;
+    try {
+      found = files.read(name, job.getCount().getStale(), sink);
+    } catch (IOException e) {
+      throw new CannotRunHereException("reading '" + name + "' failed here: " + e.getMessage());
+    }
+    if (found.isEmpty()) {
+      return notFound(name);
+    }
+    RangeCounts counts = scanner.finish(new byte[0]);
+    return JobResult.newBuilder()
+        .setCount(
+            CountResult.newBuilder()
+                .setName(name.value())
+                .setLines(counts.lines())
+                .setWords(counts.words())
+                .setBytes(counts.bytes())
+                .setChars(counts.chars()));
+  }
+
+  /** The leader first, then every other member, each with the round trip to its health check. */
+  private JobResult.Builder ping(Job job) {
+    RaftStatus s = status.get();
+    if (!s.isLeader()) {
+      throw new CannotRunHereException("node " + s.id() + " is not the leader");
+    }
+    if (!job.getPing().getTargetCluster().isEmpty()) {
+      return error(
+          ErrorCode.INVALID_ARGUMENT,
+          "this cluster knows no route to cluster '" + job.getPing().getTargetCluster() + "'");
+    }
+    PingResult.Builder r = PingResult.newBuilder();
+    r.addHops(
+        Hop.newBuilder()
+            .setName(s.id().toString())
+            .setAddress(httpUrl.toString())
+            .setReached(true));
+    for (io.spindle.raft.Member m : s.configuration().all()) {
+      if (m.id().equals(s.id())) {
+        continue;
+      }
+      Hop.Builder hop = Hop.newBuilder().setName(m.id().toString());
+      Optional<MemberAddress> a = address(m);
+      if (a.isEmpty()) {
+        r.addHops(hop.setAddress(m.address()).setError("no web address known"));
+        continue;
+      }
+      hop.setAddress(a.get().httpUrl().toString());
+      long started = System.nanoTime();
+      try {
+        HttpResponse<Void> answer =
+            http.send(
+                HttpRequest.newBuilder(a.get().httpUrl().resolve("/health/live"))
+                    .timeout(Duration.ofSeconds(2))
+                    .build(),
+                HttpResponse.BodyHandlers.discarding());
+        hop.setRttMicros((System.nanoTime() - started) / 1_000);
+        if (answer.statusCode() == 200) {
+          hop.setReached(true);
+        } else {
+          hop.setError("its health check answered " + answer.statusCode());
+        }
+      } catch (IOException e) {
+        hop.setError("unreachable: " + e.getMessage());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new CannotRunHereException("interrupted");
+      }
+      r.addHops(hop);
+    }
+    return JobResult.newBuilder().setPing(r);
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private static Optional<MemberAddress> address(io.spindle.raft.Member m) {
+    try {
+      return Optional.of(MemberAddress.parse(m.address()));
+    } catch (IllegalArgumentException e) {
+      return Optional.empty();
+    }
+  }
+
+  private static io.spindle.protocol.queue.FileInfo info(FileInfo f) {
+    return io.spindle.protocol.queue.FileInfo.newBuilder()
+        .setName(f.name().value())
+        .setSize(f.size())
+        .setSha256(ByteString.copyFrom(HEX.parseHex(f.sha256())))
+        .setChunkCount(f.chunkCount())
+        .setStoredAtMillis(f.storedAt().toEpochMilli())
+        .build();
+  }
+
+  private static JobResult.Builder notFound(FileName name) {
+    return error(ErrorCode.NOT_FOUND, "there is no file named '" + name + "'");
+  }
+
+  private static JobResult.Builder error(ErrorCode code, String message) {
+    return JobResult.newBuilder()
+        .setError(QueueError.newBuilder().setCode(code).setMessage(message));
+  }
+
+  /** The queue server no longer has the upload: the client must start again. */
+  static final class UploadGoneException extends IOException {
+    UploadGoneException(String message) {
+      super(message);
+    }
+  }
+
+  /**
+   * A write job's content, chunk after chunk from the queue server, {@value #FETCH_AHEAD} chunks
+   * fetched ahead; each chunk is checked against the SHA-256 the job lists for it.
+   */
+  private static final class FetchedChunks extends InputStream {
+    private final WriteJob job;
+    private final QueueWorker.ChunkFetcher fetcher;
+    private final ArrayDeque<CompletableFuture<ChunkData>> ahead = new ArrayDeque<>();
+    private int nextToFetch;
+    private int nextToRead;
+    private byte[] current = new byte[0];
+    private int position;
+
+    FetchedChunks(WriteJob job, QueueWorker.ChunkFetcher fetcher) {
+      this.job = job;
+      this.fetcher = fetcher;
+    }
+
+    @Override
+    public int read() throws IOException {
+      byte[] one = new byte[1];
+      int n = read(one, 0, 1);
+      return n < 0 ? -1 : one[0] & 0xff;
+    }
+
+    @Override
+    public int read(byte[] into, int offset, int length) throws IOException {
+      if (length == 0) {
+        return 0;
+      }
+      while (position == current.length) {
+        if (nextToRead == job.getChunkCount()) {
+          return -1;
+        }
+        current = next();
+        position = 0;
+      }
+      int n = Math.min(length, current.length - position);
+      System.arraycopy(current, position, into, offset, n);
+      position += n;
+      return n;
+    }
+
+    private byte[] next() throws IOException {
+      while (nextToFetch < job.getChunkCount() && ahead.size() < FETCH_AHEAD) {
+        ahead.addLast(fetcher.fetch(job.getUploadId(), nextToFetch++));
+      }
+      ChunkData chunk;
+      try {
+        chunk = ahead.removeFirst().get();
+      } catch (ExecutionException e) {
+        throw new IOException("fetching chunk " + nextToRead + " failed: " + e.getCause(), e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted while fetching chunk " + nextToRead, e);
+      }
+      if (chunk.hasError()) {
+        if (chunk.getError().getCode() == ErrorCode.UPLOAD_EXPIRED) {
+          throw new UploadGoneException(chunk.getError().getMessage());
+        }
+        throw new IOException(
+            "the queue server refused chunk " + nextToRead + ": " + chunk.getError().getMessage());
+      }
+      byte[] data = chunk.getData().toByteArray();
+      byte[] expected =
+          nextToRead < job.getChunkSha256Count()
+              ? job.getChunkSha256(nextToRead).toByteArray()
+              : chunk.getSha256().toByteArray();
+      if (!MessageDigest.isEqual(expected, sha256(data))) {
+        throw new IOException("chunk " + nextToRead + " arrived damaged (SHA-256 mismatch)");
+      }
+      nextToRead++;
+      return data;
+    }
+
+    private static byte[] sha256(byte[] data) {
+      try {
+        return MessageDigest.getInstance("SHA-256").digest(data);
+      } catch (NoSuchAlgorithmException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+  }
+}

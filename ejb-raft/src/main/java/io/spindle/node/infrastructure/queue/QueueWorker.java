@@ -1,0 +1,549 @@
+package io.spindle.node.infrastructure.queue;
+
+import com.google.protobuf.ByteString;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.protobuf.ProtobufDecoder;
+import io.netty.handler.codec.protobuf.ProtobufEncoder;
+import io.netty.handler.codec.protobuf.ProtobufVarint32LengthFieldPrepender;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.spindle.node.infrastructure.transport.Varint32FrameDecoder;
+import io.spindle.protocol.queue.ChunkData;
+import io.spindle.protocol.queue.FetchChunk;
+import io.spindle.protocol.queue.Job;
+import io.spindle.protocol.queue.JobBatch;
+import io.spindle.protocol.queue.JobResult;
+import io.spindle.protocol.queue.KeepAlive;
+import io.spindle.protocol.queue.NodeHello;
+import io.spindle.protocol.queue.NodeProof;
+import io.spindle.protocol.queue.NodeStatus;
+import io.spindle.protocol.queue.QueueFrame;
+import io.spindle.protocol.queue.QueueProtocol;
+import io.spindle.protocol.queue.ReleaseJobs;
+import io.spindle.protocol.queue.Renew;
+import io.spindle.protocol.queue.Renewed;
+import io.spindle.protocol.queue.ServerChallenge;
+import io.spindle.protocol.queue.Steal;
+import io.spindle.protocol.queue.Welcome;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Takes work from the queue servers for this node: it dials one queue server (the next one when
+ * that fails, with jittered back-off), proves the cluster secret, then keeps one long-poll {@link
+ * Steal} outstanding whenever it has a free slot, runs the jobs it receives on its own threads
+ * through {@link JobRunner}, renews their leases every third of the lease time, fetches the chunks
+ * of large writes, and sends each job's {@link JobResult}.
+ *
+ * <p>A job the node cannot do now (a write on a node that just lost the leadership) is given back
+ * with {@link ReleaseJobs}, so the queue server hands it to the leader. If the connection drops,
+ * running jobs finish and their results are dropped: their leases expire and the queue server hands
+ * them out again, and the client's request id makes the effect apply once.
+ *
+ * <p><b>Threading:</b> connection state lives on one Netty event loop thread; jobs run on a pool of
+ * {@link Settings#slots()} threads. {@link #start()} and {@link #close()} may be called from any
+ * thread.
+ */
+public final class QueueWorker implements AutoCloseable {
+  private static final Logger LOG = Logger.getLogger(QueueWorker.class.getName());
+  private static final long MAX_BACKOFF_MILLIS = 5_000;
+
+  /**
+   * @param servers queue servers to dial, in order of preference
+   * @param slots jobs run at once
+   * @param stealWait how long a steal may wait at the queue server for work
+   */
+  public record Settings(
+      List<InetSocketAddress> servers,
+      String clusterId,
+      byte[] secret,
+      int slots,
+      Duration stealWait,
+      Duration fetchTimeout) {
+    public Settings {
+      servers = List.copyOf(servers);
+      if (servers.isEmpty()) {
+        throw new IllegalArgumentException("no queue server to take work from");
+      }
+      Objects.requireNonNull(clusterId, "clusterId");
+      secret = secret.clone();
+      if (slots < 1) {
+        throw new IllegalArgumentException("slots must be positive: " + slots);
+      }
+    }
+
+    public static Settings defaults(
+        List<InetSocketAddress> servers, String clusterId, byte[] secret) {
+      return new Settings(
+          servers, clusterId, secret, 32, Duration.ofSeconds(1), Duration.ofSeconds(30));
+    }
+  }
+
+  private final String nodeId;
+  private final Settings settings;
+  private final JobRunner runner;
+  private final Supplier<NodeStatus> status;
+  private final EventLoopGroup group;
+  private final ExecutorService jobs;
+  private final SecureRandom random = new SecureRandom();
+  private final Map<Long, Job> running = new ConcurrentHashMap<>();
+  private final Set<Long> lost = ConcurrentHashMap.newKeySet();
+  private volatile boolean closed;
+
+  // On the event loop.
+  private Connection connection;
+  private int serverIndex;
+  private int failures;
+
+  public QueueWorker(
+      String nodeId,
+      Settings settings,
+      JobRunner runner,
+      Supplier<NodeStatus> status,
+      ThreadFactory threadFactory) {
+    this.nodeId = Objects.requireNonNull(nodeId, "nodeId");
+    this.settings = settings;
+    this.runner = runner;
+    this.status = status;
+    this.group = new NioEventLoopGroup(1, threadFactory);
+    this.jobs =
+        new ThreadPoolExecutor(
+            settings.slots(),
+            settings.slots(),
+            60,
+            TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(),
+            threadFactory);
+  }
+
+  public void start() {
+    group.execute(this::dial);
+  }
+
+  /** Stops taking work; jobs already running finish (their results are sent if still possible). */
+  @Override
+  public void close() {
+    closed = true;
+    group.execute(
+        () -> {
+          if (connection != null && !running.isEmpty()) {
+            connection.send(
+                QueueFrame.newBuilder()
+                    .setReleaseJobs(
+                        ReleaseJobs.newBuilder()
+                            .addAllJobIds(running.keySet())
+                            .setReason("node " + nodeId + " is stopping"))
+                    .build());
+          }
+          if (connection != null) {
+            connection.channel.close();
+          }
+        });
+    jobs.shutdownNow();
+    try {
+      jobs.awaitTermination(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+  }
+
+  /** Whether the worker is connected and authenticated to a queue server (for health). */
+  public boolean connected() {
+    Connection c = connection;
+    return c != null && c.welcome != null && c.channel.isActive();
+  }
+
+  // ---------------------------------------------------------------- connection
+
+  private void dial() {
+    if (closed) {
+      return;
+    }
+    InetSocketAddress server = settings.servers().get(serverIndex % settings.servers().size());
+    InetSocketAddress resolved = new InetSocketAddress(server.getHostString(), server.getPort());
+    Connection attempt = new Connection(server);
+    new Bootstrap()
+        .group(group)
+        .channel(NioSocketChannel.class)
+        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5_000)
+        .option(ChannelOption.TCP_NODELAY, true)
+        .handler(
+            new ChannelInitializer<SocketChannel>() {
+              @Override
+              protected void initChannel(SocketChannel ch) {
+                ch.pipeline()
+                    .addLast(new IdleStateHandler(10, 2, 0))
+                    .addLast(
+                        "frames", new Varint32FrameDecoder(QueueProtocol.MAX_HANDSHAKE_FRAME_SIZE))
+                    .addLast(new ProtobufDecoder(QueueFrame.getDefaultInstance()))
+                    .addLast(new ProtobufVarint32LengthFieldPrepender())
+                    .addLast(new ProtobufEncoder())
+                    .addLast(attempt);
+              }
+            })
+        .connect(resolved)
+        .addListener(
+            f -> {
+              if (!f.isSuccess()) {
+                retryLater(server, f.cause());
+              }
+            });
+  }
+
+  private void retryLater(InetSocketAddress server, Throwable why) {
+    if (closed) {
+      return;
+    }
+    failures++;
+    serverIndex++;
+    long backoff = Math.min(MAX_BACKOFF_MILLIS, 100L << Math.min(failures, 6));
+    long delay = backoff / 2 + ThreadLocalRandom.current().nextLong(backoff / 2 + 1);
+    if (failures == 1 || failures % 20 == 0) {
+      LOG.warning(
+          () ->
+              "Node "
+                  + nodeId
+                  + " cannot take work from the queue server at "
+                  + server
+                  + " ("
+                  + (why == null ? "disconnected" : why.getMessage())
+                  + "); retrying in "
+                  + delay
+                  + " ms"
+                  + (settings.servers().size() > 1 ? " with the next queue server" : ""));
+    }
+    group.schedule(this::dial, delay, TimeUnit.MILLISECONDS);
+  }
+
+  /** One connection to one queue server; its state lives on the event loop. */
+  private final class Connection extends SimpleChannelInboundHandler<QueueFrame> {
+    final InetSocketAddress server;
+    Channel channel;
+    byte[] nodeNonce;
+    String serverId;
+    Welcome welcome;
+    boolean stealOutstanding;
+    long nextStealId;
+    ScheduledFuture<?> renewals;
+    final Map<String, CompletableFuture<ChunkData>> fetches = new HashMap<>();
+
+    Connection(InetSocketAddress server) {
+      this.server = server;
+    }
+
+    void send(QueueFrame frame) {
+      channel.writeAndFlush(frame, channel.voidPromise());
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+      channel = ctx.channel();
+      nodeNonce = new byte[QueueProtocol.NONCE_BYTES];
+      random.nextBytes(nodeNonce);
+      send(
+          QueueFrame.newBuilder()
+              .setNodeHello(
+                  NodeHello.newBuilder()
+                      .setProtocolVersion(QueueProtocol.VERSION)
+                      .setNodeId(nodeId)
+                      .setClusterId(settings.clusterId())
+                      .setNonce(ByteString.copyFrom(nodeNonce)))
+              .build());
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, QueueFrame frame) {
+      switch (frame.getNodeCase()) {
+        case SERVER_CHALLENGE -> challenged(frame.getServerChallenge());
+        case NODE_WELCOME -> welcomed(frame.getNodeWelcome());
+        case JOB_BATCH -> received(frame.getJobBatch());
+        case RENEWED -> renewed(frame.getRenewed());
+        case CHUNK_DATA -> chunk(frame.getChunkData());
+        case NODE_GOODBYE -> {
+          LOG.warning(
+              () ->
+                  "The queue server at "
+                      + server
+                      + " closed the connection of node "
+                      + nodeId
+                      + ": "
+                      + frame.getNodeGoodbye().getReason());
+          ctx.close();
+        }
+        case NODE_KEEP_ALIVE -> {}
+        default -> {
+          LOG.warning(
+              () -> "The queue server at " + server + " sent an unexpected " + frame.getNodeCase());
+          ctx.close();
+        }
+      }
+    }
+
+    private void challenged(ServerChallenge challenge) {
+      serverId = challenge.getServerId();
+      byte[] serverNonce = challenge.getNonce().toByteArray();
+      byte[] expected =
+          QueueProtocol.transcript(
+              QueueProtocol.SERVER,
+              QueueProtocol.VERSION,
+              settings.clusterId(),
+              nodeId,
+              serverId,
+              nodeNonce,
+              serverNonce);
+      if (challenge.getProtocolVersion() != QueueProtocol.VERSION
+          || !QueueProtocol.verify(
+              settings.secret(), expected, challenge.getProof().toByteArray())) {
+        LOG.warning(
+            () ->
+                "The queue server at "
+                    + server
+                    + " did not prove the cluster secret (or speaks protocol version "
+                    + challenge.getProtocolVersion()
+                    + "); not taking work from it");
+        channel.close();
+        return;
+      }
+      byte[] proof =
+          QueueProtocol.prove(
+              settings.secret(),
+              QueueProtocol.transcript(
+                  QueueProtocol.NODE,
+                  QueueProtocol.VERSION,
+                  settings.clusterId(),
+                  nodeId,
+                  serverId,
+                  nodeNonce,
+                  serverNonce));
+      send(
+          QueueFrame.newBuilder()
+              .setNodeProof(NodeProof.newBuilder().setProof(ByteString.copyFrom(proof)))
+              .build());
+    }
+
+    private void welcomed(Welcome w) {
+      welcome = w;
+      connection = this;
+      if (failures > 0) {
+        LOG.info(() -> "Node " + nodeId + " takes work from the queue server at " + server);
+      } else {
+        LOG.fine(() -> "Node " + nodeId + " takes work from the queue server at " + server);
+      }
+      failures = 0;
+      ((Varint32FrameDecoder) channel.pipeline().get("frames"))
+          .setMaxFrameSize(Math.max(QueueProtocol.MAX_HANDSHAKE_FRAME_SIZE, w.getMaxFrameSize()));
+      // Renewals also carry this node's role and term: a new leader must be known promptly.
+      long renewEvery = Math.max(100, Math.min(1_000, w.getLeaseMs() / 3));
+      renewals =
+          channel
+              .eventLoop()
+              .scheduleAtFixedRate(this::renew, renewEvery, renewEvery, TimeUnit.MILLISECONDS);
+      steal();
+    }
+
+    /** Asks for as many jobs as there are free slots, unless a steal is already waiting. */
+    void steal() {
+      if (closed || welcome == null || stealOutstanding || !channel.isActive()) {
+        return;
+      }
+      int free = settings.slots() - running.size();
+      if (free <= 0) {
+        return;
+      }
+      stealOutstanding = true;
+      send(
+          QueueFrame.newBuilder()
+              .setSteal(
+                  Steal.newBuilder()
+                      .setStealId(++nextStealId)
+                      .setStatus(status.get())
+                      .setMaxJobs(free)
+                      .setWaitMs((int) settings.stealWait().toMillis()))
+              .build());
+    }
+
+    private void renew() {
+      send(
+          QueueFrame.newBuilder()
+              .setRenew(Renew.newBuilder().addAllJobIds(running.keySet()).setStatus(status.get()))
+              .build());
+    }
+
+    private void received(JobBatch batch) {
+      stealOutstanding = false;
+      for (Job job : batch.getJobsList()) {
+        running.put(job.getJobId(), job);
+        jobs.execute(() -> run(this, job));
+      }
+      steal();
+    }
+
+    private void renewed(Renewed r) {
+      for (long id : r.getLostJobIdsList()) {
+        if (running.containsKey(id)) {
+          lost.add(id); // its result will be dropped; the work itself cannot be called back
+        }
+      }
+    }
+
+    CompletableFuture<ChunkData> fetch(String uploadId, int index, long jobId) {
+      CompletableFuture<ChunkData> future = new CompletableFuture<>();
+      channel
+          .eventLoop()
+          .execute(
+              () -> {
+                if (!channel.isActive()) {
+                  future.completeExceptionally(
+                      new IOException(
+                          "the connection to the queue server at " + server + " closed"));
+                  return;
+                }
+                fetches.put(uploadId + "/" + index, future);
+                send(
+                    QueueFrame.newBuilder()
+                        .setFetchChunk(
+                            FetchChunk.newBuilder()
+                                .setUploadId(uploadId)
+                                .setIndex(index)
+                                .setJobId(jobId))
+                        .build());
+              });
+      return future.orTimeout(settings.fetchTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void chunk(ChunkData data) {
+      CompletableFuture<ChunkData> future =
+          fetches.remove(data.getUploadId() + "/" + data.getIndex());
+      if (future != null) {
+        future.complete(data);
+      }
+    }
+
+    /** Sends a finished job's result (on the event loop), then asks for more work. */
+    void finished(Job job, JobResult result, ReleaseJobs release) {
+      running.remove(job.getJobId());
+      boolean wasLost = lost.remove(job.getJobId());
+      if (channel.isActive() && welcome != null && !wasLost) {
+        send(
+            release != null
+                ? QueueFrame.newBuilder().setReleaseJobs(release).build()
+                : QueueFrame.newBuilder().setJobResult(result).build());
+      }
+      Connection current = connection;
+      if (current != null) {
+        current.steal();
+      }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+      if (event instanceof IdleStateEvent idle) {
+        switch (idle.state()) {
+          case WRITER_IDLE ->
+              send(
+                  QueueFrame.newBuilder().setNodeKeepAlive(KeepAlive.getDefaultInstance()).build());
+          case READER_IDLE -> {
+            LOG.warning(
+                () ->
+                    "The queue server at " + server + " went silent; node " + nodeId + " redials");
+            ctx.close();
+          }
+          default -> {}
+        }
+      }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      LOG.log(
+          Level.WARNING,
+          "The connection of node "
+              + nodeId
+              + " to the queue server at "
+              + server
+              + " failed: "
+              + cause,
+          LOG.isLoggable(Level.FINE) ? cause : null);
+      ctx.close();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+      IOException closedError =
+          new IOException("the connection to the queue server at " + server + " closed");
+      if (renewals != null) {
+        renewals.cancel(false);
+      }
+      new ArrayList<>(fetches.values()).forEach(f -> f.completeExceptionally(closedError));
+      fetches.clear();
+      if (connection == this) {
+        connection = null;
+      }
+      retryLater(server, null);
+    }
+  }
+
+  // ---------------------------------------------------------------- jobs
+
+  private void run(Connection via, Job job) {
+    JobResult result = null;
+    ReleaseJobs release = null;
+    try {
+      result =
+          runner
+              .run(job, (uploadId, index) -> via.fetch(uploadId, index, job.getJobId()))
+              .setJobId(job.getJobId())
+              .setRequestId(job.getRequestId())
+              .build();
+    } catch (JobRunner.CannotRunHereException e) {
+      release =
+          ReleaseJobs.newBuilder().addJobIds(job.getJobId()).setReason(e.getMessage()).build();
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "Job " + job.getJobId() + " failed on node " + nodeId, e);
+      release =
+          ReleaseJobs.newBuilder()
+              .addJobIds(job.getJobId())
+              .setReason("node " + nodeId + " failed: " + e)
+              .build();
+    }
+    JobResult finalResult = result;
+    ReleaseJobs finalRelease = release;
+    via.channel.eventLoop().execute(() -> via.finished(job, finalResult, finalRelease));
+  }
+
+  /** Fetches one chunk of a write job's upload from the queue server. */
+  @FunctionalInterface
+  public interface ChunkFetcher {
+    CompletableFuture<ChunkData> fetch(String uploadId, int index);
+  }
+}

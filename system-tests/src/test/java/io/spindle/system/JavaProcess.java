@@ -1,0 +1,71 @@
+package io.spindle.system;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A JVM of this project started from the test's own classpath (the queue server, the {@code
+ * spindle} client), its output in a file.
+ */
+final class JavaProcess {
+  private final Process process;
+  private final Path output;
+
+  private JavaProcess(Process process, Path output) {
+    this.process = process;
+    this.output = output;
+  }
+
+  static JavaProcess start(String mainClass, List<String> args, Map<String, String> env, Path output)
+      throws IOException {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(
+        List.of(
+            "-XX:TieredStopAtLevel=1",
+            "-Xmx256m",
+            "-cp",
+            System.getProperty("java.class.path"),
+            mainClass));
+    command.addAll(args);
+    ProcessBuilder builder = new ProcessBuilder(command);
+    builder.environment().putAll(env);
+    builder.redirectErrorStream(true);
+    Files.createDirectories(output.getParent());
+    builder.redirectOutput(ProcessBuilder.Redirect.appendTo(output.toFile()));
+    return new JavaProcess(builder.start(), output);
+  }
+
+  boolean isAlive() {
+    return process.isAlive();
+  }
+
+  /** Waits for the exit; -1 if it did not exit in time (it is then killed). */
+  int await(long seconds) throws InterruptedException {
+    if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
+      kill();
+      return -1;
+    }
+    return process.exitValue();
+  }
+
+  String output() throws IOException {
+    return Files.exists(output) ? Files.readString(output, StandardCharsets.UTF_8) : "";
+  }
+
+  Path outputFile() {
+    return output;
+  }
+
+  /** kill -9. */
+  void kill() throws InterruptedException {
+    process.destroyForcibly();
+    process.waitFor(30, TimeUnit.SECONDS);
+  }
+}
