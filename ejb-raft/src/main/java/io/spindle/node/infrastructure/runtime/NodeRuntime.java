@@ -1,11 +1,10 @@
 package io.spindle.node.infrastructure.runtime;
 
-import io.spindle.node.infrastructure.raft.NettyPeerMessenger;
-
 import io.spindle.node.application.FileService;
 import io.spindle.node.application.RaftFileService;
 import io.spindle.node.domain.MemberAddress;
 import io.spindle.node.infrastructure.raft.DurableRaftStorage;
+import io.spindle.node.infrastructure.raft.NettyPeerMessenger;
 import io.spindle.node.infrastructure.raft.RaftDriver;
 import io.spindle.node.infrastructure.raft.RaftNodeSettings;
 import io.spindle.node.infrastructure.raft.RaftStatus;
