@@ -149,6 +149,69 @@ class NodeDeploymentIT {
     assertEquals(201, fits.statusCode(), fits.body());
   }
 
+  // The deployment cuts counts into 64 KiB ranges (spindle.count.range-bytes): a 200 KB file is
+  // counted in four ranges and merged, and must count as GNU wc counts it, in both locales.
+  @Test
+  void countsAFileAsWcInBothLocalesAndAnswersBadRequestsWithJson() throws Exception {
+    assertEquals(200, awaitReady().statusCode());
+    StringBuilder text = new StringBuilder();
+    String[] words = {
+      "Spindle", "spindle", "caf\u00e9", "CAF\u00c9", "\u4e2d\u6587", "\ud83d\ude00", "raft"
+    };
+    String[] gaps = {" ", "\n", "\u00a0", "\t", "\u3000"};
+    for (int i = 0; text.length() < 200_000; i++) {
+      text.append(words[(i * 7) % words.length]).append(gaps[(i * 3) % gaps.length]);
+    }
+    byte[] content = text.toString().getBytes(StandardCharsets.UTF_8);
+    assertTrue(content.length > 3 * 65536, "the file spans several ranges");
+    HttpResponse<String> put =
+        http.send(
+            HttpRequest.newBuilder(url("api/files/count/mixed.txt"))
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(content))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertEquals(201, put.statusCode(), put.body());
+
+    for (String locale : new String[] {"utf8", "c"}) {
+      HttpResponse<String> count = get("api/count?name=count/mixed.txt&top=3&locale=" + locale);
+      assertEquals(200, count.statusCode(), count.body());
+      String json = count.body();
+      long[] wc = Wc.count(content, locale.equals("c") ? "C" : "C.UTF-8");
+      assertEquals(wc[0], number(json, "lines"), json);
+      assertEquals(wc[1], number(json, "words"), json);
+      assertEquals(wc[2], number(json, "chars"), json);
+      assertEquals(wc[3], number(json, "bytes"), json);
+      assertTrue(json.contains("\"name\":\"count/mixed.txt\""), json);
+      assertTrue(json.contains("\"locale\":\"" + locale + "\""), json);
+      assertTrue(json.contains("\"cached\":false"), json);
+      assertEquals(
+          (content.length + 65535) / 65536, json.split("\"node\":\"it1\"", -1).length - 1, json);
+      assertTrue(
+          json.matches("(?s).*\"top\":\\[\\{\"word\":\"[^\"]+\",\"count\":[0-9]+\\}.*"), json);
+      HttpResponse<String> again = get("api/count?name=count/mixed.txt&top=3&locale=" + locale);
+      assertTrue(again.body().contains("\"cached\":true"), again.body());
+    }
+
+    assertError(get("api/count?name=count/none.txt"), 404, "there is no file named");
+    assertError(get("api/count?name=count/mixed.txt&locale=klingon"), 400, "c or utf8");
+    assertError(get("api/count?name=count/mixed.txt&top=-1"), 400, "0 to 1000");
+    assertError(get("api/count?name=count/mixed.txt&top=many"), 400, "0 to 1000");
+    assertError(get("api/count"), 400, "which file");
+  }
+
+  private static void assertError(HttpResponse<String> response, int status, String says) {
+    assertEquals(status, response.statusCode(), response.body());
+    assertTrue(response.body().startsWith("{\"error\":\""), response.body());
+    assertTrue(response.body().contains(says), response.body());
+  }
+
+  private static long number(String json, String field) {
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("\"" + field + "\":([0-9]+)").matcher(json);
+    assertTrue(m.find(), field + " in " + json);
+    return Long.parseLong(m.group(1));
+  }
+
   private HttpResponse<String> awaitReady() throws Exception {
     Instant deadline = Instant.now().plus(READY_WITHIN);
     HttpResponse<String> response = get("/health/ready");

@@ -1,6 +1,7 @@
 package io.spindle.web.api;
 
 import io.spindle.node.application.ClusterUnavailableException;
+import io.spindle.node.application.FileChangedException;
 import io.spindle.node.application.NotLeaderException;
 import io.spindle.node.domain.InvalidFileNameException;
 import io.spindle.node.infrastructure.raft.RaftException;
@@ -51,6 +52,9 @@ public class ApiExceptionMapper implements ExceptionMapper<Throwable> {
     if (e instanceof InvalidFileNameException) {
       return error(Response.Status.BAD_REQUEST, "bad file name: " + e.getMessage());
     }
+    if (e instanceof FileChangedException) {
+      return error(Response.Status.CONFLICT, e.getMessage());
+    }
     if (e instanceof NotLeaderException notLeader) {
       return notLeader
           .leaderHttpUrl()
@@ -75,7 +79,8 @@ public class ApiExceptionMapper implements ExceptionMapper<Throwable> {
   private static String genericMessage(int status) {
     switch (status) {
       case 404:
-        return "nothing is found at this address; the API is /api/cluster and /api/files/{name}";
+        return "nothing is found at this address; the API is /api/cluster, /api/files/{name} and"
+            + " /api/count?name={name}";
       case 405:
         return "this address does not take that HTTP method";
       case 406:

@@ -35,7 +35,7 @@ public record ClusterView(
     }
   }
 
-  static ClusterView of(RaftStatus status) {
+  public static ClusterView of(RaftStatus status) {
     Configuration configuration = status.configuration();
     List<MemberView> members = new ArrayList<>();
     configuration.voters().forEach(m -> members.add(MemberView.of(m, true)));

@@ -29,11 +29,11 @@ public final class WcScanner {
   public static final int MAX_SEQUENCE = 6;
 
   // Byte classes, packed for branch-free updates: bit 0 word character, bit 1 separator (clears
-  // "in word"), bit 2 newline.
-  private static final byte NEUTRAL = 0;
-  private static final byte WORD = 1;
-  private static final byte SEPARATOR = 2;
-  private static final byte NEWLINE = 6;
+  // "in word"), bit 2 newline. Package-private: WordTallyScanner cuts words by the same classes.
+  static final byte NEUTRAL = 0;
+  static final byte WORD = 1;
+  static final byte SEPARATOR = 2;
+  static final byte NEWLINE = 6;
 
   private static final byte[] ASCII_CLASSES = new byte[256];
   private static final byte[] UNICODE_CLASSES = new byte[0x110000];
@@ -276,8 +276,8 @@ public final class WcScanner {
     return from;
   }
 
-  private static final int INVALID = -1;
-  private static final int INCOMPLETE = -2;
+  static final int INVALID = -1;
+  static final int INCOMPLETE = -2;
 
   /**
    * The length of the valid UTF-8 sequence at {@code i} as glibc's decoder accepts it (no overlong
@@ -333,11 +333,17 @@ public final class WcScanner {
     return n;
   }
 
-  private static int classOf(int codePoint) {
+  /** The class of a decoded character in the UTF-8 locale. */
+  static int classOf(int codePoint) {
     return codePoint < UNICODE_CLASSES.length ? UNICODE_CLASSES[codePoint] : NEUTRAL;
   }
 
-  private static int decode(byte[] d, int i, int n) {
+  /** The class of a byte in the C locale (and of an ASCII character in UTF-8). */
+  static int asciiClass(int unsignedByte) {
+    return ASCII_CLASSES[unsignedByte];
+  }
+
+  static int decode(byte[] d, int i, int n) {
     int cp = d[i] & (0xff >> (n + 1));
     for (int k = 1; k < n; k++) {
       cp = (cp << 6) | (d[i + k] & 0x3f);

@@ -1,0 +1,52 @@
+package io.spindle.web.page;
+
+import io.spindle.node.infrastructure.runtime.NodeRuntime;
+import jakarta.enterprise.context.RequestScoped;
+import jakarta.inject.Inject;
+import jakarta.inject.Named;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/** What the page shows before its script runs: which node this is and the upload limit. */
+@Named("page")
+@RequestScoped
+public class PageBean {
+  @Inject NodeRuntime node;
+
+  @Inject
+  @ConfigProperty(name = "spindle.files.max-bytes", defaultValue = "4294967296")
+  long maxBytes;
+
+  public String getNodeId() {
+    return node.config().nodeId().value();
+  }
+
+  public String getHttpUrl() {
+    return node.config().httpUrl().toString();
+  }
+
+  public long getMaxBytes() {
+    return maxBytes;
+  }
+
+  /** The limit for people: "1 MiB", "4 GiB". */
+  public String getMaxSize() {
+    return humanBytes(maxBytes);
+  }
+
+  static String humanBytes(long bytes) {
+    String[] units = {"bytes", "KiB", "MiB", "GiB", "TiB"};
+    double value = bytes;
+    int unit = 0;
+    while (value >= 1024 && unit < units.length - 1) {
+      value /= 1024;
+      unit++;
+    }
+    return unit == 0
+        ? bytes + " bytes"
+        : (value == Math.rint(value)
+                ? String.valueOf((long) value)
+                : String.format(java.util.Locale.ROOT, "%.1f", value))
+            + " "
+            + units[unit];
+  }
+}

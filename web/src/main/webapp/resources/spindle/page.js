@@ -1,0 +1,278 @@
+// The node's page: upload with progress, the file list, counts and the cluster panel, all through
+// the REST API of this node. Plain script, no build step, nothing fetched from elsewhere.
+(function () {
+  "use strict";
+
+  // The API is beside the page, under the application's context root ("/" on a node).
+  var meta = document.querySelector("meta[name='spindle-base']");
+  var root = new URL(meta ? meta.getAttribute("content") : "/", location.href);
+  function api(path) { return new URL(path, root).toString(); }
+  function $(id) { return document.getElementById(id); }
+
+  // ------------------------------------------------------------------ messages
+
+  function showError(sentence) {
+    var m = $("message");
+    m.textContent = sentence;
+    m.hidden = false;
+  }
+  function clearError() { $("message").hidden = true; }
+
+  // The API answers errors as {"error": "..."}; anything else becomes one plain sentence too.
+  function errorOf(xhrOrResponseText, status, what) {
+    try {
+      var body = JSON.parse(xhrOrResponseText);
+      if (body && typeof body.error === "string") {
+        return capitalize(what) + " failed: " + body.error.replace(/[.\s]+$/, "") + ".";
+      }
+    } catch (ignored) { /* not JSON */ }
+    if (status === 0) { return capitalize(what) + " failed: the node did not answer; check that it runs and try again."; }
+    return capitalize(what) + " failed with HTTP " + status + "; try again.";
+  }
+  function capitalize(s) { return s.charAt(0).toUpperCase() + s.slice(1); }
+
+  function request(method, url, onDone) {
+    var xhr = new XMLHttpRequest();
+    xhr.open(method, url);
+    xhr.setRequestHeader("Accept", "application/json");
+    xhr.onload = function () { onDone(xhr.status, xhr.responseText); };
+    xhr.onerror = function () { onDone(0, ""); };
+    xhr.send();
+    return xhr;
+  }
+
+  function encodeName(name) { return name.split("/").map(encodeURIComponent).join("/"); }
+
+  function humanBytes(n) {
+    var units = ["bytes", "KiB", "MiB", "GiB", "TiB"], v = n, u = 0;
+    while (v >= 1024 && u < units.length - 1) { v /= 1024; u++; }
+    return u === 0 ? n + " bytes" : (v >= 10 ? v.toFixed(0) : v.toFixed(1)) + " " + units[u];
+  }
+  function number(n) { return Number(n).toLocaleString("en-US"); }
+
+  function el(tag, attrs, children) {
+    var e = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      if (k === "text") { e.textContent = attrs[k]; } else if (k === "class") { e.className = attrs[k]; } else { e.setAttribute(k, attrs[k]); }
+    });
+    (children || []).forEach(function (c) { e.appendChild(c); });
+    return e;
+  }
+
+  // ------------------------------------------------------------------ upload
+
+  var queue = [];
+  var uploading = false;
+
+  function enqueue(files) {
+    for (var i = 0; i < files.length; i++) { queue.push(files[i]); }
+    if (!uploading) { next(); }
+  }
+
+  function next() {
+    var file = queue.shift();
+    if (!file) { uploading = false; return; }
+    uploading = true;
+    upload(file, next);
+  }
+
+  function setProgress(percent, text, state) {
+    $("upload-progress").value = percent;
+    $("upload-percent").textContent = Math.floor(percent) + "%";
+    var status = $("upload-status");
+    status.textContent = text;
+    status.className = "status" + (state ? " " + state : "");
+  }
+
+  function upload(file, done) {
+    clearError();
+    var what = "the upload of " + file.name;
+    setProgress(0, "Uploading " + file.name + " (" + humanBytes(file.size) + ")…");
+    $("upload-progress").removeAttribute("data-done");
+    var xhr = new XMLHttpRequest();
+    xhr.open("PUT", api("api/files/" + encodeName(file.name)));
+    xhr.setRequestHeader("Content-Type", file.type || "application/octet-stream");
+    xhr.upload.onprogress = function (e) {
+      if (e.lengthComputable && e.total > 0) {
+        setProgress(e.loaded * 100 / e.total, "Uploading " + file.name + ": " + humanBytes(e.loaded) + " of " + humanBytes(e.total) + "…");
+      }
+    };
+    xhr.onload = function () {
+      if (xhr.status >= 200 && xhr.status < 300) {
+        setProgress(100, "Stored " + file.name + " (" + humanBytes(file.size) + ").", "ok");
+        $("upload-progress").setAttribute("data-done", file.name);
+        refreshFiles();
+      } else {
+        var sentence = errorOf(xhr.responseText, xhr.status, what);
+        setProgress(0, sentence, "bad");
+        showError(sentence);
+      }
+      done();
+    };
+    xhr.onerror = function () {
+      var sentence = capitalize(what) + " failed: the connection to the node was lost; try again.";
+      setProgress(0, sentence, "bad");
+      showError(sentence);
+      done();
+    };
+    xhr.send(file);
+  }
+
+  var dropzone = $("dropzone");
+  ["dragenter", "dragover"].forEach(function (type) {
+    dropzone.addEventListener(type, function (e) { e.preventDefault(); dropzone.classList.add("over"); });
+  });
+  ["dragleave", "drop"].forEach(function (type) {
+    dropzone.addEventListener(type, function () { dropzone.classList.remove("over"); });
+  });
+  dropzone.addEventListener("drop", function (e) {
+    e.preventDefault();
+    if (e.dataTransfer && e.dataTransfer.files.length) { enqueue(e.dataTransfer.files); }
+  });
+  // Files dropped beside the zone should not make the browser leave the page.
+  window.addEventListener("dragover", function (e) { e.preventDefault(); });
+  window.addEventListener("drop", function (e) { e.preventDefault(); });
+  $("file-input").addEventListener("change", function (e) {
+    enqueue(e.target.files);
+    e.target.value = "";
+  });
+
+  // ------------------------------------------------------------------ files
+
+  function refreshFiles() {
+    request("GET", api("api/files"), function (status, text) {
+      if (status !== 200) { showError(errorOf(text, status, "listing the files")); return; }
+      renderFiles(JSON.parse(text));
+    });
+  }
+
+  function renderFiles(files) {
+    var rows = $("file-rows");
+    rows.textContent = "";
+    if (files.length === 0) {
+      rows.appendChild(el("tr", {}, [el("td", { colspan: "5", class: "muted", text: "No files yet: upload one." })]));
+      return;
+    }
+    files.forEach(function (f) {
+      var download = el("a", { class: "button", href: api("api/files/" + encodeName(f.name)), download: f.name.split("/").pop(), text: "download" });
+      var count = el("button", { class: "primary count", type: "button", text: "count" });
+      count.addEventListener("click", function () { countFile(f.name, count); });
+      var remove = el("button", { class: "danger delete", type: "button", text: "delete" });
+      remove.addEventListener("click", function () { deleteFile(f.name, remove); });
+      rows.appendChild(el("tr", { "data-name": f.name }, [
+        el("td", { class: "name", text: f.name }),
+        el("td", { class: "num", title: number(f.size) + " bytes", text: humanBytes(f.size) }),
+        el("td", { class: "hash", title: f.sha256, text: f.sha256.slice(0, 16) + "…" }),
+        el("td", { text: new Date(f.storedAt).toLocaleString() }),
+        el("td", { class: "actions" }, [count, download, remove])
+      ]));
+    });
+  }
+
+  function deleteFile(name, button) {
+    clearError();
+    button.disabled = true;
+    request("DELETE", api("api/files/" + encodeName(name)), function (status, text) {
+      button.disabled = false;
+      if (status !== 204) { showError(errorOf(text, status, "deleting " + name)); }
+      if ($("count-name").textContent === name) { $("count-card").hidden = true; }
+      refreshFiles();
+    });
+  }
+
+  // ------------------------------------------------------------------ count
+
+  function countFile(name, button) {
+    clearError();
+    button.disabled = true;
+    button.textContent = "counting…";
+    var url = api("api/count") + "?name=" + encodeURIComponent(name) + "&locale=" + $("locale").value + "&top=" + $("top").value;
+    request("GET", url, function (status, text) {
+      button.disabled = false;
+      button.textContent = "count";
+      if (status !== 200) { showError(errorOf(text, status, "counting " + name)); return; }
+      renderCount(JSON.parse(text));
+    });
+  }
+
+  function renderCount(c) {
+    $("count-card").hidden = false;
+    $("count-name").textContent = c.name;
+    $("count-meta").textContent = (c.locale === "c" ? "C" : "UTF-8") + " locale" + (c.cached ? " · from the cache" : "");
+    $("count-lines").textContent = c.lines;
+    $("count-words").textContent = c.words;
+    $("count-bytes").textContent = c.bytes;
+    $("count-chars").textContent = c.chars;
+    $("count-millis").textContent = c.millis;
+    var bars = $("top-words");
+    bars.textContent = "";
+    var max = c.top.length ? c.top[0].count : 1;
+    c.top.forEach(function (w) {
+      var bar = el("div", { class: "bar" });
+      bar.style.width = (w.count * 100 / max) + "%";
+      bars.appendChild(el("span", { class: "bar-word", text: w.word }));
+      bars.appendChild(el("div", { class: "bar-track", title: w.word + ": " + w.count }, [bar]));
+      bars.appendChild(el("span", { class: "bar-count", text: number(w.count) }));
+    });
+    if (!c.topComplete) {
+      bars.appendChild(el("span", { class: "muted", text: "The file has more distinct words than a count keeps, so its top words are left out; the totals are exact." }));
+    } else if (c.top.length === 0) {
+      bars.appendChild(el("span", { class: "muted", text: "No words." }));
+    }
+    var rows = $("range-rows");
+    rows.textContent = "";
+    c.ranges.forEach(function (r, i) {
+      rows.appendChild(el("tr", {}, [
+        el("td", { text: String(i) }), el("td", { text: r.node }),
+        el("td", { class: "num", text: number(r.start) }), el("td", { class: "num", text: number(r.end) }),
+        el("td", { class: "num", text: String(r.millis) })
+      ]));
+    });
+    $("count-card").scrollIntoView({ behavior: "smooth", block: "nearest" });
+  }
+
+  // ------------------------------------------------------------------ cluster
+
+  function refreshCluster() {
+    request("GET", api("page/cluster"), function (status, text) {
+      if (status !== 200) {
+        renderClusterError(errorOf(text, status, "asking for the cluster's status").replace(/ try again\.$/, " retrying every 2 s."));
+      } else {
+        renderCluster(JSON.parse(text));
+      }
+      setTimeout(refreshCluster, 2000);
+    });
+  }
+
+  function renderClusterError(sentence) {
+    var rows = $("cluster-rows");
+    rows.textContent = "";
+    rows.appendChild(el("tr", {}, [el("td", { colspan: "5", class: "muted", text: sentence })]));
+  }
+
+  function renderCluster(panel) {
+    var rows = $("cluster-rows");
+    rows.textContent = "";
+    panel.members.forEach(function (m) {
+      var s = m.status;
+      var name = el("td", { class: "name", title: m.httpUrl || "", text: m.id });
+      if (m.self) { name.appendChild(el("span", { class: "you", text: "this node" })); }
+      if (!m.voter) { name.appendChild(el("span", { class: "you", text: "learner" })); }
+      var row = el("tr", { "data-member": m.id }, [name]);
+      if (s) {
+        row.appendChild(el("td", {}, [el("span", { class: "role " + s.role, text: s.role.toLowerCase() })]));
+        row.appendChild(el("td", { class: "num", text: String(s.term) }));
+        row.appendChild(el("td", { class: "num", text: number(s.commitIndex) }));
+        row.appendChild(el("td", { class: "num", text: number(s.appliedIndex) }));
+      } else {
+        row.appendChild(el("td", {}, [el("span", { class: "role DOWN", text: "no answer" })]));
+        row.appendChild(el("td", { colspan: "3", class: "muted", text: capitalize(m.error || "it did not answer") + "." }));
+      }
+      rows.appendChild(row);
+    });
+    $("cluster-updated").textContent = "updated " + new Date().toLocaleTimeString();
+  }
+
+  refreshFiles();
+  refreshCluster();
+})();
