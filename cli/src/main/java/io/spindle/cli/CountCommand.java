@@ -2,6 +2,7 @@ package io.spindle.cli;
 
 import io.spindle.protocol.queue.Count;
 import io.spindle.protocol.queue.CountResult;
+import io.spindle.protocol.queue.CountedRange;
 import io.spindle.protocol.queue.Request;
 import io.spindle.protocol.queue.WordCount;
 import java.nio.charset.StandardCharsets;
@@ -15,7 +16,9 @@ import picocli.CommandLine.ParentCommand;
 
 @Command(
     name = "count",
-    description = "Count lines, words, bytes and characters of a file, as LC_ALL=C wc does.")
+    description =
+        "Count lines, words, bytes and characters of a stored file exactly as GNU wc does, and"
+            + " its most frequent words.")
 final class CountCommand implements Callable<Integer> {
   @ParentCommand SpindleCli cli;
 
@@ -28,6 +31,12 @@ final class CountCommand implements Callable<Integer> {
   @Option(names = "--stale", description = "any node's copy as it is")
   boolean stale;
 
+  @Option(
+      names = "--locale",
+      paramLabel = "c|utf8",
+      description = "count as LC_ALL=C or as a UTF-8 locale does (default ${DEFAULT-VALUE})")
+  String locale = "utf8";
+
   @Override
   public Integer call() {
     CountResult c;
@@ -37,7 +46,12 @@ final class CountCommand implements Callable<Integer> {
               .call(
                   Request.newBuilder()
                       .setRequestId(ClusterClient.newRequestId())
-                      .setCount(Count.newBuilder().setName(name).setTopWords(top).setStale(stale))
+                      .setCount(
+                          Count.newBuilder()
+                              .setName(name)
+                              .setTopWords(top)
+                              .setStale(stale)
+                              .setLocale(locale))
                       .build(),
                   "count " + name)
               .getCount();
@@ -53,14 +67,26 @@ final class CountCommand implements Callable<Integer> {
       words.add(Json.object("word", word, "count", w.getCount()));
       human.append(String.format("%n%8d %s", w.getCount(), word));
     }
+    List<Object> ranges = new ArrayList<>();
+    for (CountedRange r : c.getRangesList()) {
+      ranges.add(
+          Json.object(
+              "node", r.getNodeId(),
+              "start", r.getStart(),
+              "end", r.getEnd(),
+              "millis", r.getMillis()));
+    }
     cli.print(
         Json.object(
             "name", name,
+            "locale", c.getLocale(),
             "lines", c.getLines(),
             "words", c.getWords(),
             "bytes", c.getBytes(),
             "chars", c.getChars(),
-            "topWords", words),
+            "top", words,
+            "ranges", ranges,
+            "cached", c.getCached()),
         human.toString());
     return ExitCode.OK;
   }

@@ -22,7 +22,8 @@ final class JavaProcess {
     this.output = output;
   }
 
-  static JavaProcess start(String mainClass, List<String> args, Map<String, String> env, Path output)
+  static JavaProcess start(
+      String mainClass, List<String> args, Map<String, String> env, Path output)
       throws IOException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());

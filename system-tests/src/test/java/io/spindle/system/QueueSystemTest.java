@@ -37,11 +37,11 @@ import org.junit.jupiter.api.TestMethodOrder;
 /**
  * The whole path through the front door: a real queue server process, three Payara Micro nodes on
  * their own MariaDB schemas that take their work from it, and the {@code spindle} client as a
- * process. Files of 0 B to 200 MiB go in with {@code spindle write} and come back equal with
- * {@code spindle read} (chunks fetched from several nodes); the node holding a write job is killed
- * and the job completes on the new leader; a node is killed while a client downloads from it; the
- * queue server is killed in the middle of an upload and restarted, and the client's retry stores
- * the file once.
+ * process. Files of 0 B to 200 MiB go in with {@code spindle write} and come back equal with {@code
+ * spindle read} (chunks fetched from several nodes); the node holding a write job is killed and the
+ * job completes on the new leader; a node is killed while a client downloads from it; the queue
+ * server is killed in the middle of an upload and restarted, and the client's retry stores the file
+ * once.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -87,8 +87,9 @@ class QueueSystemTest {
     for (PayaraNode node : nodes) {
       awaitReady(node);
     }
-    awaitStatus("every node reports to the queue server", s -> s.contains("\"q3\"")
-        && s.contains("\"q2\"") && s.contains("\"q1\""));
+    awaitStatus(
+        "every node reports to the queue server",
+        s -> s.contains("\"q3\"") && s.contains("\"q2\"") && s.contains("\"q1\""));
   }
 
   @AfterAll
@@ -134,8 +135,8 @@ class QueueSystemTest {
   void aNodeKilledWhileItHoldsAWriteJobIsReplacedByTheNewLeader() throws Exception {
     Path file = randomFile("while-killed", 40 * MIB, 2);
     JavaProcess writer =
-        cliProcess("write", file.toString(), "--name", "q/while-killed.bin", "--commit-timeout",
-            "240");
+        cliProcess(
+            "write", file.toString(), "--name", "q/while-killed.bin", "--commit-timeout", "240");
     String holder = awaitStatus("a node holds the write job", s -> LEASE.matcher(s).find());
     Matcher lease = LEASE.matcher(holder);
     assertTrue(lease.find());
@@ -175,8 +176,7 @@ class QueueSystemTest {
   void aQueueServerKilledMidUploadIsRestartedAndTheRetryStoresTheFileOnce() throws Exception {
     Path file = randomFile("server-killed", 100 * MIB, 4);
     JavaProcess writer =
-        cliProcess(
-            "--retry-for", "180", "write", file.toString(), "--name", "q/server-killed.bin");
+        cliProcess("--retry-for", "180", "write", file.toString(), "--name", "q/server-killed.bin");
     awaitStatus(
         "the upload is in the spool",
         s -> {
@@ -193,7 +193,10 @@ class QueueSystemTest {
     String listing = assertOk(cli("--json", "ls"));
     assertEquals(
         1,
-        Pattern.compile(Pattern.quote("\"q/server-killed.bin\"")).matcher(listing).results().count(),
+        Pattern.compile(Pattern.quote("\"q/server-killed.bin\""))
+            .matcher(listing)
+            .results()
+            .count(),
         listing);
   }
 
@@ -286,8 +289,7 @@ class QueueSystemTest {
   }
 
   /** Waits until the download has written something (to its temporary or final file). */
-  private static void awaitFileGrows(Path partial, Path done, JavaProcess reader)
-      throws Exception {
+  private static void awaitFileGrows(Path partial, Path done, JavaProcess reader) throws Exception {
     Instant deadline = Instant.now().plus(Duration.ofSeconds(120));
     while (Instant.now().isBefore(deadline) && reader.isAlive()) {
       Optional<Path> any =

@@ -385,7 +385,8 @@ public final class QueueService {
                       CountJob.newBuilder()
                           .setName(request.getCount().getName())
                           .setTopWords(request.getCount().getTopWords())
-                          .setStale(request.getCount().getStale())),
+                          .setStale(request.getCount().getStale())
+                          .setLocale(request.getCount().getLocale())),
               timeout);
         }
       }

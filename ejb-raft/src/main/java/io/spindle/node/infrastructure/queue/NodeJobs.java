@@ -2,6 +2,8 @@ package io.spindle.node.infrastructure.queue;
 
 import com.google.protobuf.ByteString;
 import io.spindle.node.application.ClusterUnavailableException;
+import io.spindle.node.application.CountService;
+import io.spindle.node.application.FileChangedException;
 import io.spindle.node.application.FileService;
 import io.spindle.node.application.NotLeaderException;
 import io.spindle.node.domain.FileInfo;
@@ -9,14 +11,13 @@ import io.spindle.node.domain.FileLayout;
 import io.spindle.node.domain.FileName;
 import io.spindle.node.domain.InvalidFileNameException;
 import io.spindle.node.domain.MemberAddress;
-import io.spindle.node.domain.count.RangeCounts;
 import io.spindle.node.domain.count.WcLocale;
-import io.spindle.node.domain.count.WcScanner;
 import io.spindle.node.infrastructure.raft.RaftException;
 import io.spindle.node.infrastructure.raft.RaftStatus;
 import io.spindle.protocol.queue.ChunkData;
 import io.spindle.protocol.queue.ChunkInfo;
 import io.spindle.protocol.queue.CountResult;
+import io.spindle.protocol.queue.CountedRange;
 import io.spindle.protocol.queue.DeleteResult;
 import io.spindle.protocol.queue.ErrorCode;
 import io.spindle.protocol.queue.Holder;
@@ -30,12 +31,12 @@ import io.spindle.protocol.queue.NodeStatus;
 import io.spindle.protocol.queue.PingResult;
 import io.spindle.protocol.queue.QueueError;
 import io.spindle.protocol.queue.ReadResult;
+import io.spindle.protocol.queue.WordCount;
 import io.spindle.protocol.queue.WriteJob;
 import io.spindle.raft.NodeId;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -60,6 +61,7 @@ public final class NodeJobs implements JobRunner {
   private static final int FETCH_AHEAD = 4;
 
   private final FileService files;
+  private final CountService counts;
   private final Supplier<RaftStatus> status;
   private final String raftAddress;
   private final URI httpUrl;
@@ -69,8 +71,14 @@ public final class NodeJobs implements JobRunner {
           .connectTimeout(Duration.ofSeconds(2))
           .build();
 
-  public NodeJobs(FileService files, Supplier<RaftStatus> status, String raftAddress, URI httpUrl) {
+  public NodeJobs(
+      FileService files,
+      CountService counts,
+      Supplier<RaftStatus> status,
+      String raftAddress,
+      URI httpUrl) {
     this.files = files;
+    this.counts = counts;
     this.status = status;
     this.raftAddress = raftAddress;
     this.httpUrl = httpUrl;
@@ -228,37 +236,55 @@ public final class NodeJobs implements JobRunner {
 
   private JobResult.Builder count(Job job) {
     FileName name = FileName.of(job.getCount().getName());
-    WcScanner scanner = new WcScanner(WcLocale.C);
-    OutputStream sink =
-        new OutputStream() {
-          @Override
-          public void write(int b) {
-            scanner.feed(new byte[] {(byte) b}, 0, 1);
-          }
-
-          @Override
-          public void write(byte[] b, int off, int len) {
-            scanner.feed(b, off, len);
-          }
-        };
-    Optional<FileInfo> found;
-    try {
-      found = files.read(name, job.getCount().getStale(), sink);
-    } catch (IOException e) {
-      throw new CannotRunHereException("reading '" + name + "' failed here: " + e.getMessage());
+    String locale = job.getCount().getLocale().toLowerCase(java.util.Locale.ROOT);
+    WcLocale wcLocale;
+    switch (locale) {
+      case "", "utf8", "utf-8", "c.utf-8" -> wcLocale = WcLocale.UTF8;
+      case "c", "posix" -> wcLocale = WcLocale.C;
+      default -> {
+        return error(ErrorCode.INVALID_ARGUMENT, "unknown locale '" + locale + "': use utf8 or c");
+      }
     }
-    if (found.isEmpty()) {
+    int top = job.getCount().getTopWords();
+    if (top > CountService.MAX_TOP) {
+      return error(
+          ErrorCode.INVALID_ARGUMENT, "at most " + CountService.MAX_TOP + " top words, not " + top);
+    }
+    Optional<io.spindle.node.application.CountResult> counted;
+    try {
+      counted = counts.count(name, wcLocale, top);
+    } catch (FileChangedException e) {
+      throw new CannotRunHereException("'" + name + "' changed while it was counted; count again");
+    }
+    if (counted.isEmpty()) {
       return notFound(name);
     }
-    RangeCounts counts = scanner.finish(new byte[0]);
-    return JobResult.newBuilder()
-        .setCount(
-            CountResult.newBuilder()
-                .setName(name.value())
-                .setLines(counts.lines())
-                .setWords(counts.words())
-                .setBytes(counts.bytes())
-                .setChars(counts.chars()));
+    io.spindle.node.application.CountResult c = counted.get();
+    CountResult.Builder r =
+        CountResult.newBuilder()
+            .setName(name.value())
+            .setLines(c.counts().lines())
+            .setWords(c.counts().words())
+            .setBytes(c.counts().bytes())
+            .setChars(c.counts().chars())
+            .setLocale(wcLocale == WcLocale.C ? "c" : "utf8")
+            .setCached(c.cached())
+            .setTopComplete(c.topComplete());
+    for (io.spindle.node.domain.count.WordCount w : c.top()) {
+      r.addTopWords(
+          WordCount.newBuilder()
+              .setWord(ByteString.copyFrom(w.word().keptBytes()))
+              .setCount(w.count()));
+    }
+    for (io.spindle.node.application.CountResult.CountedRange range : c.ranges()) {
+      r.addRanges(
+          CountedRange.newBuilder()
+              .setNodeId(range.node())
+              .setStart(range.start())
+              .setEnd(range.end())
+              .setMillis(range.elapsed().toMillis()));
+    }
+    return JobResult.newBuilder().setCount(r);
   }
 
   /** The leader first, then every other member, each with the round trip to its health check. */

@@ -1,6 +1,8 @@
 package io.spindle.node.infrastructure.runtime;
 
+import io.spindle.node.application.CountService;
 import io.spindle.node.application.FileService;
+import io.spindle.node.application.LocalRangeCounter;
 import io.spindle.node.application.RaftFileService;
 import io.spindle.node.domain.MemberAddress;
 import io.spindle.node.infrastructure.queue.NodeJobs;
@@ -76,6 +78,7 @@ public class NodeRuntime {
   private volatile RaftDriver driver;
   private volatile FileService fileService;
   private volatile QueueWorker queueWorker;
+  private volatile CountService countService;
   private volatile boolean caughtUp;
   private Thread shutdownHook;
   private boolean stopped;
@@ -112,9 +115,18 @@ public class NodeRuntime {
               new NettyPeerMessenger(config.nodeId(), transport),
               threadFactory);
       fileService = new RaftFileService(driver, store);
+      CountService.Settings countSettings =
+          CountConfig.read(key -> mpConfig.getOptionalValue(key, String.class));
+      countService =
+          new CountService(
+              fileService,
+              new LocalRangeCounter(
+                  fileService, config.nodeId().value(), countSettings.maxDistinctWords()),
+              countSettings);
       if (!config.queueServers().isEmpty()) {
         NodeJobs jobs =
-            new NodeJobs(fileService, driver::status, advertisedRaft(), config.httpUrl());
+            new NodeJobs(
+                fileService, countService, driver::status, advertisedRaft(), config.httpUrl());
         queueWorker =
             new QueueWorker(
                 config.nodeId().toString(),
@@ -207,6 +219,11 @@ public class NodeRuntime {
   public Optional<Boolean> queueConnected() {
     QueueWorker w = queueWorker;
     return w == null ? Optional.empty() : Optional.of(w.connected());
+  }
+
+  /** Counts of stored files, with this node's cache of them. */
+  public CountService countService() {
+    return countService;
   }
 
   /** The replicated file store of this node. */
