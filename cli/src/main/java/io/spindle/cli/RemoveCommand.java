@@ -31,7 +31,7 @@ final class RemoveCommand implements Callable<Integer> {
     }
     cli.print(
         Json.object("deleted", name, "commitIndex", d.getCommitIndex()),
-        "deleted " + name + " (commit index " + d.getCommitIndex() + ")");
+        "deleted " + name);
     return ExitCode.OK;
   }
 }

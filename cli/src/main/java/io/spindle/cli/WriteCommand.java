@@ -49,8 +49,7 @@ final class WriteCommand implements Callable<Integer> {
               + Bytes.human(f.getSize())
               + ", sha256 "
               + Bytes.hex(f.getSha256().toByteArray())
-              + ", commit index "
-              + f.getCommitIndex());
+              + (f.getCommitIndex() > 0 ? ", commit index " + f.getCommitIndex() : ""));
     }
     return ExitCode.OK;
   }
