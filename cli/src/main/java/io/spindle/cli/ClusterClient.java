@@ -77,6 +77,38 @@ final class ClusterClient implements AutoCloseable {
     throw new IOException("no queue server reachable (" + String.join("; ", problems) + ")");
   }
 
+  /**
+   * {@code n} new connections for many requests in flight (a benchmark), spread round-robin over
+   * the reachable servers, starting with the preferred one; the caller closes them.
+   */
+  List<QueueConnection> openPool(int n) throws IOException {
+    List<QueueConnection> pool = new ArrayList<>();
+    List<String> problems = new ArrayList<>();
+    boolean[] unreachable = new boolean[servers.size()];
+    try {
+      for (int i = 0; pool.size() < n; i++) {
+        int k = (next + i) % servers.size();
+        if (unreachable[k]) {
+          if (problems.size() == servers.size()) {
+            throw new IOException(
+                "no queue server reachable (" + String.join("; ", problems) + ")");
+          }
+          continue;
+        }
+        try {
+          pool.add(QueueConnection.open(servers.get(k), timeout));
+        } catch (IOException e) {
+          unreachable[k] = true;
+          problems.add(servers.get(k) + ": " + describe(e));
+        }
+      }
+      return pool;
+    } catch (IOException | RuntimeException e) {
+      pool.forEach(QueueConnection::close);
+      throw e;
+    }
+  }
+
   /** Drops the connection; the next one goes to the next server in the list. */
   void abandon(QueueConnection c) {
     c.close();

@@ -20,6 +20,7 @@ import java.net.Socket;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -27,11 +28,13 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * One connection to a queue server: the hello, then requests with many in flight, their replies
- * routed by request id to a {@link Replies} stream, and upload chunks.
+ * routed by request id to a {@link Replies} stream (for a blocking caller) or to a future (for many
+ * requests in flight from one thread, {@link #ask}), and upload chunks.
  *
- * <p>Thread-safe: writes are serialized; one daemon thread reads. When the connection dies, every
- * waiting stream gets an {@link IOException}: the request may or may not have been done, and a
- * retry with the same request id (on this or another server) has one effect.
+ * <p>Thread-safe: writes are serialized; one daemon thread reads, and completes the futures of
+ * {@link #ask}. When the connection dies, every waiting stream and future gets an {@link
+ * IOException}: the request may or may not have been done, and a retry with the same request id (on
+ * this or another server) has one effect.
  */
 final class QueueConnection implements AutoCloseable {
   private static final Reply CLOSED = Reply.newBuilder().setRequestId("\u0000closed").build();
@@ -41,7 +44,7 @@ final class QueueConnection implements AutoCloseable {
   private final InputStream in;
   private final OutputStream out;
   private final Welcome welcome;
-  private final Map<String, BlockingQueue<Reply>> streams = new ConcurrentHashMap<>();
+  private final Map<String, Sink> streams = new ConcurrentHashMap<>();
   private volatile String closedReason;
 
   private QueueConnection(
@@ -102,15 +105,73 @@ final class QueueConnection implements AutoCloseable {
     return closedReason == null;
   }
 
+  /** Where the replies to one request go; called on the reader thread, must not block. */
+  private interface Sink {
+    void reply(Reply reply);
+
+    void closed();
+  }
+
   /** Sends {@code request}; its replies arrive on the returned stream. */
   Replies send(Request request) throws IOException {
-    BlockingQueue<Reply> q =
-        streams.computeIfAbsent(request.getRequestId(), k -> new LinkedBlockingQueue<>());
+    Replies replies = new Replies(request.getRequestId(), new LinkedBlockingQueue<>());
+    Sink registered = streams.putIfAbsent(request.getRequestId(), replies);
+    if (registered instanceof Replies r) {
+      replies = r; // a retry on this connection: the same stream
+    } else if (registered != null) {
+      throw new IllegalStateException(request.getRequestId() + " is already awaited by an ask");
+    }
     if (!isOpen()) {
-      q.add(CLOSED);
+      replies.closed();
     }
     send(QueueFrame.newBuilder().setRequest(request).build());
-    return new Replies(request.getRequestId(), q);
+    return replies;
+  }
+
+  /**
+   * Sends a request answered by exactly one reply (every op but a chunked write: an inline write's
+   * one reply is WriteDone or an Error); the future completes with that reply, on the reader
+   * thread, so what depends on it must not block. It fails with {@link IOException} if the
+   * connection dies first. The id must not be in flight on this connection already.
+   */
+  CompletableFuture<Reply> ask(Request request) {
+    Answer answer = new Answer(request.getRequestId());
+    if (streams.putIfAbsent(request.getRequestId(), answer) != null) {
+      answer.completeExceptionally(
+          new IllegalStateException(request.getRequestId() + " is already in flight"));
+      return answer;
+    }
+    if (!isOpen()) {
+      answer.closed();
+      return answer;
+    }
+    try {
+      send(QueueFrame.newBuilder().setRequest(request).build());
+    } catch (IOException e) {
+      answer.closed();
+    }
+    return answer;
+  }
+
+  /** The one reply to an {@link #ask}; unregisters itself before it completes. */
+  private final class Answer extends CompletableFuture<Reply> implements Sink {
+    private final String requestId;
+
+    Answer(String requestId) {
+      this.requestId = requestId;
+    }
+
+    @Override
+    public void reply(Reply reply) {
+      streams.remove(requestId, this);
+      complete(reply);
+    }
+
+    @Override
+    public void closed() {
+      streams.remove(requestId, this);
+      completeExceptionally(new IOException(address + ": " + closedReason));
+    }
   }
 
   void sendChunk(String uploadId, int index, byte[] sha256, byte[] data, int length)
@@ -146,7 +207,7 @@ final class QueueConnection implements AutoCloseable {
   }
 
   /** The replies to one request, in order. */
-  final class Replies implements AutoCloseable {
+  final class Replies implements AutoCloseable, Sink {
     private final String requestId;
     private final BlockingQueue<Reply> queue;
 
@@ -175,8 +236,18 @@ final class QueueConnection implements AutoCloseable {
     }
 
     @Override
+    public void reply(Reply reply) {
+      queue.add(reply);
+    }
+
+    @Override
+    public void closed() {
+      queue.add(CLOSED);
+    }
+
+    @Override
     public void close() {
-      streams.remove(requestId, queue);
+      streams.remove(requestId, this);
     }
   }
 
@@ -185,9 +256,9 @@ final class QueueConnection implements AutoCloseable {
       while (true) {
         QueueFrame f = read(in, welcome.getMaxFrameSize());
         if (f.hasReply()) {
-          BlockingQueue<Reply> q = streams.get(f.getReply().getRequestId());
-          if (q != null) {
-            q.add(f.getReply());
+          Sink sink = streams.get(f.getReply().getRequestId());
+          if (sink != null) {
+            sink.reply(f.getReply());
           }
         } else if (f.hasClientGoodbye()) {
           fail("the server closed the connection: " + f.getClientGoodbye().getReason());
@@ -213,8 +284,8 @@ final class QueueConnection implements AutoCloseable {
     } catch (IOException ignored) {
       // closing anyway
     }
-    for (BlockingQueue<Reply> q : streams.values()) {
-      q.add(CLOSED);
+    for (Sink sink : streams.values()) {
+      sink.closed();
     }
   }
 

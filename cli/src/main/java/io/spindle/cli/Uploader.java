@@ -22,11 +22,11 @@ import java.util.List;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Writes a local file into the cluster through a queue server: small files whole in one request,
- * larger ones in chunks (each with its SHA-256), resending what the server reports missing or
- * corrupt; and, if the server dies, again through the next one with the same request id (a server
- * that kept the upload in its spool asks only for what it lacks). Returns once the leader has
- * committed the file.
+ * Writes a local file (or any {@link Content}) into the cluster through a queue server: small files
+ * whole in one request, larger ones in chunks (each with its SHA-256), resending what the server
+ * reports missing or corrupt; and, if the server dies, again through the next one with the same
+ * request id (a server that kept the upload in its spool asks only for what it lacks). Returns once
+ * the leader has committed the file.
  */
 final class Uploader {
   private static final int MAX_ROUNDS = 10;
@@ -43,9 +43,74 @@ final class Uploader {
     this.commitTimeout = commitTimeout;
   }
 
-  /** What a file is, hashed once before it is sent. */
+  /**
+   * What is written, read by position: once to hash it, then again for each chunk sent (and
+   * resent), so it must give the same bytes every time. Used from the uploading thread only.
+   */
+  interface Content {
+    long size();
+
+    /** Fills {@code into[0..length)} with the bytes from {@code position}. */
+    void read(long position, byte[] into, int length) throws IOException;
+
+    /** For messages: "FILE" or what generates the bytes. */
+    String describe();
+  }
+
+  /** A local file's content, read through one open channel. */
+  static final class FileContent implements Content, AutoCloseable {
+    private final Path file;
+    private final FileChannel channel;
+    private final long size;
+
+    private FileContent(Path file, FileChannel channel, long size) {
+      this.file = file;
+      this.channel = channel;
+      this.size = size;
+    }
+
+    static FileContent open(Path file) throws IOException {
+      FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
+      try {
+        return new FileContent(file, ch, ch.size());
+      } catch (IOException e) {
+        ch.close();
+        throw e;
+      }
+    }
+
+    @Override
+    public long size() {
+      return size;
+    }
+
+    @Override
+    public void read(long position, byte[] into, int length) throws IOException {
+      ByteBuffer b = ByteBuffer.wrap(into, 0, length);
+      long pos = position;
+      while (b.hasRemaining()) {
+        int n = channel.read(b, pos);
+        if (n < 0) {
+          throw new IOException("the file got shorter while it was being read");
+        }
+        pos += n;
+      }
+    }
+
+    @Override
+    public String describe() {
+      return file.toString();
+    }
+
+    @Override
+    public void close() throws IOException {
+      channel.close();
+    }
+  }
+
+  /** What is written, hashed once before it is sent. */
   record Plan(
-      Path file,
+      Content content,
       String name,
       long size,
       int chunkSize,
@@ -58,6 +123,15 @@ final class Uploader {
   }
 
   FileInfo upload(Path file, String name) {
+    try (FileContent content = FileContent.open(file)) {
+      return upload(content, name);
+    } catch (IOException e) {
+      throw new CliException(ExitCode.OTHER, "cannot read " + file + ": " + e.getMessage());
+    }
+  }
+
+  /** Writes {@code content} as {@code name}; returns once the leader has committed it. */
+  FileInfo upload(Content content, String name) {
     String requestId = ClusterClient.newRequestId();
     Welcome welcome;
     try {
@@ -65,17 +139,17 @@ final class Uploader {
     } catch (IOException e) {
       throw new CliException(ExitCode.UNAVAILABLE, "write " + name + " failed: " + e.getMessage());
     }
-    Plan plan = plan(file, name, welcome);
+    Plan plan = plan(content, name, welcome);
     return cluster.retrying("write " + name, c -> attempt(c, plan, requestId).getWriteDone());
   }
 
-  private Plan plan(Path file, String name, Welcome welcome) {
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-      long size = ch.size();
+  private Plan plan(Content content, String name, Welcome welcome) {
+    try {
+      long size = content.size();
       if (size <= welcome.getMaxInlineBytes()) {
         byte[] data = new byte[(int) size];
-        readFully(ch, ByteBuffer.wrap(data), 0);
-        return new Plan(file, name, size, 0, sha256(data, data.length), List.of(), data);
+        content.read(0, data, data.length);
+        return new Plan(content, name, size, 0, sha256(data, data.length), List.of(), data);
       }
       int chunkSize = welcome.getDefaultChunkSize();
       MessageDigest whole = newSha256();
@@ -84,15 +158,16 @@ final class Uploader {
       Progress p = Progress.start("hashing", size, err, progress);
       for (long off = 0; off < size; off += chunkSize) {
         int n = (int) Math.min(chunkSize, size - off);
-        readFully(ch, ByteBuffer.wrap(buffer, 0, n), off);
+        content.read(off, buffer, n);
         whole.update(buffer, 0, n);
         hashes.add(sha256(buffer, n));
         p.add(n);
       }
       p.finish();
-      return new Plan(file, name, size, chunkSize, whole.digest(), hashes, null);
+      return new Plan(content, name, size, chunkSize, whole.digest(), hashes, null);
     } catch (IOException e) {
-      throw new CliException(ExitCode.OTHER, "cannot read " + file + ": " + e.getMessage());
+      throw new CliException(
+          ExitCode.OTHER, "cannot read " + content.describe() + ": " + e.getMessage());
     }
   }
 
@@ -177,18 +252,17 @@ final class Uploader {
     }
     Progress p = Progress.start("upload ", total, err, progress);
     byte[] buffer = new byte[plan.chunkSize()];
-    try (FileChannel ch = FileChannel.open(plan.file(), StandardOpenOption.READ)) {
-      for (int i : indexes) {
-        int n = chunkLength(plan, i);
-        readFully(ch, ByteBuffer.wrap(buffer, 0, n), (long) i * plan.chunkSize());
-        byte[] sha = sha256(buffer, n);
-        if (!Arrays.equals(sha, plan.chunkHashes().get(i))) {
-          throw new CliException(
-              ExitCode.OTHER, plan.file() + " changed while it was being written; try again");
-        }
-        c.sendChunk(uploadId, i, sha, buffer, n);
-        p.add(n);
+    for (int i : indexes) {
+      int n = chunkLength(plan, i);
+      plan.content().read((long) i * plan.chunkSize(), buffer, n);
+      byte[] sha = sha256(buffer, n);
+      if (!Arrays.equals(sha, plan.chunkHashes().get(i))) {
+        throw new CliException(
+            ExitCode.OTHER,
+            plan.content().describe() + " changed while it was being written; try again");
       }
+      c.sendChunk(uploadId, i, sha, buffer, n);
+      p.add(n);
     }
     p.finish();
   }
@@ -200,17 +274,6 @@ final class Uploader {
   private static CliException unexpected(Reply r) {
     return new CliException(
         ExitCode.OTHER, "the queue server answered with " + r.getResultCase() + " unexpectedly");
-  }
-
-  private static void readFully(FileChannel ch, ByteBuffer into, long position) throws IOException {
-    long pos = position;
-    while (into.hasRemaining()) {
-      int n = ch.read(into, pos);
-      if (n < 0) {
-        throw new IOException("the file got shorter while it was being read");
-      }
-      pos += n;
-    }
   }
 
   static byte[] sha256(byte[] data, int length) {
