@@ -7,6 +7,7 @@ import io.spindle.node.application.FileService;
 import io.spindle.node.application.RaftFileService;
 import io.spindle.node.domain.MemberAddress;
 import io.spindle.node.infrastructure.membership.DiscoveryJoiner;
+import io.spindle.node.infrastructure.membership.GracefulLeave;
 import io.spindle.node.infrastructure.membership.LearnerPromoter;
 import io.spindle.node.infrastructure.membership.Membership;
 import io.spindle.node.infrastructure.membership.PromotionPolicy;
@@ -46,9 +47,6 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.logging.Logger;
 import org.eclipse.microprofile.config.Config;
@@ -91,7 +89,7 @@ public class NodeRuntime {
   private volatile NodeJobs nodeJobs;
   private volatile LearnerPromoter promoter;
   private volatile DiscoveryJoiner joiner;
-  private volatile boolean leaving;
+  private final GracefulLeave leave = new GracefulLeave();
   private volatile boolean caughtUp;
   private Thread shutdownHook;
   private boolean stopped;
@@ -138,7 +136,7 @@ public class NodeRuntime {
               advertisedRaft(),
               config.httpUrl(),
               membership,
-              () -> leaving);
+              leave::requested);
       if (!config.queueServers().isEmpty()) {
         startQueueWorker(config.queueServers());
       }
@@ -239,52 +237,14 @@ public class NodeRuntime {
             .start();
   }
 
-  /**
-   * Graceful leave before stopping: a member that is not the last voter reports "leaving" to the
-   * queue server, which queues its removal for the leader (a leader hands over its leadership
-   * first, so that the next leader removes it). Waits at most {@link #LEAVE_WAIT}.
-   */
+  /** Graceful leave before stopping, if {@link NodeConfig#leaveOnStop()}. */
   private void leaveIfAsked() {
     RaftDriver d = driver;
     QueueWorker w = queueWorker;
-    if (!config.leaveOnStop() || d == null || w == null || !d.isRunning()) {
+    if (!config.leaveOnStop() || d == null || w == null) {
       return;
     }
-    RaftStatus s = d.status();
-    if (!s.configuration().contains(s.id())) {
-      return;
-    }
-    if (s.configuration().isVoter(s.id()) && s.configuration().voters().size() <= 1) {
-      LOG.info(() -> "node " + s.id() + " is the last voter: it stays in the configuration");
-      return;
-    }
-    leaving = true;
-    LOG.info(() -> "node " + s.id() + " asks to leave the cluster before it stops");
-    long deadline = System.nanoTime() + LEAVE_WAIT.toNanos();
-    try {
-      if (s.isLeader()) {
-        d.handOverLeadership().get(LEAVE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
-      }
-      w.reportStatusNow();
-      while (System.nanoTime() < deadline) {
-        RaftStatus now = d.status();
-        if (!now.configuration().contains(now.id())) {
-          LOG.info(() -> "node " + now.id() + " left the configuration");
-          return;
-        }
-        Thread.sleep(100);
-      }
-      LOG.info(
-          () ->
-              "node "
-                  + s.id()
-                  + " stops without seeing its removal (a removed node is not told); the leader"
-                  + " removes it from the queued LEAVE job");
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (ExecutionException | TimeoutException | RuntimeException e) {
-      LOG.info(() -> "leaving: " + e);
-    }
+    leave.leave(d, w::reportStatusNow, LEAVE_WAIT);
   }
 
   /** What this node waits for before it can be part of the cluster, if it joins by discovery. */

@@ -96,6 +96,47 @@ class ScaleOutTest {
 
   @Test
   void aBootstrapNodeAndTwoNodesWithoutPeersBecomeAThreeVoterCluster() throws Exception {
+    threeVoters();
+  }
+
+  @Test
+  void membersLeaveGracefullyAndTheLastVoterStays() throws Exception {
+    List<TestNode> cluster = threeVoters();
+    TestNode n1 = cluster.get(0);
+    TestNode n2 = cluster.get(1);
+    TestNode n3 = cluster.get(2);
+
+    assertTrue(n3.leave.leave(n3.driver, n3.worker::reportStatusNow, Duration.ofSeconds(2)));
+    await(
+        Duration.ofSeconds(20),
+        () -> voters(n1).equals(Set.of("n1", "n2")),
+        () -> "the leader removed n3: " + n1.status());
+    n3.close();
+
+    // The leader hands over first; the new leader removes it.
+    assertTrue(n1.leave.leave(n1.driver, n1.worker::reportStatusNow, Duration.ofSeconds(2)));
+    await(
+        Duration.ofSeconds(20),
+        () -> n2.status().isLeader() && voters(n2).equals(Set.of("n2")),
+        () -> "n2 leads alone: " + n2.status());
+    n1.close();
+
+    assertFalse(
+        n2.leave.leave(n2.driver, n2.worker::reportStatusNow, Duration.ofSeconds(1)),
+        "the last voter stays");
+    n2.driver.propose(KeyValueStateMachine.put("after", new byte[] {1})).get(10, TimeUnit.SECONDS);
+  }
+
+  private static Set<String> voters(TestNode n) {
+    return n.status().configuration().voterIds().stream()
+        .map(NodeId::value)
+        .collect(Collectors.toSet());
+  }
+
+  /**
+   * A bootstrap node n1, then n2 and n3 without peers: a 3-voter cluster that replicated a write.
+   */
+  private List<TestNode> threeVoters() throws Exception {
     TestNode n1 = start("n1", true);
     await(Duration.ofSeconds(20), () -> n1.status().isLeader(), () -> "n1 leads: " + n1.status());
 
@@ -137,6 +178,7 @@ class ScaleOutTest {
       await(Duration.ofSeconds(5), n.joiner::joined, () -> n.id + " knows it joined");
       assertTrue(n.joiner.describe().contains("a member of cluster"), n.joiner.describe());
     }
+    return List.of(n1, n2, n3);
   }
 
   // ---------------------------------------------------------------- a node, wired as NodeRuntime
@@ -157,8 +199,10 @@ class ScaleOutTest {
     LearnerPromoter promoter;
     NodeJobs jobs;
     volatile QueueWorker worker;
+    boolean closed;
     DiscoveryJoiner joiner;
     volatile boolean everLed;
+    final GracefulLeave leave = new GracefulLeave();
 
     TestNode(NodeId id, int index) {
       this.id = id;
@@ -219,8 +263,7 @@ class ScaleOutTest {
           new LearnerPromoter(membership, Duration.ofMillis(200), threads("promoter-" + id + "-"))
               .start();
       Supplier<RaftStatus> status = this::status;
-      BooleanSupplier leaving = () -> false;
-      jobs = new NodeJobs(null, status, raft, httpUrl, membership, leaving);
+      jobs = new NodeJobs(null, status, raft, httpUrl, membership, leave::requested);
       if (bootstrap) {
         startWorker(server.localAddress());
       } else {
@@ -254,7 +297,11 @@ class ScaleOutTest {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
+      if (closed) {
+        return;
+      }
+      closed = true;
       if (joiner != null) {
         joiner.close();
       }
