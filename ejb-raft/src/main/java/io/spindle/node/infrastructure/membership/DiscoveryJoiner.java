@@ -10,6 +10,7 @@ import io.spindle.node.infrastructure.raft.RaftStatus;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ThreadFactory;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -75,8 +76,8 @@ public final class DiscoveryJoiner implements AutoCloseable {
   }
 
   /** The edge list, once one arrived. */
-  public java.util.Optional<EdgeList> edgeList() {
-    return java.util.Optional.ofNullable(edges);
+  public Optional<EdgeList> edgeList() {
+    return Optional.ofNullable(edges);
   }
 
   /** One sentence for an operator: what the node waits for now. */
