@@ -34,8 +34,9 @@ import org.junit.jupiter.api.Test;
  * on free ports, listeners and Hazelcast bound to loopback, the node configured through env vars
  * (MicroProfile Config) as a single-voter cluster on embedded H2 in a fresh data directory. The EAR
  * deploys, the node leads and turns ready, and a file put through REST reads back. The domain is
- * stopped and deleted afterwards, also on failure. Empty {@code spindle.peers} and {@code
- * spindle.db.url} (the EAR's defaults) make it a single-voter cluster on embedded H2. About 60-70
+ * stopped and deleted afterwards, also on failure. {@code SPINDLE_BOOTSTRAP=true} with empty {@code
+ * spindle.peers} and {@code spindle.db.url} (the EAR's defaults) make it a single-voter cluster on
+ * embedded H2. About 60-70
  * s, most of it create-domain, start and deploy.
  */
 class EarDeploymentIT {
@@ -97,6 +98,7 @@ class EarDeploymentIT {
     Map<String, String> env =
         Map.of(
             "SPINDLE_NODE_ID", "n1",
+            "SPINDLE_BOOTSTRAP", "true",
             "SPINDLE_SECRET", "ear-it-secret-" + Long.toHexString(System.nanoTime()),
             "SPINDLE_DATA_DIR", data.toString(),
             "SPINDLE_RAFT_LISTEN", "127.0.0.1:" + raftPort,

@@ -1,5 +1,8 @@
 package io.spindle.queue;
 
+import io.spindle.discovery.DiscoveryServer;
+import io.spindle.discovery.DiscoverySettings;
+import io.spindle.discovery.EdgeList;
 import io.spindle.protocol.queue.StatusResult;
 import io.spindle.queue.service.ClusterView;
 import io.spindle.queue.service.QueueService;
@@ -12,6 +15,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.time.InstantSource;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -40,6 +44,7 @@ public final class QueueServer implements AutoCloseable {
   private final QueueTransportServer transport;
   private final QueueService service;
   private final ExecutorService io;
+  private volatile DiscoveryServer discovery;
 
   private QueueServer(QueueTransportServer transport, QueueService service, ExecutorService io) {
     this.transport = transport;
@@ -135,6 +140,53 @@ public final class QueueServer implements AutoCloseable {
     return service.clusterView();
   }
 
+  /**
+   * Starts this server's discovery server: it answers every authentic {@code Add_Node_Request} with
+   * the {@link #edgeList() edge list} and turns the announcement of a node that is not yet a member
+   * into a JOIN job for the leader. Stopped by {@link #close()}.
+   *
+   * @param settings the cluster id must be this server's
+   * @throws IOException a port cannot be bound or the interface is missing (the message says which)
+   * @throws IllegalStateException discovery runs already
+   */
+  public synchronized DiscoveryServer startDiscovery(DiscoverySettings settings)
+      throws IOException {
+    if (discovery != null) {
+      throw new IllegalStateException("the discovery server runs already");
+    }
+    if (!settings.clusterId().equals(service.config().clusterId())) {
+      throw new IllegalArgumentException(
+          "discovery is set up for cluster '"
+              + settings.clusterId()
+              + "' but this queue server serves '"
+              + service.config().clusterId()
+              + "'");
+    }
+    discovery =
+        DiscoveryServer.start(
+            settings,
+            this::edgeList,
+            (request, source) ->
+                service.join(
+                    request.nodeId(),
+                    request.raftAddress().toString(),
+                    request.httpUrl().toString()));
+    return discovery;
+  }
+
+  /** The discovery server, if {@link #startDiscovery} started one. */
+  public Optional<DiscoveryServer> discovery() {
+    return Optional.ofNullable(discovery);
+  }
+
+  /**
+   * The {@link #clusterView()} as the discovery server answers it; members whose reported addresses
+   * do not parse are left out (logged at FINE).
+   */
+  public EdgeList edgeList() {
+    return EdgeLists.of(clusterView());
+  }
+
   /** The answer to a Status request: nodes, queues, leases, spool. */
   public StatusResult status() {
     return service.status();
@@ -146,6 +198,10 @@ public final class QueueServer implements AutoCloseable {
 
   @Override
   public void close() {
+    DiscoveryServer d = discovery;
+    if (d != null) {
+      d.close();
+    }
     service.stop(); // answers the waiting clients before their connections close
     transport.close();
     io.shutdown();

@@ -1,16 +1,22 @@
 package io.spindle.queue;
 
+import io.spindle.discovery.DiscoveryMode;
+import io.spindle.discovery.DiscoverySettings;
 import io.spindle.protocol.queue.QueueProtocol;
 import io.spindle.queue.jobs.JobLimits;
 import io.spindle.queue.service.ServiceConfig;
 import io.spindle.queue.spool.SpoolLimits;
 import io.spindle.queue.transport.TransportConfig;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.logging.Logger;
@@ -163,6 +169,39 @@ public final class QueueServerMain implements Callable<Integer> {
       description = "spool I/O threads (default ${DEFAULT-VALUE})")
   int ioThreads = 4;
 
+  /** Where the discovery server listens, or off. */
+  enum Discovery {
+    LAN,
+    LOOPBACK,
+    OFF
+  }
+
+  @Option(
+      names = "--discovery",
+      paramLabel = "MODE",
+      description =
+          "discovery server: lan (UDP broadcast and multicast on every interface), loopback (this"
+              + " machine only) or off (default ${DEFAULT-VALUE})")
+  String discovery = "lan";
+
+  @Option(
+      names = "--discovery-port",
+      paramLabel = "PORT",
+      description = "UDP port for unicast and broadcast announcements (default ${DEFAULT-VALUE})")
+  int discoveryPort = DiscoverySettings.DEFAULT_PORT;
+
+  @Option(
+      names = "--multicast-group",
+      paramLabel = "ADDRESS",
+      description = "IPv4 multicast group for announcements (default ${DEFAULT-VALUE})")
+  String multicastGroup = DiscoverySettings.DEFAULT_MULTICAST_GROUP.getHostAddress();
+
+  @Option(
+      names = "--multicast-port",
+      paramLabel = "PORT",
+      description = "UDP port of the multicast group (default ${DEFAULT-VALUE})")
+  int multicastPort = DiscoverySettings.DEFAULT_MULTICAST_PORT;
+
   public static void main(String[] args) {
     System.exit(run(args));
   }
@@ -184,8 +223,10 @@ public final class QueueServerMain implements Callable<Integer> {
       return 2;
     }
     QueueServerConfig config;
+    Optional<DiscoverySettings> discoverySettings;
     try {
       config = config(secretBytes);
+      discoverySettings = discoverySettings(secretBytes);
     } catch (IllegalArgumentException e) {
       System.err.println("queue-server: " + e.getMessage());
       return 2;
@@ -196,6 +237,19 @@ public final class QueueServerMain implements Callable<Integer> {
     } catch (IllegalStateException | IOException e) {
       System.err.println("queue-server: " + e.getMessage());
       return 1;
+    }
+    if (discoverySettings.isPresent()) {
+      try {
+        server.startDiscovery(discoverySettings.get());
+      } catch (IOException | RuntimeException e) {
+        server.close();
+        System.err.println(
+            "queue-server: cannot start the discovery server: "
+                + e.getMessage()
+                + " (choose other ports with --discovery-port/--multicast-port, or --discovery"
+                + " off)");
+        return 1;
+      }
     }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
@@ -246,6 +300,34 @@ public final class QueueServerMain implements Callable<Integer> {
         spoolDir,
         ioThreads,
         0);
+  }
+
+  /** The discovery server's settings; empty for {@code --discovery off}. */
+  Optional<DiscoverySettings> discoverySettings(byte[] secretBytes) {
+    Discovery mode;
+    try {
+      mode = Discovery.valueOf(discovery.trim().toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          "--discovery is '" + discovery + "'; expected lan, loopback or off");
+    }
+    if (mode == Discovery.OFF) {
+      return Optional.empty();
+    }
+    InetAddress group;
+    try {
+      group = InetAddress.getByName(multicastGroup);
+    } catch (UnknownHostException e) {
+      throw new IllegalArgumentException(
+          "--multicast-group '" + multicastGroup + "' is not an IPv4 address");
+    }
+    return Optional.of(
+        DiscoverySettings.builder(clusterId, secretBytes)
+            .mode(mode == Discovery.LAN ? DiscoveryMode.LAN : DiscoveryMode.LOOPBACK)
+            .port(discoveryPort)
+            .multicastGroup(group)
+            .multicastPort(multicastPort)
+            .build());
   }
 
   private byte[] resolveSecret() throws IOException {

@@ -2,7 +2,11 @@ package io.spindle.queue;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.spindle.discovery.DiscoveryMode;
+import io.spindle.discovery.DiscoverySettings;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -49,4 +53,55 @@ class QueueServerMainTest {
     assertEquals(1 << 20, c.service().defaultChunkSize());
     assertFalse(c.toString().contains("secret=s"), "the secret is not printed");
   }
+
+  @Test
+  void discoveryDefaultsToTheLan() {
+    QueueServerMain main = new QueueServerMain();
+    new CommandLine(main).parseArgs();
+    DiscoverySettings d = main.discoverySettings(SECRET).orElseThrow();
+    assertEquals(DiscoveryMode.LAN, d.mode());
+    assertEquals(8888, d.port());
+    assertEquals("239.0.0.1", d.multicastGroup().getHostAddress());
+    assertEquals(10000, d.multicastPort());
+  }
+
+  @Test
+  void loopbackDiscoveryWithOtherPorts() {
+    QueueServerMain main = new QueueServerMain();
+    new CommandLine(main)
+        .parseArgs(
+            "--cluster-id",
+            "c7",
+            "--discovery",
+            "loopback",
+            "--discovery-port",
+            "9888",
+            "--multicast-group",
+            "239.1.2.3",
+            "--multicast-port",
+            "10001");
+    DiscoverySettings d = main.discoverySettings(SECRET).orElseThrow();
+    assertEquals(DiscoveryMode.LOOPBACK, d.mode());
+    assertEquals("c7", d.clusterId());
+    assertEquals(9888, d.port());
+    assertEquals("239.1.2.3", d.multicastGroup().getHostAddress());
+    assertEquals(10001, d.multicastPort());
+    assertEquals(0, d.multicastTtl(), "loopback multicast never leaves the machine");
+    assertFalse(d.broadcast());
+  }
+
+  @Test
+  void discoveryOffAndBadModes() {
+    QueueServerMain off = new QueueServerMain();
+    new CommandLine(off).parseArgs("--discovery", "off");
+    assertTrue(off.discoverySettings(SECRET).isEmpty());
+
+    QueueServerMain bad = new QueueServerMain();
+    new CommandLine(bad).parseArgs("--discovery", "wan");
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> bad.discoverySettings(SECRET));
+    assertTrue(e.getMessage().contains("lan, loopback or off"), e.getMessage());
+  }
+
+  private static final byte[] SECRET = "s".getBytes(StandardCharsets.UTF_8);
 }

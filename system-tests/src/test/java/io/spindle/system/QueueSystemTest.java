@@ -212,7 +212,10 @@ class QueueSystemTest {
                 "--bind",
                 "127.0.0.1",
                 "--spool-dir",
-                root.resolve("spool").toString()),
+                root.resolve("spool").toString(),
+                // The nodes here have static peers; no UDP port is needed.
+                "--discovery",
+                "off"),
             Map.of("SPINDLE_CLUSTER_SECRET", secret),
             root.resolve("queue-server-" + (++queueStarts) + ".log"));
   }

@@ -15,7 +15,9 @@ import io.spindle.protocol.queue.Holder;
 import io.spindle.protocol.queue.Job;
 import io.spindle.protocol.queue.JobBatch;
 import io.spindle.protocol.queue.JobResult;
+import io.spindle.protocol.queue.JoinJob;
 import io.spindle.protocol.queue.LeaseView;
+import io.spindle.protocol.queue.LeaveJob;
 import io.spindle.protocol.queue.ListJob;
 import io.spindle.protocol.queue.Member;
 import io.spindle.protocol.queue.NodeStatus;
@@ -292,6 +294,18 @@ public final class QueueService {
     onCore(() -> nodes.connected(nodeId, node.id()));
   }
 
+  /**
+   * A node announced itself to the discovery server and wants to join: unless the cluster view
+   * already lists it as a member, a JOIN job for the leader is queued, at most one at a time per
+   * node id (repeated announcements while one is queued or leased change nothing). Any thread.
+   */
+  public void join(String nodeId, String raftAddress, String httpUrl) {
+    Objects.requireNonNull(nodeId, "nodeId");
+    Objects.requireNonNull(raftAddress, "raftAddress");
+    Objects.requireNonNull(httpUrl, "httpUrl");
+    onCore(() -> onJoin(nodeId, raftAddress, httpUrl));
+  }
+
   /** A node's connection closed: its leases over it are lost (the jobs are redone). */
   public void nodeClosed(Peer node, String nodeId) {
     onCore(() -> onNodeClosed(node, nodeId));
@@ -483,6 +497,85 @@ public final class QueueService {
     inFlight.put(rid, new InFlight(id, fingerprint));
     answers.addWaiter(rid, client);
     serveParked();
+  }
+
+  // ---- membership jobs the queue server queues itself (core thread) ----
+
+  /** The request id of the one JOIN job a node may have outstanding. */
+  static String joinRequestId(String nodeId) {
+    return "join:" + nodeId;
+  }
+
+  /** The request id of the one LEAVE job a node may have outstanding. */
+  static String leaveRequestId(String nodeId) {
+    return "leave:" + nodeId;
+  }
+
+  private boolean isMember(String nodeId) {
+    return clusterView.members().stream().anyMatch(m -> m.nodeId().equals(nodeId));
+  }
+
+  private void onJoin(String nodeId, String raftAddress, String httpUrl) {
+    if (isMember(nodeId)) {
+      LOG.fine(() -> nodeId + " announced itself but is a member already; no join queued");
+      return;
+    }
+    Job.Builder job =
+        Job.newBuilder()
+            .setJoin(
+                JoinJob.newBuilder()
+                    .setNodeId(nodeId)
+                    .setRaftAddress(raftAddress)
+                    .setHttpUrl(httpUrl));
+    if (submitInternal(joinRequestId(nodeId), "join", job)) {
+      LOG.info(
+          () ->
+              "node "
+                  + nodeId
+                  + " (Raft "
+                  + raftAddress
+                  + ", web "
+                  + httpUrl
+                  + ") asks to join: queued for the leader");
+    }
+  }
+
+  private void onLeaving(String nodeId) {
+    if (!isMember(nodeId)) {
+      return;
+    }
+    if (submitInternal(
+        leaveRequestId(nodeId),
+        "leave",
+        Job.newBuilder().setLeave(LeaveJob.newBuilder().setNodeId(nodeId)))) {
+      LOG.info(() -> "node " + nodeId + " is leaving: its removal is queued for the leader");
+    }
+  }
+
+  /**
+   * Queues a leader job no client waits for, unless one with {@code rid} is under way already.
+   *
+   * @return whether a job was queued
+   */
+  private boolean submitInternal(String rid, String kind, Job.Builder job) {
+    if (inFlight.containsKey(rid)) {
+      return false;
+    }
+    long id = nextJobId;
+    Job payload = job.setJobId(id).setRequestId(rid).build();
+    int bytes = payload.getSerializedSize();
+    String full = queues.fullReason(QueueKind.LEADER, bytes);
+    if (full != null) {
+      LOG.warning(() -> "cannot queue the " + kind + " " + rid + " now: " + full);
+      return false;
+    }
+    if (!queues.offer(id, rid, QueueKind.LEADER, kind, payload, bytes, config.queueTimeout())) {
+      return false;
+    }
+    nextJobId++;
+    inFlight.put(rid, new InFlight(id, ByteString.EMPTY));
+    serveParked();
+    return true;
   }
 
   private void onWriteBegin(
@@ -731,11 +824,41 @@ public final class QueueService {
       case LIST -> reply.setList(result.getList());
       case COUNT -> reply.setCount(result.getCount());
       case PING -> reply.setPing(result.getPing());
+      case JOINED ->
+          LOG.info(
+              () ->
+                  "node "
+                      + result.getJoined().getNodeId()
+                      + " is a member now ("
+                      + (result.getJoined().getVoter() ? "voter" : "learner, until it catches up")
+                      + "), says leader "
+                      + nodeId);
+      case LEFT ->
+          LOG.info(
+              () ->
+                  "node "
+                      + result.getLeft().getNodeId()
+                      + " left the configuration, says leader "
+                      + nodeId);
       case OUTCOME_NOT_SET ->
           reply.setError(
               error(ErrorCode.INTERNAL, "node " + nodeId + " sent a result without an outcome"));
     }
-    finishJob(job, reply.build(), true);
+    if (result.hasError() && (job.payload().hasJoin() || job.payload().hasLeave())) {
+      LOG.warning(
+          () ->
+              "the "
+                  + job.kind()
+                  + " "
+                  + job.requestId()
+                  + " failed on "
+                  + nodeId
+                  + ": "
+                  + result.getError().getMessage());
+    }
+    // Nobody waits for a membership job, and a later announcement must queue a new one.
+    boolean internal = job.payload().hasJoin() || job.payload().hasLeave();
+    finishJob(job, reply.build(), !internal);
   }
 
   /** A read result names its holders; if the node named none, every member with a web address. */
@@ -827,6 +950,9 @@ public final class QueueService {
 
   private void report(String nodeId, NodeStatus status) {
     boolean changed = nodes.report(nodeId, status);
+    if (status.getLeaving()) {
+      onLeaving(nodeId);
+    }
     List<JobView<Job>> revoked =
         queues.report(new NodeReport(nodeId, NodeDirectory.role(status), status.getTerm()));
     for (JobView<Job> j : revoked) {

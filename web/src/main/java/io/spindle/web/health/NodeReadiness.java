@@ -35,6 +35,8 @@ public class NodeReadiness implements HealthCheck {
             .withData("appliedIndex", status.appliedIndex())
             .withData("schemaVersion", database.schemaVersion().orElse(""))
             .withData("migrationsApplied", database.migrationsApplied());
+    // A node joining by discovery says what it waits for: an edge list, being added, catching up.
+    node.joinProgress().ifPresent(progress -> response.withData("join", progress));
     return response.build();
   }
 }

@@ -12,6 +12,7 @@ import io.spindle.node.domain.FileName;
 import io.spindle.node.domain.InvalidFileNameException;
 import io.spindle.node.domain.MemberAddress;
 import io.spindle.node.domain.count.WcLocale;
+import io.spindle.node.infrastructure.membership.Membership;
 import io.spindle.node.infrastructure.raft.RaftException;
 import io.spindle.node.infrastructure.raft.RaftStatus;
 import io.spindle.protocol.queue.ChunkData;
@@ -24,6 +25,9 @@ import io.spindle.protocol.queue.Holder;
 import io.spindle.protocol.queue.Hop;
 import io.spindle.protocol.queue.Job;
 import io.spindle.protocol.queue.JobResult;
+import io.spindle.protocol.queue.JoinJob;
+import io.spindle.protocol.queue.JoinResult;
+import io.spindle.protocol.queue.LeaveResult;
 import io.spindle.protocol.queue.ListResult;
 import io.spindle.protocol.queue.Member;
 import io.spindle.protocol.queue.NodeRole;
@@ -49,6 +53,7 @@ import java.util.HexFormat;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -65,23 +70,34 @@ public final class NodeJobs implements JobRunner {
   private final Supplier<RaftStatus> status;
   private final String raftAddress;
   private final URI httpUrl;
+  private final Membership membership;
+  private final BooleanSupplier leaving;
   private final HttpClient http =
       HttpClient.newBuilder()
           .version(HttpClient.Version.HTTP_1_1)
           .connectTimeout(Duration.ofSeconds(2))
           .build();
 
+  /**
+   * @param membership the leader's side of joins and leaves
+   * @param leaving whether this node is stopping for good and asks to be removed (reported in its
+   *     status)
+   */
   public NodeJobs(
       FileService files,
       CountService counts,
       Supplier<RaftStatus> status,
       String raftAddress,
-      URI httpUrl) {
+      URI httpUrl,
+      Membership membership,
+      BooleanSupplier leaving) {
     this.files = files;
     this.counts = counts;
     this.status = status;
     this.raftAddress = raftAddress;
     this.httpUrl = httpUrl;
+    this.membership = membership;
+    this.leaving = leaving;
   }
 
   /** What this node tells the queue server about itself with every steal and renewal. */
@@ -96,7 +112,8 @@ public final class NodeJobs implements JobRunner {
             .setCommitIndex(s.commitIndex())
             .setAppliedIndex(s.appliedIndex())
             .setRaftAddress(raftAddress)
-            .setHttpUrl(httpUrl.toString());
+            .setHttpUrl(httpUrl.toString())
+            .setLeaving(leaving.getAsBoolean());
     for (io.spindle.raft.Member m : s.configuration().all()) {
       Member.Builder member =
           Member.newBuilder()
@@ -135,6 +152,8 @@ public final class NodeJobs implements JobRunner {
         case LIST -> list(job);
         case COUNT -> count(job);
         case PING -> ping(job);
+        case JOIN -> join(job);
+        case LEAVE -> leave(job);
         default ->
             error(
                 ErrorCode.INVALID_ARGUMENT,
@@ -142,6 +161,9 @@ public final class NodeJobs implements JobRunner {
       };
     } catch (InvalidFileNameException e) {
       return error(ErrorCode.INVALID_ARGUMENT, "bad file name: " + e.getMessage());
+    } catch (Membership.NotNowException e) {
+      pauseBeforeGivingBack();
+      throw new CannotRunHereException(e.getMessage());
     } catch (NotLeaderException e) {
       throw new CannotRunHereException("node " + status.get().id() + " is not the leader");
     } catch (ClusterUnavailableException | RaftException e) {
@@ -176,6 +198,51 @@ public final class NodeJobs implements JobRunner {
           "request id " + job.getRequestId() + " was already used for other content");
     }
     return JobResult.newBuilder().setWritten(info(stored));
+  }
+
+  /**
+   * A membership job given back returns to the front of the leader queue, and this leader would
+   * take it again at once: a short pause lets the pending change commit first.
+   */
+  private static void pauseBeforeGivingBack() {
+    try {
+      Thread.sleep(200);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** On the leader: the announced node becomes a learner, unless it is a member already. */
+  private JobResult.Builder join(Job job) {
+    JoinJob j = job.getJoin();
+    NodeId id;
+    URI url;
+    try {
+      id = NodeId.of(j.getNodeId());
+      url = URI.create(j.getHttpUrl());
+    } catch (IllegalArgumentException e) {
+      return error(ErrorCode.INVALID_ARGUMENT, "bad join request: " + e.getMessage());
+    }
+    if (j.getRaftAddress().isEmpty() || j.getRaftAddress().indexOf(';') >= 0) {
+      return error(
+          ErrorCode.INVALID_ARGUMENT,
+          "bad join request: raft address '" + j.getRaftAddress() + "'");
+    }
+    Membership.Joined joined = membership.join(id, j.getRaftAddress(), url);
+    return JobResult.newBuilder()
+        .setJoined(JoinResult.newBuilder().setNodeId(id.toString()).setVoter(joined.voter()));
+  }
+
+  /** On the leader: the leaving node is removed from the configuration. */
+  private JobResult.Builder leave(Job job) {
+    NodeId id;
+    try {
+      id = NodeId.of(job.getLeave().getNodeId());
+    } catch (IllegalArgumentException e) {
+      return error(ErrorCode.INVALID_ARGUMENT, "bad leave request: " + e.getMessage());
+    }
+    membership.leave(id);
+    return JobResult.newBuilder().setLeft(LeaveResult.newBuilder().setNodeId(id.toString()));
   }
 
   private JobResult.Builder delete(Job job) {

@@ -177,6 +177,20 @@ public final class QueueWorker implements AutoCloseable {
     group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
   }
 
+  /**
+   * Sends this node's status to the queue server now (a renewal of its running jobs), instead of
+   * with the next steal or renewal; nothing if it is not connected. Any thread; does not wait.
+   */
+  public void reportStatusNow() {
+    group.execute(
+        () -> {
+          Connection c = connection;
+          if (!closed && c != null && c.welcome != null && c.channel.isActive()) {
+            c.renew();
+          }
+        });
+  }
+
   /** Whether the worker is connected and authenticated to a queue server (for health). */
   public boolean connected() {
     Connection c = connection;

@@ -262,6 +262,17 @@ public final class RaftDriver implements AutoCloseable {
   }
 
   /**
+   * What this node, if it leads, knows of each follower's and learner's replication (match index,
+   * whether it was heard from recently); empty on a follower. Read on the driver's thread, so the
+   * picture is consistent; completes within one loop iteration.
+   */
+  public CompletableFuture<Map<NodeId, FollowerProgress>> progress() {
+    ProgressQuery query = new ProgressQuery();
+    admit(query);
+    return query.future;
+  }
+
+  /**
    * Asks the leader (this node) to hand leadership to {@code target}; completes once this node sees
    * {@code target} lead.
    */
@@ -270,6 +281,17 @@ public final class RaftDriver implements AutoCloseable {
     TransferRequest request = new TransferRequest(target);
     admit(request);
     return request.future;
+  }
+
+  /**
+   * If this node leads, hands leadership to the most up-to-date recently active voter (as {@link
+   * #close()} does first); completes once another node leads, or at once if this node does not lead
+   * or has no such voter.
+   */
+  public CompletableFuture<Void> handOverLeadership() {
+    HandOver handOver = new HandOver();
+    admit(handOver);
+    return handOver.future;
   }
 
   /**
@@ -1030,6 +1052,13 @@ public final class RaftDriver implements AutoCloseable {
     @Override
     public void run() {
       startTransfer(target, this);
+    }
+  }
+
+  private final class ProgressQuery extends Request<Map<NodeId, FollowerProgress>> {
+    @Override
+    public void run() {
+      succeed(node.progress());
     }
   }
 

@@ -1,9 +1,12 @@
 package io.spindle.node.infrastructure.runtime;
 
+import io.spindle.discovery.DiscoveryMode;
+import io.spindle.discovery.DiscoverySettings;
 import io.spindle.node.domain.MemberAddress;
 import io.spindle.node.infrastructure.raft.NettyPeerMessenger;
 import io.spindle.raft.Member;
 import io.spindle.raft.NodeId;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -11,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Function;
@@ -37,7 +41,18 @@ import java.util.function.Function;
  * @param clusterId {@value #CLUSTER_ID}: the cluster's name (default {@code spindle}), which queue
  *     servers check
  * @param queueServers {@value #QUEUE_SERVERS}: {@code host:port,...} of the queue servers this node
- *     takes work from; empty for none
+ *     takes work from; empty for none (a node that joins by discovery then uses the one the edge
+ *     list names)
+ * @param bootstrap {@value #BOOTSTRAP} (default false): without peers, start a new single-voter
+ *     cluster of this node. Only the first node of a cluster sets it; without it and without peers
+ *     a node waits to be added (it finds the cluster by discovery), so two nodes never each found a
+ *     cluster of their own by accident
+ * @param discovery {@value #DISCOVERY_MODE} (lan, loopback or off; default lan), {@value
+ *     #DISCOVERY_PORT}, {@value #MULTICAST_GROUP}, {@value #MULTICAST_PORT}: how a node that joins
+ *     by discovery finds its cluster
+ * @param leaveOnStop {@value #LEAVE_ON_STOP}: whether the node asks to be removed from the
+ *     configuration when it stops; default true for a node that joins by discovery (it rejoins by
+ *     discovery when it starts again), false for one with static peers or the bootstrap node
  */
 public record NodeConfig(
     NodeId nodeId,
@@ -50,7 +65,10 @@ public record NodeConfig(
     Duration tickPeriod,
     SnapshotPolicy snapshots,
     String clusterId,
-    List<InetSocketAddress> queueServers) {
+    List<InetSocketAddress> queueServers,
+    boolean bootstrap,
+    Discovery discovery,
+    boolean leaveOnStop) {
 
   public static final String NODE_ID = "spindle.node.id";
   public static final String DATA_DIR = "spindle.data.dir";
@@ -67,6 +85,55 @@ public record NodeConfig(
   public static final String KEEP_ENTRIES = "spindle.raft.keep-entries";
   public static final String CLUSTER_ID = "spindle.cluster.id";
   public static final String QUEUE_SERVERS = "spindle.queue.servers";
+  public static final String BOOTSTRAP = "spindle.bootstrap";
+  public static final String DISCOVERY_MODE = "spindle.discovery.mode";
+  public static final String DISCOVERY_PORT = "spindle.discovery.port";
+  public static final String MULTICAST_GROUP = "spindle.discovery.multicast-group";
+  public static final String MULTICAST_PORT = "spindle.discovery.multicast-port";
+  public static final String LEAVE_ON_STOP = "spindle.leave-on-stop";
+
+  /** How a node whose log holds no configuration starts. */
+  public enum StartMode {
+    /** {@link #PEERS} names the bootstrap voters. */
+    STATIC_PEERS,
+    /** {@link #BOOTSTRAP}: a single-voter cluster of this node. */
+    BOOTSTRAP,
+    /** Neither: an empty configuration; discovery finds the cluster, whose leader adds the node. */
+    DISCOVER
+  }
+
+  /**
+   * How a joining node finds its cluster.
+   *
+   * @param mode LAN, LOOPBACK, or empty for off
+   */
+  public record Discovery(
+      Optional<DiscoveryMode> mode, int port, InetAddress multicastGroup, int multicastPort) {
+    public Discovery {
+      Objects.requireNonNull(mode, "mode");
+      Objects.requireNonNull(multicastGroup, "multicastGroup");
+    }
+
+    public static Discovery defaults() {
+      return new Discovery(
+          Optional.of(DiscoveryMode.LAN),
+          DiscoverySettings.DEFAULT_PORT,
+          DiscoverySettings.DEFAULT_MULTICAST_GROUP,
+          DiscoverySettings.DEFAULT_MULTICAST_PORT);
+    }
+
+    /** The discovery client's settings, if discovery is on. */
+    public Optional<DiscoverySettings> settings(String clusterId, byte[] secret) {
+      return mode.map(
+          m ->
+              DiscoverySettings.builder(clusterId, secret)
+                  .mode(m)
+                  .port(port)
+                  .multicastGroup(multicastGroup)
+                  .multicastPort(multicastPort)
+                  .build());
+    }
+  }
 
   /**
    * Snapshot after {@code everyEntries} applied entries or {@code everyBytes} of them, keeping
@@ -91,6 +158,22 @@ public record NodeConfig(
     Objects.requireNonNull(snapshots, "snapshots");
     peers = List.copyOf(peers);
     secret = secret.clone();
+    Objects.requireNonNull(discovery, "discovery");
+    if (bootstrap && !peers.isEmpty()) {
+      throw new IllegalArgumentException(
+          describe(BOOTSTRAP)
+              + " is true but "
+              + describe(PEERS)
+              + " names the bootstrap voters too: set one of them, not both");
+    }
+  }
+
+  /** How this node starts if its log holds no configuration. */
+  public StartMode startMode() {
+    if (!peers.isEmpty()) {
+      return StartMode.STATIC_PEERS;
+    }
+    return bootstrap ? StartMode.BOOTSTRAP : StartMode.DISCOVER;
   }
 
   /**
@@ -142,6 +225,14 @@ public record NodeConfig(
         queueServers.add(parse(QUEUE_SERVERS, entry.trim(), NodeConfig::serverAddress));
       }
     }
+    boolean bootstrap = parse(BOOTSTRAP, values.apply(BOOTSTRAP).orElse("false"), NodeConfig::bool);
+    Discovery discovery = discovery(values);
+    boolean joinsByDiscovery = peers.isEmpty() && !bootstrap;
+    boolean leaveOnStop =
+        parse(
+            LEAVE_ON_STOP,
+            values.apply(LEAVE_ON_STOP).orElse(Boolean.toString(joinsByDiscovery)),
+            NodeConfig::bool);
     return new NodeConfig(
         id,
         dataDir,
@@ -153,13 +244,86 @@ public record NodeConfig(
         tick,
         snapshots,
         values.apply(CLUSTER_ID).orElse("spindle"),
-        List.copyOf(queueServers));
+        List.copyOf(queueServers),
+        bootstrap,
+        discovery,
+        leaveOnStop);
+  }
+
+  private static Discovery discovery(Function<String, Optional<String>> values) {
+    Discovery d = Discovery.defaults();
+    Optional<DiscoveryMode> mode =
+        parse(
+            DISCOVERY_MODE,
+            values.apply(DISCOVERY_MODE).orElse("lan"),
+            v ->
+                switch (v.toLowerCase(Locale.ROOT)) {
+                  case "lan" -> Optional.of(DiscoveryMode.LAN);
+                  case "loopback" -> Optional.of(DiscoveryMode.LOOPBACK);
+                  case "off" -> Optional.<DiscoveryMode>empty();
+                  default ->
+                      throw new IllegalArgumentException(
+                          "expected lan, loopback or off, got '" + v + "'");
+                });
+    int port =
+        parse(DISCOVERY_PORT, values.apply(DISCOVERY_PORT).orElse("" + d.port()), NodeConfig::port);
+    InetAddress group =
+        parse(
+            MULTICAST_GROUP,
+            values.apply(MULTICAST_GROUP).orElse(d.multicastGroup().getHostAddress()),
+            NodeConfig::multicastGroup);
+    int multicastPort =
+        parse(
+            MULTICAST_PORT,
+            values.apply(MULTICAST_PORT).orElse("" + d.multicastPort()),
+            NodeConfig::port);
+    return new Discovery(mode, port, group, multicastPort);
+  }
+
+  static boolean bool(String value) {
+    return switch (value.toLowerCase(Locale.ROOT)) {
+      case "true", "yes", "1" -> true;
+      case "false", "no", "0" -> false;
+      default -> throw new IllegalArgumentException("expected true or false, got '" + value + "'");
+    };
+  }
+
+  static int port(String value) {
+    int p = Integer.parseInt(value);
+    if (p < 1 || p > 65535) {
+      throw new IllegalArgumentException("a port is 1 to 65535, got " + p);
+    }
+    return p;
+  }
+
+  static InetAddress multicastGroup(String value) {
+    if (!value.matches("[0-9.]+")) {
+      throw new IllegalArgumentException("expected an IPv4 multicast address, got '" + value + "'");
+    }
+    try {
+      InetAddress a = InetAddress.getByName(value);
+      if (!a.isMulticastAddress()) {
+        throw new IllegalArgumentException(value + " is not a multicast address (224.0.0.0/4)");
+      }
+      return a;
+    } catch (java.net.UnknownHostException e) {
+      throw new IllegalArgumentException("expected an IPv4 multicast address, got '" + value + "'");
+    }
   }
 
   /** The cluster secret; a copy. */
   @Override
   public byte[] secret() {
     return secret.clone();
+  }
+
+  /**
+   * The configuration a node with an empty log starts with: the {@link #bootstrapVoters} with
+   * static peers or bootstrap, none (an empty configuration: it never campaigns, it waits to be
+   * added) when it joins by discovery.
+   */
+  public List<Member> initialMembers(String raftAddress) {
+    return startMode() == StartMode.DISCOVER ? List.of() : bootstrapVoters(raftAddress);
   }
 
   /**
@@ -196,6 +360,12 @@ public record NodeConfig(
         + clusterId
         + ", queueServers="
         + queueServers
+        + ", bootstrap="
+        + bootstrap
+        + ", discovery="
+        + discovery
+        + ", leaveOnStop="
+        + leaveOnStop
         + "]";
   }
 
@@ -212,7 +382,10 @@ public record NodeConfig(
         && tickPeriod.equals(c.tickPeriod)
         && snapshots.equals(c.snapshots)
         && clusterId.equals(c.clusterId)
-        && queueServers.equals(c.queueServers);
+        && queueServers.equals(c.queueServers)
+        && bootstrap == c.bootstrap
+        && discovery.equals(c.discovery)
+        && leaveOnStop == c.leaveOnStop;
   }
 
   @Override
@@ -227,7 +400,10 @@ public record NodeConfig(
         tickPeriod,
         snapshots,
         clusterId,
-        queueServers);
+        queueServers,
+        bootstrap,
+        discovery,
+        leaveOnStop);
   }
 
   /** {@code id=raftHost:port;httpUrl}, the http part optional ({@code id=raftHost:port}). */

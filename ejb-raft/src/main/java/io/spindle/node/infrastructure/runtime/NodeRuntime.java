@@ -1,10 +1,18 @@
 package io.spindle.node.infrastructure.runtime;
 
+import io.spindle.discovery.AddNodeRequest;
+import io.spindle.discovery.DiscoverySettings;
+import io.spindle.discovery.HostPort;
 import io.spindle.node.application.CountService;
 import io.spindle.node.application.FileService;
 import io.spindle.node.application.LocalRangeCounter;
 import io.spindle.node.application.RaftFileService;
 import io.spindle.node.domain.MemberAddress;
+import io.spindle.node.infrastructure.membership.DiscoveryJoiner;
+import io.spindle.node.infrastructure.membership.GracefulLeave;
+import io.spindle.node.infrastructure.membership.LearnerPromoter;
+import io.spindle.node.infrastructure.membership.Membership;
+import io.spindle.node.infrastructure.membership.PromotionPolicy;
 import io.spindle.node.infrastructure.queue.NodeJobs;
 import io.spindle.node.infrastructure.queue.QueueWorker;
 import io.spindle.node.infrastructure.raft.DurableRaftStorage;
@@ -38,6 +46,8 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Files;
+import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.logging.Logger;
@@ -79,6 +89,10 @@ public class NodeRuntime {
   private volatile FileService fileService;
   private volatile QueueWorker queueWorker;
   private volatile CountService countService;
+  private volatile NodeJobs nodeJobs;
+  private volatile LearnerPromoter promoter;
+  private volatile DiscoveryJoiner joiner;
+  private final GracefulLeave leave = new GracefulLeave();
   private volatile boolean caughtUp;
   private Thread shutdownHook;
   private boolean stopped;
@@ -99,7 +113,7 @@ public class NodeRuntime {
               threadFactory);
       transport.start(new Inbound());
       RaftNodeSettings settings =
-          RaftNodeSettings.defaults(config.nodeId(), config.bootstrapVoters(advertisedRaft()))
+          RaftNodeSettings.defaults(config.nodeId(), config.initialMembers(advertisedRaft()))
               .withTickPeriod(config.tickPeriod())
               .withSnapshots(
                   config.snapshots().everyEntries(),
@@ -123,30 +137,32 @@ public class NodeRuntime {
               new LocalRangeCounter(
                   fileService, config.nodeId().value(), countSettings.maxDistinctWords()),
               countSettings);
+      Membership membership =
+          new Membership(driver, PromotionPolicy.defaults(), MEMBERSHIP_CHANGE_TIMEOUT);
+      promoter = new LearnerPromoter(membership, PROMOTION_PERIOD, threadFactory).start();
+      nodeJobs =
+          new NodeJobs(
+              fileService,
+              countService,
+              driver::status,
+              advertisedRaft(),
+              config.httpUrl(),
+              membership,
+              leave::requested);
       if (!config.queueServers().isEmpty()) {
-        NodeJobs jobs =
-            new NodeJobs(
-                fileService, countService, driver::status, advertisedRaft(), config.httpUrl());
-        queueWorker =
-            new QueueWorker(
-                config.nodeId().toString(),
-                QueueWorker.Settings.defaults(
-                    config.queueServers(), config.clusterId(), config.secret()),
-                jobs,
-                jobs::nodeStatus,
-                threadFactory);
-        queueWorker.start();
+        startQueueWorker(config.queueServers());
       }
+      startDiscoveryIfJoining();
     } catch (IOException e) {
-      stop();
+      stopNow();
       throw new UncheckedIOException(
           "cannot create the data directory " + config.dataDir() + ": " + e.getMessage(), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      stop();
+      stopNow();
       throw new IllegalStateException("interrupted while starting the Raft transport", e);
     } catch (RuntimeException e) {
-      stop();
+      stopNow();
       throw e;
     }
     // Payara Micro does not run @PreDestroy on SIGTERM: hand over leadership from a JVM hook too.
@@ -162,6 +178,93 @@ public class NodeRuntime {
                 + config.httpUrl());
   }
 
+  private static final Duration MEMBERSHIP_CHANGE_TIMEOUT = Duration.ofSeconds(10);
+  private static final Duration PROMOTION_PERIOD = Duration.ofMillis(500);
+  private static final Duration MEMBER_WAIT = Duration.ofSeconds(30);
+  private static final Duration LEAVE_WAIT = Duration.ofSeconds(5);
+
+  private synchronized void startQueueWorker(List<InetSocketAddress> servers) {
+    if (queueWorker != null || stopped) {
+      return;
+    }
+    QueueWorker w =
+        new QueueWorker(
+            config.nodeId().toString(),
+            QueueWorker.Settings.defaults(servers, config.clusterId(), config.secret()),
+            nodeJobs,
+            nodeJobs::nodeStatus,
+            threadFactory);
+    w.start();
+    queueWorker = w;
+  }
+
+  /**
+   * A node without static peers or the bootstrap flag finds its cluster by discovery, on every
+   * start: a new node to be added, a restarted one to be found again (the leader answers "member
+   * already") or re-added after it left. Two such nodes never found clusters of their own: their
+   * configuration is empty until a leader adds them.
+   */
+  private void startDiscoveryIfJoining() {
+    if (config.startMode() != NodeConfig.StartMode.DISCOVER) {
+      return;
+    }
+    Optional<DiscoverySettings> settings =
+        config.discovery().settings(config.clusterId(), config.secret());
+    if (settings.isEmpty()) {
+      LOG.warning(
+          () ->
+              "node "
+                  + config.nodeId()
+                  + " has no peers, is not the bootstrap node and discovery is off: it waits for"
+                  + " a leader to add it (set "
+                  + NodeConfig.PEERS
+                  + ", "
+                  + NodeConfig.BOOTSTRAP
+                  + "=true or "
+                  + NodeConfig.DISCOVERY_MODE
+                  + ")");
+      return;
+    }
+    RaftStatus s = driver.status();
+    boolean hasData = s.lastIndex() > 0 || !s.configuration().allIds().isEmpty();
+    HostPort raft = HostPort.parse(advertisedRaft());
+    AddNodeRequest self =
+        new AddNodeRequest(config.nodeId().toString(), raft, config.httpUrl(), hasData);
+    joiner =
+        new DiscoveryJoiner(
+                settings.get(),
+                self,
+                driver::status,
+                edges -> {
+                  if (config.queueServers().isEmpty()) {
+                    InetSocketAddress server =
+                        InetSocketAddress.createUnresolved(
+                            edges.queueServer().host(), edges.queueServer().port());
+                    LOG.info(() -> "taking work from queue server " + server + " (discovered)");
+                    startQueueWorker(List.of(server));
+                  }
+                },
+                MEMBER_WAIT,
+                threadFactory)
+            .start();
+  }
+
+  /** Graceful leave before stopping, if {@link NodeConfig#leaveOnStop()}. */
+  private void leaveIfAsked() {
+    RaftDriver d = driver;
+    QueueWorker w = queueWorker;
+    if (!config.leaveOnStop() || d == null || w == null) {
+      return;
+    }
+    leave.leave(d, w::reportStatusNow, LEAVE_WAIT);
+  }
+
+  /** What this node waits for before it can be part of the cluster, if it joins by discovery. */
+  public Optional<String> joinProgress() {
+    DiscoveryJoiner j = joiner;
+    return j == null ? Optional.empty() : Optional.of(j.describe());
+  }
+
   /** The address this node's Raft transport is reached at: the bound port if port 0 was asked. */
   private String advertisedRaft() {
     InetSocketAddress bound = transport.localAddress();
@@ -174,11 +277,29 @@ public class NodeRuntime {
   }
 
   @PreDestroy
-  synchronized void stop() {
+  void stop() {
+    synchronized (this) {
+      if (stopped) {
+        return;
+      }
+    }
+    leaveIfAsked();
+    stopNow();
+  }
+
+  private synchronized void stopNow() {
     if (stopped) {
       return;
     }
     stopped = true;
+    DiscoveryJoiner j = joiner;
+    if (j != null) {
+      j.close();
+    }
+    LearnerPromoter p = promoter;
+    if (p != null) {
+      p.close();
+    }
     if (shutdownHook != null && Thread.currentThread() != shutdownHook) {
       try {
         Runtime.getRuntime().removeShutdownHook(shutdownHook);

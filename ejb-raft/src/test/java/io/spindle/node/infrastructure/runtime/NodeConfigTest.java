@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.spindle.discovery.DiscoveryMode;
+import io.spindle.discovery.DiscoverySettings;
 import io.spindle.raft.Member;
 import io.spindle.raft.NodeId;
 import java.net.InetSocketAddress;
@@ -55,6 +57,87 @@ class NodeConfigTest {
     assertEquals(
         List.of(Member.of("n2", "127.0.0.1:7001;http://127.0.0.1:3001")),
         read().bootstrapVoters("127.0.0.1:7001"));
+  }
+
+  @Test
+  void withoutPeersOrBootstrapTheNodeStartsEmptyAndDiscovers() {
+    NodeConfig config = read();
+    assertFalse(config.bootstrap());
+    assertEquals(NodeConfig.StartMode.DISCOVER, config.startMode());
+    assertEquals(List.of(), config.initialMembers("127.0.0.1:7001"), "never its own voter");
+    assertTrue(config.leaveOnStop(), "a node that joins by discovery leaves when it stops");
+    assertEquals(NodeConfig.Discovery.defaults(), config.discovery());
+    DiscoverySettings d = config.discovery().settings("spindle", config.secret()).orElseThrow();
+    assertEquals(DiscoveryMode.LAN, d.mode());
+    assertEquals(8888, d.port());
+    assertEquals("239.0.0.1", d.multicastGroup().getHostAddress());
+    assertEquals(10000, d.multicastPort());
+  }
+
+  @Test
+  void bootstrapMakesTheFirstNodeASingleVoter() {
+    values.put(NodeConfig.BOOTSTRAP, "true");
+    NodeConfig config = read();
+    assertEquals(NodeConfig.StartMode.BOOTSTRAP, config.startMode());
+    assertEquals(
+        List.of(Member.of("n2", "127.0.0.1:7001;http://127.0.0.1:3001")),
+        config.initialMembers("127.0.0.1:7001"));
+    assertFalse(config.leaveOnStop());
+  }
+
+  @Test
+  void staticPeersStartAsBefore() {
+    values.put(NodeConfig.PEERS, "n1=127.0.0.1:7000;http://127.0.0.1:3000");
+    NodeConfig config = read();
+    assertEquals(NodeConfig.StartMode.STATIC_PEERS, config.startMode());
+    assertEquals(2, config.initialMembers("127.0.0.1:7001").size());
+    assertFalse(config.leaveOnStop());
+    values.put(NodeConfig.LEAVE_ON_STOP, "true");
+    assertTrue(read().leaveOnStop());
+  }
+
+  @Test
+  void bootstrapAndPeersTogetherAreRefused() {
+    values.put(NodeConfig.PEERS, "n1=127.0.0.1:7000;http://127.0.0.1:3000");
+    values.put(NodeConfig.BOOTSTRAP, "true");
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, this::read);
+    assertTrue(e.getMessage().contains("SPINDLE_BOOTSTRAP"), e.getMessage());
+  }
+
+  @Test
+  void loopbackDiscoveryOnOtherPorts() {
+    values.put(NodeConfig.DISCOVERY_MODE, "LOOPBACK");
+    values.put(NodeConfig.DISCOVERY_PORT, "9888");
+    values.put(NodeConfig.MULTICAST_GROUP, "239.9.9.9");
+    values.put(NodeConfig.MULTICAST_PORT, "10009");
+    DiscoverySettings d = read().discovery().settings("c1", new byte[] {1}).orElseThrow();
+    assertEquals(DiscoveryMode.LOOPBACK, d.mode());
+    assertEquals(9888, d.port());
+    assertEquals("239.9.9.9", d.multicastGroup().getHostAddress());
+    assertEquals(10009, d.multicastPort());
+    assertEquals(0, d.multicastTtl());
+    assertFalse(d.broadcast());
+  }
+
+  @Test
+  void discoveryOffAndBadValues() {
+    values.put(NodeConfig.DISCOVERY_MODE, "off");
+    assertTrue(read().discovery().settings("c1", new byte[] {1}).isEmpty());
+    values.put(NodeConfig.DISCOVERY_MODE, "wan");
+    IllegalArgumentException mode = assertThrows(IllegalArgumentException.class, this::read);
+    assertTrue(mode.getMessage().contains("SPINDLE_DISCOVERY_MODE"), mode.getMessage());
+    values.put(NodeConfig.DISCOVERY_MODE, "lan");
+    values.put(NodeConfig.MULTICAST_GROUP, "10.0.0.1");
+    IllegalArgumentException group = assertThrows(IllegalArgumentException.class, this::read);
+    assertTrue(
+        group.getMessage().contains("SPINDLE_DISCOVERY_MULTICAST_GROUP"), group.getMessage());
+    values.put(NodeConfig.MULTICAST_GROUP, "239.0.0.1");
+    values.put(NodeConfig.DISCOVERY_PORT, "70000");
+    assertThrows(IllegalArgumentException.class, this::read);
+    values.put(NodeConfig.DISCOVERY_PORT, "8888");
+    values.put(NodeConfig.BOOTSTRAP, "maybe");
+    IllegalArgumentException bool = assertThrows(IllegalArgumentException.class, this::read);
+    assertTrue(bool.getMessage().contains("SPINDLE_BOOTSTRAP"), bool.getMessage());
   }
 
   @Test
