@@ -29,9 +29,7 @@ final class RemoveCommand implements Callable<Integer> {
                   "rm " + name)
               .getDeleted();
     }
-    cli.print(
-        Json.object("deleted", name, "commitIndex", d.getCommitIndex()),
-        "deleted " + name);
+    cli.print(Json.object("deleted", name, "commitIndex", d.getCommitIndex()), "deleted " + name);
     return ExitCode.OK;
   }
 }

@@ -104,7 +104,7 @@ public final class QueueWorker implements AutoCloseable {
     public static Settings defaults(
         List<InetSocketAddress> servers, String clusterId, byte[] secret) {
       return new Settings(
-          servers, clusterId, secret, 32, Duration.ofSeconds(1), Duration.ofSeconds(30));
+          servers, clusterId, secret, 256, Duration.ofSeconds(1), Duration.ofSeconds(30));
     }
   }
 
