@@ -89,7 +89,7 @@ abstract class FileReplicationScenario {
       node.start(peers, secret, environment(node));
     }
     for (PayaraNode node : nodes) {
-      awaitReady(node, STARTUP);
+      node.awaitReady(http, STARTUP);
     }
   }
 
@@ -141,7 +141,7 @@ abstract class FileReplicationScenario {
     assertEveryNodeHasEverything(survivors, false);
 
     leader.start(peers, secret, environment(leader));
-    awaitReady(leader, STARTUP);
+    leader.awaitReady(http, STARTUP);
     awaitCaughtUp(leader);
     assertEveryNodeHasEverything(nodes, true);
     assertDatabasesIdentical();
@@ -158,7 +158,7 @@ abstract class FileReplicationScenario {
     victim.wipeData();
     wipeDatabase(victim);
     victim.start(peers, secret, environment(victim));
-    awaitReady(victim, STARTUP);
+    victim.awaitReady(http, STARTUP);
     awaitCaughtUp(victim);
     assertEveryNodeHasEverything(nodes, true);
     assertDatabasesIdentical();
@@ -335,30 +335,6 @@ abstract class FileReplicationScenario {
       Thread.currentThread().interrupt();
       return Optional.empty();
     }
-  }
-
-  private void awaitReady(PayaraNode node, Duration within) throws Exception {
-    Instant deadline = Instant.now().plus(within);
-    while (Instant.now().isBefore(deadline)) {
-      if (!node.isAlive()) {
-        fail(node.id + " exited; see " + node.dir.resolve("node.log"));
-      }
-      try {
-        HttpResponse<String> ready =
-            http.send(
-                HttpRequest.newBuilder(node.url().resolve("/health/ready"))
-                    .timeout(Duration.ofSeconds(5))
-                    .build(),
-                HttpResponse.BodyHandlers.ofString());
-        if (ready.statusCode() == 200) {
-          return;
-        }
-      } catch (IOException notYet) {
-        // Not listening yet.
-      }
-      Thread.sleep(500);
-    }
-    fail(node.id + " not ready within " + within + "; see " + node.dir.resolve("node.log"));
   }
 
   private static String match(Pattern pattern, String json) {

@@ -1,10 +1,17 @@
 package io.spindle.system;
 
+import static org.junit.jupiter.api.Assertions.fail;
+
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -95,6 +102,34 @@ final class PayaraNode {
         Files.delete(f);
       }
     }
+  }
+
+  /**
+   * Waits until the node's {@code /health/ready} answers 200 (deployed, a leader known, its log
+   * applied); fails at once if the process exits.
+   */
+  void awaitReady(HttpClient http, Duration within) throws Exception {
+    Instant deadline = Instant.now().plus(within);
+    while (Instant.now().isBefore(deadline)) {
+      if (!isAlive()) {
+        fail(id + " exited; see " + dir.resolve("node.log"));
+      }
+      try {
+        HttpResponse<String> ready =
+            http.send(
+                HttpRequest.newBuilder(url().resolve("/health/ready"))
+                    .timeout(Duration.ofSeconds(5))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (ready.statusCode() == 200) {
+          return;
+        }
+      } catch (IOException notYet) {
+        // Not listening yet.
+      }
+      Thread.sleep(500); // a poll interval against the deadline above
+    }
+    fail(id + " not ready within " + within + "; see " + dir.resolve("node.log"));
   }
 
   /** kill -9: no shutdown hook, no leadership transfer. */

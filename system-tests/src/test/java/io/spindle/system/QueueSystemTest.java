@@ -8,8 +8,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.ServerSocket;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -85,7 +83,7 @@ class QueueSystemTest {
       startNode(node);
     }
     for (PayaraNode node : nodes) {
-      awaitReady(node);
+      node.awaitReady(http, STARTUP);
     }
     awaitStatus(
         "every node reports to the queue server",
@@ -152,7 +150,7 @@ class QueueSystemTest {
     assertEquals(sha256(file), sha256(back));
 
     startNode(victim);
-    awaitReady(victim);
+    victim.awaitReady(http, STARTUP);
   }
 
   @Test
@@ -168,7 +166,7 @@ class QueueSystemTest {
     assertEquals(0, reader.await(300), "the read finished from the others: " + reader.output());
     assertEquals(sha256(expected), sha256(back));
     startNode(victim);
-    awaitReady(victim);
+    victim.awaitReady(http, STARTUP);
   }
 
   @Test
@@ -265,30 +263,6 @@ class QueueSystemTest {
     }
     fail("not within " + STARTUP + ": " + what + "; last status: " + last);
     return null;
-  }
-
-  private void awaitReady(PayaraNode node) throws Exception {
-    Instant deadline = Instant.now().plus(STARTUP);
-    while (Instant.now().isBefore(deadline)) {
-      if (!node.isAlive()) {
-        fail(node.id + " exited; see " + node.dir.resolve("node.log"));
-      }
-      try {
-        HttpResponse<String> ready =
-            http.send(
-                HttpRequest.newBuilder(node.url().resolve("/health/ready"))
-                    .timeout(Duration.ofSeconds(5))
-                    .build(),
-                HttpResponse.BodyHandlers.ofString());
-        if (ready.statusCode() == 200) {
-          return;
-        }
-      } catch (IOException notYet) {
-        // not listening yet
-      }
-      Thread.sleep(500);
-    }
-    fail(node.id + " not ready within " + STARTUP + "; see " + node.dir.resolve("node.log"));
   }
 
   /** Waits until the download has written something (to its temporary or final file). */
