@@ -101,8 +101,16 @@ public final class SpindleCli implements Callable<Integer> {
             cli.reportError(c.getMessage(), c.exitCode());
             return c.exitCode();
           }
-          cli.reportError("unexpected failure: " + e, ExitCode.OTHER);
-          e.printStackTrace(err);
+          cli.reportError(
+              "unexpected failure: "
+                  + e
+                  + (cli.env.containsKey("SPINDLE_DEBUG")
+                      ? ""
+                      : " (set SPINDLE_DEBUG=1 for the stack trace)"),
+              ExitCode.OTHER);
+          if (cli.env.containsKey("SPINDLE_DEBUG")) {
+            e.printStackTrace(err); // asked for: the client's own diagnostic output
+          }
           return ExitCode.OTHER;
         });
     return cmd.execute(args);
