@@ -36,8 +36,7 @@ import org.junit.jupiter.api.Test;
  * deploys, the node leads and turns ready, and a file put through REST reads back. The domain is
  * stopped and deleted afterwards, also on failure. {@code SPINDLE_BOOTSTRAP=true} with empty {@code
  * spindle.peers} and {@code spindle.db.url} (the EAR's defaults) make it a single-voter cluster on
- * embedded H2. About 60-70
- * s, most of it create-domain, start and deploy.
+ * embedded H2. About 60-70 s, most of it create-domain, start and deploy.
  */
 class EarDeploymentIT {
   /** create-domain --portbase offsets this test's domain uses (admin 48, http 80, ...). */
@@ -97,12 +96,18 @@ class EarDeploymentIT {
     // The server JVM inherits asadmin's environment; MP Config reads SPINDLE_* env vars.
     Map<String, String> env =
         Map.of(
-            "SPINDLE_NODE_ID", "n1",
-            "SPINDLE_BOOTSTRAP", "true",
-            "SPINDLE_SECRET", "ear-it-secret-" + Long.toHexString(System.nanoTime()),
-            "SPINDLE_DATA_DIR", data.toString(),
-            "SPINDLE_RAFT_LISTEN", "127.0.0.1:" + raftPort,
-            "SPINDLE_HTTP_URL", "http://127.0.0.1:" + (portBase + 80));
+            "SPINDLE_NODE_ID",
+            "n1",
+            "SPINDLE_BOOTSTRAP",
+            "true",
+            "SPINDLE_SECRET",
+            "ear-it-secret-" + Long.toHexString(System.nanoTime()),
+            "SPINDLE_DATA_DIR",
+            data.toString(),
+            "SPINDLE_RAFT_LISTEN",
+            "127.0.0.1:" + raftPort,
+            "SPINDLE_HTTP_URL",
+            "http://127.0.0.1:" + (portBase + 80));
     started = true; // from here on, @AfterAll stops the domain whatever happens
     asadmin(
         START_WITHIN,

@@ -19,6 +19,7 @@ import io.spindle.protocol.node.DeleteFile;
 import io.spindle.protocol.node.FileRecord;
 import io.spindle.protocol.node.NodeCommand;
 import io.spindle.protocol.node.PutChunk;
+import io.spindle.protocol.node.StoreFile;
 import io.spindle.raft.Member;
 import io.spindle.raft.NodeId;
 import java.io.IOException;
@@ -105,6 +106,10 @@ public final class RaftFileService implements FileService {
     try {
       while (true) {
         byte[] chunk = content.readNBytes(settings.chunkSize());
+        if (chunks == 0 && chunk.length < settings.chunkSize()) {
+          // The whole content is shorter than a chunk: one entry, nothing staged.
+          return storeSmall(name, chunk, expectedSize, request);
+        }
         if (chunk.length == 0) {
           break;
         }
@@ -169,6 +174,30 @@ public final class RaftFileService implements FileService {
       throw e;
     }
     expectOk(result, "the commit of " + name);
+    return info(result.getFile());
+  }
+
+  private FileInfo storeSmall(FileName name, byte[] content, long expectedSize, String request)
+      throws IOException {
+    if (expectedSize >= 0 && content.length != expectedSize) {
+      throw new IOException(
+          "the content has "
+              + content.length
+              + " bytes, "
+              + expectedSize
+              + " were announced; nothing stored");
+    }
+    StoreFile store =
+        StoreFile.newBuilder()
+            .setName(ByteString.copyFrom(name.utf8()))
+            .setSha256(ByteString.copyFrom(Sha256.of(content)))
+            .setData(ByteString.copyFrom(content))
+            .setRequestId(request)
+            .setStoredAtMillis(clock.millis())
+            .build();
+    CommandResult result =
+        await(driver.submit(NodeCommand.newBuilder().setStoreFile(store).build().toByteArray()));
+    expectOk(result, "the write of " + name);
     return info(result.getFile());
   }
 

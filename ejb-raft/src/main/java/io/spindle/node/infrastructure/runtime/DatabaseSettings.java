@@ -18,10 +18,13 @@ public record DatabaseSettings(
   /**
    * The embedded database's settings: MySQL's dialect, and REPEATABLE READ as InnoDB's default, so
    * that a read transaction (a file streamed chunk by chunk while the state machine replaces it)
-   * sees one snapshot, as on MySQL; H2's own default, READ COMMITTED, would not.
+   * sees one snapshot, as on MySQL; H2's own default, READ COMMITTED, would not. A 64 MiB page
+   * cache (H2's default is 16 MiB) keeps the indexes that every applied write walks in memory, and
+   * a chunk of up to 16 KiB is stored in its row rather than as a separate LOB (H2's default limit
+   * is 256 bytes), which makes small files several index updates cheaper.
    */
   public static final String H2_OPTIONS =
-      ";MODE=MySQL;DATABASE_TO_LOWER=TRUE"
+      ";MODE=MySQL;DATABASE_TO_LOWER=TRUE;CACHE_SIZE=65536;MAX_LENGTH_INPLACE_LOB=16384"
           + ";INIT=SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL SNAPSHOT";
 
   static final String MYSQL_DATASOURCE = "com.mysql.cj.jdbc.MysqlDataSource";

@@ -10,10 +10,12 @@ import io.spindle.protocol.node.DeleteFile;
 import io.spindle.protocol.node.FileRecord;
 import io.spindle.protocol.node.NodeCommand;
 import io.spindle.protocol.node.PutChunk;
+import io.spindle.protocol.node.StoreFile;
 import io.spindle.raft.Entry;
 import io.spindle.raft.EntryType;
 import io.spindle.raft.SnapshotMeta;
 import jakarta.persistence.EntityManager;
+import jakarta.persistence.FlushModeType;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -26,6 +28,7 @@ import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -56,9 +59,23 @@ public final class FileStoreStateMachine implements StateMachine {
   static final int MAX_UPLOAD_ID_LENGTH = 64;
   static final int MAX_REQUEST_ID_LENGTH = 128;
 
+  /** Upload ids of files stored in one entry: this prefix and the entry's log index. */
+  static final String ENTRY_UPLOAD_PREFIX = "@";
+
+  /** Small files' chunks held unflushed in one batch before they are written out and dropped. */
+  private static final long MAX_UNFLUSHED_BYTES = 8L << 20;
+
   private final StoreTransactions transactions;
   private final StoreSettings settings;
   private volatile long appliedIndex;
+
+  // Apply thread only, reset for every batch: upload ids whose committed state the batch changed
+  // (true: a file now has it; false: a file had it and was replaced or deleted), so that asking
+  // whether an upload is committed needs neither a flush nor the batch's rows in the database.
+  private final Map<String, Boolean> committedInBatch = new HashMap<>();
+  // Apply thread only: chunks of StoreFile commands persisted in this batch but not yet flushed.
+  private final List<ChunkRow> unflushedChunks = new ArrayList<>();
+  private long unflushedBytes;
 
   public FileStoreStateMachine(StoreTransactions transactions, StoreSettings settings) {
     this.transactions = Objects.requireNonNull(transactions, "transactions");
@@ -74,6 +91,9 @@ public final class FileStoreStateMachine implements StateMachine {
     long applied =
         transactions.inTransaction(
             em -> {
+              committedInBatch.clear();
+              unflushedChunks.clear();
+              unflushedBytes = 0;
               AppliedRow row = appliedRow(em);
               for (Entry entry : committed) {
                 if (entry.index() <= row.appliedIndex()) {
@@ -277,6 +297,8 @@ public final class FileStoreStateMachine implements StateMachine {
         return commitFile(em, command.getCommitFile(), entry.index());
       case DELETE_FILE:
         return deleteFile(em, command.getDeleteFile(), entry.index());
+      case STORE_FILE:
+        return storeFile(em, command.getStoreFile(), entry.index());
       default:
         return rejected("entry " + entry.index() + " carries no known command");
     }
@@ -354,6 +376,7 @@ public final class FileStoreStateMachine implements StateMachine {
               index);
       em.persist(file);
     } else {
+      committedInBatch.put(file.uploadId(), false);
       deleteChunks(em, file.uploadId());
       file.replace(
           commit.getSize(),
@@ -363,9 +386,82 @@ public final class FileStoreStateMachine implements StateMachine {
           commit.getStoredAtMillis(),
           index);
     }
+    committedInBatch.put(commit.getUploadId(), true);
     StagedUploadRow staged = em.find(StagedUploadRow.class, commit.getUploadId());
     if (staged != null) {
       em.remove(staged);
+    }
+    byte[] result = ok().setFile(record(file)).build().toByteArray();
+    remember(em, requestId, index, result);
+    return result;
+  }
+
+  /**
+   * A small file in one entry: the same checks and effect as its chunk and its commit, but nothing
+   * is staged, read back or flushed: the rows are written when the batch commits.
+   */
+  private byte[] storeFile(EntityManager em, StoreFile store, long index) {
+    String requestId = store.getRequestId();
+    Optional<byte[]> earlier = earlierResult(em, requestId);
+    if (earlier.isPresent()) {
+      return earlier.get();
+    }
+    String problem = requestIdProblem(requestId);
+    if (problem == null) {
+      problem = nameProblem(store.getName().toByteArray());
+    }
+    if (problem == null && store.getSha256().size() != 32) {
+      problem = "the file's SHA-256 must be 32 bytes, got " + store.getSha256().size();
+    }
+    if (problem != null) {
+      return rejected(problem);
+    }
+    byte[] data = store.getData().toByteArray();
+    byte[] actual = Sha256.of(data);
+    if (!Arrays.equals(actual, store.getSha256().toByteArray())) {
+      return rejected(
+          "the content's SHA-256 is "
+              + Sha256.hex(actual)
+              + ", the command announces "
+              + Sha256.hex(store.getSha256().toByteArray()));
+    }
+    // Unique by construction (no two entries share an index, and clients cannot use the prefix):
+    // no need to ask whether it is staged or committed.
+    String uploadId = ENTRY_UPLOAD_PREFIX + index;
+    byte[] name = store.getName().toByteArray();
+    String nameHash = Sha256.hex(Sha256.of(name));
+    String sha = Sha256.hex(actual);
+    int chunkCount = data.length == 0 ? 0 : 1;
+    FileRow file = em.find(FileRow.class, nameHash);
+    if (file == null) {
+      file =
+          new FileRow(
+              nameHash,
+              name,
+              data.length,
+              sha,
+              chunkCount,
+              uploadId,
+              store.getStoredAtMillis(),
+              index);
+      em.persist(file);
+    } else {
+      committedInBatch.put(file.uploadId(), false);
+      deleteChunks(em, file.uploadId());
+      file.replace(data.length, sha, chunkCount, uploadId, store.getStoredAtMillis(), index);
+    }
+    committedInBatch.put(uploadId, true);
+    if (chunkCount > 0) {
+      ChunkRow chunk = new ChunkRow(uploadId, 0, sha, data);
+      em.persist(chunk);
+      unflushedChunks.add(chunk);
+      unflushedBytes += data.length;
+      if (unflushedBytes >= MAX_UNFLUSHED_BYTES) {
+        em.flush();
+        unflushedChunks.forEach(em::detach); // written: no need to hold their content any more
+        unflushedChunks.clear();
+        unflushedBytes = 0;
+      }
     }
     byte[] result = ok().setFile(record(file)).build().toByteArray();
     remember(em, requestId, index, result);
@@ -458,8 +554,12 @@ public final class FileStoreStateMachine implements StateMachine {
               .build()
               .toByteArray();
     } else {
+      committedInBatch.put(file.uploadId(), false);
       deleteChunks(em, file.uploadId());
       em.remove(file);
+      // Written at once: the name may be stored again later in this batch, and a row persisted
+      // under the same key would otherwise be inserted before this one is deleted.
+      em.flush();
       result = ok().setFile(record(file)).build().toByteArray();
     }
     remember(em, requestId, index, result);
@@ -539,9 +639,18 @@ public final class FileStoreStateMachine implements StateMachine {
     return data.isEmpty() ? null : data.get(0);
   }
 
-  private static boolean isCommittedUpload(EntityManager em, String uploadId) {
+  /**
+   * Whether a committed file has this upload id: what this batch did to it, else what the database
+   * held before the batch (asked without flushing the batch's pending rows first).
+   */
+  private boolean isCommittedUpload(EntityManager em, String uploadId) {
+    Boolean changed = committedInBatch.get(uploadId);
+    if (changed != null) {
+      return changed;
+    }
     return em.createQuery("SELECT COUNT(f) FROM FileRow f WHERE f.uploadId = :u", Long.class)
             .setParameter("u", uploadId)
+            .setFlushMode(FlushModeType.COMMIT)
             .getSingleResult()
         > 0;
   }
@@ -596,6 +705,9 @@ public final class FileStoreStateMachine implements StateMachine {
   private static String uploadIdProblem(String uploadId) {
     if (uploadId.isEmpty() || uploadId.length() > MAX_UPLOAD_ID_LENGTH) {
       return "an upload id has 1 to " + MAX_UPLOAD_ID_LENGTH + " characters";
+    }
+    if (uploadId.startsWith(ENTRY_UPLOAD_PREFIX)) {
+      return "upload ids beginning with " + ENTRY_UPLOAD_PREFIX + " are the store's own";
     }
     return null;
   }

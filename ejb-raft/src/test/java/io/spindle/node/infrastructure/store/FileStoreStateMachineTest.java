@@ -13,6 +13,7 @@ import io.spindle.protocol.node.DeleteFile;
 import io.spindle.protocol.node.FileRecord;
 import io.spindle.protocol.node.NodeCommand;
 import io.spindle.protocol.node.PutChunk;
+import io.spindle.protocol.node.StoreFile;
 import io.spindle.raft.Configuration;
 import io.spindle.raft.Entry;
 import io.spindle.raft.SnapshotMeta;
@@ -372,6 +373,133 @@ class FileStoreStateMachineTest {
     assertArrayEquals(replacement, read(sm, "a"), "a new read sees the replacement");
   }
 
+  @ParameterizedTest
+  @EnumSource(TestDatabase.Kind.class)
+  void aSmallFileStoredInOneEntryIsLikeOneStagedAndCommitted(TestDatabase.Kind kind)
+      throws Exception {
+    TestDatabase db = database(kind);
+    FileStoreStateMachine sm = db.stateMachine(StoreSettings.defaults());
+    byte[] content = bytes(4096, 11);
+    CommandResult stored = single(sm.apply(List.of(store("small", content, "w1"))));
+    assertEquals(CommandResult.Status.OK, stored.getStatus(), stored.getMessage());
+    assertEquals(1, stored.getFile().getChunkCount());
+    assertArrayEquals(content, read(sm, "small"));
+    assertEquals(0, db.count("staged_uploads"));
+
+    CommandResult empty = single(sm.apply(List.of(store("empty", new byte[0], "w2"))));
+    assertEquals(CommandResult.Status.OK, empty.getStatus(), empty.getMessage());
+    assertEquals(0, empty.getFile().getChunkCount());
+    assertArrayEquals(new byte[0], read(sm, "empty"));
+
+    // It replaces a file written in chunks, whose chunks go.
+    byte[] big = bytes(3000, 12);
+    sm.apply(putChunks("u3", big, 1024));
+    assertOk(sm.apply(List.of(commit("u3", "f", big, 3, "w3"))));
+    assertOk(sm.apply(List.of(store("f", content, "w4"))));
+    assertArrayEquals(content, read(sm, "f"));
+    assertEquals(2, db.count("chunks"), "one each for small and the new f; none for empty");
+
+    CommandResult retry = single(sm.apply(List.of(store("small", bytes(10, 13), "w1"))));
+    assertTrue(retry.getDuplicate());
+    assertEquals(stored.getFile(), retry.getFile());
+    assertArrayEquals(content, read(sm, "small"), "the retry had no effect");
+  }
+
+  @ParameterizedTest
+  @EnumSource(TestDatabase.Kind.class)
+  void aSmallFileWithABadHashIsRejectedAndChunksCannotTakeItsUploadId(TestDatabase.Kind kind)
+      throws Exception {
+    TestDatabase db = database(kind);
+    FileStoreStateMachine sm = db.stateMachine(StoreSettings.defaults());
+    byte[] content = bytes(100, 14);
+    NodeCommand forged =
+        NodeCommand.newBuilder()
+            .setStoreFile(
+                storeOf("a", content, "w1").toBuilder()
+                    .setSha256(ByteString.copyFrom(Sha256.of(bytes(100, 15)))))
+            .build();
+    assertEquals(
+        CommandResult.Status.REJECTED, single(sm.apply(List.of(command(forged)))).getStatus());
+    CommandResult stored = single(sm.apply(List.of(store("b", content, "w2"))));
+    String uploadId = stored.getFile().getUploadId();
+    assertTrue(uploadId.startsWith("@"), uploadId);
+
+    // The store's own upload ids cannot be used by chunked uploads (they would meet b's chunk).
+    CommandResult chunk =
+        CommandResult.parseFrom(sm.apply(putChunks(uploadId, content, 100)).get(0));
+    assertEquals(CommandResult.Status.REJECTED, chunk.getStatus());
+    assertTrue(chunk.getMessage().contains("store's own"), chunk.getMessage());
+    CommandResult commit = single(sm.apply(List.of(commit("@77", "c", content, 1, "w3"))));
+    assertEquals(CommandResult.Status.REJECTED, commit.getStatus());
+    assertTrue(sm.findFile(utf8("a")).isEmpty());
+    assertTrue(sm.findFile(utf8("c")).isEmpty());
+    assertArrayEquals(content, read(sm, "b"));
+    assertEquals(1, db.count("chunks"), "only b's");
+  }
+
+  /**
+   * A leader and its followers cut the same log into different apply batches: every result and
+   * every row must be the same however the log is cut. A random log of small and chunked writes,
+   * replacements, deletes, retries and reused upload ids is applied entry by entry, in one batch,
+   * and in random cuts.
+   */
+  @ParameterizedTest
+  @EnumSource(TestDatabase.Kind.class)
+  void theEffectOfALogDoesNotDependOnHowItIsCutIntoBatches(TestDatabase.Kind kind)
+      throws Exception {
+    Random random = new Random(20261121);
+    List<Entry> log = new ArrayList<>();
+    for (int i = 0; i < 300; i++) {
+      String name = "n" + random.nextInt(8);
+      String request = random.nextInt(10) == 0 ? "r" + random.nextInt(i + 1) : "r" + i;
+      String upload =
+          switch (random.nextInt(12)) {
+            case 0, 1, 2 -> "up" + random.nextInt(i + 1); // perhaps committed or staged already
+            case 3 -> "@" + random.nextInt(log.size() + 1); // perhaps a small file's own id
+            default -> "up" + i;
+          };
+      byte[] content = bytes(random.nextInt(3) == 0 ? 0 : random.nextInt(300), i);
+      switch (random.nextInt(4)) {
+        case 0, 1 -> log.add(store(name, content, request));
+        case 2 -> {
+          log.addAll(putChunks(upload, content, 128));
+          int chunks = (content.length + 127) / 128;
+          log.add(commit(upload, name, content, chunks, request));
+        }
+        default -> log.add(delete(name, request));
+      }
+    }
+    List<List<Integer>> cuts = new ArrayList<>();
+    cuts.add(List.of(1)); // entry by entry
+    cuts.add(List.of(log.size())); // all at once
+    cuts.add(List.of(1, 7, 2, 30, 5, 64)); // repeated over the log
+    String expectedDigest = null;
+    List<CommandResult> expectedResults = null;
+    for (List<Integer> cut : cuts) {
+      TestDatabase db = database(kind);
+      FileStoreStateMachine sm = db.stateMachine(StoreSettings.defaults());
+      List<CommandResult> results = new ArrayList<>();
+      int at = 0;
+      for (int k = 0; at < log.size(); k++) {
+        int end = Math.min(log.size(), at + cut.get(k % cut.size()));
+        for (byte[] r : sm.apply(log.subList(at, end))) {
+          results.add(CommandResult.parseFrom(r));
+        }
+        at = end;
+      }
+      if (expectedDigest == null) {
+        expectedDigest = db.digest();
+        expectedResults = results;
+        assertTrue(
+            results.stream().anyMatch(r -> r.getStatus() == CommandResult.Status.REJECTED),
+            "the log exercises rejections too");
+      } else {
+        assertEquals(expectedResults, results, "results with batches of " + cut);
+        assertEquals(expectedDigest, db.digest(), "rows with batches of " + cut);
+      }
+    }
+  }
+
   // ---------------------------------------------------------------- helpers
 
   private static byte[] read(FileStoreStateMachine sm, String name) throws IOException {
@@ -418,6 +546,21 @@ class FileStoreStateMachineTest {
         NodeCommand.newBuilder()
             .setCommitFile(commitOf(uploadId, name, content, chunks, requestId))
             .build());
+  }
+
+  private static StoreFile storeOf(String name, byte[] content, String requestId) {
+    return StoreFile.newBuilder()
+        .setName(ByteString.copyFrom(utf8(name)))
+        .setSha256(ByteString.copyFrom(Sha256.of(content)))
+        .setData(ByteString.copyFrom(content))
+        .setRequestId(requestId)
+        .setStoredAtMillis(STORED_AT)
+        .build();
+  }
+
+  private Entry store(String name, byte[] content, String requestId) {
+    return command(
+        NodeCommand.newBuilder().setStoreFile(storeOf(name, content, requestId)).build());
   }
 
   private Entry delete(String name, String requestId) {

@@ -1,5 +1,6 @@
 package io.spindle.node.infrastructure.store;
 
+import io.spindle.node.infrastructure.runtime.DatabaseSettings;
 import jakarta.persistence.EntityManagerFactory;
 import java.security.MessageDigest;
 import java.sql.Connection;
@@ -57,9 +58,7 @@ public final class TestDatabase implements AutoCloseable {
           new TestDatabase(
               kind,
               schema,
-              "jdbc:h2:mem:"
-                  + schema
-                  + ";MODE=MySQL;DATABASE_TO_LOWER=TRUE;DB_CLOSE_DELAY=-1;INIT=SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL REPEATABLE READ");
+              "jdbc:h2:mem:" + schema + ";DB_CLOSE_DELAY=-1" + DatabaseSettings.H2_OPTIONS);
     } else {
       try (Connection c = DriverManager.getConnection(MARIADB_SERVER, "root", "");
           Statement s = c.createStatement()) {
