@@ -153,7 +153,7 @@ class RaftMembershipTest {
     assertInstanceOf(
         ProposeResult.Accepted.class, n1.proposeConfigChange(new ConfigChange.Remove(nid("n3"))));
     assertFalse(n1.configuration().contains(nid("n3")));
-    assertFalse(n1.progress().containsKey(nid("n3")), "the leader stops replicating to n3");
+    assertFalse(n1.progress().containsKey(nid("n3")), "n3 is no longer a follower");
     net.stabilize();
     assertEquals(3, n1.configuration().voters().size());
     assertEquals(n1.commitIndex(), n1.lastIndex());
@@ -273,5 +273,43 @@ class RaftMembershipTest {
     n2.restart();
 
     assertEquals(before, n2.node.configuration());
+  }
+
+  // Thesis §4.2.2: a removed server may be shut down once the removal is committed; it can tell so
+  // only if it hears of the entry and of its commit. The leader goes on replicating to it for an
+  // election timeout after the commit, counting it for nothing, then stops.
+  @Test
+  void removedServerSeesItsRemovalCommittedThenHearsNoMore() {
+    ManualNetwork net = clusterWithLearnerN4();
+    RaftNode n1 = net.raft("n1");
+    ProposeResult removed = n1.proposeConfigChange(new ConfigChange.Remove(nid("n3")));
+    long index = ((ProposeResult.Accepted) removed).index();
+    net.stabilize();
+
+    RaftNode n3 = net.raft("n3");
+    assertTrue(n1.commitIndex() >= index);
+    assertFalse(n3.configuration().contains(nid("n3")), "n3 holds the entry removing it");
+    assertEquals(index, n3.configurationIndex());
+    assertTrue(n3.commitIndex() >= index, "and knows it committed: " + n3.commitIndex());
+    assertEquals(Role.LEARNER, n3.role(), "a removed server never campaigns");
+
+    n1.propose(bytes("after"));
+    net.stabilize();
+    assertEquals(n1.lastIndex(), n3.lastIndex(), "still replicated to, for a moment");
+    net.isolate("n2");
+    net.isolate("n4");
+    n1.propose(bytes("not committed by n1 and n3"));
+    net.stabilize();
+    assertTrue(n1.commitIndex() < n1.lastIndex(), "n3 counts for nothing");
+    net.heal();
+    net.tick("n1", 1);
+
+    net.tick("n1", E + 1);
+    int before = net.delivered.size();
+    net.tick("n1", 2 * DEFAULTS.heartbeatTicks() + 1);
+    assertTrue(
+        net.delivered.subList(before, net.delivered.size()).stream()
+            .noneMatch(m -> m.to().equals(nid("n3"))),
+        "an election timeout after the commit the leader forgets n3");
   }
 }
