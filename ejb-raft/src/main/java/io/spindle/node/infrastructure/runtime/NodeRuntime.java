@@ -45,7 +45,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -113,7 +115,7 @@ public class NodeRuntime {
               threadFactory);
       transport.start(new Inbound());
       RaftNodeSettings settings =
-          RaftNodeSettings.defaults(config.nodeId(), config.initialMembers(advertisedRaft()))
+          RaftNodeSettings.defaults(config.nodeId(), initialMembers())
               .withTickPeriod(config.tickPeriod())
               .withSnapshots(
                   config.snapshots().everyEntries(),
@@ -249,11 +251,72 @@ public class NodeRuntime {
             .start();
   }
 
-  /** Graceful leave before stopping, if {@link NodeConfig#leaveOnStop()}. */
+  /**
+   * The configuration the Raft node starts with if its log holds none. The bootstrap flag founds a
+   * cluster only on a node without Raft state (never a second cluster beside the one a restarted
+   * node belongs to); a node that founded one remembers it in {@value #BOOTSTRAPPED_MARKER}, since
+   * the single-voter configuration it started with is in no log entry.
+   */
+  private List<Member> initialMembers() throws IOException {
+    Path marker = config.dataDir().resolve(BOOTSTRAPPED_MARKER);
+    boolean founded = Files.exists(marker);
+    NodeConfig.StartMode mode = config.startMode();
+    if (mode == NodeConfig.StartMode.STATIC_PEERS) {
+      return config.initialMembers(advertisedRaft());
+    }
+    if (founded) {
+      if (mode == NodeConfig.StartMode.DISCOVER) {
+        LOG.info(
+            () -> "node " + config.nodeId() + " founded its cluster: it restarts as its member");
+      }
+      return config.bootstrapVoters(advertisedRaft());
+    }
+    if (mode == NodeConfig.StartMode.DISCOVER) {
+      return List.of();
+    }
+    if (hasRaftState()) {
+      LOG.warning(
+          () ->
+              "node "
+                  + config.nodeId()
+                  + " has Raft state of a cluster it joined: "
+                  + NodeConfig.BOOTSTRAP
+                  + " is ignored (it founds no new cluster)");
+      return List.of();
+    }
+    Files.writeString(
+        marker, config.nodeId() + " founded a single-voter cluster\n", StandardCharsets.UTF_8);
+    LOG.info(() -> "node " + config.nodeId() + " bootstraps a new single-voter cluster");
+    return config.bootstrapVoters(advertisedRaft());
+  }
+
+  /** A marker in the data directory: this node bootstrapped its cluster. */
+  static final String BOOTSTRAPPED_MARKER = "bootstrapped";
+
+  private boolean hasRaftState() {
+    return storage.loadHardState().term() > 0
+        || storage.log().lastIndex() > 0
+        || storage.snapshots().latest().isPresent();
+  }
+
+  /**
+   * Graceful leave before stopping, if {@link NodeConfig#leaveOnStop()}. The leave goes through the
+   * queue server (a LEAVE job for the leader): a node not connected to one cannot be removed, so it
+   * stops at once and stays a member ({@code bin/spindle down} stops the queue server first so that
+   * a whole cluster stops without shrinking).
+   */
   private void leaveIfAsked() {
     RaftDriver d = driver;
     QueueWorker w = queueWorker;
     if (!config.leaveOnStop() || d == null || w == null) {
+      return;
+    }
+    if (!w.connected()) {
+      LOG.info(
+          () ->
+              "node "
+                  + config.nodeId()
+                  + " stops as a member: no queue server is reachable to pass on its leave");
       return;
     }
     leave.leave(d, w::reportStatusNow, LEAVE_WAIT);
