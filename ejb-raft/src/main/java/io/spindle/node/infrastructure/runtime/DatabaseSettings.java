@@ -18,10 +18,14 @@ public record DatabaseSettings(
   /**
    * The embedded database's settings: MySQL's dialect, and REPEATABLE READ as InnoDB's default, so
    * that a read transaction (a file streamed chunk by chunk while the state machine replaces it)
-   * sees one snapshot, as on MySQL; H2's own default, READ COMMITTED, would not.
+   * sees one snapshot, as on MySQL; H2's own default, READ COMMITTED, would not. The database stays
+   * open until the JVM is gone (DB_CLOSE_ON_EXIT=FALSE): H2's own shutdown hook would close it
+   * while the node's hook still applies what commits during a graceful leave (its removal), and the
+   * state machine would retry against a closed database for seconds. H2 recovers from an unclosed
+   * file as from a crash.
    */
   public static final String H2_OPTIONS =
-      ";MODE=MySQL;DATABASE_TO_LOWER=TRUE"
+      ";MODE=MySQL;DATABASE_TO_LOWER=TRUE;DB_CLOSE_ON_EXIT=FALSE"
           + ";INIT=SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL SNAPSHOT";
 
   static final String MYSQL_DATASOURCE = "com.mysql.cj.jdbc.MysqlDataSource";
