@@ -252,51 +252,39 @@ public class NodeRuntime {
   }
 
   /**
-   * The configuration the Raft node starts with if its log holds none. The bootstrap flag founds a
-   * cluster only on a node without Raft state (never a second cluster beside the one a restarted
-   * node belongs to); a node that founded one remembers it in {@value #BOOTSTRAPPED_MARKER}, since
-   * the single-voter configuration it started with is in no log entry.
+   * The configuration the Raft node starts with if its log and snapshot hold none (a configuration
+   * there always wins, so the bootstrap flag founds a cluster only on a node without Raft state).
+   * The single-voter configuration a founding node starts with is in no log entry, so it remembers
+   * in {@value #BOOTSTRAPPED_MARKER} that it founded the cluster: restarted without the flag (as
+   * {@code bin/spindle up} restarts every node), it still has its configuration.
    */
   private List<Member> initialMembers() throws IOException {
     Path marker = config.dataDir().resolve(BOOTSTRAPPED_MARKER);
-    boolean founded = Files.exists(marker);
-    NodeConfig.StartMode mode = config.startMode();
-    if (mode == NodeConfig.StartMode.STATIC_PEERS) {
-      return config.initialMembers(advertisedRaft());
+    switch (config.startMode()) {
+      case STATIC_PEERS:
+        return config.initialMembers(advertisedRaft());
+      case BOOTSTRAP:
+        if (!Files.exists(marker)) {
+          Files.writeString(
+              marker,
+              config.nodeId() + " was started with " + NodeConfig.BOOTSTRAP + "=true\n",
+              StandardCharsets.UTF_8);
+        }
+        if (!hasRaftState()) {
+          LOG.info(() -> "node " + config.nodeId() + " founds a new single-voter cluster");
+        }
+        return config.bootstrapVoters(advertisedRaft());
+      case DISCOVER:
+      default:
+        return Files.exists(marker) ? config.bootstrapVoters(advertisedRaft()) : List.of();
     }
-    if (founded) {
-      if (mode == NodeConfig.StartMode.DISCOVER) {
-        LOG.info(
-            () -> "node " + config.nodeId() + " founded its cluster: it restarts as its member");
-      }
-      return config.bootstrapVoters(advertisedRaft());
-    }
-    if (mode == NodeConfig.StartMode.DISCOVER) {
-      return List.of();
-    }
-    if (hasRaftState()) {
-      LOG.warning(
-          () ->
-              "node "
-                  + config.nodeId()
-                  + " has Raft state of a cluster it joined: "
-                  + NodeConfig.BOOTSTRAP
-                  + " is ignored (it founds no new cluster)");
-      return List.of();
-    }
-    Files.writeString(
-        marker, config.nodeId() + " founded a single-voter cluster\n", StandardCharsets.UTF_8);
-    LOG.info(() -> "node " + config.nodeId() + " bootstraps a new single-voter cluster");
-    return config.bootstrapVoters(advertisedRaft());
   }
 
-  /** A marker in the data directory: this node bootstrapped its cluster. */
+  /** A marker in the data directory: this node was started with the bootstrap flag. */
   static final String BOOTSTRAPPED_MARKER = "bootstrapped";
 
   private boolean hasRaftState() {
-    return storage.loadHardState().term() > 0
-        || storage.log().lastIndex() > 0
-        || storage.snapshots().latest().isPresent();
+    return storage.log().lastIndex() > 0 || storage.snapshots().latest().isPresent();
   }
 
   /**
