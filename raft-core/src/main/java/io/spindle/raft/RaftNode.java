@@ -744,11 +744,10 @@ public final class RaftNode {
 
   /** §5.2, §5.4.1: one vote per term, only for a candidate whose log is at least as up to date. */
   private void handleRequestVote(RequestVote m) {
-    if (!configuration().isVoter(id)) {
-      // A learner has no vote; answering would only confuse the count.
-      send(new RequestVoteResponse(id, m.from(), term, false, m.preVote()));
-      return;
-    }
+    // A learner answers too (as in etcd): only a candidate that holds it for a voter asks it, and
+    // counts its vote only then. One promoted by an entry it has not received yet must be able to
+    // vote, or a leader that lost its quorum during the change (one voter promoting a second, which
+    // crashes) could never be elected again; the vote rules below keep one leader per term anyway.
     boolean logOk = isUpToDate(m.lastLogTerm(), m.lastLogIndex());
     if (m.preVote()) {
       // Grant a PreVote when a real vote could be granted: a newer term and an up-to-date log.

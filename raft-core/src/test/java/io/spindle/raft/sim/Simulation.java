@@ -129,6 +129,10 @@ public final class Simulation {
 
   private final long seed;
   private final boolean unsafeLocalReads;
+
+  /** Membership changes come on their own schedule too, besides the faults' share of them. */
+  private final boolean growing;
+
   private final Random random;
   private final Params params;
   private final RaftConfig config;
@@ -208,6 +212,7 @@ public final class Simulation {
   }
 
   private Simulation(long seed, boolean unsafeLocalReads, boolean growing) {
+    this.growing = growing;
     this.unsafeLocalReads = unsafeLocalReads;
     this.seed = seed;
     this.random = new Random(seed);
@@ -251,6 +256,9 @@ public final class Simulation {
       }
       if (params.faults()) {
         schedule(100 + random.nextInt(200), this::nextFault);
+      }
+      if (growing) {
+        schedule(100 + random.nextInt(200), this::nextMembershipChange);
       }
       runUntil(params.duration());
       if (failure == null) {
@@ -630,6 +638,14 @@ public final class Simulation {
       dropRate = random.nextInt(2) == 0 ? 0 : random.nextDouble() * 0.2;
     }
     schedule(50 + random.nextInt(300), this::nextFault);
+  }
+
+  private void nextMembershipChange() {
+    if (!faultsOn) {
+      return;
+    }
+    changeMembership();
+    schedule(100 + random.nextInt(250), this::nextMembershipChange);
   }
 
   private long downCount() {
