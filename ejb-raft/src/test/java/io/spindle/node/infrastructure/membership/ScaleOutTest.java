@@ -153,7 +153,6 @@ class ScaleOutTest {
     await(Duration.ofSeconds(10), n3.joiner::joined, () -> "n3 knows it is a member");
     assertEquals(before, n1.status().configuration(), "no member was added or changed");
     assertTrue(n3.status().configuration().isVoter(NodeId.of("n3")), "n3 is the same voter");
-    assertFalse(n3.everLed && n3.status().isLeader() && !n1.status().isLeader());
   }
 
   private static Set<String> voters(TestNode n) {
