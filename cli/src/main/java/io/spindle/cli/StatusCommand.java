@@ -86,7 +86,9 @@ final class StatusCommand implements Callable<Integer> {
               "id", m.getNodeId(),
               "raftAddress", m.getRaftAddress(),
               "httpUrl", m.getHttpUrl(),
-              "voter", m.getVoter()));
+              "voter", m.getVoter(),
+              "matchIndex", m.getProgressKnown() ? m.getMatchIndex() : null,
+              "leaderLastIndex", m.getProgressKnown() ? s.getLeaderLastIndex() : null));
     }
     return Json.object(
         "queueServer", s.getServerId(),
@@ -132,6 +134,17 @@ final class StatusCommand implements Callable<Integer> {
     if (s.getNodesCount() == 0) {
       b.append("(no node has connected to this queue server)\n");
     }
+    if (s.getMembersCount() > 0) {
+      b.append(String.format("%nMEMBERS (catch-up: stored / the leader's last index)%n"));
+      for (Member m : s.getMembersList()) {
+        b.append(
+            String.format(
+                "%-7s %-10s %s%n",
+                m.getVoter() ? "voter" : "learner",
+                m.getNodeId(),
+                m.getNodeId().equals(s.getLeaderId()) ? "leader" : progress(m, s)));
+      }
+    }
     b.append(String.format("%n%-8s %8s %8s %8s%n", "QUEUE", "WAITING", "LEASED", "CAPACITY"));
     for (QueueView q : s.getQueuesList()) {
       b.append(
@@ -159,6 +172,17 @@ final class StatusCommand implements Callable<Integer> {
         String.format(
             "%nuploads in the spool: %d (%s)", s.getUploads(), Bytes.human(s.getSpoolBytes())));
     return b.toString();
+  }
+
+  /** "12,345/20,000 (62%)": how much of the leader's log a member stores. */
+  static String progress(Member m, StatusResult s) {
+    if (!m.getProgressKnown()) {
+      return "(progress unknown: no leader reported it)";
+    }
+    long last = s.getLeaderLastIndex();
+    long match = Math.min(m.getMatchIndex(), last);
+    long percent = last == 0 ? 100 : match * 100 / last;
+    return String.format(Locale.ROOT, "%,d/%,d (%d%%)", match, last, percent);
   }
 
   private static String role(NodeStatus n) {

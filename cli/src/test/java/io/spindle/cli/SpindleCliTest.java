@@ -296,8 +296,17 @@ class SpindleCliTest {
     assertTrue(s.out().contains("\"id\":\"n2\",\"role\":\"follower\""), s.out());
     assertTrue(s.out().contains("\"name\":\"leader\""), s.out());
 
+    assertTrue(s.out().contains("\"matchIndex\":"), s.out());
+
     Run human = spindle("status");
     assertTrue(human.out().contains("term 1, leader n1"), human.out());
+    // The leader's catch-up picture: it stores its whole log, n2 half of it (the test node says).
+    assertTrue(human.out().contains("voter   n1         leader"), human.out());
+    assertTrue(
+        java.util.regex.Pattern.compile("voter   n2         [0-9,]+/[0-9,]+ \\(50%\\)")
+            .matcher(human.out())
+            .find(),
+        human.out());
 
     Run ping = spindle("ping");
     assertEquals(0, ping.exit(), ping.err());

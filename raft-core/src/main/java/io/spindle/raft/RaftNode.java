@@ -88,6 +88,15 @@ public final class RaftNode {
 
   // Leader state.
   private final Map<NodeId, Progress> progress = new LinkedHashMap<>();
+
+  /**
+   * Peers this leader removed from the configuration, by the index of the removing entry, that are
+   * still replicated to (and counted for nothing) for a while after it commits, so that they learn
+   * of their removal: a removed server is otherwise never told, and one that asked to leave would
+   * wait in vain (thesis §4.2.2 lets it be shut down once the removal is committed).
+   */
+  private final Map<NodeId, Departure> departing = new HashMap<>();
+
   private long leaderTermStart;
   private long pendingConfigIndex;
   private NodeId transferTarget;
@@ -112,6 +121,16 @@ public final class RaftNode {
 
   private Consumer<Message> stepFunction;
   private Runnable tickFunction;
+
+  /** A removed peer still replicated to: the removing entry's index, ticks since it committed. */
+  private static final class Departure {
+    final long removalIndex;
+    int ticksSinceCommit;
+
+    Departure(long removalIndex) {
+      this.removalIndex = removalIndex;
+    }
+  }
 
   /** A ReadIndex request waiting for the leader to confirm it still leads (thesis §6.4). */
   private record PendingRead(long heartbeatSeq, long index, NodeId requester, long requestId) {}
@@ -221,17 +240,31 @@ public final class RaftNode {
     return configurations.lastEntry().getValue();
   }
 
+  /**
+   * The index of the entry that carried {@link #configuration()} (the compaction point or 0 for a
+   * configuration from a snapshot or the bootstrap): it is committed once the commit index reaches
+   * it.
+   */
+  public long configurationIndex() {
+    return configurations.lastKey();
+  }
+
   /** The configuration in effect at {@code index}, for a snapshot's metadata. */
   public Configuration configurationAt(long index) {
     Map.Entry<Long, Configuration> e = configurations.floorEntry(index);
     return e == null ? configurations.firstEntry().getValue() : e.getValue();
   }
 
-  /** Per-follower replication state; empty unless leader. */
+  /** Per-follower replication state of the members; empty unless leader. */
   public Map<NodeId, FollowerProgress> progress() {
     Map<NodeId, FollowerProgress> view = new LinkedHashMap<>();
     Configuration c = configuration();
-    progress.forEach((peer, p) -> view.put(peer, p.view(c.isVoter(peer))));
+    progress.forEach(
+        (peer, p) -> {
+          if (c.contains(peer)) {
+            view.put(peer, p.view(c.isVoter(peer)));
+          }
+        });
     return Collections.unmodifiableMap(view);
   }
 
@@ -347,7 +380,7 @@ public final class RaftNode {
       pendingConfigIndex = a.index();
       // §4.1: a server uses the latest configuration in its log, committed or not.
       configurations.put(a.index(), next);
-      onConfigurationChanged();
+      onConfigurationChanged(a.index());
     }
     return result;
   }
@@ -563,6 +596,7 @@ public final class RaftNode {
   private void resetLeaderState() {
     timeoutNowSent = false;
     progress.clear();
+    departing.clear();
     transferTarget = null;
     transferElapsed = 0;
     uncommittedBytes = 0;
@@ -641,6 +675,7 @@ public final class RaftNode {
       heartbeatElapsed = 0;
       broadcastHeartbeat();
     }
+    forgetDepartedPeers();
   }
 
   private boolean quorumRecentlyActive() {
@@ -709,11 +744,10 @@ public final class RaftNode {
 
   /** §5.2, §5.4.1: one vote per term, only for a candidate whose log is at least as up to date. */
   private void handleRequestVote(RequestVote m) {
-    if (!configuration().isVoter(id)) {
-      // A learner has no vote; answering would only confuse the count.
-      send(new RequestVoteResponse(id, m.from(), term, false, m.preVote()));
-      return;
-    }
+    // A learner answers too (as in etcd): only a candidate that holds it for a voter asks it, and
+    // counts its vote only then. One promoted by an entry it has not received yet must be able to
+    // vote, or a leader that lost its quorum during the change (one voter promoting a second, which
+    // crashes) could never be elected again; the vote rules below keep one leader per term anyway.
     boolean logOk = isUpToDate(m.lastLogTerm(), m.lastLogIndex());
     if (m.preVote()) {
       // Grant a PreVote when a real vote could be granted: a newer term and an up-to-date log.
@@ -1323,13 +1357,18 @@ public final class RaftNode {
   // ---------------------------------------------------------------------------------------------
   // Configuration bookkeeping.
 
-  private void onConfigurationChanged() {
+  private void onConfigurationChanged(long index) {
     if (role != Role.LEADER) {
       return;
     }
     Configuration c = configuration();
-    progress.keySet().removeIf(peer -> !c.contains(peer));
+    for (NodeId peer : progress.keySet()) {
+      if (!c.contains(peer)) {
+        departing.putIfAbsent(peer, new Departure(index));
+      }
+    }
     for (Member m : c.all()) {
+      departing.remove(m.id());
       if (!m.id().equals(id) && !progress.containsKey(m.id())) {
         progress.put(m.id(), new Progress(m.id(), lastIndex()));
       }
@@ -1338,6 +1377,23 @@ public final class RaftNode {
       transferTarget = null;
     }
     maybeCommit();
+  }
+
+  /**
+   * Stops replicating to a removed peer an election timeout after its removal committed: by then
+   * the appends and heartbeats it got carried the removing entry and a commit index covering it
+   * (unless it is unreachable, and then nothing would help).
+   */
+  private void forgetDepartedPeers() {
+    Iterator<Map.Entry<NodeId, Departure>> it = departing.entrySet().iterator();
+    while (it.hasNext()) {
+      Map.Entry<NodeId, Departure> e = it.next();
+      Departure d = e.getValue();
+      if (commitIndex >= d.removalIndex && ++d.ticksSinceCommit > config.electionTicks()) {
+        progress.remove(e.getKey());
+        it.remove();
+      }
+    }
   }
 
   private void rescanConfigurations(long from) {

@@ -4,7 +4,6 @@ import static io.spindle.raft.NodeHarness.bytes;
 import static io.spindle.raft.NodeHarness.entry;
 import static io.spindle.raft.NodeHarness.member;
 import static io.spindle.raft.NodeHarness.nid;
-import static io.spindle.raft.NodeHarness.only;
 import static io.spindle.raft.NodeHarness.voters;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -13,9 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.spindle.raft.message.AppendEntries;
 import io.spindle.raft.message.AppendEntriesResponse;
-import io.spindle.raft.message.Message;
 import io.spindle.raft.message.RequestVote;
-import io.spindle.raft.message.RequestVoteResponse;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -83,18 +80,32 @@ class RaftMembershipTest {
     assertEquals(commit, n1.commitIndex(), "but the leader alone and a learner are no majority");
   }
 
-  // Thesis §4.2.1: a learner has no vote to give.
+  // A learner never campaigns and is never counted unless the candidate holds it for a voter, but
+  // it answers a vote request: one promoted by an entry it has not received yet must vote, or a
+  // single voter that promotes a second and then loses it for an election timeout (CheckQuorum)
+  // could never be elected again (found by the growing-cluster simulation).
   @Test
-  void learnerRefusesToVote() {
-    ManualNetwork net = clusterWithLearnerN4();
-    NodeHarness n4 = net.node("n4");
+  void aPromotedLearnerThatMissedItsPromotionStillVotes() {
+    ManualNetwork net = ManualNetwork.ofVoters(DEFAULTS, "n1");
+    net.add(NodeHarness.joining("n2", DEFAULTS));
+    net.elect("n1");
+    RaftNode n1 = net.raft("n1");
+    n1.proposeConfigChange(new ConfigChange.AddLearner(member("n2")));
+    net.stabilize();
+    assertTrue(net.raft("n2").configuration().isLearner(nid("n2")));
 
-    List<Message> out =
-        n4.stepAndDrain(new RequestVote(nid("n2"), nid("n4"), 9, 100, 9, false, false));
+    net.isolate("n2");
+    ProposeResult promote = n1.proposeConfigChange(new ConfigChange.Promote(nid("n2")));
+    long index = ((ProposeResult.Accepted) promote).index();
+    net.tickAll(2 * E);
+    assertTrue(n1.role() != Role.LEADER, "n1 lost its quorum of two and stepped down");
+    assertEquals(Role.LEARNER, net.raft("n2").role(), "n2 never heard of its promotion");
 
-    assertTrue(
-        only(RequestVoteResponse.class, out).stream().noneMatch(RequestVoteResponse::granted),
-        out.toString());
+    net.heal();
+    net.tickAll(3 * E);
+    assertEquals(Role.LEADER, n1.role(), "n2, still a learner, voted for n1");
+    assertTrue(n1.commitIndex() >= index, "and the promotion committed");
+    assertEquals(Role.FOLLOWER, net.raft("n2").role());
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -153,7 +164,7 @@ class RaftMembershipTest {
     assertInstanceOf(
         ProposeResult.Accepted.class, n1.proposeConfigChange(new ConfigChange.Remove(nid("n3"))));
     assertFalse(n1.configuration().contains(nid("n3")));
-    assertFalse(n1.progress().containsKey(nid("n3")), "the leader stops replicating to n3");
+    assertFalse(n1.progress().containsKey(nid("n3")), "n3 is no longer a follower");
     net.stabilize();
     assertEquals(3, n1.configuration().voters().size());
     assertEquals(n1.commitIndex(), n1.lastIndex());
@@ -273,5 +284,43 @@ class RaftMembershipTest {
     n2.restart();
 
     assertEquals(before, n2.node.configuration());
+  }
+
+  // Thesis §4.2.2: a removed server may be shut down once the removal is committed; it can tell so
+  // only if it hears of the entry and of its commit. The leader goes on replicating to it for an
+  // election timeout after the commit, counting it for nothing, then stops.
+  @Test
+  void removedServerSeesItsRemovalCommittedThenHearsNoMore() {
+    ManualNetwork net = clusterWithLearnerN4();
+    RaftNode n1 = net.raft("n1");
+    ProposeResult removed = n1.proposeConfigChange(new ConfigChange.Remove(nid("n3")));
+    long index = ((ProposeResult.Accepted) removed).index();
+    net.stabilize();
+
+    RaftNode n3 = net.raft("n3");
+    assertTrue(n1.commitIndex() >= index);
+    assertFalse(n3.configuration().contains(nid("n3")), "n3 holds the entry removing it");
+    assertEquals(index, n3.configurationIndex());
+    assertTrue(n3.commitIndex() >= index, "and knows it committed: " + n3.commitIndex());
+    assertEquals(Role.LEARNER, n3.role(), "a removed server never campaigns");
+
+    n1.propose(bytes("after"));
+    net.stabilize();
+    assertEquals(n1.lastIndex(), n3.lastIndex(), "still replicated to, for a moment");
+    net.isolate("n2");
+    net.isolate("n4");
+    n1.propose(bytes("not committed by n1 and n3"));
+    net.stabilize();
+    assertTrue(n1.commitIndex() < n1.lastIndex(), "n3 counts for nothing");
+    net.heal();
+    net.tick("n1", 1);
+
+    net.tick("n1", E + 1);
+    int before = net.delivered.size();
+    net.tick("n1", 2 * DEFAULTS.heartbeatTicks() + 1);
+    assertTrue(
+        net.delivered.subList(before, net.delivered.size()).stream()
+            .noneMatch(m -> m.to().equals(nid("n3"))),
+        "an election timeout after the commit the leader forgets n3");
   }
 }

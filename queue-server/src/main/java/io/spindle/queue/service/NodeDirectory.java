@@ -66,6 +66,12 @@ final class NodeDirectory {
         || !before.getMembersList().equals(status.getMembersList());
   }
 
+  /** The latest report of {@code nodeId}, if it sent one. */
+  Optional<NodeStatus> statusOf(String nodeId) {
+    NodeState s = nodes.get(nodeId);
+    return s == null ? Optional.empty() : Optional.ofNullable(s.status);
+  }
+
   void touch(String nodeId) {
     NodeState s = nodes.get(nodeId);
     if (s != null) {

@@ -1100,13 +1100,26 @@ public final class QueueService {
               .setExpiresInMs(l.expiresIn().toMillis())
               .setAttempt(l.attempt()));
     }
+    Optional<NodeStatus> leader = queues.leaderId().flatMap(nodes::statusOf);
+    Map<String, Long> match = new HashMap<>();
+    leader.ifPresent(
+        l -> {
+          b.setLeaderLastIndex(l.getLastIndex()).setLeaderCommitIndex(l.getCommitIndex());
+          l.getProgressList().forEach(p -> match.put(p.getNodeId(), p.getMatchIndex()));
+          match.put(l.getNodeId(), l.getLastIndex());
+        });
     for (ClusterView.Member m : clusterView.members()) {
-      b.addMembers(
+      Member.Builder member =
           Member.newBuilder()
               .setNodeId(m.nodeId())
               .setRaftAddress(m.raftAddress())
               .setHttpUrl(m.httpUrl())
-              .setVoter(m.voter()));
+              .setVoter(m.voter());
+      Long matchIndex = match.get(m.nodeId());
+      if (matchIndex != null) {
+        member.setMatchIndex(matchIndex).setProgressKnown(true);
+      }
+      b.addMembers(member);
     }
     return b.build();
   }

@@ -7,6 +7,8 @@ import io.spindle.protocol.queue.Hop;
 import io.spindle.protocol.queue.Job;
 import io.spindle.protocol.queue.JobBatch;
 import io.spindle.protocol.queue.JobResult;
+import io.spindle.protocol.queue.Member;
+import io.spindle.protocol.queue.MemberProgress;
 import io.spindle.protocol.queue.NodeHello;
 import io.spindle.protocol.queue.NodeProof;
 import io.spindle.protocol.queue.NodeRole;
@@ -299,18 +301,32 @@ public final class TestNode implements AutoCloseable {
     }
   }
 
+  /** A leader's log runs 10 entries past the commit index; it knows each other member has half. */
   private NodeStatus status() {
-    return NodeStatus.newBuilder()
-        .setNodeId(nodeId)
-        .setRole(role)
-        .setTerm(term)
-        .setLeaderId(role == NodeRole.LEADER ? nodeId : "")
-        .setCommitIndex(cluster.commitIndex())
-        .setAppliedIndex(cluster.commitIndex())
-        .setRaftAddress("127.0.0.1:7" + Math.abs(nodeId.hashCode() % 1000))
-        .setHttpUrl(cluster.httpUrl(nodeId))
-        .addAllMembers(role == NodeRole.LEADER ? cluster.members() : List.of())
-        .build();
+    long commit = cluster.commitIndex();
+    NodeStatus.Builder b =
+        NodeStatus.newBuilder()
+            .setNodeId(nodeId)
+            .setRole(role)
+            .setTerm(term)
+            .setLeaderId(role == NodeRole.LEADER ? nodeId : "")
+            .setCommitIndex(commit)
+            .setAppliedIndex(commit)
+            .setLastIndex(role == NodeRole.LEADER ? commit + 10 : commit)
+            .setRaftAddress("127.0.0.1:7" + Math.abs(nodeId.hashCode() % 1000))
+            .setHttpUrl(cluster.httpUrl(nodeId))
+            .addAllMembers(role == NodeRole.LEADER ? cluster.members() : List.of());
+    if (role == NodeRole.LEADER) {
+      for (Member m : cluster.members()) {
+        if (!m.getNodeId().equals(nodeId)) {
+          b.addProgress(
+              MemberProgress.newBuilder()
+                  .setNodeId(m.getNodeId())
+                  .setMatchIndex((commit + 10) / 2));
+        }
+      }
+    }
+    return b.build();
   }
 
   private void stealLoop() {

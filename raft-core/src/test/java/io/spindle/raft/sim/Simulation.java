@@ -74,6 +74,30 @@ public final class Simulation {
           1 + r.nextInt(8),
           64L + r.nextInt(400));
     }
+
+    /**
+     * A cluster that grows from one voter by membership changes (the issue's 1 → 3 → 5), under the
+     * same faults: partitions, crashes, drops, leader isolation.
+     */
+    Params growing() {
+      return new Params(
+          1,
+          4,
+          clients,
+          keys,
+          duration,
+          maxDelay,
+          dropRate,
+          duplicateRate,
+          true,
+          true,
+          transfers,
+          snapshots,
+          durableStateMachine,
+          leaseRead,
+          maxInflight,
+          maxMessageBytes);
+    }
   }
 
   /** One client operation, as a linearizability checker sees it. */
@@ -99,10 +123,16 @@ public final class Simulation {
       int crashes,
       int snapshotsInstalled,
       int configChanges,
-      int transfers) {}
+      int transfers,
+      int configChangesUnderPartition,
+      int maxVoters) {}
 
   private final long seed;
   private final boolean unsafeLocalReads;
+
+  /** Membership changes come on their own schedule too, besides the faults' share of them. */
+  private final boolean growing;
+
   private final Random random;
   private final Params params;
   private final RaftConfig config;
@@ -132,6 +162,8 @@ public final class Simulation {
   private int crashes;
   private int snapshotsInstalled;
   private int configChanges;
+  private int configChangesUnderPartition;
+  private int maxVoters;
   private int transfers;
 
   private record Event(long time, long seq, Runnable action) implements Comparable<Event> {
@@ -171,10 +203,21 @@ public final class Simulation {
    * without ReadIndex: a deliberately broken mode that proves the linearizability check bites.
    */
   Simulation(long seed, boolean unsafeLocalReads) {
+    this(seed, unsafeLocalReads, false);
+  }
+
+  /** A run of {@link Params#growing()}: one voter and four spares at the start. */
+  static Simulation growing(long seed) {
+    return new Simulation(seed, false, true);
+  }
+
+  private Simulation(long seed, boolean unsafeLocalReads, boolean growing) {
+    this.growing = growing;
     this.unsafeLocalReads = unsafeLocalReads;
     this.seed = seed;
     this.random = new Random(seed);
-    this.params = Params.draw(random);
+    Params drawn = Params.draw(random);
+    this.params = growing ? drawn.growing() : drawn;
     this.config =
         RaftConfig.defaults()
             .withElectionTicks(10, 1)
@@ -214,6 +257,9 @@ public final class Simulation {
       if (params.faults()) {
         schedule(100 + random.nextInt(200), this::nextFault);
       }
+      if (growing) {
+        schedule(100 + random.nextInt(200), this::nextMembershipChange);
+      }
       runUntil(params.duration());
       if (failure == null) {
         settle();
@@ -246,7 +292,9 @@ public final class Simulation {
         crashes,
         snapshotsInstalled,
         configChanges,
-        transfers);
+        transfers,
+        configChangesUnderPartition,
+        maxVoters);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -592,6 +640,14 @@ public final class Simulation {
     schedule(50 + random.nextInt(300), this::nextFault);
   }
 
+  private void nextMembershipChange() {
+    if (!faultsOn) {
+      return;
+    }
+    changeMembership();
+    schedule(100 + random.nextInt(250), this::nextMembershipChange);
+  }
+
   private long downCount() {
     return nodes.values().stream().filter(n -> !n.up).count();
   }
@@ -674,6 +730,10 @@ public final class Simulation {
               }
               if (l.raft.proposeConfigChange(change) instanceof ProposeResult.Accepted) {
                 configChanges++;
+                if (!cuts.isEmpty()) {
+                  configChangesUnderPartition++;
+                }
+                maxVoters = Math.max(maxVoters, l.raft.configuration().voters().size());
               }
               drive(l);
             });

@@ -30,6 +30,7 @@ import io.spindle.protocol.queue.JoinResult;
 import io.spindle.protocol.queue.LeaveResult;
 import io.spindle.protocol.queue.ListResult;
 import io.spindle.protocol.queue.Member;
+import io.spindle.protocol.queue.MemberProgress;
 import io.spindle.protocol.queue.NodeRole;
 import io.spindle.protocol.queue.NodeStatus;
 import io.spindle.protocol.queue.PingResult;
@@ -113,7 +114,13 @@ public final class NodeJobs implements JobRunner {
             .setAppliedIndex(s.appliedIndex())
             .setRaftAddress(raftAddress)
             .setHttpUrl(httpUrl.toString())
-            .setLeaving(leaving.getAsBoolean());
+            .setLeaving(leaving.getAsBoolean())
+            .setLastIndex(s.lastIndex());
+    s.matchIndex()
+        .forEach(
+            (peer, match) ->
+                b.addProgress(
+                    MemberProgress.newBuilder().setNodeId(peer.toString()).setMatchIndex(match)));
     for (io.spindle.raft.Member m : s.configuration().all()) {
       Member.Builder member =
           Member.newBuilder()

@@ -6,6 +6,7 @@ import io.spindle.raft.Configuration;
 import io.spindle.raft.Entry;
 import io.spindle.raft.FollowerProgress;
 import io.spindle.raft.HardState;
+import io.spindle.raft.Member;
 import io.spindle.raft.NodeId;
 import io.spindle.raft.ProposeResult;
 import io.spindle.raft.RaftNode;
@@ -115,6 +116,14 @@ public final class RaftDriver implements AutoCloseable {
 
   private final Applier applier;
   private Configuration knownConfiguration;
+
+  /**
+   * Members removed from the configuration, with the time (nanos) until which they stay reachable:
+   * a leader goes on telling a removed server of its removal for a while (see RaftNode), and the
+   * messenger must still know where it is.
+   */
+  private final Map<Member, Long> recentlyRemoved = new HashMap<>();
+
   private final LoopStats stats = new LoopStats();
 
   private RaftDriver(
@@ -588,9 +597,20 @@ public final class RaftDriver implements AutoCloseable {
   private void afterIteration() {
     Configuration configuration = node.configuration();
     if (configuration != knownConfiguration && !configuration.equals(knownConfiguration)) {
+      long until = System.nanoTime() + removedPeerGraceNanos();
+      for (Member m : knownConfiguration.all()) {
+        if (!configuration.contains(m.id())) {
+          recentlyRemoved.put(m, until);
+        }
+      }
       knownConfiguration = configuration;
       LOG.info(() -> "Raft node " + id + ": configuration is now " + configuration);
-      messenger.updatePeers(configuration);
+      updatePeers();
+    } else if (!recentlyRemoved.isEmpty()) {
+      long now = System.nanoTime();
+      if (recentlyRemoved.values().removeIf(until -> now - until >= 0)) {
+        updatePeers();
+      }
     }
     if (!transfers.isEmpty()) {
       checkTransfers(System.nanoTime());
@@ -892,6 +912,8 @@ public final class RaftDriver implements AutoCloseable {
               last.appliedIndex(),
               last.lastIndex(),
               last.configuration(),
+              last.configurationIndex(),
+              Map.of(),
               false);
     }
     LOG.info(() -> "Raft node " + id + " " + stopReason);
@@ -901,6 +923,26 @@ public final class RaftDriver implements AutoCloseable {
       terminated.completeExceptionally(failure);
     }
     abortQueued();
+  }
+
+  /** The configuration's members and those removed recently, for the messenger. */
+  private void updatePeers() {
+    Configuration c = knownConfiguration;
+    recentlyRemoved.keySet().removeIf(m -> c.contains(m.id()));
+    if (recentlyRemoved.isEmpty()) {
+      messenger.updatePeers(c);
+      return;
+    }
+    List<Member> learners = new ArrayList<>(c.learners());
+    learners.addAll(recentlyRemoved.keySet());
+    messenger.updatePeers(new Configuration(c.voters(), learners));
+  }
+
+  /**
+   * Longer than RaftNode keeps replicating to a removed peer (an election timeout after commit).
+   */
+  private long removedPeerGraceNanos() {
+    return Math.max(TimeUnit.SECONDS.toNanos(5), 4L * settings.raft().electionTicks() * tickNanos);
   }
 
   private void publishStatus() {
@@ -925,10 +967,40 @@ public final class RaftDriver implements AutoCloseable {
         && s.commitIndex() == node.commitIndex()
         && s.appliedIndex() == appliedIndex
         && s.lastIndex() == node.lastIndex()
-        && s.configuration() == knownConfiguration) {
+        && s.configuration() == knownConfiguration
+        && !matchIndexDue()) {
       return;
     }
     status = snapshotStatus(true);
+  }
+
+  private static final long MATCH_INDEX_REFRESH_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
+  private Map<NodeId, Long> matchIndex = Map.of();
+  private long matchIndexRefreshedAt = System.nanoTime();
+
+  /**
+   * A leader's published match indexes are older than the refresh period (or it stopped leading).
+   */
+  private boolean matchIndexDue() {
+    if (node.role() != Role.LEADER) {
+      return !matchIndex.isEmpty();
+    }
+    return System.nanoTime() - matchIndexRefreshedAt >= MATCH_INDEX_REFRESH_NANOS;
+  }
+
+  private Map<NodeId, Long> currentMatchIndex() {
+    if (node.role() != Role.LEADER) {
+      matchIndex = Map.of();
+      return matchIndex;
+    }
+    if (matchIndex.isEmpty()
+        || System.nanoTime() - matchIndexRefreshedAt >= MATCH_INDEX_REFRESH_NANOS) {
+      Map<NodeId, Long> m = new HashMap<>();
+      node.progress().forEach((peer, p) -> m.put(peer, p.matchIndex()));
+      matchIndex = Map.copyOf(m);
+      matchIndexRefreshedAt = System.nanoTime();
+    }
+    return matchIndex;
   }
 
   private RaftStatus snapshotStatus(boolean isRunning) {
@@ -941,6 +1013,8 @@ public final class RaftDriver implements AutoCloseable {
         appliedIndex,
         node.lastIndex(),
         knownConfiguration != null ? knownConfiguration : node.configuration(),
+        node.configurationIndex(),
+        isRunning ? currentMatchIndex() : Map.of(),
         isRunning);
   }
 

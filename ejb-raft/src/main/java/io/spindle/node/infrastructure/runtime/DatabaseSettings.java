@@ -18,13 +18,18 @@ public record DatabaseSettings(
   /**
    * The embedded database's settings: MySQL's dialect, and REPEATABLE READ as InnoDB's default, so
    * that a read transaction (a file streamed chunk by chunk while the state machine replaces it)
-   * sees one snapshot, as on MySQL; H2's own default, READ COMMITTED, would not. A 64 MiB page
-   * cache (H2's default is 16 MiB) keeps the indexes that every applied write walks in memory, and
-   * a chunk of up to 16 KiB is stored in its row rather than as a separate LOB (H2's default limit
-   * is 256 bytes), which makes small files several index updates cheaper.
+   * sees one snapshot, as on MySQL; H2's own default, READ COMMITTED, would not. The database stays
+   * open until the JVM is gone (DB_CLOSE_ON_EXIT=FALSE): H2's own shutdown hook would close it
+   * while the node's hook still applies what commits during a graceful leave (its removal), and the
+   * state machine would retry against a closed database for seconds. H2 recovers from an unclosed
+   * file as from a crash. A 64 MiB page cache (H2's default is 16 MiB) keeps the indexes that every
+   * applied write walks in memory, and a chunk of up to 16 KiB is stored in its row rather than as
+   * a separate LOB (H2's default limit is 256 bytes), which makes small files several index
+   * updates cheaper.
    */
   public static final String H2_OPTIONS =
-      ";MODE=MySQL;DATABASE_TO_LOWER=TRUE;CACHE_SIZE=65536;MAX_LENGTH_INPLACE_LOB=16384"
+      ";MODE=MySQL;DATABASE_TO_LOWER=TRUE;DB_CLOSE_ON_EXIT=FALSE;CACHE_SIZE=65536"
+          + ";MAX_LENGTH_INPLACE_LOB=16384"
           + ";INIT=SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL SNAPSHOT";
 
   static final String MYSQL_DATASOURCE = "com.mysql.cj.jdbc.MysqlDataSource";

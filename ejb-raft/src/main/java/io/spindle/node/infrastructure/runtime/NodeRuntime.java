@@ -45,7 +45,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -113,7 +115,7 @@ public class NodeRuntime {
               threadFactory);
       transport.start(new Inbound());
       RaftNodeSettings settings =
-          RaftNodeSettings.defaults(config.nodeId(), config.initialMembers(advertisedRaft()))
+          RaftNodeSettings.defaults(config.nodeId(), initialMembers())
               .withTickPeriod(config.tickPeriod())
               .withSnapshots(
                   config.snapshots().everyEntries(),
@@ -249,11 +251,60 @@ public class NodeRuntime {
             .start();
   }
 
-  /** Graceful leave before stopping, if {@link NodeConfig#leaveOnStop()}. */
+  /**
+   * The configuration the Raft node starts with if its log and snapshot hold none (a configuration
+   * there always wins, so the bootstrap flag founds a cluster only on a node without Raft state).
+   * The single-voter configuration a founding node starts with is in no log entry, so it remembers
+   * in {@value #BOOTSTRAPPED_MARKER} that it founded the cluster: restarted without the flag (as
+   * {@code bin/spindle up} restarts every node), it still has its configuration.
+   */
+  private List<Member> initialMembers() throws IOException {
+    Path marker = config.dataDir().resolve(BOOTSTRAPPED_MARKER);
+    switch (config.startMode()) {
+      case STATIC_PEERS:
+        return config.initialMembers(advertisedRaft());
+      case BOOTSTRAP:
+        if (!Files.exists(marker)) {
+          Files.writeString(
+              marker,
+              config.nodeId() + " was started with " + NodeConfig.BOOTSTRAP + "=true\n",
+              StandardCharsets.UTF_8);
+        }
+        if (!hasRaftState()) {
+          LOG.info(() -> "node " + config.nodeId() + " founds a new single-voter cluster");
+        }
+        return config.bootstrapVoters(advertisedRaft());
+      case DISCOVER:
+      default:
+        return Files.exists(marker) ? config.bootstrapVoters(advertisedRaft()) : List.of();
+    }
+  }
+
+  /** A marker in the data directory: this node was started with the bootstrap flag. */
+  static final String BOOTSTRAPPED_MARKER = "bootstrapped";
+
+  private boolean hasRaftState() {
+    return storage.log().lastIndex() > 0 || storage.snapshots().latest().isPresent();
+  }
+
+  /**
+   * Graceful leave before stopping, if {@link NodeConfig#leaveOnStop()}. The leave goes through the
+   * queue server (a LEAVE job for the leader): a node not connected to one cannot be removed, so it
+   * stops at once and stays a member ({@code bin/spindle down} stops the queue server first so that
+   * a whole cluster stops without shrinking).
+   */
   private void leaveIfAsked() {
     RaftDriver d = driver;
     QueueWorker w = queueWorker;
     if (!config.leaveOnStop() || d == null || w == null) {
+      return;
+    }
+    if (!w.connected()) {
+      LOG.info(
+          () ->
+              "node "
+                  + config.nodeId()
+                  + " stops as a member: no queue server is reachable to pass on its leave");
       return;
     }
     leave.leave(d, w::reportStatusNow, LEAVE_WAIT);

@@ -31,7 +31,17 @@ class PromotionPolicyTest {
 
   private static RaftStatus status(Role role, long commitIndex) {
     return new RaftStatus(
-        N1, role, 3, Optional.of(N1), commitIndex, commitIndex, commitIndex, CONFIG, true);
+        N1,
+        role,
+        3,
+        Optional.of(N1),
+        commitIndex,
+        commitIndex,
+        commitIndex,
+        CONFIG,
+        1,
+        Map.of(),
+        true);
   }
 
   private void follower(NodeId id, boolean voter, long match, boolean active) {
