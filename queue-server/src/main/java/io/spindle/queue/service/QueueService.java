@@ -34,6 +34,9 @@ import io.spindle.protocol.queue.Reply;
 import io.spindle.protocol.queue.Request;
 import io.spindle.protocol.queue.StatusResult;
 import io.spindle.protocol.queue.Steal;
+import io.spindle.protocol.queue.SubmitTasks;
+import io.spindle.protocol.queue.Task;
+import io.spindle.protocol.queue.TaskResult;
 import io.spindle.protocol.queue.WriteBegin;
 import io.spindle.protocol.queue.WriteChunk;
 import io.spindle.protocol.queue.WriteJob;
@@ -111,6 +114,7 @@ public final class QueueService {
   private final ChunkedWrites writes;
   private final ArrayDeque<ParkedSteal> parked = new ArrayDeque<>();
   private final NodeDirectory nodes;
+  private final Map<Long, TaskOrigin> tasks = new HashMap<>();
   private long nextJobId;
   private long lastMaintenanceMillis;
   private ScheduledFuture<?> ticker;
@@ -119,6 +123,9 @@ public final class QueueService {
 
   /** A job under way for a request id. */
   private record InFlight(long jobId, ByteString fingerprint) {}
+
+  /** Who submitted a task (a job no client waits for): its result goes back over that link. */
+  private record TaskOrigin(Peer submitter, String nodeId, String taskId) {}
 
   private record ParkedSteal(
       Peer node, String nodeId, long stealId, int maxJobs, long maxBytes, long deadlineMillis) {}
@@ -287,6 +294,11 @@ public final class QueueService {
 
   public void releaseJobs(Peer node, String nodeId, ReleaseJobs release) {
     onCore(() -> onRelease(nodeId, release));
+  }
+
+  /** A node shares work out: its tasks go on the shared queue, their results back to it. */
+  public void submitTasks(Peer node, String nodeId, SubmitTasks submit) {
+    onCore(() -> onSubmitTasks(node, nodeId, submit));
   }
 
   /** A node authenticated. Any thread. */
@@ -815,6 +827,11 @@ public final class QueueService {
       return;
     }
     JobView<Job> job = done.get();
+    TaskOrigin origin = tasks.remove(job.id());
+    if (origin != null) {
+      forwardTaskResult(origin, job, nodeId, result);
+      return;
+    }
     Reply.Builder reply = Reply.newBuilder().setRequestId(job.requestId());
     switch (result.getOutcomeCase()) {
       case ERROR -> reply.setError(result.getError());
@@ -894,7 +911,104 @@ public final class QueueService {
   private void onNodeClosed(Peer node, String nodeId) {
     parked.removeIf(p -> p.node().id() == node.id());
     nodes.closed(nodeId, node.id());
+    dropTasksOf(node, nodeId);
     handleLost(queues.releaseConnection(node.id()), "its connection closed");
+  }
+
+  // ---- tasks (core thread) ----
+
+  private void onSubmitTasks(Peer node, String nodeId, SubmitTasks submit) {
+    nodes.touch(nodeId);
+    for (Task task : submit.getTasksList()) {
+      String taskId = task.getTaskId();
+      if (taskId.isEmpty() || taskId.length() > MAX_REQUEST_ID_LENGTH) {
+        node.close("it submitted a task without a task_id of 1 to " + MAX_REQUEST_ID_LENGTH);
+        return;
+      }
+      TaskOrigin origin = new TaskOrigin(node, nodeId, taskId);
+      if (task.getKindCase() != Task.KindCase.COUNT_RANGE) {
+        sendTaskError(
+            origin,
+            error(
+                ErrorCode.INVALID_ARGUMENT,
+                "this queue server does not know tasks of that kind; upgrade it"));
+        continue;
+      }
+      long id = nextJobId;
+      String rid = "task:" + nodeId + ":" + taskId;
+      Job payload =
+          Job.newBuilder()
+              .setJobId(id)
+              .setRequestId(rid)
+              .setCountRange(task.getCountRange())
+              .build();
+      int bytes = payload.getSerializedSize();
+      String full = queues.fullReason(QueueKind.SHARED, bytes);
+      if (full != null
+          || !queues.offer(
+              id, rid, QueueKind.SHARED, "count-range", payload, bytes, config.queueTimeout())) {
+        sendTaskError(origin, Frames.busy(full == null ? "the shared queue is full" : full));
+        continue;
+      }
+      nextJobId++;
+      tasks.put(id, origin);
+    }
+    serveParked();
+  }
+
+  /** The first result of a task goes to its submitter, as the node sent it. */
+  private void forwardTaskResult(
+      TaskOrigin origin, JobView<Job> job, String nodeId, JobResult result) {
+    TaskResult.Builder r =
+        TaskResult.newBuilder()
+            .setTaskId(origin.taskId())
+            .setNodeId(nodeId)
+            .setAttempt(job.attempt());
+    switch (result.getOutcomeCase()) {
+      case ERROR -> r.setError(result.getError());
+      case COUNT_RANGE -> r.setCountRange(result.getCountRange());
+      default ->
+          r.setError(
+              error(
+                  ErrorCode.INTERNAL,
+                  "node "
+                      + nodeId
+                      + " answered the "
+                      + job.kind()
+                      + " task with a "
+                      + result.getOutcomeCase()));
+    }
+    origin.submitter().send(QueueFrame.newBuilder().setTaskResult(r).build());
+  }
+
+  private static void sendTaskError(TaskOrigin origin, QueueError error) {
+    origin
+        .submitter()
+        .send(
+            QueueFrame.newBuilder()
+                .setTaskResult(TaskResult.newBuilder().setTaskId(origin.taskId()).setError(error))
+                .build());
+  }
+
+  /**
+   * The submitter's connection closed: nobody will merge its tasks' results. Queued ones go at
+   * once; a leased one is forgotten too, so its holder hears at its next renewal that it lost it.
+   */
+  private void dropTasksOf(Peer node, String nodeId) {
+    int dropped = 0;
+    for (Iterator<Map.Entry<Long, TaskOrigin>> it = tasks.entrySet().iterator(); it.hasNext(); ) {
+      Map.Entry<Long, TaskOrigin> e = it.next();
+      if (e.getValue().submitter().id() == node.id()) {
+        it.remove();
+        queues.complete(e.getKey());
+        dropped++;
+      }
+    }
+    if (dropped > 0) {
+      int n = dropped;
+      LOG.info(
+          () -> "dropped " + n + " tasks of " + nodeId + ": the connection they came on closed");
+    }
   }
 
   private void handleLost(List<LostLease<Job>> lost, String why) {
@@ -915,6 +1029,19 @@ public final class QueueService {
                     + l.nodeId()
                     + " because "
                     + why);
+        TaskOrigin origin = tasks.remove(j.id());
+        if (origin != null) {
+          sendTaskError(
+              origin,
+              error(
+                  ErrorCode.FAILED,
+                  "the "
+                      + j.kind()
+                      + " task failed on "
+                      + queues.limits().maxFailures()
+                      + " nodes in a row"));
+          continue;
+        }
         finishJob(
             j,
             errorReply(
@@ -1012,7 +1139,17 @@ public final class QueueService {
     }
     handleLost(expired, "it was not renewed in time");
     for (JobView<Job> j : queues.dropOverdue()) {
-      dropOverdue(j);
+      TaskOrigin origin = tasks.remove(j.id());
+      if (origin != null) {
+        sendTaskError(
+            origin,
+            error(
+                ErrorCode.UNAVAILABLE,
+                "no node took the " + j.kind() + " task in time",
+                UNAVAILABLE_RETRY_MS));
+      } else {
+        dropOverdue(j);
+      }
     }
     long now = clock.millis();
     for (Iterator<ParkedSteal> it = parked.iterator(); it.hasNext(); ) {
