@@ -99,6 +99,13 @@ public final class QueueService {
   private static final int MAX_NAME_BYTES = 4096;
   private static final long UNAVAILABLE_RETRY_MS = 1_000;
   private static final Duration MAINTENANCE_PERIOD = Duration.ofSeconds(5);
+  private static final String COUNT_RANGE = "count-range";
+
+  /**
+   * Count ranges a node holds at once: a range keeps a core busy, and a node steals for all its
+   * free job slots at once, so without a bound the first node to ask would take every range.
+   */
+  static final int RANGES_PER_NODE = 2;
 
   private final ServiceConfig config;
   private final ChunkSpool spool;
@@ -147,6 +154,7 @@ public final class QueueService {
     this.core = Objects.requireNonNull(core, "core");
     this.disk = Objects.requireNonNull(io, "io");
     this.queues = new JobQueues<>(jobLimits, clock);
+    this.queues.limitPerNode(COUNT_RANGE, RANGES_PER_NODE);
     this.answers =
         new Answers(new ResultCache<>(config.resultCacheSize(), config.resultTtl(), clock));
     this.nodes = new NodeDirectory(clock);
@@ -830,6 +838,7 @@ public final class QueueService {
     TaskOrigin origin = tasks.remove(job.id());
     if (origin != null) {
       forwardTaskResult(origin, job, nodeId, result);
+      serveParked(); // the node may hold another range now
       return;
     }
     Reply.Builder reply = Reply.newBuilder().setRequestId(job.requestId());
@@ -946,7 +955,7 @@ public final class QueueService {
       String full = queues.fullReason(QueueKind.SHARED, bytes);
       if (full != null
           || !queues.offer(
-              id, rid, QueueKind.SHARED, "count-range", payload, bytes, config.queueTimeout())) {
+              id, rid, QueueKind.SHARED, COUNT_RANGE, payload, bytes, config.queueTimeout())) {
         sendTaskError(origin, Frames.busy(full == null ? "the shared queue is full" : full));
         continue;
       }
