@@ -3,6 +3,7 @@ package io.spindle.queue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.spindle.protocol.queue.CancelTasks;
 import io.spindle.protocol.queue.ErrorCode;
 import io.spindle.protocol.queue.Job;
 import io.spindle.protocol.queue.NodeRole;
@@ -183,6 +184,32 @@ class QueueServerTasksTest {
     assertEquals(0, server.status().getQueues(1).getDepth());
     assertTrue(
         log.contains(Level.INFO, "dropped 3 tasks of n1"), () -> "" + log.messages(Level.INFO));
+  }
+
+  @Test
+  void cancelledTasksAreDroppedQueuedOrLeasedAndAnswerNothing() throws IOException {
+    TestNode coordinator = node("n1", false);
+    TestNode worker = node("n2", true);
+    worker.hold(true);
+    coordinator.submitRanges("big.txt", 0, 10, 20, 30, 40);
+    Await.until(() -> worker.held.size() == 2, () -> "n2 holds two tasks");
+
+    coordinator.sendRaw(
+        QueueFrame.newBuilder()
+            .setCancelTasks(
+                CancelTasks.newBuilder().addTaskIds("t0").addTaskIds("t2").addTaskIds("nope"))
+            .build());
+
+    Await.until(() -> worker.lost.size() == 1, () -> "n2 lost the cancelled task it held");
+    Await.until(
+        () -> server.status().getQueues(1).getDepth() + worker.held.size() == 2,
+        () -> "t2 left the queue; t1 and t3 remain");
+    worker.hold(false);
+    worker.completeHeld();
+    Await.until(() -> coordinator.taskResults.size() == 2, () -> "t1 and t3 are answered");
+    assertEquals(
+        List.of("t1", "t3"),
+        byTaskId(coordinator.taskResults).stream().map(TaskResult::getTaskId).toList());
   }
 
   @Test

@@ -6,6 +6,7 @@ import static io.spindle.queue.service.Frames.frame;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
+import io.spindle.protocol.queue.CancelTasks;
 import io.spindle.protocol.queue.ChunkData;
 import io.spindle.protocol.queue.CountJob;
 import io.spindle.protocol.queue.DeleteJob;
@@ -100,6 +101,9 @@ public final class QueueService {
   private static final long UNAVAILABLE_RETRY_MS = 1_000;
   private static final Duration MAINTENANCE_PERIOD = Duration.ofSeconds(5);
   private static final String COUNT_RANGE = "count-range";
+
+  /** How long a task may wait in the queue: its submitter cancels it sooner if it gives up. */
+  static final Duration TASK_QUEUE_TIMEOUT = Duration.ofMinutes(10);
 
   /**
    * Count ranges a node holds at once: a range keeps a core busy, and a node steals for all its
@@ -302,6 +306,11 @@ public final class QueueService {
 
   public void releaseJobs(Peer node, String nodeId, ReleaseJobs release) {
     onCore(() -> onRelease(nodeId, release));
+  }
+
+  /** A node gives up tasks it submitted: they are dropped, queued or leased. */
+  public void cancelTasks(Peer node, String nodeId, CancelTasks cancel) {
+    onCore(() -> onCancelTasks(node, nodeId, cancel));
   }
 
   /** A node shares work out: its tasks go on the shared queue, their results back to it. */
@@ -955,7 +964,7 @@ public final class QueueService {
       String full = queues.fullReason(QueueKind.SHARED, bytes);
       if (full != null
           || !queues.offer(
-              id, rid, QueueKind.SHARED, COUNT_RANGE, payload, bytes, config.queueTimeout())) {
+              id, rid, QueueKind.SHARED, COUNT_RANGE, payload, bytes, TASK_QUEUE_TIMEOUT)) {
         sendTaskError(origin, Frames.busy(full == null ? "the shared queue is full" : full));
         continue;
       }
@@ -963,6 +972,30 @@ public final class QueueService {
       tasks.put(id, origin);
     }
     serveParked();
+  }
+
+  private void onCancelTasks(Peer node, String nodeId, CancelTasks cancel) {
+    nodes.touch(nodeId);
+    Set<String> ids = new java.util.HashSet<>(cancel.getTaskIdsList());
+    int n = dropTasks(o -> o.submitter().id() == node.id() && ids.contains(o.taskId()));
+    if (n > 0) {
+      LOG.fine(() -> nodeId + " cancelled " + n + " tasks");
+      serveParked(); // a node that held one may take another now
+    }
+  }
+
+  /** Drops the tasks whose origin matches, queued or leased; returns how many. */
+  private int dropTasks(java.util.function.Predicate<TaskOrigin> which) {
+    int dropped = 0;
+    for (Iterator<Map.Entry<Long, TaskOrigin>> it = tasks.entrySet().iterator(); it.hasNext(); ) {
+      Map.Entry<Long, TaskOrigin> e = it.next();
+      if (which.test(e.getValue())) {
+        it.remove();
+        queues.complete(e.getKey());
+        dropped++;
+      }
+    }
+    return dropped;
   }
 
   /** The first result of a task goes to its submitter, as the node sent it. */
@@ -1004,19 +1037,15 @@ public final class QueueService {
    * once; a leased one is forgotten too, so its holder hears at its next renewal that it lost it.
    */
   private void dropTasksOf(Peer node, String nodeId) {
-    int dropped = 0;
-    for (Iterator<Map.Entry<Long, TaskOrigin>> it = tasks.entrySet().iterator(); it.hasNext(); ) {
-      Map.Entry<Long, TaskOrigin> e = it.next();
-      if (e.getValue().submitter().id() == node.id()) {
-        it.remove();
-        queues.complete(e.getKey());
-        dropped++;
-      }
-    }
+    int dropped = dropTasks(o -> o.submitter().id() == node.id());
     if (dropped > 0) {
-      int n = dropped;
       LOG.info(
-          () -> "dropped " + n + " tasks of " + nodeId + ": the connection they came on closed");
+          () ->
+              "dropped "
+                  + dropped
+                  + " tasks of "
+                  + nodeId
+                  + ": the connection they came on closed");
     }
   }
 

@@ -25,9 +25,10 @@ import java.util.logging.Logger;
  * counts here ({@link LocalRangeCounter}).
  *
  * <p><b>Threading:</b> thread-safe; {@link #count} returns at once for a queued range, and its
- * stage completes on the queue connection's event loop. <b>Errors:</b> as {@link RangeCounter}:
- * content gone on the counting node is {@link FileChangedException}; a lost connection, a full
- * queue or a task no node took in time is {@link ClusterUnavailableException}.
+ * stage completes on the queue connection's event loop; cancelling the stage cancels the task.
+ * <b>Errors:</b> as {@link RangeCounter}: content gone on the counting node is {@link
+ * FileChangedException}; a lost connection, a full queue or a task no node took in time is {@link
+ * ClusterUnavailableException}.
  */
 public final class QueueRangeCounter implements RangeCounter {
   private static final Logger LOG = Logger.getLogger(QueueRangeCounter.class.getName());
@@ -57,7 +58,16 @@ public final class QueueRangeCounter implements RangeCounter {
     Task.Builder job =
         Task.newBuilder().setCountRange(CountRangeMessages.toJob(task, maxDistinctWords));
     CompletableFuture<TaskResult> sent = submitter.get().submit(job);
-    return sent.handle((result, failure) -> outcome(task, result, failure));
+    CompletableFuture<RangeResult> counted =
+        sent.handle((result, failure) -> outcome(task, result, failure));
+    // The count gave up on this range (another one failed): the task goes from the queue too.
+    counted.whenComplete(
+        (r, e) -> {
+          if (counted.isCancelled()) {
+            sent.cancel(false);
+          }
+        });
+    return counted;
   }
 
   private static RangeResult outcome(RangeTask task, TaskResult result, Throwable failure) {

@@ -17,6 +17,7 @@ import io.netty.handler.codec.protobuf.ProtobufVarint32LengthFieldPrepender;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.spindle.node.infrastructure.transport.Varint32FrameDecoder;
+import io.spindle.protocol.queue.CancelTasks;
 import io.spindle.protocol.queue.ChunkData;
 import io.spindle.protocol.queue.FetchChunk;
 import io.spindle.protocol.queue.Job;
@@ -229,7 +230,30 @@ public final class QueueWorker implements AutoCloseable, TaskSubmitter {
     } catch (RuntimeException e) { // the event loop is shut down
       future.completeExceptionally(new IOException("node " + nodeId + " is stopping", e));
     }
+    future.whenComplete(
+        (r, e) -> {
+          if (future.isCancelled()) {
+            cancel(taskId);
+          }
+        });
     return future;
+  }
+
+  private void cancel(String taskId) {
+    try {
+      group.execute(
+          () -> {
+            Connection c = connection;
+            if (c != null && c.tasks.remove(taskId) != null && c.channel.isActive()) {
+              c.send(
+                  QueueFrame.newBuilder()
+                      .setCancelTasks(CancelTasks.newBuilder().addTaskIds(taskId))
+                      .build());
+            }
+          });
+    } catch (RuntimeException stopping) {
+      // the connection goes with the worker, and the queue server drops its tasks
+    }
   }
 
   /** Whether the worker is connected and authenticated to a queue server (for health). */
