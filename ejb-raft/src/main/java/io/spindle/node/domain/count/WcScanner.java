@@ -166,26 +166,54 @@ public final class WcScanner {
     long controlSpace = (y + 0x7777777777777777L) & ~(y + 0x7272727272727272L) & HIGH; // 9..13
     long word = printable & ascii;
     long separator = (zeroBytes(y ^ 0x2020202020202020L) | controlSpace) & ascii;
+    lines += Long.bitCount(zeroBytes(y ^ 0x0a0a0a0a0a0a0a0aL) & ascii);
+    count(word, separator);
+  }
+
+  /**
+   * The words that start among eight bytes, given the high bits of their word and separator bytes
+   * (the rest are neutral).
+   */
+  private void count(long word, long separator) {
+    if ((word | separator) == HIGH) {
+      // No neutral byte (most text): the state before each byte is the byte before it.
+      long previousWord = (word << 8) | ((long) inWord << 7);
+      words += Long.bitCount(word & ~previousWord);
+      inWord = (int) (word >>> 63);
+      return;
+    }
     long a = gather(word);
     long b = gather(HIGH & ~separator); // word or neutral
     long sum = a + b + inWord;
     long before = sum ^ a ^ b; // bit i: in a word before byte i
     words += Long.bitCount(a & ~before);
-    lines += Long.bitCount(zeroBytes(y ^ 0x0a0a0a0a0a0a0a0aL) & ascii);
     inWord = (int) (sum >>> 8);
   }
 
   /** As {@link #block}, for eight bytes known to be ASCII (no high bit set). */
   private void asciiBlock(long y) {
+    lines += Long.bitCount(zeroBytes(y ^ 0x0a0a0a0a0a0a0a0aL));
+    asciiWords(y);
+  }
+
+  /**
+   * As {@link #asciiBlock} for the first {@code n} (1 to 7) bytes of {@code y} only. The others are
+   * replaced by copies of the last of those for the words (a byte repeated neither starts a word
+   * nor changes the state), and left out of the lines.
+   */
+  private void asciiPrefix(long y, int n) {
+    long mask = -1L >>> (64 - 8 * n);
+    long kept = y & mask;
+    lines += Long.bitCount(zeroBytes(kept ^ 0x0a0a0a0a0a0a0a0aL));
+    long last = (kept >>> (8 * n - 8)) & 0xff;
+    asciiWords(kept | (last * 0x0101010101010101L & ~mask));
+  }
+
+  private void asciiWords(long y) {
     long printable = (y + 0x5f5f5f5f5f5f5f5fL) & ~zeroBytes(y ^ LOW7); // 0x21..0x7e
     long controlSpace = (y + 0x7777777777777777L) & ~(y + 0x7272727272727272L); // 9..13
     long separator = (zeroBytes(y ^ 0x2020202020202020L) | controlSpace) & HIGH;
-    long a = gather(printable & HIGH);
-    long b = gather(HIGH & ~separator);
-    long sum = a + b + inWord;
-    words += Long.bitCount(a & ~(sum ^ a ^ b));
-    lines += Long.bitCount(zeroBytes(y ^ 0x0a0a0a0a0a0a0a0aL));
-    inWord = (int) (sum >>> 8);
+    count(printable & HIGH, separator);
   }
 
   /** The high bits of the eight bytes of {@code m} (nothing else set) as bits 0..7. */
@@ -247,11 +275,10 @@ public final class WcScanner {
           i += 8;
           continue;
         }
-        // The ASCII bytes before the first non-ASCII one, the rest masked to NUL (neutral: it
-        // neither starts nor ends a word, and is no line).
+        // The ASCII bytes before the first non-ASCII one, still eight at a time.
         int ascii = Long.numberOfTrailingZeros(high) >>> 3;
         if (ascii > 0) {
-          asciiBlock(x & (-1L >>> (64 - 8 * ascii)));
+          asciiPrefix(x, ascii);
           chars += ascii;
           i += ascii;
         }
