@@ -17,6 +17,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
 import java.util.logging.Logger;
 
@@ -68,9 +69,16 @@ public final class CountService {
       }
     }
 
+    /** Ranges handed out before the first is merged: all of a 4 GiB file's, at the default. */
+    public static final int DEFAULT_RANGES_IN_FLIGHT = 64;
+
     public static Settings defaults() {
       return new Settings(
-          DEFAULT_RANGE_BYTES, 1, WordTally.DEFAULT_MAX_DISTINCT, 64, Duration.ofMinutes(10));
+          DEFAULT_RANGE_BYTES,
+          DEFAULT_RANGES_IN_FLIGHT,
+          WordTally.DEFAULT_MAX_DISTINCT,
+          64,
+          Duration.ofMinutes(10));
     }
 
     public Settings withRangeBytes(long bytes) {
@@ -92,11 +100,21 @@ public final class CountService {
   private final RangeCounter counter;
   private final Settings settings;
   private final LongSupplier nanoTime;
+  private final IntSupplier nodes;
   private final Map<CacheKey, CountResult> cache;
 
+  /**
+   * @param nodes how many nodes share the ranges out (the members of the cluster): a file larger
+   *     than one range is cut into at least that many, a multiple of it, so each gets its part
+   */
   public CountService(
-      FileService files, RangeCounter counter, Settings settings, LongSupplier nanoTime) {
+      FileService files,
+      RangeCounter counter,
+      Settings settings,
+      LongSupplier nanoTime,
+      IntSupplier nodes) {
     this.files = Objects.requireNonNull(files, "files");
+    this.nodes = Objects.requireNonNull(nodes, "nodes");
     this.counter = Objects.requireNonNull(counter, "counter");
     this.settings = Objects.requireNonNull(settings, "settings");
     this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime");
@@ -110,6 +128,11 @@ public final class CountService {
             return size() > capacity;
           }
         };
+  }
+
+  public CountService(
+      FileService files, RangeCounter counter, Settings settings, LongSupplier nanoTime) {
+    this(files, counter, settings, nanoTime, () -> 1);
   }
 
   public CountService(FileService files, RangeCounter counter, Settings settings) {
@@ -181,18 +204,49 @@ public final class CountService {
     return ranges;
   }
 
-  /** The tasks that count {@code file} in {@code locale}, in file order. */
+  /**
+   * The ranges of a file of {@code size} bytes shared out among {@code nodes}: one if it fits in
+   * {@code rangeBytes}; else at least one per node, their number a multiple of {@code nodes}, of
+   * equal size (the last one shorter), none over {@code rangeBytes}.
+   */
+  public static List<long[]> split(long size, long rangeBytes, int nodes) {
+    if (nodes < 1) {
+      throw new IllegalArgumentException("ranges are shared among at least one node: " + nodes);
+    }
+    if (size <= rangeBytes || nodes == 1) {
+      return split(size, rangeBytes);
+    }
+    long count = (size + rangeBytes - 1) / rangeBytes;
+    count = (count + nodes - 1) / nodes * nodes;
+    return split(size, (size + count - 1) / count);
+  }
+
+  /** The tasks that count {@code file} in {@code locale}, in file order, with the words. */
   public List<RangeTask> tasks(FileInfo file, WcLocale locale) {
+    return tasks(file, locale, true);
+  }
+
+  /** The tasks that count {@code file} in {@code locale}, in file order. */
+  public List<RangeTask> tasks(FileInfo file, WcLocale locale, boolean tallyWords) {
     List<RangeTask> tasks = new ArrayList<>();
-    for (long[] r : split(file.size(), settings.rangeBytes())) {
+    int shareAmong = Math.max(1, nodes.getAsInt());
+    for (long[] r : split(file.size(), settings.rangeBytes(), shareAmong)) {
       tasks.add(
-          new RangeTask(file.name(), file.sha256(), file.size(), locale, tasks.size(), r[0], r[1]));
+          new RangeTask(
+              file.name(),
+              file.sha256(),
+              file.size(),
+              locale,
+              tasks.size(),
+              r[0],
+              r[1],
+              tallyWords));
     }
     return tasks;
   }
 
   private CountResult countRanges(FileInfo file, WcLocale locale, int top, long started) {
-    List<RangeTask> tasks = tasks(file, locale);
+    List<RangeTask> tasks = tasks(file, locale, top > 0);
     long deadline = started + settings.timeout().toNanos();
     ArrayDeque<CompletableFuture<RangeResult>> inFlight = new ArrayDeque<>();
     List<RangeCounts> counts = new ArrayList<>();

@@ -17,8 +17,9 @@ import java.util.concurrent.CompletionStage;
  * Counts a range from this node's own copy of the file: reads the chunks that hold it (and up to
  * {@code WcScanner.MAX_SEQUENCE - 1} bytes on either side, so that a character cut by the range's
  * edges is decided as in the whole file), one chunk in memory at a time, and feeds a {@link
- * WcScanner} and a {@link WordTallyScanner}. Every chunk is read with the content's SHA-256, so a
- * file replaced meanwhile fails with {@link FileChangedException} instead of mixing contents.
+ * WcScanner} and, if the task asks for words, a {@link WordTallyScanner}. Every chunk is read with
+ * the content's SHA-256, so a file replaced meanwhile fails with {@link FileChangedException}
+ * instead of mixing contents.
  *
  * <p><b>Threading:</b> thread-safe; counts on the caller's thread and returns a completed stage.
  */
@@ -49,7 +50,8 @@ public final class LocalRangeCounter implements RangeCounter {
     long started = System.nanoTime();
     FileLayout layout = layoutOf(task);
     WcScanner counts = new WcScanner(task.locale());
-    WordTallyScanner words = new WordTallyScanner(task.locale(), maxDistinctWords);
+    WordTallyScanner words =
+        task.tallyWords() ? new WordTallyScanner(task.locale(), maxDistinctWords) : null;
     long from = Math.max(0, task.start() - CONTEXT);
     long to = Math.min(task.fileSize(), task.end() + CONTEXT);
     ByteArrayOutputStream before = new ByteArrayOutputStream(CONTEXT);
@@ -73,11 +75,15 @@ public final class LocalRangeCounter implements RangeCounter {
         if (in < out) {
           if (!contextGiven) { // every byte before the range is in this chunk or an earlier one
             counts.context(before.toByteArray());
-            words.context(before.toByteArray());
+            if (words != null) {
+              words.context(before.toByteArray());
+            }
             contextGiven = true;
           }
           counts.feed(data, in, out - in);
-          words.feed(data, in, out - in);
+          if (words != null) {
+            words.feed(data, in, out - in);
+          }
         }
         write(after, data, chunkStart, task.end(), to);
       }
@@ -85,10 +91,12 @@ public final class LocalRangeCounter implements RangeCounter {
     }
     if (!contextGiven) {
       counts.context(before.toByteArray()); // an empty range: an empty file
-      words.context(before.toByteArray());
+      if (words != null) {
+        words.context(before.toByteArray());
+      }
     }
     RangeCounts counted = counts.finish(after.toByteArray());
-    WordTally tally = words.finish(after.toByteArray());
+    WordTally tally = words != null ? words.finish(after.toByteArray()) : WordTally.NONE;
     if (counted.bytes() != task.length()) {
       throw new FileChangedException(task.name(), task.sha256());
     }

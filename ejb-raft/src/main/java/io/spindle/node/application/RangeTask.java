@@ -9,9 +9,30 @@ import java.util.Objects;
  * {@code sha256}, counted in {@code locale}. Any node holding that content can count it.
  *
  * @param index the range's place in the file, from 0
+ * @param tallyWords whether to tally the words too (only a count that asks for top words needs
+ *     them; without, a range is a pass of {@link io.spindle.node.domain.count.WcScanner} only)
  */
 public record RangeTask(
-    FileName name, String sha256, long fileSize, WcLocale locale, int index, long start, long end) {
+    FileName name,
+    String sha256,
+    long fileSize,
+    WcLocale locale,
+    int index,
+    long start,
+    long end,
+    boolean tallyWords) {
+  /** A task that tallies the words too. */
+  public RangeTask(
+      FileName name,
+      String sha256,
+      long fileSize,
+      WcLocale locale,
+      int index,
+      long start,
+      long end) {
+    this(name, sha256, fileSize, locale, index, start, end, true);
+  }
+
   public RangeTask {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(sha256, "sha256");

@@ -240,7 +240,7 @@ class CountServiceTest {
    * Text of ASCII words, accented and CJK words, emoji, upper case, no-break spaces, controls and
    * CRLFs, so that range and chunk boundaries fall inside characters and words.
    */
-  private static byte[] mixedText(Random random, int size) {
+  static byte[] mixedText(Random random, int size) {
     String[] words = {
       "the",
       "The",
@@ -275,7 +275,7 @@ class CountServiceTest {
   }
 
   /** What GNU wc -l -w -m -c prints for {@code input} in {@code locale}. */
-  private static long[] wc(WcLocale locale, byte[] input) throws IOException, InterruptedException {
+  static long[] wc(WcLocale locale, byte[] input) throws IOException, InterruptedException {
     ProcessBuilder pb = new ProcessBuilder(WC.toString(), "-l", "-w", "-m", "-c");
     pb.environment().put("LC_ALL", locale == WcLocale.C ? "C" : "C.UTF-8");
     pb.redirectError(ProcessBuilder.Redirect.INHERIT);

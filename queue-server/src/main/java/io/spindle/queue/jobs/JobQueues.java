@@ -66,6 +66,7 @@ public final class JobQueues<P> {
   private final Map<Long, Entry<P>> jobs = new HashMap<>();
   private final Map<Long, Entry<P>> leased = new LinkedHashMap<>();
   private final Map<String, NodeReport> reports = new HashMap<>();
+  private final Map<String, Integer> perNodeLimits = new HashMap<>();
   private long queuedBytes;
   private long highestTerm;
 
@@ -119,6 +120,18 @@ public final class JobQueues<P> {
 
   public JobLimits limits() {
     return limits;
+  }
+
+  /**
+   * From now on a node holds at most {@code max} leased jobs of {@code kind} at once; the others
+   * wait in their queue for another node (or for one of its leases to end). For work that keeps a
+   * core busy, such as the ranges of a count, so that one node's big steal does not take them all.
+   */
+  public void limitPerNode(String kind, int max) {
+    if (max < 1) {
+      throw new IllegalArgumentException("a node may hold at least one job of a kind: " + max);
+    }
+    perNodeLimits.put(Objects.requireNonNull(kind, "kind"), max);
   }
 
   // ---- queueing ----
@@ -226,7 +239,7 @@ public final class JobQueues<P> {
     return r.role() == NodeRole.LEADER && r.term() == highestTerm;
   }
 
-  /** Whether {@link #steal} would give {@code nodeId} anything now. */
+  /** Whether {@link #steal} may give {@code nodeId} something now (a limited kind may not). */
   public boolean hasWorkFor(String nodeId) {
     return !sharedQueue.isEmpty() || (!leaderQueue.isEmpty() && qualifies(nodeId));
   }
@@ -260,12 +273,20 @@ public final class JobQueues<P> {
       long maxBytes,
       long[] bytes,
       List<JobView<P>> out) {
-    while (out.size() < maxJobs && !queue.isEmpty()) {
-      Entry<P> e = queue.peekFirst();
+    Map<String, Integer> room = roomFor(nodeId);
+    for (Iterator<Entry<P>> it = queue.iterator(); it.hasNext() && out.size() < maxJobs; ) {
+      Entry<P> e = it.next();
+      Integer left = room.get(e.kind);
+      if (left != null && left <= 0) {
+        continue; // this node holds its share of that kind; the job waits for another
+      }
       if (!out.isEmpty() && bytes[0] + e.bytes > maxBytes) {
         return;
       }
-      queue.pollFirst();
+      it.remove();
+      if (left != null) {
+        room.put(e.kind, left - 1);
+      }
       queuedBytes -= e.bytes;
       bytes[0] += e.bytes;
       e.attempts++;
@@ -276,6 +297,20 @@ public final class JobQueues<P> {
       leased.put(e.id, e);
       out.add(e.view());
     }
+  }
+
+  /** How many more jobs of each limited kind {@code nodeId} may lease now. */
+  private Map<String, Integer> roomFor(String nodeId) {
+    if (perNodeLimits.isEmpty()) {
+      return new HashMap<>();
+    }
+    Map<String, Integer> room = new HashMap<>(perNodeLimits);
+    for (Entry<P> e : leased.values()) {
+      if (e.holder.equals(nodeId)) {
+        room.computeIfPresent(e.kind, (k, n) -> n - 1);
+      }
+    }
+    return room;
   }
 
   /**

@@ -6,6 +6,7 @@ import static io.spindle.queue.service.Frames.frame;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
+import io.spindle.protocol.queue.CancelTasks;
 import io.spindle.protocol.queue.ChunkData;
 import io.spindle.protocol.queue.CountJob;
 import io.spindle.protocol.queue.DeleteJob;
@@ -34,6 +35,9 @@ import io.spindle.protocol.queue.Reply;
 import io.spindle.protocol.queue.Request;
 import io.spindle.protocol.queue.StatusResult;
 import io.spindle.protocol.queue.Steal;
+import io.spindle.protocol.queue.SubmitTasks;
+import io.spindle.protocol.queue.Task;
+import io.spindle.protocol.queue.TaskResult;
 import io.spindle.protocol.queue.WriteBegin;
 import io.spindle.protocol.queue.WriteChunk;
 import io.spindle.protocol.queue.WriteJob;
@@ -96,6 +100,16 @@ public final class QueueService {
   private static final int MAX_NAME_BYTES = 4096;
   private static final long UNAVAILABLE_RETRY_MS = 1_000;
   private static final Duration MAINTENANCE_PERIOD = Duration.ofSeconds(5);
+  private static final String COUNT_RANGE = "count-range";
+
+  /** How long a task may wait in the queue: its submitter cancels it sooner if it gives up. */
+  static final Duration TASK_QUEUE_TIMEOUT = Duration.ofMinutes(10);
+
+  /**
+   * Count ranges a node holds at once: a range keeps a core busy, and a node steals for all its
+   * free job slots at once, so without a bound the first node to ask would take every range.
+   */
+  static final int RANGES_PER_NODE = 2;
 
   private final ServiceConfig config;
   private final ChunkSpool spool;
@@ -111,6 +125,7 @@ public final class QueueService {
   private final ChunkedWrites writes;
   private final ArrayDeque<ParkedSteal> parked = new ArrayDeque<>();
   private final NodeDirectory nodes;
+  private final Map<Long, TaskOrigin> tasks = new HashMap<>();
   private long nextJobId;
   private long lastMaintenanceMillis;
   private ScheduledFuture<?> ticker;
@@ -119,6 +134,9 @@ public final class QueueService {
 
   /** A job under way for a request id. */
   private record InFlight(long jobId, ByteString fingerprint) {}
+
+  /** Who submitted a task (a job no client waits for): its result goes back over that link. */
+  private record TaskOrigin(Peer submitter, String nodeId, String taskId) {}
 
   private record ParkedSteal(
       Peer node, String nodeId, long stealId, int maxJobs, long maxBytes, long deadlineMillis) {}
@@ -140,6 +158,7 @@ public final class QueueService {
     this.core = Objects.requireNonNull(core, "core");
     this.disk = Objects.requireNonNull(io, "io");
     this.queues = new JobQueues<>(jobLimits, clock);
+    this.queues.limitPerNode(COUNT_RANGE, RANGES_PER_NODE);
     this.answers =
         new Answers(new ResultCache<>(config.resultCacheSize(), config.resultTtl(), clock));
     this.nodes = new NodeDirectory(clock);
@@ -287,6 +306,16 @@ public final class QueueService {
 
   public void releaseJobs(Peer node, String nodeId, ReleaseJobs release) {
     onCore(() -> onRelease(nodeId, release));
+  }
+
+  /** A node gives up tasks it submitted: they are dropped, queued or leased. */
+  public void cancelTasks(Peer node, String nodeId, CancelTasks cancel) {
+    onCore(() -> onCancelTasks(node, nodeId, cancel));
+  }
+
+  /** A node shares work out: its tasks go on the shared queue, their results back to it. */
+  public void submitTasks(Peer node, String nodeId, SubmitTasks submit) {
+    onCore(() -> onSubmitTasks(node, nodeId, submit));
   }
 
   /** A node authenticated. Any thread. */
@@ -815,6 +844,12 @@ public final class QueueService {
       return;
     }
     JobView<Job> job = done.get();
+    TaskOrigin origin = tasks.remove(job.id());
+    if (origin != null) {
+      forwardTaskResult(origin, job, nodeId, result);
+      serveParked(); // the node may hold another range now
+      return;
+    }
     Reply.Builder reply = Reply.newBuilder().setRequestId(job.requestId());
     switch (result.getOutcomeCase()) {
       case ERROR -> reply.setError(result.getError());
@@ -894,7 +929,124 @@ public final class QueueService {
   private void onNodeClosed(Peer node, String nodeId) {
     parked.removeIf(p -> p.node().id() == node.id());
     nodes.closed(nodeId, node.id());
+    dropTasksOf(node, nodeId);
     handleLost(queues.releaseConnection(node.id()), "its connection closed");
+  }
+
+  // ---- tasks (core thread) ----
+
+  private void onSubmitTasks(Peer node, String nodeId, SubmitTasks submit) {
+    nodes.touch(nodeId);
+    for (Task task : submit.getTasksList()) {
+      String taskId = task.getTaskId();
+      if (taskId.isEmpty() || taskId.length() > MAX_REQUEST_ID_LENGTH) {
+        node.close("it submitted a task without a task_id of 1 to " + MAX_REQUEST_ID_LENGTH);
+        return;
+      }
+      TaskOrigin origin = new TaskOrigin(node, nodeId, taskId);
+      if (task.getKindCase() != Task.KindCase.COUNT_RANGE) {
+        sendTaskError(
+            origin,
+            error(
+                ErrorCode.INVALID_ARGUMENT,
+                "this queue server does not know tasks of that kind; upgrade it"));
+        continue;
+      }
+      long id = nextJobId;
+      String rid = "task:" + nodeId + ":" + taskId;
+      Job payload =
+          Job.newBuilder()
+              .setJobId(id)
+              .setRequestId(rid)
+              .setCountRange(task.getCountRange())
+              .build();
+      int bytes = payload.getSerializedSize();
+      String full = queues.fullReason(QueueKind.SHARED, bytes);
+      if (full != null
+          || !queues.offer(
+              id, rid, QueueKind.SHARED, COUNT_RANGE, payload, bytes, TASK_QUEUE_TIMEOUT)) {
+        sendTaskError(origin, Frames.busy(full == null ? "the shared queue is full" : full));
+        continue;
+      }
+      nextJobId++;
+      tasks.put(id, origin);
+    }
+    serveParked();
+  }
+
+  private void onCancelTasks(Peer node, String nodeId, CancelTasks cancel) {
+    nodes.touch(nodeId);
+    Set<String> ids = new java.util.HashSet<>(cancel.getTaskIdsList());
+    int n = dropTasks(o -> o.submitter().id() == node.id() && ids.contains(o.taskId()));
+    if (n > 0) {
+      LOG.fine(() -> nodeId + " cancelled " + n + " tasks");
+      serveParked(); // a node that held one may take another now
+    }
+  }
+
+  /** Drops the tasks whose origin matches, queued or leased; returns how many. */
+  private int dropTasks(java.util.function.Predicate<TaskOrigin> which) {
+    int dropped = 0;
+    for (Iterator<Map.Entry<Long, TaskOrigin>> it = tasks.entrySet().iterator(); it.hasNext(); ) {
+      Map.Entry<Long, TaskOrigin> e = it.next();
+      if (which.test(e.getValue())) {
+        it.remove();
+        queues.complete(e.getKey());
+        dropped++;
+      }
+    }
+    return dropped;
+  }
+
+  /** The first result of a task goes to its submitter, as the node sent it. */
+  private void forwardTaskResult(
+      TaskOrigin origin, JobView<Job> job, String nodeId, JobResult result) {
+    TaskResult.Builder r =
+        TaskResult.newBuilder()
+            .setTaskId(origin.taskId())
+            .setNodeId(nodeId)
+            .setAttempt(job.attempt());
+    switch (result.getOutcomeCase()) {
+      case ERROR -> r.setError(result.getError());
+      case COUNT_RANGE -> r.setCountRange(result.getCountRange());
+      default ->
+          r.setError(
+              error(
+                  ErrorCode.INTERNAL,
+                  "node "
+                      + nodeId
+                      + " answered the "
+                      + job.kind()
+                      + " task with a "
+                      + result.getOutcomeCase()));
+    }
+    origin.submitter().send(QueueFrame.newBuilder().setTaskResult(r).build());
+  }
+
+  private static void sendTaskError(TaskOrigin origin, QueueError error) {
+    origin
+        .submitter()
+        .send(
+            QueueFrame.newBuilder()
+                .setTaskResult(TaskResult.newBuilder().setTaskId(origin.taskId()).setError(error))
+                .build());
+  }
+
+  /**
+   * The submitter's connection closed: nobody will merge its tasks' results. Queued ones go at
+   * once; a leased one is forgotten too, so its holder hears at its next renewal that it lost it.
+   */
+  private void dropTasksOf(Peer node, String nodeId) {
+    int dropped = dropTasks(o -> o.submitter().id() == node.id());
+    if (dropped > 0) {
+      LOG.info(
+          () ->
+              "dropped "
+                  + dropped
+                  + " tasks of "
+                  + nodeId
+                  + ": the connection they came on closed");
+    }
   }
 
   private void handleLost(List<LostLease<Job>> lost, String why) {
@@ -915,6 +1067,19 @@ public final class QueueService {
                     + l.nodeId()
                     + " because "
                     + why);
+        TaskOrigin origin = tasks.remove(j.id());
+        if (origin != null) {
+          sendTaskError(
+              origin,
+              error(
+                  ErrorCode.FAILED,
+                  "the "
+                      + j.kind()
+                      + " task failed on "
+                      + queues.limits().maxFailures()
+                      + " nodes in a row"));
+          continue;
+        }
         finishJob(
             j,
             errorReply(
@@ -1012,7 +1177,17 @@ public final class QueueService {
     }
     handleLost(expired, "it was not renewed in time");
     for (JobView<Job> j : queues.dropOverdue()) {
-      dropOverdue(j);
+      TaskOrigin origin = tasks.remove(j.id());
+      if (origin != null) {
+        sendTaskError(
+            origin,
+            error(
+                ErrorCode.UNAVAILABLE,
+                "no node took the " + j.kind() + " task in time",
+                UNAVAILABLE_RETRY_MS));
+      } else {
+        dropOverdue(j);
+      }
     }
     long now = clock.millis();
     for (Iterator<ParkedSteal> it = parked.iterator(); it.hasNext(); ) {

@@ -55,6 +55,8 @@ final class NodeConnectionHandler extends SimpleChannelInboundHandler<QueueFrame
       case FETCH_CHUNK -> service.fetchChunk(peer, nodeId, frame.getFetchChunk());
       case JOB_RESULT -> service.jobResult(peer, nodeId, frame.getJobResult());
       case RELEASE_JOBS -> service.releaseJobs(peer, nodeId, frame.getReleaseJobs());
+      case SUBMIT_TASKS -> service.submitTasks(peer, nodeId, frame.getSubmitTasks());
+      case CANCEL_TASKS -> service.cancelTasks(peer, nodeId, frame.getCancelTasks());
       case NODE_KEEP_ALIVE -> {}
       case NODE_GOODBYE -> {
         LOG.info(

@@ -49,6 +49,22 @@ class JobQueuesTest {
   @Nested
   class Queueing {
     @Test
+    void aKindLimitedPerNodeLeavesTheRestForOtherNodesAndFreesAsLeasesEnd() {
+      queues.limitPerNode("range", 1);
+      for (String r : List.of("r1", "r2")) {
+        assertTrue(queues.offer(nextId++, "rid-" + r, QueueKind.SHARED, "range", r, 0, TIMEOUT));
+      }
+      offer(QueueKind.SHARED, "read"); // another kind passes the waiting range
+
+      assertEquals(List.of("r1", "read"), payloads(queues.steal("n1", 1, 16, 1000)));
+      assertEquals(List.of(), payloads(queues.steal("n1", 1, 16, 1000)));
+      assertEquals(List.of("r2"), payloads(queues.steal("n2", 2, 16, 1000)));
+      queues.complete(1);
+      assertTrue(queues.offer(nextId++, "rid-r3", QueueKind.SHARED, "range", "r3", 0, TIMEOUT));
+      assertEquals(List.of("r3"), payloads(queues.steal("n1", 1, 16, 1000)));
+    }
+
+    @Test
     void jobsComeOutInTheOrderTheyWentIn() {
       follower("n1", 1);
       offer(QueueKind.SHARED, "a");

@@ -2,6 +2,8 @@ package io.spindle.queue.testing;
 
 import com.google.protobuf.ByteString;
 import io.spindle.protocol.queue.ChunkData;
+import io.spindle.protocol.queue.CountRangeJob;
+import io.spindle.protocol.queue.CountRangeResult;
 import io.spindle.protocol.queue.FetchChunk;
 import io.spindle.protocol.queue.Hop;
 import io.spindle.protocol.queue.Job;
@@ -17,10 +19,14 @@ import io.spindle.protocol.queue.PingResult;
 import io.spindle.protocol.queue.QueueError;
 import io.spindle.protocol.queue.QueueFrame;
 import io.spindle.protocol.queue.QueueProtocol;
+import io.spindle.protocol.queue.RangeTotals;
 import io.spindle.protocol.queue.ReleaseJobs;
 import io.spindle.protocol.queue.Renew;
 import io.spindle.protocol.queue.ServerChallenge;
 import io.spindle.protocol.queue.Steal;
+import io.spindle.protocol.queue.SubmitTasks;
+import io.spindle.protocol.queue.Task;
+import io.spindle.protocol.queue.TaskResult;
 import io.spindle.protocol.queue.Welcome;
 import io.spindle.protocol.queue.WriteJob;
 import java.io.BufferedInputStream;
@@ -97,6 +103,9 @@ public final class TestNode implements AutoCloseable {
   /** The results it sent. */
   public final List<JobResult> sent = new CopyOnWriteArrayList<>();
 
+  /** The results of the tasks it submitted, as the server routed them back. */
+  public final List<TaskResult> taskResults = new CopyOnWriteArrayList<>();
+
   /** Chunks it fetched, as (upload id, index). */
   public final List<String> fetched = new CopyOnWriteArrayList<>();
 
@@ -128,6 +137,19 @@ public final class TestNode implements AutoCloseable {
       NodeRole role,
       long term)
       throws IOException {
+    return start(server, nodeId, secret, cluster, role, term, true);
+  }
+
+  /** Connects and authenticates; steals only if {@code steals} (else it only submits tasks). */
+  public static TestNode start(
+      InetSocketAddress server,
+      String nodeId,
+      byte[] secret,
+      FakeCluster cluster,
+      NodeRole role,
+      long term,
+      boolean steals)
+      throws IOException {
     Socket socket = new Socket();
     socket.connect(server, 5_000);
     socket.setTcpNoDelay(true);
@@ -143,6 +165,7 @@ public final class TestNode implements AutoCloseable {
     }
     socket.setSoTimeout(0);
     TestNode node = new TestNode(nodeId, cluster, socket, in, out, welcome, role, term);
+    node.stealing = steals;
     node.startThreads();
     return node;
   }
@@ -265,6 +288,30 @@ public final class TestNode implements AutoCloseable {
         QueueFrame.newBuilder()
             .setReleaseJobs(ReleaseJobs.newBuilder().addAllJobIds(ids).setReason(reason))
             .build());
+  }
+
+  /** Submits count-range tasks, one per range, with task ids "t" + index. */
+  public void submitRanges(String name, long... bounds) throws IOException {
+    SubmitTasks.Builder b = SubmitTasks.newBuilder();
+    for (int i = 0; i + 1 < bounds.length; i++) {
+      b.addTasks(
+          Task.newBuilder()
+              .setTaskId("t" + i)
+              .setCountRange(
+                  CountRangeJob.newBuilder()
+                      .setName(name)
+                      .setFileSize(bounds[bounds.length - 1])
+                      .setIndex(i)
+                      .setStart(bounds[i])
+                      .setEnd(bounds[i + 1])
+                      .setLocale("c")));
+    }
+    send(QueueFrame.newBuilder().setSubmitTasks(b).build());
+  }
+
+  /** Sends any frame as it is. */
+  public void sendRaw(QueueFrame frame) throws IOException {
+    send(frame);
   }
 
   /** Whether the connection is gone. */
@@ -396,6 +443,7 @@ public final class TestNode implements AutoCloseable {
               p.complete(c);
             }
           }
+          case TASK_RESULT -> taskResults.add(f.getTaskResult());
           case RENEWED -> {
             renewedCount.incrementAndGet();
             lost.addAll(f.getRenewed().getLostJobIdsList());
@@ -429,6 +477,7 @@ public final class TestNode implements AutoCloseable {
             case READ -> cluster.read(job.getRead().getName(), nodeId);
             case LIST -> cluster.list(job.getList().getPrefix());
             case COUNT -> cluster.count(job.getCount().getName());
+            case COUNT_RANGE -> countRange(job.getCountRange());
             case PING ->
                 JobResult.newBuilder()
                     .setPing(
@@ -492,6 +541,18 @@ public final class TestNode implements AutoCloseable {
       return failure("the content does not hash to the file's SHA-256");
     }
     return cluster.write(job.getRequestId(), w.getName(), data);
+  }
+
+  /** A stand-in count: only the range's length, as its bytes. */
+  private static JobResult countRange(CountRangeJob r) {
+    return JobResult.newBuilder()
+        .setCountRange(
+            CountRangeResult.newBuilder()
+                .setIndex(r.getIndex())
+                .setStart(r.getStart())
+                .setEnd(r.getEnd())
+                .setCounts(RangeTotals.newBuilder().setBytes(r.getEnd() - r.getStart())))
+        .build();
   }
 
   private static JobResult failure(String message) {

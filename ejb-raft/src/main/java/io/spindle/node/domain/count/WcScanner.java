@@ -19,8 +19,10 @@ import java.util.Objects;
  * boundary belongs to the range where it starts, so a scanner is given up to {@code MAX_SEQUENCE -
  * 1} bytes of context on either side ({@link #context}, {@link #finish}).
  *
- * <p>Speed: ASCII text is classified eight bytes at a time (SWAR on a {@code long}); a word of
- * eight bytes with a neutral or non-ASCII byte takes the exact byte-by-byte path.
+ * <p>Speed: bytes are classified eight at a time (SWAR on a {@code long}) with the word state as a
+ * carry chain, so neutral bytes need no branch: every byte in the C locale, and every run of eight
+ * ASCII bytes in UTF-8. Other UTF-8 bytes go one character at a time, two-byte characters on a
+ * short path, the rest through the exact decoder.
  *
  * <p>Not thread-safe: one scanner per range.
  */
@@ -150,25 +152,73 @@ public final class WcScanner {
   }
 
   /**
-   * Counts eight ASCII bytes at once if none of them is neutral; returns false (and counts nothing)
-   * otherwise. Each byte's class is computed in its high bit: a word starts where a word byte
-   * follows a non-word byte, which without neutral bytes is just the byte before.
+   * Counts eight bytes at once, all of them classified as in the C locale (in UTF-8: all ASCII).
+   * Each byte's class is computed in its high bit (SWAR on a {@code long}), the word and neutral
+   * bits are gathered into one bit per byte, and "in a word after byte i" is a carry chain (a word
+   * byte sets it, a separator clears it, a neutral byte passes it on), which one addition computes
+   * for all eight bytes: with A = word bits and B = word | neutral bits, A + B + inWord carries
+   * into position i exactly the state before byte i.
    */
-  private boolean swar(long x) {
+  private void block(long x) {
     long y = x & LOW7;
     long ascii = ~x & HIGH;
     long printable = (y + 0x5f5f5f5f5f5f5f5fL) & ~zeroBytes(y ^ LOW7) & HIGH; // 0x21..0x7e
     long controlSpace = (y + 0x7777777777777777L) & ~(y + 0x7272727272727272L) & HIGH; // 9..13
     long word = printable & ascii;
     long separator = (zeroBytes(y ^ 0x2020202020202020L) | controlSpace) & ascii;
-    if ((word | separator) != HIGH) {
-      return false;
-    }
-    long previousWord = (word << 8) | ((long) inWord << 7);
-    words += Long.bitCount(word & ~previousWord);
     lines += Long.bitCount(zeroBytes(y ^ 0x0a0a0a0a0a0a0a0aL) & ascii);
-    inWord = (int) (word >>> 63);
-    return true;
+    count(word, separator);
+  }
+
+  /**
+   * The words that start among eight bytes, given the high bits of their word and separator bytes
+   * (the rest are neutral).
+   */
+  private void count(long word, long separator) {
+    if ((word | separator) == HIGH) {
+      // No neutral byte (most text): the state before each byte is the byte before it.
+      long previousWord = (word << 8) | ((long) inWord << 7);
+      words += Long.bitCount(word & ~previousWord);
+      inWord = (int) (word >>> 63);
+      return;
+    }
+    long a = gather(word);
+    long b = gather(HIGH & ~separator); // word or neutral
+    long sum = a + b + inWord;
+    long before = sum ^ a ^ b; // bit i: in a word before byte i
+    words += Long.bitCount(a & ~before);
+    inWord = (int) (sum >>> 8);
+  }
+
+  /** As {@link #block}, for eight bytes known to be ASCII (no high bit set). */
+  private void asciiBlock(long y) {
+    lines += Long.bitCount(zeroBytes(y ^ 0x0a0a0a0a0a0a0a0aL));
+    asciiWords(y);
+  }
+
+  /**
+   * As {@link #asciiBlock} for the first {@code n} (1 to 7) bytes of {@code y} only. The others are
+   * replaced by copies of the last of those for the words (a byte repeated neither starts a word
+   * nor changes the state), and left out of the lines.
+   */
+  private void asciiPrefix(long y, int n) {
+    long mask = -1L >>> (64 - 8 * n);
+    long kept = y & mask;
+    lines += Long.bitCount(zeroBytes(kept ^ 0x0a0a0a0a0a0a0a0aL));
+    long last = (kept >>> (8 * n - 8)) & 0xff;
+    asciiWords(kept | (last * 0x0101010101010101L & ~mask));
+  }
+
+  private void asciiWords(long y) {
+    long printable = (y + 0x5f5f5f5f5f5f5f5fL) & ~zeroBytes(y ^ LOW7); // 0x21..0x7e
+    long controlSpace = (y + 0x7777777777777777L) & ~(y + 0x7272727272727272L); // 9..13
+    long separator = (zeroBytes(y ^ 0x2020202020202020L) | controlSpace) & HIGH;
+    count(printable & HIGH, separator);
+  }
+
+  /** The high bits of the eight bytes of {@code m} (nothing else set) as bits 0..7. */
+  private static long gather(long m) {
+    return ((m >>> 7) * 0x0102040810204080L) >>> 56;
   }
 
   /** The high bit of every byte of {@code t} that is zero (t's high bits must be clear). */
@@ -184,9 +234,7 @@ public final class WcScanner {
       apply(ASCII_CLASSES[data[i++] & 0xff]);
     }
     for (; i + 8 <= end; i += 8) {
-      if (!swar((long) LONG_LE.get(data, i))) {
-        exactAscii(data, i, i + 8);
-      }
+      block((long) LONG_LE.get(data, i));
     }
     exactAscii(data, i, end);
   }
@@ -210,36 +258,94 @@ public final class WcScanner {
 
   private void scanUtf8(byte[] data, int from, int end) {
     int i = from;
+    while (i < end && first == RangeCounts.First.NONE) {
+      int n = character(data, i, end);
+      if (n <= 0) {
+        return; // carried
+      }
+      i += n;
+    }
     while (i < end) {
-      if (first != RangeCounts.First.NONE && i + 8 <= end) {
+      if (i + 8 <= end) {
         long x = (long) LONG_LE.get(data, i);
-        if ((x & HIGH) == 0 && swar(x)) {
+        long high = x & HIGH;
+        if (high == 0) {
+          asciiBlock(x);
           chars += 8;
           i += 8;
           continue;
         }
+        // The ASCII bytes before the first non-ASCII one, still eight at a time.
+        int ascii = Long.numberOfTrailingZeros(high) >>> 3;
+        if (ascii > 0) {
+          asciiPrefix(x, ascii);
+          chars += ascii;
+          i += ascii;
+        }
       }
-      byte b = data[i];
-      if (b >= 0) {
-        apply(ASCII_CLASSES[b]);
+      int b0 = data[i];
+      if (b0 >= 0) {
+        step(ASCII_CLASSES[b0]);
         chars++;
         i++;
-        continue;
-      }
-      int n = sequenceLength(data, i, end);
-      if (n > 0) {
+      } else if (b0 >= (byte) 0xc2
+          && b0 < (byte) 0xe0
+          && i + 1 < end
+          && data[i + 1] < (byte) 0xc0) {
+        // A valid two-byte character (the continuation byte is 0x80..0xbf: negative, below 0xc0).
+        step(UNICODE_CLASSES[(b0 & 0x1f) << 6 | (data[i + 1] & 0x3f)]);
         chars++;
-        apply(classOf(decode(data, i, n)));
-        i += n;
-      } else if (n == INCOMPLETE) {
-        carryLength = end - i;
-        System.arraycopy(data, i, carry, 0, carryLength);
-        carryOwned = true;
-        return;
+        i += 2;
+      } else if (b0 > (byte) 0xe0
+          && b0 < (byte) 0xf0
+          && b0 != (byte) 0xed
+          && i + 2 < end
+          && data[i + 1] < (byte) 0xc0
+          && data[i + 2] < (byte) 0xc0) {
+        // A valid three-byte character whose lead byte puts no extra bound on the next byte.
+        step(UNICODE_CLASSES[(b0 & 0x0f) << 12 | (data[i + 1] & 0x3f) << 6 | (data[i + 2] & 0x3f)]);
+        chars++;
+        i += 3;
       } else {
-        i++; // an invalid byte: neutral, and not a character
+        int n = character(data, i, end);
+        if (n <= 0) {
+          return; // carried
+        }
+        i += n;
       }
     }
+  }
+
+  /** The word and line counts after one byte or character of class {@code cls}. */
+  private void step(int cls) {
+    words += cls & ~inWord & 1;
+    inWord = (inWord & ~(cls >> 1)) | (cls & 1);
+    lines += cls >>> 2;
+  }
+
+  /**
+   * Counts the character (or invalid byte) at {@code i}; returns the bytes it took, or 0 when it is
+   * cut by {@code end} and was carried to the next feed.
+   */
+  private int character(byte[] data, int i, int end) {
+    byte b = data[i];
+    if (b >= 0) {
+      apply(ASCII_CLASSES[b]);
+      chars++;
+      return 1;
+    }
+    int n = sequenceLength(data, i, end);
+    if (n > 0) {
+      chars++;
+      apply(classOf(decode(data, i, n)));
+      return n;
+    } else if (n == INCOMPLETE) {
+      carryLength = end - i;
+      System.arraycopy(data, i, carry, 0, carryLength);
+      carryOwned = true;
+      return 0;
+    }
+    return 1; // an invalid byte: neutral, and not a character
   }
 
   /**

@@ -54,6 +54,9 @@ public final class WordTally {
     }
   }
 
+  /** The tally of a range whose words were not asked for: merges into a tally with no words. */
+  public static final WordTally NONE = new WordTally(Map.of(), Edge.NONE, Optional.empty(), true);
+
   private static final Comparator<WordCount> MOST_FREQUENT_FIRST =
       Comparator.comparingLong(WordCount::count).reversed().thenComparing(WordCount::word);
 

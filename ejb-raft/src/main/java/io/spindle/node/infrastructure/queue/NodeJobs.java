@@ -5,13 +5,16 @@ import io.spindle.node.application.ClusterUnavailableException;
 import io.spindle.node.application.CountService;
 import io.spindle.node.application.FileChangedException;
 import io.spindle.node.application.FileService;
+import io.spindle.node.application.LocalRangeCounter;
 import io.spindle.node.application.NotLeaderException;
+import io.spindle.node.application.RangeTask;
 import io.spindle.node.domain.FileInfo;
 import io.spindle.node.domain.FileLayout;
 import io.spindle.node.domain.FileName;
 import io.spindle.node.domain.InvalidFileNameException;
 import io.spindle.node.domain.MemberAddress;
 import io.spindle.node.domain.count.WcLocale;
+import io.spindle.node.domain.count.WordTally;
 import io.spindle.node.infrastructure.membership.Membership;
 import io.spindle.node.infrastructure.raft.RaftException;
 import io.spindle.node.infrastructure.raft.RaftStatus;
@@ -60,7 +63,8 @@ import java.util.function.Supplier;
 /**
  * Does queue jobs against this node's file store: writes and deletes (on the leader only; anywhere
  * else they go back to the queue), reads (the file's chunk list and the nodes that hold it), lists,
- * counts as {@code LC_ALL=C wc} does, and pings of every member.
+ * counts as {@code wc} does (whole files as their coordinator, and the ranges of any node's count),
+ * and pings of every member.
  */
 public final class NodeJobs implements JobRunner {
   private static final HexFormat HEX = HexFormat.of();
@@ -158,6 +162,7 @@ public final class NodeJobs implements JobRunner {
         case READ -> read(job);
         case LIST -> list(job);
         case COUNT -> count(job);
+        case COUNT_RANGE -> countRange(job);
         case PING -> ping(job);
         case JOIN -> join(job);
         case LEAVE -> leave(job);
@@ -359,6 +364,33 @@ public final class NodeJobs implements JobRunner {
               .setMillis(range.elapsed().toMillis()));
     }
     return JobResult.newBuilder().setCount(r);
+  }
+
+  /**
+   * One range of a count another node (or this one) coordinates, from this node's own copy of the
+   * content the task names. A copy that lags behind waits for the log to apply the content (the
+   * read barrier of {@link LocalRangeCounter}); if the cluster cannot answer that now, the task
+   * goes back to the queue. Content that is gone is NOT_FOUND: the coordinator counts again.
+   */
+  private JobResult.Builder countRange(Job job) {
+    RangeTask task;
+    try {
+      task = CountRangeMessages.fromJob(job.getCountRange());
+    } catch (IllegalArgumentException e) {
+      return error(ErrorCode.INVALID_ARGUMENT, "bad range task: " + e.getMessage());
+    }
+    int maxDistinct = job.getCountRange().getMaxDistinctWords();
+    LocalRangeCounter counter =
+        new LocalRangeCounter(
+            files,
+            status.get().id().toString(),
+            maxDistinct > 0 ? maxDistinct : WordTally.DEFAULT_MAX_DISTINCT);
+    try {
+      return JobResult.newBuilder()
+          .setCountRange(CountRangeMessages.toResult(counter.countNow(task)));
+    } catch (FileChangedException e) {
+      return error(ErrorCode.NOT_FOUND, e.getMessage());
+    }
   }
 
   /** The leader first, then every other member, each with the round trip to its health check. */

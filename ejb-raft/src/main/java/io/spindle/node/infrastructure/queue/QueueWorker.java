@@ -17,6 +17,7 @@ import io.netty.handler.codec.protobuf.ProtobufVarint32LengthFieldPrepender;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.spindle.node.infrastructure.transport.Varint32FrameDecoder;
+import io.spindle.protocol.queue.CancelTasks;
 import io.spindle.protocol.queue.ChunkData;
 import io.spindle.protocol.queue.FetchChunk;
 import io.spindle.protocol.queue.Job;
@@ -33,6 +34,9 @@ import io.spindle.protocol.queue.Renew;
 import io.spindle.protocol.queue.Renewed;
 import io.spindle.protocol.queue.ServerChallenge;
 import io.spindle.protocol.queue.Steal;
+import io.spindle.protocol.queue.SubmitTasks;
+import io.spindle.protocol.queue.Task;
+import io.spindle.protocol.queue.TaskResult;
 import io.spindle.protocol.queue.Welcome;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -53,6 +57,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -69,11 +74,16 @@ import java.util.logging.Logger;
  * running jobs finish and their results are dropped: their leases expire and the queue server hands
  * them out again, and the client's request id makes the effect apply once.
  *
+ * <p>A job may share work out as tasks ({@link #submit}): they go to the queue server's shared
+ * queue over this connection, any node (this one too) steals them, and each task's result comes
+ * back here. If the connection drops, the tasks are dropped by the queue server and their futures
+ * fail here.
+ *
  * <p><b>Threading:</b> connection state lives on one Netty event loop thread; jobs run on a pool of
  * {@link Settings#slots()} threads. {@link #start()} and {@link #close()} may be called from any
  * thread.
  */
-public final class QueueWorker implements AutoCloseable {
+public final class QueueWorker implements AutoCloseable, TaskSubmitter {
   private static final Logger LOG = Logger.getLogger(QueueWorker.class.getName());
   private static final long MAX_BACKOFF_MILLIS = 5_000;
 
@@ -117,6 +127,7 @@ public final class QueueWorker implements AutoCloseable {
   private final SecureRandom random = new SecureRandom();
   private final Map<Long, Job> running = new ConcurrentHashMap<>();
   private final Set<Long> lost = ConcurrentHashMap.newKeySet();
+  private final AtomicLong nextTaskId = new AtomicLong();
   private volatile boolean closed;
 
   // On the event loop.
@@ -189,6 +200,60 @@ public final class QueueWorker implements AutoCloseable {
             c.renew();
           }
         });
+  }
+
+  /**
+   * Queues a task on the shared queue of the queue server this worker is connected to; the future
+   * completes with its result, or fails with an {@link IOException} if there is no connection or it
+   * closes first. Any thread; does not wait.
+   */
+  @Override
+  public CompletableFuture<TaskResult> submit(Task.Builder task) {
+    CompletableFuture<TaskResult> future = new CompletableFuture<>();
+    String taskId = "t" + nextTaskId.incrementAndGet();
+    Task t = task.setTaskId(taskId).build();
+    try {
+      group.execute(
+          () -> {
+            Connection c = connection;
+            if (closed || c == null || c.welcome == null || !c.channel.isActive()) {
+              future.completeExceptionally(
+                  new IOException("node " + nodeId + " is not connected to a queue server"));
+              return;
+            }
+            c.tasks.put(taskId, future);
+            c.send(
+                QueueFrame.newBuilder()
+                    .setSubmitTasks(SubmitTasks.newBuilder().addTasks(t))
+                    .build());
+          });
+    } catch (RuntimeException e) { // the event loop is shut down
+      future.completeExceptionally(new IOException("node " + nodeId + " is stopping", e));
+    }
+    future.whenComplete(
+        (r, e) -> {
+          if (future.isCancelled()) {
+            cancel(taskId);
+          }
+        });
+    return future;
+  }
+
+  private void cancel(String taskId) {
+    try {
+      group.execute(
+          () -> {
+            Connection c = connection;
+            if (c != null && c.tasks.remove(taskId) != null && c.channel.isActive()) {
+              c.send(
+                  QueueFrame.newBuilder()
+                      .setCancelTasks(CancelTasks.newBuilder().addTaskIds(taskId))
+                      .build());
+            }
+          });
+    } catch (RuntimeException stopping) {
+      // the connection goes with the worker, and the queue server drops its tasks
+    }
   }
 
   /** Whether the worker is connected and authenticated to a queue server (for health). */
@@ -270,6 +335,7 @@ public final class QueueWorker implements AutoCloseable {
     long nextStealId;
     ScheduledFuture<?> renewals;
     final Map<String, CompletableFuture<ChunkData>> fetches = new HashMap<>();
+    final Map<String, CompletableFuture<TaskResult>> tasks = new HashMap<>();
 
     Connection(InetSocketAddress server) {
       this.server = server;
@@ -303,6 +369,12 @@ public final class QueueWorker implements AutoCloseable {
         case JOB_BATCH -> received(frame.getJobBatch());
         case RENEWED -> renewed(frame.getRenewed());
         case CHUNK_DATA -> chunk(frame.getChunkData());
+        case TASK_RESULT -> {
+          CompletableFuture<TaskResult> f = tasks.remove(frame.getTaskResult().getTaskId());
+          if (f != null) {
+            f.complete(frame.getTaskResult());
+          }
+        }
         case NODE_GOODBYE -> {
           LOG.warning(
               () ->
@@ -520,6 +592,8 @@ public final class QueueWorker implements AutoCloseable {
       }
       new ArrayList<>(fetches.values()).forEach(f -> f.completeExceptionally(closedError));
       fetches.clear();
+      new ArrayList<>(tasks.values()).forEach(f -> f.completeExceptionally(closedError));
+      tasks.clear();
       if (connection == this) {
         connection = null;
       }

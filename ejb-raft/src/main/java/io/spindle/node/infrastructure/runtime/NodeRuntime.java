@@ -14,7 +14,9 @@ import io.spindle.node.infrastructure.membership.LearnerPromoter;
 import io.spindle.node.infrastructure.membership.Membership;
 import io.spindle.node.infrastructure.membership.PromotionPolicy;
 import io.spindle.node.infrastructure.queue.NodeJobs;
+import io.spindle.node.infrastructure.queue.QueueRangeCounter;
 import io.spindle.node.infrastructure.queue.QueueWorker;
+import io.spindle.node.infrastructure.queue.TaskSubmitter;
 import io.spindle.node.infrastructure.raft.DurableRaftStorage;
 import io.spindle.node.infrastructure.raft.NettyPeerMessenger;
 import io.spindle.node.infrastructure.raft.RaftDriver;
@@ -133,12 +135,20 @@ public class NodeRuntime {
       fileService = new RaftFileService(driver, store);
       CountService.Settings countSettings =
           CountConfig.read(key -> mpConfig.getOptionalValue(key, String.class));
+      LocalRangeCounter localRanges =
+          new LocalRangeCounter(
+              fileService, config.nodeId().value(), countSettings.maxDistinctWords());
+      // Ranges go through the queue server once connected: every node counts its share.
       countService =
           new CountService(
               fileService,
-              new LocalRangeCounter(
-                  fileService, config.nodeId().value(), countSettings.maxDistinctWords()),
-              countSettings);
+              new QueueRangeCounter(
+                  localRanges,
+                  () -> Optional.<TaskSubmitter>ofNullable(queueWorker),
+                  countSettings.maxDistinctWords()),
+              countSettings,
+              System::nanoTime,
+              () -> driver.status().configuration().all().size());
       Membership membership =
           new Membership(driver, PromotionPolicy.defaults(), MEMBERSHIP_CHANGE_TIMEOUT);
       promoter = new LearnerPromoter(membership, PROMOTION_PERIOD, threadFactory).start();

@@ -1,0 +1,366 @@
+package io.spindle.system;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.spindle.protocol.queue.ClientHello;
+import io.spindle.protocol.queue.LeaseView;
+import io.spindle.protocol.queue.QueueFrame;
+import io.spindle.protocol.queue.QueueProtocol;
+import io.spindle.protocol.queue.Request;
+import io.spindle.protocol.queue.Status;
+import io.spindle.protocol.queue.StatusResult;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.http.HttpClient;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.TreeSet;
+import java.util.concurrent.locks.LockSupport;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The distributed word count through the front door: a real queue server process, three Payara
+ * Micro nodes on their own MariaDB schemas with 8 MiB count ranges, and {@code spindle count
+ * --json} as a process. A generated 200 MiB text (multibyte UTF-8, no-break and other Unicode
+ * spaces, CRLF, tabs, controls, invalid bytes) counts exactly as GNU {@code wc -l -w -c} (and
+ * {@code -m}) counts the same bytes in both locales, with ranges counted by several nodes; then a
+ * node holding ranges of a count in progress is killed with {@code kill -9}, and the count still
+ * equals {@code wc}.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class CountSystemTest {
+  private static final Duration STARTUP = Duration.ofSeconds(150);
+  private static final int MIB = 1 << 20;
+  private static final long SIZE = 200L * MIB;
+  private static final String NAME = "c/text-200m.txt";
+  private static final Pattern NUMBER_FIELD =
+      Pattern.compile("\"(lines|words|bytes|chars)\"\\s*:\\s*([0-9]+)");
+  private static final Pattern RANGE_NODE = Pattern.compile("\"node\"\\s*:\\s*\"([^\"]+)\"");
+
+  private final HttpClient http =
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(5))
+          .build();
+  private final String secret = "count-system-test-" + System.nanoTime() + "-0123456789";
+  private final NodeSchemas schemas = new NodeSchemas();
+  private final List<PayaraNode> nodes = new ArrayList<>();
+  private Path root;
+  private Path text;
+  private int queuePort;
+  private JavaProcess queueServer;
+  private String peers;
+  private int cliRuns;
+
+  @BeforeAll
+  void startCluster() throws Exception {
+    root = Path.of(System.getProperty("spindle.system.dir"), "count-" + System.nanoTime());
+    Files.createDirectories(root);
+    try (ServerSocket socket = new ServerSocket(0)) {
+      queuePort = socket.getLocalPort();
+    }
+    queueServer =
+        JavaProcess.start(
+            "io.spindle.queue.QueueServerMain",
+            List.of(
+                "--port",
+                Integer.toString(queuePort),
+                "--bind",
+                "127.0.0.1",
+                "--spool-dir",
+                root.resolve("spool").toString(),
+                "--discovery",
+                "off"),
+            Map.of("SPINDLE_CLUSTER_SECRET", secret),
+            root.resolve("queue-server.log"));
+    for (int i = 1; i <= 3; i++) {
+      nodes.add(new PayaraNode("c" + i, root));
+    }
+    peers = nodes.stream().map(PayaraNode::peerEntry).collect(Collectors.joining(","));
+    for (PayaraNode node : nodes) {
+      Map<String, String> env = new HashMap<>(schemas.environment(node.id));
+      env.put("SPINDLE_QUEUE_SERVERS", "127.0.0.1:" + queuePort);
+      env.put("SPINDLE_COUNT_RANGE_BYTES", Integer.toString(8 * MIB));
+      node.start(peers, secret, env);
+    }
+    text = generateText(root.resolve("text.txt"), SIZE, 6);
+    for (PayaraNode node : nodes) {
+      node.awaitReady(http, STARTUP);
+    }
+    try (StatusProbe probe = new StatusProbe(queuePort)) {
+      probe.await(
+          "every node reports to the queue server",
+          s -> s.getNodesList().stream().filter(n -> n.getConnected()).count() == 3);
+    }
+    assertOk(cli("write", text.toString(), "--name", NAME));
+  }
+
+  @AfterAll
+  void stopCluster() throws Exception {
+    for (PayaraNode node : nodes) {
+      node.close();
+    }
+    if (queueServer != null) {
+      queueServer.kill();
+    }
+    schemas.dropAll();
+  }
+
+  @Test
+  @Order(1)
+  void a200MiBTextCountsAsWcInBothLocalesWithRangesCountedBySeveralNodes() throws Exception {
+    for (String locale : List.of("c", "utf8")) {
+      String json = assertOk(cli("--json", "--timeout", "300", "count", NAME, "--locale", locale));
+      Map<String, Long> counted = numbers(json);
+      Map<String, Long> wc = wc(text, locale);
+      assertEquals(wc, counted, "spindle count --locale " + locale + " against wc: " + json);
+      Set<String> counters = rangeNodes(json);
+      assertTrue(counters.size() >= 2, "ranges counted by several nodes: " + json);
+      assertTrue(json.replace(" ", "").contains("\"cached\":false"), json);
+    }
+    // Each node caches the counts it coordinated: once every node has counted this content, a
+    // count is a cache hit wherever it lands (with three nodes, at the third repeat at the latest).
+    String again = "";
+    for (int repeat = 1; repeat <= 3 && !again.replace(" ", "").contains("\"cached\":true"); ) {
+      again = assertOk(cli("--json", "--timeout", "300", "count", NAME, "--locale", "c"));
+      assertEquals(wc(text, "c"), numbers(again), again);
+      repeat++;
+    }
+    assertTrue(
+        again.replace(" ", "").contains("\"cached\":true"), "same content, cached: " + again);
+  }
+
+  @Test
+  @Order(2)
+  void aNodeKilledWhileItCountsRangesDoesNotChangeTheCount() throws Exception {
+    // Top words make the count uncached (another cache key) and longer: each range is tallied.
+    JavaProcess count =
+        cliProcess("--json", "--timeout", "300", "count", NAME, "--locale", "utf8", "--top", "10");
+    String victim;
+    try (StatusProbe probe = new StatusProbe(queuePort)) {
+      StatusResult busy =
+          probe.await(
+              "a node other than the coordinator holds count ranges",
+              s -> rangeHolderBesidesCoordinator(s).isPresent());
+      victim = rangeHolderBesidesCoordinator(busy).orElseThrow();
+    }
+    nodes.stream().filter(n -> n.id.equals(victim)).findFirst().orElseThrow().kill();
+
+    assertEquals(
+        0, count.await(300), "the count finished without " + victim + ": " + count.output());
+    String json = count.output();
+    assertEquals(wc(text, "utf8"), numbers(json), "after killing " + victim + ": " + json);
+    assertTrue(json.replace(" ", "").contains("\"top\":[{"), "top words: " + json);
+    assertFalse(rangeNodes(json).isEmpty(), json);
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  /** A node holding a count range that does not hold the count job itself (the coordinator). */
+  private static Optional<String> rangeHolderBesidesCoordinator(StatusResult s) {
+    Set<String> coordinators = new TreeSet<>();
+    for (LeaseView l : s.getLeasesList()) {
+      if (l.getKind().equals("count")) {
+        coordinators.add(l.getNodeId());
+      }
+    }
+    return s.getLeasesList().stream()
+        .filter(l -> l.getKind().equals("count-range"))
+        .map(LeaseView::getNodeId)
+        .filter(n -> !coordinators.contains(n))
+        .findFirst();
+  }
+
+  private static Map<String, Long> numbers(String json) {
+    Map<String, Long> out = new HashMap<>();
+    Matcher m = NUMBER_FIELD.matcher(json);
+    while (m.find()) {
+      out.putIfAbsent(m.group(1), Long.parseLong(m.group(2)));
+    }
+    return out;
+  }
+
+  private static Set<String> rangeNodes(String json) {
+    Set<String> out = new TreeSet<>();
+    Matcher m = RANGE_NODE.matcher(json);
+    while (m.find()) {
+      out.add(m.group(1));
+    }
+    return out;
+  }
+
+  /** GNU wc's lines, words, characters and bytes of the file in the locale. */
+  private static Map<String, Long> wc(Path file, String locale) throws Exception {
+    ProcessBuilder pb =
+        new ProcessBuilder("/usr/bin/wc", "-l", "-w", "-m", "-c", file.toString())
+            .redirectErrorStream(true);
+    pb.environment().put("LC_ALL", locale.equals("c") ? "C" : "C.UTF-8");
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertEquals(0, p.waitFor(), out);
+    String[] f = out.trim().split("\\s+");
+    return Map.of(
+        "lines", Long.parseLong(f[0]),
+        "words", Long.parseLong(f[1]),
+        "chars", Long.parseLong(f[2]),
+        "bytes", Long.parseLong(f[3]));
+  }
+
+  /**
+   * Text of words (ASCII, accented, Greek, CJK, emoji, mixed case) between every kind of space wc
+   * knows (and no-break ones it does not), with CRLF, controls, NULs and invalid or cut UTF-8.
+   */
+  private static Path generateText(Path file, long size, long seed) throws IOException {
+    String[] words = {
+      "the", "Spindle", "count", "word", "Raft", "of", "a", "node", "café", "naïve", "Straße",
+      "ÉCOLE", "Ελληνικά", "中文", "日本語", "😀", "x", "42", "don't", "e-mail", "—", "«quote»"
+    };
+    String[] spaces = {
+      " ", " ", " ", " ", "\n", "\t", "\r\n", "  ", "\u00a0", "\u2007", "\u202f", "\u3000",
+      "\u2003", "\u000b", "\f"
+    };
+    byte[][] wordBytes = bytes(words);
+    byte[][] spaceBytes = bytes(spaces);
+    byte[][] odd = {{0}, {1}, {(byte) 0xff}, {(byte) 0xc3}, {0x7f}, {(byte) 0xe2, (byte) 0x80}};
+    SplittableRandom random = new SplittableRandom(seed);
+    try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 20)) {
+      long written = 0;
+      while (written < size) {
+        // A word, now and then an odd byte stuck to it, then a space of some kind: the words stay
+        // few and distinct enough for the top words to be complete.
+        written += write(out, wordBytes[random.nextInt(wordBytes.length)], size - written);
+        if (random.nextInt(100) == 0) {
+          written += write(out, odd[random.nextInt(odd.length)], size - written);
+        }
+        written += write(out, spaceBytes[random.nextInt(spaceBytes.length)], size - written);
+      }
+    }
+    return file;
+  }
+
+  private static int write(OutputStream out, byte[] piece, long room) throws IOException {
+    int n = (int) Math.min(piece.length, room);
+    out.write(piece, 0, n);
+    return n;
+  }
+
+  private static byte[][] bytes(String[] strings) {
+    byte[][] out = new byte[strings.length][];
+    for (int i = 0; i < strings.length; i++) {
+      out[i] = strings[i].getBytes(StandardCharsets.UTF_8);
+    }
+    return out;
+  }
+
+  private record CliRun(int exit, String output) {}
+
+  private JavaProcess cliProcess(String... args) throws IOException {
+    List<String> all = new ArrayList<>(List.of("--server", "127.0.0.1:" + queuePort));
+    all.addAll(List.of(args));
+    return JavaProcess.start(
+        "io.spindle.cli.SpindleCli", all, Map.of(), root.resolve("cli-" + (++cliRuns) + ".log"));
+  }
+
+  private CliRun cli(String... args) throws Exception {
+    JavaProcess run = cliProcess(args);
+    int exit = run.await(600);
+    return new CliRun(exit, run.output());
+  }
+
+  private static String assertOk(CliRun run) {
+    assertEquals(0, run.exit, run.output);
+    return run.output;
+  }
+
+  /** A client connection to the queue server that asks for its status as often as needed. */
+  private static final class StatusProbe implements AutoCloseable {
+    private final Socket socket;
+    private final InputStream in;
+    private final OutputStream out;
+    private long requests;
+
+    StatusProbe(int port) throws IOException {
+      socket = new Socket("127.0.0.1", port);
+      socket.setSoTimeout(10_000);
+      in = socket.getInputStream();
+      out = socket.getOutputStream();
+      QueueFrame.newBuilder()
+          .setClientHello(
+              ClientHello.newBuilder()
+                  .setProtocolVersion(QueueProtocol.VERSION)
+                  .setAgent("count-system-test"))
+          .build()
+          .writeDelimitedTo(out);
+      QueueFrame welcome = QueueFrame.parseDelimitedFrom(in);
+      assertNotNull(welcome);
+      assertTrue(welcome.hasClientWelcome(), welcome::toString);
+    }
+
+    StatusResult status() throws IOException {
+      QueueFrame.newBuilder()
+          .setRequest(
+              Request.newBuilder()
+                  .setRequestId("status-" + (++requests))
+                  .setStatus(Status.getDefaultInstance()))
+          .build()
+          .writeDelimitedTo(out);
+      while (true) {
+        QueueFrame f = QueueFrame.parseDelimitedFrom(in);
+        if (f == null) {
+          throw new IOException("the queue server closed the connection");
+        }
+        if (f.hasReply() && f.getReply().hasStatus()) {
+          return f.getReply().getStatus();
+        }
+      }
+    }
+
+    StatusResult await(String what, java.util.function.Predicate<StatusResult> condition)
+        throws Exception {
+      Instant deadline = Instant.now().plus(STARTUP);
+      StatusResult last = null;
+      while (Instant.now().isBefore(deadline)) {
+        last = status();
+        if (condition.test(last)) {
+          return last;
+        }
+        LockSupport.parkNanos(10_000_000); // pacing between polls, not a wait for the state
+      }
+      fail("not within " + STARTUP + ": " + what + "; last status: " + last);
+      return null;
+    }
+
+    @Override
+    public void close() throws IOException {
+      socket.close();
+    }
+  }
+}
