@@ -24,8 +24,8 @@ public record DatabaseSettings(
    * state machine would retry against a closed database for seconds. H2 recovers from an unclosed
    * file as from a crash. A 64 MiB page cache (H2's default is 16 MiB) keeps the indexes that every
    * applied write walks in memory, and a chunk of up to 16 KiB is stored in its row rather than as
-   * a separate LOB (H2's default limit is 256 bytes), which makes small files several index
-   * updates cheaper.
+   * a separate LOB (H2's default limit is 256 bytes), which makes small files several index updates
+   * cheaper.
    */
   public static final String H2_OPTIONS =
       ";MODE=MySQL;DATABASE_TO_LOWER=TRUE;DB_CLOSE_ON_EXIT=FALSE;CACHE_SIZE=65536"
