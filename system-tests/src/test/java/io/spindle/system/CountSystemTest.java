@@ -88,19 +88,8 @@ class CountSystemTest {
       queuePort = socket.getLocalPort();
     }
     queueServer =
-        JavaProcess.start(
-            "io.spindle.queue.QueueServerMain",
-            List.of(
-                "--port",
-                Integer.toString(queuePort),
-                "--bind",
-                "127.0.0.1",
-                "--spool-dir",
-                root.resolve("spool").toString(),
-                "--discovery",
-                "off"),
-            Map.of("SPINDLE_CLUSTER_SECRET", secret),
-            root.resolve("queue-server.log"));
+        JavaProcess.queueServer(
+            queuePort, root, secret, root.resolve("queue-server.log"), "--discovery", "off");
     for (int i = 1; i <= 3; i++) {
       nodes.add(new PayaraNode("c" + i, root));
     }

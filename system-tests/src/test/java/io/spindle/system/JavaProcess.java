@@ -43,6 +43,27 @@ final class JavaProcess {
     return new JavaProcess(builder.start(), output);
   }
 
+  /**
+   * The queue server on 127.0.0.1:{@code port} with its spool under {@code dir}, proving {@code
+   * secret}; {@code discovery} are its discovery options ({@code --discovery off}, or loopback with
+   * free ports).
+   */
+  static JavaProcess queueServer(int port, Path dir, String secret, Path log, String... discovery)
+      throws IOException {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "--port",
+                Integer.toString(port),
+                "--bind",
+                "127.0.0.1",
+                "--spool-dir",
+                dir.resolve("spool").toString()));
+    args.addAll(List.of(discovery));
+    return start(
+        "io.spindle.queue.QueueServerMain", args, Map.of("SPINDLE_CLUSTER_SECRET", secret), log);
+  }
+
   boolean isAlive() {
     return process.isAlive();
   }

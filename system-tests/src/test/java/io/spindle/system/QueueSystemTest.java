@@ -201,21 +201,15 @@ class QueueSystemTest {
   // ---------------------------------------------------------------- processes
 
   private void startQueueServer() throws IOException {
+    // The nodes here have static peers; no UDP port is needed.
     queueServer =
-        JavaProcess.start(
-            "io.spindle.queue.QueueServerMain",
-            List.of(
-                "--port",
-                Integer.toString(queuePort),
-                "--bind",
-                "127.0.0.1",
-                "--spool-dir",
-                root.resolve("spool").toString(),
-                // The nodes here have static peers; no UDP port is needed.
-                "--discovery",
-                "off"),
-            Map.of("SPINDLE_CLUSTER_SECRET", secret),
-            root.resolve("queue-server-" + (++queueStarts) + ".log"));
+        JavaProcess.queueServer(
+            queuePort,
+            root,
+            secret,
+            root.resolve("queue-server-" + (++queueStarts) + ".log"),
+            "--discovery",
+            "off");
   }
 
   private void startNode(PayaraNode node) throws Exception {

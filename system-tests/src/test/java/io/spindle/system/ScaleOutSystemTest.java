@@ -98,23 +98,17 @@ class ScaleOutSystemTest {
     discoveryPort = freeUdpPort();
     multicastPort = freeUdpPort();
     queueServer =
-        JavaProcess.start(
-            "io.spindle.queue.QueueServerMain",
-            List.of(
-                "--port",
-                Integer.toString(queuePort),
-                "--bind",
-                "127.0.0.1",
-                "--spool-dir",
-                root.resolve("spool").toString(),
-                "--discovery",
-                "loopback",
-                "--discovery-port",
-                Integer.toString(discoveryPort),
-                "--multicast-port",
-                Integer.toString(multicastPort)),
-            Map.of("SPINDLE_CLUSTER_SECRET", secret),
-            root.resolve("queue-server.log"));
+        JavaProcess.queueServer(
+            queuePort,
+            root,
+            secret,
+            root.resolve("queue-server.log"),
+            "--discovery",
+            "loopback",
+            "--discovery-port",
+            Integer.toString(discoveryPort),
+            "--multicast-port",
+            Integer.toString(multicastPort));
 
     PayaraNode s1 = start("s1", true);
     s1.awaitReady(http, STARTUP);

@@ -359,34 +359,16 @@ public final class FileStoreStateMachine implements StateMachine {
       dropStaged(em, commit.getUploadId());
       return rejected(problem);
     }
-    byte[] name = commit.getName().toByteArray();
-    String nameHash = Sha256.hex(Sha256.of(name));
-    String sha = Sha256.hex(commit.getSha256().toByteArray());
-    FileRow file = em.find(FileRow.class, nameHash);
-    if (file == null) {
-      file =
-          new FileRow(
-              nameHash,
-              name,
-              commit.getSize(),
-              sha,
-              commit.getChunkCount(),
-              commit.getUploadId(),
-              commit.getStoredAtMillis(),
-              index);
-      em.persist(file);
-    } else {
-      committedInBatch.put(file.uploadId(), false);
-      deleteChunks(em, file.uploadId());
-      file.replace(
-          commit.getSize(),
-          sha,
-          commit.getChunkCount(),
-          commit.getUploadId(),
-          commit.getStoredAtMillis(),
-          index);
-    }
-    committedInBatch.put(commit.getUploadId(), true);
+    FileRow file =
+        putFile(
+            em,
+            commit.getName().toByteArray(),
+            commit.getSize(),
+            Sha256.hex(commit.getSha256().toByteArray()),
+            commit.getChunkCount(),
+            commit.getUploadId(),
+            commit.getStoredAtMillis(),
+            index);
     StagedUploadRow staged = em.find(StagedUploadRow.class, commit.getUploadId());
     if (staged != null) {
       em.remove(staged);
@@ -402,19 +384,12 @@ public final class FileStoreStateMachine implements StateMachine {
    */
   private byte[] storeFile(EntityManager em, StoreFile store, long index) {
     String requestId = store.getRequestId();
-    Optional<byte[]> earlier = earlierResult(em, requestId);
-    if (earlier.isPresent()) {
-      return earlier.get();
+    Optional<byte[]> answer = earlierOrRejected(em, requestId, store.getName().toByteArray());
+    if (answer.isPresent()) {
+      return answer.get();
     }
-    String problem = requestIdProblem(requestId);
-    if (problem == null) {
-      problem = nameProblem(store.getName().toByteArray());
-    }
-    if (problem == null && store.getSha256().size() != 32) {
-      problem = "the file's SHA-256 must be 32 bytes, got " + store.getSha256().size();
-    }
-    if (problem != null) {
-      return rejected(problem);
+    if (store.getSha256().size() != 32) {
+      return rejected("the file's SHA-256 must be 32 bytes, got " + store.getSha256().size());
     }
     byte[] data = store.getData().toByteArray();
     byte[] actual = Sha256.of(data);
@@ -428,29 +403,18 @@ public final class FileStoreStateMachine implements StateMachine {
     // Unique by construction (no two entries share an index, and clients cannot use the prefix):
     // no need to ask whether it is staged or committed.
     String uploadId = ENTRY_UPLOAD_PREFIX + index;
-    byte[] name = store.getName().toByteArray();
-    String nameHash = Sha256.hex(Sha256.of(name));
     String sha = Sha256.hex(actual);
     int chunkCount = data.length == 0 ? 0 : 1;
-    FileRow file = em.find(FileRow.class, nameHash);
-    if (file == null) {
-      file =
-          new FileRow(
-              nameHash,
-              name,
-              data.length,
-              sha,
-              chunkCount,
-              uploadId,
-              store.getStoredAtMillis(),
-              index);
-      em.persist(file);
-    } else {
-      committedInBatch.put(file.uploadId(), false);
-      deleteChunks(em, file.uploadId());
-      file.replace(data.length, sha, chunkCount, uploadId, store.getStoredAtMillis(), index);
-    }
-    committedInBatch.put(uploadId, true);
+    FileRow file =
+        putFile(
+            em,
+            store.getName().toByteArray(),
+            data.length,
+            sha,
+            chunkCount,
+            uploadId,
+            store.getStoredAtMillis(),
+            index);
     if (chunkCount > 0) {
       ChunkRow chunk = new ChunkRow(uploadId, 0, sha, data);
       em.persist(chunk);
@@ -466,6 +430,47 @@ public final class FileStoreStateMachine implements StateMachine {
     byte[] result = ok().setFile(record(file)).build().toByteArray();
     remember(em, requestId, index, result);
     return result;
+  }
+
+  /**
+   * The answer a command gets without effect: the earlier result of its request id, or why its
+   * request id or name is rejected; empty when it may go on.
+   */
+  private static Optional<byte[]> earlierOrRejected(
+      EntityManager em, String requestId, byte[] name) {
+    Optional<byte[]> earlier = earlierResult(em, requestId);
+    if (earlier.isPresent()) {
+      return earlier;
+    }
+    String problem = requestIdProblem(requestId);
+    if (problem == null) {
+      problem = nameProblem(name);
+    }
+    return problem == null ? Optional.empty() : Optional.of(rejected(problem));
+  }
+
+  /** Makes {@code name} the given file, replacing (and dropping the chunks of) any before it. */
+  private FileRow putFile(
+      EntityManager em,
+      byte[] name,
+      long size,
+      String sha256,
+      int chunkCount,
+      String uploadId,
+      long storedAtMillis,
+      long index) {
+    String nameHash = Sha256.hex(Sha256.of(name));
+    FileRow file = em.find(FileRow.class, nameHash);
+    if (file == null) {
+      file = new FileRow(nameHash, name, size, sha256, chunkCount, uploadId, storedAtMillis, index);
+      em.persist(file);
+    } else {
+      committedInBatch.put(file.uploadId(), false);
+      deleteChunks(em, file.uploadId());
+      file.replace(size, sha256, chunkCount, uploadId, storedAtMillis, index);
+    }
+    committedInBatch.put(uploadId, true);
+    return file;
   }
 
   /** Why the commit cannot be applied, or null. Reads the staged chunks back to hash them. */
@@ -534,16 +539,9 @@ public final class FileStoreStateMachine implements StateMachine {
 
   private byte[] deleteFile(EntityManager em, DeleteFile delete, long index) {
     String requestId = delete.getRequestId();
-    Optional<byte[]> earlier = earlierResult(em, requestId);
-    if (earlier.isPresent()) {
-      return earlier.get();
-    }
-    String problem = requestIdProblem(requestId);
-    if (problem == null) {
-      problem = nameProblem(delete.getName().toByteArray());
-    }
-    if (problem != null) {
-      return rejected(problem);
+    Optional<byte[]> answer = earlierOrRejected(em, requestId, delete.getName().toByteArray());
+    if (answer.isPresent()) {
+      return answer.get();
     }
     FileRow file = file(em, delete.getName().toByteArray());
     byte[] result;
