@@ -443,6 +443,36 @@ class QueueServerEndToEndTest {
   // ---- reads and the rest ----
 
   @Test
+  void aCountCarriesTheLastAnswerToTheSameQuestionForTheNodeToCheckAndReuse() throws IOException {
+    TestNode n1 = node("n1", NodeRole.LEADER, 1);
+    TestClient c = client();
+    byte[] text = "one two\nthree\n".getBytes(StandardCharsets.UTF_8);
+    assertTrue(c.call(inlineWrite(rid(), "docs/words.txt", text)).hasWriteDone());
+    Request count =
+        Request.newBuilder()
+            .setCount(Count.newBuilder().setName("docs/words.txt").setLocale("c"))
+            .build();
+    Reply first = c.call(count.toBuilder().setRequestId(rid()).build());
+    assertEquals(3, first.getCount().getWords());
+    assertFalse(countJobs(n1).get(0).getCount().hasPrevious(), "nothing to reuse yet");
+
+    c.call(count.toBuilder().setRequestId(rid()).build());
+    assertEquals(first.getCount(), countJobs(n1).get(1).getCount().getPrevious());
+
+    Request otherQuestion =
+        count.toBuilder()
+            .setRequestId(rid())
+            .setCount(count.getCount().toBuilder().setTopWords(5))
+            .build();
+    c.call(otherQuestion);
+    assertFalse(countJobs(n1).get(2).getCount().hasPrevious(), "other top words, other answer");
+  }
+
+  private static List<Job> countJobs(TestNode n) {
+    return n.received.stream().filter(j -> j.getKindCase() == Job.KindCase.COUNT).toList();
+  }
+
+  @Test
   void readsListsCountsDeletesAndPingsReachTheClient() throws IOException {
     node("n1", NodeRole.LEADER, 1);
     node("n2", NodeRole.FOLLOWER, 1);

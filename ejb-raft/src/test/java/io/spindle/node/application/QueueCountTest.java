@@ -16,6 +16,8 @@ import io.spindle.node.infrastructure.queue.QueueRangeCounter;
 import io.spindle.node.infrastructure.queue.QueueWorker;
 import io.spindle.node.infrastructure.queue.TaskSubmitter;
 import io.spindle.node.infrastructure.store.TestDatabase;
+import io.spindle.protocol.queue.CountJob;
+import io.spindle.protocol.queue.Job;
 import io.spindle.queue.QueueServer;
 import io.spindle.queue.QueueServerConfig;
 import io.spindle.queue.service.ServiceConfig;
@@ -55,6 +57,7 @@ class QueueCountTest {
   private QueueServer server;
   private final List<QueueWorker> workers = new ArrayList<>();
   private final List<CountService> counts = new ArrayList<>();
+  private final List<NodeJobs> nodeJobs = new ArrayList<>();
   private byte[] text;
 
   @BeforeAll
@@ -90,6 +93,7 @@ class QueueCountTest {
       worker[0].start();
       workers.add(worker[0]);
       counts.add(service);
+      nodeJobs.add(jobs);
     }
     for (QueueWorker w : workers) {
       long deadline = System.nanoTime() + 20_000_000_000L;
@@ -132,6 +136,38 @@ class QueueCountTest {
           result.ranges().stream().map(CountResult.CountedRange::node).collect(Collectors.toSet());
       assertTrue(counters.size() >= 2, "several nodes counted ranges: " + result.ranges());
     }
+  }
+
+  @Test
+  void aCountJobReusesTheLastAnswerOnlyWhileTheFileHasTheSameContent() throws Exception {
+    byte[] before = "eins zwei drei\n".repeat(1000).getBytes(StandardCharsets.UTF_8);
+    cluster.put(FileName.of("queue/again.txt"), before);
+    cluster.awaitConverged();
+    Job job =
+        Job.newBuilder()
+            .setJobId(1)
+            .setRequestId("count-again")
+            .setCount(CountJob.newBuilder().setName("queue/again.txt").setLocale("c"))
+            .build();
+    io.spindle.protocol.queue.CountResult first = nodeJobs.get(2).run(job, null).build().getCount();
+    assertFalse(first.getCached());
+    assertEquals(3000, first.getWords());
+    Job repeat = job.toBuilder().setCount(job.getCount().toBuilder().setPrevious(first)).build();
+
+    // Another node, handed that answer by the queue server, gives it without counting.
+    io.spindle.protocol.queue.CountResult reused =
+        nodeJobs.get(0).run(repeat, null).build().getCount();
+    assertTrue(reused.getCached());
+    assertEquals(first.toBuilder().setCached(true).build(), reused);
+
+    // The file changes: the last answer is stale and the node counts the new content.
+    byte[] after = "eins zwei\n".repeat(1000).getBytes(StandardCharsets.UTF_8);
+    cluster.put(FileName.of("queue/again.txt"), after);
+    cluster.awaitConverged();
+    io.spindle.protocol.queue.CountResult recounted =
+        nodeJobs.get(0).run(repeat, null).build().getCount();
+    assertFalse(recounted.getCached());
+    assertEquals(2000, recounted.getWords());
   }
 
   @Test

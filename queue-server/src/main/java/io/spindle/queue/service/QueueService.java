@@ -8,7 +8,9 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
 import io.spindle.protocol.queue.CancelTasks;
 import io.spindle.protocol.queue.ChunkData;
+import io.spindle.protocol.queue.Count;
 import io.spindle.protocol.queue.CountJob;
+import io.spindle.protocol.queue.CountResult;
 import io.spindle.protocol.queue.DeleteJob;
 import io.spindle.protocol.queue.ErrorCode;
 import io.spindle.protocol.queue.FetchChunk;
@@ -63,6 +65,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -102,6 +105,9 @@ public final class QueueService {
   private static final Duration MAINTENANCE_PERIOD = Duration.ofSeconds(5);
   private static final String COUNT_RANGE = "count-range";
 
+  /** Count answers kept to be handed out again (each a few KiB, with its top words). */
+  private static final int LAST_COUNTS = 256;
+
   /** How long a task may wait in the queue: its submitter cancels it sooner if it gives up. */
   static final Duration TASK_QUEUE_TIMEOUT = Duration.ofMinutes(10);
 
@@ -126,6 +132,8 @@ public final class QueueService {
   private final ArrayDeque<ParkedSteal> parked = new ArrayDeque<>();
   private final NodeDirectory nodes;
   private final Map<Long, TaskOrigin> tasks = new HashMap<>();
+  // The last count answer per (name, locale, top words), least recently used first.
+  private final Map<CountKey, CountResult> lastCounts = new LinkedHashMap<>(16, 0.75f, true);
   private long nextJobId;
   private long lastMaintenanceMillis;
   private ScheduledFuture<?> ticker;
@@ -134,6 +142,13 @@ public final class QueueService {
 
   /** A job under way for a request id. */
   private record InFlight(long jobId, ByteString fingerprint) {}
+
+  /** What a count answer answers: the same name, locale and number of top words. */
+  private record CountKey(String name, String locale, int topWords) {
+    static CountKey of(CountJob job) {
+      return new CountKey(job.getName(), job.getLocale(), job.getTopWords());
+    }
+  }
 
   /** Who submitted a task (a job no client waits for): its result goes back over that link. */
   private record TaskOrigin(Peer submitter, String nodeId, String taskId) {}
@@ -423,13 +438,7 @@ public final class QueueService {
               fingerprint,
               QueueKind.SHARED,
               "count",
-              Job.newBuilder()
-                  .setCount(
-                      CountJob.newBuilder()
-                          .setName(request.getCount().getName())
-                          .setTopWords(request.getCount().getTopWords())
-                          .setStale(request.getCount().getStale())
-                          .setLocale(request.getCount().getLocale())),
+              Job.newBuilder().setCount(withPrevious(request.getCount())),
               timeout);
         }
       }
@@ -526,6 +535,30 @@ public final class QueueService {
     inFlight.put(rid, new InFlight(id, fingerprint));
     answers.addWaiter(rid, client);
     serveParked();
+  }
+
+  /** A count job, with the last answer for the same question for the node to check and reuse. */
+  private CountJob withPrevious(Count count) {
+    CountJob.Builder job =
+        CountJob.newBuilder()
+            .setName(count.getName())
+            .setTopWords(count.getTopWords())
+            .setStale(count.getStale())
+            .setLocale(count.getLocale());
+    CountResult previous = lastCounts.get(CountKey.of(job.build()));
+    if (previous != null) {
+      job.setPrevious(previous);
+    }
+    return job.build();
+  }
+
+  private void rememberCount(JobView<Job> job, CountResult result) {
+    if (job.payload().hasCount() && !result.getSha256().isEmpty()) {
+      lastCounts.put(CountKey.of(job.payload().getCount()), result);
+      if (lastCounts.size() > LAST_COUNTS) {
+        lastCounts.remove(lastCounts.keySet().iterator().next());
+      }
+    }
   }
 
   // ---- membership jobs the queue server queues itself (core thread) ----
@@ -857,7 +890,10 @@ public final class QueueService {
       case DELETED -> reply.setDeleted(result.getDeleted());
       case READ -> reply.setRead(withHolders(result.getRead()));
       case LIST -> reply.setList(result.getList());
-      case COUNT -> reply.setCount(result.getCount());
+      case COUNT -> {
+        reply.setCount(result.getCount());
+        rememberCount(job, result.getCount());
+      }
       case PING -> reply.setPing(result.getPing());
       case JOINED ->
           LOG.info(

@@ -167,7 +167,8 @@ public final class FakeCluster {
                 .setLines(lines)
                 .setWords(words)
                 .setBytes(f.data().length)
-                .setChars(f.data().length))
+                .setChars(f.data().length)
+                .setSha256(ByteString.copyFrom(sha256(f.data()))))
         .build();
   }
 

@@ -20,6 +20,7 @@ import io.spindle.node.infrastructure.raft.RaftException;
 import io.spindle.node.infrastructure.raft.RaftStatus;
 import io.spindle.protocol.queue.ChunkData;
 import io.spindle.protocol.queue.ChunkInfo;
+import io.spindle.protocol.queue.CountJob;
 import io.spindle.protocol.queue.CountResult;
 import io.spindle.protocol.queue.CountedRange;
 import io.spindle.protocol.queue.DeleteResult;
@@ -329,6 +330,11 @@ public final class NodeJobs implements JobRunner {
       return error(
           ErrorCode.INVALID_ARGUMENT, "at most " + CountService.MAX_TOP + " top words, not " + top);
     }
+    String localeName = wcLocale == WcLocale.C ? "c" : "utf8";
+    Optional<CountResult> again = previousAnswer(job.getCount(), name, localeName);
+    if (again.isPresent()) {
+      return JobResult.newBuilder().setCount(again.get());
+    }
     Optional<io.spindle.node.application.CountResult> counted;
     try {
       counted = counts.count(name, wcLocale, top);
@@ -346,9 +352,10 @@ public final class NodeJobs implements JobRunner {
             .setWords(c.counts().words())
             .setBytes(c.counts().bytes())
             .setChars(c.counts().chars())
-            .setLocale(wcLocale == WcLocale.C ? "c" : "utf8")
+            .setLocale(localeName)
             .setCached(c.cached())
-            .setTopComplete(c.topComplete());
+            .setTopComplete(c.topComplete())
+            .setSha256(ByteString.copyFrom(HEX.parseHex(c.file().sha256())));
     for (io.spindle.node.domain.count.WordCount w : c.top()) {
       r.addTopWords(
           WordCount.newBuilder()
@@ -364,6 +371,27 @@ public final class NodeJobs implements JobRunner {
               .setMillis(range.elapsed().toMillis()));
     }
     return JobResult.newBuilder().setCount(r);
+  }
+
+  /**
+   * The queue server's last answer to the same count (any node's), as a cached answer, if the file
+   * still has the content it counted: then no node counts it again. Read after a linearizable
+   * barrier unless the count is stale, as a count's own look-up.
+   */
+  private Optional<CountResult> previousAnswer(CountJob job, FileName name, String locale) {
+    if (!job.hasPrevious()) {
+      return Optional.empty();
+    }
+    CountResult previous = job.getPrevious();
+    if (!previous.getLocale().equals(locale) || previous.getSha256().size() != 32) {
+      return Optional.empty();
+    }
+    Optional<FileInfo> file = files.stat(name, job.getStale());
+    if (file.isEmpty()
+        || !file.get().sha256().equals(HEX.formatHex(previous.getSha256().toByteArray()))) {
+      return Optional.empty();
+    }
+    return Optional.of(previous.toBuilder().setName(name.value()).setCached(true).build());
   }
 
   /**
