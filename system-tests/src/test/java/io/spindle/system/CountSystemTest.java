@@ -78,7 +78,7 @@ class CountSystemTest {
   private int queuePort;
   private JavaProcess queueServer;
   private String peers;
-  private int cliRuns;
+  private Cli client;
 
   @BeforeAll
   void startCluster() throws Exception {
@@ -87,6 +87,7 @@ class CountSystemTest {
     try (ServerSocket socket = new ServerSocket(0)) {
       queuePort = socket.getLocalPort();
     }
+    client = new Cli(queuePort, root);
     queueServer =
         JavaProcess.queueServer(
             queuePort, root, secret, root.resolve("queue-server.log"), "--discovery", "off");
@@ -109,7 +110,7 @@ class CountSystemTest {
           "every node reports to the queue server",
           s -> s.getNodesList().stream().filter(n -> n.getConnected()).count() == 3);
     }
-    assertOk(cli("write", text.toString(), "--name", NAME));
+    Cli.ok(client.run("write", text.toString(), "--name", NAME));
   }
 
   @AfterAll
@@ -127,7 +128,8 @@ class CountSystemTest {
   @Order(1)
   void a200MiBTextCountsAsWcInBothLocalesWithRangesCountedBySeveralNodes() throws Exception {
     for (String locale : List.of("c", "utf8")) {
-      String json = assertOk(cli("--json", "--timeout", "300", "count", NAME, "--locale", locale));
+      String json =
+          Cli.ok(client.run("--json", "--timeout", "300", "count", NAME, "--locale", locale));
       Map<String, Long> counted = numbers(json);
       Map<String, Long> wc = wc(text, locale);
       assertEquals(wc, counted, "spindle count --locale " + locale + " against wc: " + json);
@@ -137,7 +139,7 @@ class CountSystemTest {
     }
     // The queue server hands the last answer along with the count job: whichever node takes the
     // repeat checks that the file still has that content and answers from it at once.
-    String again = assertOk(cli("--json", "--timeout", "300", "count", NAME, "--locale", "c"));
+    String again = Cli.ok(client.run("--json", "--timeout", "300", "count", NAME, "--locale", "c"));
     assertEquals(wc(text, "c"), numbers(again), again);
     assertTrue(
         again.replace(" ", "").contains("\"cached\":true"), "same content, cached: " + again);
@@ -148,7 +150,8 @@ class CountSystemTest {
   void aNodeKilledWhileItCountsRangesDoesNotChangeTheCount() throws Exception {
     // Top words make the count uncached (another cache key) and longer: each range is tallied.
     JavaProcess count =
-        cliProcess("--json", "--timeout", "300", "count", NAME, "--locale", "utf8", "--top", "10");
+        client.start(
+            "--json", "--timeout", "300", "count", NAME, "--locale", "utf8", "--top", "10");
     String victim;
     try (StatusProbe probe = new StatusProbe(queuePort)) {
       StatusResult busy =
@@ -263,26 +266,6 @@ class CountSystemTest {
       out[i] = strings[i].getBytes(StandardCharsets.UTF_8);
     }
     return out;
-  }
-
-  private record CliRun(int exit, String output) {}
-
-  private JavaProcess cliProcess(String... args) throws IOException {
-    List<String> all = new ArrayList<>(List.of("--server", "127.0.0.1:" + queuePort));
-    all.addAll(List.of(args));
-    return JavaProcess.start(
-        "io.spindle.cli.SpindleCli", all, Map.of(), root.resolve("cli-" + (++cliRuns) + ".log"));
-  }
-
-  private CliRun cli(String... args) throws Exception {
-    JavaProcess run = cliProcess(args);
-    int exit = run.await(600);
-    return new CliRun(exit, run.output());
-  }
-
-  private static String assertOk(CliRun run) {
-    assertEquals(0, run.exit, run.output);
-    return run.output;
   }
 
   /** A client connection to the queue server that asks for its status as often as needed. */

@@ -65,7 +65,7 @@ class QueueSystemTest {
   private JavaProcess queueServer;
   private int queueStarts;
   private String peers;
-  private int cliRuns;
+  private Cli client;
 
   @BeforeAll
   void startCluster() throws Exception {
@@ -74,6 +74,7 @@ class QueueSystemTest {
     try (ServerSocket socket = new ServerSocket(0)) {
       queuePort = socket.getLocalPort();
     }
+    client = new Cli(queuePort, root);
     startQueueServer();
     for (int i = 1; i <= 3; i++) {
       nodes.add(new PayaraNode("q" + i, root));
@@ -107,25 +108,25 @@ class QueueSystemTest {
     for (int size : new int[] {0, 1, MIB - 1, MIB + 1, 200 * MIB}) {
       Path file = randomFile("size-" + size, size, size);
       String name = "q/size-" + size + ".bin";
-      assertOk(cli("write", file.toString(), "--name", name));
+      Cli.ok(client.run("write", file.toString(), "--name", name));
       Path back = files.resolve("back-" + size);
-      assertOk(cli("read", name, "-o", back.toString()));
+      Cli.ok(client.run("read", name, "-o", back.toString()));
       assertEquals(sha256(file), sha256(back), name);
     }
-    String listing = assertOk(cli("--json", "ls"));
+    String listing = Cli.ok(client.run("--json", "ls"));
     assertTrue(listing.contains("q/size-1.bin"), listing);
 
     Path text = files.resolve("words.txt");
     Files.writeString(text, "hello world\nfoo  bar\tbaz\n", StandardCharsets.UTF_8);
-    assertOk(cli("write", text.toString(), "--name", "q/words.txt"));
-    String count = assertOk(cli("--json", "count", "q/words.txt"));
+    Cli.ok(client.run("write", text.toString(), "--name", "q/words.txt"));
+    String count = Cli.ok(client.run("--json", "count", "q/words.txt"));
     assertTrue(count.replace(" ", "").contains("\"lines\":2"), count);
     assertTrue(count.replace(" ", "").contains("\"words\":5"), count);
     assertTrue(count.replace(" ", "").contains("\"bytes\":25"), count);
 
-    assertOk(cli("rm", "q/size-1.bin"));
-    CliRun gone = cli("read", "q/size-1.bin", "-o", files.resolve("gone").toString());
-    assertEquals(3, gone.exit, "a missing file is exit status 3: " + gone.output);
+    Cli.ok(client.run("rm", "q/size-1.bin"));
+    Cli.Run gone = client.run("read", "q/size-1.bin", "-o", files.resolve("gone").toString());
+    assertEquals(3, gone.exit(), "a missing file is exit status 3: " + gone.output());
   }
 
   @Test
@@ -133,7 +134,7 @@ class QueueSystemTest {
   void aNodeKilledWhileItHoldsAWriteJobIsReplacedByTheNewLeader() throws Exception {
     Path file = randomFile("while-killed", 40 * MIB, 2);
     JavaProcess writer =
-        cliProcess(
+        client.start(
             "write", file.toString(), "--name", "q/while-killed.bin", "--commit-timeout", "240");
     String holder = awaitStatus("a node holds the write job", s -> LEASE.matcher(s).find());
     Matcher lease = LEASE.matcher(holder);
@@ -146,7 +147,7 @@ class QueueSystemTest {
     int exit = writer.await(300);
     assertEquals(0, exit, "the write completed elsewhere: " + writer.output());
     Path back = files.resolve("while-killed-back");
-    assertOk(cli("read", "q/while-killed.bin", "-o", back.toString()));
+    Cli.ok(client.run("read", "q/while-killed.bin", "-o", back.toString()));
     assertEquals(sha256(file), sha256(back));
 
     startNode(victim);
@@ -159,7 +160,7 @@ class QueueSystemTest {
     Path expected = files.resolve("size-" + (200 * MIB));
     Path back = files.resolve("download-killed");
     JavaProcess reader =
-        cliProcess("read", "q/size-" + (200 * MIB) + ".bin", "-o", back.toString());
+        client.start("read", "q/size-" + (200 * MIB) + ".bin", "-o", back.toString());
     PayaraNode victim = nodes.get(2);
     awaitFileGrows(back.resolveSibling(back.getFileName() + ".part"), back, reader);
     victim.kill();
@@ -174,7 +175,8 @@ class QueueSystemTest {
   void aQueueServerKilledMidUploadIsRestartedAndTheRetryStoresTheFileOnce() throws Exception {
     Path file = randomFile("server-killed", 100 * MIB, 4);
     JavaProcess writer =
-        cliProcess("--retry-for", "180", "write", file.toString(), "--name", "q/server-killed.bin");
+        client.start(
+            "--retry-for", "180", "write", file.toString(), "--name", "q/server-killed.bin");
     awaitStatus(
         "the upload is in the spool",
         s -> {
@@ -186,9 +188,9 @@ class QueueSystemTest {
 
     assertEquals(0, writer.await(300), "the client's retry succeeded: " + writer.output());
     Path back = files.resolve("server-killed-back");
-    assertOk(cli("read", "q/server-killed.bin", "-o", back.toString()));
+    Cli.ok(client.run("read", "q/server-killed.bin", "-o", back.toString()));
     assertEquals(sha256(file), sha256(back));
-    String listing = assertOk(cli("--json", "ls"));
+    String listing = Cli.ok(client.run("--json", "ls"));
     assertEquals(
         1,
         Pattern.compile(Pattern.quote("\"q/server-killed.bin\""))
@@ -225,34 +227,14 @@ class QueueSystemTest {
         .orElseThrow(() -> new AssertionError("no node " + id));
   }
 
-  private record CliRun(int exit, String output) {}
-
-  private JavaProcess cliProcess(String... args) throws IOException {
-    List<String> all = new ArrayList<>(List.of("--server", "127.0.0.1:" + queuePort));
-    all.addAll(List.of(args));
-    return JavaProcess.start(
-        "io.spindle.cli.SpindleCli", all, Map.of(), root.resolve("cli-" + (++cliRuns) + ".log"));
-  }
-
-  private CliRun cli(String... args) throws Exception {
-    JavaProcess run = cliProcess(args);
-    int exit = run.await(600);
-    return new CliRun(exit, run.output());
-  }
-
-  private static String assertOk(CliRun run) {
-    assertEquals(0, run.exit, run.output);
-    return run.output;
-  }
-
   private String awaitStatus(String what, Predicate<String> condition) throws Exception {
     Instant deadline = Instant.now().plus(STARTUP);
     String last = "";
     while (Instant.now().isBefore(deadline)) {
-      CliRun status = cli("--json", "--retry-for", "2", "status");
-      last = status.output;
-      if (status.exit == 0 && condition.test(status.output)) {
-        return status.output;
+      Cli.Run status = client.run("--json", "--retry-for", "2", "status");
+      last = status.output();
+      if (status.exit() == 0 && condition.test(status.output())) {
+        return status.output();
       }
     }
     fail("not within " + STARTUP + ": " + what + "; last status: " + last);
