@@ -1,9 +1,11 @@
 package io.spindle.queue;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.spindle.protocol.queue.CancelTasks;
+import io.spindle.protocol.queue.Count;
 import io.spindle.protocol.queue.ErrorCode;
 import io.spindle.protocol.queue.Job;
 import io.spindle.protocol.queue.NodeRole;
@@ -18,6 +20,7 @@ import io.spindle.queue.testing.ManualClock;
 import io.spindle.queue.testing.TestNode;
 import io.spindle.queue.testing.TestServers;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -210,6 +213,38 @@ class QueueServerTasksTest {
     assertEquals(
         List.of("t1", "t3"),
         byTaskId(coordinator.taskResults).stream().map(TaskResult::getTaskId).toList());
+  }
+
+  @Test
+  void aCountTaskIsQueuedAsAClientsCountAndSharesItsLastAnswer() throws IOException {
+    cluster.write("w1", "docs/words.txt", "one two\nthree\n".getBytes(StandardCharsets.UTF_8));
+    TestNode asked = node("n1", false); // a node whose page or REST API was asked for the count
+    TestNode worker = node("n2", true);
+    Task count =
+        Task.newBuilder()
+            .setCount(Count.newBuilder().setName("docs/words.txt").setLocale("c"))
+            .build();
+
+    asked.sendRaw(submit(count.toBuilder().setTaskId("c1")));
+    Await.until(() -> asked.taskResults.size() == 1, () -> "the count is answered");
+    TaskResult first = asked.taskResults.get(0);
+    assertEquals("c1", first.getTaskId());
+    assertEquals("n2", first.getNodeId());
+    assertEquals(3, first.getCount().getWords(), first.toString());
+    Job job = worker.received.get(0);
+    assertEquals(Job.KindCase.COUNT, job.getKindCase());
+    assertFalse(job.getCount().hasPrevious(), "nothing to reuse yet");
+
+    asked.sendRaw(submit(count.toBuilder().setTaskId("c2")));
+    Await.until(() -> asked.taskResults.size() == 2, () -> "the second count is answered");
+    assertEquals(
+        first.getCount(),
+        worker.received.get(1).getCount().getPrevious(),
+        "the same count carries the last answer, as a client's does");
+  }
+
+  private static QueueFrame submit(Task.Builder task) {
+    return QueueFrame.newBuilder().setSubmitTasks(SubmitTasks.newBuilder().addTasks(task)).build();
   }
 
   @Test

@@ -20,6 +20,8 @@ import java.io.OutputStream;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,6 +35,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -168,6 +172,47 @@ class CountSystemTest {
     assertEquals(wc(text, "utf8"), numbers(json), "after killing " + victim + ": " + json);
     assertTrue(json.replace(" ", "").contains("\"top\":[{"), "top words: " + json);
     assertFalse(rangeNodes(json).isEmpty(), json);
+  }
+
+  @Test
+  @Order(3)
+  void aCountAskedOfANodesApiGoesThroughTheSharedQueueAndServesTheNextAsker() throws Exception {
+    List<PayaraNode> alive = nodes.stream().filter(PayaraNode::isAlive).toList();
+    assertTrue(alive.size() >= 2, "two nodes survive the kill");
+    // Three top words: a question not asked before, so it is counted, not looked up.
+    String query = "/api/count?name=" + NAME + "&locale=c&top=3";
+    CompletableFuture<HttpResponse<String>> asked =
+        http.sendAsync(
+            HttpRequest.newBuilder(alive.get(0).url().resolve(query))
+                .timeout(Duration.ofSeconds(300))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    try (StatusProbe probe = new StatusProbe(queuePort)) {
+      probe.await(
+          "the REST count is a count job on the shared queue, taken by a node",
+          s -> s.getLeasesList().stream().anyMatch(l -> l.getKind().equals("count")));
+    }
+    HttpResponse<String> first = asked.get(300, TimeUnit.SECONDS);
+    assertEquals(200, first.statusCode(), first.body());
+    assertEquals(wc(text, "c"), numbers(first.body()), first.body());
+    assertTrue(first.body().replace(" ", "").contains("\"cached\":false"), first.body());
+    assertTrue(rangeNodes(first.body()).size() >= 2, "ranges on several nodes: " + first.body());
+
+    // The queue server keeps that answer: the CLI's same count is a look-up.
+    String cli =
+        Cli.ok(
+            client.run("--json", "--timeout", "300", "count", NAME, "--locale", "c", "--top", "3"));
+    assertEquals(wc(text, "c"), numbers(cli), cli);
+    assertTrue(cli.replace(" ", "").contains("\"cached\":true"), "cached: " + cli);
+
+    HttpResponse<String> missing =
+        http.send(
+            HttpRequest.newBuilder(alive.get(1).url().resolve("/api/count?name=c/none.txt"))
+                .timeout(Duration.ofSeconds(60))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertEquals(404, missing.statusCode(), missing.body());
+    assertTrue(missing.body().contains("no file named"), missing.body());
   }
 
   // ---------------------------------------------------------------- helpers

@@ -37,7 +37,7 @@ import java.util.logging.Logger;
  * ClusterUnavailableException} when the ranges are not counted within {@link Settings#timeout()};
  * {@link IllegalArgumentException} for a {@code top} out of range.
  */
-public final class CountService {
+public final class CountService implements FileCounter {
   private static final Logger LOG = Logger.getLogger(CountService.class.getName());
 
   /** The most top words a count may ask for. */
@@ -143,11 +143,8 @@ public final class CountService {
     return settings;
   }
 
-  /**
-   * Counts the file {@code name} as of a linearizable read; empty if there is no such file.
-   *
-   * @param top how many of the most frequent words to return, 0 to {@value #MAX_TOP}
-   */
+  /** Coordinates the count here: the ranges are counted where {@link RangeCounter} sends them. */
+  @Override
   public Optional<CountResult> count(FileName name, WcLocale locale, int top) {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(locale, "locale");

@@ -12,6 +12,7 @@ import io.spindle.node.domain.count.RangeCounts;
 import io.spindle.node.domain.count.WcLocale;
 import io.spindle.node.domain.count.WordTally;
 import io.spindle.node.infrastructure.queue.NodeJobs;
+import io.spindle.node.infrastructure.queue.QueueFileCounter;
 import io.spindle.node.infrastructure.queue.QueueRangeCounter;
 import io.spindle.node.infrastructure.queue.QueueWorker;
 import io.spindle.node.infrastructure.queue.TaskSubmitter;
@@ -58,6 +59,7 @@ class QueueCountTest {
   private final List<QueueWorker> workers = new ArrayList<>();
   private final List<CountService> counts = new ArrayList<>();
   private final List<NodeJobs> nodeJobs = new ArrayList<>();
+  private final AtomicInteger countJobs = new AtomicInteger();
   private byte[] text;
 
   @BeforeAll
@@ -87,7 +89,12 @@ class QueueCountTest {
           new QueueWorker(
               node.id.value(),
               QueueWorker.Settings.defaults(List.of(server.localAddress()), CLUSTER, SECRET),
-              jobs,
+              (job, chunks) -> {
+                if (job.hasCount()) {
+                  countJobs.incrementAndGet();
+                }
+                return jobs.run(job, chunks);
+              },
               jobs::nodeStatus,
               threads("worker-" + node.id + "-"));
       worker[0].start();
@@ -168,6 +175,72 @@ class QueueCountTest {
         nodeJobs.get(0).run(repeat, null).build().getCount();
     assertFalse(recounted.getCached());
     assertEquals(2000, recounted.getWords());
+  }
+
+  @Test
+  void aCountAskedOfANodeGoesThroughTheSharedQueueAndItsAnswerServesEveryNode() throws Exception {
+    byte[] content = CountServiceTest.mixedText(new Random(11), 1 << 20);
+    FileInfo stored = cluster.put(FileName.of("queue/asked.txt"), content);
+    cluster.awaitConverged();
+    FileCounter askedOfN1 = askedOf(0);
+    FileCounter askedOfN3 = askedOf(2);
+    int countJobsBefore = countJobsQueued();
+
+    CountResult first = askedOfN1.count(stored.name(), WcLocale.UTF8, 5).orElseThrow();
+    long[] wc = CountServiceTest.wc(WcLocale.UTF8, content);
+    RangeCounts c = first.counts();
+    assertEquals(
+        Arrays.toString(wc),
+        Arrays.toString(new long[] {c.lines(), c.words(), c.chars(), c.bytes()}));
+    assertEquals(WordTally.of(WcLocale.UTF8, content).top(5), first.top());
+    assertEquals(stored, first.file(), "the answer names the file as stored");
+    assertFalse(first.cached());
+    assertTrue(first.ranges().size() >= 3, first.ranges()::toString);
+    assertEquals(1, countJobsQueued() - countJobsBefore, "the count went to the shared queue");
+
+    // Asked of another node, the same count is the queue server's last answer, reused.
+    CountResult again = askedOfN3.count(stored.name(), WcLocale.UTF8, 5).orElseThrow();
+    assertTrue(again.cached(), "counting the same content again is a look-up on any node");
+    assertEquals(first.counts(), again.counts());
+    assertEquals(first.top(), again.top());
+    assertEquals(first.ranges(), again.ranges(), "it still says who counted what");
+
+    assertEquals(Optional.empty(), askedOfN1.count(FileName.of("queue/none.txt"), WcLocale.C, 0));
+  }
+
+  @Test
+  void withoutAQueueConnectionACountIsCoordinatedHere() throws Exception {
+    byte[] content = "one two three\n".repeat(100_000).getBytes(StandardCharsets.US_ASCII);
+    FileInfo stored = cluster.put(FileName.of("queue/alone.txt"), content);
+    cluster.awaitConverged();
+    CountService here =
+        new CountService(
+            cluster.nodes().get(1).service,
+            new LocalRangeCounter(cluster.nodes().get(1).service, "alone", 1000),
+            CountService.Settings.defaults().withRangeBytes(200_000));
+    int countJobsBefore = countJobsQueued();
+
+    CountResult result =
+        new QueueFileCounter(here, Optional::empty, System::nanoTime)
+            .count(stored.name(), WcLocale.C, 0)
+            .orElseThrow();
+
+    assertEquals(300_000, result.counts().words());
+    assertTrue(
+        result.ranges().stream().allMatch(r -> r.node().equals("alone")),
+        result.ranges()::toString);
+    assertEquals(countJobsBefore, countJobsQueued(), "nothing went to the queue");
+  }
+
+  private FileCounter askedOf(int node) {
+    QueueWorker worker = workers.get(node);
+    return new QueueFileCounter(
+        counts.get(node), () -> Optional.<TaskSubmitter>of(worker), System::nanoTime);
+  }
+
+  /** The count jobs the nodes have taken from the queue server. */
+  private int countJobsQueued() {
+    return countJobs.get();
   }
 
   @Test

@@ -980,27 +980,35 @@ public final class QueueService {
         return;
       }
       TaskOrigin origin = new TaskOrigin(node, nodeId, taskId);
-      if (task.getKindCase() != Task.KindCase.COUNT_RANGE) {
-        sendTaskError(
-            origin,
-            error(
-                ErrorCode.INVALID_ARGUMENT,
-                "this queue server does not know tasks of that kind; upgrade it"));
-        continue;
-      }
       long id = nextJobId;
       String rid = "task:" + nodeId + ":" + taskId;
-      Job payload =
-          Job.newBuilder()
-              .setJobId(id)
-              .setRequestId(rid)
-              .setCountRange(task.getCountRange())
-              .build();
+      Job.Builder job = Job.newBuilder().setJobId(id).setRequestId(rid);
+      String kind;
+      Duration timeout;
+      switch (task.getKindCase()) {
+        case COUNT_RANGE -> {
+          job.setCountRange(task.getCountRange());
+          kind = COUNT_RANGE;
+          timeout = TASK_QUEUE_TIMEOUT;
+        }
+        case COUNT -> {
+          job.setCount(withPrevious(task.getCount()));
+          kind = "count";
+          timeout = config.queueTimeout();
+        }
+        default -> {
+          sendTaskError(
+              origin,
+              error(
+                  ErrorCode.INVALID_ARGUMENT,
+                  "this queue server does not know tasks of that kind; upgrade it"));
+          continue;
+        }
+      }
+      Job payload = job.build();
       int bytes = payload.getSerializedSize();
       String full = queues.fullReason(QueueKind.SHARED, bytes);
-      if (full != null
-          || !queues.offer(
-              id, rid, QueueKind.SHARED, COUNT_RANGE, payload, bytes, TASK_QUEUE_TIMEOUT)) {
+      if (full != null || !queues.offer(id, rid, QueueKind.SHARED, kind, payload, bytes, timeout)) {
         sendTaskError(origin, Frames.busy(full == null ? "the shared queue is full" : full));
         continue;
       }
@@ -1045,6 +1053,10 @@ public final class QueueService {
     switch (result.getOutcomeCase()) {
       case ERROR -> r.setError(result.getError());
       case COUNT_RANGE -> r.setCountRange(result.getCountRange());
+      case COUNT -> {
+        r.setCount(result.getCount());
+        rememberCount(job, result.getCount());
+      }
       default ->
           r.setError(
               error(

@@ -1,6 +1,7 @@
 package io.spindle.web.api;
 
 import io.spindle.node.application.CountService;
+import io.spindle.node.application.FileCounter;
 import io.spindle.node.domain.FileName;
 import io.spindle.node.domain.count.WcLocale;
 import jakarta.enterprise.context.RequestScoped;
@@ -17,8 +18,9 @@ import java.util.Locale;
 /**
  * {@code GET /api/count?name=NAME&locale=c|utf8&top=N}: lines, words, bytes and characters of a
  * stored file exactly as GNU {@code wc} counts them in that locale (UTF-8 by default), with its
- * {@code top} most frequent words (10 by default). Counted on this node from its own copy, after a
- * linearizable read; cached by content.
+ * {@code top} most frequent words (10 by default). The count goes to the shared queue as the CLI's
+ * does: the node that takes it coordinates it, every node counts ranges from its own copy, after a
+ * linearizable read; counting the same content again is a look-up.
  */
 @Path("count")
 @RequestScoped
@@ -26,7 +28,7 @@ import java.util.Locale;
 public class CountResource {
   static final int DEFAULT_TOP = 10;
 
-  @Inject CountService counts;
+  @Inject FileCounter counts;
 
   @GET
   public CountView count(

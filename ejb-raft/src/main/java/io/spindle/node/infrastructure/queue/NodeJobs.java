@@ -22,7 +22,6 @@ import io.spindle.protocol.queue.ChunkData;
 import io.spindle.protocol.queue.ChunkInfo;
 import io.spindle.protocol.queue.CountJob;
 import io.spindle.protocol.queue.CountResult;
-import io.spindle.protocol.queue.CountedRange;
 import io.spindle.protocol.queue.DeleteResult;
 import io.spindle.protocol.queue.ErrorCode;
 import io.spindle.protocol.queue.Holder;
@@ -40,7 +39,6 @@ import io.spindle.protocol.queue.NodeStatus;
 import io.spindle.protocol.queue.PingResult;
 import io.spindle.protocol.queue.QueueError;
 import io.spindle.protocol.queue.ReadResult;
-import io.spindle.protocol.queue.WordCount;
 import io.spindle.protocol.queue.WriteJob;
 import io.spindle.raft.NodeId;
 import java.io.ByteArrayInputStream;
@@ -210,7 +208,7 @@ public final class NodeJobs implements JobRunner {
           ErrorCode.INVALID_ARGUMENT,
           "request id " + job.getRequestId() + " was already used for other content");
     }
-    return JobResult.newBuilder().setWritten(info(stored));
+    return JobResult.newBuilder().setWritten(CountMessages.toMessage(stored));
   }
 
   /**
@@ -279,7 +277,8 @@ public final class NodeJobs implements JobRunner {
     if (layout.isEmpty()) {
       return notFound(name);
     }
-    ReadResult.Builder r = ReadResult.newBuilder().setFile(info(layout.get().file()));
+    ReadResult.Builder r =
+        ReadResult.newBuilder().setFile(CountMessages.toMessage(layout.get().file()));
     for (io.spindle.node.domain.ChunkInfo c : layout.get().chunks()) {
       r.addChunks(
           ChunkInfo.newBuilder()
@@ -308,7 +307,7 @@ public final class NodeJobs implements JobRunner {
     ListResult.Builder r = ListResult.newBuilder();
     for (FileInfo f : files.list(job.getList().getStale())) {
       if (f.name().value().startsWith(prefix)) {
-        r.addFiles(info(f));
+        r.addFiles(CountMessages.toMessage(f));
       }
     }
     return JobResult.newBuilder().setList(r);
@@ -316,61 +315,31 @@ public final class NodeJobs implements JobRunner {
 
   private JobResult.Builder count(Job job) {
     FileName name = FileName.of(job.getCount().getName());
-    String locale = job.getCount().getLocale().toLowerCase(java.util.Locale.ROOT);
-    WcLocale wcLocale;
-    switch (locale) {
-      case "", "utf8", "utf-8", "c.utf-8" -> wcLocale = WcLocale.UTF8;
-      case "c", "posix" -> wcLocale = WcLocale.C;
-      default -> {
-        return error(ErrorCode.INVALID_ARGUMENT, "unknown locale '" + locale + "': use utf8 or c");
-      }
+    WcLocale locale;
+    try {
+      locale = CountRangeMessages.locale(job.getCount().getLocale());
+    } catch (IllegalArgumentException e) {
+      return error(ErrorCode.INVALID_ARGUMENT, e.getMessage());
     }
     int top = job.getCount().getTopWords();
     if (top > CountService.MAX_TOP) {
       return error(
           ErrorCode.INVALID_ARGUMENT, "at most " + CountService.MAX_TOP + " top words, not " + top);
     }
-    String localeName = wcLocale == WcLocale.C ? "c" : "utf8";
-    Optional<CountResult> again = previousAnswer(job.getCount(), name, localeName);
+    Optional<CountResult> again = previousAnswer(job.getCount(), name, locale);
     if (again.isPresent()) {
       return JobResult.newBuilder().setCount(again.get());
     }
     Optional<io.spindle.node.application.CountResult> counted;
     try {
-      counted = counts.count(name, wcLocale, top);
+      counted = counts.count(name, locale, top);
     } catch (FileChangedException e) {
       throw new CannotRunHereException("'" + name + "' changed while it was counted; count again");
     }
     if (counted.isEmpty()) {
       return notFound(name);
     }
-    io.spindle.node.application.CountResult c = counted.get();
-    CountResult.Builder r =
-        CountResult.newBuilder()
-            .setName(name.value())
-            .setLines(c.counts().lines())
-            .setWords(c.counts().words())
-            .setBytes(c.counts().bytes())
-            .setChars(c.counts().chars())
-            .setLocale(localeName)
-            .setCached(c.cached())
-            .setTopComplete(c.topComplete())
-            .setSha256(ByteString.copyFrom(HEX.parseHex(c.file().sha256())));
-    for (io.spindle.node.domain.count.WordCount w : c.top()) {
-      r.addTopWords(
-          WordCount.newBuilder()
-              .setWord(ByteString.copyFrom(w.word().keptBytes()))
-              .setCount(w.count()));
-    }
-    for (io.spindle.node.application.CountResult.CountedRange range : c.ranges()) {
-      r.addRanges(
-          CountedRange.newBuilder()
-              .setNodeId(range.node())
-              .setStart(range.start())
-              .setEnd(range.end())
-              .setMillis(range.elapsed().toMillis()));
-    }
-    return JobResult.newBuilder().setCount(r);
+    return JobResult.newBuilder().setCount(CountMessages.toMessage(counted.get()));
   }
 
   /**
@@ -378,12 +347,13 @@ public final class NodeJobs implements JobRunner {
    * still has the content it counted: then no node counts it again. Read after a linearizable
    * barrier unless the count is stale, as a count's own look-up.
    */
-  private Optional<CountResult> previousAnswer(CountJob job, FileName name, String locale) {
+  private Optional<CountResult> previousAnswer(CountJob job, FileName name, WcLocale locale) {
     if (!job.hasPrevious()) {
       return Optional.empty();
     }
     CountResult previous = job.getPrevious();
-    if (!previous.getLocale().equals(locale) || previous.getSha256().size() != 32) {
+    if (!previous.getLocale().equals(CountRangeMessages.localeName(locale))
+        || previous.getSha256().size() != 32) {
       return Optional.empty();
     }
     Optional<FileInfo> file = files.stat(name, job.getStale());
@@ -391,7 +361,12 @@ public final class NodeJobs implements JobRunner {
         || !file.get().sha256().equals(HEX.formatHex(previous.getSha256().toByteArray()))) {
       return Optional.empty();
     }
-    return Optional.of(previous.toBuilder().setName(name.value()).setCached(true).build());
+    return Optional.of(
+        previous.toBuilder()
+            .setName(name.value())
+            .setCached(true)
+            .setFile(CountMessages.toMessage(file.get()))
+            .build());
   }
 
   /**
@@ -482,16 +457,6 @@ public final class NodeJobs implements JobRunner {
     } catch (IllegalArgumentException e) {
       return Optional.empty();
     }
-  }
-
-  private static io.spindle.protocol.queue.FileInfo info(FileInfo f) {
-    return io.spindle.protocol.queue.FileInfo.newBuilder()
-        .setName(f.name().value())
-        .setSize(f.size())
-        .setSha256(ByteString.copyFrom(HEX.parseHex(f.sha256())))
-        .setChunkCount(f.chunkCount())
-        .setStoredAtMillis(f.storedAt().toEpochMilli())
-        .build();
   }
 
   private static JobResult.Builder notFound(FileName name) {

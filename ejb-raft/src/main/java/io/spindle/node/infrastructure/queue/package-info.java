@@ -5,6 +5,9 @@
  * count's coordinator shares its ranges out as tasks ({@link
  * io.spindle.node.infrastructure.queue.QueueRangeCounter} over {@link
  * io.spindle.node.infrastructure.queue.TaskSubmitter}), mapped to and from their messages by {@link
- * io.spindle.node.infrastructure.queue.CountRangeMessages}.
+ * io.spindle.node.infrastructure.queue.CountRangeMessages}; a count asked of this node (REST, page)
+ * goes to the shared queue as a task too ({@link
+ * io.spindle.node.infrastructure.queue.QueueFileCounter}), its answer mapped by {@link
+ * io.spindle.node.infrastructure.queue.CountMessages}.
  */
 package io.spindle.node.infrastructure.queue;

@@ -4,6 +4,7 @@ import io.spindle.discovery.AddNodeRequest;
 import io.spindle.discovery.DiscoverySettings;
 import io.spindle.discovery.HostPort;
 import io.spindle.node.application.CountService;
+import io.spindle.node.application.FileCounter;
 import io.spindle.node.application.FileService;
 import io.spindle.node.application.LocalRangeCounter;
 import io.spindle.node.application.RaftFileService;
@@ -14,6 +15,7 @@ import io.spindle.node.infrastructure.membership.LearnerPromoter;
 import io.spindle.node.infrastructure.membership.Membership;
 import io.spindle.node.infrastructure.membership.PromotionPolicy;
 import io.spindle.node.infrastructure.queue.NodeJobs;
+import io.spindle.node.infrastructure.queue.QueueFileCounter;
 import io.spindle.node.infrastructure.queue.QueueRangeCounter;
 import io.spindle.node.infrastructure.queue.QueueWorker;
 import io.spindle.node.infrastructure.queue.TaskSubmitter;
@@ -93,6 +95,7 @@ public class NodeRuntime {
   private volatile FileService fileService;
   private volatile QueueWorker queueWorker;
   private volatile CountService countService;
+  private volatile FileCounter fileCounter;
   private volatile NodeJobs nodeJobs;
   private volatile LearnerPromoter promoter;
   private volatile DiscoveryJoiner joiner;
@@ -149,6 +152,12 @@ public class NodeRuntime {
               countSettings,
               System::nanoTime,
               () -> driver.status().configuration().all().size());
+      // A count asked here goes to the shared queue as a client's does, once connected.
+      fileCounter =
+          new QueueFileCounter(
+              countService,
+              () -> Optional.<TaskSubmitter>ofNullable(queueWorker),
+              System::nanoTime);
       Membership membership =
           new Membership(driver, PromotionPolicy.defaults(), MEMBERSHIP_CHANGE_TIMEOUT);
       promoter = new LearnerPromoter(membership, PROMOTION_PERIOD, threadFactory).start();
@@ -403,9 +412,9 @@ public class NodeRuntime {
     return w == null ? Optional.empty() : Optional.of(w.connected());
   }
 
-  /** Counts of stored files, with this node's cache of them. */
-  public CountService countService() {
-    return countService;
+  /** Counts asked of this node: through the shared queue, or here without a queue connection. */
+  public FileCounter fileCounter() {
+    return fileCounter;
   }
 
   /** The replicated file store of this node. */

@@ -1,6 +1,6 @@
 package io.spindle.node.infrastructure.runtime;
 
-import io.spindle.node.application.CountService;
+import io.spindle.node.application.FileCounter;
 import io.spindle.node.application.FileService;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
@@ -8,8 +8,8 @@ import jakarta.inject.Inject;
 
 /**
  * Makes the node's application services injectable: {@code @Inject FileService files},
- * {@code @Inject CountService counts}. The count service is {@link NodeRuntime}'s, one per node (it
- * holds the cache of counts), shared with the queue's count jobs.
+ * {@code @Inject FileCounter counts}. A count goes to the shared queue as a client's does ({@link
+ * NodeRuntime#fileCounter()}), so the queue server's last answer to it serves every node.
  */
 @ApplicationScoped
 public class NodeServices {
@@ -21,7 +21,7 @@ public class NodeServices {
   }
 
   @Produces
-  CountService countService() {
-    return node.countService();
+  FileCounter fileCounter() {
+    return node.fileCounter();
   }
 }
