@@ -247,7 +247,35 @@
   function renderClusterError(sentence) {
     var rows = $("cluster-rows");
     rows.textContent = "";
-    rows.appendChild(el("tr", {}, [el("td", { colspan: "5", class: "muted", text: sentence })]));
+    rows.appendChild(el("tr", {}, [el("td", { colspan: "6", class: "muted", text: sentence })]));
+    renderQueues(null, "Unknown while the cluster's status is.");
+  }
+
+  // The queue server's queues as this node last heard them: jobs waiting, leased, capacity.
+  function renderQueues(queue, whyNone) {
+    var rows = $("queue-rows");
+    rows.textContent = "";
+    $("queue-server").textContent = queue ? "at " + queue.server : "";
+    if (!queue) {
+      rows.appendChild(el("tr", {}, [el("td", { colspan: "4", class: "muted", text: whyNone })]));
+      return;
+    }
+    queue.queues.forEach(function (q) {
+      var label = q.name === "leader" ? "leader (writes, deletes, pings, joins)" : "shared (reads, counts, count ranges)";
+      rows.appendChild(el("tr", { "data-queue": q.name }, [
+        el("td", { class: "name", text: label }),
+        el("td", { class: "num", "data-field": "depth", text: number(q.depth) }),
+        el("td", { class: "num", "data-field": "leased", text: number(q.leased) }),
+        el("td", { class: "num", text: number(q.capacity) })
+      ]));
+    });
+  }
+
+  // A member's health: ready for clients, and whether it takes work from the queue server.
+  function health(s) {
+    var words = s.ready ? "ready" : "not ready";
+    if (s.queueConnected === false) { words += ", no queue server"; }
+    return el("span", { class: "role " + (s.ready ? "READY" : "DOWN"), text: words });
   }
 
   function renderCluster(panel) {
@@ -264,12 +292,16 @@
         row.appendChild(el("td", { class: "num", text: String(s.term) }));
         row.appendChild(el("td", { class: "num", text: number(s.commitIndex) }));
         row.appendChild(el("td", { class: "num", text: number(s.appliedIndex) }));
+        row.appendChild(el("td", { "data-field": "health" }, [health(s)]));
       } else {
         row.appendChild(el("td", {}, [el("span", { class: "role DOWN", text: "no answer" })]));
-        row.appendChild(el("td", { colspan: "3", class: "muted", text: capitalize(m.error || "it did not answer") + "." }));
+        row.appendChild(el("td", { colspan: "4", class: "muted", text: capitalize(m.error || "it did not answer") + "." }));
       }
       rows.appendChild(row);
     });
+    renderQueues(panel.queue, panel.self.queueConnected === null
+      ? "This node has no queue server: none is configured (spindle.queue.servers) and discovery has found none yet."
+      : "This node is not connected to its queue server now; it keeps trying.");
     $("cluster-updated").textContent = "updated " + new Date().toLocaleTimeString();
   }
 

@@ -161,6 +161,17 @@ class QueueServerTasksTest {
     Await.until(
         () -> server.status().getQueues(1).getDepth() == 1,
         () -> "the third waits though n2 asks for sixteen jobs");
+    // Every renewal answer tells the node the queues, for its status page.
+    Await.until(
+        () ->
+            busy.lastRenewed != null
+                && busy.lastRenewed.getQueuesList().stream()
+                    .anyMatch(
+                        q ->
+                            q.getName().equals("shared")
+                                && q.getDepth() == 1
+                                && q.getLeased() == 2),
+        () -> "n2 hears the shared queue's depth: " + busy.lastRenewed);
 
     TestNode other = node("n3", true);
     Await.until(

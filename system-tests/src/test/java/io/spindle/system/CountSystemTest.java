@@ -205,6 +205,23 @@ class CountSystemTest {
     assertEquals(wc(text, "c"), numbers(cli), cli);
     assertTrue(cli.replace(" ", "").contains("\"cached\":true"), "cached: " + cli);
 
+    // The page's cluster panel shows the queue server's queues as the node last heard them.
+    HttpResponse<String> panel =
+        http.send(
+            HttpRequest.newBuilder(alive.get(1).url().resolve("/page/cluster"))
+                .timeout(Duration.ofSeconds(30))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, panel.statusCode(), panel.body());
+    String compact = panel.body().replace(" ", "");
+    assertTrue(
+        compact.contains("\"server\":\"127.0.0.1:" + queuePort + "\"")
+            && compact.contains("\"name\":\"leader\"")
+            && compact.contains("\"name\":\"shared\"")
+            && compact.contains("\"ready\":true")
+            && compact.contains("\"queueConnected\":true"),
+        panel.body());
+
     HttpResponse<String> missing =
         http.send(
             HttpRequest.newBuilder(alive.get(1).url().resolve("/api/count?name=c/none.txt"))

@@ -138,6 +138,11 @@ class PageBrowserIT {
         ExpectedConditions.textToBe(
             By.cssSelector("#cluster-rows tr[data-member] .role"), "leader"));
     assertTrue(browser.getTitle().startsWith("Spindle"), browser.getTitle());
+    wait.until(
+        ExpectedConditions.textToBe(
+            By.cssSelector("#cluster-rows tr[data-member] [data-field=health]"), "ready"));
+    // This deployment has no queue server: the queue panel says so in a sentence.
+    assertTrue(text("queue-rows").startsWith("This node has no queue server"), text("queue-rows"));
 
     browser.findElement(By.id("file-input")).sendKeys(file.toString());
     wait.until(

@@ -61,6 +61,7 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HexFormat;
@@ -806,8 +807,24 @@ public final class QueueService {
             .setRenewed(
                 Renewed.newBuilder()
                     .addAllLostJobIds(lost)
-                    .setLeaseMs((int) queues.limits().lease().toMillis()))
+                    .setLeaseMs((int) queues.limits().lease().toMillis())
+                    .addAllQueues(queueViews()))
             .build());
+  }
+
+  /** Each queue's depth, capacity and leased jobs. */
+  private List<QueueView> queueViews() {
+    List<QueueView> views = new ArrayList<>();
+    for (QueueKind q : QueueKind.values()) {
+      views.add(
+          QueueView.newBuilder()
+              .setName(q.label())
+              .setDepth(queues.depth(q))
+              .setCapacity(queues.capacity(q))
+              .setLeased(queues.leasedCount(q))
+              .build());
+    }
+    return views;
   }
 
   private void onFetchChunk(Peer node, String nodeId, FetchChunk fetch) {
@@ -1305,14 +1322,7 @@ public final class QueueService {
             .setUploads(spool.uploads())
             .setSpoolBytes(spool.reservedBytes());
     nodes.addTo(b, queues::leasedCount);
-    for (QueueKind q : QueueKind.values()) {
-      b.addQueues(
-          QueueView.newBuilder()
-              .setName(q.label())
-              .setDepth(queues.depth(q))
-              .setCapacity(queues.capacity(q))
-              .setLeased(queues.leasedCount(q)));
-    }
+    b.addAllQueues(queueViews());
     for (JobQueues.LeaseView l : queues.leases()) {
       b.addLeases(
           LeaseView.newBuilder()

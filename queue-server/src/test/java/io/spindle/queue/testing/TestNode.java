@@ -22,6 +22,7 @@ import io.spindle.protocol.queue.QueueProtocol;
 import io.spindle.protocol.queue.RangeTotals;
 import io.spindle.protocol.queue.ReleaseJobs;
 import io.spindle.protocol.queue.Renew;
+import io.spindle.protocol.queue.Renewed;
 import io.spindle.protocol.queue.ServerChallenge;
 import io.spindle.protocol.queue.Steal;
 import io.spindle.protocol.queue.SubmitTasks;
@@ -99,6 +100,9 @@ public final class TestNode implements AutoCloseable {
 
   /** Job ids the server said this node lost. */
   public final Set<Long> lost = ConcurrentHashMap.newKeySet();
+
+  /** The server's last answer to a renewal. */
+  public volatile Renewed lastRenewed;
 
   /** The results it sent. */
   public final List<JobResult> sent = new CopyOnWriteArrayList<>();
@@ -445,6 +449,7 @@ public final class TestNode implements AutoCloseable {
           }
           case TASK_RESULT -> taskResults.add(f.getTaskResult());
           case RENEWED -> {
+            lastRenewed = f.getRenewed();
             renewedCount.incrementAndGet();
             lost.addAll(f.getRenewed().getLostJobIdsList());
             held.removeAll(f.getRenewed().getLostJobIdsList());

@@ -17,6 +17,6 @@ public class ClusterResource {
 
   @GET
   public ClusterView cluster() {
-    return ClusterView.of(node.status());
+    return ClusterView.of(node);
   }
 }

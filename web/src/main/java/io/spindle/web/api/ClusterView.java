@@ -2,6 +2,7 @@ package io.spindle.web.api;
 
 import io.spindle.node.domain.MemberAddress;
 import io.spindle.node.infrastructure.raft.RaftStatus;
+import io.spindle.node.infrastructure.runtime.NodeRuntime;
 import io.spindle.raft.Configuration;
 import io.spindle.raft.Member;
 import io.spindle.raft.NodeId;
@@ -11,7 +12,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
-/** {@code GET /api/cluster}: one node's view of its cluster. */
+/**
+ * {@code GET /api/cluster}: one node's view of its cluster, with its health: {@code ready} as its
+ * readiness check says (it knows a leader and has applied its log), {@code queueConnected} whether
+ * it takes work from a queue server (null if it is configured with none).
+ */
 @JsonbNillable
 public record ClusterView(
     String nodeId,
@@ -21,6 +26,8 @@ public record ClusterView(
     long commitIndex,
     long appliedIndex,
     long lastIndex,
+    boolean ready,
+    Boolean queueConnected,
     List<MemberView> members) {
 
   /**
@@ -56,7 +63,11 @@ public record ClusterView(
     }
   }
 
-  public static ClusterView of(RaftStatus status) {
+  public static ClusterView of(NodeRuntime node) {
+    return of(node.status(), node.ready(), node.queueConnected().orElse(null));
+  }
+
+  public static ClusterView of(RaftStatus status, boolean ready, Boolean queueConnected) {
     Configuration configuration = status.configuration();
     List<MemberView> members = new ArrayList<>();
     configuration.voters().forEach(m -> members.add(member(status, m, true)));
@@ -69,6 +80,8 @@ public record ClusterView(
         status.commitIndex(),
         status.appliedIndex(),
         status.lastIndex(),
+        ready,
+        queueConnected,
         members);
   }
 

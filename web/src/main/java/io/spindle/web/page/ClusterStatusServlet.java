@@ -32,11 +32,13 @@ import java.util.logging.Logger;
 /**
  * {@code GET /page/cluster}: the status panel's data. {@code /api/cluster} is one node's view; this
  * asks every other member for its own ({@code GET <httpUrl>/api/cluster}, all at once, at most
- * {@link #MEMBER_TIMEOUT} each) so that the panel shows each member's role, term and commit and
- * applied index, or why it did not answer. Answers JSON (JSON-B):
+ * {@link #MEMBER_TIMEOUT} each) so that the panel shows each member's role, term, commit and
+ * applied index and health, or why it did not answer, and the queue server's queues as this node
+ * last heard them. Answers JSON (JSON-B):
  *
  * <pre>{"self": {ClusterView}, "members": [{"id", "voter", "httpUrl", "self", "status"
- * (a ClusterView or null), "error" (null or a sentence)}]}</pre>
+ * (a ClusterView or null), "error" (null or a sentence)}], "queue": null or {"server",
+ * "queues": [{"name", "depth", "capacity", "leased"}]}}</pre>
  */
 @WebServlet(urlPatterns = "/page/cluster")
 public class ClusterStatusServlet extends HttpServlet {
@@ -49,8 +51,15 @@ public class ClusterStatusServlet extends HttpServlet {
   public record MemberStatus(
       String id, boolean voter, String httpUrl, boolean self, ClusterView status, String error) {}
 
-  /** The panel's data. */
-  public record Panel(ClusterView self, List<MemberStatus> members) {}
+  /** A queue of the queue server: jobs waiting, its capacity, jobs leased to nodes. */
+  public record QueueRow(String name, long depth, long capacity, long leased) {}
+
+  /** The queue server this node takes work from, and its queues (at most a second old). */
+  public record QueuePanel(String server, List<QueueRow> queues) {}
+
+  /** The panel's data; {@code queue} is null while this node has no queue server connection. */
+  @JsonbNillable
+  public record Panel(ClusterView self, List<MemberStatus> members, QueuePanel queue) {}
 
   @Inject transient NodeRuntime node;
 
@@ -110,7 +119,7 @@ public class ClusterStatusServlet extends HttpServlet {
   }
 
   private Panel panel() {
-    ClusterView self = ClusterView.of(node.status());
+    ClusterView self = ClusterView.of(node);
     List<CompletableFuture<MemberStatus>> asked = new ArrayList<>();
     for (ClusterView.MemberView m : self.members()) {
       if (m.id().equals(self.nodeId())) {
@@ -130,7 +139,22 @@ public class ClusterStatusServlet extends HttpServlet {
     for (CompletableFuture<MemberStatus> f : asked) {
       members.add(f.join());
     }
-    return new Panel(self, members);
+    return new Panel(self, members, queuePanel());
+  }
+
+  private QueuePanel queuePanel() {
+    return node.queueDepths()
+        .map(
+            d ->
+                new QueuePanel(
+                    d.server(),
+                    d.queues().stream()
+                        .map(
+                            q ->
+                                new QueueRow(
+                                    q.getName(), q.getDepth(), q.getCapacity(), q.getLeased()))
+                        .toList()))
+        .orElse(null);
   }
 
   private CompletableFuture<MemberStatus> ask(ClusterView.MemberView m) {

@@ -47,6 +47,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -130,8 +131,8 @@ public final class QueueWorker implements AutoCloseable, TaskSubmitter {
   private final AtomicLong nextTaskId = new AtomicLong();
   private volatile boolean closed;
 
-  // On the event loop.
-  private Connection connection;
+  // Written on the event loop; read (connected, queueDepths, submit) from any thread.
+  private volatile Connection connection;
   private int serverIndex;
   private int failures;
 
@@ -256,6 +257,17 @@ public final class QueueWorker implements AutoCloseable, TaskSubmitter {
     }
   }
 
+  /**
+   * The queues of the queue server this worker is connected to, as its last renewal answer (at most
+   * a second old) told them; empty while not connected or before the first answer.
+   */
+  public Optional<QueueDepths> queueDepths() {
+    Connection c = connection;
+    return c != null && c.welcome != null && c.channel.isActive()
+        ? Optional.ofNullable(c.queues)
+        : Optional.empty();
+  }
+
   /** Whether the worker is connected and authenticated to a queue server (for health). */
   public boolean connected() {
     Connection c = connection;
@@ -334,6 +346,8 @@ public final class QueueWorker implements AutoCloseable, TaskSubmitter {
     boolean stealOutstanding;
     long nextStealId;
     ScheduledFuture<?> renewals;
+    // Written on the event loop, read by status pages.
+    volatile QueueDepths queues;
     final Map<String, CompletableFuture<ChunkData>> fetches = new HashMap<>();
     final Map<String, CompletableFuture<TaskResult>> tasks = new HashMap<>();
 
@@ -495,6 +509,7 @@ public final class QueueWorker implements AutoCloseable, TaskSubmitter {
     }
 
     private void renewed(Renewed r) {
+      queues = new QueueDepths(server.getHostString() + ":" + server.getPort(), r.getQueuesList());
       for (long id : r.getLostJobIdsList()) {
         if (running.containsKey(id)) {
           lost.add(id); // its result will be dropped; the work itself cannot be called back

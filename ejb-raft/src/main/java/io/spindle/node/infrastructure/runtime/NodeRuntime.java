@@ -15,6 +15,7 @@ import io.spindle.node.infrastructure.membership.LearnerPromoter;
 import io.spindle.node.infrastructure.membership.Membership;
 import io.spindle.node.infrastructure.membership.PromotionPolicy;
 import io.spindle.node.infrastructure.queue.NodeJobs;
+import io.spindle.node.infrastructure.queue.QueueDepths;
 import io.spindle.node.infrastructure.queue.QueueFileCounter;
 import io.spindle.node.infrastructure.queue.QueueRangeCounter;
 import io.spindle.node.infrastructure.queue.QueueWorker;
@@ -410,6 +411,12 @@ public class NodeRuntime {
   public Optional<Boolean> queueConnected() {
     QueueWorker w = queueWorker;
     return w == null ? Optional.empty() : Optional.of(w.connected());
+  }
+
+  /** The queue server's queues as it last told this node; empty if not connected to one. */
+  public Optional<QueueDepths> queueDepths() {
+    QueueWorker w = queueWorker;
+    return w == null ? Optional.empty() : w.queueDepths();
   }
 
   /** Counts asked of this node: through the shared queue, or here without a queue connection. */

@@ -1,0 +1,18 @@
+package io.spindle.node.infrastructure.queue;
+
+import io.spindle.protocol.queue.QueueView;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The queues of a queue server as it last told this node: each one's name ("leader" or "shared"),
+ * jobs waiting, capacity and jobs leased to nodes.
+ *
+ * @param server the queue server's address, host:port
+ */
+public record QueueDepths(String server, List<QueueView> queues) {
+  public QueueDepths {
+    Objects.requireNonNull(server, "server");
+    queues = List.copyOf(queues);
+  }
+}
