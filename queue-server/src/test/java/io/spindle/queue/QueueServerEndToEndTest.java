@@ -257,6 +257,39 @@ class QueueServerEndToEndTest {
   }
 
   @Test
+  void aWriteOverTheLeadersFileLimitIsRefusedBeforeAnyChunkIsSpooled() throws IOException {
+    TestNode leader = node("n1", NodeRole.LEADER, 1);
+    leader.maxFileBytes = 3 * CHUNK;
+    // A renewal answered after the change carried the status that says the limit.
+    long renewals = leader.renewals();
+    Await.until(() -> leader.renewals() >= renewals + 2, () -> "the leader renewed twice");
+
+    Reply refused = client().call(chunkedBegin(rid(), "big", new byte[3 * CHUNK + 1]));
+    assertError(ErrorCode.INVALID_ARGUMENT, refused);
+    assertTrue(
+        refused
+            .getError()
+            .getMessage()
+            .contains(
+                "'big' is "
+                    + (3 * CHUNK + 1)
+                    + " bytes; this cluster stores files of at most "
+                    + 3 * CHUNK),
+        refused.getError().getMessage());
+    assertEquals(0, server.status().getUploads(), "nothing was spooled");
+
+    byte[] atTheLimit = new byte[3 * CHUNK];
+    TestClient c = client();
+    String rid = rid();
+    Reply accepted = c.call(chunkedBegin(rid, "at-limit", atTheLimit));
+    assertTrue(accepted.hasWriteAccepted(), accepted.toString());
+    assertTrue(
+        c.call(inlineWrite(rid(), "small", new byte[] {1, 2, 3})).hasWriteDone(),
+        "a small write is not affected");
+    assertTrue(leader.received.stream().noneMatch(j -> j.getWrite().getName().equals("big")));
+  }
+
+  @Test
   void aNodesErrorReachesTheClient() throws IOException {
     node("n1", NodeRole.LEADER, 1);
     TestClient c = client();

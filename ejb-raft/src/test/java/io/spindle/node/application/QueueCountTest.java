@@ -84,7 +84,14 @@ class QueueCountTest {
               () -> node.status().configuration().all().size());
       NodeJobs jobs =
           new NodeJobs(
-              node.service, service, node::status, "127.0.0.1:0", node.httpUrl, null, () -> false);
+              node.service,
+              service,
+              node::status,
+              "127.0.0.1:0",
+              node.httpUrl,
+              null,
+              () -> false,
+              NodeJobs.DEFAULT_MAX_FILE_BYTES);
       worker[0] =
           new QueueWorker(
               node.id.value(),

@@ -651,11 +651,35 @@ public final class QueueService {
     if (!checkName(client, rid, begin.getName())) {
       return;
     }
+    String tooLarge = overClusterLimit(begin);
+    if (tooLarge != null) {
+      client.send(frame(errorReply(rid, error(ErrorCode.INVALID_ARGUMENT, tooLarge))));
+      return;
+    }
     if (begin.getChunkCount() == 0) {
       onInlineWrite(client, rid, begin, fingerprint, inlineProblem, timeout);
       return;
     }
     writes.begin(client, rid, begin, fingerprint, timeout);
+  }
+
+  /**
+   * Why the cluster would refuse a file of this size (over the largest file its leader says it
+   * stores), or null: refused before a chunk is spooled.
+   */
+  private String overClusterLimit(WriteBegin begin) {
+    long limit =
+        queues.leaderId().flatMap(nodes::statusOf).map(NodeStatus::getMaxFileBytes).orElse(0L);
+    if (limit <= 0 || begin.getSize() <= limit) {
+      return null;
+    }
+    return "'"
+        + printable(begin.getName())
+        + "' is "
+        + begin.getSize()
+        + " bytes; this cluster stores files of at most "
+        + limit
+        + " bytes (its nodes' spindle.files.max-bytes)";
   }
 
   private void onInlineWrite(

@@ -101,6 +101,14 @@ public final class TestNode implements AutoCloseable {
   /** Job ids the server said this node lost. */
   public final Set<Long> lost = ConcurrentHashMap.newKeySet();
 
+  /** The largest file this node says it stores, in its status; 0 says nothing. */
+  public volatile long maxFileBytes;
+
+  /** How many renewals the server has answered. */
+  public long renewals() {
+    return renewedCount.get();
+  }
+
   /** The server's last answer to a renewal. */
   public volatile Renewed lastRenewed;
 
@@ -366,7 +374,8 @@ public final class TestNode implements AutoCloseable {
             .setLastIndex(role == NodeRole.LEADER ? commit + 10 : commit)
             .setRaftAddress("127.0.0.1:7" + Math.abs(nodeId.hashCode() % 1000))
             .setHttpUrl(cluster.httpUrl(nodeId))
-            .addAllMembers(role == NodeRole.LEADER ? cluster.members() : List.of());
+            .addAllMembers(role == NodeRole.LEADER ? cluster.members() : List.of())
+            .setMaxFileBytes(maxFileBytes);
     if (role == NodeRole.LEADER) {
       for (Member m : cluster.members()) {
         if (!m.getNodeId().equals(nodeId)) {

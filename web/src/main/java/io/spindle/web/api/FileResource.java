@@ -29,7 +29,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.UUID;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * {@code /api/files}: the replicated file store. Names are object-store keys ({@code docs/a.txt});
@@ -48,10 +47,6 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 public class FileResource {
   @Inject FileService files;
   @Inject NodeRuntime node;
-
-  @Inject
-  @ConfigProperty(name = "spindle.files.max-bytes", defaultValue = "4294967296")
-  long maxBytes;
 
   @Inject LeaderForwarder forwarder;
 
@@ -120,6 +115,7 @@ public class FileResource {
       throws IOException {
     FileName fileName = FileName.of(name);
     long expected = contentLength == null ? -1 : contentLength;
+    long maxBytes = node.maxFileBytes();
     if (expected > maxBytes) {
       return ApiExceptionMapper.error(
           Response.Status.REQUEST_ENTITY_TOO_LARGE,

@@ -4,17 +4,12 @@ import io.spindle.node.infrastructure.runtime.NodeRuntime;
 import jakarta.enterprise.context.RequestScoped;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /** What the page shows before its script runs: which node this is and the upload limit. */
 @Named("page")
 @RequestScoped
 public class PageBean {
   @Inject NodeRuntime node;
-
-  @Inject
-  @ConfigProperty(name = "spindle.files.max-bytes", defaultValue = "4294967296")
-  long maxBytes;
 
   public String getNodeId() {
     return node.config().nodeId().value();
@@ -25,12 +20,12 @@ public class PageBean {
   }
 
   public long getMaxBytes() {
-    return maxBytes;
+    return node.maxFileBytes();
   }
 
   /** The limit for people: "1 MiB", "4 GiB". */
   public String getMaxSize() {
-    return humanBytes(maxBytes);
+    return humanBytes(node.maxFileBytes());
   }
 
   static String humanBytes(long bytes) {

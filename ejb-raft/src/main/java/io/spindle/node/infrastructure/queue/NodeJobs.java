@@ -76,16 +76,22 @@ public final class NodeJobs implements JobRunner {
   private final URI httpUrl;
   private final Membership membership;
   private final BooleanSupplier leaving;
+  private final long maxFileBytes;
   private final HttpClient http =
       HttpClient.newBuilder()
           .version(HttpClient.Version.HTTP_1_1)
           .connectTimeout(Duration.ofSeconds(2))
           .build();
 
+  /** The largest file a node stores unless configured otherwise (spindle.files.max-bytes). */
+  public static final long DEFAULT_MAX_FILE_BYTES = 4L << 30;
+
   /**
    * @param membership the leader's side of joins and leaves
    * @param leaving whether this node is stopping for good and asks to be removed (reported in its
    *     status)
+   * @param maxFileBytes the largest file this node stores: a larger write job is refused, and the
+   *     node's status says it so that the queue server refuses such a write up front
    */
   public NodeJobs(
       FileService files,
@@ -94,7 +100,12 @@ public final class NodeJobs implements JobRunner {
       String raftAddress,
       URI httpUrl,
       Membership membership,
-      BooleanSupplier leaving) {
+      BooleanSupplier leaving,
+      long maxFileBytes) {
+    if (maxFileBytes < 0) {
+      throw new IllegalArgumentException("the largest file is not negative: " + maxFileBytes);
+    }
+    this.maxFileBytes = maxFileBytes;
     this.files = files;
     this.counts = counts;
     this.status = status;
@@ -118,6 +129,7 @@ public final class NodeJobs implements JobRunner {
             .setRaftAddress(raftAddress)
             .setHttpUrl(httpUrl.toString())
             .setLeaving(leaving.getAsBoolean())
+            .setMaxFileBytes(maxFileBytes)
             .setLastIndex(s.lastIndex());
     s.matchIndex()
         .forEach(
@@ -187,6 +199,17 @@ public final class NodeJobs implements JobRunner {
     FileName name = FileName.of(w.getName());
     if (!status.get().isLeader()) {
       throw new CannotRunHereException("node " + status.get().id() + " is not the leader");
+    }
+    if (w.getSize() > maxFileBytes) {
+      return error(
+          ErrorCode.INVALID_ARGUMENT,
+          "'"
+              + name
+              + "' is "
+              + w.getSize()
+              + " bytes; this cluster stores files of at most "
+              + maxFileBytes
+              + " bytes (spindle.files.max-bytes)");
     }
     InputStream content =
         w.getChunkCount() == 0

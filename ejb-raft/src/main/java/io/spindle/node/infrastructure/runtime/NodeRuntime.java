@@ -84,6 +84,10 @@ public class NodeRuntime {
   private static final Logger LOG = Logger.getLogger(NodeRuntime.class.getName());
 
   @Inject private Config mpConfig;
+
+  /** The configuration key of the largest file a node stores. */
+  public static final String MAX_FILE_BYTES = "spindle.files.max-bytes";
+
   @Inject private StoreTransactions storeTransactions;
 
   @Resource private ManagedThreadFactory threadFactory;
@@ -97,6 +101,7 @@ public class NodeRuntime {
   private volatile QueueWorker queueWorker;
   private volatile CountService countService;
   private volatile FileCounter fileCounter;
+  private volatile long maxFileBytes;
   private volatile NodeJobs nodeJobs;
   private volatile LearnerPromoter promoter;
   private volatile DiscoveryJoiner joiner;
@@ -108,6 +113,7 @@ public class NodeRuntime {
   @PostConstruct
   void start() {
     config = NodeConfig.read(key -> mpConfig.getOptionalValue(key, String.class));
+    maxFileBytes = readMaxFileBytes();
     LOG.info(() -> "starting Spindle node with " + config);
     try {
       Files.createDirectories(config.dataDir());
@@ -170,7 +176,8 @@ public class NodeRuntime {
               advertisedRaft(),
               config.httpUrl(),
               membership,
-              leave::requested);
+              leave::requested,
+              maxFileBytes);
       if (!config.queueServers().isEmpty()) {
         startQueueWorker(config.queueServers());
       }
@@ -411,6 +418,26 @@ public class NodeRuntime {
   public Optional<Boolean> queueConnected() {
     QueueWorker w = queueWorker;
     return w == null ? Optional.empty() : Optional.of(w.connected());
+  }
+
+  /**
+   * The largest file this node stores ({@value #MAX_FILE_BYTES}, 4 GiB by default): larger writes
+   * are refused, through the REST API and the queue server alike.
+   */
+  public long maxFileBytes() {
+    return maxFileBytes;
+  }
+
+  private long readMaxFileBytes() {
+    long max =
+        mpConfig
+            .getOptionalValue(MAX_FILE_BYTES, Long.class)
+            .orElse(NodeJobs.DEFAULT_MAX_FILE_BYTES);
+    if (max < 0) {
+      throw new IllegalArgumentException(
+          MAX_FILE_BYTES + " is the largest file in bytes, not " + max);
+    }
+    return max;
   }
 
   /** The queue server's queues as it last told this node; empty if not connected to one. */

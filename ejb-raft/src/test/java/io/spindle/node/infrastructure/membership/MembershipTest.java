@@ -75,7 +75,8 @@ class MembershipTest {
             "127.0.0.1:7000",
             URI.create("http://h:1"),
             membership,
-            () -> false);
+            () -> false,
+            NodeJobs.DEFAULT_MAX_FILE_BYTES);
   }
 
   @AfterEach

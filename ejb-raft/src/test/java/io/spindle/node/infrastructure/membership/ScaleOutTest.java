@@ -294,7 +294,16 @@ class ScaleOutTest {
           new LearnerPromoter(membership, Duration.ofMillis(200), threads("promoter-" + id + "-"))
               .start();
       Supplier<RaftStatus> status = this::status;
-      jobs = new NodeJobs(null, null, status, raft, httpUrl, membership, leave::requested);
+      jobs =
+          new NodeJobs(
+              null,
+              null,
+              status,
+              raft,
+              httpUrl,
+              membership,
+              leave::requested,
+              NodeJobs.DEFAULT_MAX_FILE_BYTES);
       if (bootstrap) {
         startWorker(server.localAddress());
       } else {
