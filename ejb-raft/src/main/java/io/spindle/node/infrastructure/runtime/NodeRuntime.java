@@ -106,7 +106,14 @@ public class NodeRuntime {
   private volatile LearnerPromoter promoter;
   private volatile DiscoveryJoiner joiner;
   private final GracefulLeave leave = new GracefulLeave();
-  private volatile boolean caughtUp;
+  private final Readiness readiness =
+      new Readiness(
+          () -> {
+            RaftDriver d = driver;
+            return d == null ? null : d.status();
+          },
+          () -> driver.read(new byte[0]),
+          System::nanoTime);
   private Thread shutdownHook;
   private boolean stopped;
 
@@ -478,23 +485,12 @@ public class NodeRuntime {
   }
 
   /**
-   * Ready for clients: the node runs, knows a leader, and has applied the log up to the commit
-   * index it knew once it first saw that leader (it then stays ready while a leader is known).
+   * Ready for clients: the node runs, knows a leader, and has applied the log up to the leader's
+   * commit index as a read barrier found it once it first saw that leader (it then stays ready
+   * while a leader is known). A node still catching up is not ready. Never blocks.
    */
   public boolean ready() {
-    RaftDriver d = driver;
-    if (d == null) {
-      return false;
-    }
-    RaftStatus s = d.status();
-    if (!s.running() || s.leader().isEmpty()) {
-      caughtUp = false;
-      return false;
-    }
-    if (!caughtUp && s.appliedIndex() >= s.commitIndex()) {
-      caughtUp = true;
-    }
-    return caughtUp;
+    return readiness.ready();
   }
 
   static Optional<MemberAddress> parse(Member member) {
