@@ -68,7 +68,7 @@ class QueueServerJoinTest {
     for (int i = 0; i < 5; i++) {
       server.service().join("n3", "127.0.0.1:7003", "http://127.0.0.1:3003");
     }
-    server.service().join("n2", "127.0.0.1:7002", "http://127.0.0.1:3001");
+    server.service().join("n2", "127.0.0.1:7001", "http://127.0.0.1:3001"); // as it is known
     Await.until(() -> !joinJobs().isEmpty(), () -> "the leader got the JOIN job");
     Thread.sleep(300); // time for any duplicate to arrive
     server.service().join("n3", "127.0.0.1:7003", "http://127.0.0.1:3003"); // leased: no new job
@@ -81,6 +81,16 @@ class QueueServerJoinTest {
     assertEquals("127.0.0.1:7003", join.getJoin().getRaftAddress());
     assertEquals("http://127.0.0.1:3003", join.getJoin().getHttpUrl());
     assertEquals("join:n3", join.getRequestId());
+  }
+
+  @Test
+  void aMemberAnnouncingANewAddressIsQueuedForTheLeaderToReaddress() {
+    server.service().join("n2", "127.0.0.1:7102", "http://127.0.0.1:3101");
+    Await.until(() -> joinJobs().size() == 1, () -> "the leader got the JOIN job");
+    Job join = joinJobs().get(0);
+    assertEquals("n2", join.getJoin().getNodeId());
+    assertEquals("127.0.0.1:7102", join.getJoin().getRaftAddress());
+    assertEquals("http://127.0.0.1:3101", join.getJoin().getHttpUrl());
   }
 
   @Test

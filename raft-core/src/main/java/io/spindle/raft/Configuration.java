@@ -110,6 +110,16 @@ public record Configuration(List<Member> voters, List<Member> learners) {
       if (v.isEmpty()) {
         throw new IllegalArgumentException("cannot remove the last voter");
       }
+    } else if (change instanceof ConfigChange.Readdress readdress) {
+      Member m = readdress.member();
+      Map<NodeId, Member> role = v.containsKey(m.id()) ? v : l.containsKey(m.id()) ? l : null;
+      if (role == null) {
+        throw new IllegalArgumentException(m.id() + " is not a member; add it as a learner");
+      }
+      if (role.get(m.id()).address().equals(m.address())) {
+        throw new IllegalArgumentException(m.id() + " already has the address " + m.address());
+      }
+      role.put(m.id(), m); // the same place in the order
     }
     return new Configuration(List.copyOf(v.values()), List.copyOf(l.values()));
   }

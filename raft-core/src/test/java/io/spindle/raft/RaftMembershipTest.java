@@ -176,6 +176,37 @@ class RaftMembershipTest {
     assertEquals(n1.lastIndex(), n1.commitIndex(), "n1 and n2 are a majority of three");
   }
 
+  // A member that restarts elsewhere keeps its identity, its vote and its log: only its address
+  // changes, through the log like any change, and no quorum moves.
+  @Test
+  void aMemberGetsANewAddressAndKeepsItsPlace() {
+    ManualNetwork net = clusterWithLearnerN4();
+    RaftNode n1 = net.raft("n1");
+    Member n2Moved = Member.of("n2", "n2.elsewhere.test:7100");
+    Member n4Moved = Member.of("n4", "n4.elsewhere.test:7100");
+
+    assertInstanceOf(
+        ProposeResult.Accepted.class, n1.proposeConfigChange(new ConfigChange.Readdress(n2Moved)));
+    net.stabilize();
+    assertInstanceOf(
+        ProposeResult.Accepted.class, n1.proposeConfigChange(new ConfigChange.Readdress(n4Moved)));
+    net.stabilize();
+
+    Configuration c = n1.configuration();
+    assertEquals(List.of(member("n1"), n2Moved, member("n3")), c.voters(), "n2 still votes");
+    assertEquals(List.of(n4Moved), c.learners(), "n4 is still a learner");
+    for (String id : List.of("n1", "n2", "n3", "n4")) {
+      assertEquals(c, net.raft(id).configuration(), id);
+    }
+    assertEquals(n1.lastIndex(), n1.commitIndex());
+
+    ProposeResult again = n1.proposeConfigChange(new ConfigChange.Readdress(n2Moved));
+    assertInstanceOf(ProposeResult.Rejected.class, again, "the same address is no change");
+    ProposeResult stranger =
+        n1.proposeConfigChange(new ConfigChange.Readdress(Member.of("n9", "x:1")));
+    assertInstanceOf(ProposeResult.Rejected.class, stranger, "only a member is readdressed");
+  }
+
   // Thesis §4.1: safety needs one change at a time: "the leader ... does not begin a new change
   // until the prior one is committed".
   @Test

@@ -24,8 +24,9 @@ import java.util.concurrent.TimeUnit;
  */
 final class PayaraNode {
   final String id;
-  final int httpPort;
-  final int raftPort;
+  // New ones when the node moves (moveToNewPorts).
+  int httpPort;
+  int raftPort;
   final Path dir;
   private Process process;
   private int starts;
@@ -85,6 +86,12 @@ final class PayaraNode {
   private Path freshRootDir() throws IOException {
     Path root = dir.resolve("payara-" + (++starts));
     return Files.createDirectories(root);
+  }
+
+  /** The next start listens on other free ports, as a node restarted elsewhere would. */
+  void moveToNewPorts() throws IOException {
+    httpPort = freePort();
+    raftPort = freePort();
   }
 
   boolean isAlive() {

@@ -579,10 +579,15 @@ public final class QueueService {
   }
 
   private void onJoin(String nodeId, String raftAddress, String httpUrl) {
-    if (isMember(nodeId)) {
+    Optional<ClusterView.Member> member =
+        clusterView.members().stream().filter(m -> m.nodeId().equals(nodeId)).findFirst();
+    if (member.isPresent()
+        && member.get().raftAddress().equals(raftAddress)
+        && member.get().httpUrl().equals(httpUrl)) {
       LOG.fine(() -> nodeId + " announced itself but is a member already; no join queued");
       return;
     }
+    // A member at another address (it restarted elsewhere): the leader gives it the new one.
     Job.Builder job =
         Job.newBuilder()
             .setJoin(
@@ -599,7 +604,10 @@ public final class QueueService {
                   + raftAddress
                   + ", web "
                   + httpUrl
-                  + ") asks to join: queued for the leader");
+                  + ") "
+                  + (member.isPresent()
+                      ? "is a member at a new address: its readdress is queued for the leader"
+                      : "asks to join: queued for the leader"));
     }
   }
 

@@ -55,18 +55,41 @@ public final class Membership {
 
   /**
    * Makes {@code id} a member: a learner at {@code raftAddress;httpUrl}, unless it is a member
-   * already (a restarted node keeps its identity and data; then nothing changes).
+   * already (a restarted node keeps its identity and data). A member that comes back at another
+   * address gets that address, keeping its place as voter or learner.
    *
    * @throws NotNowException this node does not lead, or the change did not commit in time
    */
   public Joined join(NodeId id, String raftAddress, URI httpUrl) {
     RaftStatus s = requireLeader("add " + id);
     Configuration c = s.configuration();
-    if (c.contains(id)) {
-      LOG.fine(() -> id + " asked to join but is a member already");
+    String address = new MemberAddress(raftAddress, httpUrl).encode();
+    Optional<Member> known = c.member(id);
+    if (known.isPresent()) {
+      if (id.equals(s.id())) {
+        // This leader runs at its own address; an announcement in its name is stale or a copy.
+        if (!known.get().address().equals(address)) {
+          LOG.warning(
+              () ->
+                  "a node announced itself as "
+                      + id
+                      + " (the leader) at "
+                      + address
+                      + "; the leader runs at "
+                      + known.get().address()
+                      + " and keeps it: do two nodes share the id "
+                      + id
+                      + "?");
+        }
+      } else if (!known.get().address().equals(address)) {
+        String before = known.get().address();
+        long index = change(new ConfigChange.Readdress(new Member(id, address)), "readdress " + id);
+        LOG.info(() -> id + " moved from " + before + " to " + address + " (entry " + index + ")");
+      } else {
+        LOG.fine(() -> id + " asked to join but is a member already");
+      }
       return new Joined(id, c.isVoter(id));
     }
-    String address = new MemberAddress(raftAddress, httpUrl).encode();
     long index = change(new ConfigChange.AddLearner(new Member(id, address)), "add " + id);
     LOG.info(() -> "added " + id + " (" + address + ") as a learner at index " + index);
     return new Joined(id, false);

@@ -128,6 +128,31 @@ class MembershipTest {
   }
 
   @Test
+  void aMemberThatComesBackAtAnotherAddressGetsItAndKeepsItsRole() {
+    run(join("n2"));
+    long last = driver.status().lastIndex();
+    Job moved =
+        join("n2").toBuilder()
+            .setJoin(
+                JoinJob.newBuilder()
+                    .setNodeId("n2")
+                    .setRaftAddress("127.0.0.1:7102")
+                    .setHttpUrl("http://127.0.0.1:3102"))
+            .build();
+
+    JobResult.Builder result = run(moved);
+
+    assertEquals("n2", result.getJoined().getNodeId());
+    Configuration c = driver.status().configuration();
+    assertTrue(c.isLearner(NodeId.of("n2")), "still a learner");
+    assertEquals(
+        "127.0.0.1:7102;http://127.0.0.1:3102", c.member(NodeId.of("n2")).orElseThrow().address());
+    assertEquals(last + 1, driver.status().lastIndex(), "one configuration entry");
+    run(moved);
+    assertEquals(last + 1, driver.status().lastIndex(), "a repeat changes nothing");
+  }
+
+  @Test
   void aLeaveRemovesAndIsIdempotent() {
     run(join("n2"));
     assertEquals("n2", run(leave("n2")).getLeft().getNodeId());
