@@ -10,6 +10,7 @@ import io.spindle.discovery.EdgeList;
 import io.spindle.discovery.HostPort;
 import io.spindle.protocol.queue.Job;
 import io.spindle.protocol.queue.NodeRole;
+import io.spindle.protocol.queue.StatusResult;
 import io.spindle.queue.testing.Await;
 import io.spindle.queue.testing.FakeCluster;
 import io.spindle.queue.testing.ManualClock;
@@ -70,10 +71,14 @@ class QueueServerJoinTest {
     }
     server.service().join("n2", "127.0.0.1:7001", "http://127.0.0.1:3001"); // as it is known
     Await.until(() -> !joinJobs().isEmpty(), () -> "the leader got the JOIN job");
-    Thread.sleep(300); // time for any duplicate to arrive
     server.service().join("n3", "127.0.0.1:7003", "http://127.0.0.1:3003"); // leased: no new job
-    Thread.sleep(300);
 
+    // The status is built on the service's one thread after every announcement above.
+    StatusResult status = server.status();
+    long joinsHeldOrQueued =
+        status.getLeasesList().stream().filter(l -> l.getKind().equals("join")).count()
+            + status.getQueues(0).getDepth();
+    assertEquals(1, joinsHeldOrQueued, status::toString);
     List<Job> joins = joinJobs();
     assertEquals(1, joins.size(), () -> "one JOIN job, for n3 only: " + joins);
     Job join = joins.get(0);
