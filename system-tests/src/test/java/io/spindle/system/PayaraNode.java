@@ -52,7 +52,7 @@ final class PayaraNode {
     command.addAll(
         List.of(
             "-XX:TieredStopAtLevel=1",
-            "-Xmx512m",
+            "-Xmx1g", // as bin/spindle runs nodes
             "-jar",
             System.getProperty("spindle.node.jar"),
             "--deploy",

@@ -174,7 +174,10 @@ final class StoreSnapshots {
                   c.getUploadId(), c.getIndex(), Sha256.hex(c.getSha256().toByteArray()), data);
           em.persist(chunk);
           em.flush();
-          em.detach(chunk);
+          // Written with everything before it. Only clear() lets the persistence context drop
+          // what the flush wrote (detach() keeps the chunk's data in the transaction's change
+          // set): without it a node needs heap in proportion to the snapshot.
+          em.clear();
           break;
         case STAGED_UPLOAD:
           StagedUploadRecord s = record.getStagedUpload();

@@ -83,6 +83,20 @@ public final class TestDatabase implements AutoCloseable {
     return db;
   }
 
+  /**
+   * An embedded H2 database in files under {@code dir}, as a node keeps it (no data in the heap),
+   * migrated.
+   */
+  public static TestDatabase createH2Files(java.nio.file.Path dir) {
+    String url = "jdbc:h2:file:" + dir.resolve("store") + DatabaseSettings.H2_OPTIONS;
+    Flyway.configure()
+        .dataSource(url, "root", "")
+        .locations("classpath:db/migration")
+        .load()
+        .migrate();
+    return new TestDatabase(Kind.H2, "store", url);
+  }
+
   public Kind kind() {
     return kind;
   }
