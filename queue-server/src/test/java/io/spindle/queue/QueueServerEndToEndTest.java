@@ -501,6 +501,35 @@ class QueueServerEndToEndTest {
     assertFalse(countJobs(n1).get(2).getCount().hasPrevious(), "other top words, other answer");
   }
 
+  @Test
+  void aCountOfTheSameContentUnderAnotherNameCarriesItsLastAnswer() throws IOException {
+    TestNode n1 = node("n1", NodeRole.LEADER, 1);
+    TestClient c = client();
+    byte[] text = "one two\nthree\n".getBytes(StandardCharsets.UTF_8);
+    assertTrue(c.call(inlineWrite(rid(), "docs/words.txt", text)).hasWriteDone());
+    assertTrue(c.call(inlineWrite(rid(), "copies/words.txt", text)).hasWriteDone());
+    byte[] other = "four five\n".getBytes(StandardCharsets.UTF_8);
+    assertTrue(c.call(inlineWrite(rid(), "docs/other.txt", other)).hasWriteDone());
+    Reply first = c.call(count(rid(), "docs/words.txt", "utf8"));
+    assertEquals(3, first.getCount().getWords());
+
+    // The write told the queue server the copy's content: the answer goes along ("" is utf8).
+    c.call(count(rid(), "copies/words.txt", ""));
+    assertEquals(first.getCount(), countJobs(n1).get(1).getCount().getPrevious());
+
+    c.call(count(rid(), "docs/other.txt", "utf8"));
+    assertFalse(countJobs(n1).get(2).getCount().hasPrevious(), "other content, no answer");
+    c.call(count(rid(), "copies/words.txt", "c"));
+    assertFalse(countJobs(n1).get(3).getCount().hasPrevious(), "another locale, no answer");
+  }
+
+  private static Request count(String rid, String name, String locale) {
+    return Request.newBuilder()
+        .setRequestId(rid)
+        .setCount(Count.newBuilder().setName(name).setLocale(locale))
+        .build();
+  }
+
   private static List<Job> countJobs(TestNode n) {
     return n.received.stream().filter(j -> j.getKindCase() == Job.KindCase.COUNT).toList();
   }

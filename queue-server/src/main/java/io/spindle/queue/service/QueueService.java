@@ -66,7 +66,6 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -109,6 +108,9 @@ public final class QueueService {
   /** Count answers kept to be handed out again (each a few KiB, with its top words). */
   private static final int LAST_COUNTS = 256;
 
+  /** Names whose content (SHA-256) is remembered, to find a count answer by content. */
+  private static final int CONTENT_NAMES = 65_536;
+
   /** How long a task may wait in the queue: its submitter cancels it sooner if it gives up. */
   static final Duration TASK_QUEUE_TIMEOUT = Duration.ofMinutes(10);
 
@@ -133,8 +135,7 @@ public final class QueueService {
   private final ArrayDeque<ParkedSteal> parked = new ArrayDeque<>();
   private final NodeDirectory nodes;
   private final Map<Long, TaskOrigin> tasks = new HashMap<>();
-  // The last count answer per (name, locale, top words), least recently used first.
-  private final Map<CountKey, CountResult> lastCounts = new LinkedHashMap<>(16, 0.75f, true);
+  private final CountAnswers countAnswers = new CountAnswers(LAST_COUNTS, CONTENT_NAMES);
   private long nextJobId;
   private long lastMaintenanceMillis;
   private ScheduledFuture<?> ticker;
@@ -143,13 +144,6 @@ public final class QueueService {
 
   /** A job under way for a request id. */
   private record InFlight(long jobId, ByteString fingerprint) {}
-
-  /** What a count answer answers: the same name, locale and number of top words. */
-  private record CountKey(String name, String locale, int topWords) {
-    static CountKey of(CountJob job) {
-      return new CountKey(job.getName(), job.getLocale(), job.getTopWords());
-    }
-  }
 
   /** Who submitted a task (a job no client waits for): its result goes back over that link. */
   private record TaskOrigin(Peer submitter, String nodeId, String taskId) {}
@@ -546,19 +540,34 @@ public final class QueueService {
             .setTopWords(count.getTopWords())
             .setStale(count.getStale())
             .setLocale(count.getLocale());
-    CountResult previous = lastCounts.get(CountKey.of(job.build()));
-    if (previous != null) {
-      job.setPrevious(previous);
-    }
+    countAnswers
+        .previous(count.getName(), count.getLocale(), count.getTopWords())
+        .ifPresent(job::setPrevious);
     return job.build();
   }
 
   private void rememberCount(JobView<Job> job, CountResult result) {
-    if (job.payload().hasCount() && !result.getSha256().isEmpty()) {
-      lastCounts.put(CountKey.of(job.payload().getCount()), result);
-      if (lastCounts.size() > LAST_COUNTS) {
-        lastCounts.remove(lastCounts.keySet().iterator().next());
-      }
+    if (job.payload().hasCount()) {
+      CountJob count = job.payload().getCount();
+      countAnswers.answered(count.getName(), count.getLocale(), count.getTopWords(), result);
+    }
+  }
+
+  /** What a node's answer says about which content a name holds (for the count answers). */
+  private void rememberContent(JobResult result) {
+    switch (result.getOutcomeCase()) {
+      case WRITTEN ->
+          countAnswers.holds(result.getWritten().getName(), result.getWritten().getSha256());
+      case READ ->
+          countAnswers.holds(
+              result.getRead().getFile().getName(), result.getRead().getFile().getSha256());
+      case LIST ->
+          result
+              .getList()
+              .getFilesList()
+              .forEach(f -> countAnswers.holds(f.getName(), f.getSha256()));
+      case DELETED -> countAnswers.deleted(result.getDeleted().getName());
+      default -> {}
     }
   }
 
@@ -932,6 +941,7 @@ public final class QueueService {
       serveParked(); // the node may hold another range now
       return;
     }
+    rememberContent(result);
     Reply.Builder reply = Reply.newBuilder().setRequestId(job.requestId());
     switch (result.getOutcomeCase()) {
       case ERROR -> reply.setError(result.getError());
