@@ -481,23 +481,18 @@ class QueueServerEndToEndTest {
     TestClient c = client();
     byte[] text = "one two\nthree\n".getBytes(StandardCharsets.UTF_8);
     assertTrue(c.call(inlineWrite(rid(), "docs/words.txt", text)).hasWriteDone());
-    Request count =
-        Request.newBuilder()
-            .setCount(Count.newBuilder().setName("docs/words.txt").setLocale("c"))
-            .build();
-    Reply first = c.call(count.toBuilder().setRequestId(rid()).build());
+    Reply first = c.call(count(rid(), "docs/words.txt", "c"));
     assertEquals(3, first.getCount().getWords());
     assertFalse(countJobs(n1).get(0).getCount().hasPrevious(), "nothing to reuse yet");
 
-    c.call(count.toBuilder().setRequestId(rid()).build());
+    c.call(count(rid(), "docs/words.txt", "c"));
     assertEquals(first.getCount(), countJobs(n1).get(1).getCount().getPrevious());
 
-    Request otherQuestion =
-        count.toBuilder()
-            .setRequestId(rid())
-            .setCount(count.getCount().toBuilder().setTopWords(5))
-            .build();
-    c.call(otherQuestion);
+    Request otherQuestion = count(rid(), "docs/words.txt", "c");
+    c.call(
+        otherQuestion.toBuilder()
+            .setCount(otherQuestion.getCount().toBuilder().setTopWords(5))
+            .build());
     assertFalse(countJobs(n1).get(2).getCount().hasPrevious(), "other top words, other answer");
   }
 
