@@ -148,10 +148,7 @@ public final class CountService implements FileCounter {
   public Optional<CountResult> count(FileName name, WcLocale locale, int top) {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(locale, "locale");
-    if (top < 0 || top > MAX_TOP) {
-      throw new IllegalArgumentException(
-          "the number of top words is 0 to " + MAX_TOP + "; " + top + " was asked for");
-    }
+    requireTop(top);
     long started = nanoTime.getAsLong();
     Optional<FileInfo> stat = files.stat(name, false);
     if (stat.isEmpty()) {
@@ -184,6 +181,16 @@ public final class CountService implements FileCounter {
                 + counted.elapsed().toMillis()
                 + " ms");
     return Optional.of(counted);
+  }
+
+  /**
+   * @throws IllegalArgumentException unless {@code top} is 0 to {@value #MAX_TOP}
+   */
+  public static void requireTop(int top) {
+    if (top < 0 || top > MAX_TOP) {
+      throw new IllegalArgumentException(
+          "the number of top words is 0 to " + MAX_TOP + "; " + top + " was asked for");
+    }
   }
 
   /** The ranges {@code [start, end)} a file of {@code size} bytes is cut into; one if empty. */

@@ -57,14 +57,7 @@ public final class QueueFileCounter implements FileCounter {
   public Optional<CountResult> count(FileName name, WcLocale locale, int top) {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(locale, "locale");
-    if (top < 0 || top > CountService.MAX_TOP) {
-      throw new IllegalArgumentException(
-          "the number of top words is 0 to "
-              + CountService.MAX_TOP
-              + "; "
-              + top
-              + " was asked for");
-    }
+    CountService.requireTop(top);
     Optional<TaskSubmitter> submitter = queue.get().filter(TaskSubmitter::connected);
     if (submitter.isEmpty()) {
       return here.count(name, locale, top);

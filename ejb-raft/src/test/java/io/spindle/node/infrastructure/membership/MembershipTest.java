@@ -63,7 +63,7 @@ class MembershipTest {
     long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
     while (!driver.status().isLeader() || driver.status().commitIndex() < 1) {
       assertTrue(System.nanoTime() < deadline, "n1 leads");
-      Thread.sleep(20);
+      Thread.sleep(20); // the poll interval against the deadline above
     }
     Membership membership =
         new Membership(driver, PromotionPolicy.defaults(), Duration.ofSeconds(5));
