@@ -80,6 +80,11 @@ public record Configuration(List<Member> voters, List<Member> learners) {
     return ids;
   }
 
+  /** The storage recorded for member {@code id} ({@link StorageId#UNKNOWN} if none or unknown). */
+  public StorageId storageOf(NodeId id) {
+    return member(id).map(Member::storage).orElse(StorageId.UNKNOWN);
+  }
+
   /** The number of votes that make a majority of the voters. */
   public int quorum() {
     return voters.size() / 2 + 1;
@@ -112,15 +117,54 @@ public record Configuration(List<Member> voters, List<Member> learners) {
       }
     } else if (change instanceof ConfigChange.Readdress readdress) {
       Member m = readdress.member();
-      Map<NodeId, Member> role = v.containsKey(m.id()) ? v : l.containsKey(m.id()) ? l : null;
-      if (role == null) {
-        throw new IllegalArgumentException(m.id() + " is not a member; add it as a learner");
-      }
-      if (role.get(m.id()).address().equals(m.address())) {
+      Map<NodeId, Member> role = roleOf(m.id(), v, l);
+      Member old = role.get(m.id());
+      if (old.address().equals(m.address())) {
         throw new IllegalArgumentException(m.id() + " already has the address " + m.address());
       }
-      role.put(m.id(), m); // the same place in the order
+      role.put(m.id(), old.withAddress(m.address())); // the same place, the same storage
+    } else if (change instanceof ConfigChange.Identify identify) {
+      Map<NodeId, Member> role = roleOf(identify.id(), v, l);
+      Member old = role.get(identify.id());
+      if (old.storage().isKnown()) {
+        throw new IllegalArgumentException(
+            identify.id() + " is already known to answer from storage " + old.storage());
+      }
+      if (!identify.storage().isKnown()) {
+        throw new IllegalArgumentException("cannot identify " + identify.id() + " as unknown");
+      }
+      role.put(identify.id(), old.withStorage(identify.storage()));
+    } else if (change instanceof ConfigChange.Rejoin rejoin) {
+      Map<NodeId, Member> role = roleOf(rejoin.id(), v, l);
+      Member old = role.get(rejoin.id());
+      if (!old.storage().isKnown() || old.storage().equals(rejoin.storage())) {
+        throw new IllegalArgumentException(
+            rejoin.id()
+                + " answers from its recorded storage "
+                + old.storage()
+                + "; nothing to do");
+      }
+      if (!rejoin.storage().isKnown()) {
+        throw new IllegalArgumentException("cannot rejoin " + rejoin.id() + " as unknown");
+      }
+      role.remove(rejoin.id());
+      if (v.isEmpty()) {
+        throw new IllegalArgumentException(
+            rejoin.id() + " is the last voter and lost its storage: the cluster's data is gone");
+      }
+      l.put(rejoin.id(), old.withStorage(rejoin.storage()));
     }
     return new Configuration(List.copyOf(v.values()), List.copyOf(l.values()));
+  }
+
+  private static Map<NodeId, Member> roleOf(
+      NodeId id, Map<NodeId, Member> voters, Map<NodeId, Member> learners) {
+    if (voters.containsKey(id)) {
+      return voters;
+    }
+    if (learners.containsKey(id)) {
+      return learners;
+    }
+    throw new IllegalArgumentException(id + " is not a member; add it as a learner");
   }
 }

@@ -8,11 +8,13 @@ import java.util.List;
 
 /**
  * Encodes a {@link Configuration} into the bytes of a CONFIG entry and a snapshot's metadata.
- * Format: version byte, then voters and learners, each a count followed by (id, address) strings as
- * int length + UTF-8.
+ * Format: version byte, then voters and learners, each a count followed by members. A member is
+ * (id, address) strings as int length + UTF-8, and from version 2 on its storage id as a long.
+ * Version 1 (written before storage ids existed) still decodes, with every storage unknown.
  */
 public final class ConfigurationCodec {
-  private static final byte VERSION = 1;
+  private static final byte VERSION_1 = 1;
+  private static final byte VERSION = 2;
 
   private ConfigurationCodec() {}
 
@@ -24,18 +26,22 @@ public final class ConfigurationCodec {
       byte[] address = m.address().getBytes(StandardCharsets.UTF_8);
       parts.add(id);
       parts.add(address);
-      size += 8 + id.length + address.length;
+      size += 8 + id.length + address.length + 8;
     }
     ByteBuffer buf = ByteBuffer.allocate(size);
     buf.put(VERSION);
+    List<Member> all = config.all();
     buf.putInt(config.voters().size());
-    int i = 0;
-    for (; i < config.voters().size() * 2; i++) {
-      putBytes(buf, parts.get(i));
+    for (int i = 0; i < all.size(); i++) {
+      if (i == config.voters().size()) {
+        buf.putInt(config.learners().size());
+      }
+      putBytes(buf, parts.get(2 * i));
+      putBytes(buf, parts.get(2 * i + 1));
+      buf.putLong(all.get(i).storage().value());
     }
-    buf.putInt(config.learners().size());
-    for (; i < parts.size(); i++) {
-      putBytes(buf, parts.get(i));
+    if (config.learners().isEmpty()) {
+      buf.putInt(0);
     }
     return buf.array();
   }
@@ -44,11 +50,12 @@ public final class ConfigurationCodec {
     try {
       ByteBuffer buf = ByteBuffer.wrap(bytes);
       byte version = buf.get();
-      if (version != VERSION) {
+      if (version != VERSION && version != VERSION_1) {
         throw new IllegalArgumentException("unknown configuration encoding version " + version);
       }
-      List<Member> voters = readMembers(buf);
-      List<Member> learners = readMembers(buf);
+      boolean withStorage = version >= VERSION;
+      List<Member> voters = readMembers(buf, withStorage);
+      List<Member> learners = readMembers(buf, withStorage);
       return new Configuration(voters, learners);
     } catch (BufferUnderflowException | NegativeArraySizeException e) {
       throw new IllegalArgumentException(
@@ -56,7 +63,7 @@ public final class ConfigurationCodec {
     }
   }
 
-  private static List<Member> readMembers(ByteBuffer buf) {
+  private static List<Member> readMembers(ByteBuffer buf, boolean withStorage) {
     int count = buf.getInt();
     if (count < 0 || count > buf.remaining()) {
       throw new IllegalArgumentException("bad member count " + count);
@@ -65,7 +72,8 @@ public final class ConfigurationCodec {
     for (int i = 0; i < count; i++) {
       String id = getString(buf);
       String address = getString(buf);
-      members.add(new Member(NodeId.of(id), address));
+      StorageId storage = withStorage ? StorageId.of(buf.getLong()) : StorageId.UNKNOWN;
+      members.add(new Member(NodeId.of(id), address, storage));
     }
     return members;
   }

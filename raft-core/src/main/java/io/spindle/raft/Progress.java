@@ -39,6 +39,17 @@ final class Progress {
 
   long matchAtLastTick;
 
+  /**
+   * The storage the follower answered the latest heartbeat from (answers to older ones do not
+   * change it, so a late answer from a disk that is gone cannot), and that heartbeat's sequence.
+   */
+  StorageId storageSeen = StorageId.UNKNOWN;
+
+  long storageSeenAtHeartbeat = -1;
+
+  /** The follower answered without saying its storage (a peer of an older version). */
+  boolean answeredWithoutStorage;
+
   /** The commit index last sent, so an idle follower learns a new commit without a heartbeat. */
   long sentCommit;
 
@@ -82,6 +93,16 @@ final class Progress {
     snapshotChunkSent = false;
     snapshotTicksWaiting = 0;
     clearInflight();
+  }
+
+  /** Notes the storage an answer to heartbeat {@code seq} came from, if it is the latest one. */
+  void noteStorage(StorageId storage, long seq) {
+    if (seq >= storageSeenAtHeartbeat) {
+      storageSeenAtHeartbeat = seq;
+      if (storage.isKnown()) {
+        storageSeen = storage;
+      }
+    }
   }
 
   /** Records an acknowledgement up to {@code index}; returns whether match advanced. */

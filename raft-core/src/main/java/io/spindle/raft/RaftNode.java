@@ -42,10 +42,19 @@ public final class RaftNode {
   private static final long MAX_APPLY_BATCH_BYTES = 64L << 20;
 
   private final NodeId id;
+  private final StorageId storage;
   private final RaftConfig config;
   private final LogStore log;
   private final SnapshotStore snapshots;
   private final RandomSource random;
+  private final MonotonicClock clock;
+
+  /**
+   * A deliberately broken mode for the simulation's negative control: a new leader may change the
+   * membership before it has committed an entry of its own term (the single-server change bug of
+   * thesis §4.1's erratum). Never set outside tests.
+   */
+  boolean unsafeConfigChangeBeforeTermCommit;
 
   // Persistent state (§5.1 Figure 2), handed to the driver in a Ready before anyone hears of it.
   private long term;
@@ -72,15 +81,20 @@ public final class RaftNode {
 
   private int electionElapsed;
 
-  /** Set from construction until the first election timeout or role change: see inLeaderLease. */
-  private boolean startingUp;
+  /**
+   * Ticks since this node last heard from a leader (or, as leader, since it last led): the promise
+   * a voter gives a leader by acknowledging it lasts until this reaches an election timeout, and
+   * only hearing from a leader restarts it; a higher term learned from anyone else does not end it
+   * early (see inLeaderLease). At start, a node keeps the promise it may have given before a
+   * restart.
+   */
+  private int leaderContactElapsed;
 
   /** A TimeoutNow went out in this term: the lease no longer protects reads (see leaseValid). */
   private boolean timeoutNowSent;
 
   private int heartbeatElapsed;
   private int randomizedElectionTimeout;
-  private long ticks;
 
   // Candidate state.
   private final Map<NodeId, Boolean> votes = new HashMap<>();
@@ -104,7 +118,12 @@ public final class RaftNode {
   private long uncommittedBytes;
   private final ArrayDeque<long[]> uncommittedSizes = new ArrayDeque<>();
   private long heartbeatSeq;
-  private final TreeMap<Long, Long> heartbeatSendTicks = new TreeMap<>();
+
+  /**
+   * When each recent heartbeat round was sent, on the monotonic clock: the lease counts from it.
+   */
+  private final TreeMap<Long, Long> heartbeatSentNanos = new TreeMap<>();
+
   private final List<PendingRead> pendingReads = new ArrayList<>();
   private final List<PendingRead> readsAwaitingTermCommit = new ArrayList<>();
   private boolean readBroadcastNeeded;
@@ -138,6 +157,9 @@ public final class RaftNode {
   /**
    * Creates a node over existing storage.
    *
+   * @param storage the identity of this node's storage (see {@link StorageId}), sent with every
+   *     answer so that the leader and candidates can tell a wiped disk from the one they know
+   * @param clock the monotonic clock a leader measures its lease on (unused without lease reads)
    * @param hardState the persisted term and vote ({@link HardState#INITIAL} for a new node)
    * @param initialConfiguration the membership to start with when neither the snapshot store nor
    *     the log holds one: the bootstrap configuration of a new cluster, or {@link
@@ -147,26 +169,32 @@ public final class RaftNode {
    */
   public RaftNode(
       NodeId id,
+      StorageId storage,
       RaftConfig config,
       LogStore log,
       SnapshotStore snapshots,
       RandomSource random,
+      MonotonicClock clock,
       HardState hardState,
       Configuration initialConfiguration,
       long appliedIndex) {
     this.id = id;
+    this.storage = storage;
     this.config = config;
     this.log = log;
     this.snapshots = snapshots;
     this.random = random;
+    this.clock = clock;
     this.term = hardState.term();
     this.votedFor = hardState.votedFor();
     this.persistedHardState = hardState;
 
     Optional<SnapshotMeta> snapshot = snapshots.latest();
-    if (snapshot.isPresent() && snapshot.get().index() > log.lastIndex()) {
-      // The snapshot covers more than the log holds (installed, then crashed before the log was
-      // reset): the snapshot wins, the log restarts after it.
+    if (snapshot.isPresent() && logDoesNotContinue(snapshot.get())) {
+      // A snapshot was installed, then the node crashed before the log was reset behind it: the
+      // log may hold less than the snapshot covers, or a conflicting entry at its index (entries of
+      // a deposed leader, which the snapshot replaced). The snapshot wins, the log restarts after
+      // it (§7: "if the follower has no such entry ... discard the entire log").
       log.reset(snapshot.get().index(), snapshot.get().term());
     }
     long base = log.snapshotIndex();
@@ -184,10 +212,26 @@ public final class RaftNode {
       this.appliedIndex = appliedIndex;
     }
     this.commitIndex = Math.min(Math.max(this.appliedIndex, log.snapshotIndex()), log.lastIndex());
-    this.durableIndex = log.lastIndex();
+    // §5.1: nothing is acknowledged before it is durable. What the log holds after a restart may
+    // not be: a process killed between append and sync leaves the entries in the page cache, where
+    // the next reader finds them intact and a power cut would still lose them. Count only the
+    // compaction point durable, and make the first Ready sync (before anything is sent).
+    this.durableIndex = log.snapshotIndex();
+    this.appendedSinceReady = true;
     becomeFollower(term, null);
     // Only lease reads depend on voters honouring a lease they may have granted before a restart.
-    this.startingUp = config.leaseRead();
+    this.leaderContactElapsed = config.leaseRead() ? 0 : config.electionTicks();
+  }
+
+  /**
+   * Whether the log fails to continue {@code snapshot}: too short, or another entry at its index.
+   */
+  private boolean logDoesNotContinue(SnapshotMeta snapshot) {
+    long index = snapshot.index();
+    if (index > log.lastIndex()) {
+      return true;
+    }
+    return index >= log.snapshotIndex() && log.term(index) != snapshot.term();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -214,6 +258,19 @@ public final class RaftNode {
 
   public long commitIndex() {
     return commitIndex;
+  }
+
+  /**
+   * The last index this node knows to be on stable storage (the driver reported it synced); the
+   * leader counts itself towards commit only up to here.
+   */
+  public long durableIndex() {
+    return durableIndex;
+  }
+
+  /** The identity of this node's storage, as sent in its answers. */
+  public StorageId storage() {
+    return storage;
   }
 
   /** The index of the last entry handed out in a Ready's committedEntries (or snapshot). */
@@ -273,7 +330,9 @@ public final class RaftNode {
 
   /** Advances logical time by one tick: elections, heartbeats, CheckQuorum, transfer timeouts. */
   public void tick() {
-    ticks++;
+    if (leaderContactElapsed < config.electionTicks()) {
+      leaderContactElapsed++;
+    }
     tickFunction.run();
   }
 
@@ -320,11 +379,11 @@ public final class RaftNode {
         && (config.checkQuorum() || config.preVote())) {
       // A leader cut off by a partition learns of the newer term and steps down; otherwise it
       // could keep a PreVote-ing majority from ever electing a new leader (thesis §9.6).
-      send(new AppendEntriesResponse(id, m.from(), term, false, 0, 0, 0, lastIndex()));
+      send(new AppendEntriesResponse(id, m.from(), term, false, 0, 0, 0, lastIndex(), storage));
     } else if (isPreVoteRequest(m)) {
-      send(new RequestVoteResponse(id, m.from(), term, false, true));
+      send(new RequestVoteResponse(id, m.from(), term, false, true, storage));
     } else if (m instanceof RequestVote) {
-      send(new RequestVoteResponse(id, m.from(), term, false, false));
+      send(new RequestVoteResponse(id, m.from(), term, false, false, storage));
     }
   }
 
@@ -354,10 +413,25 @@ public final class RaftNode {
     return new ProposeResult.Accepted(index, term);
   }
 
-  /** Proposes a single-server membership change; at most one may be pending (thesis §4.1). */
+  /**
+   * Proposes a single-server membership change; at most one may be pending (thesis §4.1), and none
+   * before this leader has committed an entry of its term.
+   */
   public ProposeResult proposeConfigChange(ConfigChange change) {
     if (role != Role.LEADER) {
       return new ProposeResult.NotLeader(leader());
+    }
+    if (commitIndex < leaderTermStart && !unsafeConfigChangeBeforeTermCommit) {
+      // Thesis §4.1 (erratum of 2015): configurations take effect when appended, so a leader that
+      // changed membership before committing an entry of its own term could commit under a quorum
+      // that a change it does not know of, appended by a previous leader, would not allow; two
+      // leaders could then commit different entries at one index. Its no-op commits first.
+      return new ProposeResult.Rejected(
+          "this leader has not yet committed an entry of its term "
+              + term
+              + " (entry "
+              + leaderTermStart
+              + "); retry the membership change shortly");
     }
     if (pendingConfigIndex > commitIndex) {
       return new ProposeResult.Rejected(
@@ -372,17 +446,48 @@ public final class RaftNode {
     Configuration next;
     try {
       next = configuration().apply(change);
+      if (change instanceof ConfigChange.Promote promote) {
+        next = withStorageOfPromoted(next, promote.id());
+      }
     } catch (IllegalArgumentException e) {
       return new ProposeResult.Rejected(e.getMessage());
     }
     ProposeResult result = proposeEntry(EntryType.CONFIG, ConfigurationCodec.encode(next));
     if (result instanceof ProposeResult.Accepted a) {
       pendingConfigIndex = a.index();
+      if (change instanceof ConfigChange.Rejoin rejoin && progress.containsKey(rejoin.id())) {
+        // A new storage holds none of what the old one acknowledged: replicate it from scratch.
+        Progress fresh = new Progress(rejoin.id(), lastIndex());
+        fresh.storageSeen = rejoin.storage();
+        progress.put(rejoin.id(), fresh);
+      }
       // §4.1: a server uses the latest configuration in its log, committed or not.
       configurations.put(a.index(), next);
       onConfigurationChanged(a.index());
     }
     return result;
+  }
+
+  /**
+   * A voter's storage is always recorded: a learner promoted while its storage is unknown gets the
+   * one it answers the leader from; one that never answered is not promoted yet.
+   */
+  private Configuration withStorageOfPromoted(Configuration next, NodeId promoted) {
+    if (next.storageOf(promoted).isKnown()) {
+      return next;
+    }
+    Progress p = progress.get(promoted);
+    StorageId seen = p == null ? StorageId.UNKNOWN : p.storageSeen;
+    if (!seen.isKnown()) {
+      if (p != null && p.answeredWithoutStorage) {
+        return next; // a peer that does not say (an older version): promoted as before
+      }
+      throw new IllegalArgumentException(
+          promoted
+              + " has not answered the leader yet, so the storage it votes from is unknown;"
+              + " promote it once it has caught up");
+    }
+    return next.apply(new ConfigChange.Identify(promoted, seen));
   }
 
   /** Asks for a linearizable read point; the answer comes in a later Ready's readResults. */
@@ -525,7 +630,11 @@ public final class RaftNode {
   // Role changes: the only places the role changes.
 
   private void becomeFollower(long newTerm, NodeId leader) {
-    startingUp = false;
+    if (role == Role.LEADER) {
+      // A leader that steps down serves no more lease reads, so its own promise ends with it: it
+      // may vote at once (its stickiness protected only itself).
+      leaderContactElapsed = config.electionTicks();
+    }
     flushUnstable();
     failPendingReads();
     if (newTerm != term) {
@@ -544,7 +653,6 @@ public final class RaftNode {
   }
 
   private void becomePreCandidate() {
-    startingUp = false;
     flushUnstable();
     failForwardedReads();
     role = Role.PRE_CANDIDATE;
@@ -557,7 +665,6 @@ public final class RaftNode {
   }
 
   private void becomeCandidate(boolean transfer) {
-    startingUp = false;
     flushUnstable();
     failForwardedReads();
     role = Role.CANDIDATE;
@@ -577,6 +684,7 @@ public final class RaftNode {
     resetLeaderState();
     heartbeatElapsed = 0;
     electionElapsed = 0;
+    leaderContactElapsed = 0;
     long last = lastIndex();
     for (Member m : configuration().all()) {
       if (!m.id().equals(id)) {
@@ -601,7 +709,7 @@ public final class RaftNode {
     transferElapsed = 0;
     uncommittedBytes = 0;
     uncommittedSizes.clear();
-    heartbeatSendTicks.clear();
+    heartbeatSentNanos.clear();
     readBroadcastNeeded = false;
     votes.clear();
   }
@@ -611,21 +719,27 @@ public final class RaftNode {
     randomizedElectionTimeout = config.electionTicks() + random.nextInt(config.electionTicks());
   }
 
-  /** Whether this node may campaign: only voters do (learners and removed servers never). */
+  /**
+   * Whether this node may campaign: only voters do (learners and removed servers never), and only
+   * from the storage the configuration records for it: a voter whose disk was wiped has forgotten
+   * the votes it cast, so it must not vote for itself either until it is a voter again.
+   */
   private boolean promotable() {
-    return configuration().isVoter(id);
+    Configuration c = configuration();
+    return c.isVoter(id) && c.storageOf(id).accepts(storage);
   }
 
   /**
-   * Leader stickiness (thesis §4.2.3, §9.6): we heard from a live leader within an election
-   * timeout, or we only just started and may have acknowledged one before a restart (whose lease
-   * must hold whether or not we remember it).
+   * Leader stickiness (thesis §4.2.3, §9.6) and the promise behind a lease (§6.4.1): we heard from
+   * a live leader within an election timeout, or we only just started and may have acknowledged one
+   * before a restart (whose lease must hold whether or not we remember it). Only hearing from a
+   * leader restarts it, so a higher term learned from some other message does not end it early.
    */
   private boolean inLeaderLease() {
     if (!config.checkQuorum() && !config.preVote()) {
       return false;
     }
-    return (leaderId != null || startingUp) && electionElapsed < config.electionTicks();
+    return leaderContactElapsed < config.electionTicks();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -641,6 +755,7 @@ public final class RaftNode {
   private void tickLeader() {
     heartbeatElapsed++;
     electionElapsed++;
+    leaderContactElapsed = 0;
     if (electionElapsed >= config.electionTicks()) {
       electionElapsed = 0;
       if (config.checkQuorum() && !quorumRecentlyActive()) {
@@ -676,6 +791,7 @@ public final class RaftNode {
       broadcastHeartbeat();
     }
     forgetDepartedPeers();
+    recordStorageOfMembers();
   }
 
   private boolean quorumRecentlyActive() {
@@ -752,17 +868,21 @@ public final class RaftNode {
     if (m.preVote()) {
       // Grant a PreVote when a real vote could be granted: a newer term and an up-to-date log.
       boolean grant = m.term() > term && logOk;
-      send(new RequestVoteResponse(id, m.from(), grant ? m.term() : term, grant, true));
+      send(new RequestVoteResponse(id, m.from(), grant ? m.term() : term, grant, true, storage));
       return;
     }
-    boolean canVote =
-        m.from().equals(votedFor) || (votedFor == null && (leaderId == null || m.transfer()));
-    boolean grant = canVote && logOk;
+    boolean again = m.from().equals(votedFor);
+    boolean free = votedFor == null && (leaderId == null || m.transfer());
+    // §6.4.1: a voter that acknowledged a leader within an election timeout promised it not to
+    // help elect another (its lease rests on that), even if it learned of this term from someone
+    // else meanwhile. Only a transfer, which the leader asked for and ended its lease for, may.
+    boolean promised = !m.transfer() && inLeaderLease();
+    boolean grant = logOk && (again || (free && !promised));
     if (grant) {
       votedFor = m.from();
       resetElectionTimer();
     }
-    send(new RequestVoteResponse(id, m.from(), term, grant, false));
+    send(new RequestVoteResponse(id, m.from(), term, grant, false, storage));
   }
 
   private boolean isUpToDate(long candidateLastTerm, long candidateLastIndex) {
@@ -805,6 +925,7 @@ public final class RaftNode {
 
   private void acceptLeader(NodeId leader) {
     electionElapsed = 0;
+    leaderContactElapsed = 0;
     if (!leader.equals(leaderId)) {
       failForwardedReads();
       leaderId = leader;
@@ -823,6 +944,11 @@ public final class RaftNode {
       if (r.preVote() != preVote) {
         return;
       }
+      if (!configuration().storageOf(r.from()).accepts(r.storage())) {
+        // The voter's storage is not the one recorded for it: it was wiped and may have voted in
+        // this term already, or it is not the voter we know. Its vote counts for nothing.
+        return;
+      }
       votes.putIfAbsent(r.from(), r.granted());
       if (electionWon()) {
         onElectionWon(preVote);
@@ -837,25 +963,28 @@ public final class RaftNode {
   private void stepLeader(Message m) {
     if (m instanceof AppendEntriesResponse r) {
       Progress p = progress.get(r.from());
-      if (p != null) {
+      if (p != null && fromRecordedStorage(p, r.storage())) {
         p.recentActive = true;
         handleAppendResponse(p, r);
       }
     } else if (m instanceof HeartbeatResponse r) {
       Progress p = progress.get(r.from());
       if (p != null) {
-        p.recentActive = true;
-        handleHeartbeatResponse(p, r);
+        p.noteStorage(r.storage(), r.readContext());
+        if (fromRecordedStorage(p, r.storage())) {
+          p.recentActive = true;
+          handleHeartbeatResponse(p, r);
+        }
       }
     } else if (m instanceof InstallSnapshotResponse r) {
       Progress p = progress.get(r.from());
-      if (p != null) {
+      if (p != null && fromRecordedStorage(p, r.storage())) {
         p.recentActive = true;
         handleSnapshotResponse(p, r);
       }
     } else if (m instanceof RequestVote v) {
       // Same term: we voted for ourselves. A PreVote for the next term is refused while we lead.
-      send(new RequestVoteResponse(id, v.from(), term, false, v.preVote()));
+      send(new RequestVoteResponse(id, v.from(), term, false, v.preVote(), storage));
     } else if (m instanceof ReadIndexRequest r) {
       leaderReadIndex(r.from(), r.requestId());
     }
@@ -939,13 +1068,13 @@ public final class RaftNode {
   }
 
   private AppendEntriesResponse appendOk(NodeId to, long match) {
-    return new AppendEntriesResponse(id, to, term, true, match, 0, 0, lastIndex());
+    return new AppendEntriesResponse(id, to, term, true, match, 0, 0, lastIndex(), storage);
   }
 
   private AppendEntriesResponse appendReject(
       NodeId to, long rejectedPrev, long conflictIndex, long conflictTerm) {
     return new AppendEntriesResponse(
-        id, to, term, false, rejectedPrev, conflictIndex, conflictTerm, lastIndex());
+        id, to, term, false, rejectedPrev, conflictIndex, conflictTerm, lastIndex(), storage);
   }
 
   private void handleHeartbeat(Heartbeat m) {
@@ -954,7 +1083,7 @@ public final class RaftNode {
     if (newCommit > commitIndex) {
       commitIndex = newCommit;
     }
-    send(new HeartbeatResponse(id, m.from(), term, m.readContext(), lastIndex()));
+    send(new HeartbeatResponse(id, m.from(), term, m.readContext(), lastIndex(), storage));
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -964,7 +1093,7 @@ public final class RaftNode {
     SnapshotMeta meta = m.meta();
     if (meta.index() <= commitIndex) {
       // We already hold everything it covers.
-      send(new InstallSnapshotResponse(id, m.from(), term, commitIndex, 0, true));
+      send(new InstallSnapshotResponse(id, m.from(), term, commitIndex, 0, true, storage));
       return;
     }
     if (m.offset() == 0) {
@@ -974,7 +1103,7 @@ public final class RaftNode {
     }
     if (!meta.equals(receivingSnapshot) || m.offset() != receivedSnapshotBytes) {
       long expected = meta.equals(receivingSnapshot) ? receivedSnapshotBytes : -1;
-      send(new InstallSnapshotResponse(id, m.from(), term, meta.index(), expected, false));
+      send(new InstallSnapshotResponse(id, m.from(), term, meta.index(), expected, false, storage));
       return;
     }
     snapshots.writeChunk(meta, m.offset(), m.data());
@@ -982,26 +1111,26 @@ public final class RaftNode {
     if (!m.done()) {
       send(
           new InstallSnapshotResponse(
-              id, m.from(), term, meta.index(), receivedSnapshotBytes, false));
+              id, m.from(), term, meta.index(), receivedSnapshotBytes, false, storage));
       return;
     }
     snapshots.completeReceive(meta);
     receivingSnapshot = null;
     restoreFromSnapshot(meta);
-    send(new InstallSnapshotResponse(id, m.from(), term, meta.index(), 0, true));
+    send(new InstallSnapshotResponse(id, m.from(), term, meta.index(), 0, true, storage));
   }
 
   private void restoreFromSnapshot(SnapshotMeta meta) {
     flushUnstable();
-    if (meta.index() <= log.lastIndex()
-        && meta.index() >= log.snapshotIndex()
-        && log.term(meta.index()) == meta.term()) {
+    if (logDoesNotContinue(meta)) {
+      log.reset(meta.index(), meta.term());
+      // Nothing after the snapshot is left, durable or not.
+      durableIndex = meta.index();
+    } else {
       // §7: an existing entry matching the snapshot's last one: keep the entries after it.
       log.compact(meta.index(), meta.term());
-    } else {
-      log.reset(meta.index(), meta.term());
+      durableIndex = Math.max(durableIndex, meta.index());
     }
-    durableIndex = Math.max(durableIndex, meta.index());
     configurations.clear();
     configurations.put(meta.index(), meta.configuration());
     rescanConfigurations(meta.index() + 1);
@@ -1084,12 +1213,11 @@ public final class RaftNode {
       }
       return;
     }
-    if (r.lastLogIndex() < p.match && r.matchIndex() >= p.match) {
-      replicateFromScratch(p, r.conflictIndex());
-      return;
-    }
-    // Rejected: only a rejection of what we currently expect moves nextIndex back.
-    if (r.matchIndex() < p.match) {
+    // Rejected: only a rejection of what we currently expect moves nextIndex back, and never
+    // below match. A follower that answers from the storage it acknowledged from never loses what
+    // it acknowledged (it synced first), so a rejection that seems to say so is a stale one,
+    // overtaken on the network by the answers that raised match.
+    if (r.matchIndex() < p.match || r.lastLogIndex() < p.match) {
       return;
     }
     if (p.state == Progress.State.PROBE && r.matchIndex() != p.next - 1) {
@@ -1101,18 +1229,6 @@ public final class RaftNode {
     long next = nextIndexAfterReject(r);
     p.becomeProbe();
     p.next = Math.max(p.match + 1, Math.min(next, lastIndex() + 1));
-  }
-
-  /**
-   * The follower now holds less than it acknowledged: it lost its storage (a node wiped and
-   * restarted under its old identity, which Raft itself assumes never happens). Nothing it holds is
-   * known to match any more: replicate it from scratch, by snapshot if the log is compacted. Commit
-   * never moves back, so lowering match is safe.
-   */
-  private void replicateFromScratch(Progress p, long followerNext) {
-    p.match = 0;
-    p.becomeProbe();
-    p.next = Math.max(1, Math.min(followerNext, lastIndex() + 1));
   }
 
   /** Fast back-off: skip a whole conflicting term at once (§5.3, thesis §5.4.1 footnote). */
@@ -1135,11 +1251,7 @@ public final class RaftNode {
       p.ackedHeartbeat = r.readContext();
       resolveConfirmedReads();
     }
-    if (r.lastLogIndex() < p.match && r.readContext() == p.lastHeartbeatSeq) {
-      // An answer to the latest heartbeat reflects everything sent before it (one ordered
-      // connection): a log shorter than the match it acknowledged can only be a lost one.
-      replicateFromScratch(p, r.lastLogIndex() + 1);
-    } else if (p.state == Progress.State.PROBE) {
+    if (p.state == Progress.State.PROBE) {
       // The follower is reachable again: let the probe go out once more.
       p.probeSent = false;
     } else if (p.state == Progress.State.REPLICATE
@@ -1198,9 +1310,10 @@ public final class RaftNode {
   private void broadcastHeartbeat() {
     readBroadcastNeeded = false;
     heartbeatSeq++;
-    heartbeatSendTicks.put(heartbeatSeq, ticks);
-    while (heartbeatSendTicks.size() > 1024) {
-      heartbeatSendTicks.pollFirstEntry();
+    // Read just before the round goes out: the lease cannot start later than the sending.
+    heartbeatSentNanos.put(heartbeatSeq, clock.nanos());
+    while (heartbeatSentNanos.size() > 1024) {
+      heartbeatSentNanos.pollFirstEntry();
     }
     for (Progress p : progress.values()) {
       p.lastHeartbeatSeq = heartbeatSeq;
@@ -1279,9 +1392,12 @@ public final class RaftNode {
   }
 
   /**
-   * The leader's lease: a majority acknowledged a heartbeat sent at tick T, so none of them votes
-   * for another candidate before T + electionTicks (CheckQuorum stickiness). Off during a transfer,
-   * whose TimeoutNow bypasses that stickiness.
+   * The leader's lease (thesis §6.4.1): a majority acknowledged a heartbeat round sent at time T on
+   * our monotonic clock, so none of them helps elect another leader before T + {@link
+   * RaftConfig#leaseNanos()} in real time (CheckQuorum stickiness, with the drift bound taken off).
+   * Measured on the clock, not in ticks: the driver drops ticks when it stalls (GC, a slow fsync),
+   * and a lease counted in ticks would outlive the stall while the voters' promises run out. Off
+   * during a transfer, whose TimeoutNow bypasses that stickiness.
    */
   private boolean leaseValid() {
     if (!config.leaseRead() || transferTarget != null || timeoutNowSent) {
@@ -1290,8 +1406,8 @@ public final class RaftNode {
       return false;
     }
     long seq = quorumAckedHeartbeat();
-    Long sentAt = heartbeatSendTicks.get(seq);
-    return sentAt != null && ticks < sentAt + config.electionTicks() - 1;
+    Long sentAt = heartbeatSentNanos.get(seq);
+    return sentAt != null && clock.nanos() - sentAt < config.leaseNanos();
   }
 
   /** The highest heartbeat sequence acknowledged by a majority of voters (ourselves included). */
@@ -1352,6 +1468,54 @@ public final class RaftNode {
       readResults.add(ReadResult.failed(requestId, Optional.empty()));
     }
     forwardedReads.clear();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Storage identity (see StorageId).
+
+  /**
+   * Whether an answer from {@code p}'s member comes from the storage the configuration records for
+   * it. One that does not is ignored: its acknowledgements and votes were made by a disk that may
+   * have forgotten them. The leader re-adds such a member as a learner (recordStorageOfMembers).
+   */
+  private boolean fromRecordedStorage(Progress p, StorageId answering) {
+    if (!answering.isKnown()) {
+      p.answeredWithoutStorage = true;
+    }
+    return configuration().storageOf(p.id).accepts(answering);
+  }
+
+  /**
+   * Brings the configuration in line with the storage members answer from, one change at a time:
+   * records the storage of a member recorded without one, and takes a voter that answers from
+   * another storage back as a learner under it ({@link ConfigChange.Rejoin}), so that it catches up
+   * from scratch and votes again only once promoted. Decided on answers to the latest heartbeats,
+   * so that a late answer from a disk that is gone does not undo the change.
+   */
+  private void recordStorageOfMembers() {
+    if (pendingConfigIndex > commitIndex
+        || commitIndex < leaderTermStart
+        || transferTarget != null) {
+      return;
+    }
+    Configuration c = configuration();
+    if (!c.storageOf(id).isKnown() && c.contains(id) && storage.isKnown()) {
+      proposeConfigChange(new ConfigChange.Identify(id, storage));
+      return;
+    }
+    for (Member m : c.all()) {
+      Progress p = progress.get(m.id());
+      if (p == null || !p.storageSeen.isKnown() || p.storageSeen.equals(m.storage())) {
+        continue;
+      }
+      ConfigChange change =
+          m.storage().isKnown()
+              ? new ConfigChange.Rejoin(m.id(), p.storageSeen)
+              : new ConfigChange.Identify(m.id(), p.storageSeen);
+      if (proposeConfigChange(change) instanceof ProposeResult.Accepted) {
+        return;
+      }
+    }
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -61,7 +61,7 @@ final class ManualNetwork {
   void passStartupLease(RaftConfig config) {
     for (NodeHarness h : nodes.values()) {
       for (int i = 0; i < config.electionTicks(); i++) {
-        h.node.tick();
+        h.tick();
       }
       h.drain();
     }
@@ -189,7 +189,7 @@ final class ManualNetwork {
   /** Ticks {@code id} {@code times} times, delivering everything after each tick. */
   void tick(String id, int times) {
     for (int i = 0; i < times; i++) {
-      raft(id).tick();
+      node(id).tick();
       stabilize();
     }
   }
@@ -198,7 +198,7 @@ final class ManualNetwork {
   void tickAll(int times) {
     for (int i = 0; i < times; i++) {
       for (NodeHarness h : nodes.values()) {
-        h.node.tick();
+        h.tick();
       }
       stabilize();
     }

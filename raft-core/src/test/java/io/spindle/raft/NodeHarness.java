@@ -29,6 +29,7 @@ final class NodeHarness {
   private static final int MAX_READIES_PER_DRAIN = 1_000;
 
   final NodeId id;
+  final StorageId storage;
   final RaftConfig config;
   final Configuration initialConfiguration;
   final MemorySnapshotStore snapshots = new MemorySnapshotStore();
@@ -48,6 +49,9 @@ final class NodeHarness {
   /** Every Ready handled, oldest first. */
   final List<Ready> readies = new ArrayList<>();
 
+  /** The node's monotonic clock: {@link #tick} moves it on by one tick period. */
+  long clockNanos = 1_000_000_000L;
+
   private final List<Message> outbox = new ArrayList<>();
   private long seed;
 
@@ -58,7 +62,19 @@ final class NodeHarness {
       HardState hardState,
       List<Entry> entries,
       long seed) {
+    this(id, storageOf(id), config, members, hardState, entries, seed);
+  }
+
+  private NodeHarness(
+      String id,
+      StorageId storage,
+      RaftConfig config,
+      Configuration members,
+      HardState hardState,
+      List<Entry> entries,
+      long seed) {
     this.id = NodeId.of(id);
+    this.storage = storage;
     this.config = config;
     this.initialConfiguration = members;
     this.persisted = hardState;
@@ -68,6 +84,25 @@ final class NodeHarness {
     memory.sync();
     this.log = new RecordingLogStore(memory);
     start();
+  }
+
+  private NodeHarness(String id, RaftConfig config, Configuration members, MemoryLogStore log) {
+    this.id = NodeId.of(id);
+    this.storage = storageOf(id);
+    this.config = config;
+    this.initialConfiguration = members;
+    this.persisted = HardState.INITIAL;
+    this.seed = seedOf(id);
+    this.log = new RecordingLogStore(log);
+    start();
+  }
+
+  /**
+   * A node started over {@code log} as it is, durable or not: what a process killed between append
+   * and sync leaves (the entries intact in the page cache, not yet on disk).
+   */
+  static NodeHarness over(String id, RaftConfig config, Configuration members, MemoryLogStore log) {
+    return new NodeHarness(id, config, members, log);
   }
 
   /** A new node, member of a new cluster of {@code voters}, with an empty log. */
@@ -86,6 +121,21 @@ final class NodeHarness {
     return new NodeHarness(id, config, voters(voters), HardState.INITIAL, List.of(), seed);
   }
 
+  /**
+   * A node that lost its disk: a new storage identity, an empty log, no term or vote, no
+   * configuration (it starts as one that waits to be added, as a wiped node does).
+   */
+  static NodeHarness wiped(String id, RaftConfig config) {
+    return new NodeHarness(
+        id,
+        StorageId.of(storageOf(id).value() + 0x1000),
+        config,
+        Configuration.empty(),
+        HardState.INITIAL,
+        List.of(),
+        seedOf(id) + 1);
+  }
+
   /** A node that is in no configuration yet: it waits for a leader to add it. */
   static NodeHarness joining(String id, RaftConfig config) {
     return new NodeHarness(
@@ -100,10 +150,12 @@ final class NodeHarness {
     node =
         new RaftNode(
             id,
+            storage,
             config,
             log,
             snapshots,
             RandomSource.seeded(seed),
+            () -> clockNanos,
             persisted,
             initialConfiguration,
             lastApplied);
@@ -193,11 +245,17 @@ final class NodeHarness {
     return drain();
   }
 
+  /** One tick of the node, one tick period of its clock. */
+  void tick() {
+    clockNanos += config.tickNanos();
+    node.tick();
+  }
+
   /** Ticks until the node leaves the follower role; returns the ticks it took. */
   int tickUntilCampaign() {
     int limit = 2 * config.electionTicks() + 1;
     for (int t = 1; t <= limit; t++) {
-      node.tick();
+      tick();
       Role role = node.role();
       if (role == Role.PRE_CANDIDATE || role == Role.CANDIDATE || role == Role.LEADER) {
         return t;
@@ -267,8 +325,17 @@ final class NodeHarness {
     return NodeId.of(id);
   }
 
+  /**
+   * Member {@code id} at its test address, answering from its storage: test clusters record every
+   * member's storage, as clusters founded by this version do.
+   */
   static Member member(String id) {
-    return Member.of(id, id + ".spindle.test:7000");
+    return new Member(nid(id), id + ".spindle.test:7000", storageOf(id));
+  }
+
+  /** The storage identity of node {@code id} as the harness creates it (never unknown). */
+  static StorageId storageOf(String id) {
+    return StorageId.of(((long) id.hashCode() << 8) | 1);
   }
 
   static Configuration voters(String... ids) {

@@ -3,6 +3,7 @@ package io.spindle.raft;
 import static io.spindle.raft.NodeHarness.entry;
 import static io.spindle.raft.NodeHarness.nid;
 import static io.spindle.raft.NodeHarness.only;
+import static io.spindle.raft.NodeHarness.storageOf;
 import static io.spindle.raft.NodeHarness.voters;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -44,7 +45,8 @@ class RaftElectionTest {
     n1.tickUntilCampaign();
     n1.drain();
     if (role == Role.LEADER) {
-      n1.stepAndDrain(new RequestVoteResponse(nid("n2"), nid("n1"), 1, true, false));
+      n1.stepAndDrain(
+          new RequestVoteResponse(nid("n2"), nid("n1"), 1, true, false, storageOf("n2")));
     }
     assertEquals(role, n1.node.role());
     return n1;
@@ -80,8 +82,8 @@ class RaftElectionTest {
     NodeHarness n1 = nodeIn(role);
     Message response =
         role == Role.LEADER
-            ? new AppendEntriesResponse(nid("n3"), nid("n1"), 4, false, 0, 0, 0, 0)
-            : new RequestVoteResponse(nid("n3"), nid("n1"), 4, false, false);
+            ? new AppendEntriesResponse(nid("n3"), nid("n1"), 4, false, 0, 0, 0, 0, storageOf("n3"))
+            : new RequestVoteResponse(nid("n3"), nid("n1"), 4, false, false, storageOf("n3"));
 
     n1.stepAndDrain(response);
 
@@ -99,7 +101,9 @@ class RaftElectionTest {
     List<Message> out =
         n1.stepAndDrain(new RequestVote(nid("n2"), nid("n1"), 3, 9, 3, false, false));
 
-    assertEquals(List.of(new RequestVoteResponse(nid("n1"), nid("n2"), 5, false, false)), out);
+    assertEquals(
+        List.of(new RequestVoteResponse(nid("n1"), nid("n2"), 5, false, false, storageOf("n1"))),
+        out);
     assertEquals(new HardState(5, null), n1.persisted);
   }
 
@@ -191,7 +195,7 @@ class RaftElectionTest {
     NodeHarness n1 = NodeHarness.create("n1", PLAIN, "n1", "n2", "n3");
 
     for (int t = 1; t <= 10 * E; t++) {
-      n1.node.tick();
+      n1.tick();
       if (t % (E - 1) == 0) {
         n1.node.step(new Heartbeat(nid("n2"), nid("n1"), 1, 0, t));
       }
@@ -234,12 +238,12 @@ class RaftElectionTest {
     n1.tickUntilCampaign();
     n1.drain();
 
-    n1.stepAndDrain(new RequestVoteResponse(nid("n2"), nid("n1"), 1, true, false));
-    n1.stepAndDrain(new RequestVoteResponse(nid("n2"), nid("n1"), 1, true, false));
-    n1.stepAndDrain(new RequestVoteResponse(nid("n9"), nid("n1"), 1, true, false));
+    n1.stepAndDrain(new RequestVoteResponse(nid("n2"), nid("n1"), 1, true, false, storageOf("n2")));
+    n1.stepAndDrain(new RequestVoteResponse(nid("n2"), nid("n1"), 1, true, false, storageOf("n2")));
+    n1.stepAndDrain(new RequestVoteResponse(nid("n9"), nid("n1"), 1, true, false, storageOf("n9")));
     assertEquals(Role.CANDIDATE, n1.node.role(), "2 of 5 (a duplicate, a stranger) is no majority");
 
-    n1.stepAndDrain(new RequestVoteResponse(nid("n3"), nid("n1"), 1, true, false));
+    n1.stepAndDrain(new RequestVoteResponse(nid("n3"), nid("n1"), 1, true, false, storageOf("n3")));
     assertEquals(Role.LEADER, n1.node.role());
     assertEquals(Optional.of(nid("n1")), n1.node.leader());
     assertEquals(1, n1.node.term());
@@ -263,9 +267,11 @@ class RaftElectionTest {
   void candidateRefusedByAMajorityBecomesFollower() {
     NodeHarness n1 = nodeIn(Role.CANDIDATE);
 
-    n1.stepAndDrain(new RequestVoteResponse(nid("n2"), nid("n1"), 1, false, false));
+    n1.stepAndDrain(
+        new RequestVoteResponse(nid("n2"), nid("n1"), 1, false, false, storageOf("n2")));
     assertEquals(Role.CANDIDATE, n1.node.role());
-    n1.stepAndDrain(new RequestVoteResponse(nid("n3"), nid("n1"), 1, false, false));
+    n1.stepAndDrain(
+        new RequestVoteResponse(nid("n3"), nid("n1"), 1, false, false, storageOf("n3")));
 
     assertEquals(Role.FOLLOWER, n1.node.role());
     assertEquals(1, n1.node.term());
@@ -292,7 +298,7 @@ class RaftElectionTest {
     NodeHarness n1 = nodeIn(Role.CANDIDATE);
 
     for (int t = 0; t < 2 * E && n1.node.term() == 1; t++) {
-      n1.node.tick();
+      n1.tick();
     }
     Ready ready = n1.handleReady();
 
@@ -316,9 +322,15 @@ class RaftElectionTest {
     List<Message> again =
         n1.stepAndDrain(new RequestVote(nid("n2"), nid("n1"), 1, 0, 0, false, false));
 
-    assertEquals(List.of(new RequestVoteResponse(nid("n1"), nid("n2"), 1, true, false)), first);
-    assertEquals(List.of(new RequestVoteResponse(nid("n1"), nid("n3"), 1, false, false)), second);
-    assertEquals(List.of(new RequestVoteResponse(nid("n1"), nid("n2"), 1, true, false)), again);
+    assertEquals(
+        List.of(new RequestVoteResponse(nid("n1"), nid("n2"), 1, true, false, storageOf("n1"))),
+        first);
+    assertEquals(
+        List.of(new RequestVoteResponse(nid("n1"), nid("n3"), 1, false, false, storageOf("n1"))),
+        second);
+    assertEquals(
+        List.of(new RequestVoteResponse(nid("n1"), nid("n2"), 1, true, false, storageOf("n1"))),
+        again);
   }
 
   // §5.2 / Figure 2: the vote is on stable storage before the candidate hears of it.
@@ -332,7 +344,8 @@ class RaftElectionTest {
     assertEquals(new HardState(1, nid("n2")), ready.hardState());
     assertTrue(ready.mustSync());
     assertEquals(
-        List.of(new RequestVoteResponse(nid("n1"), nid("n2"), 1, true, false)), ready.messages());
+        List.of(new RequestVoteResponse(nid("n1"), nid("n2"), 1, true, false, storageOf("n1"))),
+        ready.messages());
   }
 
   // §5.2 / Figure 2: because the vote is durable, a restart cannot make the voter vote twice.
@@ -345,7 +358,9 @@ class RaftElectionTest {
     List<Message> out =
         n1.stepAndDrain(new RequestVote(nid("n3"), nid("n1"), 1, 0, 0, false, false));
 
-    assertEquals(List.of(new RequestVoteResponse(nid("n1"), nid("n3"), 1, false, false)), out);
+    assertEquals(
+        List.of(new RequestVoteResponse(nid("n1"), nid("n3"), 1, false, false, storageOf("n1"))),
+        out);
   }
 
   // §5.2: a follower that knows the leader of the current term does not vote for another
@@ -358,7 +373,9 @@ class RaftElectionTest {
     List<Message> out =
         n1.stepAndDrain(new RequestVote(nid("n3"), nid("n1"), 1, 0, 0, false, false));
 
-    assertEquals(List.of(new RequestVoteResponse(nid("n1"), nid("n3"), 1, false, false)), out);
+    assertEquals(
+        List.of(new RequestVoteResponse(nid("n1"), nid("n3"), 1, false, false, storageOf("n1"))),
+        out);
     assertNull(n1.persisted.votedFor());
   }
 
@@ -392,7 +409,9 @@ class RaftElectionTest {
         voter.stepAndDrain(
             new RequestVote(nid("n2"), nid("n1"), 3, lastIndex, lastTerm, false, false));
 
-    assertEquals(List.of(new RequestVoteResponse(nid("n1"), nid("n2"), 3, granted, false)), vote);
+    assertEquals(
+        List.of(new RequestVoteResponse(nid("n1"), nid("n2"), 3, granted, false, storageOf("n1"))),
+        vote);
     assertEquals(3, voter.node.term(), "the voter adopts the newer term either way");
   }
 

@@ -13,6 +13,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.spindle.raft.message.AppendEntries;
 import io.spindle.raft.message.AppendEntriesResponse;
 import io.spindle.raft.message.RequestVote;
+import io.spindle.raft.message.RequestVoteResponse;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -176,8 +178,9 @@ class RaftMembershipTest {
     assertEquals(n1.lastIndex(), n1.commitIndex(), "n1 and n2 are a majority of three");
   }
 
-  // A member that restarts elsewhere keeps its identity, its vote and its log: only its address
-  // changes, through the log like any change, and no quorum moves.
+  // A member that restarts elsewhere keeps its identity, its vote, its log and its storage: only
+  // its
+  // address changes, through the log like any change, and no quorum moves.
   @Test
   void aMemberGetsANewAddressAndKeepsItsPlace() {
     ManualNetwork net = clusterWithLearnerN4();
@@ -193,8 +196,14 @@ class RaftMembershipTest {
     net.stabilize();
 
     Configuration c = n1.configuration();
-    assertEquals(List.of(member("n1"), n2Moved, member("n3")), c.voters(), "n2 still votes");
-    assertEquals(List.of(n4Moved), c.learners(), "n4 is still a learner");
+    assertEquals(
+        List.of(member("n1"), member("n2").withAddress(n2Moved.address()), member("n3")),
+        c.voters(),
+        "n2 still votes, from the same storage");
+    assertEquals(
+        List.of(member("n4").withAddress(n4Moved.address())),
+        c.learners(),
+        "n4 is still a learner");
     for (String id : List.of("n1", "n2", "n3", "n4")) {
       assertEquals(c, net.raft(id).configuration(), id);
     }
@@ -353,5 +362,111 @@ class RaftMembershipTest {
         net.delivered.subList(before, net.delivered.size()).stream()
             .noneMatch(m -> m.to().equals(nid("n3"))),
         "an election timeout after the commit the leader forgets n3");
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Thesis §4.1 erratum (Ongaro, raft-dev, 2015): a leader must not append a new configuration
+  // before it has committed an entry of its current term.
+
+  // The rule itself: while its no-op is uncommitted, the new leader refuses every change.
+  @Test
+  void aNewLeaderChangesMembershipOnlyOnceItHasCommittedAnEntryOfItsTerm() {
+    RaftConfig plain = DEFAULTS.withPreVoteAndCheckQuorum(false, false);
+    ManualNetwork net = ManualNetwork.ofVoters(plain, "n1", "n2", "n3");
+    net.add(NodeHarness.joining("n4", plain));
+    NodeHarness n2 = net.node("n2");
+    n2.tickUntilCampaign();
+    while (net.deliverOnly(m -> m instanceof RequestVote || m instanceof RequestVoteResponse) > 0) {
+      // the election only: the new leader's no-op stays unsent
+    }
+    assertEquals(Role.LEADER, n2.node.role());
+    assertTrue(n2.node.commitIndex() < n2.node.lastIndex(), "its no-op is not committed yet");
+
+    ProposeResult early = n2.node.proposeConfigChange(new ConfigChange.AddLearner(member("n4")));
+
+    assertInstanceOf(ProposeResult.Rejected.class, early);
+    assertTrue(
+        ((ProposeResult.Rejected) early)
+            .reason()
+            .contains("not yet committed an entry of its term"),
+        early.toString());
+    net.stabilize();
+    assertInstanceOf(
+        ProposeResult.Accepted.class,
+        n2.node.proposeConfigChange(new ConfigChange.AddLearner(member("n4"))));
+  }
+
+  // The erratum's scenario: voters s1-s4 and learner s5. s1 appends Promote(s5), which only s5
+  // receives, and is cut off. s2 wins term 2 with s3 and s4. Had s2 removed s4 at once, s2 and s3
+  // would have committed under {s1, s2, s3} without s4, and s1, s4 and s5 (a majority of s1's
+  // five voters) could then elect one of them, which commits a different entry at the same index.
+  @Test
+  void theErratumScenarioNeverCommitsTwoEntriesAtOneIndex() {
+    RaftConfig plain = DEFAULTS.withPreVoteAndCheckQuorum(false, false);
+    ManualNetwork net = ManualNetwork.ofVoters(plain, "s1", "s2", "s3", "s4");
+    net.add(NodeHarness.joining("s5", plain));
+    NodeHarness s1 = net.elect("s1");
+    assertInstanceOf(
+        ProposeResult.Accepted.class,
+        s1.node.proposeConfigChange(new ConfigChange.AddLearner(member("s5"))));
+    net.stabilize();
+    net.tick("s1", 1);
+
+    net.drop(between("s1", "s2", "s3", "s4"));
+    assertInstanceOf(
+        ProposeResult.Accepted.class,
+        s1.node.proposeConfigChange(new ConfigChange.Promote(nid("s5"))));
+    net.stabilize();
+    assertTrue(net.raft("s5").configuration().isVoter(nid("s5")), "only s5 has Promote(s5)");
+
+    // s2 wins term 2 with the votes of s3 and s4, and tries to remove s4 the moment it wins ...
+    net.drop(between("s5", "s2", "s3", "s4"));
+    net.node("s2").tickUntilCampaign();
+    while (net.deliverOnly(m -> m instanceof RequestVote || m instanceof RequestVoteResponse) > 0) {
+      // the election only
+    }
+    RaftNode s2 = net.raft("s2");
+    assertEquals(Role.LEADER, s2.role());
+    ProposeResult early = s2.proposeConfigChange(new ConfigChange.Remove(nid("s4")));
+    assertInstanceOf(ProposeResult.Rejected.class, early, "refused before its no-op commits");
+    // ... while s4 hears nothing more from it.
+    net.drop(between("s4", "s2"));
+    net.stabilize();
+
+    // s1, s4 and s5 find each other; s2 and s3 are cut off from them.
+    net.heal();
+    net.drop(between("s2", "s1", "s4", "s5"));
+    net.drop(between("s3", "s1", "s4", "s5"));
+    for (int t = 0; t < 8 * E; t++) {
+      for (String id : List.of("s1", "s4", "s5")) {
+        net.node(id).tick();
+      }
+      net.stabilize();
+    }
+    net.heal();
+    net.tickAll(2 * E);
+
+    List<NodeHarness> all = new ArrayList<>();
+    for (String id : List.of("s1", "s2", "s3", "s4", "s5")) {
+      all.add(net.node(id));
+    }
+    for (NodeHarness a : all) {
+      for (NodeHarness b : all) {
+        int upTo = (int) Math.min(a.node.commitIndex(), b.node.commitIndex());
+        assertEquals(
+            a.logEntries().subList(0, upTo),
+            b.logEntries().subList(0, upTo),
+            a.id + " and " + b.id + " committed different entries");
+      }
+    }
+  }
+
+  /** Messages between {@code one} and any of {@code others}, either way. */
+  private static java.util.function.Predicate<io.spindle.raft.message.Message> between(
+      String one, String... others) {
+    List<String> rest = List.of(others);
+    return m ->
+        (m.from().value().equals(one) && rest.contains(m.to().value()))
+            || (m.to().value().equals(one) && rest.contains(m.from().value()));
   }
 }

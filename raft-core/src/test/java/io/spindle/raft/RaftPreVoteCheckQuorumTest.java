@@ -2,6 +2,7 @@ package io.spindle.raft;
 
 import static io.spindle.raft.NodeHarness.nid;
 import static io.spindle.raft.NodeHarness.only;
+import static io.spindle.raft.NodeHarness.storageOf;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -37,6 +38,7 @@ class RaftPreVoteCheckQuorumTest {
   @Test
   void preCandidateAsksForTheNextTermWithoutChangingItsOwn() {
     NodeHarness n1 = NodeHarness.create("n1", DEFAULTS, "n1", "n2", "n3");
+    n1.drain(); // the start-up sync
     n1.tickUntilCampaign();
 
     Ready ready = n1.handleReady();
@@ -57,11 +59,11 @@ class RaftPreVoteCheckQuorumTest {
     n1.tickUntilCampaign();
     n1.drain();
 
-    n1.stepAndDrain(new RequestVoteResponse(nid("n2"), nid("n1"), 1, true, true));
+    n1.stepAndDrain(new RequestVoteResponse(nid("n2"), nid("n1"), 1, true, true, storageOf("n2")));
     assertEquals(Role.PRE_CANDIDATE, n1.node.role());
     assertEquals(0, n1.node.term(), "a granted PreVote carries the campaign term; not adopted");
 
-    n1.node.step(new RequestVoteResponse(nid("n3"), nid("n1"), 1, true, true));
+    n1.node.step(new RequestVoteResponse(nid("n3"), nid("n1"), 1, true, true, storageOf("n3")));
     Ready ready = n1.handleReady();
     assertEquals(Role.CANDIDATE, n1.node.role());
     assertEquals(new HardState(1, nid("n1")), ready.hardState());
@@ -75,8 +77,8 @@ class RaftPreVoteCheckQuorumTest {
     n1.tickUntilCampaign();
     n1.drain();
 
-    n1.stepAndDrain(new RequestVoteResponse(nid("n2"), nid("n1"), 0, false, true));
-    n1.stepAndDrain(new RequestVoteResponse(nid("n3"), nid("n1"), 0, false, true));
+    n1.stepAndDrain(new RequestVoteResponse(nid("n2"), nid("n1"), 0, false, true, storageOf("n2")));
+    n1.stepAndDrain(new RequestVoteResponse(nid("n3"), nid("n1"), 0, false, true, storageOf("n3")));
 
     assertEquals(Role.FOLLOWER, n1.node.role());
     assertEquals(0, n1.node.term());
@@ -94,7 +96,8 @@ class RaftPreVoteCheckQuorumTest {
     Ready ready = n2.handleReady();
 
     assertEquals(
-        List.of(new RequestVoteResponse(nid("n2"), nid("n1"), 2, true, true)), ready.messages());
+        List.of(new RequestVoteResponse(nid("n2"), nid("n1"), 2, true, true, storageOf("n2"))),
+        ready.messages());
     assertNull(ready.hardState());
     assertEquals(1, n2.node.term());
     assertEquals(new HardState(1, null), n2.persisted);
@@ -179,7 +182,7 @@ class RaftPreVoteCheckQuorumTest {
 
     net.heal();
     while (net.raft("n3").term() == n3Term) {
-      net.raft("n3").tick(); // until its next campaign, whose RequestVotes now reach n1 and n2
+      net.node("n3").tick(); // until its next campaign, whose RequestVotes now reach n1 and n2
     }
     net.deliverOnly(m -> m instanceof RequestVote);
     net.deliverOnly(m -> true);
@@ -206,7 +209,7 @@ class RaftPreVoteCheckQuorumTest {
     assertEquals(1, n2.node.term());
 
     for (int t = 0; t < E; t++) {
-      n2.node.tick();
+      n2.tick();
     }
     n2.drain();
     long term = n2.node.term();
@@ -214,7 +217,9 @@ class RaftPreVoteCheckQuorumTest {
         n2.stepAndDrain(new RequestVote(nid("n3"), nid("n2"), term + 1, 0, 0, false, false));
 
     assertEquals(
-        List.of(new RequestVoteResponse(nid("n2"), nid("n3"), term + 1, true, false)), vote);
+        List.of(
+            new RequestVoteResponse(nid("n2"), nid("n3"), term + 1, true, false, storageOf("n2"))),
+        vote);
   }
 
   // §6.2: "a leader steps down if an election timeout elapses without a successful round of

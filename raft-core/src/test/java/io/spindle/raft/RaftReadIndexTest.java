@@ -3,6 +3,7 @@ package io.spindle.raft;
 import static io.spindle.raft.NodeHarness.bytes;
 import static io.spindle.raft.NodeHarness.nid;
 import static io.spindle.raft.NodeHarness.only;
+import static io.spindle.raft.NodeHarness.storageOf;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -15,6 +16,9 @@ import io.spindle.raft.message.Heartbeat;
 import io.spindle.raft.message.HeartbeatResponse;
 import io.spindle.raft.message.Message;
 import io.spindle.raft.message.ReadIndexRequest;
+import io.spindle.raft.message.ReadIndexResponse;
+import io.spindle.raft.message.RequestVote;
+import io.spindle.raft.message.RequestVoteResponse;
 import io.spindle.raft.message.TimeoutNow;
 import java.util.List;
 import java.util.Optional;
@@ -46,7 +50,8 @@ class RaftReadIndexTest {
 
     // One acknowledgement of an older round confirms nothing.
     long context = beats.get(0).readContext();
-    n1.stepAndDrain(new HeartbeatResponse(nid("n2"), nid("n1"), 1, context - 1, 1));
+    n1.stepAndDrain(
+        new HeartbeatResponse(nid("n2"), nid("n1"), 1, context - 1, 1, storageOf("n2")));
     assertEquals(List.of(), n1.reads);
 
     // With n2's acknowledgement n1 has heard from a majority (itself and n2).
@@ -121,6 +126,66 @@ class RaftReadIndexTest {
 
     assertEquals(List.of(ReadResult.ok(5, 1)), ready.readResults());
     assertEquals(List.of(), only(Heartbeat.class, ready.messages()), "no round needed");
+  }
+
+  // Thesis §6.4.1: the lease is measured on a monotonic clock, not in ticks. A driver drops the
+  // ticks it missed during a stall (GC, a slow fsync), while the voters' promises run out in real
+  // time; a lease counted in ticks would outlive them.
+  @Test
+  void aLeaseEndsByTheClockEvenWhenTheTicksOfAStallWereDropped() {
+    ManualNetwork net = ManualNetwork.ofVoters(LEASE, "n1", "n2", "n3");
+    NodeHarness n1 = net.elect("n1");
+    net.tick("n1", 1);
+
+    n1.clockNanos += LEASE.leaseNanos(); // the loop stalled: the clock ran on, no tick came
+    n1.node.readIndex(5);
+    Ready ready = n1.handleReady();
+
+    assertEquals(List.of(), ready.readResults(), "not answered from an expired lease");
+    assertEquals(2, only(Heartbeat.class, ready.messages()).size(), "a round confirms it first");
+  }
+
+  // Thesis §6.4.1: "the leader would use a lease duration of election timeout divided by the
+  // clock drift bound". Voters refuse other candidates for (electionTicks - 1) of their ticks at
+  // least; both clocks may drift by the bound, so the lease is that times (1 - d) / (1 + d),
+  // counted from just before the round was sent.
+  @Test
+  void theLeaseIsTheElectionTimeoutShortenedByTheDriftBoundOnBothSides() {
+    assertEquals((long) (9 * 10_000_000L * 0.9 / 1.1), LEASE.leaseNanos());
+    ManualNetwork net = ManualNetwork.ofVoters(LEASE, "n1", "n2", "n3");
+    NodeHarness n1 = net.elect("n1");
+    net.tick("n1", 1);
+
+    n1.clockNanos += LEASE.leaseNanos() - 1;
+    n1.node.readIndex(5);
+    assertEquals(1, n1.handleReady().readResults().size(), "within the lease");
+
+    n1.clockNanos += 1;
+    n1.node.readIndex(6);
+    assertEquals(List.of(), n1.handleReady().readResults(), "past it");
+  }
+
+  // §6.4.1 rests on §4.2.3: a voter that acknowledged the leader within an election timeout helps
+  // elect no other. Learning of a higher term from some other message (an answer from a node that
+  // moved on) makes it adopt the term, but must not end that promise early.
+  @Test
+  void aVoterKeepsItsPromiseWhenItLearnsOfAHigherTermFromAnotherMessage() {
+    ManualNetwork net = ManualNetwork.ofVoters(LEASE, "n1", "n2", "n3");
+    net.elect("n1");
+    net.tick("n1", 1);
+    NodeHarness n2 = net.node("n2");
+    long term = n2.node.term() + 2;
+    n2.stepAndDrain(new ReadIndexResponse(nid("n3"), nid("n2"), term, 99, 0, false));
+    assertEquals(term, n2.node.term());
+
+    List<Message> answer =
+        n2.stepAndDrain(
+            new RequestVote(
+                nid("n3"), nid("n2"), term, n2.node.lastIndex(), term - 2, false, false));
+
+    assertEquals(
+        List.of(new RequestVoteResponse(nid("n2"), nid("n3"), term, false, false, storageOf("n2"))),
+        answer);
   }
 
   // Thesis §6.4.1 is an option: without leaseRead the same read waits for a round.
@@ -282,7 +347,7 @@ class RaftReadIndexTest {
     boolean challenged = false;
     for (int t = 0; t < 3 * E && !challenged; t++) {
       for (String id : ids) {
-        net.raft(id).tick();
+        net.node(id).tick();
       }
       challenged =
           net.raft("n4").role() == Role.PRE_CANDIDATE

@@ -4,6 +4,7 @@ import static io.spindle.raft.NodeHarness.bytes;
 import static io.spindle.raft.NodeHarness.entry;
 import static io.spindle.raft.NodeHarness.nid;
 import static io.spindle.raft.NodeHarness.only;
+import static io.spindle.raft.NodeHarness.storageOf;
 import static io.spindle.raft.NodeHarness.voters;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -13,6 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.spindle.raft.message.AppendEntries;
 import io.spindle.raft.message.AppendEntriesResponse;
 import io.spindle.raft.message.Heartbeat;
+import io.spindle.raft.message.HeartbeatResponse;
 import io.spindle.raft.message.Message;
 import java.util.ArrayList;
 import java.util.List;
@@ -205,7 +207,7 @@ class RaftReplicationTest {
 
     List<Integer> heartbeatTicks = new ArrayList<>();
     for (int t = 1; t <= 9; t++) {
-      net.raft("n1").tick();
+      net.node("n1").tick();
       List<Heartbeat> beats = only(Heartbeat.class, net.queued());
       if (!beats.isEmpty()) {
         heartbeatTicks.add(t);
@@ -472,7 +474,19 @@ class RaftReplicationTest {
   void leaderRefusesProposalsBeyondMaxUncommittedBytes() {
     byte[] payload = new byte[100]; // 124 bytes with its overhead
     RaftConfig config =
-        new RaftConfig(10, 1, true, true, false, 256, 64L << 20, 1L << 20, 1 << 20, 300);
+        new RaftConfig(
+            10,
+            1,
+            true,
+            true,
+            false,
+            256,
+            64L << 20,
+            1L << 20,
+            1 << 20,
+            300,
+            RaftConfig.DEFAULT_TICK_NANOS,
+            RaftConfig.DEFAULT_MAX_CLOCK_DRIFT_PPM);
     ManualNetwork net = ManualNetwork.ofVoters(config, "n1", "n2", "n3");
     RaftNode n1 = net.elect("n1").node;
     net.isolate("n2");
@@ -488,5 +502,38 @@ class RaftReplicationTest {
     net.tick("n1", 1);
     assertEquals(3, n1.commitIndex());
     assertInstanceOf(ProposeResult.Accepted.class, n1.propose(payload));
+  }
+
+  // Thesis §3.5: matchIndex only grows while a follower keeps its storage (it syncs before it
+  // acknowledges). A rejection or a heartbeat answer overtaken on the network by the
+  // acknowledgements that raised match says nothing about the follower now; lowering match on it
+  // would send a healthy follower a snapshot, or the whole log, it does not need.
+  @Test
+  void matchNeverMovesBackOnAStaleAnswer() {
+    ManualNetwork net = ManualNetwork.ofVoters(DEFAULTS, "n1", "n2", "n3");
+    NodeHarness n1 = net.elect("n1");
+    for (int i = 0; i < 3; i++) {
+      n1.node.propose(bytes("x" + i));
+    }
+    net.stabilize();
+    net.tick("n1", 1);
+    long match = n1.node.progress().get(nid("n2")).matchIndex();
+    long term = n1.node.term();
+    List<Heartbeat> beats = net.delivered(Heartbeat.class);
+    long seq = beats.get(beats.size() - 1).readContext();
+
+    List<Message> out = new ArrayList<>();
+    out.addAll(
+        n1.stepAndDrain(
+            new AppendEntriesResponse(
+                nid("n2"), nid("n1"), term, false, match, 1, 0, 0, storageOf("n2"))));
+    out.addAll(
+        n1.stepAndDrain(
+            new HeartbeatResponse(nid("n2"), nid("n1"), term, seq, 0, storageOf("n2"))));
+
+    assertEquals(match, n1.node.progress().get(nid("n2")).matchIndex());
+    assertTrue(
+        only(AppendEntries.class, "n2", out).stream().allMatch(a -> a.prevLogIndex() >= match),
+        "nothing resent from scratch: " + out);
   }
 }

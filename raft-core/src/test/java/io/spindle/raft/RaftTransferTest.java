@@ -3,6 +3,7 @@ package io.spindle.raft;
 import static io.spindle.raft.NodeHarness.bytes;
 import static io.spindle.raft.NodeHarness.nid;
 import static io.spindle.raft.NodeHarness.only;
+import static io.spindle.raft.NodeHarness.storageOf;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -104,7 +105,9 @@ class RaftTransferTest {
         n3.stepAndDrain(new RequestVote(nid("n2"), nid("n3"), 2, 1, 1, false, true));
 
     assertEquals(List.of(), ignored, "an ordinary higher-term candidate is ignored");
-    assertEquals(List.of(new RequestVoteResponse(nid("n3"), nid("n2"), 2, true, false)), granted);
+    assertEquals(
+        List.of(new RequestVoteResponse(nid("n3"), nid("n2"), 2, true, false, storageOf("n3"))),
+        granted);
   }
 
   // Thesis §3.10 step 1: "The prior leader stops accepting new client requests."

@@ -16,36 +16,44 @@ final class CommittedRecord {
   }
 
   long hashAt(long index) {
+    if (index > maxCommitted) {
+      throw new AssertionError(index + " was never committed (max " + maxCommitted + ")");
+    }
     return chain[(int) index];
   }
 
-  long[] chainUpTo(long index) {
-    if (index > maxCommitted) {
-      throw new AssertionError(
-          "a snapshot at " + index + " covers entries never committed (max " + maxCommitted + ")");
-    }
-    return Arrays.copyOf(chain, (int) index + 1);
-  }
-
   /**
-   * Records that {@code log} has committed up to {@code commit}; returns an error message if it
-   * contradicts what was committed before.
+   * Records that {@code disk}'s log has committed up to {@code commit}; returns an error message if
+   * it contradicts what was committed before.
    */
-  String record(String node, HashedLogStore log, long commit) {
+  String record(String node, SimDisk disk, long commit) {
+    long floor = disk.snapshotIndex();
     if (commit <= maxCommitted) {
-      if (log.chainHash(commit) != chain[(int) commit]) {
+      if (commit >= floor && disk.chainHash(commit) != chain[(int) commit]) {
         return node + " committed a different entry at " + commit + " than was committed before";
       }
       return null;
     }
-    if (log.chainHash(maxCommitted) != chain[(int) maxCommitted]) {
+    long from = Math.max(maxCommitted, floor);
+    if (from > maxCommitted) {
+      return node
+          + " commits "
+          + commit
+          + " beyond a snapshot at "
+          + floor
+          + " of entries never"
+          + " committed (max "
+          + maxCommitted
+          + ")";
+    }
+    if (disk.chainHash(maxCommitted) != chain[(int) maxCommitted]) {
       return node + " commits " + commit + " on a log that differs at " + maxCommitted;
     }
     if (commit >= chain.length) {
       chain = Arrays.copyOf(chain, (int) Math.max(chain.length * 2L, commit + 1));
     }
     for (long i = maxCommitted + 1; i <= commit; i++) {
-      chain[(int) i] = log.chainHash(i);
+      chain[(int) i] = disk.chainHash(i);
     }
     maxCommitted = commit;
     return null;

@@ -2,93 +2,151 @@ package io.spindle.raft.sim;
 
 import io.spindle.raft.Configuration;
 import io.spindle.raft.Entry;
-import io.spindle.raft.HardState;
-import io.spindle.raft.MemoryLogStore;
-import io.spindle.raft.MemorySnapshotStore;
 import io.spindle.raft.NodeId;
 import io.spindle.raft.RaftConfig;
 import io.spindle.raft.RaftNode;
 import io.spindle.raft.RandomSource;
 import io.spindle.raft.ReadResult;
 import io.spindle.raft.Ready;
+import io.spindle.raft.Role;
 import io.spindle.raft.SnapshotMeta;
+import io.spindle.raft.StorageId;
+import io.spindle.raft.message.AppendEntries;
+import io.spindle.raft.message.Heartbeat;
 import io.spindle.raft.message.Message;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
+import java.util.function.LongSupplier;
 
 /**
- * One simulated server: a {@link RaftNode} with its storage, its state machine, and a driver that
- * follows the {@link Ready} contract. What is durable (synced log prefix, hard state, snapshots,
- * and the state machine when {@code durableStateMachine}) survives {@link #crash()}; the rest is
- * lost, as a kill -9 would lose it.
+ * One simulated server: a {@link RaftNode} over a {@link SimDisk}, a state machine, a clock that
+ * drifts, and a driver that does the work of each {@link Ready} in the order ejb-raft's driver
+ * does: a leader whose hard state is unchanged sends its AppendEntries and heartbeats before its
+ * own sync (thesis §10.2.1), everyone else syncs first; the log is synced before the hard state is
+ * saved. A crash can stop it between any two of those steps ({@link SimDisk.Point}).
  */
 final class SimNode {
   final NodeId id;
   private final RaftConfig config;
-  private final CommittedRecord committed;
   private final boolean durableStateMachine;
   private final int snapshotEvery;
   private final long keepEntries;
-
-  private HashedLogStore log;
-  private HardState hardState = HardState.INITIAL;
-  private final MemorySnapshotStore snapshots = new MemorySnapshotStore();
-  private KvStateMachine stateMachine = new KvStateMachine();
   private final Configuration initialConfiguration;
+
+  private SimDisk disk;
+  private KvStateMachine stateMachine = new KvStateMachine();
+
+  /** A wiped node starts as one that waits to be added (discovery), not as a founding voter. */
+  private boolean wiped;
+
+  /** How fast this node's clock runs, in parts per million off real time. */
+  final int driftPpm;
+
+  private final long clockOffsetNanos;
+
   RaftNode raft;
   boolean up;
   int restarts;
 
+  /** Until when (simulated µs) the process is paused; what reaches it meanwhile waits. */
+  long pausedUntil;
+
+  final List<Runnable> waitingForResume = new ArrayList<>();
+
   SimNode(
       NodeId id,
+      StorageId storage,
       RaftConfig config,
-      CommittedRecord committed,
       Configuration initialConfiguration,
       boolean durableStateMachine,
       int snapshotEvery,
-      long keepEntries) {
+      long keepEntries,
+      int driftPpm,
+      long clockOffsetNanos) {
     this.id = id;
     this.config = config;
-    this.committed = committed;
     this.initialConfiguration = initialConfiguration;
     this.durableStateMachine = durableStateMachine;
     this.snapshotEvery = snapshotEvery;
     this.keepEntries = keepEntries;
-    this.log = new HashedLogStore(new MemoryLogStore(), committed, new long[1]);
+    this.driftPpm = driftPpm;
+    this.clockOffsetNanos = clockOffsetNanos;
+    this.disk = new SimDisk(storage);
   }
 
-  void start(long seed) {
+  /** This node's monotonic clock at simulated time {@code micros}. */
+  long clockNanos(long micros) {
+    return clockOffsetNanos + micros * 1000 + micros * driftPpm / 1000;
+  }
+
+  /** Simulated µs for one tick period of this node's clock (rounded up: never a short tick). */
+  long tickMicros() {
+    long nominal = config.tickNanos() / 1000;
+    return (nominal * 1_000_000 + (1_000_000 + driftPpm) - 1) / (1_000_000 + driftPpm);
+  }
+
+  void start(long seed, LongSupplier nowMicros) {
     if (!durableStateMachine) {
       stateMachine = new KvStateMachine();
-      snapshots.latest().ifPresent(meta -> stateMachine.restore(snapshots.latestData()));
+    }
+    SnapshotMeta latest = disk.latestSnapshot();
+    if (latest != null && latest.index() > stateMachine.appliedIndex()) {
+      stateMachine.restore(disk.latestSnapshotData());
     }
     raft =
         new RaftNode(
             id,
+            disk.storage,
             config,
-            log,
-            snapshots,
+            new SimLogStore(disk),
+            new SimSnapshotStore(disk),
             RandomSource.seeded(seed),
-            hardState,
-            initialConfiguration,
+            () -> clockNanos(nowMicros.getAsLong()),
+            disk.hardState(),
+            wiped ? Configuration.empty() : initialConfiguration,
             stateMachine.appliedIndex());
     up = true;
   }
 
-  /** Loses everything not durable. */
-  void crash() {
-    up = false;
-    raft = null;
-    log = log.durableCopy();
-    restarts++;
+  /** kill -9: the page cache keeps what was written, synced or not. */
+  void processCrash() {
+    down();
+    disk.processCrash();
   }
 
-  HashedLogStore log() {
-    return log;
+  /** Power lost: what was not synced is gone, but for a prefix the kernel wrote back. */
+  void powerCut(Random random) {
+    down();
+    disk.powerCut(random);
+  }
+
+  /** The disk is gone: a new, empty one with a new storage identity. */
+  void wipe(StorageId newStorage) {
+    down();
+    disk = new SimDisk(newStorage);
+    stateMachine = new KvStateMachine();
+    wiped = true;
+  }
+
+  private void down() {
+    up = false;
+    raft = null;
+    restarts++;
+    waitingForResume.clear();
+    pausedUntil = 0;
+  }
+
+  SimDisk disk() {
+    return disk;
   }
 
   KvStateMachine stateMachine() {
     return stateMachine;
+  }
+
+  boolean paused(long now) {
+    return now < pausedUntil;
   }
 
   /** Callbacks the driver reports to: messages to send, applied entries, read results. */
@@ -96,6 +154,8 @@ final class SimNode {
     void send(Message m);
 
     void applied(SimNode node, Entry e);
+
+    void installed(SimNode node, SnapshotMeta meta);
 
     void read(SimNode node, ReadResult r);
 
@@ -111,22 +171,34 @@ final class SimNode {
       }
       Ready r = raft.ready();
       sink.check(this);
-      if (r.mustSync()) {
-        log.sync();
-        if (r.hardState() != null) {
-          hardState = r.hardState();
-        }
-      }
       if (r.hardState() != null && !r.mustSync()) {
         throw new AssertionError(id + ": a hard state change without mustSync");
       }
-      List<Message> out = new ArrayList<>(r.messages());
-      out.forEach(sink::send);
+      List<Message> afterSync = r.messages();
+      if (r.mustSync() && r.hardState() == null && raft.role() == Role.LEADER) {
+        afterSync = new ArrayList<>();
+        for (Message m : r.messages()) {
+          if (m instanceof AppendEntries || m instanceof Heartbeat) {
+            sink.send(m);
+          } else {
+            afterSync.add(m);
+          }
+        }
+        disk.reach(SimDisk.Point.LEADER_SENT);
+      }
+      if (r.mustSync()) {
+        disk.sync();
+        if (r.hardState() != null) {
+          disk.saveHardState(r.hardState());
+        }
+      }
+      afterSync.forEach(sink::send);
       if (r.snapshot() != null) {
-        stateMachine.restore(snapshots.latestData());
+        stateMachine.restore(disk.latestSnapshotData());
         if (stateMachine.appliedIndex() != r.snapshot().index()) {
           throw new AssertionError(id + ": installed snapshot does not match its metadata");
         }
+        sink.installed(this, r.snapshot());
       }
       for (Entry e : r.committedEntries()) {
         stateMachine.apply(e);
@@ -143,14 +215,18 @@ final class SimNode {
 
   private void maybeSnapshot() {
     long applied = stateMachine.appliedIndex();
-    long last = snapshots.latest().map(SnapshotMeta::index).orElse(0L);
-    if (snapshotEvery <= 0 || applied - last < snapshotEvery || applied <= log.snapshotIndex()) {
+    SnapshotMeta latest = disk.latestSnapshot();
+    long last = latest == null ? 0 : latest.index();
+    if (snapshotEvery <= 0
+        || applied - last < snapshotEvery
+        || applied <= disk.snapshotIndex()
+        || applied > disk.lastIndex()) {
       return;
     }
     byte[] data = stateMachine.snapshot();
     SnapshotMeta meta =
-        new SnapshotMeta(applied, log.term(applied), raft.configurationAt(applied), data.length);
-    snapshots.save(meta, data);
+        new SnapshotMeta(applied, disk.term(applied), raft.configurationAt(applied), data.length);
+    disk.saveSnapshot(meta, data);
     raft.snapshotTaken(meta, keepEntries);
   }
 }

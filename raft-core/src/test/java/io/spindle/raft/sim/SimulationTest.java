@@ -5,16 +5,92 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.LongFunction;
 import java.util.stream.Collectors;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 
 /**
- * Runs the cluster simulation over many seeds (system property {@code spindle.sim.seeds}, 10,000 in
- * default) or one ({@code spindle.sim.seed}, to replay a failure exactly).
+ * Runs the cluster simulation over many seeds (system property {@code spindle.sim.seeds}, 10,000 by
+ * default; {@code bin/spindle soak raft} runs 100,000) or one ({@code spindle.sim.seed}, to replay
+ * a failure exactly), and the negative controls that prove it can still see what it must.
  */
 class SimulationTest {
   private static final long BASE_SEED = 0x5EED_0000L;
+
+  /** What every seed of a run did, summed: the figures a soak reports. */
+  static final class Totals {
+    long seeds;
+    long elections;
+    long writes;
+    long reads;
+    long processCrashes;
+    long powerCuts;
+    long lostUnsynced;
+    long tornRecords;
+    long interrupted;
+    long interruptedInstalls;
+    long snapshots;
+    long changes;
+    long changesAfterElection;
+    long readdresses;
+    long wipes;
+    long rejoins;
+    long transfers;
+    long pauses;
+    long oneWayCuts;
+
+    void add(Simulation.Stats s) {
+      seeds++;
+      elections += s.leadersElected();
+      writes += s.okWrites();
+      reads += s.okReads();
+      processCrashes += s.processCrashes();
+      powerCuts += s.powerCuts();
+      lostUnsynced += s.lostUnsyncedEntries();
+      tornRecords += s.tornRecords();
+      interrupted += s.interruptedOperations();
+      interruptedInstalls += s.interruptedInstalls();
+      snapshots += s.snapshotsInstalled();
+      changes += s.configChanges();
+      changesAfterElection += s.configChangesAfterElection();
+      readdresses += s.readdresses();
+      wipes += s.wipes();
+      rejoins += s.rejoins();
+      transfers += s.transfers();
+      pauses += s.pauses();
+      oneWayCuts += s.oneWayCuts();
+    }
+
+    @Override
+    public String toString() {
+      return String.format(
+          "%,d leaders elected, %,d writes and %,d reads acknowledged; %,d process crashes, %,d"
+              + " power cuts losing %,d unsynced entries and tearing %,d records, %,d crashes in"
+              + " the middle of a storage step (%,d of them in a snapshot install), %,d wiped"
+              + " disks (%,d taken back as learners); %,d pauses, %,d one-way cuts; %,d snapshots"
+              + " installed; %,d membership changes (%,d right after an election), %,d readdresses,"
+              + " %,d transfers",
+          elections,
+          writes,
+          reads,
+          processCrashes,
+          powerCuts,
+          lostUnsynced,
+          tornRecords,
+          interrupted,
+          interruptedInstalls,
+          wipes,
+          rejoins,
+          pauses,
+          oneWayCuts,
+          snapshots,
+          changes,
+          changesAfterElection,
+          readdresses,
+          transfers);
+    }
+  }
 
   @Test
   void everySeedKeepsTheInvariantsAndIsLinearizable() {
@@ -30,13 +106,7 @@ class SimulationTest {
         seeds.parallel().mapToObj(SimulationRunner::runAndCheck).collect(Collectors.toList());
 
     List<String> failures = new ArrayList<>();
-    long elections = 0;
-    long writes = 0;
-    long reads = 0;
-    long crashes = 0;
-    long snapshots = 0;
-    long changes = 0;
-    long transfers = 0;
+    Totals totals = new Totals();
     long inconclusive = 0;
     for (SimulationRunner.Checked c : checked) {
       Simulation.Result r = c.result();
@@ -54,37 +124,32 @@ class SimulationTest {
                 + "\n  replay: mvn -pl raft-core test -Dtest=SimulationTest -Dspindle.sim.seed="
                 + r.seed());
       }
-      elections += r.stats().leadersElected();
-      writes += r.stats().okWrites();
-      reads += r.stats().okReads();
-      crashes += r.stats().crashes();
-      snapshots += r.stats().snapshotsInstalled();
-      changes += r.stats().configChanges();
-      transfers += r.stats().transfers();
+      totals.add(r.stats());
     }
     System.getLogger(SimulationTest.class.getName())
         .log(
             System.Logger.Level.INFO,
-            "{0} seeds: {1} leaders elected, {2} writes and {3} reads acknowledged, {4} crashes,"
-                + " {5} snapshots installed, {6} membership changes, {7} transfers;"
-                + " {8} histories too large to check conclusively",
+            "{0} seeds: {1}; {2} histories too large to check conclusively",
             checked.size(),
-            elections,
-            writes,
-            reads,
-            crashes,
-            snapshots,
-            changes,
-            transfers,
+            totals,
             inconclusive);
     assertEquals(
         List.of(),
         failures.stream().limit(5).collect(Collectors.toList()),
         failures.size() + " of " + checked.size() + " seeds failed");
-    assertTrue(writes > checked.size(), "the simulation acknowledged almost no writes: " + writes);
+    assertTrue(
+        totals.writes > checked.size(),
+        "the simulation acknowledged almost no writes: " + totals.writes);
     assertTrue(
         inconclusive * 100 <= checked.size(),
         inconclusive + " of " + checked.size() + " histories could not be checked conclusively");
+    if (checked.size() >= 1000) {
+      // The faults must really happen, or the seeds above prove little.
+      assertTrue(totals.lostUnsynced > 0 && totals.tornRecords > 0, totals.toString());
+      assertTrue(totals.interruptedInstalls > 0 && totals.wipes > 0, totals.toString());
+      assertTrue(totals.rejoins > 0 && totals.changesAfterElection > 0, totals.toString());
+      assertTrue(totals.pauses > 0 && totals.oneWayCuts > 0, totals.toString());
+    }
   }
 
   // Issue 5: membership changes under partitions keep at most one leader per term. Every seed above
@@ -141,11 +206,42 @@ class SimulationTest {
     // A negative control: serving reads from any replica without ReadIndex must be detected, or
     // the linearizability check above proves nothing.
     long caught =
-        LongStream.range(BASE_SEED, BASE_SEED + 200)
-            .parallel()
-            .mapToObj(s -> SimulationRunner.check(new Simulation(s, true).run()))
-            .filter(c -> c.failure() != null && c.failure().contains("not linearizable"))
-            .count();
+        caught(
+            200,
+            s -> new Simulation(s, Simulation.Mutation.UNSAFE_LOCAL_READS),
+            "not linearizable");
     assertTrue(caught > 0, "stale local reads went unnoticed in 200 seeds");
+  }
+
+  // Issue 12, finding 1: the simulation could not see a leader change membership before it had
+  // committed an entry of its term (the single-server change bug of thesis §4.1's erratum). It
+  // must keep seeing it: with the guard taken out, growing clusters that change membership right
+  // after elections commit two different entries at one index.
+  @Test
+  void membershipChangesBeforeATermCommitAreCaught() {
+    long caught =
+        caught(
+            Integer.getInteger("spindle.sim.mutation-seeds", 2000),
+            s ->
+                Simulation.growing(
+                    BASE_SEED + 2_000_000 + s,
+                    Simulation.Mutation.CONFIG_CHANGE_BEFORE_TERM_COMMIT),
+            "");
+    System.getLogger(SimulationTest.class.getName())
+        .log(
+            System.Logger.Level.INFO,
+            "the §4.1 erratum bug was caught in {0} of {1} growing seeds",
+            caught,
+            Integer.getInteger("spindle.sim.mutation-seeds", 2000));
+    assertTrue(caught > 0, "the §4.1 erratum bug went unnoticed");
+  }
+
+  /** How many of {@code seeds} runs fail with a message containing {@code expected}. */
+  private static long caught(int seeds, LongFunction<Simulation> run, String expected) {
+    return LongStream.range(BASE_SEED, BASE_SEED + seeds)
+        .parallel()
+        .mapToObj(s -> SimulationRunner.check(run.apply(s).run()))
+        .filter(c -> c.failure() != null && c.failure().contains(expected))
+        .count();
   }
 }

@@ -69,6 +69,7 @@ public final class SegmentedLogStore implements LogStore, AutoCloseable {
   private CompactionPoint compactionPoint;
   private boolean lastSegmentUnsynced;
   private boolean directoryUnsynced;
+  private final int recoveryFsyncs;
 
   private SegmentedLogStore(
       Path dir,
@@ -82,6 +83,12 @@ public final class SegmentedLogStore implements LogStore, AutoCloseable {
     this.lockChannel = lockChannel;
     this.compactionPoint = recovered.compactionPoint();
     this.segments = new ArrayList<>(recovered.segments());
+    this.recoveryFsyncs = recovered.fsyncs();
+  }
+
+  /** The fsyncs recovery made at open, before the store was handed out. */
+  int recoveryFsyncs() {
+    return recoveryFsyncs;
   }
 
   /** Opens (creating if needed) the log in {@code dir}, with segments of the default size. */

@@ -4,33 +4,40 @@ import io.spindle.node.infrastructure.log.FileHardStateStore;
 import io.spindle.node.infrastructure.log.FileSnapshotStore;
 import io.spindle.node.infrastructure.log.SegmentedLogStore;
 import io.spindle.node.infrastructure.log.SnapshotWriter;
+import io.spindle.node.infrastructure.log.StorageIdentity;
 import io.spindle.raft.HardState;
 import io.spindle.raft.SnapshotMeta;
 import io.spindle.raft.SnapshotStore;
 import io.spindle.raft.StorageException;
+import io.spindle.raft.StorageId;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * {@link RaftStorage} in a node's data directory: the segmented log in {@code log/}, the term and
- * vote in {@code hard-state}, snapshots in {@code snapshots/} (see {@code
- * io.spindle.node.infrastructure.log}).
+ * vote in {@code hard-state}, snapshots in {@code snapshots/}, the storage identity in {@code
+ * storage-id} (see {@code io.spindle.node.infrastructure.log}).
  */
 public final class DurableRaftStorage implements RaftStorage {
   private final Path dataDir;
+  private final StorageId storageId;
   private final SegmentedLogStore log;
   private final FileHardStateStore hardState;
   private final FileSnapshotStore snapshots;
 
   private DurableRaftStorage(
       Path dataDir,
+      StorageId storageId,
       SegmentedLogStore log,
       FileHardStateStore hardState,
       FileSnapshotStore snapshots) {
     this.dataDir = dataDir;
+    this.storageId = storageId;
     this.log = log;
     this.hardState = hardState;
     this.snapshots = snapshots;
@@ -42,12 +49,13 @@ public final class DurableRaftStorage implements RaftStorage {
    * @throws StorageException if it is damaged beyond what a crash explains, or in use elsewhere
    */
   public static DurableRaftStorage open(Path dataDir) {
+    StorageId storageId = StorageIdentity.loadOrCreate(dataDir, holdsRaftState(dataDir));
     SegmentedLogStore log = SegmentedLogStore.open(dataDir.resolve("log"));
     FileHardStateStore hardState = null;
     try {
       hardState = new FileHardStateStore(dataDir);
       FileSnapshotStore snapshots = new FileSnapshotStore(dataDir.resolve("snapshots"));
-      return new DurableRaftStorage(dataDir, log, hardState, snapshots);
+      return new DurableRaftStorage(dataDir, storageId, log, hardState, snapshots);
     } catch (RuntimeException e) {
       if (hardState != null) {
         hardState.close();
@@ -57,8 +65,30 @@ public final class DurableRaftStorage implements RaftStorage {
     }
   }
 
+  /** Whether {@code dataDir} holds a hard state, or a log with entries or a compaction point. */
+  private static boolean holdsRaftState(Path dataDir) {
+    if (Files.exists(dataDir.resolve("hard-state"))) {
+      return true;
+    }
+    Path logDir = dataDir.resolve("log");
+    if (!Files.isDirectory(logDir)) {
+      return false;
+    }
+    try (DirectoryStream<Path> files =
+        Files.newDirectoryStream(logDir, "{log-*.seg,compaction-point}")) {
+      return files.iterator().hasNext();
+    } catch (IOException e) {
+      throw new StorageException("cannot list " + logDir + ": " + e, e);
+    }
+  }
+
   public Path dataDir() {
     return dataDir;
+  }
+
+  @Override
+  public StorageId storageId() {
+    return storageId;
   }
 
   @Override

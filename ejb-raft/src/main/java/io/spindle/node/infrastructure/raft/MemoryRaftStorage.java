@@ -5,6 +5,7 @@ import io.spindle.raft.MemoryLogStore;
 import io.spindle.raft.MemorySnapshotStore;
 import io.spindle.raft.SnapshotMeta;
 import io.spindle.raft.StorageException;
+import io.spindle.raft.StorageId;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -15,9 +16,19 @@ import java.io.InputStream;
  * durability.
  */
 public final class MemoryRaftStorage implements RaftStorage {
+  private static final java.util.concurrent.atomic.AtomicLong NEXT_STORAGE =
+      new java.util.concurrent.atomic.AtomicLong(0x5EED_0000_0000_0000L);
+
+  private final StorageId storageId = StorageId.of(NEXT_STORAGE.incrementAndGet());
   private final MemoryLogStore log = new MemoryLogStore();
   private final MemorySnapshotStore snapshots = new MemorySnapshotStore();
   private HardState hardState = HardState.INITIAL;
+
+  /** A new one for every instance: a node given new memory storage is a new storage. */
+  @Override
+  public StorageId storageId() {
+    return storageId;
+  }
 
   @Override
   public MemoryLogStore log() {

@@ -16,6 +16,7 @@ import io.spindle.raft.Ready;
 import io.spindle.raft.Role;
 import io.spindle.raft.SnapshotMeta;
 import io.spindle.raft.StorageException;
+import io.spindle.raft.StorageId;
 import io.spindle.raft.message.AppendEntries;
 import io.spindle.raft.message.Heartbeat;
 import io.spindle.raft.message.Message;
@@ -146,19 +147,18 @@ public final class RaftDriver implements AutoCloseable {
             3L * settings.raft().electionTicks() * tickNanos);
     this.appliedIndex = restoreStateMachine();
     HardState hardState = storage.loadHardState();
-    Configuration bootstrap =
-        settings.initialMembers().isEmpty()
-            ? Configuration.empty()
-            : new Configuration(settings.initialMembers(), List.of());
+    Configuration bootstrap = bootstrapConfiguration(settings, storage.storageId());
     SplittableRandom random = new SplittableRandom();
     RandomSource randomSource = random::nextInt;
     this.node =
         new RaftNode(
             id,
-            settings.raft(),
+            storage.storageId(),
+            settings.raft().withClock(tickNanos, settings.raft().maxClockDriftPpm()),
             log,
             storage.snapshots(),
             randomSource,
+            System::nanoTime,
             hardState,
             bootstrap,
             appliedIndex);
@@ -174,7 +174,9 @@ public final class RaftDriver implements AutoCloseable {
         () ->
             "Raft node "
                 + id
-                + " starting: term "
+                + " starting from storage "
+                + storage.storageId()
+                + ": term "
                 + hardState.term()
                 + ", log ("
                 + log.snapshotIndex()
@@ -182,6 +184,21 @@ public final class RaftDriver implements AutoCloseable {
                 + log.lastIndex()
                 + "], applied "
                 + appliedIndex);
+  }
+
+  /**
+   * The configuration to start with when the log holds none: the initial members, this node's own
+   * entry with its storage (the others' storage is recorded by the leader once they answer).
+   */
+  private static Configuration bootstrapConfiguration(RaftNodeSettings settings, StorageId own) {
+    if (settings.initialMembers().isEmpty()) {
+      return Configuration.empty();
+    }
+    List<Member> members = new ArrayList<>();
+    for (Member m : settings.initialMembers()) {
+      members.add(m.id().equals(settings.id()) ? m.withStorage(own) : m);
+    }
+    return new Configuration(members, List.of());
   }
 
   /**
@@ -441,13 +458,12 @@ public final class RaftDriver implements AutoCloseable {
         drainInbox();
         long now = System.nanoTime();
         if (now - nextTick >= 0) {
+          // At most one tick per period, counted from this one: when the loop stalled (GC, a slow
+          // fsync) the missed ticks are dropped, never fired in a burst, which would start
+          // elections that messages already queued would prevent, and would cut short the
+          // election timeout a voter promised a leader whose lease counts on it (RaftConfig).
           node.tick();
-          nextTick += tickNanos;
-          if (now - nextTick >= 0) {
-            // The loop stalled (GC, a slow fsync): drop the missed ticks rather than fire a burst
-            // of them, which would start elections that messages already queued would prevent.
-            nextTick = now + tickNanos;
-          }
+          nextTick = now + tickNanos;
         }
         requestReadIndex();
         while (node.hasReady()) {
@@ -603,6 +619,7 @@ public final class RaftDriver implements AutoCloseable {
           recentlyRemoved.put(m, until);
         }
       }
+      logStorageChanges(knownConfiguration, configuration);
       knownConfiguration = configuration;
       LOG.info(() -> "Raft node " + id + ": configuration is now " + configuration);
       updatePeers();
@@ -616,6 +633,38 @@ public final class RaftDriver implements AutoCloseable {
       checkTransfers(System.nanoTime());
     }
     publishStatus();
+  }
+
+  /**
+   * Says in the log when a member came back from another storage than the one recorded for it (a
+   * wiped or replaced disk) and was taken back as a learner, or had its storage recorded.
+   */
+  private void logStorageChanges(Configuration before, Configuration after) {
+    for (Member m : after.all()) {
+      StorageId was = before.storageOf(m.id());
+      if (!before.contains(m.id()) || was.equals(m.storage())) {
+        continue;
+      }
+      if (!was.isKnown()) {
+        LOG.info(() -> "Raft node " + id + ": " + m.id() + " answers from storage " + m.storage());
+      } else {
+        LOG.warning(
+            () ->
+                "Raft node "
+                    + id
+                    + ": "
+                    + m.id()
+                    + " now answers from storage "
+                    + m.storage()
+                    + ", not the storage "
+                    + was
+                    + " it had: its disk was wiped or replaced, so it may have forgotten entries it"
+                    + " acknowledged and votes it cast. It is "
+                    + (after.isVoter(m.id()) ? "a voter" : "a learner again")
+                    + " under its new storage and counts for elections and commits only once it"
+                    + " has caught up and been promoted.");
+      }
+    }
   }
 
   // ---------------------------------------------------------------- apply and snapshots

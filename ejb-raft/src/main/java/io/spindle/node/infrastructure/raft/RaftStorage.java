@@ -4,6 +4,7 @@ import io.spindle.raft.HardState;
 import io.spindle.raft.LogStore;
 import io.spindle.raft.SnapshotMeta;
 import io.spindle.raft.SnapshotStore;
+import io.spindle.raft.StorageId;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -17,6 +18,9 @@ import java.io.OutputStream;
  * <b>Errors:</b> {@link io.spindle.raft.StorageException}, which stops the node.
  */
 public interface RaftStorage extends AutoCloseable {
+  /** The identity of this storage, drawn when it was first created (see {@link StorageId}). */
+  StorageId storageId();
+
   LogStore log();
 
   SnapshotStore snapshots();

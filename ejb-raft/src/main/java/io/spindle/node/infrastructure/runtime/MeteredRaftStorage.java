@@ -6,6 +6,7 @@ import io.spindle.raft.HardState;
 import io.spindle.raft.LogStore;
 import io.spindle.raft.SnapshotMeta;
 import io.spindle.raft.SnapshotStore;
+import io.spindle.raft.StorageId;
 import java.io.InputStream;
 import java.util.List;
 import java.util.function.BooleanSupplier;
@@ -26,6 +27,11 @@ final class MeteredRaftStorage implements RaftStorage {
   MeteredRaftStorage(RaftStorage storage, NodeStatistics statistics, BooleanSupplier leading) {
     this.storage = storage;
     this.log = new MeteredLog(storage.log(), statistics, leading);
+  }
+
+  @Override
+  public StorageId storageId() {
+    return storage.storageId();
   }
 
   @Override

@@ -25,6 +25,7 @@ import io.spindle.raft.EntryType;
 import io.spindle.raft.Member;
 import io.spindle.raft.NodeId;
 import io.spindle.raft.SnapshotMeta;
+import io.spindle.raft.StorageId;
 import io.spindle.raft.message.AppendEntries;
 import io.spindle.raft.message.AppendEntriesResponse;
 import io.spindle.raft.message.Heartbeat;
@@ -155,6 +156,7 @@ public final class RaftMessageMapper {
         .setConflictIndex(f.nonNegative("conflictIndex", m.conflictIndex()))
         .setConflictTerm(f.nonNegative("conflictTerm", m.conflictTerm()))
         .setLastLogIndex(f.nonNegative("lastLogIndex", m.lastLogIndex()))
+        .setStorageId(m.storage().value())
         .build();
   }
 
@@ -168,7 +170,8 @@ public final class RaftMessageMapper {
         f.nonNegative("matchIndex", p.getMatchIndex()),
         f.nonNegative("conflictIndex", p.getConflictIndex()),
         f.nonNegative("conflictTerm", p.getConflictTerm()),
-        f.nonNegative("lastLogIndex", p.getLastLogIndex()));
+        f.nonNegative("lastLogIndex", p.getLastLogIndex()),
+        StorageId.of(p.getStorageId()));
   }
 
   // ---- Heartbeat ----
@@ -202,6 +205,7 @@ public final class RaftMessageMapper {
         .setTerm(f.nonNegative("term", m.term()))
         .setReadContext(m.readContext())
         .setLastLogIndex(f.nonNegative("lastLogIndex", m.lastLogIndex()))
+        .setStorageId(m.storage().value())
         .build();
   }
 
@@ -212,7 +216,8 @@ public final class RaftMessageMapper {
         f.nodeId("to", p.getTo()),
         f.nonNegative("term", p.getTerm()),
         p.getReadContext(),
-        f.nonNegative("lastLogIndex", p.getLastLogIndex()));
+        f.nonNegative("lastLogIndex", p.getLastLogIndex()),
+        StorageId.of(p.getStorageId()));
   }
 
   // ---- RequestVote ----
@@ -250,6 +255,7 @@ public final class RaftMessageMapper {
         .setTerm(f.nonNegative("term", m.term()))
         .setGranted(m.granted())
         .setPreVote(m.preVote())
+        .setStorageId(m.storage().value())
         .build();
   }
 
@@ -260,7 +266,8 @@ public final class RaftMessageMapper {
         f.nodeId("to", p.getTo()),
         f.nonNegative("term", p.getTerm()),
         p.getGranted(),
-        p.getPreVote());
+        p.getPreVote(),
+        StorageId.of(p.getStorageId()));
   }
 
   // ---- InstallSnapshot ----
@@ -302,6 +309,7 @@ public final class RaftMessageMapper {
         .setSnapshotIndex(f.nonNegative("snapshotIndex", m.snapshotIndex()))
         .setNextOffset(f.atLeastMinusOne("nextOffset", m.nextOffset()))
         .setDone(m.done())
+        .setStorageId(m.storage().value())
         .build();
   }
 
@@ -313,7 +321,8 @@ public final class RaftMessageMapper {
         f.nonNegative("term", p.getTerm()),
         f.nonNegative("snapshotIndex", p.getSnapshotIndex()),
         f.atLeastMinusOne("nextOffset", p.getNextOffset()),
-        p.getDone());
+        p.getDone(),
+        StorageId.of(p.getStorageId()));
   }
 
   // ---- TimeoutNow, ReadIndex ----
@@ -450,11 +459,15 @@ public final class RaftMessageMapper {
   private static Configuration configuration(Fields f, ConfigurationProto p) {
     List<Member> voters = new ArrayList<>(p.getVotersCount());
     for (MemberProto m : p.getVotersList()) {
-      voters.add(new Member(f.nodeId("voter id", m.getId()), m.getAddress()));
+      voters.add(
+          new Member(
+              f.nodeId("voter id", m.getId()), m.getAddress(), StorageId.of(m.getStorageId())));
     }
     List<Member> learners = new ArrayList<>(p.getLearnersCount());
     for (MemberProto m : p.getLearnersList()) {
-      learners.add(new Member(f.nodeId("learner id", m.getId()), m.getAddress()));
+      learners.add(
+          new Member(
+              f.nodeId("learner id", m.getId()), m.getAddress(), StorageId.of(m.getStorageId())));
     }
     try {
       return new Configuration(voters, learners);
@@ -464,7 +477,11 @@ public final class RaftMessageMapper {
   }
 
   private static MemberProto member(Member m) {
-    return MemberProto.newBuilder().setId(m.id().value()).setAddress(m.address()).build();
+    return MemberProto.newBuilder()
+        .setId(m.id().value())
+        .setAddress(m.address())
+        .setStorageId(m.storage().value())
+        .build();
   }
 
   /** Checks the fields of one message, naming it in what it throws. */

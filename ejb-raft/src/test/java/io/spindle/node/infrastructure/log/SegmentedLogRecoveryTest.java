@@ -364,6 +364,24 @@ class SegmentedLogRecoveryTest {
     forEveryBitOf(from, to, LogFiles.size(lastSegment(original)), check);
   }
 
+  // §5.1: nothing is acknowledged before it is durable. A process killed between append and sync
+  // leaves whole records in the page cache; they read back intact, yet a power cut would still lose
+  // them. Recovery makes them durable (the last segment and the directory) before the store is
+  // handed to the core, which counts everything it finds in an opened log as stored.
+  @Test
+  void recoveryFsyncsTheLastSegmentAndTheDirectoryBeforeTheLogIsHandedOut() {
+    Path killed = temp.resolve("killed");
+    List<Entry> unsynced = entries(1, 5, 1, new Random(7), 30);
+    SegmentedLogStore before = SegmentedLogStore.open(killed, SEGMENT_BYTES);
+    before.append(unsynced); // never synced: the process is killed here
+    before.close();
+
+    try (SegmentedLogStore after = SegmentedLogStore.open(killed, SEGMENT_BYTES)) {
+      assertHolds(after, 0, 0, unsynced);
+      assertEquals(2, after.recoveryFsyncs(), "the last segment and the directory");
+    }
+  }
+
   /** Flips each bit of bytes {@code [from, to)} of the last segment cut at {@code length}. */
   private void forEveryBitOf(long from, long to, long length, CrashCheck check) {
     for (long offset = from; offset < to; offset++) {

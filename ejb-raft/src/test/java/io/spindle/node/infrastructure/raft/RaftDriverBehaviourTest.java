@@ -379,6 +379,11 @@ class RaftDriverBehaviourTest {
         };
 
     @Override
+    public io.spindle.raft.StorageId storageId() {
+      return delegate.storageId();
+    }
+
+    @Override
     public LogStore log() {
       return log;
     }

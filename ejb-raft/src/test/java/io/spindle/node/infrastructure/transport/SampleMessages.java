@@ -8,6 +8,7 @@ import io.spindle.raft.Entry;
 import io.spindle.raft.Member;
 import io.spindle.raft.NodeId;
 import io.spindle.raft.SnapshotMeta;
+import io.spindle.raft.StorageId;
 import io.spindle.raft.message.AppendEntries;
 import io.spindle.raft.message.AppendEntriesResponse;
 import io.spindle.raft.message.Heartbeat;
@@ -35,13 +36,16 @@ final class SampleMessages {
   static final NodeId SELF = NodeId.of("n1");
   static final NodeId PEER = NodeId.of("n2");
 
+  /** The peer's storage: a full 64-bit value, to check it crosses the wire whole. */
+  static final StorageId PEER_STORAGE = StorageId.of(0xF00DCAFE12345678L);
+
   private SampleMessages() {}
 
   static Configuration configuration() {
     return new Configuration(
         List.of(
             Member.of("n1", "10.0.0.1:7000"),
-            Member.of("n2", "10.0.0.2:7000"),
+            new Member(NodeId.of("n2"), "10.0.0.2:7000", PEER_STORAGE),
             Member.of("n3", "10.0.0.3:7000")),
         List.of(Member.of("n4", "10.0.0.4:7000")));
   }
@@ -52,7 +56,9 @@ final class SampleMessages {
         Arguments.of("RequestVote", new RequestVote(PEER, SELF, 7, 120, 6, false, false)),
         Arguments.of(
             "RequestVote pre-vote transfer", new RequestVote(PEER, SELF, 8, 0, 0, true, true)),
-        Arguments.of("RequestVoteResponse", new RequestVoteResponse(PEER, SELF, 7, true, false)),
+        Arguments.of(
+            "RequestVoteResponse",
+            new RequestVoteResponse(PEER, SELF, 7, true, false, PEER_STORAGE)),
         Arguments.of(
             "RequestVoteResponse pre-vote", new RequestVoteResponse(PEER, SELF, 9, false, true)),
         Arguments.of("AppendEntries empty", new AppendEntries(PEER, SELF, 3, 0, 0, List.of(), 0)),
@@ -62,13 +68,14 @@ final class SampleMessages {
             new AppendEntries(PEER, SELF, 3, 9, 3, List.of(Entry.command(10, 3, new byte[0])), 9)),
         Arguments.of(
             "AppendEntriesResponse success",
-            new AppendEntriesResponse(PEER, SELF, 3, true, 12, 0, 0, 12)),
+            new AppendEntriesResponse(PEER, SELF, 3, true, 12, 0, 0, 12, PEER_STORAGE)),
         Arguments.of(
             "AppendEntriesResponse conflict",
             new AppendEntriesResponse(PEER, SELF, 3, false, 40, 31, 2, 35)),
         Arguments.of("Heartbeat", new Heartbeat(PEER, SELF, 4, 99, 17)),
         Arguments.of("Heartbeat opaque context", new Heartbeat(PEER, SELF, 4, 99, -42)),
-        Arguments.of("HeartbeatResponse", new HeartbeatResponse(PEER, SELF, 4, 17, 101)),
+        Arguments.of(
+            "HeartbeatResponse", new HeartbeatResponse(PEER, SELF, 4, 17, 101, PEER_STORAGE)),
         Arguments.of(
             "InstallSnapshot first chunk",
             new InstallSnapshot(PEER, SELF, 5, meta(), 0, bytes(300, 1), false)),
@@ -87,7 +94,7 @@ final class SampleMessages {
                 true)),
         Arguments.of(
             "InstallSnapshotResponse",
-            new InstallSnapshotResponse(PEER, SELF, 5, 500, 4096, false)),
+            new InstallSnapshotResponse(PEER, SELF, 5, 500, 4096, false, PEER_STORAGE)),
         Arguments.of(
             "InstallSnapshotResponse refused",
             new InstallSnapshotResponse(PEER, SELF, 5, 500, -1, false)),
