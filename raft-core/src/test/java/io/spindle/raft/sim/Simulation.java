@@ -12,6 +12,7 @@ import io.spindle.raft.ReadResult;
 import io.spindle.raft.Role;
 import io.spindle.raft.SnapshotMeta;
 import io.spindle.raft.StorageId;
+import io.spindle.raft.message.InstallSnapshot;
 import io.spindle.raft.message.Message;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -551,6 +552,9 @@ public final class Simulation {
               trace.removeFirst();
             }
           }
+          if (m instanceof InstallSnapshot install && install.offset() == 0) {
+            maybeInterruptInstall(to);
+          }
           boolean led = to.raft.role() == Role.LEADER;
           to.raft.step(m);
           if (!led && to.raft.role() == Role.LEADER) {
@@ -955,6 +959,18 @@ public final class Simulation {
   private void restart(SimNode n) {
     if (!n.up) {
       startNode(n);
+    }
+  }
+
+  /**
+   * A snapshot install is a multi-step operation on disk (store the snapshot, then reset or compact
+   * the log behind it): now and then a crash is armed right between those steps.
+   */
+  private void maybeInterruptInstall(SimNode n) {
+    if (faultsOn && !n.disk().armed() && random.nextInt(4) == 0) {
+      SimDisk.Point point =
+          random.nextBoolean() ? SimDisk.Point.SNAPSHOT_STORED : SimDisk.Point.RESET;
+      n.disk().arm(point, 1, random.nextBoolean());
     }
   }
 
