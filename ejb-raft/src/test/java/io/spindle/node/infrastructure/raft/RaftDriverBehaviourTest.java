@@ -246,6 +246,88 @@ class RaftDriverBehaviourTest {
     assertEquals(2, newLeader.status().configuration().voters().size());
   }
 
+  // Issue 12, finding 6: a node whose disk was wiped comes back under its old id with a new storage
+  // identity. It has forgotten what it acknowledged and voted for, so the leader takes it back as
+  // a learner under the new storage (and says so in its log); it votes again once promoted.
+  @Test
+  void aNodeWhoseDiskWasWipedIsTakenBackAsALearnerAndTheLogSaysSo() throws Exception {
+    cluster = DriverCluster.start(3, Network.MEMORY, dir, s -> s);
+    Node leader = cluster.awaitLeader(WAIT);
+    Node wiped = cluster.nodes().stream().filter(n -> n != leader).findFirst().orElseThrow();
+    io.spindle.raft.StorageId before = wiped.storage.storageId();
+    Await.until(
+        WAIT,
+        "the leader recorded every member's storage",
+        () -> leader.status().configuration().storageOf(wiped.id).equals(before),
+        cluster::describe);
+    writeAll(50, "w");
+    cluster.awaitApplied(leader.status().commitIndex(), WAIT);
+
+    List<java.util.logging.LogRecord> warnings = new ArrayList<>();
+    java.util.logging.Logger driverLog =
+        java.util.logging.Logger.getLogger(RaftDriver.class.getName());
+    java.util.logging.Handler capture =
+        new java.util.logging.Handler() {
+          @Override
+          public void publish(java.util.logging.LogRecord record) {
+            synchronized (warnings) {
+              warnings.add(record);
+            }
+          }
+
+          @Override
+          public void flush() {}
+
+          @Override
+          public void close() {}
+        };
+    driverLog.addHandler(capture);
+    try {
+      cluster.crash(wiped.id);
+      deleteRecursively(dir.resolve(wiped.id.value()));
+      cluster.restart(wiped.id);
+      io.spindle.raft.StorageId after = wiped.storage.storageId();
+      assertNotEquals(before, after);
+
+      Await.until(
+          WAIT,
+          wiped.id + " is a learner under its new storage",
+          () -> {
+            Configuration c = leader.status().configuration();
+            return c.isLearner(wiped.id) && c.storageOf(wiped.id).equals(after);
+          },
+          cluster::describe);
+      cluster.awaitApplied(leader.status().commitIndex(), WAIT);
+      assertEquals(leader.stateMachine.digest(), wiped.stateMachine.digest(), "caught up");
+      synchronized (warnings) {
+        assertTrue(
+            warnings.stream()
+                .anyMatch(
+                    r ->
+                        r.getLevel() == java.util.logging.Level.WARNING
+                            && r.getMessage()
+                                .contains(wiped.id + " now answers from storage " + after)
+                            && r.getMessage().contains("a learner again")),
+            "the leader's log says so");
+      }
+
+      leader.driver.changeMembership(new ConfigChange.Promote(wiped.id)).get(10, TimeUnit.SECONDS);
+      Configuration c = leader.status().configuration();
+      assertTrue(c.isVoter(wiped.id));
+      assertEquals(after, c.storageOf(wiped.id), "a voter again, from its new disk");
+    } finally {
+      driverLog.removeHandler(capture);
+    }
+  }
+
+  private static void deleteRecursively(Path root) throws java.io.IOException {
+    try (var paths = java.nio.file.Files.walk(root)) {
+      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        java.nio.file.Files.delete(p);
+      }
+    }
+  }
+
   @Test
   void refusesRequestsBeyondTheOutstandingLimitAsBusy() throws Exception {
     CountDownLatch gate = new CountDownLatch(1);
