@@ -256,6 +256,7 @@
     var rows = $("queue-rows");
     rows.textContent = "";
     $("queue-server").textContent = queue ? "at " + queue.server : "";
+    renderGivenUp(queue ? queue.givenUp : []);
     if (!queue) {
       rows.appendChild(el("tr", {}, [el("td", { colspan: "4", class: "muted", text: whyNone })]));
       return;
@@ -267,6 +268,19 @@
         el("td", { class: "num", "data-field": "depth", text: number(q.depth) }),
         el("td", { class: "num", "data-field": "leased", text: number(q.leased) }),
         el("td", { class: "num", text: number(q.capacity) })
+      ]));
+    });
+  }
+
+  // The jobs the queue server gave up on lately, newest first: kind, request, attempts, reason.
+  function renderGivenUp(jobs) {
+    var list = $("given-up-rows");
+    list.textContent = "";
+    $("given-up").hidden = !jobs || jobs.length === 0;
+    (jobs || []).forEach(function (j) {
+      list.appendChild(el("li", { "data-request": j.requestId }, [
+        el("strong", { text: j.kind + " " + j.requestId }),
+        el("span", { text: " — " + j.attempts + " attempts, last on " + (j.lastNodeId || "?") + ": " + j.reason })
       ]));
     });
   }

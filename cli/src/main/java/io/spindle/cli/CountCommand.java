@@ -3,6 +3,7 @@ package io.spindle.cli;
 import io.spindle.protocol.queue.Count;
 import io.spindle.protocol.queue.CountResult;
 import io.spindle.protocol.queue.CountedRange;
+import io.spindle.protocol.queue.QueueProtocol;
 import io.spindle.protocol.queue.Request;
 import io.spindle.protocol.queue.WordCount;
 import java.nio.charset.StandardCharsets;
@@ -10,9 +11,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
 
 @Command(
     name = "count",
@@ -22,10 +26,15 @@ import picocli.CommandLine.ParentCommand;
 final class CountCommand implements Callable<Integer> {
   @ParentCommand SpindleCli cli;
 
+  @Spec CommandSpec spec;
+
   @Parameters(index = "0", paramLabel = "NAME")
   String name;
 
-  @Option(names = "--top", paramLabel = "N", description = "also the N most frequent words")
+  @Option(
+      names = "--top",
+      paramLabel = "N",
+      description = "also the N most frequent words (0 to 1000)")
   int top;
 
   @Option(names = "--stale", description = "any node's copy as it is")
@@ -39,6 +48,11 @@ final class CountCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    if (top < 0 || top > QueueProtocol.MAX_TOP_WORDS) {
+      throw new ParameterException(
+          spec.commandLine(),
+          "--top takes 0 to " + QueueProtocol.MAX_TOP_WORDS + " words, not " + top);
+    }
     CountResult c;
     try (ClusterClient cluster = cli.cluster()) {
       c =

@@ -1,5 +1,6 @@
 package io.spindle.cli;
 
+import io.spindle.protocol.queue.DeadLetter;
 import io.spindle.protocol.queue.LeaseView;
 import io.spindle.protocol.queue.Member;
 import io.spindle.protocol.queue.NodeStatus;
@@ -79,6 +80,18 @@ final class StatusCommand implements Callable<Integer> {
               "expiresInMs", l.getExpiresInMs(),
               "attempt", l.getAttempt()));
     }
+    List<Object> deadLetters = new ArrayList<>();
+    for (DeadLetter d : s.getDeadLettersList()) {
+      deadLetters.add(
+          Json.object(
+              "jobId", d.getJobId(),
+              "requestId", d.getRequestId(),
+              "kind", d.getKind(),
+              "attempts", d.getAttempts(),
+              "lastNodeId", d.getLastNodeId(),
+              "failedAtMs", d.getFailedAtMs(),
+              "reason", d.getReason()));
+    }
     List<Object> members = new ArrayList<>();
     for (Member m : s.getMembersList()) {
       members.add(
@@ -99,6 +112,7 @@ final class StatusCommand implements Callable<Integer> {
         "members", members,
         "queues", queues,
         "leases", leases,
+        "deadLetters", deadLetters,
         "uploads", s.getUploads(),
         "spoolBytes", s.getSpoolBytes());
   }
@@ -166,6 +180,20 @@ final class StatusCommand implements Callable<Integer> {
                 l.getExpiresInMs() / 1000.0,
                 l.getAttempt(),
                 l.getRequestId()));
+      }
+    }
+    if (s.getDeadLettersCount() > 0) {
+      b.append(String.format("%nGIVEN UP (newest first; their clients got the reason)%n"));
+      for (DeadLetter d : s.getDeadLettersList()) {
+        b.append(
+            String.format(
+                "%-20d %-7s %s, %s ago, %d attempts: %s%n",
+                d.getJobId(),
+                d.getKind(),
+                d.getRequestId(),
+                ago(Math.max(0, System.currentTimeMillis() - d.getFailedAtMs())),
+                d.getAttempts(),
+                d.getReason()));
       }
     }
     b.append(

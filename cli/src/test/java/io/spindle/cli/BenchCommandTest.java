@@ -162,7 +162,7 @@ class BenchCommandTest {
 
   @Test
   void busyAnswersAreRetriedAndCounted() throws Exception {
-    restartWith(new JobLimits(2, 2, 1 << 20, Duration.ofSeconds(1), 5));
+    restartWith(new JobLimits(2, 2, 1 << 20, Duration.ofSeconds(1), 5, 20));
 
     Run r =
         bench(

@@ -248,7 +248,7 @@ class SpindleCliTest {
     QueueServer busy =
         TestServers.start(
             TestServers.config(tmp.resolve("busy"))
-                .withJobs(new JobLimits(1, 1, 1 << 20, Duration.ofSeconds(1), 3)),
+                .withJobs(new JobLimits(1, 1, 1 << 20, Duration.ofSeconds(1), 3, 20)),
             InstantSource.system());
     open.add(0, busy);
     TestClient filler = TestClient.connect(busy.localAddress());
@@ -284,6 +284,13 @@ class SpindleCliTest {
     Run badName = spindle("write", src.toString(), "--name", "a//b");
     assertEquals(ExitCode.USAGE, badName.exit(), "the node refused the name");
     assertTrue(badName.err().contains("INVALID_ARGUMENT"), badName.err());
+    // Issue 13: `--top -5` went to the cluster and made every node fail, for a minute.
+    int before = leader.received.size();
+    Run negativeTop = spindle("count", "docs/words.txt", "--top", "-5");
+    assertEquals(ExitCode.USAGE, negativeTop.exit(), negativeTop.err());
+    assertTrue(negativeTop.err().contains("--top takes 0 to 1000"), negativeTop.err());
+    assertEquals(ExitCode.USAGE, spindle("count", "docs/words.txt", "--top", "1001").exit());
+    assertEquals(before, leader.received.size(), "nothing was sent");
   }
 
   @Test

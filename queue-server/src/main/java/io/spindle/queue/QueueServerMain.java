@@ -136,8 +136,18 @@ public final class QueueServerMain implements Callable<Integer> {
   @Option(
       names = "--max-failures",
       paramLabel = "N",
-      description = "lost leases before a job fails (default ${DEFAULT-VALUE})")
+      description =
+          "lost leases and failures on nodes before a job is given up on (default"
+              + " ${DEFAULT-VALUE})")
   int maxFailures = JobLimits.defaults().maxFailures();
+
+  @Option(
+      names = "--max-give-backs",
+      paramLabel = "N",
+      description =
+          "times nodes may give a job back (not the leader, stopping) before it is given up on"
+              + " (default ${DEFAULT-VALUE})")
+  int maxGiveBacks = JobLimits.defaults().maxGiveBacks();
 
   @Option(
       names = "--queue-timeout-ms",
@@ -293,7 +303,8 @@ public final class QueueServerMain implements Callable<Integer> {
             sharedCapacity,
             maxQueuedBytes,
             Duration.ofMillis(leaseMs),
-            maxFailures),
+            maxFailures,
+            maxGiveBacks),
         new SpoolLimits(spoolMaxBytes, maxUploads, Duration.ofSeconds(uploadIdleSeconds)),
         TransportConfig.defaults(maxFrame),
         secretBytes,

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
 import io.spindle.protocol.queue.Count;
+import io.spindle.protocol.queue.DeadLetter;
 import io.spindle.protocol.queue.Delete;
 import io.spindle.protocol.queue.ErrorCode;
 import io.spindle.protocol.queue.Job;
@@ -298,6 +299,78 @@ class QueueServerEndToEndTest {
     assertTrue(r.getError().getMessage().contains("empty"), r.getError().getMessage());
   }
 
+  // Issue 13: `spindle count --top -5` made every node fail; the job was given back and taken
+  // again 101,267 times in a minute. The queue server now refuses it before queueing it.
+  @Test
+  void aCountOfANegativeOrHugeNumberOfTopWordsIsRefusedBeforeItIsQueued() throws IOException {
+    TestNode n1 = node("n1", NodeRole.FOLLOWER, 1);
+    TestClient c = client();
+    for (int top : new int[] {-5, 1001}) {
+      Reply r =
+          c.call(
+              Request.newBuilder()
+                  .setRequestId(rid())
+                  .setCount(Count.newBuilder().setName("a.txt").setTopWords(top))
+                  .build());
+      assertError(ErrorCode.INVALID_ARGUMENT, r);
+      assertTrue(r.getError().getMessage().contains("0 to 1000 top words"), r.toString());
+    }
+    assertEquals(0, jobsOfKind(n1, Job.KindCase.COUNT), "nothing was queued");
+  }
+
+  // Issue 13: client request ids shared a namespace with the queue server's own join:, leave: and
+  // task: jobs; a client could pose as a joining node's announcement.
+  @Test
+  void aClientRequestIdInTheServersOwnNamespaceIsRefused() throws IOException {
+    node("n1", NodeRole.LEADER, 1);
+    TestClient c = client();
+    for (String rid : List.of("join:n9", "leave:n1", "task:n1:7")) {
+      Reply r = c.call(inlineWrite(rid, "x.txt", new byte[] {1}));
+      assertError(ErrorCode.INVALID_ARGUMENT, r);
+      assertTrue(r.getError().getMessage().contains("the queue server's own"), r.toString());
+    }
+    assertEquals(0, cluster.effects("join:n9"));
+  }
+
+  // Issue 13: a job that fails on the nodes that take it (a bug, input only a node can judge) ends
+  // with an error to its client after the failure limit, is listed as given up, and is never
+  // handed out again.
+  @Test
+  void aJobThatFailsOnTheNodesEndsWithAnErrorAndIsListedAsGivenUp() throws IOException {
+    cluster.write("seed", "poison.txt", "a b\n".getBytes(StandardCharsets.UTF_8));
+    TestNode n1 = node("n1", NodeRole.FOLLOWER, 1);
+    n1.hold(true);
+    TestClient c = client();
+    String rid = rid();
+    c.send(
+        Request.newBuilder()
+            .setRequestId(rid)
+            .setCount(Count.newBuilder().setName("poison.txt"))
+            .build());
+    int limit = TestServers.config(spool).jobs().maxFailures();
+    for (int i = 1; i <= limit; i++) {
+      int attempt = i;
+      Await.until(() -> n1.held.size() == 1, () -> "n1 holds the count, attempt " + attempt);
+      n1.failHeld("node n1 failed: boom " + i);
+    }
+
+    Reply r = c.next(rid);
+    assertError(ErrorCode.FAILED, r);
+    String message = r.getError().getMessage();
+    assertTrue(message.contains("tried " + limit + " times"), message);
+    assertTrue(message.contains("boom " + limit), message);
+    StatusResult status = server.status();
+    assertEquals(1, status.getDeadLettersCount());
+    DeadLetter dead = status.getDeadLetters(0);
+    assertEquals(rid, dead.getRequestId());
+    assertEquals("count", dead.getKind());
+    assertEquals(limit, dead.getAttempts());
+    assertEquals("n1", dead.getLastNodeId());
+    assertEquals(message, dead.getReason());
+    assertEquals(limit, jobsOfKind(n1, Job.KindCase.COUNT), "never handed out again");
+    assertEquals(0, server.status().getQueues(1).getDepth());
+  }
+
   // ---- no lost work ----
 
   @Test
@@ -442,7 +515,7 @@ class QueueServerEndToEndTest {
     server =
         TestServers.start(
             TestServers.config(spool)
-                .withJobs(new JobLimits(2, 2, 1 << 20, Duration.ofSeconds(1), 3)),
+                .withJobs(new JobLimits(2, 2, 1 << 20, Duration.ofSeconds(1), 3, 20)),
             clock);
     TestClient c = client();
     c.send(inlineWrite(rid(), "a", new byte[] {1}));

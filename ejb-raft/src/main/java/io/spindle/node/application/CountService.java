@@ -41,7 +41,7 @@ public final class CountService implements FileCounter {
   private static final Logger LOG = Logger.getLogger(CountService.class.getName());
 
   /** The most top words a count may ask for. */
-  public static final int MAX_TOP = 1000;
+  public static final int MAX_TOP = io.spindle.protocol.queue.QueueProtocol.MAX_TOP_WORDS;
 
   /**
    * @param rangeBytes the size of a range (the last one may be shorter)

@@ -27,6 +27,9 @@ public final class QueueProtocol {
 
   public static final int NONCE_BYTES = 32;
 
+  /** The most frequent words a count may ask for (Count.top_words). */
+  public static final int MAX_TOP_WORDS = 1000;
+
   /** Role labels of the transcript. */
   public static final String SERVER = "SERVER";
 

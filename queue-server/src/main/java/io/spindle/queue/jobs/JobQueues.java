@@ -19,8 +19,9 @@ import java.util.Optional;
  *
  * <p><b>Jobs:</b> {@link #offer} queues a job at the back of its queue, unless the queue or the
  * byte bound is full (the caller answers BUSY). A job stays known, queued or leased, until it
- * {@link #complete}s, is {@link #dropOverdue dropped} (queued past its deadline) or fails for good
- * after {@link JobLimits#maxFailures} lost leases.
+ * {@link #complete}s, is {@link #dropOverdue dropped} (queued past its deadline) or fails for good:
+ * after {@link JobLimits#maxFailures} lost leases and failures on nodes together, or when nodes
+ * gave it back more than {@link JobLimits#maxGiveBacks} times.
  *
  * <p><b>Leases:</b> {@link #steal} hands jobs to a node for {@link JobLimits#lease}; {@link #renew}
  * extends them. A lease that {@link #expireLeases expires}, or whose connection {@link
@@ -81,6 +82,7 @@ public final class JobQueues<P> {
     long deadlineMillis;
     int attempts;
     int failures;
+    int givenBack;
     // The lease, when leased.
     String holder;
     long connection;
@@ -362,10 +364,12 @@ public final class JobQueues<P> {
   }
 
   /**
-   * {@code nodeId} gives jobs back (it lost leadership, is shutting down): they return to the front
-   * of their queue, without counting as a failure. Returns those that were its.
+   * {@code nodeId} gives jobs back: they return to the front of their queue. If it {@code failed}
+   * them (an unexpected error on the node), that counts as a failure, as a lost lease does;
+   * otherwise (it lost leadership, is shutting down) as a give-back. A job past either limit fails
+   * for good instead. Returns those that were its.
    */
-  public List<JobView<P>> release(String nodeId, Collection<Long> jobIds) {
+  public List<LostLease<P>> release(String nodeId, Collection<Long> jobIds, boolean failed) {
     List<Entry<P>> given = new ArrayList<>();
     for (Long id : jobIds) {
       Entry<P> e = leased.get(id);
@@ -373,12 +377,22 @@ public final class JobQueues<P> {
         given.add(e);
       }
     }
-    List<JobView<P>> out = new ArrayList<>();
+    List<LostLease<P>> out = new ArrayList<>();
     for (int i = given.size() - 1; i >= 0; i--) {
       Entry<P> e = given.get(i);
       unlease(e);
-      requeueFront(e);
-      out.add(0, e.view());
+      boolean overLimit;
+      if (failed) {
+        overLimit = ++e.failures >= limits.maxFailures();
+      } else {
+        overLimit = ++e.givenBack >= limits.maxGiveBacks();
+      }
+      if (overLimit) {
+        jobs.remove(e.id);
+      } else {
+        requeueFront(e);
+      }
+      out.add(0, new LostLease<>(e.view(), nodeId, overLimit));
     }
     return out;
   }

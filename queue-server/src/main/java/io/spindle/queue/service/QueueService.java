@@ -27,6 +27,7 @@ import io.spindle.protocol.queue.NodeStatus;
 import io.spindle.protocol.queue.PingJob;
 import io.spindle.protocol.queue.QueueError;
 import io.spindle.protocol.queue.QueueFrame;
+import io.spindle.protocol.queue.QueueProtocol;
 import io.spindle.protocol.queue.QueueView;
 import io.spindle.protocol.queue.ReadJob;
 import io.spindle.protocol.queue.ReadResult;
@@ -105,6 +106,11 @@ public final class QueueService {
   private static final Duration MAINTENANCE_PERIOD = Duration.ofSeconds(5);
   private static final String COUNT_RANGE = "count-range";
 
+  /** Jobs given up on that the status keeps, and how many of them a renewal answer carries. */
+  private static final int DEAD_LETTERS = 100;
+
+  private static final int DEAD_LETTERS_PER_RENEWAL = 10;
+
   /** Count answers kept to be handed out again (each a few KiB, with its top words). */
   private static final int LAST_COUNTS = 256;
 
@@ -136,6 +142,7 @@ public final class QueueService {
   private final NodeDirectory nodes;
   private final Map<Long, TaskOrigin> tasks = new HashMap<>();
   private final CountAnswers countAnswers = new CountAnswers(LAST_COUNTS, CONTENT_NAMES);
+  private final DeadLetters deadLetters;
   private long nextJobId;
   private long lastMaintenanceMillis;
   private ScheduledFuture<?> ticker;
@@ -165,6 +172,7 @@ public final class QueueService {
     this.config = Objects.requireNonNull(config, "config");
     this.spool = Objects.requireNonNull(spool, "spool");
     this.clock = Objects.requireNonNull(clock, "clock");
+    this.deadLetters = new DeadLetters(DEAD_LETTERS, clock);
     this.core = Objects.requireNonNull(core, "core");
     this.disk = Objects.requireNonNull(io, "io");
     this.queues = new JobQueues<>(jobLimits, clock);
@@ -388,6 +396,17 @@ public final class QueueService {
                           + " characters (a UUID)"))));
       return;
     }
+    if (isReservedRequestId(rid)) {
+      client.send(
+          frame(
+              errorReply(
+                  rid,
+                  error(
+                      ErrorCode.INVALID_ARGUMENT,
+                      "request ids beginning with join:, leave: or task: are the queue server's"
+                          + " own; use another (a UUID)"))));
+      return;
+    }
     Duration timeout = config.queueTimeout();
     if (request.getTimeoutMs() > 0 && request.getTimeoutMs() < timeout.toMillis()) {
       timeout = Duration.ofMillis(request.getTimeoutMs());
@@ -426,7 +445,8 @@ public final class QueueService {
                           .setStale(request.getList().getStale())),
               timeout);
       case COUNT -> {
-        if (checkName(client, rid, request.getCount().getName())) {
+        if (checkName(client, rid, request.getCount().getName())
+            && checkTopWords(client, rid, request.getCount().getTopWords())) {
           submit(
               client,
               rid,
@@ -479,6 +499,11 @@ public final class QueueService {
    * Only a bound on what the queue server holds; the rules of a valid name are the node's, which
    * answers INVALID_ARGUMENT naming the broken rule.
    */
+  /** The prefixes of the request ids the queue server gives its own jobs (joins, leaves, tasks). */
+  private static boolean isReservedRequestId(String rid) {
+    return rid.startsWith("join:") || rid.startsWith("leave:") || rid.startsWith("task:");
+  }
+
   private boolean checkName(Peer client, String rid, String name) {
     int bytes = name.getBytes(StandardCharsets.UTF_8).length;
     if (bytes == 0 || bytes > MAX_NAME_BYTES) {
@@ -491,6 +516,26 @@ public final class QueueService {
                       bytes == 0
                           ? "a file name must not be empty"
                           : "a file name of " + bytes + " bytes is far too long"))));
+      return false;
+    }
+    return true;
+  }
+
+  /** A count asks for 0 to {@link QueueProtocol#MAX_TOP_WORDS} top words (uint32 on the wire). */
+  private boolean checkTopWords(Peer client, String rid, int topWords) {
+    long top = Integer.toUnsignedLong(topWords);
+    if (top > QueueProtocol.MAX_TOP_WORDS) {
+      client.send(
+          frame(
+              errorReply(
+                  rid,
+                  error(
+                      ErrorCode.INVALID_ARGUMENT,
+                      "a count gives 0 to "
+                          + QueueProtocol.MAX_TOP_WORDS
+                          + " top words; "
+                          + (topWords < 0 ? "a negative number" : top)
+                          + " was asked for"))));
       return false;
     }
     return true;
@@ -849,7 +894,8 @@ public final class QueueService {
                 Renewed.newBuilder()
                     .addAllLostJobIds(lost)
                     .setLeaseMs((int) queues.limits().lease().toMillis())
-                    .addAllQueues(queueViews()))
+                    .addAllQueues(queueViews())
+                    .addAllDeadLetters(deadLetters.newest(DEAD_LETTERS_PER_RENEWAL)))
             .build());
   }
 
@@ -1007,18 +1053,26 @@ public final class QueueService {
 
   private void onRelease(String nodeId, ReleaseJobs release) {
     nodes.touch(nodeId);
-    List<JobView<Job>> back = queues.release(nodeId, release.getJobIdsList());
-    if (!back.isEmpty()) {
+    String reason = printable(release.getReason());
+    List<LostLease<Job>> back =
+        queues.release(nodeId, release.getJobIdsList(), release.getFailed());
+    if (back.isEmpty()) {
+      return;
+    }
+    if (release.getFailed()) {
+      handleLost(back, "it failed: " + reason);
+      return;
+    }
+    long requeued = back.stream().filter(l -> !l.failedForGood()).count();
+    if (requeued > 0) {
       LOG.info(
           () ->
-              nodeId
-                  + " gave back "
-                  + back.size()
-                  + " jobs ("
-                  + printable(release.getReason())
-                  + "); requeued at the front");
-      serveParked();
+              nodeId + " gave back " + requeued + " jobs (" + reason + "); requeued at the front");
     }
+    handleLost(
+        back.stream().filter(LostLease::failedForGood).toList(),
+        "it was given back (" + reason + ") for the " + queues.limits().maxGiveBacks() + "th time");
+    serveParked();
   }
 
   private void onNodeClosed(Peer node, String nodeId) {
@@ -1160,45 +1214,23 @@ public final class QueueService {
     for (LostLease<Job> l : lost) {
       JobView<Job> j = l.job();
       if (l.failedForGood()) {
-        LOG.warning(
-            () ->
-                "job "
-                    + j.id()
-                    + " ("
-                    + j.kind()
-                    + " "
-                    + j.requestId()
-                    + ") failed: lost its lease "
-                    + queues.limits().maxFailures()
-                    + " times, the last on "
-                    + l.nodeId()
-                    + " because "
-                    + why);
+        String reason =
+            "the "
+                + j.kind()
+                + " was tried "
+                + j.attempt()
+                + " times and is not tried again; the last time, on "
+                + l.nodeId()
+                + ", "
+                + why;
+        LOG.warning(() -> "job " + j.id() + " (" + j.requestId() + ") given up: " + reason);
+        deadLetters.add(j, l.nodeId(), reason);
         TaskOrigin origin = tasks.remove(j.id());
         if (origin != null) {
-          sendTaskError(
-              origin,
-              error(
-                  ErrorCode.FAILED,
-                  "the "
-                      + j.kind()
-                      + " task failed on "
-                      + queues.limits().maxFailures()
-                      + " nodes in a row"));
+          sendTaskError(origin, error(ErrorCode.FAILED, reason));
           continue;
         }
-        finishJob(
-            j,
-            errorReply(
-                j.requestId(),
-                error(
-                    ErrorCode.FAILED,
-                    "the "
-                        + j.kind()
-                        + " failed on "
-                        + queues.limits().maxFailures()
-                        + " nodes in a row (each died or stopped answering while holding it)")),
-            true);
+        finishJob(j, errorReply(j.requestId(), error(ErrorCode.FAILED, reason)), true);
       } else {
         LOG.info(
             () ->
@@ -1365,6 +1397,7 @@ public final class QueueService {
             .setSpoolBytes(spool.reservedBytes());
     nodes.addTo(b, queues::leasedCount);
     b.addAllQueues(queueViews());
+    b.addAllDeadLetters(deadLetters.newest(DEAD_LETTERS));
     for (JobQueues.LeaseView l : queues.leases()) {
       b.addLeases(
           LeaseView.newBuilder()

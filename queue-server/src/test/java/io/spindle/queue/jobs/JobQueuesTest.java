@@ -21,7 +21,7 @@ class JobQueuesTest {
   private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
   private final ManualClock clock = new ManualClock();
-  private JobQueues<String> queues = new JobQueues<>(new JobLimits(3, 3, 1000, LEASE, 3), clock);
+  private JobQueues<String> queues = new JobQueues<>(new JobLimits(3, 3, 1000, LEASE, 3, 4), clock);
   private long nextId = 1;
 
   private long offer(QueueKind queue, String payload) {
@@ -261,16 +261,41 @@ class JobQueuesTest {
     }
 
     @Test
-    void aReleasedJobGoesBackToTheFrontWithoutCountingAsAFailure() {
+    void aJobGivenBackGoesToTheFrontUntilItWasGivenBackTooOften() {
       leader("n1", 1);
       offer(QueueKind.LEADER, "w1");
       offer(QueueKind.LEADER, "w2");
       queues.steal("n1", 1, 1, 1000);
-      for (int i = 0; i < 5; i++) {
-        assertEquals(List.of("w1"), payloads(queues.release("n1", List.of(1L))));
-        assertEquals(List.of("w1"), payloads(queues.steal("n1", 1, 1, 1000)));
+      for (int i = 1; i < 4; i++) {
+        List<LostLease<String>> back = queues.release("n1", List.of(1L), false);
+        assertEquals("w1", back.get(0).job().payload());
+        assertFalse(back.get(0).failedForGood(), "give-back " + i + " of 4");
+        assertEquals(List.of("w1"), payloads(queues.steal("n1", 1, 1, 1000)), "at the front");
       }
-      assertEquals(List.of(), queues.release("n2", List.of(1L)), "not n2's to give back");
+      assertEquals(List.of(), queues.release("n2", List.of(1L), false), "not n2's to give back");
+
+      List<LostLease<String>> last = queues.release("n1", List.of(1L), false);
+      assertTrue(last.get(0).failedForGood(), "the fourth give-back is the limit");
+      assertTrue(queues.job(1).isEmpty());
+      assertEquals(List.of("w2"), payloads(queues.steal("n1", 1, 1, 1000)));
+    }
+
+    // Issue 13: a job that makes a node fail (a bad count, a bug) was given back and taken again
+    // 101,267 times a minute. A failure on a node counts like a lost lease.
+    @Test
+    void aJobThatFailsOnNodesIsGivenUpOnAfterTheFailureLimit() {
+      follower("n1", 1);
+      follower("n2", 1);
+      offer(QueueKind.SHARED, "poison");
+      for (int i = 1; i <= 3; i++) {
+        String node = i % 2 == 0 ? "n2" : "n1";
+        assertEquals(1, queues.steal(node, i, 1, 1000).size());
+        List<LostLease<String>> back = queues.release(node, List.of(1L), true);
+        assertEquals(i == 3, back.get(0).failedForGood(), "failure " + i);
+        assertEquals(node, back.get(0).nodeId());
+      }
+      assertTrue(queues.job(1).isEmpty());
+      assertEquals(0, queues.depth(QueueKind.SHARED));
     }
 
     @Test

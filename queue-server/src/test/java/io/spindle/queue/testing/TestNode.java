@@ -302,6 +302,17 @@ public final class TestNode implements AutoCloseable {
             .build());
   }
 
+  /** Gives the held jobs back as failed here (an unexpected error on this node). */
+  public void failHeld(String reason) throws IOException {
+    List<Long> ids = new ArrayList<>(held);
+    held.clear();
+    send(
+        QueueFrame.newBuilder()
+            .setReleaseJobs(
+                ReleaseJobs.newBuilder().addAllJobIds(ids).setReason(reason).setFailed(true))
+            .build());
+  }
+
   /** Submits count-range tasks, one per range, with task ids "t" + index. */
   public void submitRanges(String name, long... bounds) throws IOException {
     SubmitTasks.Builder b = SubmitTasks.newBuilder();

@@ -22,7 +22,7 @@ public final class TestServers {
   public static QueueServerConfig config(Path spoolDir) {
     QueueServerConfig c =
         QueueServerConfig.defaults(new InetSocketAddress("127.0.0.1", 0), SECRET, spoolDir);
-    return c.withJobs(new JobLimits(100, 100, 64L * 1024 * 1024, Duration.ofSeconds(1), 5))
+    return c.withJobs(new JobLimits(100, 100, 64L * 1024 * 1024, Duration.ofSeconds(1), 5, 20))
         .withService(ServiceConfig.defaults("", "test-cluster"));
   }
 

@@ -38,7 +38,8 @@ import java.util.logging.Logger;
  *
  * <pre>{"self": {ClusterView}, "members": [{"id", "voter", "httpUrl", "self", "status"
  * (a ClusterView or null), "error" (null or a sentence)}], "queue": null or {"server",
- * "queues": [{"name", "depth", "capacity", "leased"}]}}</pre>
+ * "queues": [{"name", "depth", "capacity", "leased"}], "givenUp": [{"requestId", "kind",
+ * "attempts", "lastNodeId", "failedAtMs", "reason"}]}}</pre>
  */
 @WebServlet(urlPatterns = "/page/cluster")
 public class ClusterStatusServlet extends HttpServlet {
@@ -54,8 +55,20 @@ public class ClusterStatusServlet extends HttpServlet {
   /** A queue of the queue server: jobs waiting, its capacity, jobs leased to nodes. */
   public record QueueRow(String name, long depth, long capacity, long leased) {}
 
-  /** The queue server this node takes work from, and its queues (at most a second old). */
-  public record QueuePanel(String server, List<QueueRow> queues) {}
+  /** A job the queue server gave up on (it failed on too many nodes, or went round too often). */
+  public record GivenUp(
+      String requestId,
+      String kind,
+      int attempts,
+      String lastNodeId,
+      long failedAtMs,
+      String reason) {}
+
+  /**
+   * The queue server this node takes work from, its queues and the jobs it gave up on lately (at
+   * most a second old).
+   */
+  public record QueuePanel(String server, List<QueueRow> queues, List<GivenUp> givenUp) {}
 
   /** The panel's data; {@code queue} is null while this node has no queue server connection. */
   @JsonbNillable
@@ -153,6 +166,17 @@ public class ClusterStatusServlet extends HttpServlet {
                             q ->
                                 new QueueRow(
                                     q.getName(), q.getDepth(), q.getCapacity(), q.getLeased()))
+                        .toList(),
+                    d.deadLetters().stream()
+                        .map(
+                            g ->
+                                new GivenUp(
+                                    g.getRequestId(),
+                                    g.getKind(),
+                                    g.getAttempts(),
+                                    g.getLastNodeId(),
+                                    g.getFailedAtMs(),
+                                    g.getReason()))
                         .toList()))
         .orElse(null);
   }

@@ -8,6 +8,7 @@ import io.spindle.node.application.FileService;
 import io.spindle.node.application.LocalRangeCounter;
 import io.spindle.node.application.NotLeaderException;
 import io.spindle.node.application.RangeTask;
+import io.spindle.node.application.RequestIdConflictException;
 import io.spindle.node.domain.FileInfo;
 import io.spindle.node.domain.FileLayout;
 import io.spindle.node.domain.FileName;
@@ -184,6 +185,8 @@ public final class NodeJobs implements JobRunner {
       };
     } catch (InvalidFileNameException e) {
       return error(ErrorCode.INVALID_ARGUMENT, "bad file name: " + e.getMessage());
+    } catch (RequestIdConflictException e) {
+      return error(ErrorCode.INVALID_ARGUMENT, e.getMessage());
     } catch (Membership.NotNowException e) {
       pauseBeforeGivingBack();
       throw new CannotRunHereException(e.getMessage());
@@ -225,8 +228,8 @@ public final class NodeJobs implements JobRunner {
     }
     if (!w.getSha256().isEmpty()
         && !HEX.formatHex(w.getSha256().toByteArray()).equals(stored.sha256())) {
-      // The chunks were checked one by one; this only happens to a request id reused for other
-      // content, which the store answers with the first write's file.
+      // The chunks were checked one by one, and the store refuses a request id bound to other
+      // content; this only happens to one applied before request ids were bound.
       return error(
           ErrorCode.INVALID_ARGUMENT,
           "request id " + job.getRequestId() + " was already used for other content");
@@ -344,10 +347,12 @@ public final class NodeJobs implements JobRunner {
     } catch (IllegalArgumentException e) {
       return error(ErrorCode.INVALID_ARGUMENT, e.getMessage());
     }
-    int top = job.getCount().getTopWords();
+    // uint32 on the wire: a value past Integer.MAX_VALUE arrives negative here.
+    long top = Integer.toUnsignedLong(job.getCount().getTopWords());
     if (top > CountService.MAX_TOP) {
       return error(
-          ErrorCode.INVALID_ARGUMENT, "at most " + CountService.MAX_TOP + " top words, not " + top);
+          ErrorCode.INVALID_ARGUMENT,
+          "a count gives at most " + CountService.MAX_TOP + " top words, not " + top);
     }
     Optional<CountResult> again = previousAnswer(job.getCount(), name, locale);
     if (again.isPresent()) {
@@ -355,7 +360,7 @@ public final class NodeJobs implements JobRunner {
     }
     Optional<io.spindle.node.application.CountResult> counted;
     try {
-      counted = counts.count(name, locale, top);
+      counted = counts.count(name, locale, (int) top);
     } catch (FileChangedException e) {
       throw new CannotRunHereException("'" + name + "' changed while it was counted; count again");
     }

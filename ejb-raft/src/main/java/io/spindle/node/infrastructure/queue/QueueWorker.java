@@ -16,6 +16,7 @@ import io.netty.handler.codec.protobuf.ProtobufEncoder;
 import io.netty.handler.codec.protobuf.ProtobufVarint32LengthFieldPrepender;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.spindle.node.infrastructure.logging.RateLimitedLog;
 import io.spindle.node.infrastructure.transport.Varint32FrameDecoder;
 import io.spindle.protocol.queue.CancelTasks;
 import io.spindle.protocol.queue.ChunkData;
@@ -86,6 +87,10 @@ import java.util.logging.Logger;
  */
 public final class QueueWorker implements AutoCloseable, TaskSubmitter {
   private static final Logger LOG = Logger.getLogger(QueueWorker.class.getName());
+
+  /** Failing jobs: a flood of them must not fill the node's disk with stack traces. */
+  private final RateLimitedLog failureLog = RateLimitedLog.of(LOG);
+
   private static final long MAX_BACKOFF_MILLIS = 5_000;
 
   /**
@@ -509,7 +514,11 @@ public final class QueueWorker implements AutoCloseable, TaskSubmitter {
     }
 
     private void renewed(Renewed r) {
-      queues = new QueueDepths(server.getHostString() + ":" + server.getPort(), r.getQueuesList());
+      queues =
+          new QueueDepths(
+              server.getHostString() + ":" + server.getPort(),
+              r.getQueuesList(),
+              r.getDeadLettersList());
       for (long id : r.getLostJobIdsList()) {
         if (running.containsKey(id)) {
           lost.add(id); // its result will be dropped; the work itself cannot be called back
@@ -632,11 +641,18 @@ public final class QueueWorker implements AutoCloseable, TaskSubmitter {
       release =
           ReleaseJobs.newBuilder().addJobIds(job.getJobId()).setReason(e.getMessage()).build();
     } catch (RuntimeException e) {
-      LOG.log(Level.WARNING, "Job " + job.getJobId() + " failed on node " + nodeId, e);
+      // Given back as failed: the queue server counts it against the job's failure limit, so a
+      // job that fails everywhere ends with an error to its client instead of going round.
+      failureLog.log(
+          Level.WARNING,
+          e.getClass().getName(),
+          () -> "Job " + job.getJobId() + " (" + job.getRequestId() + ") failed on node " + nodeId,
+          e);
       release =
           ReleaseJobs.newBuilder()
               .addJobIds(job.getJobId())
               .setReason("node " + nodeId + " failed: " + e)
+              .setFailed(true)
               .build();
     }
     JobResult finalResult = result;
