@@ -199,6 +199,42 @@ class NodeDeploymentIT {
     assertError(get("api/count"), 400, "which file");
   }
 
+  // Issue 13: a PUT with an Idempotency-Key already used for another file was answered 201 with
+  // that file's metadata and stored nothing; a key of 200 characters gave a 500 and a stack trace.
+  @Test
+  void anIdempotencyKeyNamesOneRequestAndAnOverlongOneIsABadRequest() throws Exception {
+    assertEquals(200, awaitReady().statusCode());
+    String key = "key-" + java.util.UUID.randomUUID();
+    assertEquals(201, put("m1/a.txt", "a", key).statusCode());
+    HttpResponse<String> retry = put("m1/a.txt", "a", key);
+    assertEquals(201, retry.statusCode(), "a retry gets the first answer: " + retry.body());
+
+    assertError(put("m1/b.txt", "a", key), 409, "was already used for another request");
+    assertEquals(404, get("api/files/m1/b.txt").statusCode(), "b.txt was not stored");
+    assertError(put("m1/a.txt", "other content", key), 409, "was already used");
+    assertEquals("a", get("api/files/m1/a.txt").body(), "a.txt keeps its content");
+    HttpResponse<String> delete =
+        http.send(
+            HttpRequest.newBuilder(url("api/files/m1/a.txt"))
+                .header("Idempotency-Key", key)
+                .DELETE()
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertError(delete, 409, "was already used");
+
+    assertError(put("m1/c.txt", "c", "k".repeat(200)), 400, "1 to 128 printable");
+    assertEquals(404, get("api/files/m1/c.txt").statusCode());
+  }
+
+  private HttpResponse<String> put(String name, String content, String key) throws Exception {
+    return http.send(
+        HttpRequest.newBuilder(url("api/files/" + name))
+            .header("Idempotency-Key", key)
+            .PUT(HttpRequest.BodyPublishers.ofString(content))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
   private static void assertError(HttpResponse<String> response, int status, String says) {
     assertEquals(status, response.statusCode(), response.body());
     assertTrue(response.body().startsWith("{\"error\":\""), response.body());

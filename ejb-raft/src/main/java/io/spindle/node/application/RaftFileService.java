@@ -212,6 +212,9 @@ public final class RaftFileService implements FileService {
             .build();
     CommandResult result =
         await(driver.submit(NodeCommand.newBuilder().setDeleteFile(delete).build().toByteArray()));
+    if (result.getStatus() == CommandResult.Status.CONFLICT) {
+      throw new RequestIdConflictException(result.getMessage());
+    }
     if (result.getStatus() == CommandResult.Status.NOT_FOUND) {
       return false;
     }
@@ -351,6 +354,9 @@ public final class RaftFileService implements FileService {
   }
 
   private static void expectOk(CommandResult result, String what) {
+    if (result.getStatus() == CommandResult.Status.CONFLICT) {
+      throw new RequestIdConflictException(result.getMessage());
+    }
     if (result.getStatus() != CommandResult.Status.OK) {
       throw new IllegalStateException(what + " was rejected: " + result.getMessage());
     }

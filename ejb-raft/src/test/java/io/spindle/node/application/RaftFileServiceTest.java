@@ -129,12 +129,18 @@ abstract class RaftFileServiceTest {
   }
 
   @Test
-  void aRetriedPutHasOneEffect() throws IOException {
+  void aRetriedPutHasOneEffectAndItsRequestIdNamesThatPutOnly() throws IOException {
     FileName name = FileName.of("retry/once.txt");
     byte[] first = bytes(1000, 1);
     FileInfo stored = cluster.put(name, first, "put-once");
-    FileInfo retried = cluster.put(name, bytes(1000, 2), "put-once");
+    FileInfo retried = cluster.put(name, first, "put-once");
     assertEquals(stored, retried);
+    RequestIdConflictException other =
+        assertThrows(
+            RequestIdConflictException.class,
+            () -> cluster.put(name, bytes(1000, 2), "put-once"),
+            "the same request id with other content is another request");
+    assertTrue(other.getMessage().contains("'put-once' was already used"), other.getMessage());
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     assertTrue(cluster.nodes().get(2).service.read(name, false, out).isPresent());
     assertEquals(Sha256.hex(Sha256.of(first)), Sha256.hex(Sha256.of(out.toByteArray())));

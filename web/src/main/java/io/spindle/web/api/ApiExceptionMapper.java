@@ -3,6 +3,7 @@ package io.spindle.web.api;
 import io.spindle.node.application.ClusterUnavailableException;
 import io.spindle.node.application.FileChangedException;
 import io.spindle.node.application.NotLeaderException;
+import io.spindle.node.application.RequestIdConflictException;
 import io.spindle.node.domain.InvalidFileNameException;
 import io.spindle.node.infrastructure.raft.RaftException;
 import jakarta.ws.rs.WebApplicationException;
@@ -52,7 +53,7 @@ public class ApiExceptionMapper implements ExceptionMapper<Throwable> {
     if (e instanceof InvalidFileNameException) {
       return error(Response.Status.BAD_REQUEST, "bad file name: " + e.getMessage());
     }
-    if (e instanceof FileChangedException) {
+    if (e instanceof FileChangedException || e instanceof RequestIdConflictException) {
       return error(Response.Status.CONFLICT, e.getMessage());
     }
     if (e instanceof NotLeaderException notLeader) {

@@ -7,6 +7,7 @@ import io.spindle.node.domain.FileName;
 import io.spindle.node.infrastructure.runtime.NodeRuntime;
 import jakarta.enterprise.context.RequestScoped;
 import jakarta.inject.Inject;
+import jakarta.ws.rs.BadRequestException;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
@@ -153,16 +154,33 @@ public class FileResource {
 
   /**
    * The client's idempotency key, or a new one. A write that was already forwarded once is not
-   * forwarded again: if this node does not lead (any more), the client is told to retry.
+   * forwarded again: if this node does not lead (any more), the client is told to retry. A key
+   * names one request (operation, name, content): the store refuses it for another with 409.
    */
   private String requestId(String idempotencyKey) {
     if (headers.getHeaderString(LeaderForwarder.FORWARDED) != null && !node.status().isLeader()) {
       throw new NotLeaderException(Optional.empty());
     }
-    return idempotencyKey == null || idempotencyKey.isBlank()
-        ? UUID.randomUUID().toString()
-        : idempotencyKey.trim();
+    if (idempotencyKey == null || idempotencyKey.isBlank()) {
+      return UUID.randomUUID().toString();
+    }
+    String key = idempotencyKey.trim();
+    if (key.length() > MAX_IDEMPOTENCY_KEY_LENGTH
+        || !key.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+      throw new BadRequestException(
+          ApiExceptionMapper.error(
+              Response.Status.BAD_REQUEST,
+              "an Idempotency-Key has 1 to "
+                  + MAX_IDEMPOTENCY_KEY_LENGTH
+                  + " printable ASCII characters without spaces (a UUID fits); this one has "
+                  + key.length()
+                  + " characters"));
+    }
+    return key;
   }
+
+  /** As long as a request id of the store and of the queue protocol. */
+  static final int MAX_IDEMPOTENCY_KEY_LENGTH = 128;
 
   private static NotFoundException missing(FileName name) {
     return new NotFoundException("there is no file named '" + name + "'");

@@ -342,12 +342,14 @@ public final class FileStoreStateMachine implements StateMachine {
     em.persist(chunk);
     em.flush();
     em.detach(chunk); // keep at most one chunk in memory per batch
-    return ok().build().toByteArray();
+    return CommandResult.newBuilder().setStatus(CommandResult.Status.OK).build().toByteArray();
   }
 
   private byte[] commitFile(EntityManager em, CommitFile commit, long index) {
     String requestId = commit.getRequestId();
-    Optional<byte[]> earlier = earlierResult(em, requestId);
+    byte[] fingerprint =
+        fingerprint(WRITE, commit.getName().toByteArray(), commit.getSha256().toByteArray());
+    Optional<byte[]> earlier = earlierResult(em, requestId, fingerprint);
     if (earlier.isPresent()) {
       if (!commit.getUploadId().equals(earlierUploadId(earlier.get()))) {
         dropStaged(em, commit.getUploadId()); // the retry's own copy of the chunks is not needed
@@ -373,7 +375,7 @@ public final class FileStoreStateMachine implements StateMachine {
     if (staged != null) {
       em.remove(staged);
     }
-    byte[] result = ok().setFile(record(file)).build().toByteArray();
+    byte[] result = ok(fingerprint).setFile(record(file)).build().toByteArray();
     remember(em, requestId, index, result);
     return result;
   }
@@ -384,7 +386,10 @@ public final class FileStoreStateMachine implements StateMachine {
    */
   private byte[] storeFile(EntityManager em, StoreFile store, long index) {
     String requestId = store.getRequestId();
-    Optional<byte[]> answer = earlierOrRejected(em, requestId, store.getName().toByteArray());
+    byte[] fingerprint =
+        fingerprint(WRITE, store.getName().toByteArray(), store.getSha256().toByteArray());
+    Optional<byte[]> answer =
+        earlierOrRejected(em, requestId, fingerprint, store.getName().toByteArray());
     if (answer.isPresent()) {
       return answer.get();
     }
@@ -427,7 +432,7 @@ public final class FileStoreStateMachine implements StateMachine {
         unflushedBytes = 0;
       }
     }
-    byte[] result = ok().setFile(record(file)).build().toByteArray();
+    byte[] result = ok(fingerprint).setFile(record(file)).build().toByteArray();
     remember(em, requestId, index, result);
     return result;
   }
@@ -437,8 +442,8 @@ public final class FileStoreStateMachine implements StateMachine {
    * request id or name is rejected; empty when it may go on.
    */
   private static Optional<byte[]> earlierOrRejected(
-      EntityManager em, String requestId, byte[] name) {
-    Optional<byte[]> earlier = earlierResult(em, requestId);
+      EntityManager em, String requestId, byte[] fingerprint, byte[] name) {
+    Optional<byte[]> earlier = earlierResult(em, requestId, fingerprint);
     if (earlier.isPresent()) {
       return earlier;
     }
@@ -539,7 +544,9 @@ public final class FileStoreStateMachine implements StateMachine {
 
   private byte[] deleteFile(EntityManager em, DeleteFile delete, long index) {
     String requestId = delete.getRequestId();
-    Optional<byte[]> answer = earlierOrRejected(em, requestId, delete.getName().toByteArray());
+    byte[] fingerprint = fingerprint(DELETE, delete.getName().toByteArray(), new byte[0]);
+    Optional<byte[]> answer =
+        earlierOrRejected(em, requestId, fingerprint, delete.getName().toByteArray());
     if (answer.isPresent()) {
       return answer.get();
     }
@@ -549,6 +556,7 @@ public final class FileStoreStateMachine implements StateMachine {
       result =
           CommandResult.newBuilder()
               .setStatus(CommandResult.Status.NOT_FOUND)
+              .setRequestFingerprint(ByteString.copyFrom(fingerprint))
               .build()
               .toByteArray();
     } else {
@@ -558,7 +566,7 @@ public final class FileStoreStateMachine implements StateMachine {
       // Written at once: the name may be stored again later in this batch, and a row persisted
       // under the same key would otherwise be inserted before this one is deleted.
       em.flush();
-      result = ok().setFile(record(file)).build().toByteArray();
+      result = ok(fingerprint).setFile(record(file)).build().toByteArray();
     }
     remember(em, requestId, index, result);
     return result;
@@ -667,7 +675,13 @@ public final class FileStoreStateMachine implements StateMachine {
     }
   }
 
-  private static Optional<byte[]> earlierResult(EntityManager em, String requestId) {
+  /**
+   * The answer to a request id applied before: its first result if {@code fingerprint} is the one
+   * it was bound to (a retry), else a CONFLICT that names what it was used for (another request
+   * must not get this one's result: its client would think it done).
+   */
+  private static Optional<byte[]> earlierResult(
+      EntityManager em, String requestId, byte[] fingerprint) {
     if (requestId.isEmpty() || requestId.length() > MAX_REQUEST_ID_LENGTH) {
       return Optional.empty();
     }
@@ -675,15 +689,46 @@ public final class FileStoreStateMachine implements StateMachine {
     if (row == null) {
       return Optional.empty();
     }
+    CommandResult earlier;
     try {
-      return Optional.of(
-          CommandResult.parseFrom(row.result()).toBuilder()
-              .setDuplicate(true)
-              .build()
-              .toByteArray());
+      earlier = CommandResult.parseFrom(row.result());
     } catch (InvalidProtocolBufferException e) {
       throw new IllegalStateException("stored result of request " + requestId + " is corrupt", e);
     }
+    ByteString boundTo = earlier.getRequestFingerprint();
+    if (!boundTo.isEmpty() && !boundTo.equals(ByteString.copyFrom(fingerprint))) {
+      String what =
+          earlier.hasFile()
+              ? " (it stored or deleted '"
+                  + new String(earlier.getFile().getName().toByteArray(), StandardCharsets.UTF_8)
+                  + "')"
+              : "";
+      return Optional.of(
+          CommandResult.newBuilder()
+              .setStatus(CommandResult.Status.CONFLICT)
+              .setMessage(
+                  "the request id (Idempotency-Key) '"
+                      + requestId
+                      + "' was already used for another request"
+                      + what
+                      + "; it names one request only: use a new one for this request")
+              .build()
+              .toByteArray());
+    }
+    return Optional.of(earlier.toBuilder().setDuplicate(true).build().toByteArray());
+  }
+
+  private static final byte[] WRITE = "write".getBytes(StandardCharsets.UTF_8);
+  private static final byte[] DELETE = "delete".getBytes(StandardCharsets.UTF_8);
+
+  /** SHA-256 of the operation, the name and the content's SHA-256, each length-prefixed. */
+  static byte[] fingerprint(byte[] operation, byte[] name, byte[] contentSha256) {
+    MessageDigest digest = Sha256.newDigest();
+    for (byte[] part : new byte[][] {operation, name, contentSha256}) {
+      digest.update(ByteBuffer.allocate(4).putInt(part.length).array());
+      digest.update(part);
+    }
+    return digest.digest();
   }
 
   private static String earlierUploadId(byte[] result) {
@@ -733,8 +778,10 @@ public final class FileStoreStateMachine implements StateMachine {
     return FileName.problem(text);
   }
 
-  private static CommandResult.Builder ok() {
-    return CommandResult.newBuilder().setStatus(CommandResult.Status.OK);
+  private static CommandResult.Builder ok(byte[] fingerprint) {
+    return CommandResult.newBuilder()
+        .setStatus(CommandResult.Status.OK)
+        .setRequestFingerprint(ByteString.copyFrom(fingerprint));
   }
 
   private static byte[] rejected(String message) {

@@ -94,6 +94,46 @@ class FileStoreStateMachineTest {
     assertEquals(CommandResult.Status.OK, retriedDelete.getStatus());
   }
 
+  // Issue 13: PUT b.txt with an Idempotency-Key already used for a.txt answered 201 with a.txt's
+  // metadata, and b.txt was never stored. A request id is bound to its operation, name and
+  // content: reused for another request it is a CONFLICT that stores nothing, never the other
+  // request's result.
+  @ParameterizedTest
+  @EnumSource(TestDatabase.Kind.class)
+  void aRequestIdReusedForAnotherRequestIsAConflictThatDoesNothing(TestDatabase.Kind kind)
+      throws Exception {
+    TestDatabase db = database(kind);
+    FileStoreStateMachine sm = db.stateMachine(StoreSettings.defaults());
+    byte[] a = utf8("content of a");
+    assertOk(sm.apply(List.of(store("m1/a.txt", a, "key-1"))));
+
+    CommandResult otherName = single(sm.apply(List.of(store("m1/b.txt", a, "key-1"))));
+    assertEquals(CommandResult.Status.CONFLICT, otherName.getStatus());
+    assertTrue(otherName.getMessage().contains("'key-1' was already used"), otherName.getMessage());
+    assertTrue(otherName.getMessage().contains("m1/a.txt"), otherName.getMessage());
+    assertFalse(otherName.hasFile(), "not the other request's file");
+    assertTrue(sm.findFile(utf8("m1/b.txt")).isEmpty(), "nothing stored under the other name");
+
+    CommandResult otherContent =
+        single(sm.apply(List.of(store("m1/a.txt", utf8("other content"), "key-1"))));
+    assertEquals(CommandResult.Status.CONFLICT, otherContent.getStatus());
+    assertArrayEquals(a, read(sm, "m1/a.txt"), "the first content stays");
+
+    CommandResult otherOperation = single(sm.apply(List.of(delete("m1/a.txt", "key-1"))));
+    assertEquals(CommandResult.Status.CONFLICT, otherOperation.getStatus());
+    assertTrue(sm.findFile(utf8("m1/a.txt")).isPresent(), "not deleted");
+
+    byte[] big = bytes(200, 9);
+    sm.apply(putChunks("u9", big, 64));
+    CommandResult chunked = single(sm.apply(List.of(commit("u9", "m1/c.txt", big, 4, "key-1"))));
+    assertEquals(CommandResult.Status.CONFLICT, chunked.getStatus());
+    assertEquals(0, db.count("staged_uploads"), "its staged chunks were dropped");
+
+    CommandResult retry = single(sm.apply(List.of(store("m1/a.txt", a, "key-1"))));
+    assertEquals(CommandResult.Status.OK, retry.getStatus(), "a true retry still gets its answer");
+    assertTrue(retry.getDuplicate());
+  }
+
   @ParameterizedTest
   @EnumSource(TestDatabase.Kind.class)
   void entriesAppliedBeforeACrashAreNotAppliedAgain(TestDatabase.Kind kind) throws Exception {
@@ -399,7 +439,7 @@ class FileStoreStateMachineTest {
     assertArrayEquals(content, read(sm, "f"));
     assertEquals(2, db.count("chunks"), "one each for small and the new f; none for empty");
 
-    CommandResult retry = single(sm.apply(List.of(store("small", bytes(10, 13), "w1"))));
+    CommandResult retry = single(sm.apply(List.of(store("small", content, "w1"))));
     assertTrue(retry.getDuplicate());
     assertEquals(stored.getFile(), retry.getFile());
     assertArrayEquals(content, read(sm, "small"), "the retry had no effect");
