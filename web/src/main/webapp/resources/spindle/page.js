@@ -31,15 +31,65 @@
   }
   function capitalize(s) { return s.charAt(0).toUpperCase() + s.slice(1); }
 
-  function request(method, url, onDone) {
+  // Every request goes through the page's session (signed in with a client token once) and says
+  // it comes from the page (the node refuses writes through a session without that header). A 401
+  // means the session is gone: ask for the token again.
+  var PAGE_HEADER = "X-Spindle-Page";
+
+  function request(method, url, onDone, body) {
     var xhr = new XMLHttpRequest();
     xhr.open(method, url);
     xhr.setRequestHeader("Accept", "application/json");
-    xhr.onload = function () { onDone(xhr.status, xhr.responseText); };
+    xhr.setRequestHeader(PAGE_HEADER, "1");
+    if (body !== undefined) { xhr.setRequestHeader("Content-Type", "application/x-www-form-urlencoded"); }
+    xhr.onload = function () {
+      if (xhr.status === 401 && url.indexOf("page/session") < 0) { needSignIn(xhr.responseText); return; }
+      onDone(xhr.status, xhr.responseText);
+    };
     xhr.onerror = function () { onDone(0, ""); };
-    xhr.send();
+    xhr.send(body);
     return xhr;
   }
+
+  // ------------------------------------------------------------------ signing in
+
+  var signedIn = false;
+
+  function needSignIn(text) {
+    signedIn = false;
+    $("sign-in").hidden = false;
+    $("who").textContent = "";
+    $("sign-out").hidden = true;
+    var sentence = "This node needs a client token: paste the one in run/client-token.";
+    try {
+      var body = JSON.parse(text || "");
+      if (body && body.error && body.error.indexOf("accepts no client") >= 0) { sentence = capitalize(body.error) + "."; }
+    } catch (ignored) { /* not JSON */ }
+    $("sign-in-status").textContent = sentence;
+  }
+
+  function signedInAs(who) {
+    signedIn = true;
+    $("sign-in").hidden = true;
+    $("token").value = "";
+    $("who").textContent = "signed in as " + who.name + " (" + who.rights.join(", ") + ")";
+    $("sign-out").hidden = false;
+    refreshFiles();
+    refreshCluster();
+  }
+
+  $("sign-in").addEventListener("submit", function (e) {
+    e.preventDefault();
+    request("POST", api("page/session"), function (status, text) {
+      if (status === 200) { signedInAs(JSON.parse(text)); return; }
+      $("sign-in-status").textContent = errorOf(text, status, "signing in");
+    }, "token=" + encodeURIComponent($("token").value.trim()));
+  });
+
+  $("sign-out").addEventListener("click", function (e) {
+    e.preventDefault();
+    request("DELETE", api("page/session"), function () { needSignIn(); });
+  });
 
   function encodeName(name) { return name.split("/").map(encodeURIComponent).join("/"); }
 
@@ -92,12 +142,14 @@
     var xhr = new XMLHttpRequest();
     xhr.open("PUT", api("api/files/" + encodeName(file.name)));
     xhr.setRequestHeader("Content-Type", file.type || "application/octet-stream");
+    xhr.setRequestHeader(PAGE_HEADER, "1");
     xhr.upload.onprogress = function (e) {
       if (e.lengthComputable && e.total > 0) {
         setProgress(e.loaded * 100 / e.total, "Uploading " + file.name + ": " + humanBytes(e.loaded) + " of " + humanBytes(e.total) + "…");
       }
     };
     xhr.onload = function () {
+      if (xhr.status === 401) { setProgress(0, "Sign in first.", "bad"); needSignIn(xhr.responseText); done(); return; }
       if (xhr.status >= 200 && xhr.status < 300) {
         setProgress(100, "Stored " + file.name + " (" + humanBytes(file.size) + ").", "ok");
         $("upload-progress").setAttribute("data-done", file.name);
@@ -233,14 +285,18 @@
 
   // ------------------------------------------------------------------ cluster
 
+  var clusterTimer = null;
+
   function refreshCluster() {
+    if (clusterTimer) { clearTimeout(clusterTimer); clusterTimer = null; }
+    if (!signedIn) { return; }
     request("GET", api("page/cluster"), function (status, text) {
       if (status !== 200) {
         renderClusterError(errorOf(text, status, "asking for the cluster's status").replace(/ try again\.$/, " retrying every 2 s."));
       } else {
         renderCluster(JSON.parse(text));
       }
-      setTimeout(refreshCluster, 2000);
+      clusterTimer = setTimeout(refreshCluster, 2000);
     });
   }
 
@@ -319,6 +375,8 @@
     $("cluster-updated").textContent = "updated " + new Date().toLocaleTimeString();
   }
 
-  refreshFiles();
-  refreshCluster();
+  request("GET", api("page/session"), function (status, text) {
+    var who = status === 200 ? JSON.parse(text) : null;
+    if (who && who.signedIn) { signedInAs(who); } else { needSignIn(); }
+  });
 })();

@@ -41,13 +41,20 @@ final class ClusterClient implements AutoCloseable {
   private final List<ServerAddress> servers;
   private final Duration timeout;
   private final Duration retryFor;
+  private final String token;
   private QueueConnection current;
   private int next;
 
-  ClusterClient(List<ServerAddress> servers, Duration timeout, Duration retryFor) {
+  ClusterClient(List<ServerAddress> servers, Duration timeout, Duration retryFor, String token) {
     this.servers = List.copyOf(servers);
     this.timeout = timeout;
     this.retryFor = retryFor;
+    this.token = token;
+  }
+
+  /** The client token, for the nodes' HTTP API too (chunk downloads). */
+  String token() {
+    return token;
   }
 
   Duration timeout() {
@@ -67,9 +74,11 @@ final class ClusterClient implements AutoCloseable {
     for (int i = 0; i < servers.size(); i++) {
       ServerAddress s = servers.get((next + i) % servers.size());
       try {
-        current = QueueConnection.open(s, timeout);
+        current = QueueConnection.open(s, timeout, token);
         next = (next + i) % servers.size();
         return current;
+      } catch (QueueConnection.TokenRefusedException e) {
+        throw new CliException(ExitCode.DENIED, s + " refused this client: " + tokenProblem(e));
       } catch (IOException e) {
         problems.add(s + ": " + describe(e));
       }
@@ -96,7 +105,10 @@ final class ClusterClient implements AutoCloseable {
           continue;
         }
         try {
-          pool.add(QueueConnection.open(servers.get(k), timeout));
+          pool.add(QueueConnection.open(servers.get(k), timeout, token));
+        } catch (QueueConnection.TokenRefusedException e) {
+          throw new CliException(
+              ExitCode.DENIED, servers.get(k) + " refused this client: " + tokenProblem(e));
         } catch (IOException e) {
           unreachable[k] = true;
           problems.add(servers.get(k) + ": " + describe(e));
@@ -199,10 +211,16 @@ final class ClusterClient implements AutoCloseable {
           case NOT_FOUND -> ExitCode.NOT_FOUND;
           case INVALID_ARGUMENT -> ExitCode.USAGE;
           case BUSY, UNAVAILABLE -> ExitCode.UNAVAILABLE;
+          case PERMISSION_DENIED -> ExitCode.DENIED;
           default -> ExitCode.OTHER;
         };
     String code = e.getCode() == ErrorCode.UNRECOGNIZED ? "error" : e.getCode().name();
     return new CliException(exit, what + ": " + e.getMessage() + " [" + code + "]");
+  }
+
+  /** The server's reason, as said of this client. */
+  private static String tokenProblem(IOException e) {
+    return e.getMessage().replaceFirst("^refused: this side ", "it ");
   }
 
   private static String describe(Exception e) {

@@ -72,6 +72,12 @@ final class Downloader {
     this.progress = progress;
   }
 
+  /** Adds the client token, as the nodes' API asks for one. */
+  private HttpRequest.Builder authorized(HttpRequest.Builder b) {
+    String token = cluster.token();
+    return token.isEmpty() ? b : b.header("Authorization", "Bearer " + token);
+  }
+
   /** Reads {@code name} into {@code target} (replaced atomically). */
   Result readToFile(String name, boolean stale, Path target) {
     Path dir = target.toAbsolutePath().getParent();
@@ -238,7 +244,9 @@ final class Downloader {
       try {
         response =
             http.send(
-                HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(60)).GET().build(),
+                authorized(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(60)))
+                    .GET()
+                    .build(),
                 HttpResponse.BodyHandlers.ofByteArray());
       } catch (IOException e) {
         problems.add(h.getNodeId() + ": " + e.getClass().getSimpleName() + " " + e.getMessage());

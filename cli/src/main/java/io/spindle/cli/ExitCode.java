@@ -16,5 +16,8 @@ public final class ExitCode {
   /** No queue server reachable, the cluster has no leader or node for the job, or stayed busy. */
   public static final int UNAVAILABLE = 4;
 
+  /** No client token, one the cluster does not know, or one without the right for the request. */
+  public static final int DENIED = 5;
+
   private ExitCode() {}
 }

@@ -56,8 +56,18 @@ final class QueueConnection implements AutoCloseable {
     this.welcome = welcome;
   }
 
+  /** The server refused the client's token (none, unknown): no other server will take it either. */
+  static final class TokenRefusedException extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    TokenRefusedException(String message) {
+      super(message);
+    }
+  }
+
   /** Connects and says hello; throws {@link IOException} saying why it could not. */
-  static QueueConnection open(ServerAddress address, Duration timeout) throws IOException {
+  static QueueConnection open(ServerAddress address, Duration timeout, String token)
+      throws IOException {
     Socket socket = new Socket();
     try {
       socket.connect(
@@ -72,11 +82,16 @@ final class QueueConnection implements AutoCloseable {
               .setClientHello(
                   ClientHello.newBuilder()
                       .setProtocolVersion(QueueProtocol.VERSION)
-                      .setAgent("spindle-cli/" + QueueProtocol.VERSION))
+                      .setAgent("spindle-cli/" + QueueProtocol.VERSION)
+                      .setToken(token == null ? "" : token))
               .build());
       QueueFrame f = read(in, QueueProtocol.MAX_HANDSHAKE_FRAME_SIZE);
       if (f.hasClientGoodbye()) {
-        throw new IOException("refused: " + f.getClientGoodbye().getReason());
+        String reason = f.getClientGoodbye().getReason();
+        if (reason.contains("token") || reason.contains("accepts no client")) {
+          throw new TokenRefusedException(reason);
+        }
+        throw new IOException("refused: " + reason);
       }
       if (!f.hasClientWelcome()) {
         throw new IOException("answered the hello with " + f.getClientCase() + ", not a Welcome");

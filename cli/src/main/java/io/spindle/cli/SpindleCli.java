@@ -2,9 +2,12 @@ package io.spindle.cli;
 
 import io.spindle.protocol.queue.FileInfo;
 import io.spindle.protocol.queue.QueueProtocol;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -43,7 +46,11 @@ import picocli.CommandLine.Spec;
           + " (host:port,...; default 127.0.0.1:4000); a request that fails on one is retried on"
           + " the next with the same request id.",
       "",
-      "Exit status: 0 ok, 2 usage error, 3 not found, 4 cluster unavailable or busy, 1 other."
+      "The client token comes from --token-file, $SPINDLE_TOKEN, $SPINDLE_TOKEN_FILE, or else"
+          + " run/client-token (which bin/spindle up writes) in the current directory.",
+      "",
+      "Exit status: 0 ok, 2 usage error, 3 not found, 4 cluster unavailable or busy, 5 no token"
+          + " or not allowed, 1 other."
     })
 public final class SpindleCli implements Callable<Integer> {
   static final String DEFAULT_SERVERS = "127.0.0.1:" + QueueProtocol.DEFAULT_PORT;
@@ -56,6 +63,13 @@ public final class SpindleCli implements Callable<Integer> {
       paramLabel = "HOST:PORT,...",
       description = "queue servers to use, in order of preference (default $SPINDLE_SERVERS)")
   String servers;
+
+  @Option(
+      names = "--token-file",
+      scope = ScopeType.INHERIT,
+      paramLabel = "FILE",
+      description = "file holding the client token (default: see above)")
+  Path tokenFile;
 
   @Option(names = "--json", scope = ScopeType.INHERIT, description = "print JSON, for scripts")
   boolean json;
@@ -143,7 +157,35 @@ public final class SpindleCli implements Callable<Integer> {
           ExitCode.USAGE, "--timeout must be positive, --retry-for not negative");
     }
     return new ClusterClient(
-        addresses, Duration.ofSeconds(timeoutSeconds), Duration.ofSeconds(retryForSeconds));
+        addresses,
+        Duration.ofSeconds(timeoutSeconds),
+        Duration.ofSeconds(retryForSeconds),
+        token());
+  }
+
+  /**
+   * The client token: from --token-file, $SPINDLE_TOKEN, $SPINDLE_TOKEN_FILE, or run/client-token
+   * in the current directory; empty if none (the server then says what it needs). Never printed.
+   */
+  String token() {
+    Path file = tokenFile;
+    if (file == null) {
+      String inline = env.getOrDefault("SPINDLE_TOKEN", "").strip();
+      if (!inline.isEmpty()) {
+        return inline;
+      }
+      String named = env.getOrDefault("SPINDLE_TOKEN_FILE", "").strip();
+      file = named.isEmpty() ? Path.of("run", "client-token") : Path.of(named);
+      if (named.isEmpty() && !Files.isReadable(file)) {
+        return "";
+      }
+    }
+    try {
+      return Files.readString(file, StandardCharsets.UTF_8).strip();
+    } catch (IOException e) {
+      throw new CliException(
+          ExitCode.USAGE, "cannot read the client token from " + file + ": " + e.getMessage());
+    }
   }
 
   /** Whether to draw progress bars: on a terminal, and not for scripts. */

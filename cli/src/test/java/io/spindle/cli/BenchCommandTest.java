@@ -96,7 +96,7 @@ class BenchCommandTest {
             all.toArray(String[]::new),
             new PrintStream(out, true, StandardCharsets.UTF_8),
             new PrintStream(err, true, StandardCharsets.UTF_8),
-            Map.of(),
+            Map.of("SPINDLE_TOKEN", io.spindle.queue.testing.TestServers.TOKEN),
             false);
     return new Run(
         exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));

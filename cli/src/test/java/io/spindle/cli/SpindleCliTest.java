@@ -108,7 +108,7 @@ class SpindleCliTest {
             all.toArray(String[]::new),
             new PrintStream(out, true, StandardCharsets.UTF_8),
             new PrintStream(err, true, StandardCharsets.UTF_8),
-            env,
+            withToken(env),
             false);
     return new Run(
         exit,
@@ -293,6 +293,35 @@ class SpindleCliTest {
     assertEquals(before, leader.received.size(), "nothing was sent");
   }
 
+  // Issue 13: clients prove who they are. Without a token, or with one the cluster does not know,
+  // the client is refused at once (no retries for a minute), with exit status 5 and a sentence;
+  // a read-only token reads but cannot write.
+  @Test
+  void aClientWithoutAGoodTokenIsRefusedAtOnceWithExitStatus5() throws IOException {
+    Run none = spindle(Map.of("SPINDLE_TOKEN_FILE", tmp.resolve("none").toString()), "ls");
+    assertEquals(ExitCode.USAGE, none.exit(), "a named token file that is missing: " + none.err());
+    Run empty = spindle(Map.of("SPINDLE_TOKEN", ""), "ls");
+    assertEquals(ExitCode.DENIED, empty.exit(), empty.err());
+    assertTrue(empty.err().contains("sent no client token"), empty.err());
+    Run wrong = spindle(Map.of("SPINDLE_TOKEN", "spt_wrong"), "ls");
+    assertEquals(ExitCode.DENIED, wrong.exit(), wrong.err());
+    assertTrue(wrong.err().contains("does not know"), wrong.err());
+    Path tokenFile = file("token", TestServers.READ_TOKEN.getBytes(StandardCharsets.UTF_8));
+    Path src = file("r.txt", "r".getBytes(StandardCharsets.UTF_8));
+    Run write =
+        spindle(
+            Map.of("SPINDLE_TOKEN", "ignored-when-a-file-is-named"),
+            "--token-file",
+            tokenFile.toString(),
+            "write",
+            src.toString());
+    assertEquals(ExitCode.DENIED, write.exit(), write.err());
+    assertTrue(write.err().contains("PERMISSION_DENIED"), write.err());
+    Run ls = spindle(Map.of("SPINDLE_TOKEN", TestServers.READ_TOKEN), "ls");
+    assertEquals(0, ls.exit(), ls.err());
+    assertFalse(write.err().contains(TestServers.READ_TOKEN), "the token is never printed");
+  }
+
   @Test
   void statusAndPingShowTheCluster() throws IOException {
     node(server, "n2", NodeRole.FOLLOWER);
@@ -325,5 +354,15 @@ class SpindleCliTest {
     Run s = spindle(Map.of("SPINDLE_SERVERS", "127.0.0.1:1," + address(server)), "ls");
     assertEquals(0, s.exit(), s.err());
     assertFalse(s.out().isEmpty());
+  }
+
+  /** The test token, unless the test gives the client one itself (or none: an empty one). */
+  private static Map<String, String> withToken(Map<String, String> env) {
+    if (env.containsKey("SPINDLE_TOKEN") || env.containsKey("SPINDLE_TOKEN_FILE")) {
+      return env;
+    }
+    Map<String, String> all = new java.util.HashMap<>(env);
+    all.put("SPINDLE_TOKEN", io.spindle.queue.testing.TestServers.TOKEN);
+    return all;
   }
 }

@@ -51,6 +51,10 @@ class EarDeploymentIT {
 
   private static Path payara;
   private static Path work;
+
+  /** The client token of this test's node (issue 13: the API needs one). */
+  private static final String TOKEN = io.spindle.protocol.auth.ClientTokens.newToken();
+
   private static Path domains;
   private static int portBase;
   private static boolean started;
@@ -93,9 +97,20 @@ class EarDeploymentIT {
         DOMAIN);
     bindToLoopback(domains.resolve(DOMAIN).resolve("config").resolve("domain.xml"));
 
+    // The client token of this test: its hash goes in the node's tokens file.
+    java.nio.file.Path tokens = work.resolve("tokens");
+    java.nio.file.Files.writeString(
+        tokens,
+        io.spindle.protocol.auth.ClientTokens.line(
+                TOKEN,
+                java.util.EnumSet.allOf(io.spindle.protocol.auth.ClientTokens.Right.class),
+                "ear-it")
+            + "\n");
     // The server JVM inherits asadmin's environment; MP Config reads SPINDLE_* env vars.
     Map<String, String> env =
         Map.of(
+            "SPINDLE_AUTH_TOKENS_FILE",
+            tokens.toString(),
             "SPINDLE_NODE_ID",
             "n1",
             "SPINDLE_BOOTSTRAP",
@@ -169,6 +184,7 @@ class EarDeploymentIT {
     HttpResponse<String> put =
         http.send(
             HttpRequest.newBuilder(url("/api/files/it/a.txt"))
+                .header("Authorization", "Bearer " + TOKEN)
                 .PUT(HttpRequest.BodyPublishers.ofString(content))
                 .build(),
             HttpResponse.BodyHandlers.ofString());
@@ -199,7 +215,11 @@ class EarDeploymentIT {
 
   private HttpResponse<String> get(String path) throws Exception {
     return http.send(
-        HttpRequest.newBuilder(url(path)).timeout(Duration.ofSeconds(10)).GET().build(),
+        HttpRequest.newBuilder(url(path))
+            .timeout(Duration.ofSeconds(10))
+            .header("Authorization", "Bearer " + TOKEN)
+            .GET()
+            .build(),
         HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
   }
 

@@ -3,6 +3,7 @@ package io.spindle.queue;
 import io.spindle.discovery.DiscoveryServer;
 import io.spindle.discovery.DiscoverySettings;
 import io.spindle.discovery.EdgeList;
+import io.spindle.protocol.auth.ClientTokens;
 import io.spindle.protocol.queue.StatusResult;
 import io.spindle.queue.service.ClusterView;
 import io.spindle.queue.service.QueueService;
@@ -74,6 +75,7 @@ public final class QueueServer implements AutoCloseable {
             config.bind(),
             holder::get,
             new ClusterSecret(config.secret()),
+            ClientTokens.load(config.clientTokensFile(), null),
             config.transport(),
             config.eventLoopThreads());
     ExecutorService io = null;

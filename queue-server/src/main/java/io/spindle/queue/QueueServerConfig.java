@@ -20,6 +20,8 @@ import java.util.Objects;
  * @param spoolDir where chunked uploads wait on disk
  * @param ioThreads threads for spool I/O
  * @param eventLoopThreads Netty I/O threads; 0 for Netty's default
+ * @param clientTokensFile the clients' tokens (io.spindle.protocol.auth.ClientTokens), or null:
+ *     then no client is accepted
  */
 public record QueueServerConfig(
     InetSocketAddress bind,
@@ -31,7 +33,8 @@ public record QueueServerConfig(
     byte[] secret,
     Path spoolDir,
     int ioThreads,
-    int eventLoopThreads) {
+    int eventLoopThreads,
+    Path clientTokensFile) {
   public QueueServerConfig {
     Objects.requireNonNull(bind, "bind");
     Objects.requireNonNull(advertise, "advertise");
@@ -64,7 +67,8 @@ public record QueueServerConfig(
         secret,
         spoolDir,
         4,
-        0);
+        0,
+        null);
   }
 
   @Override
@@ -74,7 +78,17 @@ public record QueueServerConfig(
 
   public QueueServerConfig withService(ServiceConfig s) {
     return new QueueServerConfig(
-        bind, advertise, s, jobs, spool, transport, secret, spoolDir, ioThreads, eventLoopThreads);
+        bind,
+        advertise,
+        s,
+        jobs,
+        spool,
+        transport,
+        secret,
+        spoolDir,
+        ioThreads,
+        eventLoopThreads,
+        clientTokensFile);
   }
 
   public QueueServerConfig withJobs(JobLimits j) {
@@ -88,7 +102,8 @@ public record QueueServerConfig(
         secret,
         spoolDir,
         ioThreads,
-        eventLoopThreads);
+        eventLoopThreads,
+        clientTokensFile);
   }
 
   public QueueServerConfig withSpool(SpoolLimits s) {
@@ -102,17 +117,57 @@ public record QueueServerConfig(
         secret,
         spoolDir,
         ioThreads,
-        eventLoopThreads);
+        eventLoopThreads,
+        clientTokensFile);
   }
 
   public QueueServerConfig withTransport(TransportConfig t) {
     return new QueueServerConfig(
-        bind, advertise, service, jobs, spool, t, secret, spoolDir, ioThreads, eventLoopThreads);
+        bind,
+        advertise,
+        service,
+        jobs,
+        spool,
+        t,
+        secret,
+        spoolDir,
+        ioThreads,
+        eventLoopThreads,
+        clientTokensFile);
+  }
+
+  /**
+   * The file of client tokens (see io.spindle.protocol.auth.ClientTokens); without one, the server
+   * accepts no client.
+   */
+  public QueueServerConfig withClientTokensFile(Path f) {
+    return new QueueServerConfig(
+        bind,
+        advertise,
+        service,
+        jobs,
+        spool,
+        transport,
+        secret,
+        spoolDir,
+        ioThreads,
+        eventLoopThreads,
+        f);
   }
 
   public QueueServerConfig withAdvertise(String a) {
     return new QueueServerConfig(
-        bind, a, service, jobs, spool, transport, secret, spoolDir, ioThreads, eventLoopThreads);
+        bind,
+        a,
+        service,
+        jobs,
+        spool,
+        transport,
+        secret,
+        spoolDir,
+        ioThreads,
+        eventLoopThreads,
+        clientTokensFile);
   }
 
   @Override
@@ -127,7 +182,8 @@ public record QueueServerConfig(
         && java.util.Arrays.equals(secret, c.secret)
         && spoolDir.equals(c.spoolDir)
         && ioThreads == c.ioThreads
-        && eventLoopThreads == c.eventLoopThreads;
+        && eventLoopThreads == c.eventLoopThreads
+        && java.util.Objects.equals(clientTokensFile, c.clientTokensFile);
   }
 
   @Override

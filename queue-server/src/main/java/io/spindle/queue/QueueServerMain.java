@@ -86,6 +86,15 @@ public final class QueueServerMain implements Callable<Integer> {
   String secret;
 
   @Option(
+      names = "--tokens-file",
+      paramLabel = "FILE",
+      defaultValue = "${env:SPINDLE_AUTH_TOKENS_FILE}",
+      description =
+          "the clients' tokens, one line each: SHA-256 of the token, rights (read,write), a name;"
+              + " without it no client is accepted (env SPINDLE_AUTH_TOKENS_FILE)")
+  Path tokensFile;
+
+  @Option(
       names = "--spool-dir",
       paramLabel = "DIR",
       description = "where uploads wait (default ${DEFAULT-VALUE})")
@@ -310,7 +319,8 @@ public final class QueueServerMain implements Callable<Integer> {
         secretBytes,
         spoolDir,
         ioThreads,
-        0);
+        0,
+        tokensFile);
   }
 
   /** The discovery server's settings; empty for {@code --discovery off}. */

@@ -318,6 +318,40 @@ class QueueServerEndToEndTest {
     assertEquals(0, jobsOfKind(n1, Job.KindCase.COUNT), "nothing was queued");
   }
 
+  // Issue 13: anyone who could reach the queue port could list, read, overwrite and delete every
+  // file. A client proves a token in its hello; without one it is refused, and a read-only token
+  // reads but cannot write or delete.
+  @Test
+  void clientsNeedATokenAndATokenItsRights() throws IOException {
+    TestNode n1 = node("n1", NodeRole.LEADER, 1);
+    for (String token : List.of("", "spt_nobody-knows-this-one")) {
+      IOException refused =
+          org.junit.jupiter.api.Assertions.assertThrows(
+              IOException.class, () -> TestClient.connect(server.localAddress(), token));
+      assertTrue(refused.getMessage().contains("token"), refused.getMessage());
+    }
+    TestClient reader = TestClient.connect(server.localAddress(), TestServers.READ_TOKEN);
+    open.add(reader);
+    Reply write = reader.call(inlineWrite(rid(), "nope.txt", new byte[] {1}));
+    assertError(ErrorCode.PERMISSION_DENIED, write);
+    assertTrue(write.getError().getMessage().contains("write right"), write.toString());
+    Reply delete =
+        reader.call(
+            Request.newBuilder()
+                .setRequestId(rid())
+                .setDelete(io.spindle.protocol.queue.Delete.newBuilder().setName("x"))
+                .build());
+    assertError(ErrorCode.PERMISSION_DENIED, delete);
+    assertEquals(0, jobsOfKind(n1, Job.KindCase.WRITE) + jobsOfKind(n1, Job.KindCase.DELETE));
+    Reply list =
+        reader.call(
+            Request.newBuilder()
+                .setRequestId(rid())
+                .setList(io.spindle.protocol.queue.ListFiles.getDefaultInstance())
+                .build());
+    assertTrue(list.hasList(), "a read-only token lists: " + list);
+  }
+
   // Issue 13: client request ids shared a namespace with the queue server's own join:, leave: and
   // task: jobs; a client could pose as a joining node's announcement.
   @Test

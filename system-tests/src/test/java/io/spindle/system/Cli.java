@@ -30,7 +30,7 @@ final class Cli {
     return JavaProcess.start(
         "io.spindle.cli.SpindleCli",
         all,
-        Map.of(),
+        Map.of("SPINDLE_TOKEN", SystemTokens.TOKEN),
         logDir.resolve("cli-" + runs.incrementAndGet() + ".log"));
   }
 

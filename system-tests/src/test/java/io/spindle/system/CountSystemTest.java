@@ -20,7 +20,6 @@ import java.io.OutputStream;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -183,7 +182,7 @@ class CountSystemTest {
     String query = "/api/count?name=" + NAME + "&locale=c&top=3";
     CompletableFuture<HttpResponse<String>> asked =
         http.sendAsync(
-            HttpRequest.newBuilder(alive.get(0).url().resolve(query))
+            SystemTokens.request(alive.get(0).url().resolve(query))
                 .timeout(Duration.ofSeconds(300))
                 .build(),
             HttpResponse.BodyHandlers.ofString());
@@ -208,7 +207,7 @@ class CountSystemTest {
     // The page's cluster panel shows the queue server's queues as the node last heard them.
     HttpResponse<String> panel =
         http.send(
-            HttpRequest.newBuilder(alive.get(1).url().resolve("/page/cluster"))
+            SystemTokens.request(alive.get(1).url().resolve("/page/cluster"))
                 .timeout(Duration.ofSeconds(30))
                 .build(),
             HttpResponse.BodyHandlers.ofString());
@@ -224,7 +223,7 @@ class CountSystemTest {
 
     HttpResponse<String> missing =
         http.send(
-            HttpRequest.newBuilder(alive.get(1).url().resolve("/api/count?name=c/none.txt"))
+            SystemTokens.request(alive.get(1).url().resolve("/api/count?name=c/none.txt"))
                 .timeout(Duration.ofSeconds(60))
                 .build(),
             HttpResponse.BodyHandlers.ofString());
@@ -346,7 +345,8 @@ class CountSystemTest {
           .setClientHello(
               ClientHello.newBuilder()
                   .setProtocolVersion(QueueProtocol.VERSION)
-                  .setAgent("count-system-test"))
+                  .setAgent("count-system-test")
+                  .setToken(SystemTokens.TOKEN))
           .build()
           .writeDelimitedTo(out);
       QueueFrame welcome = QueueFrame.parseDelimitedFrom(in);

@@ -233,7 +233,7 @@ abstract class FileReplicationScenario {
       try {
         HttpResponse<String> response =
             http.send(
-                HttpRequest.newBuilder(node.url().resolve("/api/files/" + name))
+                SystemTokens.request(node.url().resolve("/api/files/" + name))
                     .timeout(Duration.ofSeconds(10))
                     .PUT(HttpRequest.BodyPublishers.ofByteArray(content))
                     .build(),
@@ -260,7 +260,7 @@ abstract class FileReplicationScenario {
 
   private HttpResponse<String> send(URI node, String name, byte[] content) throws Exception {
     return http.send(
-        HttpRequest.newBuilder(node.resolve("/api/files/" + name))
+        SystemTokens.request(node.resolve("/api/files/" + name))
             .PUT(HttpRequest.BodyPublishers.ofByteArray(content))
             .build(),
         HttpResponse.BodyHandlers.ofString());
@@ -291,7 +291,7 @@ abstract class FileReplicationScenario {
 
   private HttpResponse<byte[]> get(PayaraNode node, String name, boolean stale) throws Exception {
     return http.send(
-        HttpRequest.newBuilder(
+        SystemTokens.request(
                 node.url().resolve("/api/files/" + name + (stale ? "?stale=true" : "")))
             .timeout(Duration.ofSeconds(60))
             .build(),
@@ -324,7 +324,7 @@ abstract class FileReplicationScenario {
     try {
       HttpResponse<String> response =
           http.send(
-              HttpRequest.newBuilder(node.url().resolve("/api/cluster"))
+              SystemTokens.request(node.url().resolve("/api/cluster"))
                   .timeout(Duration.ofSeconds(5))
                   .build(),
               HttpResponse.BodyHandlers.ofString());

@@ -61,7 +61,14 @@ final class JavaProcess {
                 dir.resolve("spool").toString()));
     args.addAll(List.of(discovery));
     return start(
-        "io.spindle.queue.QueueServerMain", args, Map.of("SPINDLE_CLUSTER_SECRET", secret), log);
+        "io.spindle.queue.QueueServerMain",
+        args,
+        Map.of(
+            "SPINDLE_CLUSTER_SECRET",
+            secret,
+            "SPINDLE_AUTH_TOKENS_FILE",
+            SystemTokens.file().toString()),
+        log);
   }
 
   boolean isAlive() {

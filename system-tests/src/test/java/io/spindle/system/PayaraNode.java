@@ -73,6 +73,7 @@ final class PayaraNode {
     env.put("SPINDLE_HTTP_URL", url().toString());
     env.put("SPINDLE_PEERS", peers);
     env.put("SPINDLE_SECRET", secret);
+    env.put("SPINDLE_AUTH_TOKENS_FILE", SystemTokens.file().toString());
     env.putAll(extraEnv);
     builder.redirectErrorStream(true);
     builder.redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("node.log").toFile()));

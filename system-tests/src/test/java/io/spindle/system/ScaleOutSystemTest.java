@@ -300,7 +300,7 @@ class ScaleOutSystemTest {
     try {
       HttpResponse<String> r =
           http.send(
-              HttpRequest.newBuilder(node.url().resolve("/api/cluster"))
+              SystemTokens.request(node.url().resolve("/api/cluster"))
                   .timeout(Duration.ofSeconds(5))
                   .build(),
               HttpResponse.BodyHandlers.ofString());
@@ -341,7 +341,7 @@ class ScaleOutSystemTest {
     try {
       HttpResponse<byte[]> r =
           http.send(
-              HttpRequest.newBuilder(node.url().resolve("/api/files/" + name + "?stale=true"))
+              SystemTokens.request(node.url().resolve("/api/files/" + name + "?stale=true"))
                   .timeout(Duration.ofSeconds(30))
                   .build(),
               HttpResponse.BodyHandlers.ofByteArray());
@@ -432,7 +432,7 @@ class ScaleOutSystemTest {
         try {
           HttpResponse<String> r =
               http.send(
-                  HttpRequest.newBuilder(target.url().resolve("/api/files/" + name))
+                  SystemTokens.request(target.url().resolve("/api/files/" + name))
                       .timeout(Duration.ofSeconds(30))
                       .header("Idempotency-Key", key)
                       .PUT(HttpRequest.BodyPublishers.ofByteArray(data))
@@ -464,7 +464,7 @@ class ScaleOutSystemTest {
         try {
           HttpResponse<byte[]> r =
               http.send(
-                  HttpRequest.newBuilder(target.url().resolve("/api/files/" + name))
+                  SystemTokens.request(target.url().resolve("/api/files/" + name))
                       .timeout(Duration.ofSeconds(30))
                       .build(),
                   HttpResponse.BodyHandlers.ofByteArray());

@@ -65,7 +65,7 @@ class NodeDeploymentIT {
     String content = "hello, spindle\n".repeat(1000);
     HttpResponse<String> put =
         http.send(
-            HttpRequest.newBuilder(url("api/files/docs/hello.txt"))
+            authorized(url("api/files/docs/hello.txt"))
                 .PUT(HttpRequest.BodyPublishers.ofString(content))
                 .build(),
             HttpResponse.BodyHandlers.ofString());
@@ -98,7 +98,7 @@ class NodeDeploymentIT {
 
     HttpResponse<String> deleted =
         http.send(
-            HttpRequest.newBuilder(url("api/files/docs/hello.txt")).DELETE().build(),
+            authorized(url("api/files/docs/hello.txt")).DELETE().build(),
             HttpResponse.BodyHandlers.ofString());
     assertEquals(204, deleted.statusCode(), deleted.body());
     assertEquals(404, get("api/files/docs/hello.txt").statusCode());
@@ -117,7 +117,7 @@ class NodeDeploymentIT {
 
     HttpResponse<String> announced =
         http.send(
-            HttpRequest.newBuilder(url("api/files/big/announced.bin"))
+            authorized(url("api/files/big/announced.bin"))
                 .PUT(HttpRequest.BodyPublishers.ofByteArray(tooLarge))
                 .build(),
             HttpResponse.BodyHandlers.ofString());
@@ -126,7 +126,7 @@ class NodeDeploymentIT {
 
     HttpResponse<String> chunked =
         http.send(
-            HttpRequest.newBuilder(url("api/files/big/chunked.bin"))
+            authorized(url("api/files/big/chunked.bin"))
                 .PUT(
                     HttpRequest.BodyPublishers.ofInputStream(
                         () -> new java.io.ByteArrayInputStream(tooLarge)))
@@ -140,7 +140,7 @@ class NodeDeploymentIT {
     byte[] justFits = new byte[1 << 20];
     HttpResponse<String> fits =
         http.send(
-            HttpRequest.newBuilder(url("api/files/big/fits.bin"))
+            authorized(url("api/files/big/fits.bin"))
                 .PUT(
                     HttpRequest.BodyPublishers.ofInputStream(
                         () -> new java.io.ByteArrayInputStream(justFits)))
@@ -166,7 +166,7 @@ class NodeDeploymentIT {
     assertTrue(content.length > 3 * 65536, "the file spans several ranges");
     HttpResponse<String> put =
         http.send(
-            HttpRequest.newBuilder(url("api/files/count/mixed.txt"))
+            authorized(url("api/files/count/mixed.txt"))
                 .PUT(HttpRequest.BodyPublishers.ofByteArray(content))
                 .build(),
             HttpResponse.BodyHandlers.ofString());
@@ -215,10 +215,7 @@ class NodeDeploymentIT {
     assertEquals("a", get("api/files/m1/a.txt").body(), "a.txt keeps its content");
     HttpResponse<String> delete =
         http.send(
-            HttpRequest.newBuilder(url("api/files/m1/a.txt"))
-                .header("Idempotency-Key", key)
-                .DELETE()
-                .build(),
+            authorized(url("api/files/m1/a.txt")).header("Idempotency-Key", key).DELETE().build(),
             HttpResponse.BodyHandlers.ofString());
     assertError(delete, 409, "was already used");
 
@@ -228,11 +225,112 @@ class NodeDeploymentIT {
 
   private HttpResponse<String> put(String name, String content, String key) throws Exception {
     return http.send(
-        HttpRequest.newBuilder(url("api/files/" + name))
+        authorized(url("api/files/" + name))
             .header("Idempotency-Key", key)
             .PUT(HttpRequest.BodyPublishers.ofString(content))
             .build(),
         HttpResponse.BodyHandlers.ofString());
+  }
+
+  // Issue 13: anyone who could reach the web port could list, read, overwrite and delete every
+  // file. The API and the page's data need a client token; health and readiness stay open; a
+  // read-only token reads but neither writes nor deletes; the page signs in once and its session
+  // writes only with the page's own header.
+  @Test
+  void theApiNeedsAClientTokenWithTheRightForTheRequest() throws Exception {
+    assertEquals(200, awaitReady().statusCode());
+    assertEquals(
+        200,
+        http.send(
+                HttpRequest.newBuilder(url("/health/ready")).GET().build(),
+                HttpResponse.BodyHandlers.ofString())
+            .statusCode(),
+        "readiness stays open");
+    for (String path :
+        new String[] {"api/files", "api/cluster", "page/cluster", "api/count?name=x"}) {
+      HttpResponse<String> none =
+          http.send(
+              HttpRequest.newBuilder(url(path)).GET().build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertError(none, 401, "needs a client token");
+      assertTrue(none.headers().firstValue("WWW-Authenticate").orElse("").startsWith("Bearer"));
+    }
+    HttpResponse<String> wrong =
+        http.send(
+            HttpRequest.newBuilder(url("api/files"))
+                .header("Authorization", "Bearer spt_not-a-token")
+                .GET()
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertError(wrong, 401, "not one this cluster knows");
+
+    String reader = "Bearer " + ItTokens.READ_TOKEN;
+    assertEquals(
+        200,
+        http.send(
+                HttpRequest.newBuilder(url("api/files"))
+                    .header("Authorization", reader)
+                    .GET()
+                    .build(),
+                HttpResponse.BodyHandlers.ofString())
+            .statusCode());
+    HttpResponse<String> readerPut =
+        http.send(
+            HttpRequest.newBuilder(url("api/files/auth/nope.txt"))
+                .header("Authorization", reader)
+                .PUT(HttpRequest.BodyPublishers.ofString("x"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertError(readerPut, 403, "does not allow writes and deletes");
+    assertEquals(404, get("api/files/auth/nope.txt").statusCode(), "nothing stored");
+
+    // The page: sign in once; the session reads, and writes only with the page's header.
+    java.net.CookieManager cookies = new java.net.CookieManager();
+    java.net.http.HttpClient browser =
+        java.net.http.HttpClient.newBuilder().cookieHandler(cookies).build();
+    HttpResponse<String> bad =
+        browser.send(
+            HttpRequest.newBuilder(url("page/session"))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString("token=spt_guess"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertError(bad, 401, "not a client token this cluster knows");
+    HttpResponse<String> signIn =
+        browser.send(
+            HttpRequest.newBuilder(url("page/session"))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString("token=" + ItTokens.TOKEN))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, signIn.statusCode(), signIn.body());
+    assertTrue(signIn.body().contains("\"name\":\"tester\""), signIn.body());
+    String cookie = signIn.headers().firstValue("Set-Cookie").orElse("");
+    assertTrue(
+        cookie.contains("HttpOnly") && cookie.toLowerCase().contains("samesite=strict"), cookie);
+    assertEquals(
+        200,
+        browser
+            .send(
+                HttpRequest.newBuilder(url("api/files")).GET().build(),
+                HttpResponse.BodyHandlers.ofString())
+            .statusCode(),
+        "the session reads");
+    HttpResponse<String> crossSite =
+        browser.send(
+            HttpRequest.newBuilder(url("api/files/auth/forged.txt"))
+                .PUT(HttpRequest.BodyPublishers.ofString("x"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertError(crossSite, 403, "must come from the page itself");
+    HttpResponse<String> fromPage =
+        browser.send(
+            HttpRequest.newBuilder(url("api/files/auth/page.txt"))
+                .header("X-Spindle-Page", "1")
+                .PUT(HttpRequest.BodyPublishers.ofString("from the page"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertEquals(201, fromPage.statusCode(), fromPage.body());
   }
 
   private static void assertError(HttpResponse<String> response, int status, String says) {
@@ -260,8 +358,13 @@ class NodeDeploymentIT {
 
   private HttpResponse<String> get(String path) throws Exception {
     return http.send(
-        HttpRequest.newBuilder(url(path)).GET().build(),
+        authorized(url(path)).GET().build(),
         HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+  }
+
+  /** A request with the ITs' read-write client token. */
+  private static HttpRequest.Builder authorized(URI uri) {
+    return HttpRequest.newBuilder(uri).header("Authorization", ItTokens.BEARER);
   }
 
   /** Paths starting with '/' are on the server's root (health, metrics), others in the app. */

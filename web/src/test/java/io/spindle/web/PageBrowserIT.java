@@ -133,6 +133,19 @@ class PageBrowserIT {
     long size = Files.size(file);
 
     browser.get(base.toString());
+    // Issue 13: the page asks for a client token once; a wrong one is refused with a sentence.
+    wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("sign-in")));
+    browser.findElement(By.id("token")).sendKeys("spt_wrong");
+    browser.findElement(By.id("sign-in-button")).click();
+    wait.until(
+        ExpectedConditions.textToBePresentInElementLocated(
+            By.id("sign-in-status"), "not a client token this cluster knows"));
+    browser.findElement(By.id("token")).clear();
+    browser.findElement(By.id("token")).sendKeys(ItTokens.TOKEN);
+    browser.findElement(By.id("sign-in-button")).click();
+    wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("who"), "tester"));
+    assertTrue(
+        !browser.findElement(By.id("sign-in")).isDisplayed(), "the form goes once signed in");
     // The cluster panel refreshes itself: it shows this node leading once the node is ready.
     wait.until(
         ExpectedConditions.textToBe(

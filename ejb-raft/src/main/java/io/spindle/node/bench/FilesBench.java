@@ -345,7 +345,7 @@ public final class FilesBench {
       checkDeadline();
       attempts++;
       HttpRequest request =
-          HttpRequest.newBuilder(target)
+          authorized(target)
               .timeout(Duration.ofSeconds(120))
               .header("Content-Type", "application/octet-stream")
               .header("Idempotency-Key", requestId)
@@ -430,7 +430,7 @@ public final class FilesBench {
       try {
         HttpResponse<String> response =
             http.send(
-                HttpRequest.newBuilder(target)
+                authorized(target)
                     .timeout(Duration.ofSeconds(30))
                     .header("Idempotency-Key", runId + "-delete-" + name)
                     .DELETE()
@@ -486,7 +486,7 @@ public final class FilesBench {
         try {
           HttpResponse<String> response =
               http.send(
-                  HttpRequest.newBuilder(URI.create(server + "/api/cluster"))
+                  authorized(URI.create(server + "/api/cluster"))
                       .timeout(Duration.ofSeconds(5))
                       .GET()
                       .build(),
@@ -679,5 +679,36 @@ public final class FilesBench {
     BenchException(String message, Throwable cause) {
       super(message, cause);
     }
+  }
+
+  /**
+   * A request with the client token: from $SPINDLE_TOKEN, $SPINDLE_TOKEN_FILE, or the
+   * run/client-token bin/spindle up writes (issue 13: the API needs one).
+   */
+  private static HttpRequest.Builder authorized(URI uri) {
+    HttpRequest.Builder b = HttpRequest.newBuilder(uri);
+    String token = clientToken();
+    return token.isEmpty() ? b : b.header("Authorization", "Bearer " + token);
+  }
+
+  private static volatile String token;
+
+  private static String clientToken() {
+    if (token == null) {
+      String inline = System.getenv().getOrDefault("SPINDLE_TOKEN", "").strip();
+      String named = System.getenv().getOrDefault("SPINDLE_TOKEN_FILE", "").strip();
+      java.nio.file.Path file = java.nio.file.Path.of(named.isEmpty() ? "run/client-token" : named);
+      try {
+        token =
+            !inline.isEmpty()
+                ? inline
+                : java.nio.file.Files.isReadable(file)
+                    ? java.nio.file.Files.readString(file).strip()
+                    : "";
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException("cannot read the client token " + file, e);
+      }
+    }
+    return token;
   }
 }

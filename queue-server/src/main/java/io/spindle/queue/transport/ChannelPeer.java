@@ -2,6 +2,7 @@ package io.spindle.queue.transport;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
+import io.spindle.protocol.auth.ClientTokens;
 import io.spindle.protocol.queue.Goodbye;
 import io.spindle.protocol.queue.QueueFrame;
 import io.spindle.queue.service.Peer;
@@ -27,6 +28,7 @@ final class ChannelPeer implements Peer {
   private final AtomicLong pending = new AtomicLong();
   private final AtomicBoolean closing = new AtomicBoolean();
   private volatile boolean gone;
+  private volatile ClientTokens.Holder holder;
 
   ChannelPeer(Channel channel, String description, boolean node, long maxOutboundBytes) {
     this.channel = channel;
@@ -38,6 +40,17 @@ final class ChannelPeer implements Peer {
   @Override
   public long id() {
     return id;
+  }
+
+  /** The client's token holder, once its hello proved one. */
+  void authenticate(ClientTokens.Holder h) {
+    holder = h;
+  }
+
+  /** Whether the client's token allows {@code right}. */
+  boolean may(ClientTokens.Right right) {
+    ClientTokens.Holder h = holder;
+    return h != null && h.may(right);
   }
 
   @Override

@@ -3,7 +3,11 @@ package io.spindle.queue.transport;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.EventLoop;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.spindle.protocol.auth.ClientTokens;
+import io.spindle.protocol.queue.ErrorCode;
+import io.spindle.protocol.queue.QueueError;
 import io.spindle.protocol.queue.QueueFrame;
+import io.spindle.protocol.queue.Reply;
 import io.spindle.protocol.queue.Request;
 import io.spindle.protocol.queue.WriteChunk;
 import io.spindle.queue.service.QueueService;
@@ -75,6 +79,27 @@ final class ClientConnectionHandler extends SimpleChannelInboundHandler<QueueFra
   }
 
   private void onRequest(Request request) {
+    ClientTokens.Right needed = rightNeeded(request);
+    if (!peer.may(needed)) {
+      peer.send(
+          QueueFrame.newBuilder()
+              .setReply(
+                  Reply.newBuilder()
+                      .setRequestId(request.getRequestId())
+                      .setError(
+                          QueueError.newBuilder()
+                              .setCode(ErrorCode.PERMISSION_DENIED)
+                              .setMessage(
+                                  "this client's token does not allow "
+                                      + (needed == ClientTokens.Right.WRITE
+                                          ? "writes and deletes"
+                                          : "reads")
+                                      + "; use a token with the "
+                                      + needed.name().toLowerCase(java.util.Locale.ROOT)
+                                      + " right")))
+              .build());
+      return;
+    }
     if (request.hasWriteEnd() && (pendingChunks > 0 || !heldWriteEnds.isEmpty())) {
       heldWriteEnds.addLast(request);
       return;
@@ -82,7 +107,19 @@ final class ClientConnectionHandler extends SimpleChannelInboundHandler<QueueFra
     service.request(peer, request);
   }
 
+  /** Writes and deletes need the write right; everything else (reads, counts, status) read. */
+  static ClientTokens.Right rightNeeded(Request request) {
+    return switch (request.getOpCase()) {
+      case WRITE_BEGIN, WRITE_END, DELETE -> ClientTokens.Right.WRITE;
+      default -> ClientTokens.Right.READ;
+    };
+  }
+
   private void onChunk(ChannelHandlerContext ctx, WriteChunk chunk) {
+    if (!peer.may(ClientTokens.Right.WRITE)) {
+      peer.close("it sent upload chunks, and its token does not allow writes");
+      return;
+    }
     long size = chunk.getData().size();
     pendingChunks++;
     pendingChunkBytes += size;

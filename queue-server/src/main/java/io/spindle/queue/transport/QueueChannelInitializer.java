@@ -3,6 +3,7 @@ package io.spindle.queue.transport;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.handler.codec.protobuf.ProtobufDecoder;
+import io.spindle.protocol.auth.ClientTokens;
 import io.spindle.protocol.queue.QueueFrame;
 import io.spindle.protocol.queue.QueueProtocol;
 import io.spindle.queue.service.QueueService;
@@ -36,13 +37,18 @@ final class QueueChannelInitializer extends ChannelInitializer<Channel> {
 
   private final Supplier<QueueService> service;
   private final ClusterSecret secret;
+  private final ClientTokens tokens;
   private final TransportConfig transport;
   private final SecureRandom random = new SecureRandom();
 
   QueueChannelInitializer(
-      Supplier<QueueService> service, ClusterSecret secret, TransportConfig transport) {
+      Supplier<QueueService> service,
+      ClusterSecret secret,
+      ClientTokens tokens,
+      TransportConfig transport) {
     this.service = service;
     this.secret = secret;
+    this.tokens = tokens;
     this.transport = transport;
   }
 
@@ -56,6 +62,8 @@ final class QueueChannelInitializer extends ChannelInitializer<Channel> {
     ch.pipeline().addLast(PROTOBUF_DECODER, PROTOBUF_DECODER_INSTANCE);
     ch.pipeline().addLast(FRAME_ENCODER, FRAME_ENCODER_INSTANCE);
     ch.pipeline()
-        .addLast(HANDSHAKE, new ServerHandshakeHandler(service.get(), secret, random, transport));
+        .addLast(
+            HANDSHAKE,
+            new ServerHandshakeHandler(service.get(), secret, tokens, random, transport));
   }
 }

@@ -9,6 +9,7 @@ import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.spindle.protocol.auth.ClientTokens;
 import io.spindle.queue.service.QueueService;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
@@ -46,9 +47,15 @@ public final class QueueTransportServer implements AutoCloseable {
       InetSocketAddress address,
       Supplier<QueueService> service,
       ClusterSecret secret,
+      ClientTokens tokens,
       TransportConfig transport,
       int workerThreads)
       throws InterruptedException {
+    if (tokens.isEmpty()) {
+      LOG.warning(
+          "no client tokens are configured (--tokens-file or SPINDLE_AUTH_TOKENS_FILE): this queue"
+              + " server accepts nodes but refuses every client");
+    }
     if (secret.isShorterThanRecommended()) {
       LOG.warning(
           "the cluster secret is shorter than "
@@ -70,7 +77,7 @@ public final class QueueTransportServer implements AutoCloseable {
             .childOption(ChannelOption.TCP_NODELAY, true)
             .childOption(ChannelOption.SO_KEEPALIVE, true)
             .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
-            .childHandler(new QueueChannelInitializer(service, secret, transport));
+            .childHandler(new QueueChannelInitializer(service, secret, tokens, transport));
     ChannelFuture bound = bootstrap.bind(address).await();
     if (!bound.isSuccess()) {
       shutdown(boss, workers);

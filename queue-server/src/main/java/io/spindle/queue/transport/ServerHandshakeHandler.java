@@ -6,6 +6,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.spindle.protocol.auth.ClientTokens;
 import io.spindle.protocol.queue.ClientHello;
 import io.spindle.protocol.queue.Goodbye;
 import io.spindle.protocol.queue.NodeHello;
@@ -17,6 +18,7 @@ import io.spindle.protocol.queue.Welcome;
 import io.spindle.queue.service.QueueService;
 import io.spindle.queue.service.ServiceConfig;
 import java.security.SecureRandom;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
@@ -45,6 +47,7 @@ final class ServerHandshakeHandler extends SimpleChannelInboundHandler<QueueFram
 
   private final QueueService service;
   private final ClusterSecret secret;
+  private final ClientTokens tokens;
   private final SecureRandom random;
   private final TransportConfig transport;
 
@@ -59,9 +62,14 @@ final class ServerHandshakeHandler extends SimpleChannelInboundHandler<QueueFram
   private boolean reasonLogged;
 
   ServerHandshakeHandler(
-      QueueService service, ClusterSecret secret, SecureRandom random, TransportConfig transport) {
+      QueueService service,
+      ClusterSecret secret,
+      ClientTokens tokens,
+      SecureRandom random,
+      TransportConfig transport) {
     this.service = service;
     this.secret = secret;
+    this.tokens = tokens;
     this.random = random;
     this.transport = transport;
   }
@@ -125,15 +133,31 @@ final class ServerHandshakeHandler extends SimpleChannelInboundHandler<QueueFram
               + "'");
       return;
     }
+    Optional<ClientTokens.Holder> holder = tokens.holder(hello.getToken());
+    if (holder.isEmpty()) {
+      refuse(
+          ctx,
+          tokens.isEmpty()
+              ? "is a client, and this queue server accepts no client: it was started without"
+                  + " client tokens (--tokens-file)"
+              : hello.getToken().isEmpty()
+                  ? "sent no client token; give the client one (spindle --token-file FILE, or"
+                      + " SPINDLE_TOKEN; bin/spindle up writes run/client-token)"
+                  : "sent a client token this queue server does not know (revoked, or for another"
+                      + " cluster)");
+      return;
+    }
     String agent = ConnectionErrors.printable(hello.getAgent());
     String description =
         "client "
             + ctx.channel().remoteAddress()
-            + (agent.isEmpty()
-                ? ""
-                : " (" + (agent.length() > 60 ? agent.substring(0, 60) : agent) + ")");
+            + " ("
+            + holder.get().name()
+            + (agent.isEmpty() ? "" : ", " + (agent.length() > 60 ? agent.substring(0, 60) : agent))
+            + ")";
     ChannelPeer peer =
         new ChannelPeer(ctx.channel(), description, false, transport.maxOutboundBytes());
+    peer.authenticate(holder.get());
     finish(ctx);
     raiseFrameLimit(ctx);
     ctx.writeAndFlush(QueueFrame.newBuilder().setClientWelcome(welcome(false)).build());

@@ -42,7 +42,12 @@ public final class TestClient implements AutoCloseable {
     this.welcome = welcome;
   }
 
+  /** Connects with {@link TestServers#TOKEN}. */
   public static TestClient connect(InetSocketAddress server) throws IOException {
+    return connect(server, TestServers.TOKEN);
+  }
+
+  public static TestClient connect(InetSocketAddress server, String token) throws IOException {
     Socket socket = new Socket();
     socket.connect(server, 5_000);
     socket.setTcpNoDelay(true);
@@ -55,7 +60,8 @@ public final class TestClient implements AutoCloseable {
             .setClientHello(
                 ClientHello.newBuilder()
                     .setProtocolVersion(QueueProtocol.VERSION)
-                    .setAgent("test-client"))
+                    .setAgent("test-client")
+                    .setToken(token))
             .build());
     QueueFrame f = FrameIO.read(in, QueueProtocol.MAX_HANDSHAKE_FRAME_SIZE);
     if (!f.hasClientWelcome()) {

@@ -81,7 +81,10 @@ class QueuePortTest {
     FrameIO.write(
         s.getOutputStream(),
         QueueFrame.newBuilder()
-            .setClientHello(ClientHello.newBuilder().setProtocolVersion(QueueProtocol.VERSION))
+            .setClientHello(
+                ClientHello.newBuilder()
+                    .setProtocolVersion(QueueProtocol.VERSION)
+                    .setToken(io.spindle.queue.testing.TestServers.TOKEN))
             .build());
     QueueFrame welcome =
         FrameIO.read(

@@ -30,10 +30,24 @@ import java.util.logging.Logger;
  * client retries with the same {@code Idempotency-Key}, which the forward always carries (one is
  * made up if the client sent none, and returned to it), so that a retry after a lost answer has one
  * effect.
+ *
+ * <p>The forward proves the cluster secret (the node token, see {@code ClientTokens}): this node
+ * checked the client's token before. It is bounded: at most {@value #MAX_THREADS} forwards at once
+ * (more wait their turn), each given a deadline from its size.
  */
 @ApplicationScoped
 public class LeaderForwarder {
   static final String FORWARDED = "X-Spindle-Forwarded-By";
+  static final int MAX_THREADS = 16;
+
+  /** The least time a forward may take, and the slowest rate a forwarded upload may go at. */
+  private static final Duration MIN_FORWARD_TIME = Duration.ofSeconds(30);
+
+  private static final long MIN_BYTES_PER_SECOND = 1 << 20;
+
+  /** A streamed upload of unknown length may take this long at most. */
+  private static final Duration MAX_UNKNOWN_LENGTH_FORWARD_TIME = Duration.ofHours(1);
+
   private static final Logger LOG = Logger.getLogger(LeaderForwarder.class.getName());
 
   @Inject NodeRuntime node;
@@ -44,7 +58,8 @@ public class LeaderForwarder {
   @PostConstruct
   void open() {
     executor =
-        Executors.newCachedThreadPool(
+        Executors.newFixedThreadPool(
+            MAX_THREADS,
             r -> {
               Thread t = new Thread(r, "spindle-forward");
               t.setDaemon(true);
@@ -82,7 +97,11 @@ public class LeaderForwarder {
     } else {
       body = HttpRequest.BodyPublishers.ofInputStream(() -> content); // chunked
     }
-    HttpRequest.Builder request = requestTo(name, rawQuery, requestId).PUT(body);
+    Duration deadline =
+        length < 0
+            ? MAX_UNKNOWN_LENGTH_FORWARD_TIME
+            : MIN_FORWARD_TIME.plusSeconds(length / MIN_BYTES_PER_SECOND);
+    HttpRequest.Builder request = requestTo(name, rawQuery, requestId).timeout(deadline).PUT(body);
     if (contentType != null) {
       request.header("Content-Type", contentType);
     }
@@ -91,7 +110,8 @@ public class LeaderForwarder {
 
   /** Forwards {@code DELETE /api/files/{name}}. */
   Response delete(FileName name, String rawQuery, String requestId) {
-    return relay(requestTo(name, rawQuery, requestId).DELETE().build(), requestId);
+    return relay(
+        requestTo(name, rawQuery, requestId).timeout(MIN_FORWARD_TIME).DELETE().build(), requestId);
   }
 
   private HttpRequest.Builder requestTo(FileName name, String rawQuery, String requestId) {
@@ -108,6 +128,7 @@ public class LeaderForwarder {
     }
     return HttpRequest.newBuilder(target.build())
         .header(FORWARDED, node.status().id().toString())
+        .header("Authorization", "Bearer " + node.nodeToken())
         .header("Idempotency-Key", requestId);
   }
 

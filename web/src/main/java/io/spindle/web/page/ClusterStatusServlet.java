@@ -186,6 +186,7 @@ public class ClusterStatusServlet extends HttpServlet {
         HttpRequest.newBuilder(URI.create(m.httpUrl() + "/api/cluster"))
             .timeout(MEMBER_TIMEOUT)
             .header("Accept", "application/json")
+            .header("Authorization", "Bearer " + node.nodeToken())
             .GET()
             .build();
     return http.sendAsync(request, HttpResponse.BodyHandlers.ofString())

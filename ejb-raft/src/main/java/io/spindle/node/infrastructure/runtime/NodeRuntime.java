@@ -31,6 +31,7 @@ import io.spindle.node.infrastructure.store.StoreTransactions;
 import io.spindle.node.infrastructure.transport.InboundHandler;
 import io.spindle.node.infrastructure.transport.NettyRaftTransport;
 import io.spindle.node.infrastructure.transport.TransportConfig;
+import io.spindle.protocol.auth.ClientTokens;
 import io.spindle.protocol.raft.ClientReply;
 import io.spindle.protocol.raft.ClientRequest;
 import io.spindle.raft.Member;
@@ -88,6 +89,9 @@ public class NodeRuntime {
   /** The configuration key of the largest file a node stores. */
   public static final String MAX_FILE_BYTES = "spindle.files.max-bytes";
 
+  /** The configuration key of the clients' tokens file (io.spindle.protocol.auth.ClientTokens). */
+  public static final String AUTH_TOKENS_FILE = "spindle.auth.tokens-file";
+
   @Inject private StoreTransactions storeTransactions;
 
   @Resource private ManagedThreadFactory threadFactory;
@@ -102,6 +106,7 @@ public class NodeRuntime {
   private volatile CountService countService;
   private volatile FileCounter fileCounter;
   private volatile long maxFileBytes;
+  private volatile ClientTokens clientTokens = ClientTokens.load(null, null);
   private volatile NodeJobs nodeJobs;
   private volatile LearnerPromoter promoter;
   private volatile DiscoveryJoiner joiner;
@@ -121,6 +126,7 @@ public class NodeRuntime {
   void start() {
     config = NodeConfig.read(key -> mpConfig.getOptionalValue(key, String.class));
     maxFileBytes = readMaxFileBytes();
+    clientTokens = readClientTokens();
     LOG.info(() -> "starting Spindle node with " + config);
     try {
       Files.createDirectories(config.dataDir());
@@ -433,6 +439,37 @@ public class NodeRuntime {
    */
   public long maxFileBytes() {
     return maxFileBytes;
+  }
+
+  private ClientTokens readClientTokens() {
+    Optional<Path> file =
+        mpConfig
+            .getOptionalValue(AUTH_TOKENS_FILE, String.class)
+            .map(String::strip)
+            .filter(v -> !v.isEmpty())
+            .map(Path::of);
+    ClientTokens tokens = ClientTokens.load(file.orElse(null), config.secret());
+    if (tokens.isEmpty()) {
+      LOG.warning(
+          "no client tokens are configured ("
+              + AUTH_TOKENS_FILE
+              + ", env SPINDLE_AUTH_TOKENS_FILE): this node's API and page refuse every client;"
+              + " only health and readiness answer");
+    }
+    return tokens;
+  }
+
+  /**
+   * The clients' tokens ({@value #AUTH_TOKENS_FILE}), and the token nodes derive from the cluster
+   * secret to call each other.
+   */
+  public ClientTokens clientTokens() {
+    return clientTokens;
+  }
+
+  /** What this node presents when it calls another node's API on a client's behalf. */
+  public String nodeToken() {
+    return ClientTokens.nodeToken(config.secret());
   }
 
   private long readMaxFileBytes() {
