@@ -210,7 +210,7 @@ final class ClusterClient implements AutoCloseable {
         switch (e.getCode()) {
           case NOT_FOUND -> ExitCode.NOT_FOUND;
           case INVALID_ARGUMENT -> ExitCode.USAGE;
-          case BUSY, UNAVAILABLE -> ExitCode.UNAVAILABLE;
+          case BUSY, UNAVAILABLE, NO_SPACE -> ExitCode.UNAVAILABLE;
           case PERMISSION_DENIED -> ExitCode.DENIED;
           default -> ExitCode.OTHER;
         };

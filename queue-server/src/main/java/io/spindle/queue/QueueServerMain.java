@@ -79,11 +79,12 @@ public final class QueueServerMain implements Callable<Integer> {
       description = "file holding the cluster secret")
   Path secretFile;
 
-  @Option(
-      names = "--secret",
-      paramLabel = "SECRET",
-      description = "the cluster secret (prefer --secret-file or the env)")
+  /** Refused: a secret on a command line is in every user's `ps`. */
+  @Option(names = "--secret", hidden = true, paramLabel = "SECRET")
   String secret;
+
+  /** The least a cluster secret may have (32 random bytes are best). */
+  static final int MIN_SECRET_BYTES = 16;
 
   @Option(
       names = "--tokens-file",
@@ -105,6 +106,13 @@ public final class QueueServerMain implements Callable<Integer> {
       paramLabel = "BYTES",
       description = "disk the spool may use (default 64 GiB)")
   long spoolMaxBytes = SpoolLimits.defaults().maxBytes();
+
+  @Option(
+      names = "--min-free-bytes",
+      paramLabel = "BYTES",
+      description =
+          "free space the spool's disk keeps; below it new writes are refused (default 1 GiB)")
+  long minFreeBytes = SpoolLimits.defaults().minFreeBytes();
 
   @Option(
       names = "--max-uploads",
@@ -234,7 +242,23 @@ public final class QueueServerMain implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (secret != null) {
+      System.err.println(
+          "queue-server: --secret puts the cluster secret on the command line, where every user of"
+              + " this machine can read it (ps); give --secret-file FILE or set"
+              + " SPINDLE_CLUSTER_SECRET instead");
+      return 2;
+    }
     byte[] secretBytes = resolveSecret();
+    if (secretBytes != null && secretBytes.length < MIN_SECRET_BYTES) {
+      System.err.println(
+          "queue-server: the cluster secret has "
+              + secretBytes.length
+              + " bytes; it needs at least "
+              + MIN_SECRET_BYTES
+              + " (make one with: head -c 32 /dev/urandom | base64)");
+      return 2;
+    }
     if (secretBytes == null) {
       System.err.println(
           "queue-server: no cluster secret: give --secret-file FILE or set SPINDLE_CLUSTER_SECRET"
@@ -314,7 +338,8 @@ public final class QueueServerMain implements Callable<Integer> {
             Duration.ofMillis(leaseMs),
             maxFailures,
             maxGiveBacks),
-        new SpoolLimits(spoolMaxBytes, maxUploads, Duration.ofSeconds(uploadIdleSeconds)),
+        new SpoolLimits(
+            spoolMaxBytes, maxUploads, Duration.ofSeconds(uploadIdleSeconds), minFreeBytes),
         TransportConfig.defaults(maxFrame),
         secretBytes,
         spoolDir,
@@ -362,6 +387,6 @@ public final class QueueServerMain implements Callable<Integer> {
         return v.getBytes(StandardCharsets.UTF_8);
       }
     }
-    return secret == null || secret.isEmpty() ? null : secret.getBytes(StandardCharsets.UTF_8);
+    return null;
   }
 }

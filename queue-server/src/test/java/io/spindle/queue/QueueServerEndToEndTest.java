@@ -290,6 +290,54 @@ class QueueServerEndToEndTest {
     assertTrue(leader.received.stream().noneMatch(j -> j.getWrite().getName().equals("big")));
   }
 
+  // Issue 13: disks never fill silently. While a member reports its disk below its watermark, or
+  // the spool's disk is below the queue server's, new writes are refused with NO_SPACE before a
+  // chunk is spooled; reads go on.
+  @Test
+  void writesAreRefusedWhileAMembersDiskIsLowAndReadsGoOn() throws IOException {
+    cluster.write("seed", "kept.txt", "kept".getBytes(StandardCharsets.UTF_8));
+    TestNode leader = node("n1", NodeRole.LEADER, 1);
+    TestNode follower = node("n2", NodeRole.FOLLOWER, 1);
+    follower.lowOnStorage = true;
+    long renewals = follower.renewals();
+    Await.until(() -> follower.renewals() >= renewals + 2, () -> "n2 renewed twice");
+
+    Reply refused = client().call(inlineWrite(rid(), "more.txt", new byte[] {1}));
+    assertError(ErrorCode.NO_SPACE, refused);
+    assertTrue(refused.getError().getMessage().contains("node n2's disk"), refused.toString());
+    assertEquals(0, jobsOfKind(leader, Job.KindCase.WRITE));
+    Reply read =
+        client()
+            .call(
+                Request.newBuilder()
+                    .setRequestId(rid())
+                    .setRead(Read.newBuilder().setName("kept.txt"))
+                    .build());
+    assertTrue(read.hasRead(), "reads go on: " + read);
+
+    follower.lowOnStorage = false;
+    long again = follower.renewals();
+    Await.until(() -> follower.renewals() >= again + 2, () -> "n2 renewed twice");
+    assertTrue(client().call(inlineWrite(rid(), "more.txt", new byte[] {1})).hasWriteDone());
+  }
+
+  @Test
+  void writesAreRefusedWhileTheSpoolsDiskIsBelowItsWatermark() throws Exception {
+    server.close();
+    server =
+        TestServers.start(
+            TestServers.config(spool)
+                .withSpool(
+                    new io.spindle.queue.spool.SpoolLimits(
+                        1 << 30, 10, Duration.ofMinutes(1), Long.MAX_VALUE)),
+            clock);
+    node("n1", NodeRole.LEADER, 1);
+    Reply refused = client().call(chunkedBegin(rid(), "big", new byte[3 * CHUNK]));
+    assertError(ErrorCode.NO_SPACE, refused);
+    assertTrue(refused.getError().getMessage().contains("spool disk"), refused.toString());
+    assertEquals(0, server.status().getUploads(), "nothing spooled");
+  }
+
   @Test
   void aNodesErrorReachesTheClient() throws IOException {
     node("n1", NodeRole.LEADER, 1);

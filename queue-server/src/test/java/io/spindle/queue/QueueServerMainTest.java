@@ -15,6 +15,19 @@ import picocli.CommandLine;
 
 /** The command line becomes the configuration it says. */
 class QueueServerMainTest {
+  // Issue 13: secrets never reach a command line, and a short one is refused, not warned about.
+  @Test
+  void aSecretOnTheCommandLineOrAShortOneIsRefused(@org.junit.jupiter.api.io.TempDir Path dir)
+      throws Exception {
+    assertEquals(2, QueueServerMain.run("--secret", "a-secret-on-the-command-line-0123"));
+    Path shortSecret = dir.resolve("secret");
+    java.nio.file.Files.writeString(shortSecret, "too-short");
+    assertEquals(
+        2,
+        QueueServerMain.run(
+            "--secret-file", shortSecret.toString(), "--spool-dir", dir.resolve("s").toString()));
+  }
+
   @Test
   void optionsBecomeTheConfiguration() {
     QueueServerMain main = new QueueServerMain();

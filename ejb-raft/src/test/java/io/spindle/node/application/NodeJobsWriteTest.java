@@ -36,7 +36,8 @@ class NodeJobsWriteTest {
             node.httpUrl,
             null,
             () -> false,
-            LIMIT);
+            LIMIT,
+            io.spindle.node.application.StorageWatermark.ALWAYS_ROOM);
   }
 
   @AfterEach
@@ -61,6 +62,50 @@ class NodeJobsWriteTest {
         LIMIT,
         jobs.nodeStatus().getMaxFileBytes(),
         "the status tells the queue server the limit, to refuse larger writes up front");
+  }
+
+  // Issue 13: a disk never fills silently. Below the free-space watermark a write job is refused
+  // with NO_SPACE and stores nothing, the status tells the queue server, and reads go on.
+  @Test
+  void aWriteIsRefusedWhileTheDiskIsUnderItsWatermarkAndReadsGoOn() throws Exception {
+    long[] free = {1_000};
+    StorageWatermark disk =
+        new StorageWatermark() {
+          @Override
+          public long freeBytes() {
+            return free[0];
+          }
+
+          @Override
+          public java.util.Optional<String> writeProblem() {
+            return free[0] < 500
+                ? java.util.Optional.of("the disk of node n1 has " + free[0] + " bytes free")
+                : java.util.Optional.empty();
+          }
+        };
+    FileCluster.Node node = cluster.leader();
+    jobs =
+        new NodeJobs(
+            node.service,
+            null,
+            node::status,
+            "127.0.0.1:0",
+            node.httpUrl,
+            null,
+            () -> false,
+            LIMIT,
+            disk);
+    assertEquals(3, write("w1", "before.txt", new byte[3]).build().getWritten().getSize());
+    assertEquals(false, jobs.nodeStatus().getLowOnStorage());
+
+    free[0] = 100;
+    JobResult refused = write("w2", "after.txt", new byte[3]).build();
+    assertEquals(ErrorCode.NO_SPACE, refused.getError().getCode(), refused.toString());
+    assertTrue(refused.getError().getMessage().contains("100 bytes free"), refused.toString());
+    assertTrue(node.service.stat(FileName.of("after.txt"), false).isEmpty(), "nothing stored");
+    assertTrue(jobs.nodeStatus().getLowOnStorage(), "the queue server is told");
+    assertEquals(100, jobs.nodeStatus().getFreeStorageBytes());
+    assertTrue(node.service.stat(FileName.of("before.txt"), false).isPresent(), "reads go on");
   }
 
   private JobResult.Builder write(String requestId, String name, byte[] data) throws Exception {

@@ -91,7 +91,8 @@ class QueueCountTest {
               node.httpUrl,
               null,
               () -> false,
-              NodeJobs.DEFAULT_MAX_FILE_BYTES);
+              NodeJobs.DEFAULT_MAX_FILE_BYTES,
+              io.spindle.node.application.StorageWatermark.ALWAYS_ROOM);
       worker[0] =
           new QueueWorker(
               node.id.value(),

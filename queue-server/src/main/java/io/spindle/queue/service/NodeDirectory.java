@@ -79,6 +79,14 @@ final class NodeDirectory {
     }
   }
 
+  /** A connected node whose last report says its disk is below its watermark, if any. */
+  Optional<NodeStatus> lowOnStorage() {
+    return nodes.values().stream()
+        .filter(n -> !n.connections.isEmpty() && n.status != null && n.status.getLowOnStorage())
+        .map(n -> n.status)
+        .findFirst();
+  }
+
   boolean anyConnected() {
     return nodes.values().stream().anyMatch(n -> !n.connections.isEmpty());
   }

@@ -718,11 +718,38 @@ public final class QueueService {
       client.send(frame(errorReply(rid, error(ErrorCode.INVALID_ARGUMENT, tooLarge))));
       return;
     }
+    String noSpace = noSpaceForWrites();
+    if (noSpace != null) {
+      client.send(frame(errorReply(rid, error(ErrorCode.NO_SPACE, noSpace))));
+      return;
+    }
     if (begin.getChunkCount() == 0) {
       onInlineWrite(client, rid, begin, fingerprint, inlineProblem, timeout);
       return;
     }
     writes.begin(client, rid, begin, fingerprint, timeout);
+  }
+
+  /**
+   * Why no write is taken now: the spool's disk, or a member's, is below its free-space watermark
+   * (a member's disk holds a full copy of every file); null if there is room.
+   */
+  private String noSpaceForWrites() {
+    String spoolProblem = spool.diskProblem();
+    if (spoolProblem != null) {
+      return spoolProblem;
+    }
+    return nodes
+        .lowOnStorage()
+        .map(
+            s ->
+                "node "
+                    + s.getNodeId()
+                    + "'s disk is below its free-space watermark ("
+                    + s.getFreeStorageBytes()
+                    + " bytes free): the cluster takes no writes until space is freed there;"
+                    + " reads go on")
+        .orElse(null);
   }
 
   /**

@@ -140,10 +140,37 @@ public final class ChunkSpool {
       throws IOException {
     Objects.requireNonNull(limits, "limits");
     Objects.requireNonNull(clock, "clock");
-    Files.createDirectories(dir);
+    if (!Files.isDirectory(dir)) {
+      // The spool holds what clients upload: readable by the server's user only.
+      Files.createDirectories(dir, privateDirectory(dir));
+    }
     ChunkSpool spool = new ChunkSpool(dir, limits, clock);
     spool.rescan();
     return spool;
+  }
+
+  /**
+   * Why new writes are refused now (the spool's disk is below its free-space watermark), or null.
+   * Asks the file system; the caller asks once per write.
+   */
+  public String diskProblem() {
+    if (limits.minFreeBytes() <= 0) {
+      return null;
+    }
+    long free;
+    try {
+      free = Files.getFileStore(dir).getUsableSpace();
+    } catch (IOException e) {
+      return null; // cannot tell: do not refuse on a guess
+    }
+    if (free >= limits.minFreeBytes()) {
+      return null;
+    }
+    return "the queue server's spool disk has "
+        + free
+        + " bytes free, under its watermark of "
+        + limits.minFreeBytes()
+        + " (--min-free-bytes): writes are refused until space is freed; reads go on";
   }
 
   public Path directory() {
@@ -629,5 +656,24 @@ public final class ChunkSpool {
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("this JVM has no SHA-256", e);
     }
+  }
+
+  /** rwx------ where the file system has POSIX permissions; none elsewhere. */
+  private static java.nio.file.attribute.FileAttribute<?>[] privateDirectory(Path dir) {
+    Path existing = dir.toAbsolutePath();
+    while (existing != null && !Files.exists(existing)) {
+      existing = existing.getParent();
+    }
+    boolean posix =
+        existing != null
+            && Files.getFileAttributeView(
+                    existing, java.nio.file.attribute.PosixFileAttributeView.class)
+                != null;
+    return posix
+        ? new java.nio.file.attribute.FileAttribute<?>[] {
+          java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+              java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"))
+        }
+        : new java.nio.file.attribute.FileAttribute<?>[0];
   }
 }

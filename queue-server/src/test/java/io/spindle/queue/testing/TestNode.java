@@ -104,6 +104,9 @@ public final class TestNode implements AutoCloseable {
   /** The largest file this node says it stores, in its status; 0 says nothing. */
   public volatile long maxFileBytes;
 
+  /** Whether this node says its disk is below its free-space watermark, in its status. */
+  public volatile boolean lowOnStorage;
+
   /** How many renewals the server has answered. */
   public long renewals() {
     return renewedCount.get();
@@ -386,7 +389,9 @@ public final class TestNode implements AutoCloseable {
             .setRaftAddress("127.0.0.1:7" + Math.abs(nodeId.hashCode() % 1000))
             .setHttpUrl(cluster.httpUrl(nodeId))
             .addAllMembers(role == NodeRole.LEADER ? cluster.members() : List.of())
-            .setMaxFileBytes(maxFileBytes);
+            .setMaxFileBytes(maxFileBytes)
+            .setLowOnStorage(lowOnStorage)
+            .setFreeStorageBytes(lowOnStorage ? 1234 : 0);
     if (role == NodeRole.LEADER) {
       for (Member m : cluster.members()) {
         if (!m.getNodeId().equals(nodeId)) {

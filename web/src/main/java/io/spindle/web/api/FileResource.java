@@ -115,6 +115,14 @@ public class FileResource {
       InputStream content)
       throws IOException {
     FileName fileName = FileName.of(name);
+    Optional<String> full = node.diskSpace().writeProblem();
+    if (full.isPresent()) {
+      // 507 Insufficient Storage (RFC 4918): nothing is stored; reads go on.
+      return Response.status(507)
+          .entity(new ErrorBody(full.get()))
+          .type(MediaType.APPLICATION_JSON_TYPE)
+          .build();
+    }
     long expected = contentLength == null ? -1 : contentLength;
     long maxBytes = node.maxFileBytes();
     if (expected > maxBytes) {

@@ -9,6 +9,7 @@ import io.spindle.node.application.LocalRangeCounter;
 import io.spindle.node.application.NotLeaderException;
 import io.spindle.node.application.RangeTask;
 import io.spindle.node.application.RequestIdConflictException;
+import io.spindle.node.application.StorageWatermark;
 import io.spindle.node.domain.FileInfo;
 import io.spindle.node.domain.FileLayout;
 import io.spindle.node.domain.FileName;
@@ -78,6 +79,7 @@ public final class NodeJobs implements JobRunner {
   private final Membership membership;
   private final BooleanSupplier leaving;
   private final long maxFileBytes;
+  private final StorageWatermark disk;
   private final HttpClient http =
       HttpClient.newBuilder()
           .version(HttpClient.Version.HTTP_1_1)
@@ -102,11 +104,13 @@ public final class NodeJobs implements JobRunner {
       URI httpUrl,
       Membership membership,
       BooleanSupplier leaving,
-      long maxFileBytes) {
+      long maxFileBytes,
+      StorageWatermark disk) {
     if (maxFileBytes < 0) {
       throw new IllegalArgumentException("the largest file is not negative: " + maxFileBytes);
     }
     this.maxFileBytes = maxFileBytes;
+    this.disk = disk;
     this.files = files;
     this.counts = counts;
     this.status = status;
@@ -131,6 +135,8 @@ public final class NodeJobs implements JobRunner {
             .setHttpUrl(httpUrl.toString())
             .setLeaving(leaving.getAsBoolean())
             .setMaxFileBytes(maxFileBytes)
+            .setFreeStorageBytes(disk.freeBytes() == Long.MAX_VALUE ? 0 : disk.freeBytes())
+            .setLowOnStorage(disk.isLow())
             .setLastIndex(s.lastIndex());
     s.matchIndex()
         .forEach(
@@ -202,6 +208,10 @@ public final class NodeJobs implements JobRunner {
     FileName name = FileName.of(w.getName());
     if (!status.get().isLeader()) {
       throw new CannotRunHereException("node " + status.get().id() + " is not the leader");
+    }
+    Optional<String> full = disk.writeProblem();
+    if (full.isPresent()) {
+      return error(ErrorCode.NO_SPACE, full.get());
     }
     if (w.getSize() > maxFileBytes) {
       return error(

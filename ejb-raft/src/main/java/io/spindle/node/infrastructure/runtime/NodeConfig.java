@@ -70,6 +70,9 @@ public record NodeConfig(
     Discovery discovery,
     boolean leaveOnStop) {
 
+  /** The least a cluster secret may have (32 random bytes are best). */
+  public static final int MIN_SECRET_BYTES = 16;
+
   public static final String NODE_ID = "spindle.node.id";
   public static final String DATA_DIR = "spindle.data.dir";
   public static final String RAFT_LISTEN = "spindle.raft.listen";
@@ -198,6 +201,16 @@ public record NodeConfig(
       }
     }
     String secret = required(values, SECRET);
+    int secretBytes = secret.getBytes(StandardCharsets.UTF_8).length;
+    if (secretBytes < MIN_SECRET_BYTES) {
+      throw new IllegalArgumentException(
+          describe(SECRET)
+              + " has "
+              + secretBytes
+              + " bytes; a cluster secret needs at least "
+              + MIN_SECRET_BYTES
+              + " (make one with: head -c 32 /dev/urandom | base64)");
+    }
     Duration tick =
         Duration.ofMillis(parse(TICK_MS, values.apply(TICK_MS).orElse("50"), Long::parseLong));
     if (tick.isNegative() || tick.isZero()) {

@@ -89,6 +89,11 @@ public class NodeRuntime {
   /** The configuration key of the largest file a node stores. */
   public static final String MAX_FILE_BYTES = "spindle.files.max-bytes";
 
+  /** The configuration key of the free space below which a node takes no writes (1 GiB). */
+  public static final String MIN_FREE_BYTES = "spindle.files.min-free-bytes";
+
+  public static final long DEFAULT_MIN_FREE_BYTES = 1L << 30;
+
   /** The configuration key of the clients' tokens file (io.spindle.protocol.auth.ClientTokens). */
   public static final String AUTH_TOKENS_FILE = "spindle.auth.tokens-file";
 
@@ -106,6 +111,7 @@ public class NodeRuntime {
   private volatile CountService countService;
   private volatile FileCounter fileCounter;
   private volatile long maxFileBytes;
+  private volatile DiskSpace diskSpace;
   private volatile ClientTokens clientTokens = ClientTokens.load(null, null);
   private volatile NodeJobs nodeJobs;
   private volatile LearnerPromoter promoter;
@@ -129,7 +135,12 @@ public class NodeRuntime {
     clientTokens = readClientTokens();
     LOG.info(() -> "starting Spindle node with " + config);
     try {
-      Files.createDirectories(config.dataDir());
+      PrivateDirectories.create(config.dataDir());
+      diskSpace =
+          DiskSpace.of(
+              "node " + config.nodeId(),
+              config.dataDir(),
+              mpConfig.getOptionalValue(MIN_FREE_BYTES, Long.class).orElse(DEFAULT_MIN_FREE_BYTES));
       storage = DurableRaftStorage.open(config.dataDir().resolve("raft"));
       transport =
           new NettyRaftTransport(
@@ -190,7 +201,8 @@ public class NodeRuntime {
               config.httpUrl(),
               membership,
               leave::requested,
-              maxFileBytes);
+              maxFileBytes,
+              diskSpace);
       if (!config.queueServers().isEmpty()) {
         startQueueWorker(config.queueServers());
       }
@@ -465,6 +477,11 @@ public class NodeRuntime {
    */
   public ClientTokens clientTokens() {
     return clientTokens;
+  }
+
+  /** The free space of this node's disk against its watermark. */
+  public DiskSpace diskSpace() {
+    return diskSpace;
   }
 
   /** What this node presents when it calls another node's API on a client's behalf. */

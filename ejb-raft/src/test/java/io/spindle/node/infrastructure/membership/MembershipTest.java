@@ -76,7 +76,8 @@ class MembershipTest {
             URI.create("http://h:1"),
             membership,
             () -> false,
-            NodeJobs.DEFAULT_MAX_FILE_BYTES);
+            NodeJobs.DEFAULT_MAX_FILE_BYTES,
+            io.spindle.node.application.StorageWatermark.ALWAYS_ROOM);
   }
 
   @AfterEach

@@ -303,7 +303,8 @@ class ScaleOutTest {
               httpUrl,
               membership,
               leave::requested,
-              NodeJobs.DEFAULT_MAX_FILE_BYTES);
+              NodeJobs.DEFAULT_MAX_FILE_BYTES,
+              io.spindle.node.application.StorageWatermark.ALWAYS_ROOM);
       if (bootstrap) {
         startWorker(server.localAddress());
       } else {

@@ -164,6 +164,17 @@ class NodeConfigTest {
     assertEquals("the setting spindle.secret (env SPINDLE_SECRET) is not set", e.getMessage());
   }
 
+  // Issue 13: a short cluster secret was only warned about; one that can be guessed offline lets
+  // anyone join the cluster or speak its peer protocol.
+  @Test
+  void aShortClusterSecretIsRefused() {
+    values.put(NodeConfig.SECRET, "short-secret");
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, this::read);
+    assertTrue(
+        e.getMessage().contains("has 12 bytes; a cluster secret needs at least 16"),
+        e.getMessage());
+  }
+
   @Test
   void malformedValuesAreRefusedWithTheKey() {
     values.put(NodeConfig.PEERS, "n1=127.0.0.1;http://x");
