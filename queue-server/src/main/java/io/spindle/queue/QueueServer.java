@@ -85,22 +85,7 @@ public final class QueueServer implements AutoCloseable {
           config.advertise().isEmpty() ? advertisedAddress(bound) : config.advertise();
       ServiceConfig s = config.service();
       String serverId = s.serverId().isEmpty() ? advertised : s.serverId();
-      ServiceConfig identity =
-          new ServiceConfig(
-              serverId,
-              s.clusterId(),
-              advertised,
-              s.maxFrameSize(),
-              s.maxInlineBytes(),
-              s.maxChunkSize(),
-              s.defaultChunkSize(),
-              s.maxFileSize(),
-              s.queueTimeout(),
-              s.maxStealWait(),
-              s.maxBatchBytes(),
-              s.resultTtl(),
-              s.resultCacheSize(),
-              s.tick());
+      ServiceConfig identity = s.withIdentity(serverId, advertised);
       io = Executors.newFixedThreadPool(config.ioThreads(), threads("spindle-queue-spool"));
       ScheduledExecutorService core =
           Executors.newSingleThreadScheduledExecutor(threads("spindle-queue-core"));

@@ -51,8 +51,10 @@ public final class QueueServerMain implements Callable<Integer> {
   @Option(
       names = "--bind",
       paramLabel = "ADDRESS",
-      description = "address to listen on (default ${DEFAULT-VALUE})")
-  String bind = "0.0.0.0";
+      description =
+          "address to listen on (default ${DEFAULT-VALUE}, this machine only; 0.0.0.0 for every"
+              + " interface)")
+  String bind = "127.0.0.1";
 
   @Option(
       names = "--advertise",
@@ -191,6 +193,39 @@ public final class QueueServerMain implements Callable<Integer> {
   int maxChunkMib = 8;
 
   @Option(
+      names = "--max-connections",
+      paramLabel = "N",
+      description = "connections open at once, clients and nodes (default ${DEFAULT-VALUE})")
+  int maxConnections = TransportConfig.defaults(MIB * 16).maxConnections();
+
+  @Option(
+      names = "--max-connections-per-address",
+      paramLabel = "N",
+      description = "connections open at once from one address (default ${DEFAULT-VALUE})")
+  int maxConnectionsPerAddress = TransportConfig.defaults(MIB * 16).maxConnectionsPerAddress();
+
+  @Option(
+      names = "--client-idle-timeout-s",
+      paramLabel = "SECONDS",
+      description =
+          "a client silent this long, waiting for no answer, is disconnected (default"
+              + " ${DEFAULT-VALUE} s)")
+  long clientIdleSeconds = TransportConfig.defaults(MIB * 16).clientIdleTimeout().toSeconds();
+
+  @Option(
+      names = "--max-requests-in-flight",
+      paramLabel = "N",
+      description =
+          "requests one connection may have under way; more are BUSY (default ${DEFAULT-VALUE})")
+  int maxRequestsInFlight = ServiceConfig.defaults("", "").maxRequestsInFlight();
+
+  @Option(
+      names = "--result-cache-mib",
+      paramLabel = "MIB",
+      description = "answers kept for retries, at most (default ${DEFAULT-VALUE} MiB)")
+  int resultCacheMib = (int) (ServiceConfig.defaults("", "").resultCacheBytes() / MIB);
+
+  @Option(
       names = "--io-threads",
       paramLabel = "N",
       description = "spool I/O threads (default ${DEFAULT-VALUE})")
@@ -209,7 +244,7 @@ public final class QueueServerMain implements Callable<Integer> {
       description =
           "discovery server: lan (UDP broadcast and multicast on every interface), loopback (this"
               + " machine only) or off (default ${DEFAULT-VALUE})")
-  String discovery = "lan";
+  String discovery = "loopback";
 
   @Option(
       names = "--discovery-port",
@@ -326,6 +361,8 @@ public final class QueueServerMain implements Callable<Integer> {
             defaults.maxBatchBytes(),
             defaults.resultTtl(),
             defaults.resultCacheSize(),
+            (long) resultCacheMib * MIB,
+            maxRequestsInFlight,
             defaults.tick());
     return new QueueServerConfig(
         new InetSocketAddress(bind, port),
@@ -340,7 +377,9 @@ public final class QueueServerMain implements Callable<Integer> {
             maxGiveBacks),
         new SpoolLimits(
             spoolMaxBytes, maxUploads, Duration.ofSeconds(uploadIdleSeconds), minFreeBytes),
-        TransportConfig.defaults(maxFrame),
+        TransportConfig.defaults(maxFrame)
+            .withConnectionLimits(maxConnections, maxConnectionsPerAddress)
+            .withClientIdleTimeout(Duration.ofSeconds(clientIdleSeconds)),
         secretBytes,
         spoolDir,
         ioThreads,

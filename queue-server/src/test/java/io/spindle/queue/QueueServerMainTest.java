@@ -52,8 +52,23 @@ class QueueServerMainTest {
             "--max-frame-mib",
             "4",
             "--max-chunk-mib",
-            "2");
+            "2",
+            "--max-connections",
+            "50",
+            "--max-connections-per-address",
+            "5",
+            "--client-idle-timeout-s",
+            "30",
+            "--max-requests-in-flight",
+            "8",
+            "--result-cache-mib",
+            "3");
     QueueServerConfig c = main.config("s".getBytes(StandardCharsets.UTF_8));
+    assertEquals(50, c.transport().maxConnections());
+    assertEquals(5, c.transport().maxConnectionsPerAddress());
+    assertEquals(Duration.ofSeconds(30), c.transport().clientIdleTimeout());
+    assertEquals(8, c.service().maxRequestsInFlight());
+    assertEquals(3L << 20, c.service().resultCacheBytes());
     assertEquals(4100, c.bind().getPort());
     assertEquals("c7", c.service().clusterId());
     assertEquals(Path.of("/tmp/s"), c.spoolDir());
@@ -68,11 +83,12 @@ class QueueServerMainTest {
   }
 
   @Test
-  void discoveryDefaultsToTheLan() {
+  void itListensOnThisMachineOnlyUnlessToldOtherwise() {
     QueueServerMain main = new QueueServerMain();
     new CommandLine(main).parseArgs();
+    assertEquals("127.0.0.1", main.bind);
     DiscoverySettings d = main.discoverySettings(SECRET).orElseThrow();
-    assertEquals(DiscoveryMode.LAN, d.mode());
+    assertEquals(DiscoveryMode.LOOPBACK, d.mode());
     assertEquals(8888, d.port());
     assertEquals("239.0.0.1", d.multicastGroup().getHostAddress());
     assertEquals(10000, d.multicastPort());

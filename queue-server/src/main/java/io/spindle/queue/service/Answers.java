@@ -40,6 +40,26 @@ final class Answers {
     waitingOn.computeIfAbsent(client.id(), k -> new LinkedHashSet<>()).add(rid);
   }
 
+  /** Whether {@code client} waits for {@code rid} already (a retry on the same connection). */
+  boolean isWaiting(String rid, Peer client) {
+    Set<String> on = waitingOn.get(client.id());
+    return on != null && on.contains(rid);
+  }
+
+  /** What a cached answer costs the heap, roughly: its bytes plus the entry's overhead. */
+  static long weight(String rid, Answer answer) {
+    return 2L * rid.length()
+        + answer.fingerprint().size()
+        + answer.reply().getSerializedSize()
+        + 200;
+  }
+
+  /** How many request ids {@code client} waits for. */
+  int waitingCount(Peer client) {
+    Set<String> on = waitingOn.get(client.id());
+    return on == null ? 0 : on.size();
+  }
+
   /** The connection closed: it waits for nothing any more. */
   void forget(Peer client) {
     Set<String> on = waitingOn.remove(client.id());

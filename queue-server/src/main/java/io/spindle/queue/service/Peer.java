@@ -20,4 +20,7 @@ public interface Peer {
 
   /** Closes the connection, telling the remote why (Goodbye) and logging it. */
   void close(String reason);
+
+  /** Closes a connection that was idle: like {@link #close}, but routine, so logged at FINE. */
+  void closeIdle(String reason);
 }

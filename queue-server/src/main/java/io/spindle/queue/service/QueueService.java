@@ -126,6 +126,9 @@ public final class QueueService {
    */
   static final int RANGES_PER_NODE = 2;
 
+  /** When a connection at its limit of requests in flight may try again. */
+  private static final long IN_FLIGHT_RETRY_MS = 100;
+
   private final ServiceConfig config;
   private final ChunkSpool spool;
   private final InstantSource clock;
@@ -178,7 +181,13 @@ public final class QueueService {
     this.queues = new JobQueues<>(jobLimits, clock);
     this.queues.limitPerNode(COUNT_RANGE, RANGES_PER_NODE);
     this.answers =
-        new Answers(new ResultCache<>(config.resultCacheSize(), config.resultTtl(), clock));
+        new Answers(
+            new ResultCache<>(
+                config.resultCacheSize(),
+                config.resultCacheBytes(),
+                Answers::weight,
+                config.resultTtl(),
+                clock));
     this.nodes = new NodeDirectory(clock);
     this.writes =
         new ChunkedWrites(config, spool, answers, io, this::onCore, new LeaderQueueSink());
@@ -299,6 +308,19 @@ public final class QueueService {
     }
   }
 
+  /**
+   * A client connection has been silent for its idle timeout: closed with {@code reason} unless it
+   * waits for an answer. Any thread.
+   */
+  public void closeIfIdle(Peer client, String reason) {
+    onCore(
+        () -> {
+          if (answers.waitingCount(client) == 0) {
+            client.closeIdle(reason);
+          }
+        });
+  }
+
   /** A client's connection closed: it waits for nothing any more. Any thread. */
   public void clientClosed(Peer client) {
     onCore(() -> answers.forget(client));
@@ -405,6 +427,21 @@ public final class QueueService {
                       ErrorCode.INVALID_ARGUMENT,
                       "request ids beginning with join:, leave: or task: are the queue server's"
                           + " own; use another (a UUID)"))));
+      return;
+    }
+    if (answers.waitingCount(client) >= config.maxRequestsInFlight()
+        && !answers.isWaiting(rid, client)) {
+      client.send(
+          frame(
+              errorReply(
+                  rid,
+                  error(
+                      ErrorCode.BUSY,
+                      "this connection has "
+                          + config.maxRequestsInFlight()
+                          + " requests under way, the most one connection may have; wait for"
+                          + " their answers, or open another connection",
+                      IN_FLIGHT_RETRY_MS))));
       return;
     }
     Duration timeout = config.queueTimeout();

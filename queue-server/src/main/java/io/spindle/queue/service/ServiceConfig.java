@@ -19,6 +19,10 @@ import java.util.Objects;
  * @param maxBatchBytes inline bytes one JobBatch carries at most
  * @param resultTtl how long answers stay cached for retries
  * @param resultCacheSize how many answers are cached at most
+ * @param resultCacheBytes how many bytes of answers are cached at most (a list or a read answer can
+ *     be large)
+ * @param maxRequestsInFlight requests one client connection may have under way at once; more are
+ *     answered BUSY
  * @param tick how often leases, deadlines and long polls are checked
  */
 public record ServiceConfig(
@@ -35,6 +39,8 @@ public record ServiceConfig(
     int maxBatchBytes,
     Duration resultTtl,
     int resultCacheSize,
+    long resultCacheBytes,
+    int maxRequestsInFlight,
     Duration tick) {
   public ServiceConfig {
     Objects.requireNonNull(serverId, "serverId");
@@ -60,8 +66,12 @@ public record ServiceConfig(
       throw new IllegalArgumentException(
           "the default chunk size must be between 1 and the maximum, " + maxChunkSize);
     }
-    if (maxBatchBytes <= 0 || maxFileSize <= 0 || resultCacheSize <= 0) {
+    if (maxBatchBytes <= 0 || maxFileSize <= 0 || resultCacheSize <= 0 || resultCacheBytes <= 0) {
       throw new IllegalArgumentException("batch bytes, file size and cache size must be positive");
+    }
+    if (maxRequestsInFlight <= 0) {
+      throw new IllegalArgumentException(
+          "requests in flight per connection must be positive: " + maxRequestsInFlight);
     }
   }
 
@@ -81,12 +91,15 @@ public record ServiceConfig(
         4 * 1024 * 1024,
         Duration.ofMinutes(10),
         100_000,
+        64L * 1024 * 1024,
+        1024,
         Duration.ofMillis(20));
   }
 
-  public ServiceConfig withAdvertisedAddress(String address) {
+  /** This configuration for a server known as {@code id} at {@code address}. */
+  public ServiceConfig withIdentity(String id, String address) {
     return new ServiceConfig(
-        serverId,
+        id,
         clusterId,
         address,
         maxFrameSize,
@@ -99,10 +112,13 @@ public record ServiceConfig(
         maxBatchBytes,
         resultTtl,
         resultCacheSize,
+        resultCacheBytes,
+        maxRequestsInFlight,
         tick);
   }
 
-  public ServiceConfig withQueueTimeout(Duration timeout) {
+  /** This configuration with another limit of requests in flight per client connection. */
+  public ServiceConfig withMaxRequestsInFlight(int max) {
     return new ServiceConfig(
         serverId,
         clusterId,
@@ -112,11 +128,13 @@ public record ServiceConfig(
         maxChunkSize,
         defaultChunkSize,
         maxFileSize,
-        timeout,
+        queueTimeout,
         maxStealWait,
         maxBatchBytes,
         resultTtl,
         resultCacheSize,
+        resultCacheBytes,
+        max,
         tick);
   }
 }

@@ -3,11 +3,13 @@ package io.spindle.queue.transport;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.spindle.protocol.auth.ClientTokens;
+import io.spindle.protocol.logging.RateLimitedLog;
 import io.spindle.protocol.queue.Goodbye;
 import io.spindle.protocol.queue.QueueFrame;
 import io.spindle.queue.service.Peer;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -18,6 +20,7 @@ import java.util.logging.Logger;
  */
 final class ChannelPeer implements Peer {
   private static final Logger LOG = Logger.getLogger(ChannelPeer.class.getName());
+  private static final RateLimitedLog LIMITED_LOG = RateLimitedLog.of(LOG);
   private static final AtomicLong IDS = new AtomicLong();
 
   private final long id = IDS.incrementAndGet();
@@ -80,10 +83,23 @@ final class ChannelPeer implements Peer {
 
   @Override
   public void close(String reason) {
+    close(reason, Level.WARNING);
+  }
+
+  @Override
+  public void closeIdle(String reason) {
+    close(reason, Level.FINE);
+  }
+
+  private void close(String reason, Level level) {
     if (!closing.compareAndSet(false, true)) {
       return;
     }
-    LOG.warning(() -> "closing connection with " + description + ": " + reason);
+    LIMITED_LOG.log(
+        level,
+        ConnectionErrors.key(channel),
+        () -> "closing connection with " + description + ": " + reason,
+        null);
     Goodbye goodbye = Goodbye.newBuilder().setReason(reason).build();
     QueueFrame frame =
         node

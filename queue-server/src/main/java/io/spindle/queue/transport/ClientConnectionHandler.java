@@ -3,7 +3,10 @@ package io.spindle.queue.transport;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.EventLoop;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.timeout.IdleState;
+import io.netty.handler.timeout.IdleStateEvent;
 import io.spindle.protocol.auth.ClientTokens;
+import io.spindle.protocol.logging.RateLimitedLog;
 import io.spindle.protocol.queue.ErrorCode;
 import io.spindle.protocol.queue.QueueError;
 import io.spindle.protocol.queue.QueueFrame;
@@ -28,6 +31,7 @@ import java.util.logging.Logger;
  */
 final class ClientConnectionHandler extends SimpleChannelInboundHandler<QueueFrame> {
   private static final Logger LOG = Logger.getLogger(ClientConnectionHandler.class.getName());
+  private static final RateLimitedLog LIMITED_LOG = RateLimitedLog.of(LOG);
 
   private final QueueService service;
   private final ChannelPeer peer;
@@ -145,6 +149,23 @@ final class ClientConnectionHandler extends SimpleChannelInboundHandler<QueueFra
     }
   }
 
+  /**
+   * Nothing from the client for the idle timeout: it is closed unless it waits for an answer (a
+   * long count, a write in the leader queue), which the service knows.
+   */
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+    if (event instanceof IdleStateEvent idle && idle.state() == IdleState.READER_IDLE) {
+      service.closeIfIdle(
+          peer,
+          "it sent nothing for "
+              + transport.clientIdleTimeout().toSeconds()
+              + " s and waits for no answer");
+      return;
+    }
+    ctx.fireUserEventTriggered(event);
+  }
+
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
     peer.markGone();
@@ -157,7 +178,8 @@ final class ClientConnectionHandler extends SimpleChannelInboundHandler<QueueFra
     // One reason per connection: not after this side closed it (it logged why), nor twice.
     if (!reasonLogged && !peer.closedByThisSide()) {
       reasonLogged = true;
-      ConnectionErrors.log(LOG, "closing connection with " + peer.describe(), cause);
+      ConnectionErrors.log(
+          LIMITED_LOG, ctx.channel(), "closing connection with " + peer.describe(), cause);
     }
     peer.markGone();
     ctx.close();

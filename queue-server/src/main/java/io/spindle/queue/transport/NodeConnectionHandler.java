@@ -5,6 +5,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
+import io.spindle.protocol.logging.RateLimitedLog;
 import io.spindle.protocol.queue.KeepAlive;
 import io.spindle.protocol.queue.QueueFrame;
 import io.spindle.queue.service.QueueService;
@@ -20,6 +21,7 @@ import java.util.logging.Logger;
  */
 final class NodeConnectionHandler extends SimpleChannelInboundHandler<QueueFrame> {
   private static final Logger LOG = Logger.getLogger(NodeConnectionHandler.class.getName());
+  private static final RateLimitedLog LIMITED_LOG = RateLimitedLog.of(LOG);
   private static final QueueFrame KEEP_ALIVE =
       QueueFrame.newBuilder().setNodeKeepAlive(KeepAlive.getDefaultInstance()).build();
 
@@ -104,7 +106,8 @@ final class NodeConnectionHandler extends SimpleChannelInboundHandler<QueueFrame
     // One reason per connection: not after this side closed it (it logged why), nor twice.
     if (!reasonLogged && !peer.closedByThisSide()) {
       reasonLogged = true;
-      ConnectionErrors.log(LOG, "closing connection with " + peer.describe(), cause);
+      ConnectionErrors.log(
+          LIMITED_LOG, ctx.channel(), "closing connection with " + peer.describe(), cause);
     }
     peer.markGone();
     ctx.close();

@@ -14,7 +14,9 @@ import java.util.function.Supplier;
  * The pipeline of every accepted connection:
  *
  * <pre>
- *   idle             (nodes only, added after the handshake) KeepAlive / dead-connection events
+ *   limits           {@link ConnectionLimiter}: connections in total and per address
+ *   idle             (added after the handshake) a node's KeepAlive / dead-connection events, a
+ *                    client's idle timeout
  *   frameDecoder     varint32 length + body, at most 4 KiB until the handshake, then the maximum
  *   protobufDecoder  body -> QueueFrame
  *   frameEncoder     QueueFrame -> varint32 length + body, in one buffer
@@ -23,6 +25,7 @@ import java.util.function.Supplier;
  * </pre>
  */
 final class QueueChannelInitializer extends ChannelInitializer<Channel> {
+  static final String LIMITS = "limits";
   static final String IDLE = "idle";
   static final String FRAME_DECODER = "frameDecoder";
   static final String PROTOBUF_DECODER = "protobufDecoder";
@@ -40,6 +43,7 @@ final class QueueChannelInitializer extends ChannelInitializer<Channel> {
   private final ClientTokens tokens;
   private final TransportConfig transport;
   private final SecureRandom random = new SecureRandom();
+  private final ConnectionLimiter limiter;
 
   QueueChannelInitializer(
       Supplier<QueueService> service,
@@ -50,10 +54,13 @@ final class QueueChannelInitializer extends ChannelInitializer<Channel> {
     this.secret = secret;
     this.tokens = tokens;
     this.transport = transport;
+    this.limiter =
+        new ConnectionLimiter(transport.maxConnections(), transport.maxConnectionsPerAddress());
   }
 
   @Override
   protected void initChannel(Channel ch) {
+    ch.pipeline().addLast(LIMITS, limiter);
     ch.pipeline()
         .addLast(
             FRAME_DECODER,

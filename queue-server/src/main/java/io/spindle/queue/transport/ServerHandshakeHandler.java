@@ -7,6 +7,7 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.spindle.protocol.auth.ClientTokens;
+import io.spindle.protocol.logging.RateLimitedLog;
 import io.spindle.protocol.queue.ClientHello;
 import io.spindle.protocol.queue.Goodbye;
 import io.spindle.protocol.queue.NodeHello;
@@ -20,6 +21,7 @@ import io.spindle.queue.service.ServiceConfig;
 import java.security.SecureRandom;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -37,6 +39,7 @@ import java.util.logging.Logger;
  */
 final class ServerHandshakeHandler extends SimpleChannelInboundHandler<QueueFrame> {
   private static final Logger LOG = Logger.getLogger(ServerHandshakeHandler.class.getName());
+  private static final RateLimitedLog LIMITED_LOG = RateLimitedLog.of(LOG);
   private static final int MAX_ID_LENGTH = 255;
 
   private enum State {
@@ -161,6 +164,12 @@ final class ServerHandshakeHandler extends SimpleChannelInboundHandler<QueueFram
     finish(ctx);
     raiseFrameLimit(ctx);
     ctx.writeAndFlush(QueueFrame.newBuilder().setClientWelcome(welcome(false)).build());
+    ctx.pipeline()
+        .addAfter(
+            QueueChannelInitializer.LIMITS,
+            QueueChannelInitializer.IDLE,
+            new IdleStateHandler(
+                transport.clientIdleTimeout().toMillis(), 0, 0, TimeUnit.MILLISECONDS));
     LOG.fine(() -> "accepted " + description);
     ctx.pipeline()
         .replace(
@@ -241,7 +250,8 @@ final class ServerHandshakeHandler extends SimpleChannelInboundHandler<QueueFram
     finish(ctx);
     raiseFrameLimit(ctx);
     ctx.pipeline()
-        .addFirst(
+        .addAfter(
+            QueueChannelInitializer.LIMITS,
             QueueChannelInitializer.IDLE,
             new IdleStateHandler(
                 transport.deadAfter().toMillis(),
@@ -299,7 +309,11 @@ final class ServerHandshakeHandler extends SimpleChannelInboundHandler<QueueFram
       return;
     }
     refused = true;
-    LOG.warning(() -> "refusing connection with " + remote + ": it " + reason);
+    LIMITED_LOG.log(
+        Level.WARNING,
+        ConnectionErrors.key(ctx.channel()),
+        () -> "refusing connection with " + remote + ": it " + reason,
+        null);
     finish(ctx);
     Goodbye goodbye = Goodbye.newBuilder().setReason("refused: this side " + reason).build();
     QueueFrame frame =
@@ -336,7 +350,8 @@ final class ServerHandshakeHandler extends SimpleChannelInboundHandler<QueueFram
     }
     reasonLogged = true;
     ConnectionErrors.log(
-        LOG,
+        LIMITED_LOG,
+        ctx.channel(),
         "closing connection with " + ctx.channel().remoteAddress() + " during the handshake",
         cause);
     finish(ctx);

@@ -15,6 +15,10 @@ import java.util.Objects;
  *     stops reading from that client (TCP back-pressure)
  * @param keepAliveInterval a node connection idle this long on our side gets a KeepAlive
  * @param deadAfter a node connection silent this long is closed
+ * @param clientIdleTimeout a client connection that has sent nothing for this long and waits for no
+ *     answer is closed
+ * @param maxConnections connections open at once, handshakes included; more are closed at once
+ * @param maxConnectionsPerAddress connections open at once from one remote address
  */
 public record TransportConfig(
     int maxFrameSize,
@@ -22,13 +26,23 @@ public record TransportConfig(
     long maxOutboundBytes,
     long maxPendingChunkBytes,
     Duration keepAliveInterval,
-    Duration deadAfter) {
+    Duration deadAfter,
+    Duration clientIdleTimeout,
+    int maxConnections,
+    int maxConnectionsPerAddress) {
   public TransportConfig {
     Objects.requireNonNull(handshakeTimeout, "handshakeTimeout");
+    Objects.requireNonNull(clientIdleTimeout, "clientIdleTimeout");
     Objects.requireNonNull(keepAliveInterval, "keepAliveInterval");
     Objects.requireNonNull(deadAfter, "deadAfter");
     if (maxFrameSize <= 0 || maxOutboundBytes <= 0 || maxPendingChunkBytes <= 0) {
       throw new IllegalArgumentException("transport limits must be positive");
+    }
+    if (maxConnections <= 0 || maxConnectionsPerAddress <= 0) {
+      throw new IllegalArgumentException("connection limits must be positive");
+    }
+    if (clientIdleTimeout.isNegative() || clientIdleTimeout.isZero()) {
+      throw new IllegalArgumentException("the client idle timeout must be positive");
     }
   }
 
@@ -39,6 +53,37 @@ public record TransportConfig(
         64L * 1024 * 1024,
         16L * 1024 * 1024,
         Duration.ofSeconds(2),
-        Duration.ofSeconds(10));
+        Duration.ofSeconds(10),
+        Duration.ofMinutes(5),
+        1024,
+        256);
+  }
+
+  /** These limits with other connection caps. */
+  public TransportConfig withConnectionLimits(int total, int perAddress) {
+    return new TransportConfig(
+        maxFrameSize,
+        handshakeTimeout,
+        maxOutboundBytes,
+        maxPendingChunkBytes,
+        keepAliveInterval,
+        deadAfter,
+        clientIdleTimeout,
+        total,
+        perAddress);
+  }
+
+  /** These limits with another idle timeout for clients. */
+  public TransportConfig withClientIdleTimeout(Duration timeout) {
+    return new TransportConfig(
+        maxFrameSize,
+        handshakeTimeout,
+        maxOutboundBytes,
+        maxPendingChunkBytes,
+        keepAliveInterval,
+        deadAfter,
+        timeout,
+        maxConnections,
+        maxConnectionsPerAddress);
   }
 }

@@ -362,4 +362,29 @@ class JobQueuesTest {
     cache.expire();
     assertEquals(0, cache.size());
   }
+
+  @Test
+  void resultCacheKeepsItsByteBoundAndDropsAnAnswerHeavierThanAll() {
+    ResultCache<String> cache =
+        new ResultCache<>(100, 10, (id, r) -> r.length(), Duration.ofMinutes(1), clock);
+    cache.put("a", "aaaa");
+    cache.put("b", "bbbb");
+    assertEquals(8, cache.bytes());
+    cache.put("c", "cccc");
+    assertEquals(Optional.empty(), cache.get("a"), "evicted to stay within 10 bytes");
+    assertEquals(Optional.of("cccc"), cache.get("c"));
+    assertEquals(8, cache.bytes());
+
+    cache.put("b", "bb"); // replacing an answer counts its new weight only
+    assertEquals(6, cache.bytes());
+
+    cache.put("huge", "x".repeat(11));
+    assertEquals(Optional.empty(), cache.get("huge"), "heavier than the whole budget: not kept");
+    assertEquals(Optional.of("cccc"), cache.get("c"), "and it evicted nothing");
+
+    clock.advance(Duration.ofMinutes(1));
+    cache.expire();
+    assertEquals(0, cache.bytes());
+    assertEquals(0, cache.size());
+  }
 }

@@ -59,7 +59,10 @@ class QueuePortTest {
                 config.transport().maxOutboundBytes(),
                 config.transport().maxPendingChunkBytes(),
                 Duration.ofSeconds(2),
-                Duration.ofSeconds(10)));
+                Duration.ofSeconds(10),
+                Duration.ofMinutes(5),
+                1024,
+                256));
     server = TestServers.start(config, new ManualClock());
     healthy = TestClient.connect(server.localAddress());
   }

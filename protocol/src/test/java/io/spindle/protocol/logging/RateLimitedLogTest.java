@@ -1,4 +1,4 @@
-package io.spindle.node.infrastructure.logging;
+package io.spindle.protocol.logging;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

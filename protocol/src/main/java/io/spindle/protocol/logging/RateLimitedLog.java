@@ -1,4 +1,4 @@
-package io.spindle.node.infrastructure.logging;
+package io.spindle.protocol.logging;
 
 import java.util.HashMap;
 import java.util.Map;
