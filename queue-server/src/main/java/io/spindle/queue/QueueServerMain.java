@@ -123,6 +123,18 @@ public final class QueueServerMain implements Callable<Integer> {
   int maxUploads = SpoolLimits.defaults().maxUploads();
 
   @Option(
+      names = "--spool-max-bytes-per-client",
+      paramLabel = "BYTES",
+      description = "disk the uploads of one client (token) may use (default 32 GiB)")
+  long spoolMaxBytesPerClient = SpoolLimits.defaults().maxBytesPerClient();
+
+  @Option(
+      names = "--max-uploads-per-client",
+      paramLabel = "N",
+      description = "uploads of one client (token) at once (default ${DEFAULT-VALUE})")
+  int maxUploadsPerClient = SpoolLimits.defaults().maxUploadsPerClient();
+
+  @Option(
       names = "--upload-idle-timeout-s",
       paramLabel = "SECONDS",
       description = "abandoned uploads are deleted after (default ${DEFAULT-VALUE} s)")
@@ -376,7 +388,12 @@ public final class QueueServerMain implements Callable<Integer> {
             maxFailures,
             maxGiveBacks),
         new SpoolLimits(
-            spoolMaxBytes, maxUploads, Duration.ofSeconds(uploadIdleSeconds), minFreeBytes),
+            spoolMaxBytes,
+            maxUploads,
+            Duration.ofSeconds(uploadIdleSeconds),
+            minFreeBytes,
+            Math.min(spoolMaxBytesPerClient, spoolMaxBytes),
+            Math.min(maxUploadsPerClient, maxUploads)),
         TransportConfig.defaults(maxFrame)
             .withConnectionLimits(maxConnections, maxConnectionsPerAddress)
             .withClientIdleTimeout(Duration.ofSeconds(clientIdleSeconds)),

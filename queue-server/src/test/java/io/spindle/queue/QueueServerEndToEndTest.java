@@ -52,7 +52,7 @@ import org.junit.jupiter.api.io.TempDir;
  * it.
  */
 class QueueServerEndToEndTest {
-  private static final int CHUNK = 1000;
+  private static final int CHUNK = io.spindle.queue.spool.UploadSpec.MIN_CHUNK_SIZE;
 
   @TempDir Path spool;
   private final ManualClock clock = new ManualClock();
@@ -185,7 +185,7 @@ class QueueServerEndToEndTest {
     TestNode leader = node("n1", NodeRole.LEADER, 1);
     TestClient c = client();
     String rid = rid();
-    byte[] data = random(3500);
+    byte[] data = random(3 * CHUNK + 500);
 
     Reply accepted = c.call(chunkedBegin(rid, "big/file.bin", data));
     assertTrue(accepted.hasWriteAccepted(), accepted.toString());
@@ -209,7 +209,7 @@ class QueueServerEndToEndTest {
     Reply done = c.next(rid);
 
     assertTrue(done.hasWriteDone(), done.toString());
-    assertEquals(3500, done.getWriteDone().getSize());
+    assertEquals(3 * CHUNK + 500, done.getWriteDone().getSize());
     assertArrayEquals(data, cluster.file("big/file.bin").orElseThrow().data());
     assertEquals(4, leader.fetched.size(), "the leader pulled each chunk from the queue server");
     Await.until(() -> server.status().getUploads() == 0, () -> "the spool let the upload go");
@@ -220,7 +220,7 @@ class QueueServerEndToEndTest {
     TestNode leader = node("n1", NodeRole.LEADER, 1);
     TestClient c = client();
     String rid = rid();
-    byte[] data = random(2000);
+    byte[] data = random(2 * CHUNK);
     Request begin = chunkedBegin(rid, "x", data);
     begin =
         begin.toBuilder()
@@ -237,8 +237,9 @@ class QueueServerEndToEndTest {
   }
 
   @Test
-  void aWriteOfMoreChunksThanAJobCanNameIsRefusedUpFront() throws IOException {
+  void tinyChunksAreRefusedUpFront() throws IOException {
     TestClient c = client();
+    assertEquals(CHUNK, c.welcome().getMinChunkSize(), "the server says the minimum");
     Reply r =
         c.call(
             Request.newBuilder()
@@ -249,6 +250,26 @@ class QueueServerEndToEndTest {
                         .setSize(1_000_000)
                         .setChunkSize(1)
                         .setChunkCount(1_000_000)
+                        .setSha256(ByteString.copyFrom(new byte[32])))
+                .build());
+    assertError(ErrorCode.INVALID_ARGUMENT, r);
+    assertTrue(r.getError().getMessage().contains("too small"), r.getError().getMessage());
+    assertEquals(0, server.status().getUploads());
+  }
+
+  @Test
+  void aWriteOfMoreChunksThanAJobCanNameIsRefusedUpFront() throws IOException {
+    TestClient c = client();
+    Reply r =
+        c.call(
+            Request.newBuilder()
+                .setRequestId(rid())
+                .setWriteBegin(
+                    WriteBegin.newBuilder()
+                        .setName("many-chunks")
+                        .setSize(300_000L * CHUNK)
+                        .setChunkSize(CHUNK)
+                        .setChunkCount(300_000)
                         .setSha256(ByteString.copyFrom(new byte[32])))
                 .build());
     assertError(ErrorCode.INVALID_ARGUMENT, r);
@@ -329,7 +350,7 @@ class QueueServerEndToEndTest {
             TestServers.config(spool)
                 .withSpool(
                     new io.spindle.queue.spool.SpoolLimits(
-                        1 << 30, 10, Duration.ofMinutes(1), Long.MAX_VALUE)),
+                        1 << 30, 10, Duration.ofMinutes(1), Long.MAX_VALUE, 1 << 30, 10)),
             clock);
     node("n1", NodeRole.LEADER, 1);
     Reply refused = client().call(chunkedBegin(rid(), "big", new byte[3 * CHUNK]));
@@ -566,7 +587,7 @@ class QueueServerEndToEndTest {
   @Test
   void aRestartedQueueServerResumesAnUploadFromItsSpool() throws IOException {
     String rid = rid();
-    byte[] data = random(4000);
+    byte[] data = random(4 * CHUNK);
     String uploadId;
     TestClient c = client();
     uploadId = c.call(chunkedBegin(rid, "resumed.bin", data)).getWriteAccepted().getUploadId();

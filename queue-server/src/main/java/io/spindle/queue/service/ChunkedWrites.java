@@ -147,7 +147,7 @@ final class ChunkedWrites {
       }
       ChunkSpool.Begin started;
       try {
-        started = spool.begin(spec);
+        started = spool.begin(spec, client.principal());
       } catch (SpoolFullException e) {
         client.send(
             frame(

@@ -13,6 +13,12 @@ public interface Peer {
   /** Unique among the connections of this process. */
   long id();
 
+  /**
+   * Who is behind the connection, for per-client quotas: the name of a client's token, or {@code
+   * node:ID}.
+   */
+  String principal();
+
   /** The remote, for log lines: "client 10.0.0.5:51234", "node n2 at 10.0.0.7:40112". */
   String describe();
 

@@ -1,5 +1,6 @@
 package io.spindle.queue.service;
 
+import io.spindle.queue.spool.UploadSpec;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -62,9 +63,12 @@ public record ServiceConfig(
       throw new IllegalArgumentException(
           "max inline bytes " + maxInlineBytes + " does not fit in a frame of " + maxFrameSize);
     }
-    if (defaultChunkSize <= 0 || defaultChunkSize > maxChunkSize) {
+    if (defaultChunkSize < UploadSpec.MIN_CHUNK_SIZE || defaultChunkSize > maxChunkSize) {
       throw new IllegalArgumentException(
-          "the default chunk size must be between 1 and the maximum, " + maxChunkSize);
+          "the default chunk size must be between "
+              + UploadSpec.MIN_CHUNK_SIZE
+              + " and the maximum, "
+              + maxChunkSize);
     }
     if (maxBatchBytes <= 0 || maxFileSize <= 0 || resultCacheSize <= 0 || resultCacheBytes <= 0) {
       throw new IllegalArgumentException("batch bytes, file size and cache size must be positive");

@@ -60,6 +60,7 @@ public final class ChunkSpool {
   private static final Pattern CHUNK_FILE = Pattern.compile("(\\d{1,10})-([0-9a-f]{64})\\.chunk");
   private static final Pattern UPLOAD_ID = Pattern.compile("u[0-9a-f]{32}");
   private static final HexFormat HEX = HexFormat.of();
+  private static final long DEFAULT_BLOCK_SIZE = 4096;
 
   /** What became of one chunk handed to {@link #putChunk}. */
   public enum ChunkOutcome {
@@ -92,27 +93,39 @@ public final class ChunkSpool {
   private final Path dir;
   private final SpoolLimits limits;
   private final InstantSource clock;
+  private final long blockSize;
   private final SecureRandom random = new SecureRandom();
 
   // Guarded by this.
   private final Map<String, Upload> uploads = new HashMap<>();
   private final Map<String, Upload> byRequest = new HashMap<>();
+  private final Map<String, Usage> byOwner = new HashMap<>();
   private long reservedBytes;
+
+  /** What one client's uploads take. */
+  private static final class Usage {
+    long bytes;
+    int uploads;
+  }
 
   private static final class Upload {
     final String id;
     final UploadSpec spec;
     final Path dir;
+    final String owner;
+    final long reservation;
     final BitSet present;
     final byte[][] hashes;
     long lastActivityMillis;
     int pins;
     boolean deleted;
 
-    Upload(String id, UploadSpec spec, Path dir, long now) {
+    Upload(String id, UploadSpec spec, Path dir, String owner, long reservation, long now) {
       this.id = id;
       this.spec = spec;
       this.dir = dir;
+      this.owner = owner;
+      this.reservation = reservation;
       this.present = new BitSet(spec.chunkCount());
       this.hashes = new byte[spec.chunkCount()][];
       this.lastActivityMillis = now;
@@ -129,10 +142,11 @@ public final class ChunkSpool {
     }
   }
 
-  private ChunkSpool(Path dir, SpoolLimits limits, InstantSource clock) {
+  private ChunkSpool(Path dir, SpoolLimits limits, InstantSource clock, long blockSize) {
     this.dir = dir;
     this.limits = limits;
     this.clock = clock;
+    this.blockSize = blockSize;
   }
 
   /** Opens the spool in {@code dir} (created if missing), taking back the uploads found there. */
@@ -144,7 +158,13 @@ public final class ChunkSpool {
       // The spool holds what clients upload: readable by the server's user only.
       Files.createDirectories(dir, privateDirectory(dir));
     }
-    ChunkSpool spool = new ChunkSpool(dir, limits, clock);
+    long block;
+    try {
+      block = Math.max(512, Files.getFileStore(dir).getBlockSize());
+    } catch (IOException | UnsupportedOperationException e) {
+      block = DEFAULT_BLOCK_SIZE;
+    }
+    ChunkSpool spool = new ChunkSpool(dir, limits, clock, block);
     spool.rescan();
     return spool;
   }
@@ -187,6 +207,19 @@ public final class ChunkSpool {
    */
   public Begin begin(UploadSpec spec)
       throws IOException, SpoolFullException, ConflictingUploadException {
+    return begin(spec, "");
+  }
+
+  /**
+   * Starts an upload for {@code owner} (the client, whose uploads together stay within the
+   * per-client bounds), or resumes the one {@code spec.requestId()} already started. A resumed
+   * upload is not refreshed: only a stored chunk keeps an upload from expiring.
+   *
+   * @throws ConflictingUploadException the request id already names another write
+   * @throws SpoolFullException the spool's or the client's byte or upload bound would be exceeded
+   */
+  public Begin begin(UploadSpec spec, String owner)
+      throws IOException, SpoolFullException, ConflictingUploadException {
     String id;
     Path uploadDir;
     synchronized (this) {
@@ -202,26 +235,41 @@ public final class ChunkSpool {
                   + existing.spec.size()
                   + " bytes); use a new request id for another write");
         }
-        existing.lastActivityMillis = clock.millis();
         return new Begin(existing.id, existing.missing(), true);
       }
+      long reservation = diskBytes(spec);
       if (uploads.size() >= limits.maxUploads()) {
         throw new SpoolFullException(
             "the spool holds its maximum of " + limits.maxUploads() + " uploads");
       }
-      if (reservedBytes + spec.size() > limits.maxBytes()) {
+      if (reservedBytes + reservation > limits.maxBytes()) {
         throw new SpoolFullException(
             "the spool has room for "
                 + (limits.maxBytes() - reservedBytes)
-                + " more bytes, not "
-                + spec.size());
+                + " more bytes on disk, and this upload takes "
+                + reservation);
+      }
+      Usage usage = byOwner.getOrDefault(owner, new Usage());
+      if (!owner.isEmpty() && usage.uploads >= limits.maxUploadsPerClient()) {
+        throw new SpoolFullException(
+            "this client has "
+                + usage.uploads
+                + " uploads under way, the most one client may have; finish or abandon some");
+      }
+      if (!owner.isEmpty() && usage.bytes + reservation > limits.maxBytesPerClient()) {
+        throw new SpoolFullException(
+            "this client's uploads take "
+                + usage.bytes
+                + " bytes of the spool and may take "
+                + limits.maxBytesPerClient()
+                + "; this upload needs "
+                + reservation
+                + " more");
       }
       id = newUploadId();
       uploadDir = dir.resolve(id);
-      Upload upload = new Upload(id, spec, uploadDir, clock.millis());
-      uploads.put(id, upload);
-      byRequest.put(spec.requestId(), upload);
-      reservedBytes += spec.size();
+      Upload upload = new Upload(id, spec, uploadDir, owner, reservation, clock.millis());
+      reserve(upload);
     }
     try {
       Files.createDirectories(uploadDir);
@@ -268,7 +316,6 @@ public final class ChunkSpool {
       if (index < 0 || index >= u.spec.chunkCount()) {
         return ChunkOutcome.OUT_OF_RANGE;
       }
-      u.lastActivityMillis = clock.millis();
       if (u.present.get(index)) {
         return ChunkOutcome.DUPLICATE;
       }
@@ -302,7 +349,11 @@ public final class ChunkSpool {
       boolean had = u.present.get(index);
       u.present.set(index);
       u.hashes[index] = sha256.clone();
-      return had ? ChunkOutcome.DUPLICATE : ChunkOutcome.STORED;
+      if (had) {
+        return ChunkOutcome.DUPLICATE;
+      }
+      u.lastActivityMillis = clock.millis(); // only a stored chunk keeps an upload alive
+      return ChunkOutcome.STORED;
     }
   }
 
@@ -315,7 +366,6 @@ public final class ChunkSpool {
     Upload u;
     synchronized (this) {
       u = require(uploadId);
-      u.lastActivityMillis = clock.millis();
       List<Integer> missing = u.missing();
       if (!missing.isEmpty()) {
         return new Completion(Completion.Status.MISSING, missing, null);
@@ -457,7 +507,7 @@ public final class ChunkSpool {
     return uploads.size();
   }
 
-  /** The announced sizes of the uploads held. */
+  /** What the uploads held take on disk, in whole blocks (reserved when each began). */
   public synchronized long reservedBytes() {
     return reservedBytes;
   }
@@ -477,9 +527,40 @@ public final class ChunkSpool {
     if (u != null) {
       u.deleted = true;
       byRequest.remove(u.spec.requestId(), u);
-      reservedBytes -= u.spec.size();
+      reservedBytes -= u.reservation;
+      Usage usage = byOwner.get(u.owner);
+      if (usage != null) {
+        usage.bytes -= u.reservation;
+        if (--usage.uploads <= 0) {
+          byOwner.remove(u.owner);
+        }
+      }
     }
     return u;
+  }
+
+  // Guarded by this.
+  private void reserve(Upload u) {
+    uploads.put(u.id, u);
+    byRequest.put(u.spec.requestId(), u);
+    reservedBytes += u.reservation;
+    Usage usage = byOwner.computeIfAbsent(u.owner, o -> new Usage());
+    usage.bytes += u.reservation;
+    usage.uploads++;
+  }
+
+  /**
+   * What an upload takes on disk: every chunk file rounded up to whole blocks, plus a block each
+   * for its spec file and its directory.
+   */
+  long diskBytes(UploadSpec spec) {
+    long full = roundUp(spec.chunkSize());
+    long last = roundUp(spec.chunkLength(spec.chunkCount() - 1));
+    return (spec.chunkCount() - 1L) * full + last + 2 * blockSize;
+  }
+
+  private long roundUp(long bytes) {
+    return (bytes + blockSize - 1) / blockSize * blockSize;
   }
 
   private void rescan() throws IOException {
@@ -500,7 +581,7 @@ public final class ChunkSpool {
           deleteTree(entry);
           continue;
         }
-        Upload u = new Upload(name, spec, entry, clock.millis());
+        Upload u = new Upload(name, spec, entry, "", diskBytes(spec), clock.millis());
         try (Stream<Path> files = Files.list(entry)) {
           for (Path f : (Iterable<Path>) files::iterator) {
             String fn = f.getFileName().toString();
@@ -525,9 +606,7 @@ public final class ChunkSpool {
             deleteTree(entry);
             continue;
           }
-          uploads.put(name, u);
-          byRequest.put(spec.requestId(), u);
-          reservedBytes += spec.size();
+          reserve(u);
         }
         resumed++;
       }

@@ -11,6 +11,12 @@ import java.util.Objects;
  */
 public record UploadSpec(
     String requestId, String name, long size, int chunkSize, int chunkCount, byte[] sha256) {
+  /**
+   * The smallest chunk of an upload of more than one chunk: every chunk is a file in the spool, so
+   * tiny chunks would make one upload hundreds of thousands of files.
+   */
+  public static final int MIN_CHUNK_SIZE = 64 * 1024;
+
   public UploadSpec {
     Objects.requireNonNull(requestId, "requestId");
     Objects.requireNonNull(name, "name");
@@ -32,6 +38,13 @@ public record UploadSpec(
     if (chunkSize <= 0 || chunkSize > maxChunkSize) {
       return "chunk_size must be between 1 and " + maxChunkSize + " bytes, not " + chunkSize;
     }
+    if (chunkSize < MIN_CHUNK_SIZE && size > chunkSize) {
+      return "chunks of "
+          + chunkSize
+          + " bytes are too small: an upload of more than one chunk needs chunks of at least "
+          + MIN_CHUNK_SIZE
+          + " bytes";
+    }
     long expected = (size + chunkSize - 1) / chunkSize;
     if (chunkCount != expected) {
       return size
@@ -51,6 +64,11 @@ public record UploadSpec(
       return chunkSize;
     }
     return (int) (size - (long) chunkSize * (chunkCount - 1));
+  }
+
+  /** The same write under another request id. */
+  public UploadSpec withRequestId(String id) {
+    return new UploadSpec(id, name, size, chunkSize, chunkCount, sha256);
   }
 
   /** Whether {@code other} announces the same write (a retry), not another one. */

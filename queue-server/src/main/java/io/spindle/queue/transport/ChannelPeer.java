@@ -57,6 +57,12 @@ final class ChannelPeer implements Peer {
   }
 
   @Override
+  public String principal() {
+    ClientTokens.Holder h = holder;
+    return h != null ? "token:" + h.name() : node ? "node" : "";
+  }
+
+  @Override
   public String describe() {
     return description;
   }

@@ -18,6 +18,7 @@ import io.spindle.protocol.queue.ServerChallenge;
 import io.spindle.protocol.queue.Welcome;
 import io.spindle.queue.service.QueueService;
 import io.spindle.queue.service.ServiceConfig;
+import io.spindle.queue.spool.UploadSpec;
 import java.security.SecureRandom;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -278,7 +279,8 @@ final class ServerHandshakeHandler extends SimpleChannelInboundHandler<QueueFram
             .setMaxFrameSize(transport.maxFrameSize())
             .setMaxInlineBytes(c.maxInlineBytes())
             .setMaxChunkSize(c.maxChunkSize())
-            .setDefaultChunkSize(c.defaultChunkSize());
+            .setDefaultChunkSize(c.defaultChunkSize())
+            .setMinChunkSize(UploadSpec.MIN_CHUNK_SIZE);
     if (node) {
       w.setLeaseMs((int) service.leaseDuration().toMillis());
     }

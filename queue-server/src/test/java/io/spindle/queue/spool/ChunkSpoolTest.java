@@ -24,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Chunk assembly: out of order, duplicates, missing, corrupt, abandoned, and a restart. */
 class ChunkSpoolTest {
-  private static final int CHUNK = 1000;
+  private static final int CHUNK = UploadSpec.MIN_CHUNK_SIZE;
   private static final Duration IDLE = Duration.ofMinutes(10);
 
   @TempDir Path dir;
@@ -36,7 +36,7 @@ class ChunkSpoolTest {
   @BeforeEach
   void open() throws Exception {
     spool = ChunkSpool.open(dir, new SpoolLimits(1_000_000, 10, IDLE), clock);
-    content = new byte[3500]; // 4 chunks, the last of 500 bytes
+    content = new byte[3 * CHUNK + 500]; // 4 chunks, the last of 500 bytes
     new Random(42).nextBytes(content);
     spec = new UploadSpec("req-1", "docs/a.bin", content.length, CHUNK, 4, sha256(content));
   }
@@ -196,7 +196,7 @@ class ChunkSpoolTest {
     assertEquals(id, again.uploadId());
     assertEquals(List.of(1, 2), again.missing());
     assertFalse(Files.exists(dir.resolve(id).resolve("1.deadbeef.tmp")), "temp files are swept");
-    assertEquals(content.length, reopened.reservedBytes());
+    assertEquals(reopened.diskBytes(spec), reopened.reservedBytes());
   }
 
   @Test
@@ -212,35 +212,106 @@ class ChunkSpoolTest {
 
   @Test
   void aFullSpoolRefusesNewUploads() throws Exception {
-    ChunkSpool small = ChunkSpool.open(dir.resolve("small"), new SpoolLimits(5000, 2, IDLE), clock);
+    UploadSpec tiny = new UploadSpec("req-3", "c", 100, CHUNK, 1, new byte[32]);
+    long room = spool.diskBytes(spec) + spool.diskBytes(tiny);
+    ChunkSpool small = ChunkSpool.open(dir.resolve("small"), new SpoolLimits(room, 2, IDLE), clock);
     small.begin(spec);
     SpoolFullException bytes =
         assertThrows(
             SpoolFullException.class,
-            () -> small.begin(new UploadSpec("req-2", "b", 3500, CHUNK, 4, new byte[32])));
-    assertTrue(bytes.getMessage().contains("room for 1500 more bytes"), bytes.getMessage());
-    small.begin(new UploadSpec("req-3", "c", 100, CHUNK, 1, new byte[32]));
+            () ->
+                small.begin(new UploadSpec("req-2", "b", content.length, CHUNK, 4, new byte[32])));
+    assertTrue(
+        bytes.getMessage().contains("room for " + small.diskBytes(tiny) + " more bytes"),
+        bytes.getMessage());
+    small.begin(tiny);
     assertThrows(
         SpoolFullException.class,
         () -> small.begin(new UploadSpec("req-4", "d", 1, CHUNK, 1, new byte[32])));
   }
 
   @Test
+  void anUploadReservesWholeBlocksForEachChunkFile() {
+    long block = spool.diskBytes(new UploadSpec("r", "n", 1, 1, 1, new byte[32])) / 3;
+    assertTrue(block >= 512, "a block: " + block);
+    // 3 full chunks, a last one of 500 bytes in a block, a spec file and a directory.
+    assertEquals(0, CHUNK % block);
+    assertEquals(3L * CHUNK + 3 * block, spool.diskBytes(spec));
+  }
+
+  @Test
+  void oneClientCannotTakeTheWholeSpool() throws Exception {
+    long one = spool.diskBytes(spec);
+    ChunkSpool shared =
+        ChunkSpool.open(
+            dir.resolve("shared"), new SpoolLimits(100 * one, 10, IDLE, 0, 2 * one, 2), clock);
+    String first = shared.begin(spec, "token:alice").uploadId();
+    shared.begin(spec.withRequestId("req-2"), "token:alice");
+    SpoolFullException uploads =
+        assertThrows(
+            SpoolFullException.class,
+            () -> shared.begin(spec.withRequestId("req-3"), "token:alice"));
+    assertTrue(uploads.getMessage().contains("this client has 2 uploads"), uploads.getMessage());
+    shared.begin(spec.withRequestId("req-4"), "token:bob"); // another client has its own share
+
+    shared.delete(first);
+    shared.begin(spec.withRequestId("req-5"), "token:alice");
+
+    ChunkSpool bytes =
+        ChunkSpool.open(
+            dir.resolve("bytes"), new SpoolLimits(100 * one, 10, IDLE, 0, one, 10), clock);
+    bytes.begin(spec, "token:alice");
+    SpoolFullException quota =
+        assertThrows(
+            SpoolFullException.class,
+            () -> bytes.begin(spec.withRequestId("req-2"), "token:alice"));
+    assertTrue(quota.getMessage().contains("this client's uploads take"), quota.getMessage());
+  }
+
+  @Test
+  void onlyAStoredChunkKeepsAnUploadAlive() throws Exception {
+    String id = begin();
+    put(id, 0);
+    clock.advance(IDLE.minusSeconds(1));
+    put(id, 0); // a duplicate
+    byte[] wrong = new byte[10];
+    spool.putChunk(id, 1, sha256(wrong), ByteBuffer.wrap(wrong)); // the wrong size
+    byte[] corrupt = chunk(1).clone();
+    corrupt[0] ^= 1;
+    spool.putChunk(id, 1, sha256(chunk(1)), ByteBuffer.wrap(corrupt));
+    spool.begin(spec); // a retried WriteBegin
+    spool.complete(id); // a WriteEnd with chunks missing
+    clock.advance(Duration.ofSeconds(1));
+    assertEquals(List.of(id), spool.expireIdle(), "none of that counted as activity");
+  }
+
+  @Test
   void specsWhoseNumbersDoNotAddUpAreNamed() {
+    int min = UploadSpec.MIN_CHUNK_SIZE;
     assertTrue(
-        new UploadSpec("r", "n", 3500, 1000, 3, new byte[32])
-            .problem(4096, 1 << 20)
+        new UploadSpec("r", "n", 3L * min + 500, min, 3, new byte[32])
+            .problem(1 << 20, 1 << 30)
             .contains("make 4 chunks"));
     assertTrue(
         new UploadSpec("r", "n", 3500, 8192, 1, new byte[32])
             .problem(4096, 1 << 20)
             .contains("chunk_size"));
     assertTrue(
-        new UploadSpec("r", "n", 3500, 1000, 4, new byte[5])
-            .problem(4096, 1 << 20)
+        new UploadSpec("r", "n", 3L * min + 500, min, 4, new byte[5])
+            .problem(1 << 20, 1 << 30)
             .contains("32 bytes"));
+    assertTrue(
+        new UploadSpec("r", "n", 3500, 1000, 4, new byte[32])
+            .problem(1 << 20, 1 << 30)
+            .contains("too small"),
+        "chunks under the minimum make too many files");
     assertEquals(
-        null, new UploadSpec("r", "n", 3500, 1000, 4, new byte[32]).problem(4096, 1 << 20));
+        null,
+        new UploadSpec("r", "n", 3L * min + 500, min, 4, new byte[32]).problem(1 << 20, 1 << 30));
+    assertEquals(
+        null,
+        new UploadSpec("r", "n", 100, 100, 1, new byte[32]).problem(1 << 20, 1 << 30),
+        "one small chunk is the whole file");
   }
 
   static byte[] sha256(byte[] data) throws Exception {
