@@ -4,6 +4,7 @@ import io.spindle.protocol.queue.ErrorCode;
 import io.spindle.protocol.queue.QueueError;
 import io.spindle.protocol.queue.Reply;
 import io.spindle.protocol.queue.Request;
+import io.spindle.protocol.tls.ClusterTls;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -42,14 +43,25 @@ final class ClusterClient implements AutoCloseable {
   private final Duration timeout;
   private final Duration retryFor;
   private final String token;
+  private final ClusterTls tls;
   private QueueConnection current;
   private int next;
 
-  ClusterClient(List<ServerAddress> servers, Duration timeout, Duration retryFor, String token) {
+  /**
+   * @param tls TLS trusting the cluster's CA, or null for plain text (a server on loopback started
+   *     with --plaintext)
+   */
+  ClusterClient(
+      List<ServerAddress> servers,
+      Duration timeout,
+      Duration retryFor,
+      String token,
+      ClusterTls tls) {
     this.servers = List.copyOf(servers);
     this.timeout = timeout;
     this.retryFor = retryFor;
     this.token = token;
+    this.tls = tls;
   }
 
   /** The client token, for the nodes' HTTP API too (chunk downloads). */
@@ -74,7 +86,7 @@ final class ClusterClient implements AutoCloseable {
     for (int i = 0; i < servers.size(); i++) {
       ServerAddress s = servers.get((next + i) % servers.size());
       try {
-        current = QueueConnection.open(s, timeout, token);
+        current = QueueConnection.open(s, timeout, token, tls);
         next = (next + i) % servers.size();
         return current;
       } catch (QueueConnection.TokenRefusedException e) {
@@ -105,7 +117,7 @@ final class ClusterClient implements AutoCloseable {
           continue;
         }
         try {
-          pool.add(QueueConnection.open(servers.get(k), timeout, token));
+          pool.add(QueueConnection.open(servers.get(k), timeout, token, tls));
         } catch (QueueConnection.TokenRefusedException e) {
           throw new CliException(
               ExitCode.DENIED, servers.get(k) + " refused this client: " + tokenProblem(e));

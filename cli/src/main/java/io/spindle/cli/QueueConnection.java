@@ -9,6 +9,7 @@ import io.spindle.protocol.queue.Reply;
 import io.spindle.protocol.queue.Request;
 import io.spindle.protocol.queue.Welcome;
 import io.spindle.protocol.queue.WriteChunk;
+import io.spindle.protocol.tls.ClusterTls;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.EOFException;
@@ -25,6 +26,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import javax.net.ssl.SSLException;
 
 /**
  * One connection to a queue server: the hello, then requests with many in flight, their replies
@@ -66,7 +68,7 @@ final class QueueConnection implements AutoCloseable {
   }
 
   /** Connects and says hello; throws {@link IOException} saying why it could not. */
-  static QueueConnection open(ServerAddress address, Duration timeout, String token)
+  static QueueConnection open(ServerAddress address, Duration timeout, String token, ClusterTls tls)
       throws IOException {
     Socket socket = new Socket();
     try {
@@ -74,6 +76,19 @@ final class QueueConnection implements AutoCloseable {
           new InetSocketAddress(address.host(), address.port()), (int) timeout.toMillis());
       socket.setTcpNoDelay(true);
       socket.setSoTimeout((int) timeout.toMillis());
+      if (tls != null) {
+        try {
+          socket = tls.wrap(socket, address.host(), address.port());
+        } catch (SSLException e) {
+          throw new IOException(
+              "TLS with "
+                  + address
+                  + " failed: "
+                  + e.getMessage()
+                  + " (is --ca-file the CA of this cluster, and does the server speak TLS?)",
+              e);
+        }
+      }
       InputStream in = new BufferedInputStream(socket.getInputStream(), 64 * 1024);
       OutputStream out = new BufferedOutputStream(socket.getOutputStream(), 64 * 1024);
       write(
@@ -85,7 +100,20 @@ final class QueueConnection implements AutoCloseable {
                       .setAgent("spindle-cli/" + QueueProtocol.VERSION)
                       .setToken(token == null ? "" : token))
               .build());
-      QueueFrame f = read(in, QueueProtocol.MAX_HANDSHAKE_FRAME_SIZE);
+      QueueFrame f;
+      try {
+        f = read(in, QueueProtocol.MAX_HANDSHAKE_FRAME_SIZE);
+      } catch (IOException e) {
+        if (tls != null) {
+          throw e;
+        }
+        throw new IOException(
+            "no answer to the hello ("
+                + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage())
+                + "); if the server speaks TLS, give the cluster's CA certificate: --ca-file or"
+                + " SPINDLE_CA_FILE (bin/spindle up writes run/ca.pem)",
+            e);
+      }
       if (f.hasClientGoodbye()) {
         String reason = f.getClientGoodbye().getReason();
         if (reason.contains("token") || reason.contains("accepts no client")) {

@@ -2,6 +2,7 @@ package io.spindle.cli;
 
 import io.spindle.protocol.queue.FileInfo;
 import io.spindle.protocol.queue.QueueProtocol;
+import io.spindle.protocol.tls.ClusterTls;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -49,6 +50,10 @@ import picocli.CommandLine.Spec;
       "The client token comes from --token-file, $SPINDLE_TOKEN, $SPINDLE_TOKEN_FILE, or else"
           + " run/client-token (which bin/spindle up writes) in the current directory.",
       "",
+      "Connections are TLS, trusting the cluster's CA certificate from --ca-file,"
+          + " $SPINDLE_CA_FILE, or else run/ca.pem in the current directory; without one they are"
+          + " plain text (for a queue server on loopback started with --plaintext).",
+      "",
       "Exit status: 0 ok, 2 usage error, 3 not found, 4 cluster unavailable or busy, 5 no token"
           + " or not allowed, 1 other."
     })
@@ -70,6 +75,13 @@ public final class SpindleCli implements Callable<Integer> {
       paramLabel = "FILE",
       description = "file holding the client token (default: see above)")
   Path tokenFile;
+
+  @Option(
+      names = "--ca-file",
+      scope = ScopeType.INHERIT,
+      paramLabel = "FILE",
+      description = "the cluster's CA certificate, for TLS (default: see above)")
+  Path caFile;
 
   @Option(names = "--json", scope = ScopeType.INHERIT, description = "print JSON, for scripts")
   boolean json;
@@ -160,7 +172,28 @@ public final class SpindleCli implements Callable<Integer> {
         addresses,
         Duration.ofSeconds(timeoutSeconds),
         Duration.ofSeconds(retryForSeconds),
-        token());
+        token(),
+        tls());
+  }
+
+  /**
+   * TLS trusting the cluster's CA from --ca-file, $SPINDLE_CA_FILE or run/ca.pem in the current
+   * directory; null (plain text) if none is given and run/ca.pem does not exist.
+   */
+  ClusterTls tls() {
+    Path file = caFile;
+    if (file == null) {
+      String named = env.getOrDefault("SPINDLE_CA_FILE", "").strip();
+      file = named.isEmpty() ? Path.of("run", "ca.pem") : Path.of(named);
+      if (named.isEmpty() && !Files.isReadable(file)) {
+        return null;
+      }
+    }
+    try {
+      return ClusterTls.client(file);
+    } catch (IOException e) {
+      throw new CliException(ExitCode.USAGE, "cannot use the CA certificate: " + e.getMessage());
+    }
   }
 
   /**

@@ -178,6 +178,53 @@ class SpindleCliTest {
   }
 
   @Test
+  void overTlsTheClientTrustsTheClusterCaAndSaysWhatItNeedsWithoutIt() throws Exception {
+    io.spindle.protocol.tls.ClusterCertificates certs =
+        io.spindle.protocol.tls.ClusterCertificates.ensure(tmp.resolve("tls"), "test-cluster")
+            .member("queue", List.of());
+    QueueServer tls =
+        TestServers.start(
+            TestServers.config(tmp.resolve("spool-tls"))
+                .withTls(
+                    io.spindle.protocol.tls.ClusterTls.server(
+                        certs.caFile(), certs.certFile("queue"), certs.keyFile("queue"))),
+            InstantSource.system());
+    open.add(0, tls);
+    TestNode n =
+        TestNode.start(
+            tls.localAddress(),
+            "n1",
+            TestServers.SECRET,
+            cluster,
+            NodeRole.LEADER,
+            1,
+            true,
+            io.spindle.protocol.tls.ClusterTls.client(certs.caFile()));
+    open.add(0, n);
+    Path src = file("secret.txt", "over tls\n".getBytes(StandardCharsets.UTF_8));
+
+    Map<String, String> env =
+        Map.of("SPINDLE_SERVERS", address(tls), "SPINDLE_CA_FILE", certs.caFile().toString());
+    Run write = spindle(env, "write", src.toString(), "--name", "tls/secret.txt");
+    assertEquals(0, write.exit(), write.err());
+    Run cat = spindle(env, "read", "tls/secret.txt");
+    assertEquals("over tls\n", new String(cat.rawOut(), StandardCharsets.UTF_8));
+
+    Run plain = spindle(Map.of("SPINDLE_SERVERS", address(tls)), "--retry-for", "0", "ls", "tls/");
+    assertEquals(ExitCode.UNAVAILABLE, plain.exit(), plain.err());
+    assertTrue(plain.err().contains("--ca-file"), plain.err());
+
+    Run missing =
+        spindle(
+            Map.of("SPINDLE_SERVERS", address(tls)),
+            "--ca-file",
+            tmp.resolve("nope.pem").toString(),
+            "ls");
+    assertEquals(ExitCode.USAGE, missing.exit());
+    assertTrue(missing.err().contains("nope.pem"), missing.err());
+  }
+
+  @Test
   void smallFilesListCountRemoveAndNotFound() throws IOException {
     Path src = file("words.txt", "the cat\nthe hat\n".getBytes(StandardCharsets.UTF_8));
     assertEquals(0, spindle("write", src.toString(), "--name", "docs/words.txt").exit());

@@ -122,7 +122,9 @@ class EarDeploymentIT {
             "SPINDLE_RAFT_LISTEN",
             "127.0.0.1:" + raftPort,
             "SPINDLE_HTTP_URL",
-            "http://127.0.0.1:" + (portBase + 80));
+            "http://127.0.0.1:" + (portBase + 80),
+            "SPINDLE_TLS_PLAINTEXT",
+            "true");
     started = true; // from here on, @AfterAll stops the domain whatever happens
     asadmin(
         START_WITHIN,

@@ -77,6 +77,7 @@ public final class QueueServer implements AutoCloseable {
             new ClusterSecret(config.secret()),
             ClientTokens.load(config.clientTokensFile(), null),
             config.transport(),
+            config.tls(),
             config.eventLoopThreads());
     ExecutorService io = null;
     try {

@@ -1,5 +1,6 @@
 package io.spindle.queue;
 
+import io.spindle.protocol.tls.ClusterTls;
 import io.spindle.queue.jobs.JobLimits;
 import io.spindle.queue.service.ServiceConfig;
 import io.spindle.queue.spool.SpoolLimits;
@@ -22,6 +23,8 @@ import java.util.Objects;
  * @param eventLoopThreads Netty I/O threads; 0 for Netty's default
  * @param clientTokensFile the clients' tokens (io.spindle.protocol.auth.ClientTokens), or null:
  *     then no client is accepted
+ * @param tls the server's certificate and the cluster's CA: every connection is TLS; null for plain
+ *     text, which only a loopback {@code bind} may use
  */
 public record QueueServerConfig(
     InetSocketAddress bind,
@@ -34,7 +37,8 @@ public record QueueServerConfig(
     Path spoolDir,
     int ioThreads,
     int eventLoopThreads,
-    Path clientTokensFile) {
+    Path clientTokensFile,
+    ClusterTls tls) {
   public QueueServerConfig {
     Objects.requireNonNull(bind, "bind");
     Objects.requireNonNull(advertise, "advertise");
@@ -47,6 +51,12 @@ public record QueueServerConfig(
     secret = secret.clone();
     if (ioThreads <= 0 || eventLoopThreads < 0) {
       throw new IllegalArgumentException("thread counts must be positive");
+    }
+    if (tls == null && (bind.getAddress() == null || !bind.getAddress().isLoopbackAddress())) {
+      throw new IllegalArgumentException(
+          "plain text only on a loopback address: listening on "
+              + bind.getHostString()
+              + " needs TLS (--tls-cert, --tls-key and --tls-ca; bin/spindle up makes them)");
     }
     if (transport.maxFrameSize() != service.maxFrameSize()) {
       throw new IllegalArgumentException(
@@ -68,6 +78,7 @@ public record QueueServerConfig(
         spoolDir,
         4,
         0,
+        null,
         null);
   }
 
@@ -88,7 +99,8 @@ public record QueueServerConfig(
         spoolDir,
         ioThreads,
         eventLoopThreads,
-        clientTokensFile);
+        clientTokensFile,
+        tls);
   }
 
   public QueueServerConfig withJobs(JobLimits j) {
@@ -103,7 +115,8 @@ public record QueueServerConfig(
         spoolDir,
         ioThreads,
         eventLoopThreads,
-        clientTokensFile);
+        clientTokensFile,
+        tls);
   }
 
   public QueueServerConfig withSpool(SpoolLimits s) {
@@ -118,7 +131,8 @@ public record QueueServerConfig(
         spoolDir,
         ioThreads,
         eventLoopThreads,
-        clientTokensFile);
+        clientTokensFile,
+        tls);
   }
 
   public QueueServerConfig withTransport(TransportConfig t) {
@@ -133,7 +147,8 @@ public record QueueServerConfig(
         spoolDir,
         ioThreads,
         eventLoopThreads,
-        clientTokensFile);
+        clientTokensFile,
+        tls);
   }
 
   /**
@@ -152,7 +167,25 @@ public record QueueServerConfig(
         spoolDir,
         ioThreads,
         eventLoopThreads,
-        f);
+        f,
+        tls);
+  }
+
+  /** TLS on every connection with {@code t}, or plain text (loopback only) with null. */
+  public QueueServerConfig withTls(ClusterTls t) {
+    return new QueueServerConfig(
+        bind,
+        advertise,
+        service,
+        jobs,
+        spool,
+        transport,
+        secret,
+        spoolDir,
+        ioThreads,
+        eventLoopThreads,
+        clientTokensFile,
+        t);
   }
 
   public QueueServerConfig withAdvertise(String a) {
@@ -167,7 +200,8 @@ public record QueueServerConfig(
         spoolDir,
         ioThreads,
         eventLoopThreads,
-        clientTokensFile);
+        clientTokensFile,
+        tls);
   }
 
   @Override
@@ -183,7 +217,8 @@ public record QueueServerConfig(
         && spoolDir.equals(c.spoolDir)
         && ioThreads == c.ioThreads
         && eventLoopThreads == c.eventLoopThreads
-        && java.util.Objects.equals(clientTokensFile, c.clientTokensFile);
+        && java.util.Objects.equals(clientTokensFile, c.clientTokensFile)
+        && tls == c.tls;
   }
 
   @Override
@@ -207,6 +242,8 @@ public record QueueServerConfig(
         + transport
         + ", secret=(hidden), spoolDir="
         + spoolDir
+        + ", "
+        + (tls == null ? "plain text" : tls)
         + "]";
   }
 }

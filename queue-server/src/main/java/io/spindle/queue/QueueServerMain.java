@@ -3,6 +3,7 @@ package io.spindle.queue;
 import io.spindle.discovery.DiscoveryMode;
 import io.spindle.discovery.DiscoverySettings;
 import io.spindle.protocol.queue.QueueProtocol;
+import io.spindle.protocol.tls.ClusterTls;
 import io.spindle.queue.jobs.JobLimits;
 import io.spindle.queue.service.ServiceConfig;
 import io.spindle.queue.spool.SpoolLimits;
@@ -96,6 +97,30 @@ public final class QueueServerMain implements Callable<Integer> {
           "the clients' tokens, one line each: SHA-256 of the token, rights (read,write), a name;"
               + " without it no client is accepted (env SPINDLE_AUTH_TOKENS_FILE)")
   Path tokensFile;
+
+  @Option(
+      names = "--tls-cert",
+      paramLabel = "FILE",
+      defaultValue = "${env:SPINDLE_TLS_CERT}",
+      description = "this server's certificate (PEM), signed by the cluster's CA")
+  Path tlsCert;
+
+  @Option(
+      names = "--tls-key",
+      paramLabel = "FILE",
+      defaultValue = "${env:SPINDLE_TLS_KEY}",
+      description = "its unencrypted PKCS#8 key (PEM), readable by this user only")
+  Path tlsKey;
+
+  @Option(
+      names = "--tls-ca",
+      paramLabel = "FILE",
+      defaultValue = "${env:SPINDLE_TLS_CA}",
+      description = "the cluster's CA certificate (PEM)")
+  Path tlsCa;
+
+  @Option(names = "--plaintext", description = "no TLS: allowed only with a loopback --bind")
+  boolean plaintext;
 
   @Option(
       names = "--spool-dir",
@@ -317,7 +342,7 @@ public final class QueueServerMain implements Callable<Integer> {
     try {
       config = config(secretBytes);
       discoverySettings = discoverySettings(secretBytes);
-    } catch (IllegalArgumentException e) {
+    } catch (IllegalArgumentException | IOException e) {
       System.err.println("queue-server: " + e.getMessage());
       return 2;
     }
@@ -355,7 +380,7 @@ public final class QueueServerMain implements Callable<Integer> {
     return 0;
   }
 
-  QueueServerConfig config(byte[] secretBytes) {
+  QueueServerConfig config(byte[] secretBytes) throws IOException {
     int maxFrame = maxFrameMib * MIB;
     ServiceConfig defaults = ServiceConfig.defaults(serverId, clusterId);
     ServiceConfig service =
@@ -401,7 +426,28 @@ public final class QueueServerMain implements Callable<Integer> {
         spoolDir,
         ioThreads,
         0,
-        tokensFile);
+        tokensFile,
+        tls());
+  }
+
+  /** TLS from --tls-cert, --tls-key and --tls-ca; null with --plaintext. */
+  ClusterTls tls() throws IOException {
+    boolean any = tlsCert != null || tlsKey != null || tlsCa != null;
+    if (plaintext) {
+      if (any) {
+        throw new IllegalArgumentException("--plaintext and --tls-* contradict each other");
+      }
+      return null;
+    }
+    if (tlsCert == null || tlsKey == null || tlsCa == null) {
+      throw new IllegalArgumentException(
+          any
+              ? "TLS needs all of --tls-cert, --tls-key and --tls-ca"
+              : "no TLS certificate: give --tls-cert, --tls-key and --tls-ca (or SPINDLE_TLS_CERT,"
+                  + " SPINDLE_TLS_KEY, SPINDLE_TLS_CA; bin/spindle up makes them in run/tls), or"
+                  + " --plaintext on a loopback --bind");
+    }
+    return ClusterTls.server(tlsCa, tlsCert, tlsKey);
   }
 
   /** The discovery server's settings; empty for {@code --discovery off}. */

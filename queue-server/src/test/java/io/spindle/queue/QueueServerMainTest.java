@@ -29,7 +29,7 @@ class QueueServerMainTest {
   }
 
   @Test
-  void optionsBecomeTheConfiguration() {
+  void optionsBecomeTheConfiguration() throws Exception {
     QueueServerMain main = new QueueServerMain();
     new CommandLine(main)
         .parseArgs(
@@ -62,7 +62,8 @@ class QueueServerMainTest {
             "--max-requests-in-flight",
             "8",
             "--result-cache-mib",
-            "3");
+            "3",
+            "--plaintext");
     QueueServerConfig c = main.config("s".getBytes(StandardCharsets.UTF_8));
     assertEquals(50, c.transport().maxConnections());
     assertEquals(5, c.transport().maxConnectionsPerAddress());
@@ -80,6 +81,39 @@ class QueueServerMainTest {
     assertEquals(2 << 20, c.service().maxChunkSize());
     assertEquals(1 << 20, c.service().defaultChunkSize());
     assertFalse(c.toString().contains("secret=s"), "the secret is not printed");
+  }
+
+  @Test
+  void plainTextIsOnlyForLoopbackAndOnlyWhenAskedFor(@org.junit.jupiter.api.io.TempDir Path dir)
+      throws Exception {
+    byte[] secret = "s".repeat(32).getBytes(StandardCharsets.UTF_8);
+    QueueServerMain none = new QueueServerMain();
+    new CommandLine(none).parseArgs();
+    IllegalArgumentException noTls =
+        assertThrows(IllegalArgumentException.class, () -> none.config(secret));
+    assertTrue(noTls.getMessage().contains("--plaintext"), noTls.getMessage());
+
+    QueueServerMain wide = new QueueServerMain();
+    new CommandLine(wide).parseArgs("--bind", "0.0.0.0", "--plaintext");
+    IllegalArgumentException open =
+        assertThrows(IllegalArgumentException.class, () -> wide.config(secret));
+    assertTrue(open.getMessage().contains("plain text only on a loopback"), open.getMessage());
+
+    io.spindle.protocol.tls.ClusterCertificates certs =
+        io.spindle.protocol.tls.ClusterCertificates.ensure(dir, "c1")
+            .member("queue", java.util.List.of());
+    QueueServerMain tls = new QueueServerMain();
+    new CommandLine(tls)
+        .parseArgs(
+            "--bind",
+            "0.0.0.0",
+            "--tls-cert",
+            certs.certFile("queue").toString(),
+            "--tls-key",
+            certs.keyFile("queue").toString(),
+            "--tls-ca",
+            certs.caFile().toString());
+    assertTrue(tls.config(secret).tls() != null);
   }
 
   @Test

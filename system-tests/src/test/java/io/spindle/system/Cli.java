@@ -30,7 +30,8 @@ final class Cli {
     return JavaProcess.start(
         "io.spindle.cli.SpindleCli",
         all,
-        Map.of("SPINDLE_TOKEN", SystemTokens.TOKEN),
+        Map.of(
+            "SPINDLE_TOKEN", SystemTokens.TOKEN, "SPINDLE_CA_FILE", SystemTls.caFile().toString()),
         logDir.resolve("cli-" + runs.incrementAndGet() + ".log"));
   }
 

@@ -337,8 +337,9 @@ class CountSystemTest {
     private long requests;
 
     StatusProbe(int port) throws IOException {
-      socket = new Socket("127.0.0.1", port);
-      socket.setSoTimeout(10_000);
+      Socket plain = new Socket("127.0.0.1", port);
+      plain.setSoTimeout(10_000);
+      socket = SystemTls.client().wrap(plain, "127.0.0.1", port);
       in = socket.getInputStream();
       out = socket.getOutputStream();
       QueueFrame.newBuilder()

@@ -103,6 +103,54 @@ class QueueSystemTest {
   }
 
   @Test
+  @Order(0)
+  void aFilesBytesCannotBeFoundInACaptureOfTheRaftAndQueueTraffic() throws Exception {
+    List<Integer> links = new ArrayList<>(List.of(queuePort));
+    List<Integer> web = new ArrayList<>();
+    for (PayaraNode node : nodes) {
+      links.add(node.raftPort);
+      web.add(node.httpPort);
+    }
+    Path file = randomFile("captured.bin", 4 * MIB, 4242);
+    Path back = files.resolve("captured-back.bin");
+    byte[] linkBytes;
+    byte[] webBytes;
+    try (Capture linkCapture = Capture.start(root.resolve("links.pcap"), links);
+        Capture webCapture = Capture.start(root.resolve("web.pcap"), web)) {
+      Cli.ok(client.run("write", file.toString(), "--name", "q/captured.bin"));
+      // The read fetches the chunks from the nodes' web ports: plain HTTP on loopback.
+      Cli.ok(client.run("read", "q/captured.bin", "-o", back.toString()));
+      linkBytes = linkCapture.stop();
+      webBytes = webCapture.stop();
+    }
+    assertEquals(sha256(file), sha256(back));
+    byte[] content = Files.readAllBytes(file);
+    assertTrue(
+        linkBytes.length > 3L * content.length,
+        "the capture holds the write, the replication to two followers and more: "
+            + linkBytes.length
+            + " bytes");
+    SplittableRandom random = new SplittableRandom(7);
+    List<byte[]> samples = new ArrayList<>();
+    for (int i = 0; i < 64; i++) {
+      int at = random.nextInt(content.length - 48);
+      samples.add(java.util.Arrays.copyOfRange(content, at, at + 48));
+    }
+    assertEquals(
+        0,
+        Capture.found(linkBytes, samples),
+        "no 48-byte piece of the file travels in the clear on the Raft and queue ports");
+    int inTheClear = Capture.found(webBytes, samples);
+    assertTrue(
+        inTheClear >= samples.size() / 2,
+        "the capture itself works: the plain-HTTP chunk downloads show "
+            + inTheClear
+            + " of "
+            + samples.size()
+            + " pieces");
+  }
+
+  @Test
   @Order(1)
   void filesOfEverySizeGoInAndComeBackEqual() throws Exception {
     for (int size : new int[] {0, 1, MIB - 1, MIB + 1, 200 * MIB}) {

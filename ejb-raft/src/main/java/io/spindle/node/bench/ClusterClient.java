@@ -1,10 +1,13 @@
 package io.spindle.node.bench;
 
 import com.google.protobuf.UnsafeByteOperations;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import io.spindle.node.infrastructure.raft.NettyPeerMessenger;
 import io.spindle.node.infrastructure.transport.RaftClient;
+import io.spindle.node.infrastructure.transport.TransportConfig;
 import io.spindle.protocol.raft.ClientReply;
 import io.spindle.protocol.raft.ClientRequest;
+import io.spindle.protocol.tls.ClusterTls;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -53,12 +56,19 @@ public final class ClusterClient implements AutoCloseable {
   private volatile String leader;
   private volatile Duration timeout = Duration.ofSeconds(30);
   private volatile Duration attemptTimeout = Duration.ofSeconds(10);
+  private final ClusterTls tls;
 
   /**
    * @param addresses every node's {@code host:port}
    * @param secret the cluster secret
    */
   public ClusterClient(List<String> addresses, byte[] secret) {
+    this(addresses, secret, null);
+  }
+
+  /** A client over TLS trusting {@code tls}'s CA (plain text if null). */
+  public ClusterClient(List<String> addresses, byte[] secret, ClusterTls tls) {
+    this.tls = tls;
     if (addresses.isEmpty()) {
       throw new IllegalArgumentException("no node addresses");
     }
@@ -211,7 +221,14 @@ public final class ClusterClient implements AutoCloseable {
 
   private RaftClient connection(String address) {
     return connections.computeIfAbsent(
-        address, a -> new RaftClient(NettyPeerMessenger.parseAddress(a), secret));
+        address,
+        a ->
+            new RaftClient(
+                NettyPeerMessenger.parseAddress(a),
+                secret,
+                TransportConfig.defaults(),
+                tls,
+                new DefaultThreadFactory("raft-client", true)));
   }
 
   private void suspect(String address) {

@@ -1,5 +1,7 @@
 package io.spindle.node.bench;
 
+import io.spindle.protocol.tls.ClusterCertificates;
+import io.spindle.protocol.tls.ClusterTls;
 import io.spindle.raft.NodeId;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -47,6 +49,7 @@ public final class LocalCluster implements AutoCloseable {
   private final String secret;
   private final Map<NodeId, Integer> ports = new LinkedHashMap<>();
   private final Map<NodeId, Process> processes = new ConcurrentHashMap<>();
+  private volatile ClusterTls clientTls;
   private volatile boolean closed;
 
   private LocalCluster(
@@ -74,6 +77,23 @@ public final class LocalCluster implements AutoCloseable {
     boolean owns = root == null;
     Path dir = owns ? Files.createTempDirectory("spindle-raft-") : root;
     return new LocalCluster(dir, owns, size, jvmOptions, serverFlags);
+  }
+
+  /**
+   * Makes the cluster's CA and the nodes' certificates under {@code <root>/tls} (with openssl): the
+   * nodes started from now on use TLS on their Raft port, and {@link #clientTls} trusts them.
+   */
+  public void enableTls() throws IOException, InterruptedException {
+    ClusterCertificates certs = ClusterCertificates.ensure(root.resolve("tls"), "bench");
+    for (NodeId id : ports.keySet()) {
+      certs.member(id.value(), List.of());
+    }
+    clientTls = ClusterTls.client(certs.caFile());
+  }
+
+  /** TLS for a client of the nodes, or null while TLS is off. */
+  public ClusterTls clientTls() {
+    return clientTls;
   }
 
   public List<NodeId> ids() {
@@ -169,6 +189,10 @@ public final class LocalCluster implements AutoCloseable {
     command.addAll(
         List.of("--id", id.value(), "--listen", address(id), "--peers", peers, "--data"));
     command.add(data.toString());
+    if (clientTls != null) {
+      command.add("--tls-dir");
+      command.add(root.resolve("tls").toString());
+    }
     command.addAll(serverFlags);
     ProcessBuilder builder = new ProcessBuilder(command);
     builder.environment().put(RaftServer.SECRET_ENV, secret);

@@ -34,9 +34,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * Standard output carries exactly one {@code NAME VALUE UNIT} line per figure; progress goes to
  * standard error. Options: {@code --only small,large,failover}, {@code --seconds N} (measured
  * window, default 15), {@code --warmup N} (default 5), {@code --rounds N} (failover, default 5),
- * {@code --keep} (keep the data and logs, printed on stderr), {@code --server-jvm OPTION} (one more
- * option for the node JVMs, e.g. to profile them; repeatable). Child processes are killed when the
- * benchmark ends, however it ends.
+ * {@code --keep} (keep the data and logs, printed on stderr), {@code --plaintext} (no TLS between
+ * the nodes and to the client; TLS is the default, as in a real cluster), {@code --server-jvm
+ * OPTION} (one more option for the node JVMs, e.g. to profile them; repeatable). Child processes
+ * are killed when the benchmark ends, however it ends.
  */
 public final class RaftBench {
   private static final List<String> SERVER_JVM =
@@ -53,6 +54,7 @@ public final class RaftBench {
   private final int rounds;
   private final boolean keep;
   private final List<String> serverJvm;
+  private final boolean plaintext;
   private final AtomicReference<LocalCluster> running = new AtomicReference<>();
 
   private RaftBench(
@@ -61,8 +63,10 @@ public final class RaftBench {
       int warmup,
       int rounds,
       boolean keep,
-      List<String> extraServerJvm) {
+      List<String> extraServerJvm,
+      boolean plaintext) {
     this.only = only;
+    this.plaintext = plaintext;
     List<String> jvm = new ArrayList<>(SERVER_JVM);
     jvm.addAll(extraServerJvm);
     this.serverJvm = List.copyOf(jvm);
@@ -81,6 +85,7 @@ public final class RaftBench {
     int warmup = 5;
     int rounds = 5;
     boolean keep = false;
+    boolean plaintext = false;
     List<String> serverOptions = new ArrayList<>();
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
@@ -94,6 +99,7 @@ public final class RaftBench {
         case "--warmup" -> warmup = Integer.parseInt(value(args, ++i, "--warmup"));
         case "--rounds" -> rounds = positive(value(args, ++i, "--rounds"), "--rounds");
         case "--keep" -> keep = true;
+        case "--plaintext" -> plaintext = true;
         case "--server-jvm" -> serverOptions.add(value(args, ++i, "--server-jvm"));
         case "-h", "--help" -> {
           usage(null);
@@ -102,7 +108,7 @@ public final class RaftBench {
         default -> usage("unknown option " + args[i]);
       }
     }
-    RaftBench bench = new RaftBench(only, seconds, warmup, rounds, keep, serverOptions);
+    RaftBench bench = new RaftBench(only, seconds, warmup, rounds, keep, serverOptions, plaintext);
     Runtime.getRuntime().addShutdownHook(new Thread(bench::killCluster, "raft-bench-cleanup"));
     int status = 0;
     try {
@@ -144,7 +150,7 @@ public final class RaftBench {
     }
     System.err.println(
         "usage: bin/spindle bench raft [--only small,large,failover] [--seconds N] [--warmup N]"
-            + " [--rounds N] [--keep] [--server-jvm OPTION]...");
+            + " [--rounds N] [--keep] [--plaintext] [--server-jvm OPTION]...");
     if (error != null) {
       System.exit(64);
     }
@@ -190,13 +196,24 @@ public final class RaftBench {
   private <T> T withCluster(String name, Workload<T> workload) throws Exception {
     Path root = keep ? Files.createTempDirectory("spindle-raft-") : null;
     LocalCluster cluster = LocalCluster.create(3, root, serverJvm, List.of());
+    if (!plaintext) {
+      cluster.enableTls();
+    }
     running.set(cluster);
-    progress(name + ": starting 3 nodes in " + cluster.root() + " on " + cluster.addresses());
+    progress(
+        name
+            + ": starting 3 nodes in "
+            + cluster.root()
+            + " on "
+            + cluster.addresses()
+            + (plaintext ? ", plain text" : ", TLS"));
     try {
       cluster.startAll(START_TIMEOUT);
       try (ClusterClient client =
           new ClusterClient(
-              cluster.addresses(), cluster.secret().getBytes(StandardCharsets.UTF_8))) {
+              cluster.addresses(),
+              cluster.secret().getBytes(StandardCharsets.UTF_8),
+              cluster.clientTls())) {
         client.write(KeyValueStateMachine.put("hello", new byte[1])).get(60, TimeUnit.SECONDS);
         progress(name + ": leader is " + client.leader().orElse("?"));
         return workload.run(cluster, client);

@@ -16,6 +16,7 @@ import io.spindle.node.infrastructure.transport.RaftTransport;
 import io.spindle.node.infrastructure.transport.TransportConfig;
 import io.spindle.protocol.raft.ClientReply;
 import io.spindle.protocol.raft.ClientRequest;
+import io.spindle.protocol.tls.ClusterTls;
 import io.spindle.raft.Member;
 import io.spindle.raft.NodeId;
 import io.spindle.raft.message.Message;
@@ -72,7 +73,8 @@ public final class RaftServer implements InboundHandler, AutoCloseable {
       int electionTicks,
       int heartbeatTicks,
       long snapshotEveryEntries,
-      long snapshotEveryBytes) {
+      long snapshotEveryBytes,
+      Path tlsDir) {
 
     public RaftNodeSettings settings() {
       RaftNodeSettings defaults = RaftNodeSettings.defaults(id, members);
@@ -84,20 +86,27 @@ public final class RaftServer implements InboundHandler, AutoCloseable {
     }
   }
 
-  private RaftServer(Options options, byte[] secret) {
+  private RaftServer(Options options, byte[] secret) throws java.io.IOException {
     this.options = options;
     this.storage = DurableRaftStorage.open(options.dataDir());
+    Path tls = options.tlsDir();
+    String id = options.id().value();
     this.transport =
         new NettyRaftTransport(
             options.id(),
             options.listen(),
             secret,
             TransportConfig.defaults(),
+            tls == null
+                ? null
+                : ClusterTls.server(
+                    tls.resolve("ca.pem"), tls.resolve(id + ".pem"), tls.resolve(id + "-key.pem")),
             namedThreads("raft-net-" + options.id() + "-", true));
   }
 
   /** Opens the data directory, binds the port and starts the node. */
-  public static RaftServer start(Options options, byte[] secret) throws InterruptedException {
+  public static RaftServer start(Options options, byte[] secret)
+      throws InterruptedException, java.io.IOException {
     RaftServer server = new RaftServer(options, secret);
     try {
       server.transport.start(server);
@@ -274,7 +283,8 @@ public final class RaftServer implements InboundHandler, AutoCloseable {
             (int) number(flags, "election-ticks", 10),
             (int) number(flags, "heartbeat-ticks", 1),
             number(flags, "snapshot-entries", 100_000),
-            number(flags, "snapshot-bytes", 1L << 30));
+            number(flags, "snapshot-bytes", 1L << 30),
+            flags.containsKey("tls-dir") ? Path.of(flags.get("tls-dir")) : null);
     flags
         .keySet()
         .removeAll(
@@ -287,7 +297,8 @@ public final class RaftServer implements InboundHandler, AutoCloseable {
                 "election-ticks",
                 "heartbeat-ticks",
                 "snapshot-entries",
-                "snapshot-bytes"));
+                "snapshot-bytes",
+                "tls-dir"));
     if (!flags.isEmpty()) {
       throw new IllegalArgumentException("unknown flags " + flags.keySet());
     }
@@ -327,7 +338,7 @@ public final class RaftServer implements InboundHandler, AutoCloseable {
               + e.getMessage()
               + "\nusage: RaftServer --id ID --listen HOST:PORT --peers ID=HOST:PORT,..."
               + " --data DIR [--tick-ms N] [--election-ticks N] [--heartbeat-ticks N]"
-              + " [--snapshot-entries N] [--snapshot-bytes N]   (secret in $"
+              + " [--snapshot-entries N] [--snapshot-bytes N] [--tls-dir DIR]   (secret in $"
               + SECRET_ENV
               + ")");
       System.exit(2);

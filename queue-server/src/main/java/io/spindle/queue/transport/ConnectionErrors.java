@@ -2,6 +2,7 @@ package io.spindle.queue.transport;
 
 import io.netty.channel.Channel;
 import io.netty.handler.codec.DecoderException;
+import io.netty.handler.ssl.NotSslRecordException;
 import io.spindle.protocol.logging.RateLimitedLog;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -25,7 +26,7 @@ final class ConnectionErrors {
     String host =
         remote instanceof InetSocketAddress inet && inet.getAddress() != null
             ? inet.getAddress().getHostAddress()
-            : String.valueOf(remote);
+            : "channel@" + System.identityHashCode(channel); // in-process: each its own
     return channel.localAddress() instanceof InetSocketAddress local
         ? host + "->" + local.getPort()
         : host;
@@ -36,6 +37,11 @@ final class ConnectionErrors {
     Throwable t = cause;
     while (t instanceof DecoderException && t.getCause() != null) {
       t = t.getCause();
+    }
+    if (t instanceof NotSslRecordException) {
+      // Its message dumps the bytes received, which may hold a client's token: never log them.
+      return "it sent something that is not TLS (a client or node without the cluster's CA"
+          + " certificate, speaking plain text?)";
     }
     String message = t.getMessage();
     String type = t.getClass().getSimpleName();

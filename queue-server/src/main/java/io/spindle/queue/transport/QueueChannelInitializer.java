@@ -3,9 +3,11 @@ package io.spindle.queue.transport;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.handler.codec.protobuf.ProtobufDecoder;
+import io.netty.handler.ssl.SslHandler;
 import io.spindle.protocol.auth.ClientTokens;
 import io.spindle.protocol.queue.QueueFrame;
 import io.spindle.protocol.queue.QueueProtocol;
+import io.spindle.protocol.tls.ClusterTls;
 import io.spindle.queue.service.QueueService;
 import java.security.SecureRandom;
 import java.util.function.Supplier;
@@ -15,6 +17,7 @@ import java.util.function.Supplier;
  *
  * <pre>
  *   limits           {@link ConnectionLimiter}: connections in total and per address
+ *   tls              (unless plain text) TLS 1.3 with the server's certificate
  *   idle             (added after the handshake) a node's KeepAlive / dead-connection events, a
  *                    client's idle timeout
  *   frameDecoder     varint32 length + body, at most 4 KiB until the handshake, then the maximum
@@ -26,6 +29,7 @@ import java.util.function.Supplier;
  */
 final class QueueChannelInitializer extends ChannelInitializer<Channel> {
   static final String LIMITS = "limits";
+  static final String TLS = "tls";
   static final String IDLE = "idle";
   static final String FRAME_DECODER = "frameDecoder";
   static final String PROTOBUF_DECODER = "protobufDecoder";
@@ -44,12 +48,15 @@ final class QueueChannelInitializer extends ChannelInitializer<Channel> {
   private final TransportConfig transport;
   private final SecureRandom random = new SecureRandom();
   private final ConnectionLimiter limiter;
+  private final ClusterTls tls;
 
   QueueChannelInitializer(
       Supplier<QueueService> service,
       ClusterSecret secret,
       ClientTokens tokens,
-      TransportConfig transport) {
+      TransportConfig transport,
+      ClusterTls tls) {
+    this.tls = tls;
     this.service = service;
     this.secret = secret;
     this.tokens = tokens;
@@ -61,6 +68,11 @@ final class QueueChannelInitializer extends ChannelInitializer<Channel> {
   @Override
   protected void initChannel(Channel ch) {
     ch.pipeline().addLast(LIMITS, limiter);
+    if (tls != null) {
+      SslHandler ssl = new SslHandler(tls.serverEngine(false));
+      ssl.setHandshakeTimeoutMillis(transport.handshakeTimeout().toMillis());
+      ch.pipeline().addLast(TLS, ssl);
+    }
     ch.pipeline()
         .addLast(
             FRAME_DECODER,

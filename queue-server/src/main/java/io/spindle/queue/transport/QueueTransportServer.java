@@ -10,6 +10,7 @@ import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.spindle.protocol.auth.ClientTokens;
+import io.spindle.protocol.tls.ClusterTls;
 import io.spindle.queue.service.QueueService;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
@@ -41,6 +42,7 @@ public final class QueueTransportServer implements AutoCloseable {
    *
    * @param service the service, read when the first connection arrives (after {@link
    *     #startAccepting()})
+   * @param tls TLS on every connection, or null for plain text
    * @param workerThreads event loop threads for connections; 0 for Netty's default
    */
   public static QueueTransportServer bind(
@@ -49,6 +51,7 @@ public final class QueueTransportServer implements AutoCloseable {
       ClusterSecret secret,
       ClientTokens tokens,
       TransportConfig transport,
+      ClusterTls tls,
       int workerThreads)
       throws InterruptedException {
     if (tokens.isEmpty()) {
@@ -77,7 +80,7 @@ public final class QueueTransportServer implements AutoCloseable {
             .childOption(ChannelOption.TCP_NODELAY, true)
             .childOption(ChannelOption.SO_KEEPALIVE, true)
             .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
-            .childHandler(new QueueChannelInitializer(service, secret, tokens, transport));
+            .childHandler(new QueueChannelInitializer(service, secret, tokens, transport, tls));
     ChannelFuture bound = bootstrap.bind(address).await();
     if (!bound.isSuccess()) {
       shutdown(boss, workers);

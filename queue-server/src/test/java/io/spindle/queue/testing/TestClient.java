@@ -48,8 +48,19 @@ public final class TestClient implements AutoCloseable {
   }
 
   public static TestClient connect(InetSocketAddress server, String token) throws IOException {
+    return connect(server, token, null);
+  }
+
+  /** Connects over TLS trusting {@code tls}'s CA, or in plain text if it is null. */
+  public static TestClient connect(
+      InetSocketAddress server, String token, io.spindle.protocol.tls.ClusterTls tls)
+      throws IOException {
     Socket socket = new Socket();
     socket.connect(server, 5_000);
+    if (tls != null) {
+      socket.setSoTimeout(10_000);
+      socket = tls.wrap(socket, server.getHostString(), server.getPort());
+    }
     socket.setTcpNoDelay(true);
     socket.setSoTimeout(10_000);
     InputStream in = new BufferedInputStream(socket.getInputStream());

@@ -165,8 +165,26 @@ public final class TestNode implements AutoCloseable {
       long term,
       boolean steals)
       throws IOException {
+    return start(server, nodeId, secret, cluster, role, term, steals, null);
+  }
+
+  /** As {@link #start}, over TLS trusting {@code tls}'s CA (plain text if null). */
+  public static TestNode start(
+      InetSocketAddress server,
+      String nodeId,
+      byte[] secret,
+      FakeCluster cluster,
+      NodeRole role,
+      long term,
+      boolean steals,
+      io.spindle.protocol.tls.ClusterTls tls)
+      throws IOException {
     Socket socket = new Socket();
     socket.connect(server, 5_000);
+    if (tls != null) {
+      socket.setSoTimeout(10_000);
+      socket = tls.wrap(socket, server.getHostString(), server.getPort());
+    }
     socket.setTcpNoDelay(true);
     socket.setSoTimeout(10_000);
     InputStream in = new BufferedInputStream(socket.getInputStream());

@@ -14,6 +14,7 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.protobuf.ProtobufDecoder;
 import io.netty.handler.codec.protobuf.ProtobufEncoder;
 import io.netty.handler.codec.protobuf.ProtobufVarint32LengthFieldPrepender;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.spindle.node.infrastructure.transport.Varint32FrameDecoder;
@@ -39,6 +40,7 @@ import io.spindle.protocol.queue.SubmitTasks;
 import io.spindle.protocol.queue.Task;
 import io.spindle.protocol.queue.TaskResult;
 import io.spindle.protocol.queue.Welcome;
+import io.spindle.protocol.tls.ClusterTls;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
@@ -97,6 +99,7 @@ public final class QueueWorker implements AutoCloseable, TaskSubmitter {
    * @param servers queue servers to dial, in order of preference
    * @param slots jobs run at once
    * @param stealWait how long a steal may wait at the queue server for work
+   * @param tls TLS trusting the cluster's CA, or null for plain text
    */
   public record Settings(
       List<InetSocketAddress> servers,
@@ -104,7 +107,8 @@ public final class QueueWorker implements AutoCloseable, TaskSubmitter {
       byte[] secret,
       int slots,
       Duration stealWait,
-      Duration fetchTimeout) {
+      Duration fetchTimeout,
+      ClusterTls tls) {
     public Settings {
       servers = List.copyOf(servers);
       if (servers.isEmpty()) {
@@ -120,7 +124,12 @@ public final class QueueWorker implements AutoCloseable, TaskSubmitter {
     public static Settings defaults(
         List<InetSocketAddress> servers, String clusterId, byte[] secret) {
       return new Settings(
-          servers, clusterId, secret, 256, Duration.ofSeconds(1), Duration.ofSeconds(30));
+          servers, clusterId, secret, 256, Duration.ofSeconds(1), Duration.ofSeconds(30), null);
+    }
+
+    /** These settings over TLS trusting {@code t}'s CA (plain text if null). */
+    public Settings withTls(ClusterTls t) {
+      return new Settings(servers, clusterId, secret, slots, stealWait, fetchTimeout, t);
     }
   }
 
@@ -297,6 +306,13 @@ public final class QueueWorker implements AutoCloseable, TaskSubmitter {
             new ChannelInitializer<SocketChannel>() {
               @Override
               protected void initChannel(SocketChannel ch) {
+                if (settings.tls() != null) {
+                  SslHandler tls =
+                      new SslHandler(
+                          settings.tls().clientEngine(server.getHostString(), server.getPort()));
+                  tls.setHandshakeTimeoutMillis(5_000);
+                  ch.pipeline().addLast("tls", tls);
+                }
                 ch.pipeline()
                     .addLast(new IdleStateHandler(10, 2, 0))
                     .addLast(

@@ -4,6 +4,7 @@ import io.spindle.discovery.DiscoveryMode;
 import io.spindle.discovery.DiscoverySettings;
 import io.spindle.node.domain.MemberAddress;
 import io.spindle.node.infrastructure.raft.NettyPeerMessenger;
+import io.spindle.protocol.tls.ClusterTls;
 import io.spindle.raft.Member;
 import io.spindle.raft.NodeId;
 import java.net.InetAddress;
@@ -53,6 +54,9 @@ import java.util.function.Function;
  * @param leaveOnStop {@value #LEAVE_ON_STOP}: whether the node asks to be removed from the
  *     configuration when it stops; default true for a node that joins by discovery (it rejoins by
  *     discovery when it starts again), false for one with static peers or the bootstrap node
+ * @param tls {@value #TLS_CA}, {@value #TLS_CERT} and {@value #TLS_KEY}: the cluster's CA and this
+ *     node's certificate and key, for TLS on the Raft port and the queue server link; empty with
+ *     {@value #PLAINTEXT} true, which only a loopback {@value #RAFT_LISTEN} may use
  */
 public record NodeConfig(
     NodeId nodeId,
@@ -68,7 +72,8 @@ public record NodeConfig(
     List<InetSocketAddress> queueServers,
     boolean bootstrap,
     Discovery discovery,
-    boolean leaveOnStop) {
+    boolean leaveOnStop,
+    Optional<Tls> tls) {
 
   /** The least a cluster secret may have (32 random bytes are best). */
   public static final int MIN_SECRET_BYTES = 16;
@@ -94,6 +99,24 @@ public record NodeConfig(
   public static final String MULTICAST_GROUP = "spindle.discovery.multicast-group";
   public static final String MULTICAST_PORT = "spindle.discovery.multicast-port";
   public static final String LEAVE_ON_STOP = "spindle.leave-on-stop";
+  public static final String TLS_CA = "spindle.tls.ca-file";
+  public static final String TLS_CERT = "spindle.tls.cert-file";
+  public static final String TLS_KEY = "spindle.tls.key-file";
+  public static final String PLAINTEXT = "spindle.tls.plaintext";
+
+  /** The PEM files of this node's TLS (see io.spindle.protocol.tls.ClusterTls). */
+  public record Tls(Path caFile, Path certFile, Path keyFile) {
+    public Tls {
+      Objects.requireNonNull(caFile, "caFile");
+      Objects.requireNonNull(certFile, "certFile");
+      Objects.requireNonNull(keyFile, "keyFile");
+    }
+
+    /** The TLS contexts; an IOException names the file that is wrong. */
+    public ClusterTls load() throws java.io.IOException {
+      return ClusterTls.server(caFile, certFile, keyFile);
+    }
+  }
 
   /** How a node whose log holds no configuration starts. */
   public enum StartMode {
@@ -162,6 +185,21 @@ public record NodeConfig(
     peers = List.copyOf(peers);
     secret = secret.clone();
     Objects.requireNonNull(discovery, "discovery");
+    Objects.requireNonNull(tls, "tls");
+    if (tls.isEmpty()
+        && (raftListen.getAddress() == null || !raftListen.getAddress().isLoopbackAddress())) {
+      throw new IllegalArgumentException(
+          "plain text only on a loopback address: "
+              + describe(RAFT_LISTEN)
+              + " is "
+              + raftListen.getHostString()
+              + ", so set "
+              + describe(TLS_CA)
+              + ", "
+              + describe(TLS_CERT)
+              + " and "
+              + describe(TLS_KEY));
+    }
     if (bootstrap && !peers.isEmpty()) {
       throw new IllegalArgumentException(
           describe(BOOTSTRAP)
@@ -246,6 +284,7 @@ public record NodeConfig(
             LEAVE_ON_STOP,
             values.apply(LEAVE_ON_STOP).orElse(Boolean.toString(joinsByDiscovery)),
             NodeConfig::bool);
+    Optional<Tls> tls = tls(values);
     return new NodeConfig(
         id,
         dataDir,
@@ -260,7 +299,38 @@ public record NodeConfig(
         List.copyOf(queueServers),
         bootstrap,
         discovery,
-        leaveOnStop);
+        leaveOnStop,
+        tls);
+  }
+
+  private static Optional<Tls> tls(Function<String, Optional<String>> values) {
+    Optional<String> ca = values.apply(TLS_CA);
+    Optional<String> cert = values.apply(TLS_CERT);
+    Optional<String> key = values.apply(TLS_KEY);
+    boolean plaintext = parse(PLAINTEXT, values.apply(PLAINTEXT).orElse("false"), NodeConfig::bool);
+    boolean any = ca.isPresent() || cert.isPresent() || key.isPresent();
+    if (plaintext) {
+      if (any) {
+        throw new IllegalArgumentException(
+            describe(PLAINTEXT) + " is true but the TLS files are set too: choose one");
+      }
+      return Optional.empty();
+    }
+    if (ca.isEmpty() || cert.isEmpty() || key.isEmpty()) {
+      throw new IllegalArgumentException(
+          (any ? "TLS needs all three of " : "no TLS: set ")
+              + describe(TLS_CA)
+              + ", "
+              + describe(TLS_CERT)
+              + " and "
+              + describe(TLS_KEY)
+              + (any
+                  ? ""
+                  : " (bin/spindle up makes them in run/tls), or "
+                      + describe(PLAINTEXT)
+                      + " true on a loopback address"));
+    }
+    return Optional.of(new Tls(Path.of(ca.get()), Path.of(cert.get()), Path.of(key.get())));
   }
 
   private static Discovery discovery(Function<String, Optional<String>> values) {
@@ -379,6 +449,8 @@ public record NodeConfig(
         + discovery
         + ", leaveOnStop="
         + leaveOnStop
+        + ", tls="
+        + tls.map(Tls::toString).orElse("none (plain text)")
         + "]";
   }
 
@@ -398,7 +470,8 @@ public record NodeConfig(
         && queueServers.equals(c.queueServers)
         && bootstrap == c.bootstrap
         && discovery.equals(c.discovery)
-        && leaveOnStop == c.leaveOnStop;
+        && leaveOnStop == c.leaveOnStop
+        && tls.equals(c.tls);
   }
 
   @Override
@@ -416,7 +489,8 @@ public record NodeConfig(
         queueServers,
         bootstrap,
         discovery,
-        leaveOnStop);
+        leaveOnStop,
+        tls);
   }
 
   /** {@code id=raftHost:port;httpUrl}, the http part optional ({@code id=raftHost:port}). */

@@ -34,6 +34,7 @@ import io.spindle.node.infrastructure.transport.TransportConfig;
 import io.spindle.protocol.auth.ClientTokens;
 import io.spindle.protocol.raft.ClientReply;
 import io.spindle.protocol.raft.ClientRequest;
+import io.spindle.protocol.tls.ClusterTls;
 import io.spindle.raft.Member;
 import io.spindle.raft.NodeId;
 import io.spindle.raft.message.Message;
@@ -127,6 +128,7 @@ public class NodeRuntime {
           System::nanoTime);
   private Thread shutdownHook;
   private boolean stopped;
+  private ClusterTls tls;
 
   @PostConstruct
   void start() {
@@ -142,12 +144,14 @@ public class NodeRuntime {
               config.dataDir(),
               mpConfig.getOptionalValue(MIN_FREE_BYTES, Long.class).orElse(DEFAULT_MIN_FREE_BYTES));
       storage = DurableRaftStorage.open(config.dataDir().resolve("raft"));
+      tls = config.tls().isPresent() ? config.tls().get().load() : null;
       transport =
           new NettyRaftTransport(
               config.nodeId(),
               config.raftListen(),
               config.secret(),
               TransportConfig.defaults(),
+              tls,
               threadFactory);
       transport.start(new Inbound());
       RaftNodeSettings settings =
@@ -244,7 +248,8 @@ public class NodeRuntime {
     QueueWorker w =
         new QueueWorker(
             config.nodeId().toString(),
-            QueueWorker.Settings.defaults(servers, config.clusterId(), config.secret()),
+            QueueWorker.Settings.defaults(servers, config.clusterId(), config.secret())
+                .withTls(tls),
             nodeJobs,
             nodeJobs::nodeStatus,
             threadFactory);

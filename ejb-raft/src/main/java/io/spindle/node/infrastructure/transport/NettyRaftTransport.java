@@ -11,6 +11,7 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.spindle.node.infrastructure.transport.Handshake.Role;
 import io.spindle.protocol.raft.RaftFrame;
+import io.spindle.protocol.tls.ClusterTls;
 import io.spindle.raft.NodeId;
 import io.spindle.raft.message.Message;
 import java.net.InetSocketAddress;
@@ -42,6 +43,7 @@ public final class NettyRaftTransport implements RaftTransport {
   private final InetSocketAddress bindAddress;
   private final ClusterSecret secret;
   private final TransportConfig config;
+  private final ClusterTls tls;
   private final EventLoopGroup group;
   private final Bootstrap dialBootstrap;
   private final ChannelGroup connections;
@@ -68,7 +70,22 @@ public final class NettyRaftTransport implements RaftTransport {
       byte[] clusterSecret,
       TransportConfig config,
       ThreadFactory threadFactory) {
+    this(self, bind, clusterSecret, config, null, threadFactory);
+  }
+
+  /**
+   * @param tls TLS on every connection, accepted (with this node's certificate) and dialled
+   *     (trusting the cluster's CA only); null for plain text
+   */
+  public NettyRaftTransport(
+      NodeId self,
+      InetSocketAddress bind,
+      byte[] clusterSecret,
+      TransportConfig config,
+      ClusterTls tls,
+      ThreadFactory threadFactory) {
     this.self = Objects.requireNonNull(self, "self");
+    this.tls = tls;
     this.bindAddress = Objects.requireNonNull(bind, "bind");
     this.secret = new ClusterSecret(clusterSecret);
     this.config = Objects.requireNonNull(config, "config");
@@ -104,7 +121,9 @@ public final class NettyRaftTransport implements RaftTransport {
               group,
               bindAddress,
               new RaftChannelInitializer(
-                  config.maxFrameSize(), ch -> handshakeHandler(ch, Role.ACCEPTOR, null)));
+                  config.maxFrameSize(),
+                  RaftChannelInitializer.acceptorTls(tls, config.connectTimeout()),
+                  ch -> handshakeHandler(ch, Role.ACCEPTOR, null)));
     }
     LOG.info(() -> "node " + self + " listens for Raft peers and clients on " + localAddress());
     links.values().forEach(PeerLink::start);
@@ -260,7 +279,9 @@ public final class NettyRaftTransport implements RaftTransport {
         .clone(loop)
         .handler(
             new RaftChannelInitializer(
-                config.maxFrameSize(), ch -> handshakeHandler(ch, Role.INITIATOR, peer)))
+                config.maxFrameSize(),
+                RaftChannelInitializer.initiatorTls(tls, address, config.connectTimeout()),
+                ch -> handshakeHandler(ch, Role.INITIATOR, peer)))
         .connect(address);
   }
 

@@ -5,13 +5,18 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.protobuf.ProtobufDecoder;
+import io.netty.handler.ssl.SslHandler;
 import io.spindle.protocol.raft.RaftFrame;
+import io.spindle.protocol.tls.ClusterTls;
+import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.function.Function;
 
 /**
  * The pipeline of every connection, accepted or dialled, node or client:
  *
  * <pre>
+ *   tls              (unless plain text) TLS 1.3: the acceptor's certificate, of the cluster's CA
  *   idle             idle events: send a KeepAlive, or close a dead connection ({@link KeepAlives})
  *   frameDecoder     varint32 length + body, with a maximum frame size ({@link Varint32FrameDecoder})
  *   protobufDecoder  body -> RaftFrame
@@ -21,6 +26,7 @@ import java.util.function.Function;
  * </pre>
  */
 final class RaftChannelInitializer extends ChannelInitializer<Channel> {
+  static final String TLS = "tls";
   static final String IDLE = "idle";
   static final String FRAME_DECODER = "frameDecoder";
   static final String PROTOBUF_DECODER = "protobufDecoder";
@@ -34,20 +40,54 @@ final class RaftChannelInitializer extends ChannelInitializer<Channel> {
   private static final RaftFrameEncoder FRAME_ENCODER_INSTANCE = new RaftFrameEncoder();
 
   private final int maxFrameSize;
+  private final Function<Channel, ChannelHandler> tls;
   private final Function<Channel, ChannelHandler> handshake;
 
   /**
    * @param maxFrameSize the frame limit once authenticated; before, the limit is {@link
    *     Handshake#MAX_UNAUTHENTICATED_FRAME_SIZE} (or this, if smaller)
+   * @param tls creates the TLS handler for a new channel; null for plain text
    * @param handshake creates the handshake handler for a new channel
    */
-  RaftChannelInitializer(int maxFrameSize, Function<Channel, ChannelHandler> handshake) {
+  RaftChannelInitializer(
+      int maxFrameSize,
+      Function<Channel, ChannelHandler> tls,
+      Function<Channel, ChannelHandler> handshake) {
     this.maxFrameSize = maxFrameSize;
+    this.tls = tls;
     this.handshake = handshake;
+  }
+
+  /** The TLS handler of an accepted connection, or null for plain text. */
+  static Function<Channel, ChannelHandler> acceptorTls(ClusterTls tls, Duration timeout) {
+    if (tls == null) {
+      return null;
+    }
+    return ch -> {
+      SslHandler h = new SslHandler(tls.serverEngine(false));
+      h.setHandshakeTimeoutMillis(timeout.toMillis());
+      return h;
+    };
+  }
+
+  /** The TLS handler of a dialled connection, or null for plain text. */
+  static Function<Channel, ChannelHandler> initiatorTls(
+      ClusterTls tls, InetSocketAddress remote, Duration timeout) {
+    if (tls == null) {
+      return null;
+    }
+    return ch -> {
+      SslHandler h = new SslHandler(tls.clientEngine(remote.getHostString(), remote.getPort()));
+      h.setHandshakeTimeoutMillis(timeout.toMillis());
+      return h;
+    };
   }
 
   @Override
   protected void initChannel(Channel ch) {
+    if (tls != null) {
+      ch.pipeline().addLast(TLS, tls.apply(ch));
+    }
     ch.pipeline().addLast(IDLE, KeepAlives.idleStateHandler());
     addCodec(ch.pipeline(), Math.min(maxFrameSize, Handshake.MAX_UNAUTHENTICATED_FRAME_SIZE));
     ch.pipeline().addLast(HANDSHAKE, handshake.apply(ch));

@@ -13,6 +13,7 @@ import io.spindle.node.infrastructure.transport.Handshake.Role;
 import io.spindle.protocol.raft.ClientReply;
 import io.spindle.protocol.raft.ClientRequest;
 import io.spindle.protocol.raft.RaftFrame;
+import io.spindle.protocol.tls.ClusterTls;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
@@ -71,6 +72,16 @@ public final class RaftClient implements AutoCloseable {
       byte[] clusterSecret,
       TransportConfig config,
       ThreadFactory threadFactory) {
+    this(node, clusterSecret, config, null, threadFactory);
+  }
+
+  /** A client over TLS trusting {@code tls}'s CA (plain text if null). */
+  public RaftClient(
+      InetSocketAddress node,
+      byte[] clusterSecret,
+      TransportConfig config,
+      ClusterTls tls,
+      ThreadFactory threadFactory) {
     this.node = Objects.requireNonNull(node, "node");
     ClusterSecret secret = new ClusterSecret(clusterSecret);
     Objects.requireNonNull(config, "config");
@@ -89,6 +100,7 @@ public final class RaftClient implements AutoCloseable {
             .handler(
                 new RaftChannelInitializer(
                     config.maxFrameSize(),
+                    RaftChannelInitializer.initiatorTls(tls, node, config.connectTimeout()),
                     ch ->
                         new RaftHandshakeHandler(
                             Role.INITIATOR,

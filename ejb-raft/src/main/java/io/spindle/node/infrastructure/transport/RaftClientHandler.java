@@ -75,7 +75,7 @@ final class RaftClientHandler extends SimpleChannelInboundHandler<RaftFrame> {
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    ConnectionErrors.log(LOG, "closing connection with " + session, cause);
+    ConnectionErrors.log(LOG, ctx.channel(), "closing connection with " + session, cause);
     ctx.close();
   }
 }

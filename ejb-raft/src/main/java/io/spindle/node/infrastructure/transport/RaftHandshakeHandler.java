@@ -248,7 +248,8 @@ final class RaftHandshakeHandler extends SimpleChannelInboundHandler<RaftFrame> 
   /** Refuses the remote: logs why, tells the remote, closes. */
   private void refuse(ChannelHandlerContext ctx, String reason) {
     String remote = String.valueOf(ctx.channel().remoteAddress());
-    LOG.warning(() -> "refusing connection with " + remote + ": it " + reason);
+    ConnectionErrors.warn(
+        LOG, ctx.channel(), () -> "refusing connection with " + remote + ": it " + reason);
     if (ctx.channel().isActive()) {
       refusalInFlight = true; // closes once the refusal is flushed
       ctx.writeAndFlush(
@@ -264,7 +265,9 @@ final class RaftHandshakeHandler extends SimpleChannelInboundHandler<RaftFrame> 
     if (state == State.DONE || !ctx.channel().isOpen()) {
       return;
     }
-    LOG.warning(
+    ConnectionErrors.warn(
+        LOG,
+        ctx.channel(),
         () ->
             "closing connection with "
                 + ctx.channel().remoteAddress()
@@ -289,7 +292,8 @@ final class RaftHandshakeHandler extends SimpleChannelInboundHandler<RaftFrame> 
       return;
     }
     String reason = ConnectionErrors.describe(cause);
-    ConnectionErrors.log(LOG, "closing connection with " + ctx.channel().remoteAddress(), cause);
+    ConnectionErrors.log(
+        LOG, ctx.channel(), "closing connection with " + ctx.channel().remoteAddress(), cause);
     fail(
         ctx,
         new HandshakeException(

@@ -109,7 +109,7 @@ final class RaftMessageHandler extends SimpleChannelInboundHandler<RaftFrame> {
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    ConnectionErrors.log(LOG, "closing connection with " + session, cause);
+    ConnectionErrors.log(LOG, ctx.channel(), "closing connection with " + session, cause);
     ctx.close();
   }
 
@@ -120,7 +120,8 @@ final class RaftMessageHandler extends SimpleChannelInboundHandler<RaftFrame> {
   }
 
   private void close(ChannelHandlerContext ctx, String reason) {
-    LOG.warning(() -> "closing connection with " + session + ": " + reason);
+    ConnectionErrors.warn(
+        LOG, ctx.channel(), () -> "closing connection with " + session + ": " + reason);
     ctx.close();
   }
 

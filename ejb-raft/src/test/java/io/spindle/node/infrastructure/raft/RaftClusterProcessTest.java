@@ -48,9 +48,13 @@ class RaftClusterProcessTest {
   @BeforeEach
   void startCluster() throws Exception {
     cluster = LocalCluster.create(3, dir, JVM, List.of());
+    cluster.enableTls(); // as a real cluster runs: TLS between the nodes
     cluster.startAll(START);
     client =
-        new ClusterClient(cluster.addresses(), cluster.secret().getBytes(StandardCharsets.UTF_8))
+        new ClusterClient(
+                cluster.addresses(),
+                cluster.secret().getBytes(StandardCharsets.UTF_8),
+                cluster.clientTls())
             .withTimeout(Duration.ofSeconds(30));
   }
 

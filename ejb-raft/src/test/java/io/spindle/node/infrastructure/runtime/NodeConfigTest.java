@@ -27,6 +27,7 @@ class NodeConfigTest {
     values.put(NodeConfig.RAFT_LISTEN, "127.0.0.1:7001");
     values.put(NodeConfig.HTTP_URL, "http://127.0.0.1:3001/");
     values.put(NodeConfig.SECRET, "a-long-enough-cluster-secret-for-tests");
+    values.put(NodeConfig.PLAINTEXT, "true");
   }
 
   private NodeConfig read() {
@@ -194,5 +195,35 @@ class NodeConfigTest {
     String shown = read().toString();
     assertFalse(shown.contains("a-long-enough"), shown);
     assertFalse(shown.contains("p4ss"), shown);
+  }
+
+  @Test
+  void tlsIsNeededUnlessPlainTextIsAskedForOnLoopback() {
+    values.remove(NodeConfig.PLAINTEXT);
+    IllegalArgumentException none = assertThrows(IllegalArgumentException.class, this::read);
+    assertTrue(none.getMessage().contains("SPINDLE_TLS_PLAINTEXT"), none.getMessage());
+
+    values.put(NodeConfig.TLS_CA, "/etc/spindle/ca.pem");
+    IllegalArgumentException partial = assertThrows(IllegalArgumentException.class, this::read);
+    assertTrue(partial.getMessage().contains("all three"), partial.getMessage());
+
+    values.put(NodeConfig.TLS_CERT, "/etc/spindle/n2.pem");
+    values.put(NodeConfig.TLS_KEY, "/etc/spindle/n2-key.pem");
+    values.put(NodeConfig.RAFT_LISTEN, "0.0.0.0:7001");
+    NodeConfig tls = read();
+    assertEquals(
+        Optional.of(
+            new NodeConfig.Tls(
+                Path.of("/etc/spindle/ca.pem"),
+                Path.of("/etc/spindle/n2.pem"),
+                Path.of("/etc/spindle/n2-key.pem"))),
+        tls.tls());
+
+    values.remove(NodeConfig.TLS_CA);
+    values.remove(NodeConfig.TLS_CERT);
+    values.remove(NodeConfig.TLS_KEY);
+    values.put(NodeConfig.PLAINTEXT, "true");
+    IllegalArgumentException open = assertThrows(IllegalArgumentException.class, this::read);
+    assertTrue(open.getMessage().contains("plain text only on a loopback"), open.getMessage());
   }
 }

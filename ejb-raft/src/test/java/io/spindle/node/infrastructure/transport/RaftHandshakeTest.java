@@ -79,6 +79,7 @@ class RaftHandshakeTest {
     return new EmbeddedChannel(
         new RaftChannelInitializer(
             MAX_FRAME_SIZE,
+            null,
             ch ->
                 new RaftHandshakeHandler(
                     role, self, expectedPeer, secret, random, TIMEOUT, MAX_FRAME_SIZE, outcome)));

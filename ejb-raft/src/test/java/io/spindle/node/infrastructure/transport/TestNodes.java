@@ -40,16 +40,37 @@ final class TestNodes implements AutoCloseable {
   Node start(
       String id, int port, byte[] secret, TransportConfig config, RecordingInboundHandler inbox)
       throws InterruptedException {
+    return start(id, port, secret, config, null, inbox);
+  }
+
+  /** A transport with TLS {@code tls} (plain text if null). */
+  Node start(
+      String id,
+      int port,
+      byte[] secret,
+      TransportConfig config,
+      io.spindle.protocol.tls.ClusterTls tls,
+      RecordingInboundHandler inbox)
+      throws InterruptedException {
     NettyRaftTransport transport =
         new NettyRaftTransport(
-            NodeId.of(id), new InetSocketAddress("127.0.0.1", port), secret, config, threads(id));
+            NodeId.of(id),
+            new InetSocketAddress("127.0.0.1", port),
+            secret,
+            config,
+            tls,
+            threads(id));
     closers.push(transport::close);
     transport.start(inbox);
     return new Node(NodeId.of(id), transport, inbox);
   }
 
   RaftClient client(InetSocketAddress node, byte[] secret) {
-    RaftClient client = new RaftClient(node, secret, CONFIG, threads("client"));
+    return client(node, secret, null);
+  }
+
+  RaftClient client(InetSocketAddress node, byte[] secret, io.spindle.protocol.tls.ClusterTls tls) {
+    RaftClient client = new RaftClient(node, secret, CONFIG, tls, threads("client"));
     closers.push(client::close);
     return client;
   }

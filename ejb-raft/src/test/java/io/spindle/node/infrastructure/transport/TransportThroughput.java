@@ -16,7 +16,7 @@ import java.util.function.Consumer;
 /**
  * A throwaway measurement, not a test: AppendEntries of one entry from n1 to n2 on loopback, as
  * fast as the sender's outbound bound allows (like a leader that respects its in-flight limit). Run
- * with {@code java -cp <test classpath> ...TransportThroughput [entryBytes] [seconds]}.
+ * with {@code java -cp <test classpath> ...TransportThroughput [entryBytes] [seconds] [tls]}.
  */
 public final class TransportThroughput {
   private TransportThroughput() {}
@@ -24,6 +24,19 @@ public final class TransportThroughput {
   public static void main(String[] args) throws Exception {
     int entryBytes = args.length > 0 ? Integer.parseInt(args[0]) : 1024;
     int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
+    io.spindle.protocol.tls.ClusterTls tls1 = null;
+    io.spindle.protocol.tls.ClusterTls tls2 = null;
+    if (args.length > 2 && args[2].equals("tls")) {
+      java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("tls");
+      io.spindle.protocol.tls.ClusterCertificates c =
+          io.spindle.protocol.tls.ClusterCertificates.ensure(dir, "t")
+              .member("n1", List.of())
+              .member("n2", List.of());
+      tls1 =
+          io.spindle.protocol.tls.ClusterTls.server(c.caFile(), c.certFile("n1"), c.keyFile("n1"));
+      tls2 =
+          io.spindle.protocol.tls.ClusterTls.server(c.caFile(), c.certFile("n2"), c.keyFile("n2"));
+    }
     LongAdder received = new LongAdder();
     InboundHandler counting =
         new InboundHandler() {
@@ -44,6 +57,7 @@ public final class TransportThroughput {
                 new InetSocketAddress("127.0.0.1", 0),
                 TestNodes.SECRET,
                 config,
+                tls1,
                 TestNodes.threads("n1"));
         NettyRaftTransport receiver =
             new NettyRaftTransport(
@@ -51,6 +65,7 @@ public final class TransportThroughput {
                 new InetSocketAddress("127.0.0.1", 0),
                 TestNodes.SECRET,
                 config,
+                tls2,
                 TestNodes.threads("n2"))) {
       sender.start(counting);
       receiver.start(counting);
