@@ -69,6 +69,11 @@ final class ClusterClient implements AutoCloseable {
     return token;
   }
 
+  /** TLS trusting the cluster's CA, or null for plain text. */
+  ClusterTls tls() {
+    return tls;
+  }
+
   Duration timeout() {
     return timeout;
   }

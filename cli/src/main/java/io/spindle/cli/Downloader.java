@@ -62,11 +62,14 @@ final class Downloader {
 
   Downloader(ClusterClient cluster, int parallelism, PrintStream err, boolean progress) {
     this.cluster = cluster;
-    this.http =
+    HttpClient.Builder client =
         HttpClient.newBuilder()
             .connectTimeout(Duration.ofSeconds(5))
-            .followRedirects(HttpClient.Redirect.NORMAL)
-            .build();
+            .followRedirects(HttpClient.Redirect.NORMAL);
+    if (cluster.tls() != null) {
+      client.sslContext(cluster.tls().sslContext()); // nodes on HTTPS: the cluster's CA
+    }
+    this.http = client.build();
     this.parallelism = parallelism;
     this.err = err;
     this.progress = progress;

@@ -30,6 +30,8 @@ final class PayaraNode {
   final Path dir;
   private Process process;
   private int starts;
+  // Whether the next start serves HTTPS on every interface instead of HTTP on loopback.
+  private boolean https;
 
   PayaraNode(String id, Path root) throws IOException {
     this.id = id;
@@ -39,7 +41,15 @@ final class PayaraNode {
   }
 
   URI url() {
-    return URI.create("http://127.0.0.1:" + httpPort);
+    return URI.create((https ? "https" : "http") + "://127.0.0.1:" + httpPort);
+  }
+
+  /**
+   * From the next start on, the web port listens on every interface, HTTPS only, with the node's
+   * certificate of the cluster's CA (what bin/spindle does with SPINDLE_WEB_BIND=0.0.0.0).
+   */
+  void serveHttpsBeyondLoopback() {
+    https = true;
   }
 
   String peerEntry() {
@@ -59,12 +69,11 @@ final class PayaraNode {
             System.getProperty("spindle.node.war"),
             "--contextroot",
             "/",
-            "--port",
-            Integer.toString(httpPort),
             "--nohazelcast",
             "--disablephonehome",
             "--rootdir",
             freshRootDir().toString()));
+    command.addAll(webListener());
     ProcessBuilder builder = new ProcessBuilder(command);
     Map<String, String> env = builder.environment();
     env.put("SPINDLE_NODE_ID", id);
@@ -85,6 +94,38 @@ final class PayaraNode {
    * Payara Micro's working directory, new for every start: started again on an old one, it deploys
    * the application it finds there, undeploys it and deploys the WAR again.
    */
+  private static final String LISTENERS =
+      "configs.config.server-config.network-config.network-listeners.network-listener";
+
+  /**
+   * The web port's options, as bin/spindle gives them: a pre-boot command binding plain HTTP to
+   * 127.0.0.1, or HTTPS only on every interface with a keystore of the node's certificate.
+   */
+  private List<String> webListener() throws IOException {
+    Path preboot = dir.resolve("preboot.txt");
+    if (!https) {
+      Files.writeString(preboot, "set " + LISTENERS + ".http-listener.address=127.0.0.1\n");
+      return List.of(
+          "--port", Integer.toString(httpPort), "--prebootcommandfile", preboot.toString());
+    }
+    Files.writeString(
+        preboot,
+        "set "
+            + LISTENERS
+            + ".http-listener.enabled=false\nset "
+            + LISTENERS
+            + ".https-listener.address=0.0.0.0\n");
+    return List.of(
+        "--sslport",
+        Integer.toString(httpPort),
+        "--sslcert",
+        "spindle",
+        "--systemproperties",
+        SystemTls.httpsProperties(id).toString(),
+        "--prebootcommandfile",
+        preboot.toString());
+  }
+
   private Path freshRootDir() throws IOException {
     Path root = dir.resolve("payara-" + (++starts));
     return Files.createDirectories(root);

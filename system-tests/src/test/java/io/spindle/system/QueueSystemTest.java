@@ -1,6 +1,7 @@
 package io.spindle.system;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -51,17 +52,16 @@ class QueueSystemTest {
   private static final Pattern NODE_ID = Pattern.compile("\"nodeId\"\\s*:\\s*\"([^\"]+)\"");
   private static final Pattern UPLOADS = Pattern.compile("\"uploads\"\\s*:\\s*([0-9]+)");
 
-  private final HttpClient http =
-      HttpClient.newBuilder()
-          .version(HttpClient.Version.HTTP_1_1)
-          .connectTimeout(Duration.ofSeconds(5))
-          .build();
+  // Trusts the cluster's CA, for a node whose web port serves HTTPS.
+  private final HttpClient http = SystemTls.httpClient();
   private final String secret = "queue-system-test-" + System.nanoTime() + "-0123456789";
   private final NodeSchemas schemas = new NodeSchemas();
   private final List<PayaraNode> nodes = new ArrayList<>();
   private Path root;
   private Path files;
   private int queuePort;
+  private int discoveryPort;
+  private int multicastPort;
   private JavaProcess queueServer;
   private int queueStarts;
   private String peers;
@@ -73,6 +73,11 @@ class QueueSystemTest {
     files = Files.createDirectories(root.resolve("files"));
     try (ServerSocket socket = new ServerSocket(0)) {
       queuePort = socket.getLocalPort();
+    }
+    try (java.net.DatagramSocket a = new java.net.DatagramSocket(0);
+        java.net.DatagramSocket b = new java.net.DatagramSocket(0)) {
+      discoveryPort = a.getLocalPort();
+      multicastPort = b.getLocalPort();
     }
     client = new Cli(queuePort, root);
     startQueueServer();
@@ -100,6 +105,23 @@ class QueueSystemTest {
       queueServer.kill();
     }
     schemas.dropAll();
+  }
+
+  @Test
+  @Order(0)
+  void everyServerListensOnLoopbackOnly() throws Exception {
+    List<Integer> ports = new ArrayList<>(List.of(queuePort));
+    for (PayaraNode node : nodes) {
+      ports.add(node.raftPort);
+      ports.add(node.httpPort);
+    }
+    for (int port : ports) {
+      List<java.net.InetAddress> bound = Listeners.on(port);
+      assertTrue(!bound.isEmpty(), "something listens on " + port);
+      assertTrue(
+          bound.stream().allMatch(java.net.InetAddress::isLoopbackAddress),
+          "port " + port + " listens on " + bound);
+    }
   }
 
   @Test
@@ -148,6 +170,161 @@ class QueueSystemTest {
             + " of "
             + samples.size()
             + " pieces");
+  }
+
+  @Test
+  @Order(0)
+  void fuzzingEveryPortLeavesTheClusterUpItsFilesWholeAndItsLogsBounded() throws Exception {
+    Path kept = randomFile("kept.bin", 3 * MIB + 17, 99);
+    Cli.ok(client.run("write", kept.toString(), "--name", "q/fuzz-kept.bin"));
+    Map<Path, Long> logsBefore = logSizes();
+    PayaraNode raftTarget = nodes.get(0);
+    PayaraNode webTarget = nodes.get(1);
+    Duration each = Duration.ofSeconds(5);
+    Fuzzer fuzz = new Fuzzer(20261206);
+
+    fuzz.randomBytes(queuePort, each, 300);
+    fuzz.mutated(queuePort, SystemTls.client(), QueueSystemTest::validQueueFrames, each, 300);
+    fuzz.randomBytes(raftTarget.raftPort, each, 300);
+    fuzz.mutated(
+        raftTarget.raftPort, SystemTls.client(), QueueSystemTest::validRaftHello, each, 300);
+    fuzz.randomBytes(webTarget.httpPort, each, 300);
+    fuzz.mutated(webTarget.httpPort, null, () -> validHttpRequest(webTarget), each, 300);
+    fuzz.datagrams(discoveryPort, this::validDiscoveryDatagram, each, 2_000);
+    assertTrue(fuzz.connections() > 100, fuzz.connections() + " connections and datagrams");
+
+    for (PayaraNode node : nodes) {
+      assertTrue(node.isAlive(), node.id + " is up");
+      node.awaitReady(http, STARTUP);
+    }
+    assertTrue(queueServer.isAlive(), "the queue server is up");
+    Path back = files.resolve("kept-back.bin");
+    Cli.ok(client.run("read", "q/fuzz-kept.bin", "-o", back.toString()));
+    assertEquals(sha256(kept), sha256(back), "the acknowledged file is byte-identical");
+    Path after = randomFile("after-fuzz.bin", MIB + 3, 100);
+    Cli.ok(client.run("write", after.toString(), "--name", "q/after-fuzz.bin"));
+
+    long budget = 2L * MIB;
+    for (Map.Entry<Path, Long> log : logSizes().entrySet()) {
+      long grew = log.getValue() - logsBefore.getOrDefault(log.getKey(), 0L);
+      assertTrue(
+          grew < budget,
+          log.getKey()
+              + " grew by "
+              + grew
+              + " bytes under "
+              + fuzz.connections()
+              + " fuzzing connections and datagrams ("
+              + fuzz.bytesSent()
+              + " bytes)");
+    }
+  }
+
+  /** The queue server's and every node's log, and their sizes now. */
+  private Map<Path, Long> logSizes() throws IOException {
+    Map<Path, Long> sizes = new java.util.LinkedHashMap<>();
+    sizes.put(
+        root.resolve("queue-server-" + queueStarts + ".log"),
+        Files.size(root.resolve("queue-server-" + queueStarts + ".log")));
+    for (PayaraNode node : nodes) {
+      Path log = node.dir.resolve("node.log");
+      sizes.put(log, Files.size(log));
+    }
+    return sizes;
+  }
+
+  /** A client's first frames: the hello with the token, a status, a list and a small write. */
+  private static byte[] validQueueFrames() {
+    try {
+      java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+      io.spindle.protocol.queue.QueueFrame.newBuilder()
+          .setClientHello(
+              io.spindle.protocol.queue.ClientHello.newBuilder()
+                  .setProtocolVersion(io.spindle.protocol.queue.QueueProtocol.VERSION)
+                  .setToken(SystemTokens.TOKEN))
+          .build()
+          .writeDelimitedTo(out);
+      byte[] data = "fuzz".getBytes(StandardCharsets.UTF_8);
+      for (io.spindle.protocol.queue.Request.Builder r :
+          List.of(
+              io.spindle.protocol.queue.Request.newBuilder()
+                  .setStatus(io.spindle.protocol.queue.Status.getDefaultInstance()),
+              io.spindle.protocol.queue.Request.newBuilder()
+                  .setList(io.spindle.protocol.queue.ListFiles.newBuilder().setPrefix("fuzz/")),
+              io.spindle.protocol.queue.Request.newBuilder()
+                  .setWriteBegin(
+                      io.spindle.protocol.queue.WriteBegin.newBuilder()
+                          .setName("fuzz/x.txt")
+                          .setSize(data.length)
+                          .setSha256(
+                              com.google.protobuf.ByteString.copyFrom(
+                                  MessageDigest.getInstance("SHA-256").digest(data)))
+                          .setInlineData(com.google.protobuf.ByteString.copyFrom(data))))) {
+        io.spindle.protocol.queue.QueueFrame.newBuilder()
+            .setRequest(r.setRequestId(java.util.UUID.randomUUID().toString()))
+            .build()
+            .writeDelimitedTo(out);
+      }
+      return out.toByteArray();
+    } catch (IOException | java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** A Raft peer's first frame: the handshake hello. */
+  private static byte[] validRaftHello() {
+    try {
+      java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+      byte[] nonce = new byte[32];
+      new java.security.SecureRandom().nextBytes(nonce);
+      io.spindle.protocol.raft.RaftFrame.newBuilder()
+          .setHello(
+              io.spindle.protocol.raft.HandshakeHello.newBuilder()
+                  .setProtocolVersion(1)
+                  .setNodeId("fuzz")
+                  .setNonce(com.google.protobuf.ByteString.copyFrom(nonce)))
+          .build()
+          .writeDelimitedTo(out);
+      return out.toByteArray();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** A PUT of a small file with the token, as curl sends it. */
+  private static byte[] validHttpRequest(PayaraNode node) {
+    String body = "fuzzed body\n";
+    return ("PUT /api/files/fuzz/h.txt HTTP/1.1\r\n"
+            + "Host: 127.0.0.1:"
+            + node.httpPort
+            + "\r\nAuthorization: Bearer "
+            + SystemTokens.TOKEN
+            + "\r\nContent-Type: application/octet-stream\r\nContent-Length: "
+            + body.length()
+            + "\r\nConnection: close\r\n\r\n"
+            + body)
+        .getBytes(StandardCharsets.US_ASCII);
+  }
+
+  /**
+   * A node's announcement, in the right form but signed with another secret: a mutation of it never
+   * becomes a valid join of a node that does not exist.
+   */
+  private byte[] validDiscoveryDatagram() {
+    io.spindle.discovery.DiscoverySettings other =
+        io.spindle.discovery.DiscoverySettings.builder(
+                "spindle", "not the cluster secret, 0123456789".getBytes(StandardCharsets.UTF_8))
+            .build();
+    return io.spindle.discovery.DatagramAuthenticator.of(other)
+        .sign(
+            io.spindle.protocol.discovery.DiscoveryBody.newBuilder()
+                .setAddNodeRequest(
+                    io.spindle.protocol.discovery.AddNodeRequestProto.newBuilder()
+                        .setNodeId("fuzz")
+                        .setRaftAddress("127.0.0.1:1")
+                        .setHttpUrl("http://127.0.0.1:1"))
+                .build())
+        .bytes();
   }
 
   @Test
@@ -248,10 +425,54 @@ class QueueSystemTest {
         listing);
   }
 
+  @Test
+  @Order(5)
+  void aWebPortBeyondLoopbackServesHttpsOnlyWithTheClustersCertificate() throws Exception {
+    PayaraNode node = node("q3");
+    node.close();
+    node.serveHttpsBeyondLoopback();
+    startNode(node);
+    node.awaitReady(http, STARTUP); // over HTTPS, trusting the cluster's CA
+
+    List<java.net.InetAddress> bound = Listeners.on(node.httpPort);
+    assertTrue(
+        bound.stream().anyMatch(a -> !a.isLoopbackAddress()),
+        "it listens beyond loopback: " + bound);
+    java.net.http.HttpResponse<String> cluster =
+        http.send(
+            SystemTokens.request(node.url().resolve("/api/cluster")).build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, cluster.statusCode(), cluster.body());
+    assertTrue(cluster.body().contains("\"nodeId\":\"q3\""), cluster.body());
+
+    HttpClient plain =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
+    java.net.URI http = java.net.URI.create("http://127.0.0.1:" + node.httpPort + "/health/ready");
+    assertThrows(
+        IOException.class,
+        () ->
+            plain.send(
+                java.net.http.HttpRequest.newBuilder(http).timeout(Duration.ofSeconds(5)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()),
+        "no plain HTTP on a port beyond loopback");
+    assertThrows(
+        javax.net.ssl.SSLException.class,
+        () ->
+            plain.send(
+                java.net.http.HttpRequest.newBuilder(node.url().resolve("/health/ready"))
+                    .timeout(Duration.ofSeconds(5))
+                    .build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()),
+        "a client that does not trust the cluster's CA does not trust the node");
+  }
+
   // ---------------------------------------------------------------- processes
 
   private void startQueueServer() throws IOException {
-    // The nodes here have static peers; no UDP port is needed.
+    // The nodes here have static peers; the discovery server runs (on loopback) to be fuzzed.
     queueServer =
         JavaProcess.queueServer(
             queuePort,
@@ -259,7 +480,11 @@ class QueueSystemTest {
             secret,
             root.resolve("queue-server-" + (++queueStarts) + ".log"),
             "--discovery",
-            "off");
+            "loopback",
+            "--discovery-port",
+            Integer.toString(discoveryPort),
+            "--multicast-port",
+            Integer.toString(multicastPort));
   }
 
   private void startNode(PayaraNode node) throws Exception {

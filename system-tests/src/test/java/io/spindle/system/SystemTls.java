@@ -64,6 +64,66 @@ final class SystemTls {
         c.caFile().toString());
   }
 
+  /**
+   * A Java system-properties file naming a PKCS#12 keystore of {@code id}'s certificate and key
+   * (made with openssl, as bin/spindle makes it), for Payara Micro's HTTPS listener.
+   */
+  static synchronized Path httpsProperties(String id) throws IOException {
+    ClusterCertificates c = certs(id);
+    Path dir = c.directory();
+    Path keystore = dir.resolve(id + ".p12");
+    String password = "pw-" + Long.toHexString(new java.security.SecureRandom().nextLong());
+    Path passwordFile = dir.resolve(id + ".p12.pass");
+    Files.writeString(passwordFile, password);
+    Files.deleteIfExists(keystore);
+    Process p =
+        new ProcessBuilder(
+                "openssl",
+                "pkcs12",
+                "-export",
+                "-in",
+                c.certFile(id).toString(),
+                "-inkey",
+                c.keyFile(id).toString(),
+                "-certfile",
+                c.caFile().toString(),
+                "-name",
+                "spindle",
+                "-passout",
+                "file:" + passwordFile,
+                "-out",
+                keystore.toString())
+            .redirectErrorStream(true)
+            .start();
+    try {
+      String output = new String(p.getInputStream().readAllBytes());
+      if (!p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS) || p.exitValue() != 0) {
+        throw new IOException("openssl pkcs12 failed: " + output);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted", e);
+    }
+    Path props = dir.resolve(id + ".https.properties");
+    Files.writeString(
+        props,
+        "javax.net.ssl.keyStore="
+            + keystore
+            + "\njavax.net.ssl.keyStorePassword="
+            + password
+            + "\njavax.net.ssl.keyStoreType=PKCS12\n");
+    return props;
+  }
+
+  /** An HTTP client that trusts the cluster's CA (for nodes on HTTPS). */
+  static java.net.http.HttpClient httpClient() {
+    return java.net.http.HttpClient.newBuilder()
+        .version(java.net.http.HttpClient.Version.HTTP_1_1)
+        .connectTimeout(java.time.Duration.ofSeconds(5))
+        .sslContext(client().sslContext())
+        .build();
+  }
+
   /** TLS for a test's own client connection. */
   static ClusterTls client() {
     try {

@@ -153,8 +153,11 @@ public final class ClusterTls {
     return socket;
   }
 
-  /** The context itself, for a blocking server socket in tests. */
-  SSLContext context() {
+  /**
+   * The context itself: for an HTTP client calling members over HTTPS (it trusts the cluster's CA
+   * only), or a blocking server socket.
+   */
+  public SSLContext sslContext() {
     return context;
   }
 

@@ -44,7 +44,7 @@ class ClusterTlsTest {
   private static SSLServerSocket listen(ClusterTls tls) throws IOException {
     SSLServerSocket server =
         (SSLServerSocket)
-            tls.context()
+            tls.sslContext()
                 .getServerSocketFactory()
                 .createServerSocket(0, 5, InetAddress.getLoopbackAddress());
     server.setEnabledProtocols(new String[] {"TLSv1.3"});

@@ -71,6 +71,7 @@ public class LeaderForwarder {
             .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5))
             .executor(executor)
+            .sslContext(node.httpsContext())
             .build();
   }
 

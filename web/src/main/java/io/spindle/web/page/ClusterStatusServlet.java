@@ -94,6 +94,7 @@ public class ClusterStatusServlet extends HttpServlet {
         HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(MEMBER_TIMEOUT)
+            .sslContext(node.httpsContext())
             .executor(executor)
             .build();
   }

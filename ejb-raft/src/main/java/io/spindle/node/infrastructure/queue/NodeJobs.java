@@ -60,6 +60,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
+import javax.net.ssl.SSLContext;
 
 /**
  * Does queue jobs against this node's file store: writes and deletes (on the leader only; anywhere
@@ -80,11 +81,7 @@ public final class NodeJobs implements JobRunner {
   private final BooleanSupplier leaving;
   private final long maxFileBytes;
   private final StorageWatermark disk;
-  private final HttpClient http =
-      HttpClient.newBuilder()
-          .version(HttpClient.Version.HTTP_1_1)
-          .connectTimeout(Duration.ofSeconds(2))
-          .build();
+  private final HttpClient http;
 
   /** The largest file a node stores unless configured otherwise (spindle.files.max-bytes). */
   public static final long DEFAULT_MAX_FILE_BYTES = 4L << 30;
@@ -106,6 +103,33 @@ public final class NodeJobs implements JobRunner {
       BooleanSupplier leaving,
       long maxFileBytes,
       StorageWatermark disk) {
+    this(
+        files, counts, status, raftAddress, httpUrl, membership, leaving, maxFileBytes, disk, null);
+  }
+
+  /**
+   * @param https what an https member address is checked with (the cluster's CA), or null for the
+   *     JDK's defaults
+   */
+  public NodeJobs(
+      FileService files,
+      CountService counts,
+      Supplier<RaftStatus> status,
+      String raftAddress,
+      URI httpUrl,
+      Membership membership,
+      BooleanSupplier leaving,
+      long maxFileBytes,
+      StorageWatermark disk,
+      SSLContext https) {
+    HttpClient.Builder client =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(2));
+    if (https != null) {
+      client.sslContext(https);
+    }
+    this.http = client.build();
     if (maxFileBytes < 0) {
       throw new IllegalArgumentException("the largest file is not negative: " + maxFileBytes);
     }

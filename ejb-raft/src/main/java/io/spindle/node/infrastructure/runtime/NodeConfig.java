@@ -48,9 +48,9 @@ import java.util.function.Function;
  *     cluster of this node. Only the first node of a cluster sets it; without it and without peers
  *     a node waits to be added (it finds the cluster by discovery), so two nodes never each found a
  *     cluster of their own by accident
- * @param discovery {@value #DISCOVERY_MODE} (lan, loopback or off; default lan), {@value
- *     #DISCOVERY_PORT}, {@value #MULTICAST_GROUP}, {@value #MULTICAST_PORT}: how a node that joins
- *     by discovery finds its cluster
+ * @param discovery {@value #DISCOVERY_MODE} (lan, loopback or off; default loopback: nothing leaves
+ *     the machine unless told), {@value #DISCOVERY_PORT}, {@value #MULTICAST_GROUP}, {@value
+ *     #MULTICAST_PORT}: how a node that joins by discovery finds its cluster
  * @param leaveOnStop {@value #LEAVE_ON_STOP}: whether the node asks to be removed from the
  *     configuration when it stops; default true for a node that joins by discovery (it rejoins by
  *     discovery when it starts again), false for one with static peers or the bootstrap node
@@ -142,7 +142,7 @@ public record NodeConfig(
 
     public static Discovery defaults() {
       return new Discovery(
-          Optional.of(DiscoveryMode.LAN),
+          Optional.of(DiscoveryMode.LOOPBACK),
           DiscoverySettings.DEFAULT_PORT,
           DiscoverySettings.DEFAULT_MULTICAST_GROUP,
           DiscoverySettings.DEFAULT_MULTICAST_PORT);
@@ -338,7 +338,7 @@ public record NodeConfig(
     Optional<DiscoveryMode> mode =
         parse(
             DISCOVERY_MODE,
-            values.apply(DISCOVERY_MODE).orElse("lan"),
+            values.apply(DISCOVERY_MODE).orElse("loopback"),
             v ->
                 switch (v.toLowerCase(Locale.ROOT)) {
                   case "lan" -> Optional.of(DiscoveryMode.LAN);

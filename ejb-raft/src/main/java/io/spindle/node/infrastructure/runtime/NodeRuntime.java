@@ -206,7 +206,8 @@ public class NodeRuntime {
               membership,
               leave::requested,
               maxFileBytes,
-              diskSpace);
+              diskSpace,
+              tls == null ? null : tls.sslContext());
       if (!config.queueServers().isEmpty()) {
         startQueueWorker(config.queueServers());
       }
@@ -480,6 +481,21 @@ public class NodeRuntime {
    * The clients' tokens ({@value #AUTH_TOKENS_FILE}), and the token nodes derive from the cluster
    * secret to call each other.
    */
+  /**
+   * What this node's HTTPS calls to other members trust: the cluster's CA when the node has TLS,
+   * else the JDK's defaults.
+   */
+  public javax.net.ssl.SSLContext httpsContext() {
+    if (tls != null) {
+      return tls.sslContext();
+    }
+    try {
+      return javax.net.ssl.SSLContext.getDefault();
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("no default TLS context", e);
+    }
+  }
+
   public ClientTokens clientTokens() {
     return clientTokens;
   }

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Shared by the tools/install-*.sh scripts: apt_install NAME PACKAGE... installs Debian packages
+# as root (or with passwordless sudo), updating the package lists once if a fresh machine has none.
+# NAME prefixes the messages. Exits 1 with what to do when this user cannot install.
+
+apt_install() {
+  local name=$1
+  shift
+  local as_root
+  if [[ $(id -u) -eq 0 ]]; then
+    as_root=()
+  elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
+    as_root=(sudo -n)
+  else
+    echo "$name: $* missing and this user cannot install them; run 'apt-get install -y $*' as" \
+      "root, then build again" >&2
+    exit 1
+  fi
+  echo "$name: installing $*"
+  export DEBIAN_FRONTEND=noninteractive
+  if ! "${as_root[@]}" apt-get install -y -q "$@"; then
+    "${as_root[@]}" apt-get update -q
+    "${as_root[@]}" apt-get install -y -q "$@"
+  fi
+}
+
+# --skip=true among the arguments (the build passes -DskipTests / -DskipITs this way): nothing to do.
+skip_requested() {
+  local arg
+  for arg in "$@"; do
+    [[ $arg == --skip=true ]] && return 0
+  done
+  return 1
+}
