@@ -35,6 +35,11 @@ public final class QueueProtocol {
 
   public static final String NODE = "NODE";
 
+  /** Role labels of the federation conversation's transcript (under the federation secret). */
+  public static final String FEDERATION_SERVER = "FEDERATION_SERVER";
+
+  public static final String FEDERATION_MEMBER = "FEDERATION_MEMBER";
+
   private static final byte[] DOMAIN = "spindle-queue-handshake".getBytes(StandardCharsets.UTF_8);
 
   private QueueProtocol() {}

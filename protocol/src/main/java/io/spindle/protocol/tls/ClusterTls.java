@@ -76,19 +76,41 @@ public final class ClusterTls {
     return load(caFile, certFile, keyFile);
   }
 
+  /**
+   * A client's TLS that trusts the CA certificates in {@code caPem} (PEM text, as another cluster's
+   * route carries it), and has no certificate of its own.
+   *
+   * @param whose for messages: whose CA it is ("cluster B's CA")
+   * @throws IOException if the text holds no certificate that can be read
+   */
+  public static ClusterTls clientTrusting(String caPem, String whose) throws IOException {
+    List<X509Certificate> cas = certificates(caPem, whose);
+    try {
+      SSLContext context = SSLContext.getInstance("TLSv1.3");
+      context.init(null, trustManagers(cas), null);
+      return new ClusterTls(context, false, "TLS trusting " + whose);
+    } catch (GeneralSecurityException e) {
+      throw new IOException("cannot set up TLS trusting " + whose + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static javax.net.ssl.TrustManager[] trustManagers(List<X509Certificate> cas)
+      throws GeneralSecurityException, IOException {
+    KeyStore trust = KeyStore.getInstance("PKCS12");
+    trust.load(null, null);
+    for (int i = 0; i < cas.size(); i++) {
+      trust.setCertificateEntry("ca-" + i, cas.get(i));
+    }
+    TrustManagerFactory tmf =
+        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(trust);
+    return tmf.getTrustManagers();
+  }
+
   private static ClusterTls load(Path caFile, Path certFile, Path keyFile) throws IOException {
     Objects.requireNonNull(caFile, "caFile");
     try {
       List<X509Certificate> cas = certificates(caFile);
-      KeyStore trust = KeyStore.getInstance("PKCS12");
-      trust.load(null, null);
-      for (int i = 0; i < cas.size(); i++) {
-        trust.setCertificateEntry("ca-" + i, cas.get(i));
-      }
-      TrustManagerFactory tmf =
-          TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-      tmf.init(trust);
-
       KeyManagerFactory kmf = null;
       if (certFile != null) {
         List<X509Certificate> chain = certificates(certFile);
@@ -101,7 +123,7 @@ public final class ClusterTls {
         kmf.init(keys, password);
       }
       SSLContext context = SSLContext.getInstance("TLSv1.3");
-      context.init(kmf == null ? null : kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+      context.init(kmf == null ? null : kmf.getKeyManagers(), trustManagers(cas), null);
       String what =
           certFile == null
               ? "TLS trusting " + caFile
@@ -169,7 +191,10 @@ public final class ClusterTls {
   // ---- PEM ----
 
   static List<X509Certificate> certificates(Path file) throws IOException {
-    String text = read(file);
+    return certificates(read(file), file.toString());
+  }
+
+  private static List<X509Certificate> certificates(String text, String file) throws IOException {
     List<X509Certificate> out = new ArrayList<>();
     try {
       CertificateFactory cf = CertificateFactory.getInstance("X.509");
