@@ -4,6 +4,7 @@ import io.spindle.discovery.DiscoveryServer;
 import io.spindle.discovery.DiscoverySettings;
 import io.spindle.discovery.EdgeList;
 import io.spindle.protocol.auth.ClientTokens;
+import io.spindle.protocol.federation.FederationSecret;
 import io.spindle.protocol.queue.StatusResult;
 import io.spindle.queue.service.ClusterView;
 import io.spindle.queue.service.QueueService;
@@ -75,6 +76,9 @@ public final class QueueServer implements AutoCloseable {
             config.bind(),
             holder::get,
             new ClusterSecret(config.secret()),
+            config.federationSecret() == null
+                ? null
+                : new FederationSecret(config.federationSecret()),
             ClientTokens.load(config.clientTokensFile(), null),
             config.transport(),
             config.tls(),
@@ -103,7 +107,10 @@ public final class QueueServer implements AutoCloseable {
                   + " listening on "
                   + bound
                   + ", spool "
-                  + config.spoolDir().toAbsolutePath());
+                  + config.spoolDir().toAbsolutePath()
+                  + (config.federationSecret() == null
+                      ? ", in no federation"
+                      : ", taking pings from the federation's other clusters"));
       return new QueueServer(transport, service, io);
     } catch (RuntimeException e) {
       transport.close();

@@ -1,5 +1,6 @@
 package io.spindle.queue;
 
+import io.spindle.protocol.federation.FederationSecret;
 import io.spindle.protocol.tls.ClusterTls;
 import io.spindle.queue.jobs.JobLimits;
 import io.spindle.queue.service.ServiceConfig;
@@ -10,8 +11,8 @@ import java.nio.file.Path;
 import java.util.Objects;
 
 /**
- * Everything a {@link QueueServer} needs. The secret is never printed ({@link #toString()} hides
- * it).
+ * Everything a {@link QueueServer} needs. The secrets are never printed ({@link #toString()} hides
+ * them).
  *
  * @param bind where to listen; port 0 picks a free one
  * @param advertise host:port clients and nodes reach this server at, or empty to derive it from the
@@ -25,6 +26,9 @@ import java.util.Objects;
  *     then no client is accepted
  * @param tls the server's certificate and the cluster's CA: every connection is TLS; null for plain
  *     text, which only a loopback {@code bind} may use
+ * @param federationSecret the secret of the federation this cluster belongs to (at least {@value
+ *     FederationSecret#MIN_BYTES} bytes), which the leaders of the other clusters prove to forward
+ *     a ping here; null if it belongs to none (federation connections are refused)
  */
 public record QueueServerConfig(
     InetSocketAddress bind,
@@ -38,7 +42,8 @@ public record QueueServerConfig(
     int ioThreads,
     int eventLoopThreads,
     Path clientTokensFile,
-    ClusterTls tls) {
+    ClusterTls tls,
+    byte[] federationSecret) {
   public QueueServerConfig {
     Objects.requireNonNull(bind, "bind");
     Objects.requireNonNull(advertise, "advertise");
@@ -49,6 +54,10 @@ public record QueueServerConfig(
     Objects.requireNonNull(secret, "secret");
     Objects.requireNonNull(spoolDir, "spoolDir");
     secret = secret.clone();
+    if (federationSecret != null) {
+      new FederationSecret(federationSecret); // throws, saying why, if it is too short
+      federationSecret = federationSecret.clone();
+    }
     if (ioThreads <= 0 || eventLoopThreads < 0) {
       throw new IllegalArgumentException("thread counts must be positive");
     }
@@ -79,12 +88,40 @@ public record QueueServerConfig(
         4,
         0,
         null,
+        null,
         null);
   }
 
   @Override
   public byte[] secret() {
     return secret.clone();
+  }
+
+  /** A copy of the federation secret, or null if this queue server is in no federation. */
+  @Override
+  public byte[] federationSecret() {
+    return federationSecret == null ? null : federationSecret.clone();
+  }
+
+  /**
+   * In the federation whose secret is {@code s} (at least {@value FederationSecret#MIN_BYTES}
+   * bytes), or in none with null.
+   */
+  public QueueServerConfig withFederationSecret(byte[] s) {
+    return new QueueServerConfig(
+        bind,
+        advertise,
+        service,
+        jobs,
+        spool,
+        transport,
+        secret,
+        spoolDir,
+        ioThreads,
+        eventLoopThreads,
+        clientTokensFile,
+        tls,
+        s);
   }
 
   public QueueServerConfig withService(ServiceConfig s) {
@@ -100,7 +137,8 @@ public record QueueServerConfig(
         ioThreads,
         eventLoopThreads,
         clientTokensFile,
-        tls);
+        tls,
+        federationSecret);
   }
 
   public QueueServerConfig withJobs(JobLimits j) {
@@ -116,7 +154,8 @@ public record QueueServerConfig(
         ioThreads,
         eventLoopThreads,
         clientTokensFile,
-        tls);
+        tls,
+        federationSecret);
   }
 
   public QueueServerConfig withSpool(SpoolLimits s) {
@@ -132,7 +171,8 @@ public record QueueServerConfig(
         ioThreads,
         eventLoopThreads,
         clientTokensFile,
-        tls);
+        tls,
+        federationSecret);
   }
 
   public QueueServerConfig withTransport(TransportConfig t) {
@@ -148,7 +188,8 @@ public record QueueServerConfig(
         ioThreads,
         eventLoopThreads,
         clientTokensFile,
-        tls);
+        tls,
+        federationSecret);
   }
 
   /**
@@ -168,7 +209,8 @@ public record QueueServerConfig(
         ioThreads,
         eventLoopThreads,
         f,
-        tls);
+        tls,
+        federationSecret);
   }
 
   /** TLS on every connection with {@code t}, or plain text (loopback only) with null. */
@@ -185,7 +227,8 @@ public record QueueServerConfig(
         ioThreads,
         eventLoopThreads,
         clientTokensFile,
-        t);
+        t,
+        federationSecret);
   }
 
   public QueueServerConfig withAdvertise(String a) {
@@ -201,7 +244,8 @@ public record QueueServerConfig(
         ioThreads,
         eventLoopThreads,
         clientTokensFile,
-        tls);
+        tls,
+        federationSecret);
   }
 
   @Override
@@ -218,7 +262,8 @@ public record QueueServerConfig(
         && ioThreads == c.ioThreads
         && eventLoopThreads == c.eventLoopThreads
         && java.util.Objects.equals(clientTokensFile, c.clientTokensFile)
-        && tls == c.tls;
+        && tls == c.tls
+        && java.util.Arrays.equals(federationSecret, c.federationSecret);
   }
 
   @Override
@@ -244,6 +289,7 @@ public record QueueServerConfig(
         + spoolDir
         + ", "
         + (tls == null ? "plain text" : tls)
+        + (federationSecret == null ? ", no federation" : ", federationSecret=(hidden)")
         + "]";
   }
 }

@@ -14,12 +14,14 @@ import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.UnaryOperator;
 import java.util.logging.Logger;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -37,7 +39,9 @@ import picocli.CommandLine.Option;
     description = {
       "Spindle's queue server: clients send requests and chunked uploads, nodes steal the work.",
       "The cluster secret comes from --secret-file, else $SPINDLE_CLUSTER_SECRET, else"
-          + " $SPINDLE_SECRET, else --secret (visible to other users in ps: avoid it)."
+          + " $SPINDLE_SECRET, else --secret (visible to other users in ps: avoid it).",
+      "The federation secret comes from --federation-secret-file, else"
+          + " $SPINDLE_FEDERATION_SECRET; without either, the server is in no federation."
     })
 public final class QueueServerMain implements Callable<Integer> {
   private static final Logger LOG = Logger.getLogger(QueueServerMain.class.getName());
@@ -88,6 +92,22 @@ public final class QueueServerMain implements Callable<Integer> {
 
   /** The least a cluster secret may have (32 random bytes are best). */
   static final int MIN_SECRET_BYTES = 16;
+
+  @Option(
+      names = "--federation-secret-file",
+      paramLabel = "FILE",
+      description =
+          "file holding the federation secret, which the leaders of the federation's other"
+              + " clusters prove to forward a ping here (else $SPINDLE_FEDERATION_SECRET; without"
+              + " either, this server is in no federation and refuses them)")
+  Path federationSecretFile;
+
+  /** Refused: a secret on a command line is in every user's `ps`. */
+  @Option(names = "--federation-secret", hidden = true, paramLabel = "SECRET")
+  String federationSecret;
+
+  /** Where environment variables come from (tests replace it). */
+  UnaryOperator<String> environment = System::getenv;
 
   @Option(
       names = "--tokens-file",
@@ -321,6 +341,13 @@ public final class QueueServerMain implements Callable<Integer> {
               + " SPINDLE_CLUSTER_SECRET instead");
       return 2;
     }
+    if (federationSecret != null) {
+      System.err.println(
+          "queue-server: --federation-secret puts the federation secret on the command line, where"
+              + " every user of this machine can read it (ps); give --federation-secret-file FILE"
+              + " or set SPINDLE_FEDERATION_SECRET instead");
+      return 2;
+    }
     byte[] secretBytes = resolveSecret();
     if (secretBytes != null && secretBytes.length < MIN_SECRET_BYTES) {
       System.err.println(
@@ -427,7 +454,43 @@ public final class QueueServerMain implements Callable<Integer> {
         ioThreads,
         0,
         tokensFile,
-        tls());
+        tls(),
+        federationSecretBytes());
+  }
+
+  /**
+   * The federation secret from --federation-secret-file, else $SPINDLE_FEDERATION_SECRET; null if
+   * neither gives one (the server is then in no federation). Its length is checked by {@link
+   * QueueServerConfig}.
+   *
+   * @throws IllegalArgumentException the file is empty
+   * @throws IOException the file cannot be read (the message says which and why)
+   */
+  byte[] federationSecretBytes() throws IOException {
+    if (federationSecretFile != null) {
+      String text;
+      try {
+        text = Files.readString(federationSecretFile, StandardCharsets.UTF_8).strip();
+      } catch (IOException e) {
+        throw new IOException(
+            "cannot read the federation secret from "
+                + federationSecretFile
+                + " ("
+                + (e instanceof NoSuchFileException ? "no such file" : e.getMessage())
+                + "): check --federation-secret-file",
+            e);
+      }
+      if (text.isEmpty()) {
+        throw new IllegalArgumentException(
+            "the federation secret file "
+                + federationSecretFile
+                + " is empty: put the federation's secret in it (the same in every cluster of the"
+                + " federation), or leave --federation-secret-file out to run in no federation");
+      }
+      return text.getBytes(StandardCharsets.UTF_8);
+    }
+    String v = environment.apply("SPINDLE_FEDERATION_SECRET");
+    return v == null || v.isEmpty() ? null : v.getBytes(StandardCharsets.UTF_8);
   }
 
   /** TLS from --tls-cert, --tls-key and --tls-ca; null with --plaintext. */

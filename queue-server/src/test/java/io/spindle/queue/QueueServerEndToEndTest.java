@@ -742,7 +742,8 @@ class QueueServerEndToEndTest {
 
     Reply ping =
         c.call(Request.newBuilder().setRequestId(rid()).setPing(Ping.getDefaultInstance()).build());
-    assertEquals("n1", ping.getPing().getHops(0).getName(), "the leader answers pings");
+    assertEquals("queue-server", ping.getPing().getHops(0).getKind(), "the queue server first");
+    assertEquals("n1", ping.getPing().getHops(1).getName(), "the leader answers pings");
 
     Request delete =
         Request.newBuilder()

@@ -29,6 +29,98 @@ class QueueServerMainTest {
   }
 
   @Test
+  @org.junit.jupiter.api.Timeout(60) // a server that started by mistake would run until stopped
+  void aShortFederationSecretOrOneOnTheCommandLineIsRefusedWithAClearMessage(
+      @org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+    Path secret = dir.resolve("secret");
+    java.nio.file.Files.writeString(secret, "a-cluster-secret-of-32-bytes-0123");
+    Path shortFederation = dir.resolve("federation-secret");
+    java.nio.file.Files.writeString(shortFederation, "too-short\n");
+    String[] start = {
+      "--secret-file",
+      secret.toString(),
+      "--spool-dir",
+      dir.resolve("s").toString(),
+      "--plaintext",
+      "--port",
+      "0",
+      "--discovery",
+      "off"
+    };
+    String[] withShortFederation =
+        java.util.stream.Stream.concat(
+                java.util.Arrays.stream(start),
+                java.util.stream.Stream.of("--federation-secret-file", shortFederation.toString()))
+            .toArray(String[]::new);
+    assertEquals(2, QueueServerMain.run(withShortFederation));
+    assertEquals(
+        2,
+        QueueServerMain.run(
+            java.util.stream.Stream.concat(
+                    java.util.Arrays.stream(start),
+                    java.util.stream.Stream.of(
+                        "--federation-secret", "a-federation-secret-on-the-command-line"))
+                .toArray(String[]::new)));
+
+    QueueServerMain main = new QueueServerMain();
+    new CommandLine(main).parseArgs(withShortFederation);
+    IllegalArgumentException tooShort =
+        assertThrows(IllegalArgumentException.class, () -> main.config(SECRET));
+    assertTrue(
+        tooShort.getMessage().contains("the federation secret has 9 bytes, fewer than 16"),
+        tooShort.getMessage());
+    assertFalse(tooShort.getMessage().contains("too-short"), "the secret is not in the message");
+
+    QueueServerMain fromEnv = new QueueServerMain();
+    new CommandLine(fromEnv).parseArgs("--plaintext");
+    fromEnv.environment = name -> name.equals("SPINDLE_FEDERATION_SECRET") ? "short" : null;
+    IllegalArgumentException envTooShort =
+        assertThrows(IllegalArgumentException.class, () -> fromEnv.config(SECRET));
+    assertTrue(envTooShort.getMessage().contains("fewer than 16"), envTooShort.getMessage());
+
+    Path empty = dir.resolve("empty");
+    java.nio.file.Files.writeString(empty, "\n");
+    QueueServerMain emptyFile = new QueueServerMain();
+    new CommandLine(emptyFile)
+        .parseArgs("--plaintext", "--federation-secret-file", empty.toString());
+    IllegalArgumentException isEmpty =
+        assertThrows(IllegalArgumentException.class, () -> emptyFile.config(SECRET));
+    assertTrue(isEmpty.getMessage().contains("is empty"), isEmpty.getMessage());
+
+    QueueServerMain missingFile = new QueueServerMain();
+    new CommandLine(missingFile)
+        .parseArgs("--plaintext", "--federation-secret-file", dir.resolve("missing").toString());
+    java.io.IOException missing =
+        assertThrows(java.io.IOException.class, () -> missingFile.config(SECRET));
+    assertTrue(missing.getMessage().contains("no such file"), missing.getMessage());
+  }
+
+  @Test
+  void theFederationSecretComesFromItsFileElseTheEnvironmentElseThereIsNone(
+      @org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+    String federation = "a-federation-secret-0123456789abcdef";
+    Path file = dir.resolve("federation-secret");
+    java.nio.file.Files.writeString(file, federation + "\n");
+    QueueServerMain fromFile = new QueueServerMain();
+    new CommandLine(fromFile).parseArgs("--plaintext", "--federation-secret-file", file.toString());
+    fromFile.environment = name -> "ignored-when-a-file-is-given-0123456789";
+    QueueServerConfig c = fromFile.config(SECRET);
+    assertEquals(federation, new String(c.federationSecret(), StandardCharsets.UTF_8));
+    assertFalse(c.toString().contains(federation), "the federation secret is not printed");
+
+    QueueServerMain fromEnv = new QueueServerMain();
+    new CommandLine(fromEnv).parseArgs("--plaintext");
+    fromEnv.environment = name -> name.equals("SPINDLE_FEDERATION_SECRET") ? federation : null;
+    assertEquals(
+        federation, new String(fromEnv.config(SECRET).federationSecret(), StandardCharsets.UTF_8));
+
+    QueueServerMain none = new QueueServerMain();
+    new CommandLine(none).parseArgs("--plaintext");
+    none.environment = name -> null;
+    assertEquals(null, none.config(SECRET).federationSecret(), "in no federation");
+  }
+
+  @Test
   void optionsBecomeTheConfiguration() throws Exception {
     QueueServerMain main = new QueueServerMain();
     new CommandLine(main)

@@ -8,6 +8,7 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
 import io.spindle.protocol.queue.CancelTasks;
 import io.spindle.protocol.queue.ChunkData;
+import io.spindle.protocol.queue.ClustersJob;
 import io.spindle.protocol.queue.Count;
 import io.spindle.protocol.queue.CountJob;
 import io.spindle.protocol.queue.CountResult;
@@ -15,6 +16,7 @@ import io.spindle.protocol.queue.DeleteJob;
 import io.spindle.protocol.queue.ErrorCode;
 import io.spindle.protocol.queue.FetchChunk;
 import io.spindle.protocol.queue.Holder;
+import io.spindle.protocol.queue.Hop;
 import io.spindle.protocol.queue.Job;
 import io.spindle.protocol.queue.JobBatch;
 import io.spindle.protocol.queue.JobResult;
@@ -24,7 +26,9 @@ import io.spindle.protocol.queue.LeaveJob;
 import io.spindle.protocol.queue.ListJob;
 import io.spindle.protocol.queue.Member;
 import io.spindle.protocol.queue.NodeStatus;
+import io.spindle.protocol.queue.Ping;
 import io.spindle.protocol.queue.PingJob;
+import io.spindle.protocol.queue.PingResult;
 import io.spindle.protocol.queue.QueueError;
 import io.spindle.protocol.queue.QueueFrame;
 import io.spindle.protocol.queue.QueueProtocol;
@@ -106,6 +110,9 @@ public final class QueueService {
   private static final Duration MAINTENANCE_PERIOD = Duration.ofSeconds(5);
   private static final String COUNT_RANGE = "count-range";
 
+  /** The kind of the hop a queue server adds to the answer of a ping (Hop.kind). */
+  static final String QUEUE_SERVER_HOP = "queue-server";
+
   /** Jobs given up on that the status keeps, and how many of them a renewal answer carries. */
   private static final int DEAD_LETTERS = 100;
 
@@ -152,8 +159,17 @@ public final class QueueService {
 
   private volatile ClusterView clusterView;
 
-  /** A job under way for a request id. */
-  private record InFlight(long jobId, ByteString fingerprint) {}
+  /**
+   * A job under way for a request id.
+   *
+   * @param queuedAtNanos when the job was queued ({@link System#nanoTime()}): a ping's answer
+   *     reports the round trip to the leader from it
+   */
+  private record InFlight(long jobId, ByteString fingerprint, long queuedAtNanos) {
+    InFlight(long jobId, ByteString fingerprint) {
+      this(jobId, fingerprint, System.nanoTime());
+    }
+  }
 
   /** Who submitted a task (a job no client waits for): its result goes back over that link. */
   private record TaskOrigin(Peer submitter, String nodeId, String taskId) {}
@@ -507,16 +523,34 @@ public final class QueueService {
               timeout);
         }
       }
-      case PING ->
+      case PING -> {
+        // The leader walks it: to its members, another cluster, or every cluster (forwarded ones
+        // too, origin_cluster set, which only a federation member may send).
+        Ping ping = request.getPing();
+        submit(
+            client,
+            rid,
+            fingerprint,
+            QueueKind.LEADER,
+            "ping",
+            Job.newBuilder()
+                .setPing(
+                    PingJob.newBuilder()
+                        .setTargetCluster(ping.getTargetCluster())
+                        .setAllClusters(ping.getAllClusters())
+                        .setOriginCluster(ping.getOriginCluster())
+                        .setHopLimit(ping.getHopLimit())
+                        .setClusterTimeoutMs(ping.getClusterTimeoutMs())),
+            timeout);
+      }
+      case CLUSTERS ->
           submit(
               client,
               rid,
               fingerprint,
-              QueueKind.LEADER,
-              "ping",
-              Job.newBuilder()
-                  .setPing(
-                      PingJob.newBuilder().setTargetCluster(request.getPing().getTargetCluster())),
+              QueueKind.SHARED,
+              "clusters",
+              Job.newBuilder().setClusters(ClustersJob.getDefaultInstance()),
               timeout);
       case STATUS ->
           client.send(frame(Reply.newBuilder().setRequestId(rid).setStatus(buildStatus()).build()));
@@ -1063,7 +1097,8 @@ public final class QueueService {
         reply.setCount(result.getCount());
         rememberCount(job, result.getCount());
       }
-      case PING -> reply.setPing(result.getPing());
+      case PING -> reply.setPing(withOwnHop(job, result.getPing()));
+      case CLUSTERS -> reply.setClusters(result.getClusters());
       case JOINED ->
           LOG.info(
               () ->
@@ -1099,6 +1134,35 @@ public final class QueueService {
     // Nobody waits for a membership job, and a later announcement must queue a new one.
     boolean internal = job.payload().hasJoin() || job.payload().hasLeave();
     finishJob(job, reply.build(), !internal);
+  }
+
+  /**
+   * A ping's answer as the client gets it: this queue server's own hop first (its round trip is the
+   * client's to fill in), then the node's hops, the first of which (the leader's) gets the round
+   * trip from here: from queueing the job to its result.
+   */
+  private PingResult withOwnHop(JobView<Job> job, PingResult ping) {
+    PingResult.Builder b =
+        ping.toBuilder()
+            .clearHops()
+            .addHops(
+                Hop.newBuilder()
+                    .setName(config.serverId())
+                    .setAddress(config.advertisedAddress())
+                    .setClusterId(config.clusterId())
+                    .setKind(QUEUE_SERVER_HOP)
+                    .setReached(true)
+                    .setRttMicros(0));
+    InFlight f = inFlight.get(job.requestId());
+    for (int i = 0; i < ping.getHopsCount(); i++) {
+      Hop hop = ping.getHops(i);
+      if (i == 0 && f != null && f.jobId() == job.id()) {
+        long micros = TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - f.queuedAtNanos());
+        hop = hop.toBuilder().setRttMicros(Math.max(0, micros)).build();
+      }
+      b.addHops(hop);
+    }
+    return b.build();
   }
 
   /** A read result names its holders; if the node named none, every member with a web address. */

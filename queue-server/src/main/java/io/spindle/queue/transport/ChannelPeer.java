@@ -32,6 +32,8 @@ final class ChannelPeer implements Peer {
   private final AtomicBoolean closing = new AtomicBoolean();
   private volatile boolean gone;
   private volatile ClientTokens.Holder holder;
+  private volatile String federationCluster;
+  private volatile String federationNode;
 
   ChannelPeer(Channel channel, String description, boolean node, long maxOutboundBytes) {
     this.channel = channel;
@@ -50,7 +52,21 @@ final class ChannelPeer implements Peer {
     holder = h;
   }
 
-  /** Whether the client's token allows {@code right}. */
+  /**
+   * The peer proved the federation secret: it is node {@code nodeId}, the leader of cluster {@code
+   * clusterId} of the federation, and holds no token (so {@link #may} allows it nothing).
+   */
+  void authenticateFederation(String clusterId, String nodeId) {
+    federationNode = nodeId;
+    federationCluster = clusterId;
+  }
+
+  /** The cluster of the federation member behind this connection, or null for a client. */
+  String federationCluster() {
+    return federationCluster;
+  }
+
+  /** Whether the client's token allows {@code right}; never for a federation member. */
   boolean may(ClientTokens.Right right) {
     ClientTokens.Holder h = holder;
     return h != null && h.may(right);
@@ -59,7 +75,14 @@ final class ChannelPeer implements Peer {
   @Override
   public String principal() {
     ClientTokens.Holder h = holder;
-    return h != null ? "token:" + h.name() : node ? "node" : "";
+    if (h != null) {
+      return "token:" + h.name();
+    }
+    String cluster = federationCluster;
+    if (cluster != null) {
+      return "federation:" + cluster + "/" + federationNode;
+    }
+    return node ? "node" : "";
   }
 
   @Override

@@ -8,6 +8,7 @@ import io.netty.handler.timeout.IdleStateEvent;
 import io.spindle.protocol.auth.ClientTokens;
 import io.spindle.protocol.logging.RateLimitedLog;
 import io.spindle.protocol.queue.ErrorCode;
+import io.spindle.protocol.queue.Ping;
 import io.spindle.protocol.queue.QueueError;
 import io.spindle.protocol.queue.QueueFrame;
 import io.spindle.protocol.queue.Reply;
@@ -83,8 +84,8 @@ final class ClientConnectionHandler extends SimpleChannelInboundHandler<QueueFra
   }
 
   private void onRequest(Request request) {
-    ClientTokens.Right needed = rightNeeded(request);
-    if (!peer.may(needed)) {
+    String denied = refusal(request);
+    if (denied != null) {
       peer.send(
           QueueFrame.newBuilder()
               .setReply(
@@ -93,14 +94,7 @@ final class ClientConnectionHandler extends SimpleChannelInboundHandler<QueueFra
                       .setError(
                           QueueError.newBuilder()
                               .setCode(ErrorCode.PERMISSION_DENIED)
-                              .setMessage(
-                                  "this client's token does not allow "
-                                      + (needed == ClientTokens.Right.WRITE
-                                          ? "writes and deletes"
-                                          : "reads")
-                                      + "; use a token with the "
-                                      + needed.name().toLowerCase(java.util.Locale.ROOT)
-                                      + " right")))
+                              .setMessage(denied)))
               .build());
       return;
     }
@@ -109,6 +103,56 @@ final class ClientConnectionHandler extends SimpleChannelInboundHandler<QueueFra
       return;
     }
     service.request(peer, request);
+  }
+
+  /**
+   * Why this connection may not send {@code request} (answered PERMISSION_DENIED), or null if it
+   * may. A federation member may send only {@link #federationMayForward a ping for this cluster}; a
+   * client needs the {@link #rightNeeded right} its token gives, and may never forward a ping (set
+   * {@code origin_cluster}): only another cluster's leader, proving the federation secret, may.
+   */
+  private String refusal(Request request) {
+    String federationCluster = peer.federationCluster();
+    String thisCluster = service.config().clusterId();
+    if (federationCluster != null) {
+      return federationMayForward(request, federationCluster, thisCluster)
+          ? null
+          : "a federation member may only ping this cluster (cluster '"
+              + thisCluster
+              + "', with origin_cluster '"
+              + federationCluster
+              + "', its own, and not all_clusters); send other requests as a client, with a"
+              + " token";
+    }
+    if (request.hasPing() && !request.getPing().getOriginCluster().isEmpty()) {
+      return "only another cluster's leader, proving the federation secret, may forward a ping"
+          + " (set origin_cluster); leave origin_cluster empty, and set target_cluster to ping"
+          + " another cluster";
+    }
+    ClientTokens.Right needed = rightNeeded(request);
+    if (!peer.may(needed)) {
+      return "this client's token does not allow "
+          + (needed == ClientTokens.Right.WRITE ? "writes and deletes" : "reads")
+          + "; use a token with the "
+          + needed.name().toLowerCase(java.util.Locale.ROOT)
+          + " right";
+    }
+    return null;
+  }
+
+  /**
+   * Whether a federation member of cluster {@code memberCluster} may send {@code request} to a
+   * queue server of {@code thisCluster}: only a ping it forwards (origin_cluster its own cluster)
+   * for this cluster alone (target_cluster empty or this cluster, not all_clusters).
+   */
+  static boolean federationMayForward(Request request, String memberCluster, String thisCluster) {
+    if (!request.hasPing()) {
+      return false;
+    }
+    Ping ping = request.getPing();
+    return ping.getOriginCluster().equals(memberCluster)
+        && !ping.getAllClusters()
+        && (ping.getTargetCluster().isEmpty() || ping.getTargetCluster().equals(thisCluster));
   }
 
   /** Writes and deletes need the write right; everything else (reads, counts, status) read. */
@@ -121,7 +165,10 @@ final class ClientConnectionHandler extends SimpleChannelInboundHandler<QueueFra
 
   private void onChunk(ChannelHandlerContext ctx, WriteChunk chunk) {
     if (!peer.may(ClientTokens.Right.WRITE)) {
-      peer.close("it sent upload chunks, and its token does not allow writes");
+      peer.close(
+          peer.federationCluster() != null
+              ? "it sent upload chunks, and a federation member may only ping this cluster"
+              : "it sent upload chunks, and its token does not allow writes");
       return;
     }
     long size = chunk.getData().size();

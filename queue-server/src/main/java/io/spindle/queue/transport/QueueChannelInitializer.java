@@ -5,6 +5,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.handler.codec.protobuf.ProtobufDecoder;
 import io.netty.handler.ssl.SslHandler;
 import io.spindle.protocol.auth.ClientTokens;
+import io.spindle.protocol.federation.FederationSecret;
 import io.spindle.protocol.queue.QueueFrame;
 import io.spindle.protocol.queue.QueueProtocol;
 import io.spindle.protocol.tls.ClusterTls;
@@ -44,21 +45,27 @@ final class QueueChannelInitializer extends ChannelInitializer<Channel> {
 
   private final Supplier<QueueService> service;
   private final ClusterSecret secret;
+  private final FederationSecret federationSecret;
   private final ClientTokens tokens;
   private final TransportConfig transport;
   private final SecureRandom random = new SecureRandom();
   private final ConnectionLimiter limiter;
   private final ClusterTls tls;
 
+  /**
+   * @param federationSecret the federation's secret, or null: then federation hellos are refused
+   */
   QueueChannelInitializer(
       Supplier<QueueService> service,
       ClusterSecret secret,
+      FederationSecret federationSecret,
       ClientTokens tokens,
       TransportConfig transport,
       ClusterTls tls) {
     this.tls = tls;
     this.service = service;
     this.secret = secret;
+    this.federationSecret = federationSecret;
     this.tokens = tokens;
     this.transport = transport;
     this.limiter =
@@ -83,6 +90,7 @@ final class QueueChannelInitializer extends ChannelInitializer<Channel> {
     ch.pipeline()
         .addLast(
             HANDSHAKE,
-            new ServerHandshakeHandler(service.get(), secret, tokens, random, transport));
+            new ServerHandshakeHandler(
+                service.get(), secret, federationSecret, tokens, random, transport));
   }
 }

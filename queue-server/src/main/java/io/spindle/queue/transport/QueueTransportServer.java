@@ -10,6 +10,7 @@ import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.spindle.protocol.auth.ClientTokens;
+import io.spindle.protocol.federation.FederationSecret;
 import io.spindle.protocol.tls.ClusterTls;
 import io.spindle.queue.service.QueueService;
 import java.net.InetSocketAddress;
@@ -42,6 +43,9 @@ public final class QueueTransportServer implements AutoCloseable {
    *
    * @param service the service, read when the first connection arrives (after {@link
    *     #startAccepting()})
+   * @param federationSecret the federation's secret, which the leaders of the federation's other
+   *     clusters prove to forward a ping here; null if this queue server is in no federation (it
+   *     refuses them)
    * @param tls TLS on every connection, or null for plain text
    * @param workerThreads event loop threads for connections; 0 for Netty's default
    */
@@ -49,6 +53,7 @@ public final class QueueTransportServer implements AutoCloseable {
       InetSocketAddress address,
       Supplier<QueueService> service,
       ClusterSecret secret,
+      FederationSecret federationSecret,
       ClientTokens tokens,
       TransportConfig transport,
       ClusterTls tls,
@@ -80,7 +85,9 @@ public final class QueueTransportServer implements AutoCloseable {
             .childOption(ChannelOption.TCP_NODELAY, true)
             .childOption(ChannelOption.SO_KEEPALIVE, true)
             .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
-            .childHandler(new QueueChannelInitializer(service, secret, tokens, transport, tls));
+            .childHandler(
+                new QueueChannelInitializer(
+                    service, secret, federationSecret, tokens, transport, tls));
     ChannelFuture bound = bootstrap.bind(address).await();
     if (!bound.isSuccess()) {
       shutdown(boss, workers);

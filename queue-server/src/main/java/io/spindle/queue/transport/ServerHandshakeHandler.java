@@ -7,8 +7,10 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.spindle.protocol.auth.ClientTokens;
+import io.spindle.protocol.federation.FederationSecret;
 import io.spindle.protocol.logging.RateLimitedLog;
 import io.spindle.protocol.queue.ClientHello;
+import io.spindle.protocol.queue.FederationHello;
 import io.spindle.protocol.queue.Goodbye;
 import io.spindle.protocol.queue.NodeHello;
 import io.spindle.protocol.queue.NodeProof;
@@ -32,6 +34,14 @@ import java.util.logging.Logger;
  * success the frame limit rises to the configured maximum, the server sends Welcome, and this
  * handler replaces itself with {@link ClientConnectionHandler} or {@link NodeConnectionHandler}.
  *
+ * <p>A {@code FederationHello} starts the same challenge-response under the federation secret, with
+ * the roles {@link QueueProtocol#FEDERATION_SERVER} and {@link QueueProtocol#FEDERATION_MEMBER} and
+ * the caller's cluster and node in the transcript: another cluster's leader, forwarding a ping. On
+ * success it is answered with a client's Welcome and goes on as a client connection whose peer is
+ * that federation member ({@link ChannelPeer#authenticateFederation}), which may only ping this
+ * cluster. A queue server without a federation secret refuses every federation hello, and so does
+ * one asked by a caller that claims to be of its own cluster.
+ *
  * <p>Anything else (another message first, a wrong version, cluster or proof, a malformed hello, a
  * handshake that takes too long) is refused: logged once at WARNING with the remote address and the
  * reason, told to the remote in a Goodbye, and the connection closed. The secret is never logged.
@@ -49,14 +59,23 @@ final class ServerHandshakeHandler extends SimpleChannelInboundHandler<QueueFram
     DONE
   }
 
+  /** Which conversation the first frame started; decides the kind of Goodbye and of proof. */
+  private enum Conversation {
+    UNKNOWN,
+    CLIENT,
+    NODE,
+    FEDERATION
+  }
+
   private final QueueService service;
   private final ClusterSecret secret;
+  private final FederationSecret federationSecret;
   private final ClientTokens tokens;
   private final SecureRandom random;
   private final TransportConfig transport;
 
   private State state = State.AWAIT_HELLO;
-  private boolean nodeConversation;
+  private Conversation conversation = Conversation.UNKNOWN;
   private String nodeId = "";
   private String clusterId = "";
   private byte[] nodeNonce;
@@ -65,14 +84,20 @@ final class ServerHandshakeHandler extends SimpleChannelInboundHandler<QueueFram
   private boolean refused;
   private boolean reasonLogged;
 
+  /**
+   * @param federationSecret the federation's secret, or null if this queue server is in no
+   *     federation (then every federation hello is refused)
+   */
   ServerHandshakeHandler(
       QueueService service,
       ClusterSecret secret,
+      FederationSecret federationSecret,
       ClientTokens tokens,
       SecureRandom random,
       TransportConfig transport) {
     this.service = service;
     this.secret = secret;
+    this.federationSecret = federationSecret;
     this.tokens = tokens;
     this.random = random;
     this.transport = transport;
@@ -103,6 +128,10 @@ final class ServerHandshakeHandler extends SimpleChannelInboundHandler<QueueFram
       onNodeHello(ctx, frame.getNodeHello());
     } else if (frame.hasNodeProof()) {
       onNodeProof(ctx, frame.getNodeProof());
+    } else if (frame.hasFederationHello()) {
+      onFederationHello(ctx, frame.getFederationHello());
+    } else if (frame.hasFederationProof()) {
+      onFederationProof(ctx, frame.getFederationProof());
     } else if (frame.hasClientGoodbye() || frame.hasNodeGoodbye()) {
       Goodbye g = frame.hasClientGoodbye() ? frame.getClientGoodbye() : frame.getNodeGoodbye();
       LOG.info(
@@ -119,9 +148,14 @@ final class ServerHandshakeHandler extends SimpleChannelInboundHandler<QueueFram
 
   private void onClientHello(ChannelHandlerContext ctx, ClientHello hello) {
     if (state != State.AWAIT_HELLO) {
-      refuse(ctx, "sent a ClientHello in the middle of a node handshake");
+      refuse(
+          ctx,
+          "sent a ClientHello in the middle of a "
+              + (conversation == Conversation.FEDERATION ? "federation" : "node")
+              + " handshake");
       return;
     }
+    conversation = Conversation.CLIENT;
     if (hello.getProtocolVersion() != QueueProtocol.VERSION) {
       refuse(ctx, versionMismatch(hello.getProtocolVersion()));
       return;
@@ -184,7 +218,7 @@ final class ServerHandshakeHandler extends SimpleChannelInboundHandler<QueueFram
       refuse(ctx, "sent an unexpected NodeHello");
       return;
     }
-    nodeConversation = true;
+    conversation = Conversation.NODE;
     if (hello.getProtocolVersion() != QueueProtocol.VERSION) {
       refuse(ctx, versionMismatch(hello.getProtocolVersion()));
       return;
@@ -205,34 +239,11 @@ final class ServerHandshakeHandler extends SimpleChannelInboundHandler<QueueFram
               + "'");
       return;
     }
-    if (hello.getNonce().size() != QueueProtocol.NONCE_BYTES) {
-      refuse(
-          ctx,
-          "sent a nonce of "
-              + hello.getNonce().size()
-              + " bytes instead of "
-              + QueueProtocol.NONCE_BYTES);
-      return;
-    }
-    nodeId = hello.getNodeId();
-    clusterId = hello.getClusterId();
-    nodeNonce = hello.getNonce().toByteArray();
-    serverNonce = new byte[QueueProtocol.NONCE_BYTES];
-    random.nextBytes(serverNonce);
-    state = State.AWAIT_PROOF;
-    ctx.writeAndFlush(
-        QueueFrame.newBuilder()
-            .setServerChallenge(
-                ServerChallenge.newBuilder()
-                    .setProtocolVersion(QueueProtocol.VERSION)
-                    .setServerId(config.serverId())
-                    .setNonce(ByteString.copyFrom(serverNonce))
-                    .setProof(ByteString.copyFrom(secret.prove(transcript(QueueProtocol.SERVER)))))
-            .build());
+    challenge(ctx, hello.getNodeId(), hello.getClusterId(), hello.getNonce());
   }
 
   private void onNodeProof(ChannelHandlerContext ctx, NodeProof proof) {
-    if (state != State.AWAIT_PROOF) {
+    if (state != State.AWAIT_PROOF || conversation != Conversation.NODE) {
       refuse(ctx, "sent a NodeProof without a NodeHello");
       return;
     }
@@ -267,6 +278,132 @@ final class ServerHandshakeHandler extends SimpleChannelInboundHandler<QueueFram
             QueueChannelInitializer.MESSAGE_HANDLER,
             new NodeConnectionHandler(service, peer, nodeId, transport));
     service.nodeConnected(peer, nodeId);
+  }
+
+  /**
+   * Another cluster's leader says who it is: this server proves the federation secret over its
+   * nonce and challenges it in turn, exactly as a node is challenged, under the federation secret.
+   */
+  private void onFederationHello(ChannelHandlerContext ctx, FederationHello hello) {
+    if (state != State.AWAIT_HELLO) {
+      refuse(ctx, "sent an unexpected FederationHello");
+      return;
+    }
+    conversation = Conversation.FEDERATION;
+    if (federationSecret == null) {
+      refuse(
+          ctx,
+          "is a federation member, and this queue server is in no federation (it was started"
+              + " without a federation secret: give it --federation-secret-file or"
+              + " SPINDLE_FEDERATION_SECRET to join one)");
+      return;
+    }
+    if (hello.getProtocolVersion() != QueueProtocol.VERSION) {
+      refuse(ctx, versionMismatch(hello.getProtocolVersion()));
+      return;
+    }
+    String problem = idProblem("cluster id", hello.getClusterId());
+    if (problem == null) {
+      problem = idProblem("node id", hello.getNodeId());
+    }
+    if (problem != null) {
+      refuse(ctx, "is a federation member and " + problem);
+      return;
+    }
+    ServiceConfig config = service.config();
+    if (hello.getClusterId().equals(config.clusterId())) {
+      refuse(
+          ctx,
+          "is a federation member that says it is of cluster '"
+              + config.clusterId()
+              + "', the cluster this queue server serves; a cluster reaches its own queue"
+              + " servers as a node or a client, never through the federation");
+      return;
+    }
+    challenge(ctx, hello.getNodeId(), hello.getClusterId(), hello.getNonce());
+  }
+
+  /**
+   * The server's half of a challenge-response (node or federation): checks the caller's nonce,
+   * draws its own, and proves its secret over both, under the conversation's secret and role.
+   */
+  private void challenge(
+      ChannelHandlerContext ctx, String callerId, String callerCluster, ByteString callerNonce) {
+    if (callerNonce.size() != QueueProtocol.NONCE_BYTES) {
+      refuse(
+          ctx,
+          "sent a nonce of "
+              + callerNonce.size()
+              + " bytes instead of "
+              + QueueProtocol.NONCE_BYTES);
+      return;
+    }
+    nodeId = callerId;
+    clusterId = callerCluster;
+    nodeNonce = callerNonce.toByteArray();
+    serverNonce = new byte[QueueProtocol.NONCE_BYTES];
+    random.nextBytes(serverNonce);
+    state = State.AWAIT_PROOF;
+    boolean federation = conversation == Conversation.FEDERATION;
+    byte[] proof =
+        federation
+            ? federationSecret.prove(transcript(QueueProtocol.FEDERATION_SERVER))
+            : secret.prove(transcript(QueueProtocol.SERVER));
+    ServerChallenge c =
+        ServerChallenge.newBuilder()
+            .setProtocolVersion(QueueProtocol.VERSION)
+            .setServerId(service.config().serverId())
+            .setNonce(ByteString.copyFrom(serverNonce))
+            .setProof(ByteString.copyFrom(proof))
+            .build();
+    ctx.writeAndFlush(
+        federation
+            ? QueueFrame.newBuilder().setFederationChallenge(c).build()
+            : QueueFrame.newBuilder().setServerChallenge(c).build());
+  }
+
+  /**
+   * The federation member's proof: on success it is welcomed as a client whose peer is that member,
+   * allowed to forward pings for this cluster only.
+   */
+  private void onFederationProof(ChannelHandlerContext ctx, NodeProof proof) {
+    if (state != State.AWAIT_PROOF || conversation != Conversation.FEDERATION) {
+      refuse(ctx, "sent a federation proof without a FederationHello");
+      return;
+    }
+    if (!federationSecret.verifies(
+        transcript(QueueProtocol.FEDERATION_MEMBER), proof.getProof().toByteArray())) {
+      refuse(
+          ctx,
+          "(node "
+              + nodeId
+              + " of cluster "
+              + clusterId
+              + ") did not prove the federation secret (its cluster and this queue server have"
+              + " different federation secrets, or the proof was replayed); give both the same"
+              + " federation secret");
+      return;
+    }
+    String description =
+        "federation member " + clusterId + "/" + nodeId + " at " + ctx.channel().remoteAddress();
+    ChannelPeer peer =
+        new ChannelPeer(ctx.channel(), description, false, transport.maxOutboundBytes());
+    peer.authenticateFederation(clusterId, nodeId);
+    finish(ctx);
+    raiseFrameLimit(ctx);
+    ctx.writeAndFlush(QueueFrame.newBuilder().setClientWelcome(welcome(false)).build());
+    ctx.pipeline()
+        .addAfter(
+            QueueChannelInitializer.LIMITS,
+            QueueChannelInitializer.IDLE,
+            new IdleStateHandler(
+                transport.clientIdleTimeout().toMillis(), 0, 0, TimeUnit.MILLISECONDS));
+    LOG.fine(() -> "authenticated " + description);
+    ctx.pipeline()
+        .replace(
+            this,
+            QueueChannelInitializer.MESSAGE_HANDLER,
+            new ClientConnectionHandler(service, peer, transport));
   }
 
   private Welcome welcome(boolean node) {
@@ -319,7 +456,7 @@ final class ServerHandshakeHandler extends SimpleChannelInboundHandler<QueueFram
     finish(ctx);
     Goodbye goodbye = Goodbye.newBuilder().setReason("refused: this side " + reason).build();
     QueueFrame frame =
-        nodeConversation
+        conversation == Conversation.NODE
             ? QueueFrame.newBuilder().setNodeGoodbye(goodbye).build()
             : QueueFrame.newBuilder().setClientGoodbye(goodbye).build();
     if (ctx.channel().isActive()) {
@@ -370,15 +507,28 @@ final class ServerHandshakeHandler extends SimpleChannelInboundHandler<QueueFram
   }
 
   private static String nodeIdProblem(String id) {
+    return idProblem("node id", id);
+  }
+
+  /**
+   * What is wrong with a node or cluster id (1 to 255 characters, no control or space), or null.
+   */
+  private static String idProblem(String what, String id) {
     if (id.isEmpty()) {
-      return "gave no node id";
+      return "gave no " + what;
     }
     if (id.length() > MAX_ID_LENGTH) {
-      return "gave a node id of " + id.length() + " characters (at most " + MAX_ID_LENGTH + ")";
+      return "gave a "
+          + what
+          + " of "
+          + id.length()
+          + " characters (at most "
+          + MAX_ID_LENGTH
+          + ")";
     }
     for (int i = 0; i < id.length(); i++) {
       if (Character.isISOControl(id.charAt(i)) || Character.isWhitespace(id.charAt(i))) {
-        return "gave a node id with a control or space character";
+        return "gave a " + what + " with a control or space character";
       }
     }
     return null;

@@ -1,12 +1,16 @@
 package io.spindle.queue.testing;
 
 import com.google.protobuf.ByteString;
+import io.spindle.protocol.federation.FederationSecret;
 import io.spindle.protocol.queue.ClientHello;
+import io.spindle.protocol.queue.FederationHello;
 import io.spindle.protocol.queue.Goodbye;
+import io.spindle.protocol.queue.NodeProof;
 import io.spindle.protocol.queue.QueueFrame;
 import io.spindle.protocol.queue.QueueProtocol;
 import io.spindle.protocol.queue.Reply;
 import io.spindle.protocol.queue.Request;
+import io.spindle.protocol.queue.ServerChallenge;
 import io.spindle.protocol.queue.Welcome;
 import io.spindle.protocol.queue.WriteChunk;
 import java.io.BufferedInputStream;
@@ -16,6 +20,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.security.SecureRandom;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
@@ -85,6 +90,108 @@ public final class TestClient implements AutoCloseable {
     reader.setDaemon(true);
     reader.start();
     return c;
+  }
+
+  /**
+   * Connects as a member of the federation: node {@code nodeId}, the leader of cluster {@code
+   * clusterId}, proving {@code federationSecret} (in plain text).
+   *
+   * @throws TestNode.RefusedException the server refused the connection; the message is its
+   *     Goodbye's reason
+   */
+  public static TestClient connectFederation(
+      InetSocketAddress server, String clusterId, String nodeId, byte[] federationSecret)
+      throws IOException {
+    Socket socket = new Socket();
+    socket.connect(server, 5_000);
+    socket.setTcpNoDelay(true);
+    socket.setSoTimeout(10_000);
+    InputStream in = new BufferedInputStream(socket.getInputStream());
+    OutputStream out = new BufferedOutputStream(socket.getOutputStream());
+    Welcome welcome;
+    try {
+      welcome = federationHandshake(in, out, clusterId, nodeId, federationSecret);
+    } catch (IOException e) {
+      socket.close();
+      throw e;
+    }
+    socket.setSoTimeout(0);
+    TestClient c = new TestClient(socket, in, out, welcome);
+    Thread reader = new Thread(c::readLoop, "test-federation-member-reader");
+    reader.setDaemon(true);
+    reader.start();
+    return c;
+  }
+
+  /**
+   * A federation member's side of the handshake (queue.proto, FederationHello); returns the
+   * server's Welcome. The member sends its proof even when the server's does not verify (so a test
+   * sees the server refuse it), and fails only if it is welcomed all the same.
+   *
+   * @throws TestNode.RefusedException the server said Goodbye; the message is its reason
+   */
+  public static Welcome federationHandshake(
+      InputStream in, OutputStream out, String clusterId, String nodeId, byte[] secret)
+      throws IOException {
+    byte[] nonce = new byte[QueueProtocol.NONCE_BYTES];
+    new SecureRandom().nextBytes(nonce);
+    FrameIO.write(
+        out,
+        QueueFrame.newBuilder()
+            .setFederationHello(
+                FederationHello.newBuilder()
+                    .setProtocolVersion(QueueProtocol.VERSION)
+                    .setClusterId(clusterId)
+                    .setNodeId(nodeId)
+                    .setNonce(ByteString.copyFrom(nonce)))
+            .build());
+    QueueFrame f = FrameIO.read(in, QueueProtocol.MAX_HANDSHAKE_FRAME_SIZE);
+    if (f.hasClientGoodbye()) {
+      throw new TestNode.RefusedException(f.getClientGoodbye().getReason());
+    }
+    if (!f.hasFederationChallenge()) {
+      throw new IOException("expected a federation challenge, got " + f);
+    }
+    ServerChallenge c = f.getFederationChallenge();
+    byte[] serverNonce = c.getNonce().toByteArray();
+    FederationSecret federation = new FederationSecret(secret);
+    boolean serverProved =
+        federation.verifies(
+            QueueProtocol.transcript(
+                QueueProtocol.FEDERATION_SERVER,
+                QueueProtocol.VERSION,
+                clusterId,
+                nodeId,
+                c.getServerId(),
+                nonce,
+                serverNonce),
+            c.getProof().toByteArray());
+    byte[] proof =
+        federation.prove(
+            QueueProtocol.transcript(
+                QueueProtocol.FEDERATION_MEMBER,
+                QueueProtocol.VERSION,
+                clusterId,
+                nodeId,
+                c.getServerId(),
+                nonce,
+                serverNonce));
+    FrameIO.write(
+        out,
+        QueueFrame.newBuilder()
+            .setFederationProof(NodeProof.newBuilder().setProof(ByteString.copyFrom(proof)))
+            .build());
+    QueueFrame w = FrameIO.read(in, QueueProtocol.MAX_HANDSHAKE_FRAME_SIZE);
+    if (w.hasClientGoodbye()) {
+      throw new TestNode.RefusedException(w.getClientGoodbye().getReason());
+    }
+    if (!w.hasClientWelcome()) {
+      throw new IOException("expected a Welcome, got " + w);
+    }
+    if (!serverProved) {
+      throw new IOException("welcomed by a queue server that did not prove the federation secret");
+    }
+    return w.getClientWelcome();
   }
 
   public Welcome welcome() {

@@ -19,6 +19,10 @@ public final class TestServers {
   public static final byte[] SECRET =
       "test-cluster-secret-0123456789abcdef".getBytes(StandardCharsets.UTF_8);
 
+  /** The federation secret of the tests' federations (at least 16 bytes). */
+  public static final byte[] FEDERATION_SECRET =
+      "test-federation-secret-0123456789abcdef".getBytes(StandardCharsets.UTF_8);
+
   /** A client token with the read and write rights, which test clients present by default. */
   public static final String TOKEN = "spt_test-token-read-write-0123456789";
 
