@@ -76,6 +76,7 @@
     $("sign-out").hidden = false;
     refreshFiles();
     refreshCluster();
+    refreshFederation();
   }
 
   $("sign-in").addEventListener("submit", function (e) {
@@ -373,6 +374,72 @@
       ? "This node has no queue server: none is configured (spindle.queue.servers) and discovery has found none yet."
       : "This node is not connected to its queue server now; it keeps trying.");
     $("cluster-updated").textContent = "updated " + new Date().toLocaleTimeString();
+  }
+
+  // ------------------------------------------------------------------ federation
+
+  var federationTimer = null;
+
+  function refreshFederation() {
+    if (federationTimer) { clearTimeout(federationTimer); federationTimer = null; }
+    if (!signedIn) { return; }
+    request("GET", api("api/clusters"), function (status, text) {
+      if (status !== 200) {
+        $("federation-status").textContent = errorOf(text, status, "asking for the federation's routes");
+      } else {
+        renderFederation(JSON.parse(text));
+      }
+      federationTimer = setTimeout(refreshFederation, 5000);
+    });
+  }
+
+  function renderFederation(table) {
+    var rows = $("federation-rows");
+    rows.textContent = "";
+    $("federation-status").textContent = table.error
+      ? table.error
+      : "Routes in Redis at " + table.redis + "; this is cluster " + table.clusterId + ".";
+    table.routes.forEach(function (r) {
+      var ping = el("button", { type: "button", class: "ping", text: "ping" });
+      ping.addEventListener("click", function () { pingCluster(r.clusterId, ping); });
+      var members = (r.members || []).map(function (m) { return m.nodeId + " (" + m.role + ")"; }).join(", ");
+      var name = el("td", { class: "name", text: r.clusterId });
+      if (r.clusterId === table.clusterId) { name.appendChild(el("span", { class: "you", text: "this cluster" })); }
+      rows.appendChild(el("tr", { "data-cluster": r.clusterId }, [
+        name,
+        el("td", { text: r.leaderId || "" }),
+        el("td", { class: "num", text: r.leaderId ? String(r.term) : "" }),
+        el("td", { text: members }),
+        el("td", { text: (r.queueServers || []).join(", ") }),
+        el("td", { class: "num", text: r.leaderId ? (r.ageMs / 1000).toFixed(1) + " s" : "" }),
+        el("td", { "data-field": "reachable", title: r.problem || "", text: r.reachable ? "yes" : "no" + (r.problem ? ": " + r.problem : "") }),
+        el("td", {}, [ping])
+      ]));
+    });
+    $("federation-updated").textContent = "updated " + new Date().toLocaleTimeString();
+  }
+
+  function pingCluster(id, button) {
+    button.disabled = true;
+    $("ping-result").hidden = false;
+    $("ping-title").textContent = "Pinging cluster " + id + "…";
+    $("ping-hops").textContent = "";
+    request("GET", api("api/clusters/" + encodeURIComponent(id) + "/ping"), function (status, text) {
+      button.disabled = false;
+      if (status !== 200) {
+        $("ping-title").textContent = "Cluster " + id + " did not answer: " + errorOf(text, status, "pinging it");
+        return;
+      }
+      var p = JSON.parse(text);
+      $("ping-title").textContent = "Cluster " + id + " answered in " + p.totalMs.toFixed(1) + " ms";
+      p.hops.forEach(function (h) {
+        $("ping-hops").appendChild(el("li", { "data-hop": h.name }, [
+          el("strong", { text: h.kind + " " + h.name }),
+          el("span", { text: " of cluster " + h.clusterId + " at " + h.address + ": " +
+            (h.reached ? (h.rttMicros / 1000).toFixed(2) + " ms" : "unreachable: " + h.error) })
+        ]));
+      });
+    });
   }
 
   request("GET", api("page/session"), function (status, text) {

@@ -17,6 +17,7 @@ import io.spindle.node.domain.InvalidFileNameException;
 import io.spindle.node.domain.MemberAddress;
 import io.spindle.node.domain.count.WcLocale;
 import io.spindle.node.domain.count.WordTally;
+import io.spindle.node.infrastructure.federation.GlobalPing;
 import io.spindle.node.infrastructure.membership.Membership;
 import io.spindle.node.infrastructure.raft.RaftException;
 import io.spindle.node.infrastructure.raft.RaftStatus;
@@ -27,7 +28,6 @@ import io.spindle.protocol.queue.CountResult;
 import io.spindle.protocol.queue.DeleteResult;
 import io.spindle.protocol.queue.ErrorCode;
 import io.spindle.protocol.queue.Holder;
-import io.spindle.protocol.queue.Hop;
 import io.spindle.protocol.queue.Job;
 import io.spindle.protocol.queue.JobResult;
 import io.spindle.protocol.queue.JoinJob;
@@ -38,7 +38,7 @@ import io.spindle.protocol.queue.Member;
 import io.spindle.protocol.queue.MemberProgress;
 import io.spindle.protocol.queue.NodeRole;
 import io.spindle.protocol.queue.NodeStatus;
-import io.spindle.protocol.queue.PingResult;
+import io.spindle.protocol.queue.PingJob;
 import io.spindle.protocol.queue.QueueError;
 import io.spindle.protocol.queue.ReadResult;
 import io.spindle.protocol.queue.WriteJob;
@@ -48,13 +48,12 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.HexFormat;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -82,6 +81,10 @@ public final class NodeJobs implements JobRunner {
   private final long maxFileBytes;
   private final StorageWatermark disk;
   private final HttpClient http;
+  private volatile GlobalPing globalPing;
+
+  /** The longest a ping may give one other cluster to answer. */
+  private static final long MAX_CLUSTER_TIMEOUT_MS = 60_000;
 
   /** The largest file a node stores unless configured otherwise (spindle.files.max-bytes). */
   public static final long DEFAULT_MAX_FILE_BYTES = 4L << 30;
@@ -130,6 +133,7 @@ public final class NodeJobs implements JobRunner {
       client.sslContext(https);
     }
     this.http = client.build();
+    this.globalPing = new GlobalPing("", status, httpUrl, http, null, null);
     if (maxFileBytes < 0) {
       throw new IllegalArgumentException("the largest file is not negative: " + maxFileBytes);
     }
@@ -206,6 +210,7 @@ public final class NodeJobs implements JobRunner {
         case COUNT -> count(job);
         case COUNT_RANGE -> countRange(job);
         case PING -> ping(job);
+        case CLUSTERS -> clusters();
         case JOIN -> join(job);
         case LEAVE -> leave(job);
         default ->
@@ -458,57 +463,58 @@ public final class NodeJobs implements JobRunner {
     }
   }
 
-  /** The leader first, then every other member, each with the round trip to its health check. */
+  /**
+   * A ping on the leader: this cluster's members, another cluster's (through its route), or the
+   * walk over every cluster. A ping forwarded from another cluster (origin_cluster) is answered
+   * with this cluster's members and goes no further.
+   */
   private JobResult.Builder ping(Job job) {
     RaftStatus s = status.get();
     if (!s.isLeader()) {
       throw new CannotRunHereException("node " + s.id() + " is not the leader");
     }
-    if (!job.getPing().getTargetCluster().isEmpty()) {
-      return error(
-          ErrorCode.INVALID_ARGUMENT,
-          "this cluster knows no route to cluster '" + job.getPing().getTargetCluster() + "'");
-    }
-    PingResult.Builder r = PingResult.newBuilder();
-    r.addHops(
-        Hop.newBuilder()
-            .setName(s.id().toString())
-            .setAddress(httpUrl.toString())
-            .setReached(true));
-    for (io.spindle.raft.Member m : s.configuration().all()) {
-      if (m.id().equals(s.id())) {
-        continue;
-      }
-      Hop.Builder hop = Hop.newBuilder().setName(m.id().toString());
-      Optional<MemberAddress> a = address(m);
-      if (a.isEmpty()) {
-        r.addHops(hop.setAddress(m.address()).setError("no web address known"));
-        continue;
-      }
-      hop.setAddress(a.get().httpUrl().toString());
-      long started = System.nanoTime();
-      try {
-        HttpResponse<Void> answer =
-            http.send(
-                HttpRequest.newBuilder(a.get().httpUrl().resolve("/health/live"))
-                    .timeout(Duration.ofSeconds(2))
-                    .build(),
-                HttpResponse.BodyHandlers.discarding());
-        hop.setRttMicros((System.nanoTime() - started) / 1_000);
-        if (answer.statusCode() == 200) {
-          hop.setReached(true);
-        } else {
-          hop.setError("its health check answered " + answer.statusCode());
+    PingJob p = job.getPing();
+    GlobalPing pinger = globalPing;
+    Duration timeout =
+        p.getClusterTimeoutMs() > 0
+            ? Duration.ofMillis(Math.min(p.getClusterTimeoutMs(), MAX_CLUSTER_TIMEOUT_MS))
+            : GlobalPing.DEFAULT_CLUSTER_TIMEOUT;
+    int hopLimit =
+        p.getHopLimit() > 0
+            ? Math.min(p.getHopLimit(), GlobalPing.DEFAULT_HOP_LIMIT)
+            : GlobalPing.DEFAULT_HOP_LIMIT;
+    try {
+      if (!p.getOriginCluster().isEmpty()) {
+        if (p.getAllClusters()) {
+          return error(
+              ErrorCode.INVALID_ARGUMENT,
+              "a ping forwarded from cluster " + p.getOriginCluster() + " goes no further");
         }
-      } catch (IOException e) {
-        hop.setError("unreachable: " + e.getMessage());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new CannotRunHereException("interrupted");
+        return JobResult.newBuilder().setPing(pinger.members());
       }
-      r.addHops(hop);
+      if (p.getAllClusters()) {
+        return JobResult.newBuilder().setPing(pinger.walk(timeout, hopLimit));
+      }
+      if (p.getTargetCluster().isEmpty()) {
+        return JobResult.newBuilder().setPing(pinger.members());
+      }
+      return JobResult.newBuilder().setPing(pinger.cluster(p.getTargetCluster(), timeout));
+    } catch (GlobalPing.PingFailure e) {
+      return error(e.code(), e.getMessage());
     }
-    return JobResult.newBuilder().setPing(r);
+  }
+
+  /** The federation's route table (any node). */
+  private JobResult.Builder clusters() {
+    return JobResult.newBuilder().setClusters(globalPing.clusters());
+  }
+
+  /**
+   * Uses {@code ping} for pings and the route table from now on (the runtime gives it this
+   * cluster's id and the federation's routes).
+   */
+  public void useGlobalPing(GlobalPing ping) {
+    this.globalPing = Objects.requireNonNull(ping, "ping");
   }
 
   // ---------------------------------------------------------------- helpers

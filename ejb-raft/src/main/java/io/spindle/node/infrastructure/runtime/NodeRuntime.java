@@ -9,6 +9,11 @@ import io.spindle.node.application.FileService;
 import io.spindle.node.application.LocalRangeCounter;
 import io.spindle.node.application.RaftFileService;
 import io.spindle.node.domain.MemberAddress;
+import io.spindle.node.infrastructure.federation.FederationConfig;
+import io.spindle.node.infrastructure.federation.FederationLinks;
+import io.spindle.node.infrastructure.federation.GlobalPing;
+import io.spindle.node.infrastructure.federation.RoutePublisher;
+import io.spindle.node.infrastructure.federation.RouteRegistry;
 import io.spindle.node.infrastructure.membership.DiscoveryJoiner;
 import io.spindle.node.infrastructure.membership.GracefulLeave;
 import io.spindle.node.infrastructure.membership.LearnerPromoter;
@@ -56,6 +61,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -117,6 +123,11 @@ public class NodeRuntime {
   private volatile NodeJobs nodeJobs;
   private volatile LearnerPromoter promoter;
   private volatile DiscoveryJoiner joiner;
+  private volatile List<InetSocketAddress> workerServers = List.of();
+  private volatile RouteRegistry routes;
+  private volatile FederationLinks federationLinks;
+  private volatile RoutePublisher publisher;
+  private volatile GlobalPing globalPing;
   private final GracefulLeave leave = new GracefulLeave();
   private final Readiness readiness =
       new Readiness(
@@ -208,6 +219,7 @@ public class NodeRuntime {
               maxFileBytes,
               diskSpace,
               tls == null ? null : tls.sslContext());
+      startFederation();
       if (!config.queueServers().isEmpty()) {
         startQueueWorker(config.queueServers());
       }
@@ -242,10 +254,84 @@ public class NodeRuntime {
   private static final Duration MEMBER_WAIT = Duration.ofSeconds(30);
   private static final Duration LEAVE_WAIT = Duration.ofSeconds(5);
 
+  /**
+   * Pings through {@link GlobalPing}; with Redis configured, the route publisher (which publishes
+   * only while this node leads) and the links to other clusters too.
+   */
+  private void startFederation() {
+    Optional<FederationConfig> federation =
+        FederationConfig.read(key -> mpConfig.getOptionalValue(key, String.class));
+    java.net.http.HttpClient http =
+        java.net.http.HttpClient.newBuilder()
+            .version(java.net.http.HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(2))
+            .sslContext(httpsContext())
+            .build();
+    if (federation.isPresent()) {
+      FederationConfig f = federation.get();
+      String caPem = "";
+      if (config.tls().isPresent()) {
+        Path ca = config.tls().get().caFile();
+        try {
+          caPem = Files.readString(ca, StandardCharsets.US_ASCII);
+        } catch (IOException e) {
+          throw new UncheckedIOException(
+              "cannot read the cluster's CA certificate " + ca + " for its route: " + e, e);
+        }
+      }
+      routes = new RouteRegistry(f.redis(), f.secret(), System::currentTimeMillis);
+      federationLinks =
+          new FederationLinks(
+              config.clusterId(), config.nodeId().toString(), f.secret(), threadFactory);
+      publisher =
+          new RoutePublisher(
+                  config.clusterId(),
+                  driver::status,
+                  this::routeQueueServers,
+                  caPem,
+                  f.routeTtl(),
+                  f.routeRefresh(),
+                  routes,
+                  System::currentTimeMillis,
+                  threadFactory)
+              .start();
+      LOG.info(() -> "cluster " + config.clusterId() + " is in a federation: routes in " + f);
+    } else {
+      LOG.info(
+          () ->
+              "no Redis configured ("
+                  + FederationConfig.REDIS_HOST
+                  + "): cluster "
+                  + config.clusterId()
+                  + " publishes no route, and pings reach only its own members");
+    }
+    globalPing =
+        new GlobalPing(
+            config.clusterId(), driver::status, config.httpUrl(), http, routes, federationLinks);
+    nodeJobs.useGlobalPing(globalPing);
+  }
+
+  /** This cluster's queue servers as its route names them (configured or discovered). */
+  private List<String> routeQueueServers() {
+    List<InetSocketAddress> servers = workerServers;
+    List<String> out = new ArrayList<>();
+    for (InetSocketAddress a : servers) {
+      String host = a.getHostString();
+      out.add((host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort());
+    }
+    return out;
+  }
+
+  /** Pings and the route table of the federation (REST and page). */
+  public GlobalPing globalPing() {
+    return globalPing;
+  }
+
   private synchronized void startQueueWorker(List<InetSocketAddress> servers) {
     if (queueWorker != null || stopped) {
       return;
     }
+    workerServers = List.copyOf(servers);
     QueueWorker w =
         new QueueWorker(
             config.nodeId().toString(),
@@ -408,6 +494,18 @@ public class NodeRuntime {
     LearnerPromoter p = promoter;
     if (p != null) {
       p.close();
+    }
+    RoutePublisher rp = publisher;
+    if (rp != null) {
+      rp.close();
+    }
+    FederationLinks fl = federationLinks;
+    if (fl != null) {
+      fl.close();
+    }
+    RouteRegistry rr = routes;
+    if (rr != null) {
+      rr.close();
     }
     if (shutdownHook != null && Thread.currentThread() != shutdownHook) {
       try {
