@@ -33,13 +33,14 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "bench",
     description = "Benchmarks against a running cluster.",
-    subcommands = {BenchCommand.Queue.class, CountBench.class})
+    subcommands = {BenchCommand.Queue.class, CountBench.class, PingBench.class})
 final class BenchCommand implements Callable<Integer> {
   @ParentCommand SpindleCli cli;
 
   @Override
   public Integer call() {
-    throw new CliException(ExitCode.USAGE, "bench needs a benchmark: bench queue or bench count");
+    throw new CliException(
+        ExitCode.USAGE, "bench needs a benchmark: bench queue, bench count or bench ping");
   }
 
   /**

@@ -46,6 +46,7 @@ final class ClusterClient implements AutoCloseable {
   private final ClusterTls tls;
   private QueueConnection current;
   private int next;
+  private ServerAddress lastAnswered;
 
   /**
    * @param tls TLS trusting the cluster's CA, or null for plain text (a server on loopback started
@@ -151,13 +152,36 @@ final class ClusterClient implements AutoCloseable {
    * Sends a one-answer request until it gets a final answer; errors become {@link CliException}.
    */
   Reply call(Request request, String what) {
+    return call(request, what, timeout, false);
+  }
+
+  /**
+   * As {@link #call(Request, String)}, but waits up to {@code wait} for each answer (a request the
+   * cluster may work on for longer than --timeout, such as a ping that walks other clusters), and
+   * with {@code unavailableIsFinal} takes an UNAVAILABLE answer as the final one instead of
+   * retrying it (a ping to another cluster: the answer is that the cluster did not answer).
+   */
+  Reply call(Request request, String what, Duration wait, boolean unavailableIsFinal) {
     return retrying(
         what,
         c -> {
           try (QueueConnection.Replies replies = c.send(request)) {
-            return check(replies.next(timeout), what);
+            Reply reply = replies.next(wait);
+            if (unavailableIsFinal
+                && reply.hasError()
+                && reply.getError().getCode() == ErrorCode.UNAVAILABLE) {
+              throw failure(reply.getError(), what);
+            }
+            Reply checked = check(reply, what);
+            lastAnswered = c.address();
+            return checked;
           }
         });
+  }
+
+  /** The queue server that gave the last answer to {@link #call}, or null before the first. */
+  ServerAddress lastAnswered() {
+    return lastAnswered;
   }
 
   /** Runs {@code attempt} until it succeeds, failing over and backing off within the budget. */

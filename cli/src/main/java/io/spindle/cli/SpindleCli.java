@@ -40,6 +40,7 @@ import picocli.CommandLine.Spec;
       CountCommand.class,
       StatusCommand.class,
       PingCommand.class,
+      ClustersCommand.class,
       BenchCommand.class
     },
     description = {

@@ -47,6 +47,14 @@ final class JavaProcess {
    */
   static JavaProcess queueServer(int port, Path dir, String secret, Path log, String... discovery)
       throws IOException {
+    return queueServer(port, dir, secret, log, Map.of(), discovery);
+  }
+
+  /** As above, with more environment (a federation secret). */
+  static JavaProcess queueServer(
+      int port, Path dir, String secret, Path log, Map<String, String> extraEnv, String... options)
+      throws IOException {
+    String[] discovery = options;
     List<String> args =
         new ArrayList<>(
             List.of(
@@ -58,15 +66,14 @@ final class JavaProcess {
                 dir.resolve("spool").toString()));
     args.addAll(SystemTls.queueServerArgs());
     args.addAll(List.of(discovery));
-    return start(
-        "io.spindle.queue.QueueServerMain",
-        args,
-        Map.of(
-            "SPINDLE_CLUSTER_SECRET",
-            secret,
-            "SPINDLE_AUTH_TOKENS_FILE",
-            SystemTokens.file().toString()),
-        log);
+    return start("io.spindle.queue.QueueServerMain", args, env(secret, extraEnv), log);
+  }
+
+  private static Map<String, String> env(String secret, Map<String, String> extraEnv) {
+    Map<String, String> env = new java.util.HashMap<>(extraEnv);
+    env.put("SPINDLE_CLUSTER_SECRET", secret);
+    env.put("SPINDLE_AUTH_TOKENS_FILE", SystemTokens.file().toString());
+    return env;
   }
 
   boolean isAlive() {
