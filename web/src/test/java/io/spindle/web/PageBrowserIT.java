@@ -156,6 +156,28 @@ class PageBrowserIT {
             By.cssSelector("#cluster-rows tr[data-member] [data-field=health]"), "ready"));
     // This deployment has no queue server: the queue panel says so in a sentence.
     assertTrue(text("queue-rows").startsWith("This node has no queue server"), text("queue-rows"));
+    // Issue 14: the clusters panel shows the federation's routes from Redis (here this cluster's
+    // own, which its leader published) and pings a cluster from its row.
+    wait.until(
+        ExpectedConditions.presenceOfElementLocated(
+            By.cssSelector("#federation-rows tr[data-cluster='spindle']")));
+    assertTrue(
+        text("federation-status").startsWith("Routes in Redis at 127.0.0.1:6379"),
+        text("federation-status"));
+    wait.until(
+        d -> {
+          try {
+            d.findElement(By.cssSelector("#federation-rows tr[data-cluster='spindle'] button.ping"))
+                .click();
+            return true;
+          } catch (org.openqa.selenium.StaleElementReferenceException refreshed) {
+            return false; // the panel redrew its rows; find the button again
+          }
+        });
+    wait.until(
+        ExpectedConditions.textToBePresentInElementLocated(
+            By.id("ping-title"), "Cluster spindle answered in"));
+    assertTrue(text("ping-hops").contains("leader it1"), text("ping-hops"));
 
     browser.findElement(By.id("file-input")).sendKeys(file.toString());
     wait.until(
