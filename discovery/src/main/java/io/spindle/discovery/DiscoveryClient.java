@@ -5,6 +5,7 @@ import io.spindle.discovery.DatagramAuthenticator.Signed;
 import io.spindle.discovery.DatagramAuthenticator.Verification;
 import io.spindle.protocol.discovery.DiscoveryBody;
 import io.spindle.protocol.discovery.EdgeListProto;
+import io.spindle.wire.Backoff;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

@@ -24,8 +24,9 @@
  * io.spindle.discovery.DiscoverySettings} holds every knob, with defaults and checks.
  *
  * <p>Uses the JDK's {@link java.nio.channels.DatagramChannel} (no Netty), {@code
- * java.util.logging}, and the generated {@code io.spindle.protocol.discovery} classes; depends on
- * nothing else of Spindle. The queue server and the node ({@code ejb-raft}) depend on it. The
- * secret never appears in a log line, an exception message or a {@code toString()}.
+ * java.util.logging}, and the generated {@code io.spindle.protocol.discovery} classes, and {@code
+ * io.spindle.wire.Backoff}; depends on nothing else of Spindle. The queue server and the node
+ * ({@code ejb-raft}) depend on it. The secret never appears in a log line, an exception message or
+ * a {@code toString()}.
  */
 package io.spindle.discovery;

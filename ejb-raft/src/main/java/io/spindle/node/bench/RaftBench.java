@@ -20,8 +20,8 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * {@code bin/spindle bench raft}: three {@link RaftServer} JVMs on 127.0.0.1 (Netty, durable log,
- * fsync on) and one client in this JVM, measured the way {@code
- * ../shared/bench/ratis-anchor/quick.sh} measures Apache Ratis:
+ * fsync on) and one client in this JVM, measured the way Apache Ratis's own quick benchmark
+ * measures Ratis (so that the two can be run side by side):
  *
  * <ul>
  *   <li>{@code raft.small.ops}, {@code raft.small.p50}, {@code raft.small.p99}: 1 KiB proposals

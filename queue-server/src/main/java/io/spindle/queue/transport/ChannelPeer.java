@@ -7,6 +7,7 @@ import io.spindle.protocol.logging.RateLimitedLog;
 import io.spindle.protocol.queue.Goodbye;
 import io.spindle.protocol.queue.QueueFrame;
 import io.spindle.queue.service.Peer;
+import io.spindle.wire.ConnectionErrors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;

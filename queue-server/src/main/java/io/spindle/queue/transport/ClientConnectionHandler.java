@@ -15,6 +15,7 @@ import io.spindle.protocol.queue.Reply;
 import io.spindle.protocol.queue.Request;
 import io.spindle.protocol.queue.WriteChunk;
 import io.spindle.queue.service.QueueService;
+import io.spindle.wire.ConnectionErrors;
 import java.util.ArrayDeque;
 import java.util.logging.Logger;
 

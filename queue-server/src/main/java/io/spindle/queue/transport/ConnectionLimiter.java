@@ -8,6 +8,7 @@ import io.netty.util.AttributeKey;
 import io.spindle.protocol.logging.RateLimitedLog;
 import io.spindle.protocol.queue.Goodbye;
 import io.spindle.protocol.queue.QueueFrame;
+import io.spindle.wire.ConnectionErrors;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;

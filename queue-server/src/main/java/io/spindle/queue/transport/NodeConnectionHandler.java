@@ -9,6 +9,7 @@ import io.spindle.protocol.logging.RateLimitedLog;
 import io.spindle.protocol.queue.KeepAlive;
 import io.spindle.protocol.queue.QueueFrame;
 import io.spindle.queue.service.QueueService;
+import io.spindle.wire.ConnectionErrors;
 import java.util.logging.Logger;
 
 /**

@@ -10,6 +10,8 @@ import io.spindle.protocol.queue.QueueFrame;
 import io.spindle.protocol.queue.QueueProtocol;
 import io.spindle.protocol.tls.ClusterTls;
 import io.spindle.queue.service.QueueService;
+import io.spindle.wire.ProtobufFrameEncoder;
+import io.spindle.wire.Varint32FrameDecoder;
 import java.security.SecureRandom;
 import java.util.function.Supplier;
 
@@ -41,7 +43,8 @@ final class QueueChannelInitializer extends ChannelInitializer<Channel> {
   // Stateless and @Sharable: one instance serves every channel.
   private static final ProtobufDecoder PROTOBUF_DECODER_INSTANCE =
       new ProtobufDecoder(QueueFrame.getDefaultInstance());
-  private static final QueueFrameEncoder FRAME_ENCODER_INSTANCE = new QueueFrameEncoder();
+  private static final ProtobufFrameEncoder<QueueFrame> FRAME_ENCODER_INSTANCE =
+      new ProtobufFrameEncoder<>(QueueFrame.class);
 
   private final Supplier<QueueService> service;
   private final ClusterSecret secret;

@@ -12,6 +12,8 @@ import io.netty.handler.codec.protobuf.ProtobufDecoder;
 import io.spindle.protocol.queue.QueueFrame;
 import io.spindle.protocol.queue.WriteChunk;
 import io.spindle.queue.testing.FrameIO;
+import io.spindle.wire.ProtobufFrameEncoder;
+import io.spindle.wire.Varint32FrameDecoder;
 import org.junit.jupiter.api.Test;
 
 /** The decoder on an {@link EmbeddedChannel}: frames split anywhere decode the same. */
@@ -49,7 +51,7 @@ class FrameDecoderTest {
         QueueFrame.newBuilder()
             .setWriteChunk(WriteChunk.newBuilder().setUploadId("u1").setIndex(1))
             .build();
-    EmbeddedChannel ch = new EmbeddedChannel(new QueueFrameEncoder());
+    EmbeddedChannel ch = new EmbeddedChannel(new ProtobufFrameEncoder<>(QueueFrame.class));
     ch.writeOutbound(frame);
     io.netty.buffer.ByteBuf out = ch.readOutbound();
     byte[] bytes = new byte[out.readableBytes()];

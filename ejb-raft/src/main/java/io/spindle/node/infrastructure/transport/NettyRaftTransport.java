@@ -14,6 +14,8 @@ import io.spindle.protocol.raft.RaftFrame;
 import io.spindle.protocol.tls.ClusterTls;
 import io.spindle.raft.NodeId;
 import io.spindle.raft.message.Message;
+import io.spindle.wire.Backoff;
+import io.spindle.wire.InvalidMessageException;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
 import java.util.Map;

@@ -6,6 +6,8 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.spindle.raft.NodeId;
+import io.spindle.wire.Backoff;
+import io.spindle.wire.ConnectionErrors;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Objects;

@@ -8,6 +8,8 @@ import io.netty.handler.codec.protobuf.ProtobufDecoder;
 import io.netty.handler.ssl.SslHandler;
 import io.spindle.protocol.raft.RaftFrame;
 import io.spindle.protocol.tls.ClusterTls;
+import io.spindle.wire.ProtobufFrameEncoder;
+import io.spindle.wire.Varint32FrameDecoder;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.function.Function;
@@ -20,7 +22,7 @@ import java.util.function.Function;
  *   idle             idle events: send a KeepAlive, or close a dead connection ({@link KeepAlives})
  *   frameDecoder     varint32 length + body, with a maximum frame size ({@link Varint32FrameDecoder})
  *   protobufDecoder  body -> RaftFrame
- *   frameEncoder     RaftFrame -> varint32 length + body, in one buffer ({@link RaftFrameEncoder})
+ *   frameEncoder     RaftFrame -> varint32 length + body, in one buffer ({@link ProtobufFrameEncoder})
  *   handshake        {@link RaftHandshakeHandler}, which on success replaces itself with
  *   messages         {@link RaftMessageHandler} (node side) or {@link RaftClientHandler} (client side)
  * </pre>
@@ -37,7 +39,8 @@ final class RaftChannelInitializer extends ChannelInitializer<Channel> {
   // Stateless and @Sharable: one instance serves every channel.
   private static final ProtobufDecoder PROTOBUF_DECODER_INSTANCE =
       new ProtobufDecoder(RaftFrame.getDefaultInstance());
-  private static final RaftFrameEncoder FRAME_ENCODER_INSTANCE = new RaftFrameEncoder();
+  private static final ProtobufFrameEncoder<RaftFrame> FRAME_ENCODER_INSTANCE =
+      new ProtobufFrameEncoder<>(RaftFrame.class);
 
   private final int maxFrameSize;
   private final Function<Channel, ChannelHandler> tls;

@@ -14,6 +14,8 @@ import io.spindle.protocol.raft.ClientReply;
 import io.spindle.protocol.raft.ClientRequest;
 import io.spindle.protocol.raft.RaftFrame;
 import io.spindle.protocol.tls.ClusterTls;
+import io.spindle.wire.Backoff;
+import io.spindle.wire.ConnectionErrors;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;

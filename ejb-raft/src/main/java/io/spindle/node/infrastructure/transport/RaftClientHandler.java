@@ -4,6 +4,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.spindle.protocol.raft.ClientReply;
 import io.spindle.protocol.raft.RaftFrame;
+import io.spindle.wire.ConnectionErrors;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.LongFunction;
 import java.util.logging.Logger;

@@ -14,6 +14,8 @@ import io.spindle.protocol.raft.HandshakeProof;
 import io.spindle.protocol.raft.HandshakeRefused;
 import io.spindle.protocol.raft.RaftFrame;
 import io.spindle.raft.NodeId;
+import io.spindle.wire.ConnectionErrors;
+import io.spindle.wire.Varint32FrameDecoder;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;

@@ -8,6 +8,8 @@ import io.spindle.protocol.raft.ClientRequest;
 import io.spindle.protocol.raft.RaftFrame;
 import io.spindle.raft.NodeId;
 import io.spindle.raft.message.Message;
+import io.spindle.wire.ConnectionErrors;
+import io.spindle.wire.InvalidMessageException;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;

@@ -38,6 +38,7 @@ import io.spindle.raft.message.ReadIndexResponse;
 import io.spindle.raft.message.RequestVote;
 import io.spindle.raft.message.RequestVoteResponse;
 import io.spindle.raft.message.TimeoutNow;
+import io.spindle.wire.InvalidMessageException;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import io.netty.channel.EventLoop;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.spindle.raft.NodeId;
+import io.spindle.wire.Backoff;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;

@@ -19,6 +19,7 @@ import io.spindle.protocol.raft.HandshakeProof;
 import io.spindle.protocol.raft.RaftFrame;
 import io.spindle.raft.NodeId;
 import io.spindle.raft.message.TimeoutNow;
+import io.spindle.wire.Varint32FrameDecoder;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Duration;

@@ -29,6 +29,7 @@ import io.spindle.raft.message.InstallSnapshot;
 import io.spindle.raft.message.Message;
 import io.spindle.raft.message.RequestVote;
 import io.spindle.raft.message.TimeoutNow;
+import io.spindle.wire.InvalidMessageException;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;

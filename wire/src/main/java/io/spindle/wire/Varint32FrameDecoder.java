@@ -1,4 +1,4 @@
-package io.spindle.queue.transport;
+package io.spindle.wire;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
@@ -20,25 +20,26 @@ import java.util.List;
  * connection produces one reason.
  *
  * <p>The maximum starts small while the handshake runs and is raised once the remote is
- * authenticated, so an unauthenticated connection cannot make the server buffer a large frame.
+ * authenticated, so an unauthenticated connection cannot make a server or node buffer a large
+ * frame.
  */
-final class Varint32FrameDecoder extends ByteToMessageDecoder {
+public final class Varint32FrameDecoder extends ByteToMessageDecoder {
   private int maxFrameSize;
   private boolean failed;
 
-  Varint32FrameDecoder(int maxFrameSize) {
+  public Varint32FrameDecoder(int maxFrameSize) {
     setMaxFrameSize(maxFrameSize);
   }
 
   /** Only on the channel's event loop. */
-  void setMaxFrameSize(int maxFrameSize) {
+  public void setMaxFrameSize(int maxFrameSize) {
     if (maxFrameSize <= 0) {
       throw new IllegalArgumentException("maxFrameSize must be positive: " + maxFrameSize);
     }
     this.maxFrameSize = maxFrameSize;
   }
 
-  int maxFrameSize() {
+  public int maxFrameSize() {
     return maxFrameSize;
   }
 

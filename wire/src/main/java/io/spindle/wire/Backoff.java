@@ -1,15 +1,15 @@
-package io.spindle.node.infrastructure.transport;
+package io.spindle.wire;
 
 import java.time.Duration;
 import java.util.function.LongUnaryOperator;
 
 /**
- * Exponential back-off with jitter for redials: the n-th consecutive failure waits a random time
- * between half and all of {@code min * 2^n}, capped at {@code max}. The jitter keeps nodes that
- * lost a peer at the same moment from redialling in lockstep. Not thread-safe: owned by one
- * connection's event loop.
+ * Exponential back-off with jitter for redials and announcements: the n-th consecutive failure
+ * waits a random time between half and all of {@code min * 2^n}, capped at {@code max}. The jitter
+ * keeps nodes that lost a peer (or started) at the same moment from redialling (or announcing) in
+ * lockstep. Not thread-safe: owned by one connection's event loop, or one announcing thread.
  */
-final class Backoff {
+public final class Backoff {
   private final long minNanos;
   private final long maxNanos;
   private final LongUnaryOperator random;
@@ -18,14 +18,14 @@ final class Backoff {
   /**
    * @param random returns a uniformly random long in {@code [0, bound)} for a positive bound
    */
-  Backoff(Duration min, Duration max, LongUnaryOperator random) {
+  public Backoff(Duration min, Duration max, LongUnaryOperator random) {
     this.minNanos = min.toNanos();
     this.maxNanos = max.toNanos();
     this.random = random;
   }
 
   /** The delay before the next attempt; each call counts one more failure. */
-  Duration next() {
+  public Duration next() {
     long ceiling = minNanos;
     for (int i = 0; i < failures && ceiling < maxNanos; i++) {
       ceiling *= 2;
@@ -37,11 +37,11 @@ final class Backoff {
   }
 
   /** A connection succeeded: the next failure starts over at {@code min}. */
-  void reset() {
+  public void reset() {
     failures = 0;
   }
 
-  int failures() {
+  public int failures() {
     return failures;
   }
 }

@@ -1,4 +1,4 @@
-package io.spindle.node.infrastructure.transport;
+package io.spindle.wire;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
