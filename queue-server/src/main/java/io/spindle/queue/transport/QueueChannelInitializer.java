@@ -10,6 +10,7 @@ import io.spindle.protocol.queue.QueueFrame;
 import io.spindle.protocol.queue.QueueProtocol;
 import io.spindle.protocol.tls.ClusterTls;
 import io.spindle.queue.service.QueueService;
+import io.spindle.wire.ClusterSecret;
 import io.spindle.wire.ProtobufFrameEncoder;
 import io.spindle.wire.Varint32FrameDecoder;
 import java.security.SecureRandom;

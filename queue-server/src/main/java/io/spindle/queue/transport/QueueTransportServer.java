@@ -13,6 +13,7 @@ import io.spindle.protocol.auth.ClientTokens;
 import io.spindle.protocol.federation.FederationSecret;
 import io.spindle.protocol.tls.ClusterTls;
 import io.spindle.queue.service.QueueService;
+import io.spindle.wire.ClusterSecret;
 import io.spindle.wire.ConnectionErrors;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;

@@ -21,6 +21,7 @@ import io.spindle.protocol.queue.Welcome;
 import io.spindle.queue.service.QueueService;
 import io.spindle.queue.service.ServiceConfig;
 import io.spindle.queue.spool.UploadSpec;
+import io.spindle.wire.ClusterSecret;
 import io.spindle.wire.ConnectionErrors;
 import io.spindle.wire.Varint32FrameDecoder;
 import java.security.SecureRandom;

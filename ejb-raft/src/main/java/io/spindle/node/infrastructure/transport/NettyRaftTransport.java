@@ -15,6 +15,7 @@ import io.spindle.protocol.tls.ClusterTls;
 import io.spindle.raft.NodeId;
 import io.spindle.raft.message.Message;
 import io.spindle.wire.Backoff;
+import io.spindle.wire.ClusterSecret;
 import io.spindle.wire.InvalidMessageException;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;

@@ -15,6 +15,7 @@ import io.spindle.protocol.raft.ClientRequest;
 import io.spindle.protocol.raft.RaftFrame;
 import io.spindle.protocol.tls.ClusterTls;
 import io.spindle.wire.Backoff;
+import io.spindle.wire.ClusterSecret;
 import io.spindle.wire.ConnectionErrors;
 import java.io.IOException;
 import java.net.InetSocketAddress;

@@ -14,6 +14,7 @@ import io.spindle.protocol.raft.HandshakeProof;
 import io.spindle.protocol.raft.HandshakeRefused;
 import io.spindle.protocol.raft.RaftFrame;
 import io.spindle.raft.NodeId;
+import io.spindle.wire.ClusterSecret;
 import io.spindle.wire.ConnectionErrors;
 import io.spindle.wire.Varint32FrameDecoder;
 import java.security.SecureRandom;
@@ -156,7 +157,7 @@ final class RaftHandshakeHandler extends SimpleChannelInboundHandler<RaftFrame> 
     initiatorNonce = hello.getNonce().toByteArray();
     acceptorId = self.value();
     acceptorNonce = nonce();
-    byte[] proof = secret.sign(transcript(Role.ACCEPTOR));
+    byte[] proof = secret.prove(transcript(Role.ACCEPTOR));
     state = State.AWAIT_PROOF;
     ctx.writeAndFlush(
         RaftFrame.newBuilder()
@@ -203,7 +204,7 @@ final class RaftHandshakeHandler extends SimpleChannelInboundHandler<RaftFrame> 
         RaftFrame.newBuilder()
             .setProof(
                 HandshakeProof.newBuilder()
-                    .setProof(ByteString.copyFrom(secret.sign(transcript(Role.INITIATOR)))))
+                    .setProof(ByteString.copyFrom(secret.prove(transcript(Role.INITIATOR)))))
             .build());
     authenticated(ctx, NodeId.of(acceptorId));
   }

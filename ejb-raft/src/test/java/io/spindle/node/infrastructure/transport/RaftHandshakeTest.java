@@ -19,6 +19,7 @@ import io.spindle.protocol.raft.HandshakeProof;
 import io.spindle.protocol.raft.RaftFrame;
 import io.spindle.raft.NodeId;
 import io.spindle.raft.message.TimeoutNow;
+import io.spindle.wire.ClusterSecret;
 import io.spindle.wire.Varint32FrameDecoder;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
@@ -186,7 +187,7 @@ class RaftHandshakeTest {
     send(accepting, hello(Handshake.PROTOCOL_VERSION, "n2", nonce));
     RaftFrame challenge = framesWritten(accepting).get(0);
     byte[] forged =
-        WRONG_SECRET.sign(
+        WRONG_SECRET.prove(
             Handshake.transcript(
                 Role.INITIATOR,
                 Handshake.PROTOCOL_VERSION,

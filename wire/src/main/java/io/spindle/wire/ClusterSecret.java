@@ -1,4 +1,4 @@
-package io.spindle.node.infrastructure.transport;
+package io.spindle.wire;
 
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
@@ -6,34 +6,34 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * The secret every node and client of a cluster shares and proves it holds. It signs handshake
- * transcripts with HMAC-SHA256 and is never printed: {@link #toString()} is redacted, and no log
- * line or exception message contains it.
+ * The secret every node (and the queue server) of a cluster shares and proves it holds, on the Raft
+ * port and the queue port. It signs handshake transcripts with HMAC-SHA256 and is never printed:
+ * {@link #toString()} is redacted, and no log line or exception message contains it.
  */
-final class ClusterSecret {
+public final class ClusterSecret {
   private static final String HMAC = "HmacSHA256";
 
   /** Below this, a secret is guessable; still accepted, with a warning from the transport. */
-  static final int RECOMMENDED_MIN_BYTES = 16;
+  public static final int RECOMMENDED_MIN_BYTES = 16;
 
   private final SecretKeySpec key;
   private final int length;
 
-  ClusterSecret(byte[] secret) {
+  public ClusterSecret(byte[] secret) {
     if (secret == null || secret.length == 0) {
       throw new IllegalArgumentException(
-          "the cluster secret is empty: configure the same secret on every node and client");
+          "the cluster secret is empty: configure the same secret on every node and queue server");
     }
     this.key = new SecretKeySpec(secret.clone(), HMAC);
     this.length = secret.length;
   }
 
-  boolean isShorterThanRecommended() {
+  public boolean isShorterThanRecommended() {
     return length < RECOMMENDED_MIN_BYTES;
   }
 
   /** HMAC-SHA256 of {@code transcript} under the secret. */
-  byte[] sign(byte[] transcript) {
+  public byte[] prove(byte[] transcript) {
     try {
       Mac mac = Mac.getInstance(HMAC);
       mac.init(key);
@@ -44,8 +44,8 @@ final class ClusterSecret {
   }
 
   /** Whether {@code proof} signs {@code transcript}, compared in constant time. */
-  boolean verifies(byte[] transcript, byte[] proof) {
-    return MessageDigest.isEqual(sign(transcript), proof);
+  public boolean verifies(byte[] transcript, byte[] proof) {
+    return MessageDigest.isEqual(prove(transcript), proof);
   }
 
   @Override
