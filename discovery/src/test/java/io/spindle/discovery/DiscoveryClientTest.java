@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.spindle.discovery.DatagramAuthenticator.Accepted;
 import io.spindle.discovery.DatagramAuthenticator.Signed;
 import io.spindle.protocol.discovery.DiscoveryBody;
+import io.spindle.testkit.Await;
 import java.io.IOException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.spindle.discovery.DatagramAuthenticator.Signed;
 import io.spindle.protocol.discovery.DiscoveryDatagram;
+import io.spindle.testkit.Await;
 import java.io.IOException;
 import java.net.DatagramSocket;
 import java.net.InetSocketAddress;

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.spindle.testkit.Await;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;

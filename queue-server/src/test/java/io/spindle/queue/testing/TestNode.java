@@ -30,6 +30,7 @@ import io.spindle.protocol.queue.Task;
 import io.spindle.protocol.queue.TaskResult;
 import io.spindle.protocol.queue.Welcome;
 import io.spindle.protocol.queue.WriteJob;
+import io.spindle.testkit.Await;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;

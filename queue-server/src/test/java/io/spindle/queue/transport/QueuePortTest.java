@@ -112,7 +112,7 @@ class QueuePortTest {
   private void assertClosedWithOneReasonAndServing(Socket bad, String reason) throws IOException {
     awaitClosed(bad);
     String who = ":" + bad.getLocalPort();
-    io.spindle.queue.testing.Await.until(
+    io.spindle.testkit.Await.until(
         () -> log.contains(Level.WARNING, who, reason),
         () -> "a WARNING naming " + who + " and '" + reason + "' in " + log.messages(Level.ALL));
     assertEquals(1, log.count(Level.WARNING, who), () -> "one reason: " + log.messages(Level.ALL));
@@ -157,7 +157,7 @@ class QueuePortTest {
       s.getOutputStream().flush();
       s.shutdownOutput();
       awaitClosed(s);
-      io.spindle.queue.testing.Await.until(
+      io.spindle.testkit.Await.until(
           () -> log.count(Level.WARNING, ":" + s.getLocalPort()) == 1,
           () -> "one reason logged, in " + log.messages(Level.ALL));
       assertServing();

@@ -11,6 +11,7 @@ import io.spindle.raft.Configuration;
 import io.spindle.raft.Member;
 import io.spindle.raft.NodeId;
 import io.spindle.raft.message.Message;
+import io.spindle.testkit.Await;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

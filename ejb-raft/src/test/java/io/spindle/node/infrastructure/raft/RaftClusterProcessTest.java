@@ -9,6 +9,7 @@ import io.spindle.node.bench.ClusterClient;
 import io.spindle.node.bench.KeyValueStateMachine;
 import io.spindle.node.bench.LocalCluster;
 import io.spindle.raft.NodeId;
+import io.spindle.testkit.Await;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;

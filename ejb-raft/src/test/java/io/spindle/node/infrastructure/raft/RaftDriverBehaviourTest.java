@@ -19,6 +19,7 @@ import io.spindle.raft.NodeId;
 import io.spindle.raft.RaftConfig;
 import io.spindle.raft.StorageException;
 import io.spindle.raft.message.Message;
+import io.spindle.testkit.Await;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;

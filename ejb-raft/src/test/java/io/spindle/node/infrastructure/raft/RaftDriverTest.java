@@ -11,6 +11,7 @@ import io.spindle.node.bench.KeyValueStateMachine;
 import io.spindle.node.infrastructure.raft.DriverCluster.Network;
 import io.spindle.node.infrastructure.raft.DriverCluster.Node;
 import io.spindle.raft.NodeId;
+import io.spindle.testkit.Await;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;

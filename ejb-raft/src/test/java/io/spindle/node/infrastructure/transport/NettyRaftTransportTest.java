@@ -1,6 +1,6 @@
 package io.spindle.node.infrastructure.transport;
 
-import static io.spindle.node.infrastructure.transport.Await.within;
+import static io.spindle.testkit.Await.within;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,6 +11,7 @@ import io.spindle.raft.NodeId;
 import io.spindle.raft.message.AppendEntries;
 import io.spindle.raft.message.Heartbeat;
 import io.spindle.raft.message.Message;
+import io.spindle.testkit.Await;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;

@@ -1,6 +1,6 @@
 package io.spindle.node.infrastructure.transport;
 
-import static io.spindle.node.infrastructure.transport.Await.within;
+import static io.spindle.testkit.Await.within;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -11,6 +11,7 @@ import com.google.protobuf.ByteString;
 import io.spindle.node.infrastructure.transport.TestNodes.Node;
 import io.spindle.protocol.raft.ClientReply;
 import io.spindle.protocol.raft.ClientRequest;
+import io.spindle.testkit.Await;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;

@@ -1,6 +1,6 @@
 package io.spindle.node.infrastructure.transport;
 
-import static io.spindle.node.infrastructure.transport.Await.within;
+import static io.spindle.testkit.Await.within;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -12,6 +12,7 @@ import io.spindle.protocol.raft.ClientRequest;
 import io.spindle.protocol.tls.ClusterCertificates;
 import io.spindle.protocol.tls.ClusterTls;
 import io.spindle.raft.message.Heartbeat;
+import io.spindle.testkit.Await;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
