@@ -15,6 +15,8 @@ import io.spindle.discovery.DatagramAuthenticator.Verification;
 import io.spindle.protocol.discovery.DiscoveryBody;
 import io.spindle.protocol.discovery.DiscoveryDatagram;
 import io.spindle.protocol.discovery.EdgeListProto;
+import io.spindle.testkit.LogCapture;
+import io.spindle.testkit.ManualClock;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -44,7 +46,7 @@ class DatagramAuthenticatorTest {
 
   @BeforeEach
   void captureLog() {
-    log = LogCapture.start();
+    log = LogCapture.start("io.spindle.discovery");
   }
 
   @AfterEach
@@ -252,7 +254,7 @@ class DatagramAuthenticatorTest {
     assertTrue(warnings.get(0).contains("from " + FROM), warnings.get(0));
     assertTrue(warnings.get(0).contains("not a discovery datagram"), warnings.get(0));
     assertTrue(warnings.get(1).contains("4 more MALFORMED drops"), warnings.get(1));
-    assertEquals(6, log.messages(Level.FINE).size(), "every drop is logged at FINE");
+    assertEquals(6, log.messagesAt(Level.FINE).size(), "every drop is logged at FINE");
     assertEquals(Map.of(DropReason.MALFORMED, 6L), receiver.drops());
   }
 

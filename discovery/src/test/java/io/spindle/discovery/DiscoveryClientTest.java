@@ -12,6 +12,7 @@ import io.spindle.discovery.DatagramAuthenticator.Accepted;
 import io.spindle.discovery.DatagramAuthenticator.Signed;
 import io.spindle.protocol.discovery.DiscoveryBody;
 import io.spindle.testkit.Await;
+import io.spindle.testkit.LogCapture;
 import java.io.IOException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
@@ -47,7 +48,7 @@ class DiscoveryClientTest {
 
   @BeforeEach
   void start() throws IOException {
-    log = LogCapture.start();
+    log = LogCapture.start("io.spindle.discovery");
     fakeServer = new TestNode();
   }
 

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.spindle.discovery.DatagramAuthenticator.Signed;
 import io.spindle.protocol.discovery.DiscoveryDatagram;
 import io.spindle.testkit.Await;
+import io.spindle.testkit.LogCapture;
 import java.io.IOException;
 import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
@@ -40,7 +41,7 @@ class DiscoveryServerTest {
 
   @BeforeEach
   void start() throws IOException {
-    log = LogCapture.start();
+    log = LogCapture.start("io.spindle.discovery");
     server =
         DiscoveryServer.start(
             TestNode.loopbackSettings().port(0).multicast(false).build(),

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.spindle.testkit.Await;
+import io.spindle.testkit.LogCapture;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -30,7 +31,7 @@ class LoopbackDiscoveryTest {
 
   @BeforeEach
   void start() throws IOException {
-    log = LogCapture.start();
+    log = LogCapture.start("io.spindle.discovery");
     server =
         DiscoveryServer.start(
             TestNode.loopbackSettings().port(0).multicastPort(0).build(),

@@ -13,6 +13,7 @@ import io.spindle.protocol.queue.QueueProtocol;
 import io.spindle.protocol.queue.Request;
 import io.spindle.protocol.queue.Status;
 import io.spindle.protocol.queue.StatusResult;
+import io.spindle.testkit.GnuWc;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -268,19 +269,8 @@ class CountSystemTest {
 
   /** GNU wc's lines, words, characters and bytes of the file in the locale. */
   private static Map<String, Long> wc(Path file, String locale) throws Exception {
-    ProcessBuilder pb =
-        new ProcessBuilder("/usr/bin/wc", "-l", "-w", "-m", "-c", file.toString())
-            .redirectErrorStream(true);
-    pb.environment().put("LC_ALL", locale.equals("c") ? "C" : "C.UTF-8");
-    Process p = pb.start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertEquals(0, p.waitFor(), out);
-    String[] f = out.trim().split("\\s+");
-    return Map.of(
-        "lines", Long.parseLong(f[0]),
-        "words", Long.parseLong(f[1]),
-        "chars", Long.parseLong(f[2]),
-        "bytes", Long.parseLong(f[3]));
+    long[] f = GnuWc.count(file, GnuWc.lcAll(locale.equals("c")));
+    return Map.of("lines", f[0], "words", f[1], "chars", f[2], "bytes", f[3]);
   }
 
   /**

@@ -3,6 +3,7 @@ package io.spindle.web;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.spindle.testkit.GnuWc;
 import java.io.File;
 import java.net.URI;
 import java.net.URL;
@@ -176,7 +177,7 @@ class NodeDeploymentIT {
       HttpResponse<String> count = get("api/count?name=count/mixed.txt&top=3&locale=" + locale);
       assertEquals(200, count.statusCode(), count.body());
       String json = count.body();
-      long[] wc = Wc.count(content, locale.equals("c") ? "C" : "C.UTF-8");
+      long[] wc = GnuWc.count(content, locale.equals("c") ? "C" : "C.UTF-8");
       assertEquals(wc[0], number(json, "lines"), json);
       assertEquals(wc[1], number(json, "words"), json);
       assertEquals(wc[2], number(json, "chars"), json);

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.spindle.testkit.GnuWc;
 import java.io.File;
 import java.io.IOException;
 import java.net.URL;
@@ -196,7 +197,7 @@ class PageBrowserIT {
               !text("count-meta").equals(before)
                   && text("count-name").equals(file.getFileName().toString()));
       long[] wc =
-          Wc.count(file, locale.equals("c") ? "C" : "C.UTF-8"); // lines, words, chars, bytes
+          GnuWc.count(file, locale.equals("c") ? "C" : "C.UTF-8"); // lines, words, chars, bytes
       assertEquals(wc[0], number("count-lines"), "lines in " + locale);
       assertEquals(wc[1], number("count-words"), "words in " + locale);
       assertEquals(wc[3], number("count-bytes"), "bytes in " + locale);

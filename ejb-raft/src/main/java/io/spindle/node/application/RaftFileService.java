@@ -2,35 +2,22 @@ package io.spindle.node.application;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
-import io.spindle.node.domain.ChunkInfo;
 import io.spindle.node.domain.FileInfo;
 import io.spindle.node.domain.FileLayout;
 import io.spindle.node.domain.FileName;
-import io.spindle.node.domain.MemberAddress;
-import io.spindle.node.infrastructure.raft.Applied;
-import io.spindle.node.infrastructure.raft.RaftDriver;
-import io.spindle.node.infrastructure.raft.RaftException;
-import io.spindle.node.infrastructure.raft.RaftStatus;
-import io.spindle.node.infrastructure.store.FileStoreStateMachine;
-import io.spindle.node.infrastructure.store.Sha256;
+import io.spindle.node.domain.Sha256;
 import io.spindle.protocol.node.CommandResult;
 import io.spindle.protocol.node.CommitFile;
 import io.spindle.protocol.node.DeleteFile;
-import io.spindle.protocol.node.FileRecord;
 import io.spindle.protocol.node.NodeCommand;
 import io.spindle.protocol.node.PutChunk;
 import io.spindle.protocol.node.StoreFile;
-import io.spindle.raft.Member;
-import io.spindle.raft.NodeId;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.HexFormat;
 import java.util.List;
@@ -43,13 +30,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * {@link FileService} over a {@link RaftDriver} whose state machine is a {@link
- * FileStoreStateMachine}. A put reads the stream in chunks, proposes them as {@code PutChunk}
- * entries with at most {@link Settings#chunksInFlight()} uncommitted at a time (pipelined through
- * the log), then proposes {@code CommitFile}, which makes them visible atomically. If the stream
- * ends early or fails, nothing more is proposed: the staged chunks are never committed and the
- * state machine's GC drops them. Reads are served from this node's database, after a ReadIndex
- * barrier unless {@code stale}.
+ * {@link FileService} over the replicated {@link CommandLog}, whose state machine is the file
+ * store, and this node's {@link LocalFiles}. A put reads the stream in chunks, proposes them as
+ * {@code PutChunk} entries with at most {@link Settings#chunksInFlight()} uncommitted at a time
+ * (pipelined through the log), then proposes {@code CommitFile}, which makes them visible
+ * atomically. If the stream ends early or fails, nothing more is proposed: the staged chunks are
+ * never committed and the state machine's GC drops them. Reads are served from this node's
+ * database, after a ReadIndex barrier unless {@code stale}.
  */
 public final class RaftFileService implements FileService {
   /**
@@ -71,21 +58,20 @@ public final class RaftFileService implements FileService {
     }
   }
 
-  private final RaftDriver driver;
-  private final FileStoreStateMachine store;
+  private final CommandLog log;
+  private final LocalFiles files;
   private final Settings settings;
   private final Clock clock;
 
-  public RaftFileService(
-      RaftDriver driver, FileStoreStateMachine store, Settings settings, Clock clock) {
-    this.driver = Objects.requireNonNull(driver, "driver");
-    this.store = Objects.requireNonNull(store, "store");
+  public RaftFileService(CommandLog log, LocalFiles files, Settings settings, Clock clock) {
+    this.log = Objects.requireNonNull(log, "log");
+    this.files = Objects.requireNonNull(files, "files");
     this.settings = Objects.requireNonNull(settings, "settings");
     this.clock = Objects.requireNonNull(clock, "clock");
   }
 
-  public RaftFileService(RaftDriver driver, FileStoreStateMachine store) {
-    this(driver, store, Settings.defaults(), Clock.systemUTC());
+  public RaftFileService(CommandLog log, LocalFiles files) {
+    this(log, files, Settings.defaults(), Clock.systemUTC());
   }
 
   // ---------------------------------------------------------------- writes
@@ -99,7 +85,7 @@ public final class RaftFileService implements FileService {
     String request = requestId(requestId);
     String uploadId = UUID.randomUUID().toString();
     MessageDigest fileDigest = Sha256.newDigest();
-    ArrayDeque<CompletableFuture<Applied>> inFlight = new ArrayDeque<>();
+    ArrayDeque<CompletableFuture<byte[]>> inFlight = new ArrayDeque<>();
     long total = 0;
     int chunks = 0;
     CommandResult result;
@@ -125,7 +111,7 @@ public final class RaftFileService implements FileService {
           expectOk(await(inFlight.removeFirst()), "a chunk");
         }
         inFlight.addLast(
-            driver.submit(
+            log.submit(
                 NodeCommand.newBuilder()
                     .setPutChunk(
                         PutChunk.newBuilder()
@@ -161,8 +147,8 @@ public final class RaftFileService implements FileService {
               .setRequestId(request)
               .setStoredAtMillis(clock.millis())
               .build();
-      CompletableFuture<Applied> committing =
-          driver.submit(NodeCommand.newBuilder().setCommitFile(commit).build().toByteArray());
+      CompletableFuture<byte[]> committing =
+          log.submit(NodeCommand.newBuilder().setCommitFile(commit).build().toByteArray());
       while (!inFlight.isEmpty()) {
         expectOk(await(inFlight.removeFirst()), "a chunk");
       }
@@ -174,7 +160,7 @@ public final class RaftFileService implements FileService {
       throw e;
     }
     expectOk(result, "the commit of " + name);
-    return info(result.getFile());
+    return FileRecords.toInfo(result.getFile());
   }
 
   private FileInfo storeSmall(FileName name, byte[] content, long expectedSize, String request)
@@ -196,9 +182,9 @@ public final class RaftFileService implements FileService {
             .setStoredAtMillis(clock.millis())
             .build();
     CommandResult result =
-        await(driver.submit(NodeCommand.newBuilder().setStoreFile(store).build().toByteArray()));
+        await(log.submit(NodeCommand.newBuilder().setStoreFile(store).build().toByteArray()));
     expectOk(result, "the write of " + name);
-    return info(result.getFile());
+    return FileRecords.toInfo(result.getFile());
   }
 
   @Override
@@ -211,7 +197,7 @@ public final class RaftFileService implements FileService {
             .setRequestId(requestId(requestId))
             .build();
     CommandResult result =
-        await(driver.submit(NodeCommand.newBuilder().setDeleteFile(delete).build().toByteArray()));
+        await(log.submit(NodeCommand.newBuilder().setDeleteFile(delete).build().toByteArray()));
     if (result.getStatus() == CommandResult.Status.CONFLICT) {
       throw new RequestIdConflictException(result.getMessage());
     }
@@ -227,34 +213,26 @@ public final class RaftFileService implements FileService {
   @Override
   public Optional<FileInfo> stat(FileName name, boolean stale) {
     barrier(stale);
-    return store.findFile(name.utf8()).map(RaftFileService::info);
+    return files.find(name);
   }
 
   @Override
   public Optional<FileInfo> read(FileName name, boolean stale, OutputStream out)
       throws IOException {
     barrier(stale);
-    return store.readFile(name.utf8(), out).map(RaftFileService::info);
+    return files.read(name, out);
   }
 
   @Override
   public List<FileInfo> list(boolean stale) {
     barrier(stale);
-    return store.listFiles().stream().map(RaftFileService::info).toList();
+    return files.list();
   }
 
   @Override
   public Optional<FileLayout> layout(FileName name, boolean stale) {
     barrier(stale);
-    return store
-        .findChunks(name.utf8())
-        .map(
-            found ->
-                new FileLayout(
-                    info(found.getKey()),
-                    found.getValue().stream()
-                        .map(c -> new ChunkInfo(c.index(), c.size(), c.sha256()))
-                        .toList()));
+    return files.layout(name);
   }
 
   @Override
@@ -267,43 +245,22 @@ public final class RaftFileService implements FileService {
         return Optional.empty(); // no file has that digest
       }
     }
-    return store.readChunk(name.utf8(), index, expected);
+    return files.chunk(name, index, expected);
   }
 
   /** A linearizable read waits until this node has applied the cluster's read index (§6.4). */
   private void barrier(boolean stale) {
     if (!stale) {
-      awaitRaw(driver.read(new byte[0]));
+      awaitRaw(log.readBarrier());
     }
   }
 
   // ---------------------------------------------------------------- helpers
 
   private void requireLeader() {
-    RaftStatus status = driver.status();
-    if (!status.isLeader()) {
-      throw notLeader(status.leader());
+    if (!log.isLeader()) {
+      throw log.notLeader();
     }
-  }
-
-  private NotLeaderException notLeader(Optional<NodeId> leader) {
-    RaftStatus status = driver.status();
-    return new NotLeaderException(leader.flatMap(id -> httpUrl(status, id)));
-  }
-
-  private static Optional<URI> httpUrl(RaftStatus status, NodeId id) {
-    return status
-        .configuration()
-        .member(id)
-        .map(Member::address)
-        .flatMap(
-            address -> {
-              try {
-                return Optional.of(MemberAddress.parse(address).httpUrl());
-              } catch (IllegalArgumentException e) {
-                return Optional.empty(); // a member without an http URL (e.g. a bare test node)
-              }
-            });
   }
 
   private static String requestId(String requestId) {
@@ -316,8 +273,8 @@ public final class RaftFileService implements FileService {
     return requestId;
   }
 
-  private CommandResult await(CompletableFuture<Applied> future) {
-    byte[] result = awaitRaw(future.thenApply(Applied::result));
+  private CommandResult await(CompletableFuture<byte[]> future) {
+    byte[] result = awaitRaw(future);
     try {
       return CommandResult.parseFrom(result);
     } catch (InvalidProtocolBufferException e) {
@@ -325,7 +282,7 @@ public final class RaftFileService implements FileService {
     }
   }
 
-  private byte[] awaitRaw(CompletableFuture<byte[]> future) {
+  private <T> T awaitRaw(CompletableFuture<T> future) {
     try {
       return future.get(settings.timeout().toMillis(), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
@@ -336,18 +293,8 @@ public final class RaftFileService implements FileService {
           "the cluster did not answer within " + settings.timeout().toMillis() + " ms", e);
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();
-      if (cause instanceof io.spindle.node.infrastructure.raft.NotLeaderException notLeader
-          && driver.status().running()
-          && !driver.status().isLeader()) {
-        throw notLeader(notLeader.leaderHint().or(() -> driver.status().leader()));
-      }
-      if (cause instanceof RaftException raft) {
-        throw new ClusterUnavailableException(
-            raft.getMessage()
-                + (raft.certainlyNotApplied()
-                    ? "; nothing was applied, retry"
-                    : "; it may have been applied: retry with the same request id"),
-            raft);
+      if (cause instanceof NotLeaderException || cause instanceof ClusterUnavailableException) {
+        throw (RuntimeException) cause; // the command log's verdict, already in our terms
       }
       throw new ClusterUnavailableException("the request failed: " + cause, cause);
     }
@@ -360,14 +307,5 @@ public final class RaftFileService implements FileService {
     if (result.getStatus() != CommandResult.Status.OK) {
       throw new IllegalStateException(what + " was rejected: " + result.getMessage());
     }
-  }
-
-  static FileInfo info(FileRecord file) {
-    return new FileInfo(
-        new FileName(new String(file.getName().toByteArray(), StandardCharsets.UTF_8)),
-        file.getSize(),
-        Sha256.hex(file.getSha256().toByteArray()),
-        file.getChunkCount(),
-        Instant.ofEpochMilli(file.getStoredAtMillis()));
   }
 }

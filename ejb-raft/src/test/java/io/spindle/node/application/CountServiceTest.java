@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.spindle.node.domain.FileInfo;
 import io.spindle.node.domain.FileName;
@@ -12,13 +11,10 @@ import io.spindle.node.domain.count.RangeCounts;
 import io.spindle.node.domain.count.WcLocale;
 import io.spindle.node.domain.count.WordTally;
 import io.spindle.node.infrastructure.store.TestDatabase;
+import io.spindle.testkit.GnuWc;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -27,7 +23,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -41,13 +36,12 @@ import org.junit.jupiter.api.TestInstance;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class CountServiceTest {
-  private static final Path WC = Path.of("/usr/bin/wc");
   private FileCluster cluster;
   private byte[] text;
 
   @BeforeAll
   void start() {
-    assumeTrue(Files.isExecutable(WC), "GNU wc is needed to compare with");
+    assertTrue(GnuWc.available(), "GNU wc (coreutils) is needed to compare with");
     cluster = new FileCluster(TestDatabase.Kind.H2, 3);
     text = mixedText(new Random(42), (5 << 20) / 2);
   }
@@ -276,18 +270,6 @@ class CountServiceTest {
 
   /** What GNU wc -l -w -m -c prints for {@code input} in {@code locale}. */
   static long[] wc(WcLocale locale, byte[] input) throws IOException, InterruptedException {
-    ProcessBuilder pb = new ProcessBuilder(WC.toString(), "-l", "-w", "-m", "-c");
-    pb.environment().put("LC_ALL", locale == WcLocale.C ? "C" : "C.UTF-8");
-    pb.redirectError(ProcessBuilder.Redirect.INHERIT);
-    Process p = pb.start();
-    try (OutputStream in = p.getOutputStream()) {
-      in.write(input);
-    }
-    String out;
-    try (InputStream o = p.getInputStream()) {
-      out = new String(o.readAllBytes(), StandardCharsets.US_ASCII).trim();
-    }
-    assertEquals(0, p.waitFor(), "wc failed");
-    return Stream.of(out.split("\\s+")).mapToLong(Long::parseLong).toArray();
+    return GnuWc.count(input, GnuWc.lcAll(locale == WcLocale.C));
   }
 }

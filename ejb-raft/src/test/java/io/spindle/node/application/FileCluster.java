@@ -3,18 +3,20 @@ package io.spindle.node.application;
 import io.spindle.node.domain.FileInfo;
 import io.spindle.node.domain.FileName;
 import io.spindle.node.domain.MemberAddress;
-import io.spindle.node.infrastructure.raft.MemoryRaftStorage;
-import io.spindle.node.infrastructure.raft.PeerMessenger;
-import io.spindle.node.infrastructure.raft.RaftDriver;
-import io.spindle.node.infrastructure.raft.RaftNodeSettings;
-import io.spindle.node.infrastructure.raft.RaftStatus;
+import io.spindle.node.infrastructure.raft.RaftCommandLog;
 import io.spindle.node.infrastructure.store.FileStoreStateMachine;
 import io.spindle.node.infrastructure.store.StoreSettings;
+import io.spindle.node.infrastructure.store.StoredFiles;
 import io.spindle.node.infrastructure.store.TestDatabase;
 import io.spindle.raft.Configuration;
 import io.spindle.raft.Member;
 import io.spindle.raft.NodeId;
 import io.spindle.raft.message.Message;
+import io.spindle.raft.server.MemoryRaftStorage;
+import io.spindle.raft.server.PeerMessenger;
+import io.spindle.raft.server.RaftDriver;
+import io.spindle.raft.server.RaftNodeSettings;
+import io.spindle.raft.server.RaftStatus;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.URI;
@@ -66,7 +68,12 @@ final class FileCluster implements AutoCloseable {
                 t.setDaemon(true);
                 return t;
               });
-      this.service = new RaftFileService(driver, stateMachine, SERVICE, Clock.systemUTC());
+      this.service =
+          new RaftFileService(
+              new RaftCommandLog(driver),
+              new StoredFiles(stateMachine),
+              SERVICE,
+              Clock.systemUTC());
     }
 
     RaftStatus status() {

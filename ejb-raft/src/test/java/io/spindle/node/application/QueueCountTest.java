@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.spindle.node.domain.FileInfo;
 import io.spindle.node.domain.FileName;
@@ -22,9 +21,9 @@ import io.spindle.protocol.queue.Job;
 import io.spindle.queue.QueueServer;
 import io.spindle.queue.QueueServerConfig;
 import io.spindle.queue.service.ServiceConfig;
+import io.spindle.testkit.GnuWc;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -64,7 +63,7 @@ class QueueCountTest {
 
   @BeforeAll
   void start() throws Exception {
-    assumeTrue(Files.isExecutable(Path.of("/usr/bin/wc")), "GNU wc is needed to compare with");
+    assertTrue(GnuWc.available(), "GNU wc (coreutils) is needed to compare with");
     cluster = new FileCluster(TestDatabase.Kind.H2, 3);
     server =
         QueueServer.start(

@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.spindle.node.domain.FileInfo;
 import io.spindle.node.domain.FileName;
+import io.spindle.node.domain.Sha256;
 import io.spindle.node.infrastructure.store.FileStoreStateMachine;
-import io.spindle.node.infrastructure.store.Sha256;
 import io.spindle.node.infrastructure.store.StoreSettings;
 import io.spindle.node.infrastructure.store.TestDatabase;
 import io.spindle.raft.SnapshotMeta;

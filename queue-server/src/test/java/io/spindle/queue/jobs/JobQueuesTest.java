@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.spindle.queue.jobs.JobQueues.JobView;
 import io.spindle.queue.jobs.JobQueues.LostLease;
-import io.spindle.queue.testing.ManualClock;
+import io.spindle.testkit.ManualClock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.spindle.queue.spool.ChunkSpool.ChunkOutcome;
 import io.spindle.queue.spool.ChunkSpool.Completion;
-import io.spindle.queue.testing.ManualClock;
+import io.spindle.testkit.ManualClock;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;

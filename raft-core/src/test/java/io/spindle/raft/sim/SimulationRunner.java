@@ -1,7 +1,7 @@
 package io.spindle.raft.sim;
 
-import io.spindle.raft.lincheck.LinearizabilityChecker;
-import io.spindle.raft.lincheck.Operation;
+import io.spindle.testkit.lincheck.LinearizabilityChecker;
+import io.spindle.testkit.lincheck.Operation;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -5,7 +5,7 @@ import io.spindle.node.application.FileChangedException;
 import io.spindle.node.application.NotLeaderException;
 import io.spindle.node.application.RequestIdConflictException;
 import io.spindle.node.domain.InvalidFileNameException;
-import io.spindle.node.infrastructure.raft.RaftException;
+import io.spindle.raft.server.RaftException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
@@ -62,7 +62,7 @@ public class ApiExceptionMapper implements ExceptionMapper<Throwable> {
           .map(url -> error(Response.Status.CONFLICT, e.getMessage()))
           .orElseGet(() -> unavailable(e.getMessage()));
     }
-    if (e instanceof io.spindle.node.infrastructure.raft.NotLeaderException) {
+    if (e instanceof io.spindle.raft.server.NotLeaderException) {
       return unavailable(
           "the cluster has no leader this node can reach right now; retry in a moment");
     }

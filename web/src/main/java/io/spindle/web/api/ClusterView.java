@@ -1,12 +1,12 @@
 package io.spindle.web.api;
 
 import io.spindle.node.domain.MemberAddress;
-import io.spindle.node.infrastructure.raft.RaftStatus;
 import io.spindle.node.infrastructure.runtime.NodeRuntime;
 import io.spindle.raft.Configuration;
 import io.spindle.raft.Member;
 import io.spindle.raft.NodeId;
 import io.spindle.raft.Role;
+import io.spindle.raft.server.RaftStatus;
 import jakarta.json.bind.annotation.JsonbNillable;
 import java.util.ArrayList;
 import java.util.List;

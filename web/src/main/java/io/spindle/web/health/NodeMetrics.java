@@ -1,8 +1,8 @@
 package io.spindle.web.health;
 
-import io.spindle.node.infrastructure.raft.RaftStatus;
 import io.spindle.node.infrastructure.runtime.NodeRuntime;
 import io.spindle.raft.Role;
+import io.spindle.raft.server.RaftStatus;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.context.Initialized;
 import jakarta.enterprise.event.Observes;

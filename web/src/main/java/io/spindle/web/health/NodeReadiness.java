@@ -1,9 +1,9 @@
 package io.spindle.web.health;
 
-import io.spindle.node.infrastructure.raft.RaftStatus;
 import io.spindle.node.infrastructure.runtime.DatabaseMigration;
 import io.spindle.node.infrastructure.runtime.NodeRuntime;
 import io.spindle.raft.NodeId;
+import io.spindle.raft.server.RaftStatus;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.health.HealthCheck;

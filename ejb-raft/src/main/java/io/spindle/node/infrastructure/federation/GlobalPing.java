@@ -1,7 +1,6 @@
 package io.spindle.node.infrastructure.federation;
 
 import io.spindle.node.domain.MemberAddress;
-import io.spindle.node.infrastructure.raft.RaftStatus;
 import io.spindle.protocol.federation.ClusterRoute;
 import io.spindle.protocol.federation.RouteMember;
 import io.spindle.protocol.queue.ClusterPing;
@@ -13,6 +12,7 @@ import io.spindle.protocol.queue.PingResult;
 import io.spindle.protocol.queue.Reply;
 import io.spindle.protocol.queue.Request;
 import io.spindle.protocol.queue.RouteView;
+import io.spindle.raft.server.RaftStatus;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;

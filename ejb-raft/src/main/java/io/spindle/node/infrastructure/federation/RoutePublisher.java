@@ -1,8 +1,8 @@
 package io.spindle.node.infrastructure.federation;
 
-import io.spindle.node.infrastructure.raft.RaftStatus;
 import io.spindle.protocol.federation.ClusterRoute;
 import io.spindle.protocol.logging.RateLimitedLog;
+import io.spindle.raft.server.RaftStatus;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;

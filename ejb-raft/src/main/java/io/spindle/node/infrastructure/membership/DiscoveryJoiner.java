@@ -6,7 +6,7 @@ import io.spindle.discovery.DiscoverySettings;
 import io.spindle.discovery.DiscoveryStatus;
 import io.spindle.discovery.DiscoveryTimeoutException;
 import io.spindle.discovery.EdgeList;
-import io.spindle.node.infrastructure.raft.RaftStatus;
+import io.spindle.raft.server.RaftStatus;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Objects;

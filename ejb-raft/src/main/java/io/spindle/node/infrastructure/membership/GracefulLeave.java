@@ -1,7 +1,7 @@
 package io.spindle.node.infrastructure.membership;
 
-import io.spindle.node.infrastructure.raft.RaftDriver;
-import io.spindle.node.infrastructure.raft.RaftStatus;
+import io.spindle.raft.server.RaftDriver;
+import io.spindle.raft.server.RaftStatus;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;

@@ -1,14 +1,14 @@
 package io.spindle.node.infrastructure.membership;
 
 import io.spindle.node.domain.MemberAddress;
-import io.spindle.node.infrastructure.raft.RaftDriver;
-import io.spindle.node.infrastructure.raft.RaftException;
-import io.spindle.node.infrastructure.raft.RaftStatus;
 import io.spindle.raft.ConfigChange;
 import io.spindle.raft.Configuration;
 import io.spindle.raft.FollowerProgress;
 import io.spindle.raft.Member;
 import io.spindle.raft.NodeId;
+import io.spindle.raft.server.RaftDriver;
+import io.spindle.raft.server.RaftException;
+import io.spindle.raft.server.RaftStatus;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Map;

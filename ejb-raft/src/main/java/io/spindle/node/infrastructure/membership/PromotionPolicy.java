@@ -1,8 +1,8 @@
 package io.spindle.node.infrastructure.membership;
 
-import io.spindle.node.infrastructure.raft.RaftStatus;
 import io.spindle.raft.FollowerProgress;
 import io.spindle.raft.NodeId;
+import io.spindle.raft.server.RaftStatus;
 import java.util.Comparator;
 import java.util.Map;
 import java.util.Optional;

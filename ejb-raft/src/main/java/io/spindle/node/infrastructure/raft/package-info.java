@@ -1,16 +1,9 @@
 /**
- * Runs a {@link io.spindle.raft.RaftNode} for real: the single-threaded {@link
- * io.spindle.node.infrastructure.raft.RaftDriver} that owns the node and does its persist → send →
- * apply work, the {@link io.spindle.node.infrastructure.raft.StateMachine} SPI it applies committed
- * entries to, and the ports it reaches storage ({@link
- * io.spindle.node.infrastructure.raft.RaftStorage}) and peers ({@link
- * io.spindle.node.infrastructure.raft.PeerMessenger}) through.
+ * The node's adapters over the Raft server runtime ({@code io.spindle.raft.server}): {@link
+ * io.spindle.node.infrastructure.raft.RaftCommandLog}, the application's command log as Raft
+ * proposals and ReadIndex barriers.
  *
- * <p>Depends on {@code raft-core} and, for the adapters only ({@link
- * io.spindle.node.infrastructure.raft.DurableRaftStorage}, {@link
- * io.spindle.node.infrastructure.raft.NettyPeerMessenger}), on the sibling {@code log} and {@code
- * transport} packages. Application services depend on the driver's public API, never on the core
- * directly; nothing here depends on {@code jakarta.*}, so the driver runs in plain Java as well as
- * on a Payara managed thread.
+ * <p>Depends on {@code raft-server} and the application's ports; the application never sees the
+ * driver.
  */
 package io.spindle.node.infrastructure.raft;

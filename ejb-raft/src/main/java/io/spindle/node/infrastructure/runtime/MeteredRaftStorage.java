@@ -1,12 +1,12 @@
 package io.spindle.node.infrastructure.runtime;
 
-import io.spindle.node.infrastructure.raft.RaftStorage;
 import io.spindle.raft.Entry;
 import io.spindle.raft.HardState;
 import io.spindle.raft.LogStore;
 import io.spindle.raft.SnapshotMeta;
 import io.spindle.raft.SnapshotStore;
 import io.spindle.raft.StorageId;
+import io.spindle.raft.server.RaftStorage;
 import java.io.InputStream;
 import java.util.List;
 import java.util.function.BooleanSupplier;

@@ -25,17 +25,11 @@ import io.spindle.node.infrastructure.queue.QueueFileCounter;
 import io.spindle.node.infrastructure.queue.QueueRangeCounter;
 import io.spindle.node.infrastructure.queue.QueueWorker;
 import io.spindle.node.infrastructure.queue.TaskSubmitter;
-import io.spindle.node.infrastructure.raft.DurableRaftStorage;
-import io.spindle.node.infrastructure.raft.NettyPeerMessenger;
-import io.spindle.node.infrastructure.raft.RaftDriver;
-import io.spindle.node.infrastructure.raft.RaftNodeSettings;
-import io.spindle.node.infrastructure.raft.RaftStatus;
+import io.spindle.node.infrastructure.raft.RaftCommandLog;
 import io.spindle.node.infrastructure.store.FileStoreStateMachine;
 import io.spindle.node.infrastructure.store.StoreSettings;
 import io.spindle.node.infrastructure.store.StoreTransactions;
-import io.spindle.node.infrastructure.transport.InboundHandler;
-import io.spindle.node.infrastructure.transport.NettyRaftTransport;
-import io.spindle.node.infrastructure.transport.TransportConfig;
+import io.spindle.node.infrastructure.store.StoredFiles;
 import io.spindle.protocol.auth.ClientTokens;
 import io.spindle.protocol.raft.ClientReply;
 import io.spindle.protocol.raft.ClientRequest;
@@ -43,6 +37,14 @@ import io.spindle.protocol.tls.ClusterTls;
 import io.spindle.raft.Member;
 import io.spindle.raft.NodeId;
 import io.spindle.raft.message.Message;
+import io.spindle.raft.server.DurableRaftStorage;
+import io.spindle.raft.server.NettyPeerMessenger;
+import io.spindle.raft.server.RaftDriver;
+import io.spindle.raft.server.RaftNodeSettings;
+import io.spindle.raft.server.RaftStatus;
+import io.spindle.raft.server.transport.InboundHandler;
+import io.spindle.raft.server.transport.NettyRaftTransport;
+import io.spindle.raft.server.transport.TransportConfig;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 import jakarta.annotation.Resource;
@@ -181,7 +183,7 @@ public class NodeRuntime {
               store,
               new NettyPeerMessenger(config.nodeId(), transport),
               threadFactory);
-      fileService = new RaftFileService(driver, store);
+      fileService = new RaftFileService(new RaftCommandLog(driver), new StoredFiles(store));
       CountService.Settings countSettings =
           CountConfig.read(key -> mpConfig.getOptionalValue(key, String.class));
       LocalRangeCounter localRanges =

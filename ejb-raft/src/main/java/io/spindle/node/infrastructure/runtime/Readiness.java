@@ -1,6 +1,6 @@
 package io.spindle.node.infrastructure.runtime;
 
-import io.spindle.node.infrastructure.raft.RaftStatus;
+import io.spindle.raft.server.RaftStatus;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;

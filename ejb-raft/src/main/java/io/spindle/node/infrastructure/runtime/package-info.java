@@ -1,8 +1,8 @@
 /**
  * The node inside the container: {@link io.spindle.node.infrastructure.runtime.NodeRuntime} reads
  * MicroProfile Config once into a {@link io.spindle.node.infrastructure.runtime.NodeConfig}, starts
- * the Netty transport and the {@link io.spindle.node.infrastructure.raft.RaftDriver} on threads of
- * the container's {@code ManagedThreadFactory}, and stops them on undeploy; {@link
+ * the Netty transport and the {@link io.spindle.raft.server.RaftDriver} on threads of the
+ * container's {@code ManagedThreadFactory}, and stops them on undeploy; {@link
  * io.spindle.node.infrastructure.runtime.DatabaseMigration} defines the node's datasource and runs
  * Flyway before it; {@link io.spindle.node.infrastructure.runtime.NodeServices} makes the file
  * service injectable.

@@ -2,6 +2,7 @@ package io.spindle.node.infrastructure.store;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedInputStream;
+import io.spindle.node.domain.Sha256;
 import io.spindle.protocol.node.AppliedRequestRecord;
 import io.spindle.protocol.node.ChunkRecord;
 import io.spindle.protocol.node.FileRecord;

@@ -1,12 +1,12 @@
 package io.spindle.node.domain.count;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.spindle.testkit.GnuWc;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,7 +25,6 @@ import org.junit.jupiter.api.Test;
  * the tricky pieces, and real text from this machine. Both locales.
  */
 class WcScannerTest {
-  private static final Path WC = Path.of("/usr/bin/wc");
 
   /** Pieces that trip counters: spaces, no-break spaces, controls, invalid and cut UTF-8. */
   private static final String[] PIECES_HEX = {
@@ -76,7 +75,7 @@ class WcScannerTest {
 
   @BeforeAll
   static void needsGnuWc() {
-    assumeTrue(Files.isExecutable(WC), "GNU wc is needed to compare with");
+    assertTrue(GnuWc.available(), "GNU wc (coreutils) is needed to compare with");
     pieces = Stream.of(PIECES_HEX).map(HexFormat.of()::parseHex).toArray(byte[][]::new);
   }
 
@@ -242,19 +241,7 @@ class WcScannerTest {
 
   /** What GNU wc -l -w -m -c prints for {@code input} in {@code locale}. */
   private static long[] wc(WcLocale locale, byte[] input) throws IOException, InterruptedException {
-    ProcessBuilder pb = new ProcessBuilder(WC.toString(), "-l", "-w", "-m", "-c");
-    pb.environment().put("LC_ALL", locale == WcLocale.C ? "C" : "C.UTF-8");
-    pb.redirectError(ProcessBuilder.Redirect.INHERIT);
-    Process p = pb.start();
-    try (OutputStream in = p.getOutputStream()) {
-      in.write(input);
-    }
-    String out;
-    try (InputStream o = p.getInputStream()) {
-      out = new String(o.readAllBytes(), StandardCharsets.US_ASCII).trim();
-    }
-    assertEquals(0, p.waitFor(), "wc failed");
-    return Stream.of(out.split("\\s+")).mapToLong(Long::parseLong).toArray();
+    return GnuWc.count(input, GnuWc.lcAll(locale == WcLocale.C));
   }
 
   private static byte[] concat(byte[]... parts) {

@@ -6,10 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.spindle.testkit.GnuWc;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -34,7 +34,6 @@ import org.junit.jupiter.api.io.TempDir;
  * the definition; on real text in C it equals a {@code tr | sort | uniq -c} pipeline. Both locales.
  */
 class WordTallyTest {
-  private static final Path WC = Path.of("/usr/bin/wc");
 
   /** WcScannerTest's pieces, and some that fold: upper case, long runs, controls inside words. */
   private static final String[] PIECES_HEX = {
@@ -93,7 +92,7 @@ class WordTallyTest {
 
   @BeforeAll
   static void needsGnuWc() {
-    assumeTrue(Files.isExecutable(WC), "GNU wc is needed to compare with");
+    assertTrue(GnuWc.available(), "GNU wc (coreutils) is needed to compare with");
     pieces = Stream.of(PIECES_HEX).map(HexFormat.of()::parseHex).toArray(byte[][]::new);
   }
 
@@ -441,19 +440,7 @@ class WordTallyTest {
   /** What GNU wc -w prints for {@code input} in {@code locale}. */
   private static long wcWords(WcLocale locale, byte[] input)
       throws IOException, InterruptedException {
-    ProcessBuilder pb = new ProcessBuilder(WC.toString(), "-w");
-    pb.environment().put("LC_ALL", locale == WcLocale.C ? "C" : "C.UTF-8");
-    pb.redirectError(ProcessBuilder.Redirect.INHERIT);
-    Process p = pb.start();
-    try (OutputStream in = p.getOutputStream()) {
-      in.write(input);
-    }
-    String out;
-    try (InputStream o = p.getInputStream()) {
-      out = new String(o.readAllBytes(), StandardCharsets.US_ASCII).trim();
-    }
-    assertEquals(0, p.waitFor(), "wc failed");
-    return Long.parseLong(out);
+    return GnuWc.words(input, GnuWc.lcAll(locale == WcLocale.C));
   }
 
   /** The counts {@code uniq -c} prints at the end of a shell pipeline run with LC_ALL=C. */

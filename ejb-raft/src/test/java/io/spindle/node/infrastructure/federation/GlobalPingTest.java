@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.spindle.node.infrastructure.raft.RaftStatus;
 import io.spindle.protocol.federation.ClusterRoute;
 import io.spindle.protocol.federation.FederationSecret;
 import io.spindle.protocol.queue.ClusterPing;
@@ -15,6 +14,7 @@ import io.spindle.raft.Configuration;
 import io.spindle.raft.Member;
 import io.spindle.raft.NodeId;
 import io.spindle.raft.Role;
+import io.spindle.raft.server.RaftStatus;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;

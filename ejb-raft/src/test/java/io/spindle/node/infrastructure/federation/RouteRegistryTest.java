@@ -5,13 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.spindle.node.infrastructure.raft.RaftStatus;
 import io.spindle.protocol.federation.ClusterRoute;
 import io.spindle.protocol.federation.FederationSecret;
 import io.spindle.raft.Configuration;
 import io.spindle.raft.Member;
 import io.spindle.raft.NodeId;
 import io.spindle.raft.Role;
+import io.spindle.raft.server.RaftStatus;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;

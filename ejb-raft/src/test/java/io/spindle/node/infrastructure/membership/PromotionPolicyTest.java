@@ -3,12 +3,12 @@ package io.spindle.node.infrastructure.membership;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import io.spindle.node.infrastructure.raft.RaftStatus;
 import io.spindle.raft.Configuration;
 import io.spindle.raft.FollowerProgress;
 import io.spindle.raft.Member;
 import io.spindle.raft.NodeId;
 import io.spindle.raft.Role;
+import io.spindle.raft.server.RaftStatus;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.spindle.node.infrastructure.raft.RaftStatus;
 import io.spindle.raft.Configuration;
 import io.spindle.raft.NodeId;
 import io.spindle.raft.Role;
+import io.spindle.raft.server.RaftStatus;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

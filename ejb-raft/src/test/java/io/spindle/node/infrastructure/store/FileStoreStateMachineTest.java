@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
+import io.spindle.node.domain.Sha256;
 import io.spindle.protocol.node.CommandResult;
 import io.spindle.protocol.node.CommitFile;
 import io.spindle.protocol.node.DeleteFile;

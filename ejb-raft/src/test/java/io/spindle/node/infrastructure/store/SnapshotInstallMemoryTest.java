@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
+import io.spindle.node.domain.Sha256;
 import io.spindle.protocol.node.NodeCommand;
 import io.spindle.protocol.node.StoreFile;
 import io.spindle.raft.Configuration;

@@ -1,5 +1,6 @@
 package io.spindle.node.infrastructure.store;
 
+import io.spindle.node.domain.Sha256;
 import io.spindle.node.infrastructure.runtime.DatabaseSettings;
 import jakarta.persistence.EntityManagerFactory;
 import java.security.MessageDigest;

@@ -1,0 +1,11 @@
+/**
+ * The benchmark programs behind {@code bin/spindle bench}: {@link io.spindle.bench.RaftBench}
+ * ({@code bench raft}: the Raft server runtime alone, three processes of raft-server's test
+ * key-value server), {@link io.spindle.bench.FilesBench} ({@code bench files}: a running cluster's
+ * REST API) and {@link io.spindle.bench.CountLoopBench} (the word-count loop alone, part of {@code
+ * bench count}).
+ *
+ * <p>Depends on {@code raft-server} (and its test key-value server) and on the node's word-count
+ * domain; nothing depends on this module, and nothing of it ships in the node.
+ */
+package io.spindle.bench;
