@@ -9,9 +9,6 @@ import com.google.protobuf.UnsafeByteOperations;
 import io.spindle.protocol.queue.CancelTasks;
 import io.spindle.protocol.queue.ChunkData;
 import io.spindle.protocol.queue.ClustersJob;
-import io.spindle.protocol.queue.Count;
-import io.spindle.protocol.queue.CountJob;
-import io.spindle.protocol.queue.CountResult;
 import io.spindle.protocol.queue.DeleteJob;
 import io.spindle.protocol.queue.ErrorCode;
 import io.spindle.protocol.queue.FetchChunk;
@@ -506,7 +503,7 @@ public final class QueueService {
               fingerprint,
               QueueKind.SHARED,
               "count",
-              Job.newBuilder().setCount(withPrevious(request.getCount())),
+              Job.newBuilder().setCount(countAnswers.withPrevious(request.getCount())),
               timeout);
         }
       }
@@ -646,45 +643,6 @@ public final class QueueService {
     inFlight.put(rid, new InFlight(id, fingerprint));
     answers.addWaiter(rid, client);
     serveParked();
-  }
-
-  /** A count job, with the last answer for the same question for the node to check and reuse. */
-  private CountJob withPrevious(Count count) {
-    CountJob.Builder job =
-        CountJob.newBuilder()
-            .setName(count.getName())
-            .setTopWords(count.getTopWords())
-            .setStale(count.getStale())
-            .setLocale(count.getLocale());
-    countAnswers
-        .previous(count.getName(), count.getLocale(), count.getTopWords())
-        .ifPresent(job::setPrevious);
-    return job.build();
-  }
-
-  private void rememberCount(JobView<Job> job, CountResult result) {
-    if (job.payload().hasCount()) {
-      CountJob count = job.payload().getCount();
-      countAnswers.answered(count.getName(), count.getLocale(), count.getTopWords(), result);
-    }
-  }
-
-  /** What a node's answer says about which content a name holds (for the count answers). */
-  private void rememberContent(JobResult result) {
-    switch (result.getOutcomeCase()) {
-      case WRITTEN ->
-          countAnswers.holds(result.getWritten().getName(), result.getWritten().getSha256());
-      case READ ->
-          countAnswers.holds(
-              result.getRead().getFile().getName(), result.getRead().getFile().getSha256());
-      case LIST ->
-          result
-              .getList()
-              .getFilesList()
-              .forEach(f -> countAnswers.holds(f.getName(), f.getSha256()));
-      case DELETED -> countAnswers.deleted(result.getDeleted().getName());
-      default -> {}
-    }
   }
 
   // ---- membership jobs the queue server queues itself (core thread) ----
@@ -1085,7 +1043,7 @@ public final class QueueService {
       serveParked(); // the node may hold another range now
       return;
     }
-    rememberContent(result);
+    countAnswers.rememberContent(result);
     Reply.Builder reply = Reply.newBuilder().setRequestId(job.requestId());
     switch (result.getOutcomeCase()) {
       case ERROR -> reply.setError(result.getError());
@@ -1095,7 +1053,7 @@ public final class QueueService {
       case LIST -> reply.setList(result.getList());
       case COUNT -> {
         reply.setCount(result.getCount());
-        rememberCount(job, result.getCount());
+        countAnswers.rememberCount(job, result.getCount());
       }
       case PING -> reply.setPing(withOwnHop(job, result.getPing()));
       case CLUSTERS -> reply.setClusters(result.getClusters());
@@ -1233,7 +1191,7 @@ public final class QueueService {
           timeout = TASK_QUEUE_TIMEOUT;
         }
         case COUNT -> {
-          job.setCount(withPrevious(task.getCount()));
+          job.setCount(countAnswers.withPrevious(task.getCount()));
           kind = "count";
           timeout = config.queueTimeout();
         }
@@ -1296,7 +1254,7 @@ public final class QueueService {
       case COUNT_RANGE -> r.setCountRange(result.getCountRange());
       case COUNT -> {
         r.setCount(result.getCount());
-        rememberCount(job, result.getCount());
+        countAnswers.rememberCount(job, result.getCount());
       }
       default ->
           r.setError(
