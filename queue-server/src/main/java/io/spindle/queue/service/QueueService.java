@@ -18,10 +18,8 @@ import io.spindle.protocol.queue.Job;
 import io.spindle.protocol.queue.JobBatch;
 import io.spindle.protocol.queue.JobResult;
 import io.spindle.protocol.queue.JoinJob;
-import io.spindle.protocol.queue.LeaseView;
 import io.spindle.protocol.queue.LeaveJob;
 import io.spindle.protocol.queue.ListJob;
-import io.spindle.protocol.queue.Member;
 import io.spindle.protocol.queue.NodeStatus;
 import io.spindle.protocol.queue.Ping;
 import io.spindle.protocol.queue.PingJob;
@@ -29,7 +27,6 @@ import io.spindle.protocol.queue.PingResult;
 import io.spindle.protocol.queue.QueueError;
 import io.spindle.protocol.queue.QueueFrame;
 import io.spindle.protocol.queue.QueueProtocol;
-import io.spindle.protocol.queue.QueueView;
 import io.spindle.protocol.queue.ReadJob;
 import io.spindle.protocol.queue.ReadResult;
 import io.spindle.protocol.queue.ReleaseJobs;
@@ -63,7 +60,6 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HexFormat;
@@ -111,7 +107,7 @@ public final class QueueService {
   static final String QUEUE_SERVER_HOP = "queue-server";
 
   /** Jobs given up on that the status keeps, and how many of them a renewal answer carries. */
-  private static final int DEAD_LETTERS = 100;
+  static final int DEAD_LETTERS = 100;
 
   private static final int DEAD_LETTERS_PER_RENEWAL = 10;
 
@@ -150,11 +146,10 @@ public final class QueueService {
   private final Map<Long, TaskOrigin> tasks = new HashMap<>();
   private final CountAnswers countAnswers = new CountAnswers(LAST_COUNTS, CONTENT_NAMES);
   private final DeadLetters deadLetters;
+  private final StatusViews views;
   private long nextJobId;
   private long lastMaintenanceMillis;
   private ScheduledFuture<?> ticker;
-
-  private volatile ClusterView clusterView;
 
   /**
    * A job under way for a request id.
@@ -206,9 +201,7 @@ public final class QueueService {
         new ChunkedWrites(config, spool, answers, io, this::onCore, new LeaderQueueSink());
     // Job ids never repeat across restarts: start from the wall clock, in microseconds.
     this.nextJobId = Math.max(1, System.currentTimeMillis() * 1000);
-    this.clusterView =
-        new ClusterView(
-            config.advertisedAddress(), config.clusterId(), 0, Optional.empty(), List.of());
+    this.views = new StatusViews(config, spool, queues, nodes, deadLetters);
   }
 
   public ServiceConfig config() {
@@ -397,13 +390,13 @@ public final class QueueService {
 
   /** The cluster as the nodes last reported it. Any thread; never blocks. */
   public ClusterView clusterView() {
-    return clusterView;
+    return views.clusterView();
   }
 
   /** The status a Status request answers. Blocks until the core thread has built it. */
   public StatusResult status() {
     CompletableFuture<StatusResult> f = new CompletableFuture<>();
-    onCore(() -> f.complete(buildStatus()));
+    onCore(() -> f.complete(views.buildStatus()));
     try {
       return f.get(10, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
@@ -550,7 +543,8 @@ public final class QueueService {
               Job.newBuilder().setClusters(ClustersJob.getDefaultInstance()),
               timeout);
       case STATUS ->
-          client.send(frame(Reply.newBuilder().setRequestId(rid).setStatus(buildStatus()).build()));
+          client.send(
+              frame(Reply.newBuilder().setRequestId(rid).setStatus(views.buildStatus()).build()));
       case OP_NOT_SET ->
           client.send(
               frame(
@@ -658,12 +652,12 @@ public final class QueueService {
   }
 
   private boolean isMember(String nodeId) {
-    return clusterView.members().stream().anyMatch(m -> m.nodeId().equals(nodeId));
+    return views.clusterView().members().stream().anyMatch(m -> m.nodeId().equals(nodeId));
   }
 
   private void onJoin(String nodeId, String raftAddress, String httpUrl) {
     Optional<ClusterView.Member> member =
-        clusterView.members().stream().filter(m -> m.nodeId().equals(nodeId)).findFirst();
+        views.clusterView().members().stream().filter(m -> m.nodeId().equals(nodeId)).findFirst();
     if (member.isPresent()
         && member.get().raftAddress().equals(raftAddress)
         && member.get().httpUrl().equals(httpUrl)) {
@@ -950,24 +944,9 @@ public final class QueueService {
                 Renewed.newBuilder()
                     .addAllLostJobIds(lost)
                     .setLeaseMs((int) queues.limits().lease().toMillis())
-                    .addAllQueues(queueViews())
+                    .addAllQueues(views.queueViews())
                     .addAllDeadLetters(deadLetters.newest(DEAD_LETTERS_PER_RENEWAL)))
             .build());
-  }
-
-  /** Each queue's depth, capacity and leased jobs. */
-  private List<QueueView> queueViews() {
-    List<QueueView> views = new ArrayList<>();
-    for (QueueKind q : QueueKind.values()) {
-      views.add(
-          QueueView.newBuilder()
-              .setName(q.label())
-              .setDepth(queues.depth(q))
-              .setCapacity(queues.capacity(q))
-              .setLeased(queues.leasedCount(q))
-              .build());
-    }
-    return views;
   }
 
   private void onFetchChunk(Peer node, String nodeId, FetchChunk fetch) {
@@ -1129,7 +1108,7 @@ public final class QueueService {
       return read;
     }
     ReadResult.Builder b = read.toBuilder();
-    for (ClusterView.Member m : clusterView.members()) {
+    for (ClusterView.Member m : views.clusterView().members()) {
       if (!m.httpUrl().isEmpty()) {
         b.addHolders(Holder.newBuilder().setNodeId(m.nodeId()).setHttpUrl(m.httpUrl()));
       }
@@ -1358,7 +1337,7 @@ public final class QueueService {
                   + queues.highestTerm());
     }
     if (changed) {
-      refreshClusterView();
+      views.refreshClusterView();
     }
     if (!revoked.isEmpty() || queues.qualifies(nodeId)) {
       serveParked();
@@ -1426,7 +1405,7 @@ public final class QueueService {
       lastMaintenanceMillis = now;
       answers.expire();
       writes.expireIdle();
-      refreshClusterView();
+      views.refreshClusterView();
     }
   }
 
@@ -1459,63 +1438,6 @@ public final class QueueService {
     }
     inFlight.remove(j.requestId());
     answers.answer(j.requestId(), errorReply(j.requestId(), e), null);
-  }
-
-  // ---- views (core thread) ----
-
-  private void refreshClusterView() {
-    clusterView =
-        nodes.view(
-            config.advertisedAddress(),
-            config.clusterId(),
-            queues.highestTerm(),
-            queues.leaderId());
-  }
-
-  private StatusResult buildStatus() {
-    StatusResult.Builder b =
-        StatusResult.newBuilder()
-            .setServerId(config.serverId())
-            .setClusterId(config.clusterId())
-            .setTerm(queues.highestTerm())
-            .setLeaderId(queues.leaderId().orElse(""))
-            .setUploads(spool.uploads())
-            .setSpoolBytes(spool.reservedBytes());
-    nodes.addTo(b, queues::leasedCount);
-    b.addAllQueues(queueViews());
-    b.addAllDeadLetters(deadLetters.newest(DEAD_LETTERS));
-    for (JobQueues.LeaseView l : queues.leases()) {
-      b.addLeases(
-          LeaseView.newBuilder()
-              .setJobId(l.jobId())
-              .setRequestId(l.requestId())
-              .setKind(l.kind())
-              .setNodeId(l.nodeId())
-              .setExpiresInMs(l.expiresIn().toMillis())
-              .setAttempt(l.attempt()));
-    }
-    Optional<NodeStatus> leader = queues.leaderId().flatMap(nodes::statusOf);
-    Map<String, Long> match = new HashMap<>();
-    leader.ifPresent(
-        l -> {
-          b.setLeaderLastIndex(l.getLastIndex()).setLeaderCommitIndex(l.getCommitIndex());
-          l.getProgressList().forEach(p -> match.put(p.getNodeId(), p.getMatchIndex()));
-          match.put(l.getNodeId(), l.getLastIndex());
-        });
-    for (ClusterView.Member m : clusterView.members()) {
-      Member.Builder member =
-          Member.newBuilder()
-              .setNodeId(m.nodeId())
-              .setRaftAddress(m.raftAddress())
-              .setHttpUrl(m.httpUrl())
-              .setVoter(m.voter());
-      Long matchIndex = match.get(m.nodeId());
-      if (matchIndex != null) {
-        member.setMatchIndex(matchIndex).setProgressKnown(true);
-      }
-      b.addMembers(member);
-    }
-    return b.build();
   }
 
   // ---- helpers ----
