@@ -15,7 +15,6 @@ import io.spindle.protocol.queue.FetchChunk;
 import io.spindle.protocol.queue.Holder;
 import io.spindle.protocol.queue.Hop;
 import io.spindle.protocol.queue.Job;
-import io.spindle.protocol.queue.JobBatch;
 import io.spindle.protocol.queue.JobResult;
 import io.spindle.protocol.queue.JoinJob;
 import io.spindle.protocol.queue.LeaveJob;
@@ -59,7 +58,6 @@ import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.InstantSource;
-import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HexFormat;
@@ -141,12 +139,12 @@ public final class QueueService {
   private final Answers answers;
   private final Map<String, InFlight> inFlight = new HashMap<>();
   private final ChunkedWrites writes;
-  private final ArrayDeque<ParkedSteal> parked = new ArrayDeque<>();
   private final NodeDirectory nodes;
   private final Map<Long, TaskOrigin> tasks = new HashMap<>();
   private final CountAnswers countAnswers = new CountAnswers(LAST_COUNTS, CONTENT_NAMES);
   private final DeadLetters deadLetters;
   private final StatusViews views;
+  private final JobHandout handout;
   private long nextJobId;
   private long lastMaintenanceMillis;
   private ScheduledFuture<?> ticker;
@@ -165,9 +163,6 @@ public final class QueueService {
 
   /** Who submitted a task (a job no client waits for): its result goes back over that link. */
   private record TaskOrigin(Peer submitter, String nodeId, String taskId) {}
-
-  private record ParkedSteal(
-      Peer node, String nodeId, long stealId, int maxJobs, long maxBytes, long deadlineMillis) {}
 
   /**
    * @param core a single-threaded scheduler this service owns from now on (it shuts it down)
@@ -197,6 +192,7 @@ public final class QueueService {
                 config.resultTtl(),
                 clock));
     this.nodes = new NodeDirectory(clock);
+    this.handout = new JobHandout(config, queues, clock);
     this.writes =
         new ChunkedWrites(config, spool, answers, io, this::onCore, new LeaderQueueSink());
     // Job ids never repeat across restarts: start from the wall clock, in microseconds.
@@ -636,7 +632,7 @@ public final class QueueService {
     queues.offer(id, rid, queue, kind, payload, bytes, timeout);
     inFlight.put(rid, new InFlight(id, fingerprint));
     answers.addWaiter(rid, client);
-    serveParked();
+    handout.serveParked();
   }
 
   // ---- membership jobs the queue server queues itself (core thread) ----
@@ -722,7 +718,7 @@ public final class QueueService {
     }
     nextJobId++;
     inFlight.put(rid, new InFlight(id, ByteString.EMPTY));
-    serveParked();
+    handout.serveParked();
     return true;
   }
 
@@ -859,7 +855,7 @@ public final class QueueService {
       }
       nextJobId++;
       inFlight.put(requestId, new InFlight(id, fingerprint));
-      serveParked();
+      handout.serveParked();
       return true;
     }
   }
@@ -872,63 +868,7 @@ public final class QueueService {
     } else {
       nodes.touch(nodeId);
     }
-    long maxBytes = steal.getMaxBytes() == 0 ? config.maxBatchBytes() : steal.getMaxBytes();
-    maxBytes = Math.min(maxBytes, config.maxBatchBytes());
-    List<JobView<Job>> batch = queues.steal(nodeId, node.id(), steal.getMaxJobs(), maxBytes);
-    if (!batch.isEmpty() || steal.getWaitMs() == 0 || steal.getMaxJobs() == 0) {
-      sendBatch(node, steal.getStealId(), batch);
-      return;
-    }
-    long wait = Math.min(steal.getWaitMs(), config.maxStealWait().toMillis());
-    parked.addLast(
-        new ParkedSteal(
-            node, nodeId, steal.getStealId(), steal.getMaxJobs(), maxBytes, clock.millis() + wait));
-  }
-
-  private void sendBatch(Peer node, long stealId, List<JobView<Job>> batch) {
-    JobBatch.Builder b =
-        JobBatch.newBuilder()
-            .setStealId(stealId)
-            .setLeaseMs((int) queues.limits().lease().toMillis());
-    for (JobView<Job> j : batch) {
-      b.addJobs(j.payload().toBuilder().setAttempt(j.attempt()));
-      if (j.attempt() > 1) {
-        LOG.info(
-            () ->
-                "job "
-                    + j.id()
-                    + " ("
-                    + j.kind()
-                    + " "
-                    + j.requestId()
-                    + ") handed out again, attempt "
-                    + j.attempt()
-                    + ", to "
-                    + node.describe());
-      }
-    }
-    node.send(QueueFrame.newBuilder().setJobBatch(b).build());
-  }
-
-  /** Hands queued work to the parked steals that may take it, oldest steal first. */
-  private void serveParked() {
-    if (parked.isEmpty()) {
-      return;
-    }
-    for (Iterator<ParkedSteal> it = parked.iterator(); it.hasNext(); ) {
-      if (queues.depth(QueueKind.LEADER) == 0 && queues.depth(QueueKind.SHARED) == 0) {
-        return;
-      }
-      ParkedSteal p = it.next();
-      if (!queues.hasWorkFor(p.nodeId())) {
-        continue;
-      }
-      List<JobView<Job>> batch = queues.steal(p.nodeId(), p.node().id(), p.maxJobs(), p.maxBytes());
-      if (!batch.isEmpty()) {
-        it.remove();
-        sendBatch(p.node(), p.stealId(), batch);
-      }
-    }
+    handout.steal(node, nodeId, steal);
   }
 
   private void onRenew(Peer node, String nodeId, Renew renew) {
@@ -1019,7 +959,7 @@ public final class QueueService {
     TaskOrigin origin = tasks.remove(job.id());
     if (origin != null) {
       forwardTaskResult(origin, job, nodeId, result);
-      serveParked(); // the node may hold another range now
+      handout.serveParked(); // the node may hold another range now
       return;
     }
     countAnswers.rememberContent(result);
@@ -1137,11 +1077,11 @@ public final class QueueService {
     handleLost(
         back.stream().filter(LostLease::failedForGood).toList(),
         "it was given back (" + reason + ") for the " + queues.limits().maxGiveBacks() + "th time");
-    serveParked();
+    handout.serveParked();
   }
 
   private void onNodeClosed(Peer node, String nodeId) {
-    parked.removeIf(p -> p.node().id() == node.id());
+    handout.forget(node);
     nodes.closed(nodeId, node.id());
     dropTasksOf(node, nodeId);
     handleLost(queues.releaseConnection(node.id()), "its connection closed");
@@ -1193,7 +1133,7 @@ public final class QueueService {
       nextJobId++;
       tasks.put(id, origin);
     }
-    serveParked();
+    handout.serveParked();
   }
 
   private void onCancelTasks(Peer node, String nodeId, CancelTasks cancel) {
@@ -1202,7 +1142,7 @@ public final class QueueService {
     int n = dropTasks(o -> o.submitter().id() == node.id() && ids.contains(o.taskId()));
     if (n > 0) {
       LOG.fine(() -> nodeId + " cancelled " + n + " tasks");
-      serveParked(); // a node that held one may take another now
+      handout.serveParked(); // a node that held one may take another now
     }
   }
 
@@ -1313,7 +1253,7 @@ public final class QueueService {
       }
     }
     if (!lost.isEmpty()) {
-      serveParked();
+      handout.serveParked();
     }
   }
 
@@ -1340,7 +1280,7 @@ public final class QueueService {
       views.refreshClusterView();
     }
     if (!revoked.isEmpty() || queues.qualifies(nodeId)) {
-      serveParked();
+      handout.serveParked();
     }
   }
 
@@ -1368,17 +1308,10 @@ public final class QueueService {
 
   private void tick() {
     List<LostLease<Job>> expired = queues.expireLeases();
-    // A node that stopped renewing is presumed hung: its parked steals must not take the work
-    // back; they are answered empty, and the node steals again once it is back.
+    // A node that stopped renewing is presumed hung: its parked steals are answered empty.
     Set<String> hung = new LinkedHashSet<>();
     expired.forEach(l -> hung.add(l.nodeId()));
-    for (Iterator<ParkedSteal> it = parked.iterator(); it.hasNext(); ) {
-      ParkedSteal p = it.next();
-      if (hung.contains(p.nodeId())) {
-        it.remove();
-        sendBatch(p.node(), p.stealId(), List.of());
-      }
-    }
+    handout.answerEmpty(hung);
     handleLost(expired, "it was not renewed in time");
     for (JobView<Job> j : queues.dropOverdue()) {
       TaskOrigin origin = tasks.remove(j.id());
@@ -1394,13 +1327,7 @@ public final class QueueService {
       }
     }
     long now = clock.millis();
-    for (Iterator<ParkedSteal> it = parked.iterator(); it.hasNext(); ) {
-      ParkedSteal p = it.next();
-      if (p.deadlineMillis() <= now) {
-        it.remove();
-        sendBatch(p.node(), p.stealId(), List.of());
-      }
-    }
+    handout.answerDue(now);
     if (now - lastMaintenanceMillis >= MAINTENANCE_PERIOD.toMillis()) {
       lastMaintenanceMillis = now;
       answers.expire();
