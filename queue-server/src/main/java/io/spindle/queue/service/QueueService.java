@@ -137,7 +137,7 @@ public final class QueueService {
   // Confined to the core thread.
   private final JobQueues<Job> queues;
   private final Answers answers;
-  private final Map<String, InFlight> inFlight = new HashMap<>();
+  private final InFlightJobs inFlight;
   private final ChunkedWrites writes;
   private final NodeDirectory nodes;
   private final Map<Long, TaskOrigin> tasks = new HashMap<>();
@@ -145,21 +145,8 @@ public final class QueueService {
   private final DeadLetters deadLetters;
   private final StatusViews views;
   private final JobHandout handout;
-  private long nextJobId;
   private long lastMaintenanceMillis;
   private ScheduledFuture<?> ticker;
-
-  /**
-   * A job under way for a request id.
-   *
-   * @param queuedAtNanos when the job was queued ({@link System#nanoTime()}): a ping's answer
-   *     reports the round trip to the leader from it
-   */
-  private record InFlight(long jobId, ByteString fingerprint, long queuedAtNanos) {
-    InFlight(long jobId, ByteString fingerprint) {
-      this(jobId, fingerprint, System.nanoTime());
-    }
-  }
 
   /** Who submitted a task (a job no client waits for): its result goes back over that link. */
   private record TaskOrigin(Peer submitter, String nodeId, String taskId) {}
@@ -193,10 +180,9 @@ public final class QueueService {
                 clock));
     this.nodes = new NodeDirectory(clock);
     this.handout = new JobHandout(config, queues, clock);
+    this.inFlight = new InFlightJobs(config, queues, answers, handout);
     this.writes =
-        new ChunkedWrites(config, spool, answers, io, this::onCore, new LeaderQueueSink());
-    // Job ids never repeat across restarts: start from the wall clock, in microseconds.
-    this.nextJobId = Math.max(1, System.currentTimeMillis() * 1000);
+        new ChunkedWrites(config, spool, answers, io, this::onCore, inFlight.leaderQueueSink());
     this.views = new StatusViews(config, spool, queues, nodes, deadLetters);
   }
 
@@ -456,7 +442,7 @@ public final class QueueService {
       case WRITE_END -> writes.end(client, rid, request.getWriteEnd(), timeout);
       case READ -> {
         if (checkName(client, rid, request.getRead().getName())) {
-          submit(
+          inFlight.submit(
               client,
               rid,
               fingerprint,
@@ -471,7 +457,7 @@ public final class QueueService {
         }
       }
       case LIST ->
-          submit(
+          inFlight.submit(
               client,
               rid,
               fingerprint,
@@ -486,7 +472,7 @@ public final class QueueService {
       case COUNT -> {
         if (checkName(client, rid, request.getCount().getName())
             && checkTopWords(client, rid, request.getCount().getTopWords())) {
-          submit(
+          inFlight.submit(
               client,
               rid,
               fingerprint,
@@ -498,7 +484,7 @@ public final class QueueService {
       }
       case DELETE -> {
         if (checkName(client, rid, request.getDelete().getName())) {
-          submit(
+          inFlight.submit(
               client,
               rid,
               fingerprint,
@@ -513,7 +499,7 @@ public final class QueueService {
         // The leader walks it: to its members, another cluster, or every cluster (forwarded ones
         // too, origin_cluster set, which only a federation member may send).
         Ping ping = request.getPing();
-        submit(
+        inFlight.submit(
             client,
             rid,
             fingerprint,
@@ -530,7 +516,7 @@ public final class QueueService {
             timeout);
       }
       case CLUSTERS ->
-          submit(
+          inFlight.submit(
               client,
               rid,
               fingerprint,
@@ -599,42 +585,6 @@ public final class QueueService {
     return true;
   }
 
-  /** Queues a job for request {@code rid}, or attaches the client to the one under way. */
-  private void submit(
-      Peer client,
-      String rid,
-      ByteString fingerprint,
-      QueueKind queue,
-      String kind,
-      Job.Builder job,
-      Duration timeout) {
-    if (answers.answerFromCache(client, rid, fingerprint)) {
-      return;
-    }
-    InFlight running = inFlight.get(rid);
-    if (running != null) {
-      if (!running.fingerprint().equals(fingerprint)) {
-        client.send(frame(errorReply(rid, Frames.reusedRequestId(rid))));
-      } else {
-        answers.addWaiter(rid, client);
-      }
-      return;
-    }
-    long id = nextJobId;
-    Job payload = job.setJobId(id).setRequestId(rid).build();
-    int bytes = payload.getSerializedSize();
-    String full = queues.fullReason(queue, bytes);
-    if (full != null) {
-      client.send(frame(errorReply(rid, Frames.busy(full))));
-      return;
-    }
-    nextJobId++;
-    queues.offer(id, rid, queue, kind, payload, bytes, timeout);
-    inFlight.put(rid, new InFlight(id, fingerprint));
-    answers.addWaiter(rid, client);
-    handout.serveParked();
-  }
-
   // ---- membership jobs the queue server queues itself (core thread) ----
 
   /** The request id of the one JOIN job a node may have outstanding. */
@@ -668,7 +618,7 @@ public final class QueueService {
                     .setNodeId(nodeId)
                     .setRaftAddress(raftAddress)
                     .setHttpUrl(httpUrl));
-    if (submitInternal(joinRequestId(nodeId), "join", job)) {
+    if (inFlight.submitInternal(joinRequestId(nodeId), "join", job)) {
       LOG.info(
           () ->
               "node "
@@ -688,38 +638,12 @@ public final class QueueService {
     if (!isMember(nodeId)) {
       return;
     }
-    if (submitInternal(
+    if (inFlight.submitInternal(
         leaveRequestId(nodeId),
         "leave",
         Job.newBuilder().setLeave(LeaveJob.newBuilder().setNodeId(nodeId)))) {
       LOG.info(() -> "node " + nodeId + " is leaving: its removal is queued for the leader");
     }
-  }
-
-  /**
-   * Queues a leader job no client waits for, unless one with {@code rid} is under way already.
-   *
-   * @return whether a job was queued
-   */
-  private boolean submitInternal(String rid, String kind, Job.Builder job) {
-    if (inFlight.containsKey(rid)) {
-      return false;
-    }
-    long id = nextJobId;
-    Job payload = job.setJobId(id).setRequestId(rid).build();
-    int bytes = payload.getSerializedSize();
-    String full = queues.fullReason(QueueKind.LEADER, bytes);
-    if (full != null) {
-      LOG.warning(() -> "cannot queue the " + kind + " " + rid + " now: " + full);
-      return false;
-    }
-    if (!queues.offer(id, rid, QueueKind.LEADER, kind, payload, bytes, config.queueTimeout())) {
-      return false;
-    }
-    nextJobId++;
-    inFlight.put(rid, new InFlight(id, ByteString.EMPTY));
-    handout.serveParked();
-    return true;
   }
 
   private void onWriteBegin(
@@ -810,7 +734,7 @@ public final class QueueService {
                     .setSize(begin.getSize())
                     .setSha256(begin.getSha256())
                     .setInlineData(begin.getInlineData()));
-    submit(client, rid, fingerprint, QueueKind.LEADER, "write", job, timeout);
+    inFlight.submit(client, rid, fingerprint, QueueKind.LEADER, "write", job, timeout);
   }
 
   private String inlineProblem(WriteBegin begin) {
@@ -835,29 +759,6 @@ public final class QueueService {
       return "inline_data does not hash to the SHA-256 sent with it (corrupted on the way?)";
     }
     return null;
-  }
-
-  /** How chunked writes reach the leader queue once their upload is complete. */
-  private final class LeaderQueueSink implements ChunkedWrites.JobSink {
-    @Override
-    public String fullReason(int bytes) {
-      return queues.fullReason(QueueKind.LEADER, bytes);
-    }
-
-    @Override
-    public boolean enqueue(
-        String requestId, WriteJob.Builder write, Duration timeout, ByteString fingerprint) {
-      long id = nextJobId;
-      Job job = Job.newBuilder().setJobId(id).setRequestId(requestId).setWrite(write).build();
-      if (!queues.offer(
-          id, requestId, QueueKind.LEADER, "write", job, job.getSerializedSize(), timeout)) {
-        return false;
-      }
-      nextJobId++;
-      inFlight.put(requestId, new InFlight(id, fingerprint));
-      handout.serveParked();
-      return true;
-    }
   }
 
   // ---- nodes (core thread) ----
@@ -1030,7 +931,7 @@ public final class QueueService {
                     .setKind(QUEUE_SERVER_HOP)
                     .setReached(true)
                     .setRttMicros(0));
-    InFlight f = inFlight.get(job.requestId());
+    InFlightJobs.InFlight f = inFlight.get(job.requestId());
     for (int i = 0; i < ping.getHopsCount(); i++) {
       Hop hop = ping.getHops(i);
       if (i == 0 && f != null && f.jobId() == job.id()) {
@@ -1098,7 +999,7 @@ public final class QueueService {
         return;
       }
       TaskOrigin origin = new TaskOrigin(node, nodeId, taskId);
-      long id = nextJobId;
+      long id = inFlight.nextJobId();
       String rid = "task:" + nodeId + ":" + taskId;
       Job.Builder job = Job.newBuilder().setJobId(id).setRequestId(rid);
       String kind;
@@ -1130,7 +1031,7 @@ public final class QueueService {
         sendTaskError(origin, Frames.busy(full == null ? "the shared queue is full" : full));
         continue;
       }
-      nextJobId++;
+      inFlight.takeJobId();
       tasks.put(id, origin);
     }
     handout.serveParked();
@@ -1290,7 +1191,7 @@ public final class QueueService {
   private void finishJob(JobView<Job> job, Reply reply, boolean cache) {
     String rid = job.requestId();
     ByteString fingerprint = ByteString.EMPTY;
-    InFlight f = inFlight.get(rid);
+    InFlightJobs.InFlight f = inFlight.get(rid);
     if (f != null && f.jobId() == job.id()) {
       inFlight.remove(rid);
       fingerprint = f.fingerprint();
