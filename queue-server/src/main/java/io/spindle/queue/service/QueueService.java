@@ -16,8 +16,6 @@ import io.spindle.protocol.queue.Holder;
 import io.spindle.protocol.queue.Hop;
 import io.spindle.protocol.queue.Job;
 import io.spindle.protocol.queue.JobResult;
-import io.spindle.protocol.queue.JoinJob;
-import io.spindle.protocol.queue.LeaveJob;
 import io.spindle.protocol.queue.ListJob;
 import io.spindle.protocol.queue.NodeStatus;
 import io.spindle.protocol.queue.Ping;
@@ -145,6 +143,7 @@ public final class QueueService {
   private final DeadLetters deadLetters;
   private final StatusViews views;
   private final JobHandout handout;
+  private final MembershipJobs membership;
   private long lastMaintenanceMillis;
   private ScheduledFuture<?> ticker;
 
@@ -184,6 +183,7 @@ public final class QueueService {
     this.writes =
         new ChunkedWrites(config, spool, answers, io, this::onCore, inFlight.leaderQueueSink());
     this.views = new StatusViews(config, spool, queues, nodes, deadLetters);
+    this.membership = new MembershipJobs(inFlight, views);
   }
 
   public ServiceConfig config() {
@@ -360,7 +360,7 @@ public final class QueueService {
     Objects.requireNonNull(nodeId, "nodeId");
     Objects.requireNonNull(raftAddress, "raftAddress");
     Objects.requireNonNull(httpUrl, "httpUrl");
-    onCore(() -> onJoin(nodeId, raftAddress, httpUrl));
+    onCore(() -> membership.onJoin(nodeId, raftAddress, httpUrl));
   }
 
   /** A node's connection closed: its leases over it are lost (the jobs are redone). */
@@ -583,67 +583,6 @@ public final class QueueService {
       return false;
     }
     return true;
-  }
-
-  // ---- membership jobs the queue server queues itself (core thread) ----
-
-  /** The request id of the one JOIN job a node may have outstanding. */
-  static String joinRequestId(String nodeId) {
-    return "join:" + nodeId;
-  }
-
-  /** The request id of the one LEAVE job a node may have outstanding. */
-  static String leaveRequestId(String nodeId) {
-    return "leave:" + nodeId;
-  }
-
-  private boolean isMember(String nodeId) {
-    return views.clusterView().members().stream().anyMatch(m -> m.nodeId().equals(nodeId));
-  }
-
-  private void onJoin(String nodeId, String raftAddress, String httpUrl) {
-    Optional<ClusterView.Member> member =
-        views.clusterView().members().stream().filter(m -> m.nodeId().equals(nodeId)).findFirst();
-    if (member.isPresent()
-        && member.get().raftAddress().equals(raftAddress)
-        && member.get().httpUrl().equals(httpUrl)) {
-      LOG.fine(() -> nodeId + " announced itself but is a member already; no join queued");
-      return;
-    }
-    // A member at another address (it restarted elsewhere): the leader gives it the new one.
-    Job.Builder job =
-        Job.newBuilder()
-            .setJoin(
-                JoinJob.newBuilder()
-                    .setNodeId(nodeId)
-                    .setRaftAddress(raftAddress)
-                    .setHttpUrl(httpUrl));
-    if (inFlight.submitInternal(joinRequestId(nodeId), "join", job)) {
-      LOG.info(
-          () ->
-              "node "
-                  + nodeId
-                  + " (Raft "
-                  + raftAddress
-                  + ", web "
-                  + httpUrl
-                  + ") "
-                  + (member.isPresent()
-                      ? "is a member at a new address: its readdress is queued for the leader"
-                      : "asks to join: queued for the leader"));
-    }
-  }
-
-  private void onLeaving(String nodeId) {
-    if (!isMember(nodeId)) {
-      return;
-    }
-    if (inFlight.submitInternal(
-        leaveRequestId(nodeId),
-        "leave",
-        Job.newBuilder().setLeave(LeaveJob.newBuilder().setNodeId(nodeId)))) {
-      LOG.info(() -> "node " + nodeId + " is leaving: its removal is queued for the leader");
-    }
   }
 
   private void onWriteBegin(
@@ -1161,7 +1100,7 @@ public final class QueueService {
   private void report(String nodeId, NodeStatus status) {
     boolean changed = nodes.report(nodeId, status);
     if (status.getLeaving()) {
-      onLeaving(nodeId);
+      membership.onLeaving(nodeId);
     }
     List<JobView<Job>> revoked =
         queues.report(new NodeReport(nodeId, NodeDirectory.role(status), status.getTerm()));
