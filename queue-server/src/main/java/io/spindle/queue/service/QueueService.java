@@ -34,8 +34,6 @@ import io.spindle.protocol.queue.Request;
 import io.spindle.protocol.queue.StatusResult;
 import io.spindle.protocol.queue.Steal;
 import io.spindle.protocol.queue.SubmitTasks;
-import io.spindle.protocol.queue.Task;
-import io.spindle.protocol.queue.TaskResult;
 import io.spindle.protocol.queue.WriteBegin;
 import io.spindle.protocol.queue.WriteChunk;
 import io.spindle.protocol.queue.WriteJob;
@@ -57,12 +55,9 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.HexFormat;
-import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -93,11 +88,13 @@ import java.util.logging.Logger;
  */
 public final class QueueService {
   private static final Logger LOG = Logger.getLogger(QueueService.class.getName());
-  private static final int MAX_REQUEST_ID_LENGTH = 128;
+
+  /** The longest request id (or task id) taken. */
+  static final int MAX_REQUEST_ID_LENGTH = 128;
+
   private static final int MAX_NAME_BYTES = 4096;
   private static final long UNAVAILABLE_RETRY_MS = 1_000;
   private static final Duration MAINTENANCE_PERIOD = Duration.ofSeconds(5);
-  private static final String COUNT_RANGE = "count-range";
 
   /** The kind of the hop a queue server adds to the answer of a ping (Hop.kind). */
   static final String QUEUE_SERVER_HOP = "queue-server";
@@ -112,9 +109,6 @@ public final class QueueService {
 
   /** Names whose content (SHA-256) is remembered, to find a count answer by content. */
   private static final int CONTENT_NAMES = 65_536;
-
-  /** How long a task may wait in the queue: its submitter cancels it sooner if it gives up. */
-  static final Duration TASK_QUEUE_TIMEOUT = Duration.ofMinutes(10);
 
   /**
    * Count ranges a node holds at once: a range keeps a core busy, and a node steals for all its
@@ -138,17 +132,14 @@ public final class QueueService {
   private final InFlightJobs inFlight;
   private final ChunkedWrites writes;
   private final NodeDirectory nodes;
-  private final Map<Long, TaskOrigin> tasks = new HashMap<>();
   private final CountAnswers countAnswers = new CountAnswers(LAST_COUNTS, CONTENT_NAMES);
   private final DeadLetters deadLetters;
   private final StatusViews views;
   private final JobHandout handout;
   private final MembershipJobs membership;
+  private final SubmittedTasks tasks;
   private long lastMaintenanceMillis;
   private ScheduledFuture<?> ticker;
-
-  /** Who submitted a task (a job no client waits for): its result goes back over that link. */
-  private record TaskOrigin(Peer submitter, String nodeId, String taskId) {}
 
   /**
    * @param core a single-threaded scheduler this service owns from now on (it shuts it down)
@@ -168,7 +159,7 @@ public final class QueueService {
     this.core = Objects.requireNonNull(core, "core");
     this.disk = Objects.requireNonNull(io, "io");
     this.queues = new JobQueues<>(jobLimits, clock);
-    this.queues.limitPerNode(COUNT_RANGE, RANGES_PER_NODE);
+    this.queues.limitPerNode(SubmittedTasks.COUNT_RANGE, RANGES_PER_NODE);
     this.answers =
         new Answers(
             new ResultCache<>(
@@ -184,6 +175,7 @@ public final class QueueService {
         new ChunkedWrites(config, spool, answers, io, this::onCore, inFlight.leaderQueueSink());
     this.views = new StatusViews(config, spool, queues, nodes, deadLetters);
     this.membership = new MembershipJobs(inFlight, views);
+    this.tasks = new SubmittedTasks(config, queues, nodes, inFlight, countAnswers, handout);
   }
 
   public ServiceConfig config() {
@@ -338,12 +330,12 @@ public final class QueueService {
 
   /** A node gives up tasks it submitted: they are dropped, queued or leased. */
   public void cancelTasks(Peer node, String nodeId, CancelTasks cancel) {
-    onCore(() -> onCancelTasks(node, nodeId, cancel));
+    onCore(() -> tasks.onCancelTasks(node, nodeId, cancel));
   }
 
   /** A node shares work out: its tasks go on the shared queue, their results back to it. */
   public void submitTasks(Peer node, String nodeId, SubmitTasks submit) {
-    onCore(() -> onSubmitTasks(node, nodeId, submit));
+    onCore(() -> tasks.onSubmitTasks(node, nodeId, submit));
   }
 
   /** A node authenticated. Any thread. */
@@ -796,9 +788,7 @@ public final class QueueService {
       return;
     }
     JobView<Job> job = done.get();
-    TaskOrigin origin = tasks.remove(job.id());
-    if (origin != null) {
-      forwardTaskResult(origin, job, nodeId, result);
+    if (tasks.forwardResult(job, nodeId, result)) {
       handout.serveParked(); // the node may hold another range now
       return;
     }
@@ -923,136 +913,8 @@ public final class QueueService {
   private void onNodeClosed(Peer node, String nodeId) {
     handout.forget(node);
     nodes.closed(nodeId, node.id());
-    dropTasksOf(node, nodeId);
+    tasks.dropTasksOf(node, nodeId);
     handleLost(queues.releaseConnection(node.id()), "its connection closed");
-  }
-
-  // ---- tasks (core thread) ----
-
-  private void onSubmitTasks(Peer node, String nodeId, SubmitTasks submit) {
-    nodes.touch(nodeId);
-    for (Task task : submit.getTasksList()) {
-      String taskId = task.getTaskId();
-      if (taskId.isEmpty() || taskId.length() > MAX_REQUEST_ID_LENGTH) {
-        node.close("it submitted a task without a task_id of 1 to " + MAX_REQUEST_ID_LENGTH);
-        return;
-      }
-      TaskOrigin origin = new TaskOrigin(node, nodeId, taskId);
-      long id = inFlight.nextJobId();
-      String rid = "task:" + nodeId + ":" + taskId;
-      Job.Builder job = Job.newBuilder().setJobId(id).setRequestId(rid);
-      String kind;
-      Duration timeout;
-      switch (task.getKindCase()) {
-        case COUNT_RANGE -> {
-          job.setCountRange(task.getCountRange());
-          kind = COUNT_RANGE;
-          timeout = TASK_QUEUE_TIMEOUT;
-        }
-        case COUNT -> {
-          job.setCount(countAnswers.withPrevious(task.getCount()));
-          kind = "count";
-          timeout = config.queueTimeout();
-        }
-        default -> {
-          sendTaskError(
-              origin,
-              error(
-                  ErrorCode.INVALID_ARGUMENT,
-                  "this queue server does not know tasks of that kind; upgrade it"));
-          continue;
-        }
-      }
-      Job payload = job.build();
-      int bytes = payload.getSerializedSize();
-      String full = queues.fullReason(QueueKind.SHARED, bytes);
-      if (full != null || !queues.offer(id, rid, QueueKind.SHARED, kind, payload, bytes, timeout)) {
-        sendTaskError(origin, Frames.busy(full == null ? "the shared queue is full" : full));
-        continue;
-      }
-      inFlight.takeJobId();
-      tasks.put(id, origin);
-    }
-    handout.serveParked();
-  }
-
-  private void onCancelTasks(Peer node, String nodeId, CancelTasks cancel) {
-    nodes.touch(nodeId);
-    Set<String> ids = new java.util.HashSet<>(cancel.getTaskIdsList());
-    int n = dropTasks(o -> o.submitter().id() == node.id() && ids.contains(o.taskId()));
-    if (n > 0) {
-      LOG.fine(() -> nodeId + " cancelled " + n + " tasks");
-      handout.serveParked(); // a node that held one may take another now
-    }
-  }
-
-  /** Drops the tasks whose origin matches, queued or leased; returns how many. */
-  private int dropTasks(java.util.function.Predicate<TaskOrigin> which) {
-    int dropped = 0;
-    for (Iterator<Map.Entry<Long, TaskOrigin>> it = tasks.entrySet().iterator(); it.hasNext(); ) {
-      Map.Entry<Long, TaskOrigin> e = it.next();
-      if (which.test(e.getValue())) {
-        it.remove();
-        queues.complete(e.getKey());
-        dropped++;
-      }
-    }
-    return dropped;
-  }
-
-  /** The first result of a task goes to its submitter, as the node sent it. */
-  private void forwardTaskResult(
-      TaskOrigin origin, JobView<Job> job, String nodeId, JobResult result) {
-    TaskResult.Builder r =
-        TaskResult.newBuilder()
-            .setTaskId(origin.taskId())
-            .setNodeId(nodeId)
-            .setAttempt(job.attempt());
-    switch (result.getOutcomeCase()) {
-      case ERROR -> r.setError(result.getError());
-      case COUNT_RANGE -> r.setCountRange(result.getCountRange());
-      case COUNT -> {
-        r.setCount(result.getCount());
-        countAnswers.rememberCount(job, result.getCount());
-      }
-      default ->
-          r.setError(
-              error(
-                  ErrorCode.INTERNAL,
-                  "node "
-                      + nodeId
-                      + " answered the "
-                      + job.kind()
-                      + " task with a "
-                      + result.getOutcomeCase()));
-    }
-    origin.submitter().send(QueueFrame.newBuilder().setTaskResult(r).build());
-  }
-
-  private static void sendTaskError(TaskOrigin origin, QueueError error) {
-    origin
-        .submitter()
-        .send(
-            QueueFrame.newBuilder()
-                .setTaskResult(TaskResult.newBuilder().setTaskId(origin.taskId()).setError(error))
-                .build());
-  }
-
-  /**
-   * The submitter's connection closed: nobody will merge its tasks' results. Queued ones go at
-   * once; a leased one is forgotten too, so its holder hears at its next renewal that it lost it.
-   */
-  private void dropTasksOf(Peer node, String nodeId) {
-    int dropped = dropTasks(o -> o.submitter().id() == node.id());
-    if (dropped > 0) {
-      LOG.info(
-          () ->
-              "dropped "
-                  + dropped
-                  + " tasks of "
-                  + nodeId
-                  + ": the connection they came on closed");
-    }
   }
 
   private void handleLost(List<LostLease<Job>> lost, String why) {
@@ -1070,9 +932,7 @@ public final class QueueService {
                 + why;
         LOG.warning(() -> "job " + j.id() + " (" + j.requestId() + ") given up: " + reason);
         deadLetters.add(j, l.nodeId(), reason);
-        TaskOrigin origin = tasks.remove(j.id());
-        if (origin != null) {
-          sendTaskError(origin, error(ErrorCode.FAILED, reason));
+        if (tasks.fail(j.id(), error(ErrorCode.FAILED, reason))) {
           continue;
         }
         finishJob(j, errorReply(j.requestId(), error(ErrorCode.FAILED, reason)), true);
@@ -1154,15 +1014,12 @@ public final class QueueService {
     handout.answerEmpty(hung);
     handleLost(expired, "it was not renewed in time");
     for (JobView<Job> j : queues.dropOverdue()) {
-      TaskOrigin origin = tasks.remove(j.id());
-      if (origin != null) {
-        sendTaskError(
-            origin,
-            error(
-                ErrorCode.UNAVAILABLE,
-                "no node took the " + j.kind() + " task in time",
-                UNAVAILABLE_RETRY_MS));
-      } else {
+      if (!tasks.fail(
+          j.id(),
+          error(
+              ErrorCode.UNAVAILABLE,
+              "no node took the " + j.kind() + " task in time",
+              UNAVAILABLE_RETRY_MS))) {
         dropOverdue(j);
       }
     }
