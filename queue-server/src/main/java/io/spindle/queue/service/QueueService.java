@@ -12,20 +12,16 @@ import io.spindle.protocol.queue.ClustersJob;
 import io.spindle.protocol.queue.DeleteJob;
 import io.spindle.protocol.queue.ErrorCode;
 import io.spindle.protocol.queue.FetchChunk;
-import io.spindle.protocol.queue.Holder;
-import io.spindle.protocol.queue.Hop;
 import io.spindle.protocol.queue.Job;
 import io.spindle.protocol.queue.JobResult;
 import io.spindle.protocol.queue.ListJob;
 import io.spindle.protocol.queue.NodeStatus;
 import io.spindle.protocol.queue.Ping;
 import io.spindle.protocol.queue.PingJob;
-import io.spindle.protocol.queue.PingResult;
 import io.spindle.protocol.queue.QueueError;
 import io.spindle.protocol.queue.QueueFrame;
 import io.spindle.protocol.queue.QueueProtocol;
 import io.spindle.protocol.queue.ReadJob;
-import io.spindle.protocol.queue.ReadResult;
 import io.spindle.protocol.queue.ReleaseJobs;
 import io.spindle.protocol.queue.Renew;
 import io.spindle.protocol.queue.Renewed;
@@ -93,11 +89,11 @@ public final class QueueService {
   static final int MAX_REQUEST_ID_LENGTH = 128;
 
   private static final int MAX_NAME_BYTES = 4096;
-  private static final long UNAVAILABLE_RETRY_MS = 1_000;
-  private static final Duration MAINTENANCE_PERIOD = Duration.ofSeconds(5);
 
-  /** The kind of the hop a queue server adds to the answer of a ping (Hop.kind). */
-  static final String QUEUE_SERVER_HOP = "queue-server";
+  /** When to retry after UNAVAILABLE (shutting down, no node took the job in time). */
+  static final long UNAVAILABLE_RETRY_MS = 1_000;
+
+  private static final Duration MAINTENANCE_PERIOD = Duration.ofSeconds(5);
 
   /** Jobs given up on that the status keeps, and how many of them a renewal answer carries. */
   static final int DEAD_LETTERS = 100;
@@ -138,6 +134,7 @@ public final class QueueService {
   private final JobHandout handout;
   private final MembershipJobs membership;
   private final SubmittedTasks tasks;
+  private final JobOutcomes outcomes;
   private long lastMaintenanceMillis;
   private ScheduledFuture<?> ticker;
 
@@ -176,6 +173,19 @@ public final class QueueService {
     this.views = new StatusViews(config, spool, queues, nodes, deadLetters);
     this.membership = new MembershipJobs(inFlight, views);
     this.tasks = new SubmittedTasks(config, queues, nodes, inFlight, countAnswers, handout);
+    this.outcomes =
+        new JobOutcomes(
+            config,
+            queues,
+            nodes,
+            inFlight,
+            writes,
+            answers,
+            tasks,
+            countAnswers,
+            deadLetters,
+            views,
+            handout);
   }
 
   public ServiceConfig config() {
@@ -321,7 +331,7 @@ public final class QueueService {
   }
 
   public void jobResult(Peer node, String nodeId, JobResult result) {
-    onCore(() -> onJobResult(nodeId, result));
+    onCore(() -> outcomes.onJobResult(nodeId, result));
   }
 
   public void releaseJobs(Peer node, String nodeId, ReleaseJobs release) {
@@ -774,118 +784,6 @@ public final class QueueService {
         .build();
   }
 
-  private void onJobResult(String nodeId, JobResult result) {
-    nodes.touch(nodeId);
-    Optional<JobView<Job>> done = queues.complete(result.getJobId());
-    if (done.isEmpty()) {
-      LOG.fine(
-          () ->
-              "ignoring the result of job "
-                  + result.getJobId()
-                  + " from "
-                  + nodeId
-                  + ": finished already or unknown");
-      return;
-    }
-    JobView<Job> job = done.get();
-    if (tasks.forwardResult(job, nodeId, result)) {
-      handout.serveParked(); // the node may hold another range now
-      return;
-    }
-    countAnswers.rememberContent(result);
-    Reply.Builder reply = Reply.newBuilder().setRequestId(job.requestId());
-    switch (result.getOutcomeCase()) {
-      case ERROR -> reply.setError(result.getError());
-      case WRITTEN -> reply.setWriteDone(result.getWritten());
-      case DELETED -> reply.setDeleted(result.getDeleted());
-      case READ -> reply.setRead(withHolders(result.getRead()));
-      case LIST -> reply.setList(result.getList());
-      case COUNT -> {
-        reply.setCount(result.getCount());
-        countAnswers.rememberCount(job, result.getCount());
-      }
-      case PING -> reply.setPing(withOwnHop(job, result.getPing()));
-      case CLUSTERS -> reply.setClusters(result.getClusters());
-      case JOINED ->
-          LOG.info(
-              () ->
-                  "node "
-                      + result.getJoined().getNodeId()
-                      + " is a member now ("
-                      + (result.getJoined().getVoter() ? "voter" : "learner, until it catches up")
-                      + "), says leader "
-                      + nodeId);
-      case LEFT ->
-          LOG.info(
-              () ->
-                  "node "
-                      + result.getLeft().getNodeId()
-                      + " left the configuration, says leader "
-                      + nodeId);
-      case OUTCOME_NOT_SET ->
-          reply.setError(
-              error(ErrorCode.INTERNAL, "node " + nodeId + " sent a result without an outcome"));
-    }
-    if (result.hasError() && (job.payload().hasJoin() || job.payload().hasLeave())) {
-      LOG.warning(
-          () ->
-              "the "
-                  + job.kind()
-                  + " "
-                  + job.requestId()
-                  + " failed on "
-                  + nodeId
-                  + ": "
-                  + result.getError().getMessage());
-    }
-    // Nobody waits for a membership job, and a later announcement must queue a new one.
-    boolean internal = job.payload().hasJoin() || job.payload().hasLeave();
-    finishJob(job, reply.build(), !internal);
-  }
-
-  /**
-   * A ping's answer as the client gets it: this queue server's own hop first (its round trip is the
-   * client's to fill in), then the node's hops, the first of which (the leader's) gets the round
-   * trip from here: from queueing the job to its result.
-   */
-  private PingResult withOwnHop(JobView<Job> job, PingResult ping) {
-    PingResult.Builder b =
-        ping.toBuilder()
-            .clearHops()
-            .addHops(
-                Hop.newBuilder()
-                    .setName(config.serverId())
-                    .setAddress(config.advertisedAddress())
-                    .setClusterId(config.clusterId())
-                    .setKind(QUEUE_SERVER_HOP)
-                    .setReached(true)
-                    .setRttMicros(0));
-    InFlightJobs.InFlight f = inFlight.get(job.requestId());
-    for (int i = 0; i < ping.getHopsCount(); i++) {
-      Hop hop = ping.getHops(i);
-      if (i == 0 && f != null && f.jobId() == job.id()) {
-        long micros = TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - f.queuedAtNanos());
-        hop = hop.toBuilder().setRttMicros(Math.max(0, micros)).build();
-      }
-      b.addHops(hop);
-    }
-    return b.build();
-  }
-
-  /** A read result names its holders; if the node named none, every member with a web address. */
-  private ReadResult withHolders(ReadResult read) {
-    if (read.getHoldersCount() > 0) {
-      return read;
-    }
-    ReadResult.Builder b = read.toBuilder();
-    for (ClusterView.Member m : views.clusterView().members()) {
-      if (!m.httpUrl().isEmpty()) {
-        b.addHolders(Holder.newBuilder().setNodeId(m.nodeId()).setHttpUrl(m.httpUrl()));
-      }
-    }
-    return b.build();
-  }
-
   private void onRelease(String nodeId, ReleaseJobs release) {
     nodes.touch(nodeId);
     String reason = printable(release.getReason());
@@ -895,7 +793,7 @@ public final class QueueService {
       return;
     }
     if (release.getFailed()) {
-      handleLost(back, "it failed: " + reason);
+      outcomes.handleLost(back, "it failed: " + reason);
       return;
     }
     long requeued = back.stream().filter(l -> !l.failedForGood()).count();
@@ -904,7 +802,7 @@ public final class QueueService {
           () ->
               nodeId + " gave back " + requeued + " jobs (" + reason + "); requeued at the front");
     }
-    handleLost(
+    outcomes.handleLost(
         back.stream().filter(LostLease::failedForGood).toList(),
         "it was given back (" + reason + ") for the " + queues.limits().maxGiveBacks() + "th time");
     handout.serveParked();
@@ -914,47 +812,7 @@ public final class QueueService {
     handout.forget(node);
     nodes.closed(nodeId, node.id());
     tasks.dropTasksOf(node, nodeId);
-    handleLost(queues.releaseConnection(node.id()), "its connection closed");
-  }
-
-  private void handleLost(List<LostLease<Job>> lost, String why) {
-    for (LostLease<Job> l : lost) {
-      JobView<Job> j = l.job();
-      if (l.failedForGood()) {
-        String reason =
-            "the "
-                + j.kind()
-                + " was tried "
-                + j.attempt()
-                + " times and is not tried again; the last time, on "
-                + l.nodeId()
-                + ", "
-                + why;
-        LOG.warning(() -> "job " + j.id() + " (" + j.requestId() + ") given up: " + reason);
-        deadLetters.add(j, l.nodeId(), reason);
-        if (tasks.fail(j.id(), error(ErrorCode.FAILED, reason))) {
-          continue;
-        }
-        finishJob(j, errorReply(j.requestId(), error(ErrorCode.FAILED, reason)), true);
-      } else {
-        LOG.info(
-            () ->
-                "lease of job "
-                    + j.id()
-                    + " ("
-                    + j.kind()
-                    + " "
-                    + j.requestId()
-                    + ") on "
-                    + l.nodeId()
-                    + " lost because "
-                    + why
-                    + "; requeued at the front");
-      }
-    }
-    if (!lost.isEmpty()) {
-      handout.serveParked();
-    }
+    outcomes.handleLost(queues.releaseConnection(node.id()), "its connection closed");
   }
 
   private void report(String nodeId, NodeStatus status) {
@@ -984,26 +842,6 @@ public final class QueueService {
     }
   }
 
-  // ---- answers (core thread) ----
-
-  /** Ends a job: answers its waiters and releases what it held. */
-  private void finishJob(JobView<Job> job, Reply reply, boolean cache) {
-    String rid = job.requestId();
-    ByteString fingerprint = ByteString.EMPTY;
-    InFlightJobs.InFlight f = inFlight.get(rid);
-    if (f != null && f.jobId() == job.id()) {
-      inFlight.remove(rid);
-      fingerprint = f.fingerprint();
-    }
-    if (job.payload().hasWrite()) {
-      ByteString w = writes.finished(rid, job.payload().getWrite().getUploadId());
-      if (w != null) {
-        fingerprint = w;
-      }
-    }
-    answers.answer(rid, reply, cache ? fingerprint : null);
-  }
-
   // ---- time (core thread) ----
 
   private void tick() {
@@ -1012,7 +850,7 @@ public final class QueueService {
     Set<String> hung = new LinkedHashSet<>();
     expired.forEach(l -> hung.add(l.nodeId()));
     handout.answerEmpty(hung);
-    handleLost(expired, "it was not renewed in time");
+    outcomes.handleLost(expired, "it was not renewed in time");
     for (JobView<Job> j : queues.dropOverdue()) {
       if (!tasks.fail(
           j.id(),
@@ -1020,7 +858,7 @@ public final class QueueService {
               ErrorCode.UNAVAILABLE,
               "no node took the " + j.kind() + " task in time",
               UNAVAILABLE_RETRY_MS))) {
-        dropOverdue(j);
+        outcomes.dropOverdue(j);
       }
     }
     long now = clock.millis();
@@ -1031,37 +869,6 @@ public final class QueueService {
       writes.expireIdle();
       views.refreshClusterView();
     }
-  }
-
-  private void dropOverdue(JobView<Job> j) {
-    boolean leaderJob = j.queue() == QueueKind.LEADER;
-    String why =
-        leaderJob && queues.leaderId().isEmpty()
-            ? "no leader: no node reports LEADER at term " + queues.highestTerm()
-            : !nodes.anyConnected()
-                ? "no node is connected to this queue server"
-                : "the nodes are busy";
-    LOG.warning(
-        () ->
-            "dropping job "
-                + j.id()
-                + " ("
-                + j.kind()
-                + " "
-                + j.requestId()
-                + "): no node took it in time; "
-                + why);
-    QueueError e =
-        error(
-            ErrorCode.UNAVAILABLE,
-            "no node took the " + j.kind() + " in time (" + why + "); retry later",
-            UNAVAILABLE_RETRY_MS);
-    if (j.payload().hasWrite()) {
-      // The upload stays: a retried WriteEnd queues it again without sending a byte.
-      writes.unqueued(j.requestId());
-    }
-    inFlight.remove(j.requestId());
-    answers.answer(j.requestId(), errorReply(j.requestId(), e), null);
   }
 
   // ---- helpers ----
