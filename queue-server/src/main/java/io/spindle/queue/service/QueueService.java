@@ -7,7 +7,6 @@ import static io.spindle.queue.service.Frames.frame;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
 import io.spindle.protocol.queue.CancelTasks;
-import io.spindle.protocol.queue.ChunkData;
 import io.spindle.protocol.queue.ClustersJob;
 import io.spindle.protocol.queue.DeleteJob;
 import io.spindle.protocol.queue.ErrorCode;
@@ -19,12 +18,10 @@ import io.spindle.protocol.queue.NodeStatus;
 import io.spindle.protocol.queue.Ping;
 import io.spindle.protocol.queue.PingJob;
 import io.spindle.protocol.queue.QueueError;
-import io.spindle.protocol.queue.QueueFrame;
 import io.spindle.protocol.queue.QueueProtocol;
 import io.spindle.protocol.queue.ReadJob;
 import io.spindle.protocol.queue.ReleaseJobs;
 import io.spindle.protocol.queue.Renew;
-import io.spindle.protocol.queue.Renewed;
 import io.spindle.protocol.queue.Reply;
 import io.spindle.protocol.queue.Request;
 import io.spindle.protocol.queue.StatusResult;
@@ -37,12 +34,10 @@ import io.spindle.queue.jobs.JobLimits;
 import io.spindle.queue.jobs.JobQueues;
 import io.spindle.queue.jobs.JobQueues.JobView;
 import io.spindle.queue.jobs.JobQueues.LostLease;
-import io.spindle.queue.jobs.NodeReport;
 import io.spindle.queue.jobs.QueueKind;
 import io.spindle.queue.jobs.ResultCache;
 import io.spindle.queue.spool.ChunkSpool;
 import io.spindle.queue.spool.ChunkSpool.ChunkOutcome;
-import io.spindle.queue.spool.UnknownUploadException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -55,7 +50,6 @@ import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -95,10 +89,8 @@ public final class QueueService {
 
   private static final Duration MAINTENANCE_PERIOD = Duration.ofSeconds(5);
 
-  /** Jobs given up on that the status keeps, and how many of them a renewal answer carries. */
+  /** Jobs given up on that the status keeps (a renewal answer carries the newest few). */
   static final int DEAD_LETTERS = 100;
-
-  private static final int DEAD_LETTERS_PER_RENEWAL = 10;
 
   /** Count answers kept to be handed out again (each a few KiB, with its top words). */
   private static final int LAST_COUNTS = 256;
@@ -135,6 +127,7 @@ public final class QueueService {
   private final MembershipJobs membership;
   private final SubmittedTasks tasks;
   private final JobOutcomes outcomes;
+  private final NodeRequests nodeRequests;
   private long lastMaintenanceMillis;
   private ScheduledFuture<?> ticker;
 
@@ -186,6 +179,9 @@ public final class QueueService {
             deadLetters,
             views,
             handout);
+    this.nodeRequests =
+        new NodeRequests(
+            spool, io, queues, nodes, handout, outcomes, tasks, membership, deadLetters, views);
   }
 
   public ServiceConfig config() {
@@ -319,15 +315,15 @@ public final class QueueService {
   // ---- node side: entry points ----
 
   public void steal(Peer node, String nodeId, Steal steal) {
-    onCore(() -> onSteal(node, nodeId, steal));
+    onCore(() -> nodeRequests.onSteal(node, nodeId, steal));
   }
 
   public void renew(Peer node, String nodeId, Renew renew) {
-    onCore(() -> onRenew(node, nodeId, renew));
+    onCore(() -> nodeRequests.onRenew(node, nodeId, renew));
   }
 
   public void fetchChunk(Peer node, String nodeId, FetchChunk fetch) {
-    onCore(() -> onFetchChunk(node, nodeId, fetch));
+    onCore(() -> nodeRequests.onFetchChunk(node, nodeId, fetch));
   }
 
   public void jobResult(Peer node, String nodeId, JobResult result) {
@@ -335,7 +331,7 @@ public final class QueueService {
   }
 
   public void releaseJobs(Peer node, String nodeId, ReleaseJobs release) {
-    onCore(() -> onRelease(nodeId, release));
+    onCore(() -> nodeRequests.onRelease(nodeId, release));
   }
 
   /** A node gives up tasks it submitted: they are dropped, queued or leased. */
@@ -367,7 +363,7 @@ public final class QueueService {
 
   /** A node's connection closed: its leases over it are lost (the jobs are redone). */
   public void nodeClosed(Peer node, String nodeId) {
-    onCore(() -> onNodeClosed(node, nodeId));
+    onCore(() -> nodeRequests.onNodeClosed(node, nodeId));
   }
 
   // ---- views ----
@@ -702,146 +698,6 @@ public final class QueueService {
     return null;
   }
 
-  // ---- nodes (core thread) ----
-
-  private void onSteal(Peer node, String nodeId, Steal steal) {
-    if (steal.hasStatus()) {
-      report(nodeId, steal.getStatus());
-    } else {
-      nodes.touch(nodeId);
-    }
-    handout.steal(node, nodeId, steal);
-  }
-
-  private void onRenew(Peer node, String nodeId, Renew renew) {
-    if (renew.hasStatus()) {
-      report(nodeId, renew.getStatus());
-    } else {
-      nodes.touch(nodeId);
-    }
-    List<Long> lost = queues.renew(nodeId, renew.getJobIdsList());
-    node.send(
-        QueueFrame.newBuilder()
-            .setRenewed(
-                Renewed.newBuilder()
-                    .addAllLostJobIds(lost)
-                    .setLeaseMs((int) queues.limits().lease().toMillis())
-                    .addAllQueues(views.queueViews())
-                    .addAllDeadLetters(deadLetters.newest(DEAD_LETTERS_PER_RENEWAL)))
-            .build());
-  }
-
-  private void onFetchChunk(Peer node, String nodeId, FetchChunk fetch) {
-    nodes.touch(nodeId);
-    Optional<JobView<Job>> job = queues.job(fetch.getJobId());
-    String refusal = null;
-    if (job.isEmpty() || !queues.isLeasedTo(fetch.getJobId(), nodeId)) {
-      refusal = "job " + fetch.getJobId() + " is not leased to " + nodeId + " (any more)";
-    } else if (!job.get().payload().hasWrite()
-        || !job.get().payload().getWrite().getUploadId().equals(fetch.getUploadId())) {
-      refusal = "job " + fetch.getJobId() + " does not write upload " + fetch.getUploadId();
-    } else if (fetch.getIndex() >= job.get().payload().getWrite().getChunkCount()) {
-      refusal = "upload " + fetch.getUploadId() + " has no chunk " + fetch.getIndex();
-    }
-    if (refusal != null) {
-      node.send(chunkError(fetch, ErrorCode.FAILED, refusal));
-      return;
-    }
-    ByteString sha = job.get().payload().getWrite().getChunkSha256(fetch.getIndex());
-    disk.execute(
-        () -> {
-          QueueFrame answer;
-          try {
-            byte[] data = spool.readChunk(fetch.getUploadId(), fetch.getIndex());
-            answer =
-                QueueFrame.newBuilder()
-                    .setChunkData(
-                        ChunkData.newBuilder()
-                            .setUploadId(fetch.getUploadId())
-                            .setIndex(fetch.getIndex())
-                            .setSha256(sha)
-                            .setData(UnsafeByteOperations.unsafeWrap(data)))
-                    .build();
-          } catch (UnknownUploadException e) {
-            answer = chunkError(fetch, ErrorCode.UPLOAD_EXPIRED, e.getMessage());
-          } catch (IOException | RuntimeException e) {
-            LOG.log(Level.WARNING, "cannot read a chunk from the spool", e);
-            answer =
-                chunkError(
-                    fetch, ErrorCode.INTERNAL, "the spool cannot be read: " + e.getMessage());
-          }
-          node.send(answer);
-        });
-  }
-
-  private static QueueFrame chunkError(FetchChunk fetch, ErrorCode code, String message) {
-    return QueueFrame.newBuilder()
-        .setChunkData(
-            ChunkData.newBuilder()
-                .setUploadId(fetch.getUploadId())
-                .setIndex(fetch.getIndex())
-                .setError(error(code, message)))
-        .build();
-  }
-
-  private void onRelease(String nodeId, ReleaseJobs release) {
-    nodes.touch(nodeId);
-    String reason = printable(release.getReason());
-    List<LostLease<Job>> back =
-        queues.release(nodeId, release.getJobIdsList(), release.getFailed());
-    if (back.isEmpty()) {
-      return;
-    }
-    if (release.getFailed()) {
-      outcomes.handleLost(back, "it failed: " + reason);
-      return;
-    }
-    long requeued = back.stream().filter(l -> !l.failedForGood()).count();
-    if (requeued > 0) {
-      LOG.info(
-          () ->
-              nodeId + " gave back " + requeued + " jobs (" + reason + "); requeued at the front");
-    }
-    outcomes.handleLost(
-        back.stream().filter(LostLease::failedForGood).toList(),
-        "it was given back (" + reason + ") for the " + queues.limits().maxGiveBacks() + "th time");
-    handout.serveParked();
-  }
-
-  private void onNodeClosed(Peer node, String nodeId) {
-    handout.forget(node);
-    nodes.closed(nodeId, node.id());
-    tasks.dropTasksOf(node, nodeId);
-    outcomes.handleLost(queues.releaseConnection(node.id()), "its connection closed");
-  }
-
-  private void report(String nodeId, NodeStatus status) {
-    boolean changed = nodes.report(nodeId, status);
-    if (status.getLeaving()) {
-      membership.onLeaving(nodeId);
-    }
-    List<JobView<Job>> revoked =
-        queues.report(new NodeReport(nodeId, NodeDirectory.role(status), status.getTerm()));
-    for (JobView<Job> j : revoked) {
-      LOG.info(
-          () ->
-              "job "
-                  + j.id()
-                  + " ("
-                  + j.kind()
-                  + " "
-                  + j.requestId()
-                  + ") taken back from a leader of an older term; requeued for the leader of term "
-                  + queues.highestTerm());
-    }
-    if (changed) {
-      views.refreshClusterView();
-    }
-    if (!revoked.isEmpty() || queues.qualifies(nodeId)) {
-      handout.serveParked();
-    }
-  }
-
   // ---- time (core thread) ----
 
   private void tick() {
@@ -916,7 +772,8 @@ public final class QueueService {
     }
   }
 
-  private static String printable(String text) {
+  /** {@code text} cut to 200 characters, its control characters as '?', for a message or log. */
+  static String printable(String text) {
     String cut = text.length() > 200 ? text.substring(0, 200) + "..." : text;
     return cut.replaceAll("\\p{Cntrl}", "?");
   }
