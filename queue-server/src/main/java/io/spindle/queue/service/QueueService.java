@@ -2,51 +2,36 @@ package io.spindle.queue.service;
 
 import static io.spindle.queue.service.Frames.error;
 import static io.spindle.queue.service.Frames.errorReply;
-import static io.spindle.queue.service.Frames.frame;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
 import io.spindle.protocol.queue.CancelTasks;
-import io.spindle.protocol.queue.ClustersJob;
-import io.spindle.protocol.queue.DeleteJob;
 import io.spindle.protocol.queue.ErrorCode;
 import io.spindle.protocol.queue.FetchChunk;
 import io.spindle.protocol.queue.Job;
 import io.spindle.protocol.queue.JobResult;
-import io.spindle.protocol.queue.ListJob;
-import io.spindle.protocol.queue.NodeStatus;
-import io.spindle.protocol.queue.Ping;
-import io.spindle.protocol.queue.PingJob;
 import io.spindle.protocol.queue.QueueError;
-import io.spindle.protocol.queue.QueueProtocol;
-import io.spindle.protocol.queue.ReadJob;
 import io.spindle.protocol.queue.ReleaseJobs;
 import io.spindle.protocol.queue.Renew;
-import io.spindle.protocol.queue.Reply;
 import io.spindle.protocol.queue.Request;
 import io.spindle.protocol.queue.StatusResult;
 import io.spindle.protocol.queue.Steal;
 import io.spindle.protocol.queue.SubmitTasks;
 import io.spindle.protocol.queue.WriteBegin;
 import io.spindle.protocol.queue.WriteChunk;
-import io.spindle.protocol.queue.WriteJob;
 import io.spindle.queue.jobs.JobLimits;
 import io.spindle.queue.jobs.JobQueues;
 import io.spindle.queue.jobs.JobQueues.JobView;
 import io.spindle.queue.jobs.JobQueues.LostLease;
-import io.spindle.queue.jobs.QueueKind;
 import io.spindle.queue.jobs.ResultCache;
 import io.spindle.queue.spool.ChunkSpool;
 import io.spindle.queue.spool.ChunkSpool.ChunkOutcome;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
@@ -82,8 +67,6 @@ public final class QueueService {
   /** The longest request id (or task id) taken. */
   static final int MAX_REQUEST_ID_LENGTH = 128;
 
-  private static final int MAX_NAME_BYTES = 4096;
-
   /** When to retry after UNAVAILABLE (shutting down, no node took the job in time). */
   static final long UNAVAILABLE_RETRY_MS = 1_000;
 
@@ -104,15 +87,11 @@ public final class QueueService {
    */
   static final int RANGES_PER_NODE = 2;
 
-  /** When a connection at its limit of requests in flight may try again. */
-  private static final long IN_FLIGHT_RETRY_MS = 100;
-
   private final ServiceConfig config;
   private final ChunkSpool spool;
   private final InstantSource clock;
   private final ScheduledExecutorService core;
   private final Executor disk;
-  private final SecureRandom random = new SecureRandom();
 
   // Confined to the core thread.
   private final JobQueues<Job> queues;
@@ -128,6 +107,7 @@ public final class QueueService {
   private final SubmittedTasks tasks;
   private final JobOutcomes outcomes;
   private final NodeRequests nodeRequests;
+  private final ClientRequests clientRequests;
   private long lastMaintenanceMillis;
   private ScheduledFuture<?> ticker;
 
@@ -182,6 +162,9 @@ public final class QueueService {
     this.nodeRequests =
         new NodeRequests(
             spool, io, queues, nodes, handout, outcomes, tasks, membership, deadLetters, views);
+    this.clientRequests =
+        new ClientRequests(
+            config, spool, queues, nodes, answers, inFlight, writes, countAnswers, views);
   }
 
   public ServiceConfig config() {
@@ -247,7 +230,7 @@ public final class QueueService {
         request.hasWriteBegin() && request.getWriteBegin().getChunkCount() == 0
             ? inlineProblem(request.getWriteBegin())
             : null;
-    onCore(() -> onRequest(client, request, fingerprint, inlineProblem));
+    onCore(() -> clientRequests.onRequest(client, request, fingerprint, inlineProblem));
   }
 
   /**
@@ -387,317 +370,6 @@ public final class QueueService {
     }
   }
 
-  // ---- client requests (core thread) ----
-
-  private void onRequest(
-      Peer client, Request request, ByteString fingerprint, String inlineProblem) {
-    String rid = request.getRequestId();
-    if (rid.isEmpty() || rid.length() > MAX_REQUEST_ID_LENGTH) {
-      client.send(
-          frame(
-              errorReply(
-                  rid,
-                  error(
-                      ErrorCode.INVALID_ARGUMENT,
-                      "a request needs a request_id of 1 to "
-                          + MAX_REQUEST_ID_LENGTH
-                          + " characters (a UUID)"))));
-      return;
-    }
-    if (isReservedRequestId(rid)) {
-      client.send(
-          frame(
-              errorReply(
-                  rid,
-                  error(
-                      ErrorCode.INVALID_ARGUMENT,
-                      "request ids beginning with join:, leave: or task: are the queue server's"
-                          + " own; use another (a UUID)"))));
-      return;
-    }
-    if (answers.waitingCount(client) >= config.maxRequestsInFlight()
-        && !answers.isWaiting(rid, client)) {
-      client.send(
-          frame(
-              errorReply(
-                  rid,
-                  error(
-                      ErrorCode.BUSY,
-                      "this connection has "
-                          + config.maxRequestsInFlight()
-                          + " requests under way, the most one connection may have; wait for"
-                          + " their answers, or open another connection",
-                      IN_FLIGHT_RETRY_MS))));
-      return;
-    }
-    Duration timeout = config.queueTimeout();
-    if (request.getTimeoutMs() > 0 && request.getTimeoutMs() < timeout.toMillis()) {
-      timeout = Duration.ofMillis(request.getTimeoutMs());
-    }
-    switch (request.getOpCase()) {
-      case WRITE_BEGIN ->
-          onWriteBegin(client, rid, request.getWriteBegin(), fingerprint, inlineProblem, timeout);
-      case WRITE_END -> writes.end(client, rid, request.getWriteEnd(), timeout);
-      case READ -> {
-        if (checkName(client, rid, request.getRead().getName())) {
-          inFlight.submit(
-              client,
-              rid,
-              fingerprint,
-              QueueKind.SHARED,
-              "read",
-              Job.newBuilder()
-                  .setRead(
-                      ReadJob.newBuilder()
-                          .setName(request.getRead().getName())
-                          .setStale(request.getRead().getStale())),
-              timeout);
-        }
-      }
-      case LIST ->
-          inFlight.submit(
-              client,
-              rid,
-              fingerprint,
-              QueueKind.SHARED,
-              "list",
-              Job.newBuilder()
-                  .setList(
-                      ListJob.newBuilder()
-                          .setPrefix(request.getList().getPrefix())
-                          .setStale(request.getList().getStale())),
-              timeout);
-      case COUNT -> {
-        if (checkName(client, rid, request.getCount().getName())
-            && checkTopWords(client, rid, request.getCount().getTopWords())) {
-          inFlight.submit(
-              client,
-              rid,
-              fingerprint,
-              QueueKind.SHARED,
-              "count",
-              Job.newBuilder().setCount(countAnswers.withPrevious(request.getCount())),
-              timeout);
-        }
-      }
-      case DELETE -> {
-        if (checkName(client, rid, request.getDelete().getName())) {
-          inFlight.submit(
-              client,
-              rid,
-              fingerprint,
-              QueueKind.LEADER,
-              "delete",
-              Job.newBuilder()
-                  .setDelete(DeleteJob.newBuilder().setName(request.getDelete().getName())),
-              timeout);
-        }
-      }
-      case PING -> {
-        // The leader walks it: to its members, another cluster, or every cluster (forwarded ones
-        // too, origin_cluster set, which only a federation member may send).
-        Ping ping = request.getPing();
-        inFlight.submit(
-            client,
-            rid,
-            fingerprint,
-            QueueKind.LEADER,
-            "ping",
-            Job.newBuilder()
-                .setPing(
-                    PingJob.newBuilder()
-                        .setTargetCluster(ping.getTargetCluster())
-                        .setAllClusters(ping.getAllClusters())
-                        .setOriginCluster(ping.getOriginCluster())
-                        .setHopLimit(ping.getHopLimit())
-                        .setClusterTimeoutMs(ping.getClusterTimeoutMs())),
-            timeout);
-      }
-      case CLUSTERS ->
-          inFlight.submit(
-              client,
-              rid,
-              fingerprint,
-              QueueKind.SHARED,
-              "clusters",
-              Job.newBuilder().setClusters(ClustersJob.getDefaultInstance()),
-              timeout);
-      case STATUS ->
-          client.send(
-              frame(Reply.newBuilder().setRequestId(rid).setStatus(views.buildStatus()).build()));
-      case OP_NOT_SET ->
-          client.send(
-              frame(
-                  errorReply(
-                      rid,
-                      error(
-                          ErrorCode.INVALID_ARGUMENT,
-                          "the request carries no operation (is the client newer than this"
-                              + " queue server?)"))));
-    }
-  }
-
-  /**
-   * Only a bound on what the queue server holds; the rules of a valid name are the node's, which
-   * answers INVALID_ARGUMENT naming the broken rule.
-   */
-  /** The prefixes of the request ids the queue server gives its own jobs (joins, leaves, tasks). */
-  private static boolean isReservedRequestId(String rid) {
-    return rid.startsWith("join:") || rid.startsWith("leave:") || rid.startsWith("task:");
-  }
-
-  private boolean checkName(Peer client, String rid, String name) {
-    int bytes = name.getBytes(StandardCharsets.UTF_8).length;
-    if (bytes == 0 || bytes > MAX_NAME_BYTES) {
-      client.send(
-          frame(
-              errorReply(
-                  rid,
-                  error(
-                      ErrorCode.INVALID_ARGUMENT,
-                      bytes == 0
-                          ? "a file name must not be empty"
-                          : "a file name of " + bytes + " bytes is far too long"))));
-      return false;
-    }
-    return true;
-  }
-
-  /** A count asks for 0 to {@link QueueProtocol#MAX_TOP_WORDS} top words (uint32 on the wire). */
-  private boolean checkTopWords(Peer client, String rid, int topWords) {
-    long top = Integer.toUnsignedLong(topWords);
-    if (top > QueueProtocol.MAX_TOP_WORDS) {
-      client.send(
-          frame(
-              errorReply(
-                  rid,
-                  error(
-                      ErrorCode.INVALID_ARGUMENT,
-                      "a count gives 0 to "
-                          + QueueProtocol.MAX_TOP_WORDS
-                          + " top words; "
-                          + (topWords < 0 ? "a negative number" : top)
-                          + " was asked for"))));
-      return false;
-    }
-    return true;
-  }
-
-  private void onWriteBegin(
-      Peer client,
-      String rid,
-      WriteBegin begin,
-      ByteString fingerprint,
-      String inlineProblem,
-      Duration timeout) {
-    if (!checkName(client, rid, begin.getName())) {
-      return;
-    }
-    String tooLarge = overClusterLimit(begin);
-    if (tooLarge != null) {
-      client.send(frame(errorReply(rid, error(ErrorCode.INVALID_ARGUMENT, tooLarge))));
-      return;
-    }
-    String noSpace = noSpaceForWrites();
-    if (noSpace != null) {
-      client.send(frame(errorReply(rid, error(ErrorCode.NO_SPACE, noSpace))));
-      return;
-    }
-    if (begin.getChunkCount() == 0) {
-      onInlineWrite(client, rid, begin, fingerprint, inlineProblem, timeout);
-      return;
-    }
-    writes.begin(client, rid, begin, fingerprint, timeout);
-  }
-
-  /**
-   * Why no write is taken now: the spool's disk, or a member's, is below its free-space watermark
-   * (a member's disk holds a full copy of every file); null if there is room.
-   */
-  private String noSpaceForWrites() {
-    String spoolProblem = spool.diskProblem();
-    if (spoolProblem != null) {
-      return spoolProblem;
-    }
-    return nodes
-        .lowOnStorage()
-        .map(
-            s ->
-                "node "
-                    + s.getNodeId()
-                    + "'s disk is below its free-space watermark ("
-                    + s.getFreeStorageBytes()
-                    + " bytes free): the cluster takes no writes until space is freed there;"
-                    + " reads go on")
-        .orElse(null);
-  }
-
-  /**
-   * Why the cluster would refuse a file of this size (over the largest file its leader says it
-   * stores), or null: refused before a chunk is spooled.
-   */
-  private String overClusterLimit(WriteBegin begin) {
-    long limit =
-        queues.leaderId().flatMap(nodes::statusOf).map(NodeStatus::getMaxFileBytes).orElse(0L);
-    if (limit <= 0 || begin.getSize() <= limit) {
-      return null;
-    }
-    return "'"
-        + printable(begin.getName())
-        + "' is "
-        + begin.getSize()
-        + " bytes; this cluster stores files of at most "
-        + limit
-        + " bytes (its nodes' spindle.files.max-bytes)";
-  }
-
-  private void onInlineWrite(
-      Peer client,
-      String rid,
-      WriteBegin begin,
-      ByteString fingerprint,
-      String problem,
-      Duration timeout) {
-    if (problem != null) {
-      client.send(frame(errorReply(rid, error(ErrorCode.INVALID_ARGUMENT, problem))));
-      return;
-    }
-    Job.Builder job =
-        Job.newBuilder()
-            .setWrite(
-                WriteJob.newBuilder()
-                    .setUploadId(newInlineUploadId())
-                    .setName(begin.getName())
-                    .setSize(begin.getSize())
-                    .setSha256(begin.getSha256())
-                    .setInlineData(begin.getInlineData()));
-    inFlight.submit(client, rid, fingerprint, QueueKind.LEADER, "write", job, timeout);
-  }
-
-  private String inlineProblem(WriteBegin begin) {
-    int n = begin.getInlineData().size();
-    if (begin.getChunkSize() != 0) {
-      return "an inline write has chunk_size 0";
-    }
-    if (begin.getSize() != n) {
-      return "size says " + begin.getSize() + " bytes but inline_data holds " + n;
-    }
-    if (n > config.maxInlineBytes()) {
-      return "inline writes are at most "
-          + config.maxInlineBytes()
-          + " bytes; send "
-          + n
-          + " bytes in chunks";
-    }
-    if (begin.getSha256().size() != 32) {
-      return "the file's SHA-256 must be 32 bytes, not " + begin.getSha256().size();
-    }
-    if (!Arrays.equals(sha256(begin.getInlineData()), begin.getSha256().toByteArray())) {
-      return "inline_data does not hash to the SHA-256 sent with it (corrupted on the way?)";
-    }
-    return null;
-  }
-
   // ---- time (core thread) ----
 
   private void tick() {
@@ -756,10 +428,29 @@ public final class QueueService {
     return UnsafeByteOperations.unsafeWrap(sha256(b.build().toByteString()));
   }
 
-  private String newInlineUploadId() {
-    byte[] b = new byte[16];
-    random.nextBytes(b);
-    return "u" + HexFormat.of().formatHex(b);
+  /** Why an inline write is refused, or null. Checked on the caller's thread, like the hash. */
+  private String inlineProblem(WriteBegin begin) {
+    int n = begin.getInlineData().size();
+    if (begin.getChunkSize() != 0) {
+      return "an inline write has chunk_size 0";
+    }
+    if (begin.getSize() != n) {
+      return "size says " + begin.getSize() + " bytes but inline_data holds " + n;
+    }
+    if (n > config.maxInlineBytes()) {
+      return "inline writes are at most "
+          + config.maxInlineBytes()
+          + " bytes; send "
+          + n
+          + " bytes in chunks";
+    }
+    if (begin.getSha256().size() != 32) {
+      return "the file's SHA-256 must be 32 bytes, not " + begin.getSha256().size();
+    }
+    if (!Arrays.equals(sha256(begin.getInlineData()), begin.getSha256().toByteArray())) {
+      return "inline_data does not hash to the SHA-256 sent with it (corrupted on the way?)";
+    }
+    return null;
   }
 
   private static byte[] sha256(ByteString data) {
