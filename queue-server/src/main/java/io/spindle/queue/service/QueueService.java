@@ -60,6 +60,13 @@ import java.util.logging.Logger;
  * attached to the job already under way, or answered from the {@link ResultCache}. A write is
  * answered WriteDone only from a node's result, which a node sends only once the leader has
  * committed and applied the file.
+ *
+ * <p><b>Parts:</b> this class is the entry point; it owns the collaborators that do the work and
+ * calls them on the core thread only: {@link ClientRequests} and {@link NodeRequests} take what
+ * clients and nodes ask, {@link InFlightJobs} queues jobs by request id, {@link JobHandout} hands
+ * them to the nodes' steals, {@link JobOutcomes} ends them and answers, {@link SubmittedTasks} and
+ * {@link MembershipJobs} are the jobs no client waits for, {@link StatusViews} shows the state. The
+ * periodic tick is here.
  */
 public final class QueueService {
   private static final Logger LOG = Logger.getLogger(QueueService.class.getName());
