@@ -83,7 +83,7 @@ final class ChunkedWrites {
 
   private final ServiceConfig config;
   private final ChunkSpool spool;
-  private final Answers answers;
+  private final AnswerRouter answers;
   private final Executor disk;
   private final Executor core;
   private final JobSink sink;
@@ -92,7 +92,7 @@ final class ChunkedWrites {
   ChunkedWrites(
       ServiceConfig config,
       ChunkSpool spool,
-      Answers answers,
+      AnswerRouter answers,
       Executor disk,
       Executor core,
       JobSink sink) {

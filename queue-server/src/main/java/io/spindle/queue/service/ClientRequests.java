@@ -47,7 +47,7 @@ final class ClientRequests {
   private final ChunkSpool spool;
   private final JobQueues<Job> queues;
   private final NodeDirectory nodes;
-  private final Answers answers;
+  private final AnswerRouter answers;
   private final InFlightJobs inFlight;
   private final ChunkedWrites writes;
   private final CountAnswers countAnswers;
@@ -59,7 +59,7 @@ final class ClientRequests {
       ChunkSpool spool,
       JobQueues<Job> queues,
       NodeDirectory nodes,
-      Answers answers,
+      AnswerRouter answers,
       InFlightJobs inFlight,
       ChunkedWrites writes,
       CountAnswers countAnswers,

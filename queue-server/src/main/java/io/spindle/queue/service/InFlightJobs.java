@@ -39,12 +39,13 @@ final class InFlightJobs {
 
   private final ServiceConfig config;
   private final JobQueues<Job> queues;
-  private final Answers answers;
+  private final AnswerRouter answers;
   private final JobHandout handout;
   private final Map<String, InFlight> inFlight = new HashMap<>();
   private long nextJobId;
 
-  InFlightJobs(ServiceConfig config, JobQueues<Job> queues, Answers answers, JobHandout handout) {
+  InFlightJobs(
+      ServiceConfig config, JobQueues<Job> queues, AnswerRouter answers, JobHandout handout) {
     this.config = config;
     this.queues = queues;
     this.answers = answers;

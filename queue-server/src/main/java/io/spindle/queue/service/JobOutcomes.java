@@ -44,7 +44,7 @@ final class JobOutcomes {
   private final NodeDirectory nodes;
   private final InFlightJobs inFlight;
   private final ChunkedWrites writes;
-  private final Answers answers;
+  private final AnswerRouter answers;
   private final SubmittedTasks tasks;
   private final CountAnswers countAnswers;
   private final DeadLetters deadLetters;
@@ -57,7 +57,7 @@ final class JobOutcomes {
       NodeDirectory nodes,
       InFlightJobs inFlight,
       ChunkedWrites writes,
-      Answers answers,
+      AnswerRouter answers,
       SubmittedTasks tasks,
       CountAnswers countAnswers,
       DeadLetters deadLetters,

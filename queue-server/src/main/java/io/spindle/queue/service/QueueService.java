@@ -102,7 +102,7 @@ public final class QueueService {
 
   // Confined to the core thread.
   private final JobQueues<Job> queues;
-  private final Answers answers;
+  private final AnswerRouter answers;
   private final InFlightJobs inFlight;
   private final ChunkedWrites writes;
   private final NodeDirectory nodes;
@@ -138,11 +138,11 @@ public final class QueueService {
     this.queues = new JobQueues<>(jobLimits, clock);
     this.queues.limitPerNode(SubmittedTasks.COUNT_RANGE, RANGES_PER_NODE);
     this.answers =
-        new Answers(
+        new AnswerRouter(
             new ResultCache<>(
                 config.resultCacheSize(),
                 config.resultCacheBytes(),
-                Answers::weight,
+                AnswerRouter::weight,
                 config.resultTtl(),
                 clock));
     this.nodes = new NodeDirectory(clock);

@@ -9,9 +9,9 @@
  * renewals, chunk fetches and give-backs; {@code JobOutcomes} ends jobs (results, lost leases,
  * timeouts) and answers; {@code SubmittedTasks} keeps the tasks nodes share out; {@code
  * MembershipJobs} queues the JOIN and LEAVE jobs; {@code StatusViews} builds the status and the
- * cluster view; {@code Answers} routes replies to the waiting connections and caches final answers
- * for retries; {@code NodeDirectory} keeps what each node reported; {@code CountAnswers} and {@code
- * DeadLetters} remember past count answers and jobs given up on; {@link
+ * cluster view; {@code AnswerRouter} routes replies to the waiting connections and caches final
+ * answers for retries; {@code NodeDirectory} keeps what each node reported; {@code CountAnswers}
+ * and {@code DeadLetters} remember past count answers and jobs given up on; {@link
  * io.spindle.queue.service.Peer} is a connection as the service sees one; {@link
  * io.spindle.queue.service.ClusterView} is the cluster as the nodes report it, for discovery.
  *

@@ -23,7 +23,7 @@ import java.util.Set;
  *
  * <p>Not thread-safe: the queue service's core thread owns it.
  */
-final class Answers {
+final class AnswerRouter {
   /** A cached final answer, and what the request looked like (to spot a reused request id). */
   record Answer(ByteString fingerprint, Reply reply) {}
 
@@ -31,7 +31,7 @@ final class Answers {
   private final Map<String, Set<Peer>> waiters = new HashMap<>();
   private final Map<Long, Set<String>> waitingOn = new HashMap<>();
 
-  Answers(ResultCache<Answer> cache) {
+  AnswerRouter(ResultCache<Answer> cache) {
     this.cache = cache;
   }
 
