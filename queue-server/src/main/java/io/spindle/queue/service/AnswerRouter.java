@@ -1,7 +1,7 @@
 package io.spindle.queue.service;
 
-import static io.spindle.queue.service.Frames.errorReply;
-import static io.spindle.queue.service.Frames.frame;
+import static io.spindle.queue.service.ReplyFrames.errorReply;
+import static io.spindle.queue.service.ReplyFrames.frame;
 
 import com.google.protobuf.ByteString;
 import io.spindle.protocol.queue.QueueFrame;
@@ -124,7 +124,7 @@ final class AnswerRouter {
     }
     ByteString fp = cached.get().fingerprint();
     if (!fp.isEmpty() && !fp.equals(fingerprint)) {
-      client.send(frame(errorReply(rid, Frames.reusedRequestId(rid))));
+      client.send(frame(errorReply(rid, ReplyFrames.reusedRequestId(rid))));
     } else {
       client.send(frame(cached.get().reply()));
     }

@@ -1,8 +1,8 @@
 package io.spindle.queue.service;
 
-import static io.spindle.queue.service.Frames.error;
-import static io.spindle.queue.service.Frames.errorReply;
-import static io.spindle.queue.service.Frames.frame;
+import static io.spindle.queue.service.ReplyFrames.error;
+import static io.spindle.queue.service.ReplyFrames.errorReply;
+import static io.spindle.queue.service.ReplyFrames.frame;
 
 import com.google.protobuf.ByteString;
 import io.spindle.protocol.queue.ClustersJob;

@@ -1,7 +1,7 @@
 package io.spindle.queue.service;
 
-import static io.spindle.queue.service.Frames.errorReply;
-import static io.spindle.queue.service.Frames.frame;
+import static io.spindle.queue.service.ReplyFrames.errorReply;
+import static io.spindle.queue.service.ReplyFrames.frame;
 
 import com.google.protobuf.ByteString;
 import io.spindle.protocol.queue.Job;
@@ -89,7 +89,7 @@ final class InFlightJobs {
     InFlight running = inFlight.get(rid);
     if (running != null) {
       if (!running.fingerprint().equals(fingerprint)) {
-        client.send(frame(errorReply(rid, Frames.reusedRequestId(rid))));
+        client.send(frame(errorReply(rid, ReplyFrames.reusedRequestId(rid))));
       } else {
         answers.addWaiter(rid, client);
       }
@@ -100,7 +100,7 @@ final class InFlightJobs {
     int bytes = payload.getSerializedSize();
     String full = queues.fullReason(queue, bytes);
     if (full != null) {
-      client.send(frame(errorReply(rid, Frames.busy(full))));
+      client.send(frame(errorReply(rid, ReplyFrames.busy(full))));
       return;
     }
     nextJobId++;

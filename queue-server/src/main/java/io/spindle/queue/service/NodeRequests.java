@@ -1,6 +1,6 @@
 package io.spindle.queue.service;
 
-import static io.spindle.queue.service.Frames.error;
+import static io.spindle.queue.service.ReplyFrames.error;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;

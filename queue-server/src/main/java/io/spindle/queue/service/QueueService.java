@@ -1,7 +1,7 @@
 package io.spindle.queue.service;
 
-import static io.spindle.queue.service.Frames.error;
-import static io.spindle.queue.service.Frames.errorReply;
+import static io.spindle.queue.service.ReplyFrames.error;
+import static io.spindle.queue.service.ReplyFrames.errorReply;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;

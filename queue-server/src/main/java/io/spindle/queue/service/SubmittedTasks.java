@@ -1,6 +1,6 @@
 package io.spindle.queue.service;
 
-import static io.spindle.queue.service.Frames.error;
+import static io.spindle.queue.service.ReplyFrames.error;
 
 import io.spindle.protocol.queue.CancelTasks;
 import io.spindle.protocol.queue.ErrorCode;
@@ -106,7 +106,7 @@ final class SubmittedTasks {
       int bytes = payload.getSerializedSize();
       String full = queues.fullReason(QueueKind.SHARED, bytes);
       if (full != null || !queues.offer(id, rid, QueueKind.SHARED, kind, payload, bytes, timeout)) {
-        sendTaskError(origin, Frames.busy(full == null ? "the shared queue is full" : full));
+        sendTaskError(origin, ReplyFrames.busy(full == null ? "the shared queue is full" : full));
         continue;
       }
       inFlight.takeJobId();
