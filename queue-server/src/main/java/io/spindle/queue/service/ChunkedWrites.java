@@ -1,8 +1,8 @@
 package io.spindle.queue.service;
 
-import static io.spindle.queue.service.Frames.error;
-import static io.spindle.queue.service.Frames.errorReply;
-import static io.spindle.queue.service.Frames.frame;
+import static io.spindle.queue.service.ReplyFrames.error;
+import static io.spindle.queue.service.ReplyFrames.errorReply;
+import static io.spindle.queue.service.ReplyFrames.frame;
 
 import com.google.protobuf.ByteString;
 import io.spindle.protocol.queue.ErrorCode;
@@ -83,7 +83,7 @@ final class ChunkedWrites {
 
   private final ServiceConfig config;
   private final ChunkSpool spool;
-  private final Answers answers;
+  private final AnswerRouter answers;
   private final Executor disk;
   private final Executor core;
   private final JobSink sink;
@@ -92,7 +92,7 @@ final class ChunkedWrites {
   ChunkedWrites(
       ServiceConfig config,
       ChunkSpool spool,
-      Answers answers,
+      AnswerRouter answers,
       Executor disk,
       Executor core,
       JobSink sink) {
@@ -141,7 +141,7 @@ final class ChunkedWrites {
       if (resumed.isEmpty()) {
         String full = sink.fullReason(0);
         if (full != null) {
-          client.send(frame(errorReply(rid, Frames.busy(full))));
+          client.send(frame(errorReply(rid, ReplyFrames.busy(full))));
           return;
         }
       }
@@ -176,7 +176,7 @@ final class ChunkedWrites {
         LOG.fine(() -> "write " + rid + " resumes upload " + id + " found in the spool");
       }
     } else if (!w.spec.sameWrite(spec)) {
-      client.send(frame(errorReply(rid, Frames.reusedRequestId(rid))));
+      client.send(frame(errorReply(rid, ReplyFrames.reusedRequestId(rid))));
       return;
     }
     w.timeout = timeout;
@@ -322,7 +322,7 @@ final class ChunkedWrites {
     String full = sink.fullReason(0);
     if (full != null) {
       w.phase = WritePhase.RECEIVING; // complete; a retried WriteEnd queues it
-      answers.interim(w.requestId, errorReply(w.requestId, Frames.busy(full)));
+      answers.interim(w.requestId, errorReply(w.requestId, ReplyFrames.busy(full)));
       return;
     }
     List<byte[]> hashes;
@@ -352,7 +352,8 @@ final class ChunkedWrites {
       w.phase = WritePhase.RECEIVING; // complete; a retried WriteEnd queues it
       answers.interim(
           w.requestId,
-          errorReply(w.requestId, Frames.busy(sink.fullReason(write.build().getSerializedSize()))));
+          errorReply(
+              w.requestId, ReplyFrames.busy(sink.fullReason(write.build().getSerializedSize()))));
       return;
     }
     spool.pin(w.uploadId);

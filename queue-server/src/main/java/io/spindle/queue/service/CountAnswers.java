@@ -1,7 +1,12 @@
 package io.spindle.queue.service;
 
 import com.google.protobuf.ByteString;
+import io.spindle.protocol.queue.Count;
+import io.spindle.protocol.queue.CountJob;
 import io.spindle.protocol.queue.CountResult;
+import io.spindle.protocol.queue.Job;
+import io.spindle.protocol.queue.JobResult;
+import io.spindle.queue.jobs.JobQueues.JobView;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -79,6 +84,38 @@ final class CountAnswers {
   /** The file {@code name} was deleted. */
   void deleted(String name) {
     contentOf.remove(name);
+  }
+
+  /** A count job, with the last answer for the same question for the node to check and reuse. */
+  CountJob withPrevious(Count count) {
+    CountJob.Builder job =
+        CountJob.newBuilder()
+            .setName(count.getName())
+            .setTopWords(count.getTopWords())
+            .setStale(count.getStale())
+            .setLocale(count.getLocale());
+    previous(count.getName(), count.getLocale(), count.getTopWords()).ifPresent(job::setPrevious);
+    return job.build();
+  }
+
+  /** A node answered {@code job}: if it was a count, its answer is kept. */
+  void rememberCount(JobView<Job> job, CountResult result) {
+    if (job.payload().hasCount()) {
+      CountJob count = job.payload().getCount();
+      answered(count.getName(), count.getLocale(), count.getTopWords(), result);
+    }
+  }
+
+  /** What a node's answer says about which content a name holds. */
+  void rememberContent(JobResult result) {
+    switch (result.getOutcomeCase()) {
+      case WRITTEN -> holds(result.getWritten().getName(), result.getWritten().getSha256());
+      case READ ->
+          holds(result.getRead().getFile().getName(), result.getRead().getFile().getSha256());
+      case LIST -> result.getList().getFilesList().forEach(f -> holds(f.getName(), f.getSha256()));
+      case DELETED -> deleted(result.getDeleted().getName());
+      default -> {}
+    }
   }
 
   /** "utf8" for every spelling of the default, "c" for C and POSIX; anything else as it is. */

@@ -1,81 +1,40 @@
 package io.spindle.queue.service;
 
-import static io.spindle.queue.service.Frames.error;
-import static io.spindle.queue.service.Frames.errorReply;
-import static io.spindle.queue.service.Frames.frame;
+import static io.spindle.queue.service.ReplyFrames.error;
+import static io.spindle.queue.service.ReplyFrames.errorReply;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
 import io.spindle.protocol.queue.CancelTasks;
-import io.spindle.protocol.queue.ChunkData;
-import io.spindle.protocol.queue.ClustersJob;
-import io.spindle.protocol.queue.Count;
-import io.spindle.protocol.queue.CountJob;
-import io.spindle.protocol.queue.CountResult;
-import io.spindle.protocol.queue.DeleteJob;
 import io.spindle.protocol.queue.ErrorCode;
 import io.spindle.protocol.queue.FetchChunk;
-import io.spindle.protocol.queue.Holder;
-import io.spindle.protocol.queue.Hop;
 import io.spindle.protocol.queue.Job;
-import io.spindle.protocol.queue.JobBatch;
 import io.spindle.protocol.queue.JobResult;
-import io.spindle.protocol.queue.JoinJob;
-import io.spindle.protocol.queue.LeaseView;
-import io.spindle.protocol.queue.LeaveJob;
-import io.spindle.protocol.queue.ListJob;
-import io.spindle.protocol.queue.Member;
-import io.spindle.protocol.queue.NodeStatus;
-import io.spindle.protocol.queue.Ping;
-import io.spindle.protocol.queue.PingJob;
-import io.spindle.protocol.queue.PingResult;
 import io.spindle.protocol.queue.QueueError;
-import io.spindle.protocol.queue.QueueFrame;
-import io.spindle.protocol.queue.QueueProtocol;
-import io.spindle.protocol.queue.QueueView;
-import io.spindle.protocol.queue.ReadJob;
-import io.spindle.protocol.queue.ReadResult;
 import io.spindle.protocol.queue.ReleaseJobs;
 import io.spindle.protocol.queue.Renew;
-import io.spindle.protocol.queue.Renewed;
-import io.spindle.protocol.queue.Reply;
 import io.spindle.protocol.queue.Request;
 import io.spindle.protocol.queue.StatusResult;
 import io.spindle.protocol.queue.Steal;
 import io.spindle.protocol.queue.SubmitTasks;
-import io.spindle.protocol.queue.Task;
-import io.spindle.protocol.queue.TaskResult;
 import io.spindle.protocol.queue.WriteBegin;
 import io.spindle.protocol.queue.WriteChunk;
-import io.spindle.protocol.queue.WriteJob;
 import io.spindle.queue.jobs.JobLimits;
 import io.spindle.queue.jobs.JobQueues;
 import io.spindle.queue.jobs.JobQueues.JobView;
 import io.spindle.queue.jobs.JobQueues.LostLease;
-import io.spindle.queue.jobs.NodeReport;
-import io.spindle.queue.jobs.QueueKind;
 import io.spindle.queue.jobs.ResultCache;
 import io.spindle.queue.spool.ChunkSpool;
 import io.spindle.queue.spool.ChunkSpool.ChunkOutcome;
-import io.spindle.queue.spool.UnknownUploadException;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.InstantSource;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
-import java.util.HexFormat;
-import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -101,22 +60,27 @@ import java.util.logging.Logger;
  * attached to the job already under way, or answered from the {@link ResultCache}. A write is
  * answered WriteDone only from a node's result, which a node sends only once the leader has
  * committed and applied the file.
+ *
+ * <p><b>Parts:</b> this class is the entry point; it owns the collaborators that do the work and
+ * calls them on the core thread only: {@link ClientRequests} and {@link NodeRequests} take what
+ * clients and nodes ask, {@link InFlightJobs} queues jobs by request id, {@link JobHandout} hands
+ * them to the nodes' steals, {@link JobOutcomes} ends them and answers, {@link SubmittedTasks} and
+ * {@link MembershipJobs} are the jobs no client waits for, {@link StatusViews} shows the state. The
+ * periodic tick is here.
  */
 public final class QueueService {
   private static final Logger LOG = Logger.getLogger(QueueService.class.getName());
-  private static final int MAX_REQUEST_ID_LENGTH = 128;
-  private static final int MAX_NAME_BYTES = 4096;
-  private static final long UNAVAILABLE_RETRY_MS = 1_000;
+
+  /** The longest request id (or task id) taken. */
+  static final int MAX_REQUEST_ID_LENGTH = 128;
+
+  /** When to retry after UNAVAILABLE (shutting down, no node took the job in time). */
+  static final long UNAVAILABLE_RETRY_MS = 1_000;
+
   private static final Duration MAINTENANCE_PERIOD = Duration.ofSeconds(5);
-  private static final String COUNT_RANGE = "count-range";
 
-  /** The kind of the hop a queue server adds to the answer of a ping (Hop.kind). */
-  static final String QUEUE_SERVER_HOP = "queue-server";
-
-  /** Jobs given up on that the status keeps, and how many of them a renewal answer carries. */
-  private static final int DEAD_LETTERS = 100;
-
-  private static final int DEAD_LETTERS_PER_RENEWAL = 10;
+  /** Jobs given up on that the status keeps (a renewal answer carries the newest few). */
+  static final int DEAD_LETTERS = 100;
 
   /** Count answers kept to be handed out again (each a few KiB, with its top words). */
   private static final int LAST_COUNTS = 256;
@@ -124,58 +88,35 @@ public final class QueueService {
   /** Names whose content (SHA-256) is remembered, to find a count answer by content. */
   private static final int CONTENT_NAMES = 65_536;
 
-  /** How long a task may wait in the queue: its submitter cancels it sooner if it gives up. */
-  static final Duration TASK_QUEUE_TIMEOUT = Duration.ofMinutes(10);
-
   /**
    * Count ranges a node holds at once: a range keeps a core busy, and a node steals for all its
    * free job slots at once, so without a bound the first node to ask would take every range.
    */
   static final int RANGES_PER_NODE = 2;
 
-  /** When a connection at its limit of requests in flight may try again. */
-  private static final long IN_FLIGHT_RETRY_MS = 100;
-
   private final ServiceConfig config;
   private final ChunkSpool spool;
   private final InstantSource clock;
   private final ScheduledExecutorService core;
   private final Executor disk;
-  private final SecureRandom random = new SecureRandom();
 
   // Confined to the core thread.
   private final JobQueues<Job> queues;
-  private final Answers answers;
-  private final Map<String, InFlight> inFlight = new HashMap<>();
+  private final AnswerRouter answers;
+  private final InFlightJobs inFlight;
   private final ChunkedWrites writes;
-  private final ArrayDeque<ParkedSteal> parked = new ArrayDeque<>();
   private final NodeDirectory nodes;
-  private final Map<Long, TaskOrigin> tasks = new HashMap<>();
   private final CountAnswers countAnswers = new CountAnswers(LAST_COUNTS, CONTENT_NAMES);
   private final DeadLetters deadLetters;
-  private long nextJobId;
+  private final StatusViews views;
+  private final JobHandout handout;
+  private final MembershipJobs membership;
+  private final SubmittedTasks tasks;
+  private final JobOutcomes outcomes;
+  private final NodeRequests nodeRequests;
+  private final ClientRequests clientRequests;
   private long lastMaintenanceMillis;
   private ScheduledFuture<?> ticker;
-
-  private volatile ClusterView clusterView;
-
-  /**
-   * A job under way for a request id.
-   *
-   * @param queuedAtNanos when the job was queued ({@link System#nanoTime()}): a ping's answer
-   *     reports the round trip to the leader from it
-   */
-  private record InFlight(long jobId, ByteString fingerprint, long queuedAtNanos) {
-    InFlight(long jobId, ByteString fingerprint) {
-      this(jobId, fingerprint, System.nanoTime());
-    }
-  }
-
-  /** Who submitted a task (a job no client waits for): its result goes back over that link. */
-  private record TaskOrigin(Peer submitter, String nodeId, String taskId) {}
-
-  private record ParkedSteal(
-      Peer node, String nodeId, long stealId, int maxJobs, long maxBytes, long deadlineMillis) {}
 
   /**
    * @param core a single-threaded scheduler this service owns from now on (it shuts it down)
@@ -195,23 +136,42 @@ public final class QueueService {
     this.core = Objects.requireNonNull(core, "core");
     this.disk = Objects.requireNonNull(io, "io");
     this.queues = new JobQueues<>(jobLimits, clock);
-    this.queues.limitPerNode(COUNT_RANGE, RANGES_PER_NODE);
+    this.queues.limitPerNode(SubmittedTasks.COUNT_RANGE, RANGES_PER_NODE);
     this.answers =
-        new Answers(
+        new AnswerRouter(
             new ResultCache<>(
                 config.resultCacheSize(),
                 config.resultCacheBytes(),
-                Answers::weight,
+                AnswerRouter::weight,
                 config.resultTtl(),
                 clock));
     this.nodes = new NodeDirectory(clock);
+    this.handout = new JobHandout(config, queues, clock);
+    this.inFlight = new InFlightJobs(config, queues, answers, handout);
     this.writes =
-        new ChunkedWrites(config, spool, answers, io, this::onCore, new LeaderQueueSink());
-    // Job ids never repeat across restarts: start from the wall clock, in microseconds.
-    this.nextJobId = Math.max(1, System.currentTimeMillis() * 1000);
-    this.clusterView =
-        new ClusterView(
-            config.advertisedAddress(), config.clusterId(), 0, Optional.empty(), List.of());
+        new ChunkedWrites(config, spool, answers, io, this::onCore, inFlight.leaderQueueSink());
+    this.views = new StatusViews(config, spool, queues, nodes, deadLetters);
+    this.membership = new MembershipJobs(inFlight, views);
+    this.tasks = new SubmittedTasks(config, queues, nodes, inFlight, countAnswers, handout);
+    this.outcomes =
+        new JobOutcomes(
+            config,
+            queues,
+            nodes,
+            inFlight,
+            writes,
+            answers,
+            tasks,
+            countAnswers,
+            deadLetters,
+            views,
+            handout);
+    this.nodeRequests =
+        new NodeRequests(
+            spool, io, queues, nodes, handout, outcomes, tasks, membership, deadLetters, views);
+    this.clientRequests =
+        new ClientRequests(
+            config, spool, queues, nodes, answers, inFlight, writes, countAnswers, views);
   }
 
   public ServiceConfig config() {
@@ -277,7 +237,7 @@ public final class QueueService {
         request.hasWriteBegin() && request.getWriteBegin().getChunkCount() == 0
             ? inlineProblem(request.getWriteBegin())
             : null;
-    onCore(() -> onRequest(client, request, fingerprint, inlineProblem));
+    onCore(() -> clientRequests.onRequest(client, request, fingerprint, inlineProblem));
   }
 
   /**
@@ -345,33 +305,33 @@ public final class QueueService {
   // ---- node side: entry points ----
 
   public void steal(Peer node, String nodeId, Steal steal) {
-    onCore(() -> onSteal(node, nodeId, steal));
+    onCore(() -> nodeRequests.onSteal(node, nodeId, steal));
   }
 
   public void renew(Peer node, String nodeId, Renew renew) {
-    onCore(() -> onRenew(node, nodeId, renew));
+    onCore(() -> nodeRequests.onRenew(node, nodeId, renew));
   }
 
   public void fetchChunk(Peer node, String nodeId, FetchChunk fetch) {
-    onCore(() -> onFetchChunk(node, nodeId, fetch));
+    onCore(() -> nodeRequests.onFetchChunk(node, nodeId, fetch));
   }
 
   public void jobResult(Peer node, String nodeId, JobResult result) {
-    onCore(() -> onJobResult(nodeId, result));
+    onCore(() -> outcomes.onJobResult(nodeId, result));
   }
 
   public void releaseJobs(Peer node, String nodeId, ReleaseJobs release) {
-    onCore(() -> onRelease(nodeId, release));
+    onCore(() -> nodeRequests.onRelease(nodeId, release));
   }
 
   /** A node gives up tasks it submitted: they are dropped, queued or leased. */
   public void cancelTasks(Peer node, String nodeId, CancelTasks cancel) {
-    onCore(() -> onCancelTasks(node, nodeId, cancel));
+    onCore(() -> tasks.onCancelTasks(node, nodeId, cancel));
   }
 
   /** A node shares work out: its tasks go on the shared queue, their results back to it. */
   public void submitTasks(Peer node, String nodeId, SubmitTasks submit) {
-    onCore(() -> onSubmitTasks(node, nodeId, submit));
+    onCore(() -> tasks.onSubmitTasks(node, nodeId, submit));
   }
 
   /** A node authenticated. Any thread. */
@@ -388,25 +348,25 @@ public final class QueueService {
     Objects.requireNonNull(nodeId, "nodeId");
     Objects.requireNonNull(raftAddress, "raftAddress");
     Objects.requireNonNull(httpUrl, "httpUrl");
-    onCore(() -> onJoin(nodeId, raftAddress, httpUrl));
+    onCore(() -> membership.onJoin(nodeId, raftAddress, httpUrl));
   }
 
   /** A node's connection closed: its leases over it are lost (the jobs are redone). */
   public void nodeClosed(Peer node, String nodeId) {
-    onCore(() -> onNodeClosed(node, nodeId));
+    onCore(() -> nodeRequests.onNodeClosed(node, nodeId));
   }
 
   // ---- views ----
 
   /** The cluster as the nodes last reported it. Any thread; never blocks. */
   public ClusterView clusterView() {
-    return clusterView;
+    return views.clusterView();
   }
 
   /** The status a Status request answers. Blocks until the core thread has built it. */
   public StatusResult status() {
     CompletableFuture<StatusResult> f = new CompletableFuture<>();
-    onCore(() -> f.complete(buildStatus()));
+    onCore(() -> f.complete(views.buildStatus()));
     try {
       return f.get(10, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
@@ -417,1147 +377,33 @@ public final class QueueService {
     }
   }
 
-  // ---- client requests (core thread) ----
-
-  private void onRequest(
-      Peer client, Request request, ByteString fingerprint, String inlineProblem) {
-    String rid = request.getRequestId();
-    if (rid.isEmpty() || rid.length() > MAX_REQUEST_ID_LENGTH) {
-      client.send(
-          frame(
-              errorReply(
-                  rid,
-                  error(
-                      ErrorCode.INVALID_ARGUMENT,
-                      "a request needs a request_id of 1 to "
-                          + MAX_REQUEST_ID_LENGTH
-                          + " characters (a UUID)"))));
-      return;
-    }
-    if (isReservedRequestId(rid)) {
-      client.send(
-          frame(
-              errorReply(
-                  rid,
-                  error(
-                      ErrorCode.INVALID_ARGUMENT,
-                      "request ids beginning with join:, leave: or task: are the queue server's"
-                          + " own; use another (a UUID)"))));
-      return;
-    }
-    if (answers.waitingCount(client) >= config.maxRequestsInFlight()
-        && !answers.isWaiting(rid, client)) {
-      client.send(
-          frame(
-              errorReply(
-                  rid,
-                  error(
-                      ErrorCode.BUSY,
-                      "this connection has "
-                          + config.maxRequestsInFlight()
-                          + " requests under way, the most one connection may have; wait for"
-                          + " their answers, or open another connection",
-                      IN_FLIGHT_RETRY_MS))));
-      return;
-    }
-    Duration timeout = config.queueTimeout();
-    if (request.getTimeoutMs() > 0 && request.getTimeoutMs() < timeout.toMillis()) {
-      timeout = Duration.ofMillis(request.getTimeoutMs());
-    }
-    switch (request.getOpCase()) {
-      case WRITE_BEGIN ->
-          onWriteBegin(client, rid, request.getWriteBegin(), fingerprint, inlineProblem, timeout);
-      case WRITE_END -> writes.end(client, rid, request.getWriteEnd(), timeout);
-      case READ -> {
-        if (checkName(client, rid, request.getRead().getName())) {
-          submit(
-              client,
-              rid,
-              fingerprint,
-              QueueKind.SHARED,
-              "read",
-              Job.newBuilder()
-                  .setRead(
-                      ReadJob.newBuilder()
-                          .setName(request.getRead().getName())
-                          .setStale(request.getRead().getStale())),
-              timeout);
-        }
-      }
-      case LIST ->
-          submit(
-              client,
-              rid,
-              fingerprint,
-              QueueKind.SHARED,
-              "list",
-              Job.newBuilder()
-                  .setList(
-                      ListJob.newBuilder()
-                          .setPrefix(request.getList().getPrefix())
-                          .setStale(request.getList().getStale())),
-              timeout);
-      case COUNT -> {
-        if (checkName(client, rid, request.getCount().getName())
-            && checkTopWords(client, rid, request.getCount().getTopWords())) {
-          submit(
-              client,
-              rid,
-              fingerprint,
-              QueueKind.SHARED,
-              "count",
-              Job.newBuilder().setCount(withPrevious(request.getCount())),
-              timeout);
-        }
-      }
-      case DELETE -> {
-        if (checkName(client, rid, request.getDelete().getName())) {
-          submit(
-              client,
-              rid,
-              fingerprint,
-              QueueKind.LEADER,
-              "delete",
-              Job.newBuilder()
-                  .setDelete(DeleteJob.newBuilder().setName(request.getDelete().getName())),
-              timeout);
-        }
-      }
-      case PING -> {
-        // The leader walks it: to its members, another cluster, or every cluster (forwarded ones
-        // too, origin_cluster set, which only a federation member may send).
-        Ping ping = request.getPing();
-        submit(
-            client,
-            rid,
-            fingerprint,
-            QueueKind.LEADER,
-            "ping",
-            Job.newBuilder()
-                .setPing(
-                    PingJob.newBuilder()
-                        .setTargetCluster(ping.getTargetCluster())
-                        .setAllClusters(ping.getAllClusters())
-                        .setOriginCluster(ping.getOriginCluster())
-                        .setHopLimit(ping.getHopLimit())
-                        .setClusterTimeoutMs(ping.getClusterTimeoutMs())),
-            timeout);
-      }
-      case CLUSTERS ->
-          submit(
-              client,
-              rid,
-              fingerprint,
-              QueueKind.SHARED,
-              "clusters",
-              Job.newBuilder().setClusters(ClustersJob.getDefaultInstance()),
-              timeout);
-      case STATUS ->
-          client.send(frame(Reply.newBuilder().setRequestId(rid).setStatus(buildStatus()).build()));
-      case OP_NOT_SET ->
-          client.send(
-              frame(
-                  errorReply(
-                      rid,
-                      error(
-                          ErrorCode.INVALID_ARGUMENT,
-                          "the request carries no operation (is the client newer than this"
-                              + " queue server?)"))));
-    }
-  }
-
-  /**
-   * Only a bound on what the queue server holds; the rules of a valid name are the node's, which
-   * answers INVALID_ARGUMENT naming the broken rule.
-   */
-  /** The prefixes of the request ids the queue server gives its own jobs (joins, leaves, tasks). */
-  private static boolean isReservedRequestId(String rid) {
-    return rid.startsWith("join:") || rid.startsWith("leave:") || rid.startsWith("task:");
-  }
-
-  private boolean checkName(Peer client, String rid, String name) {
-    int bytes = name.getBytes(StandardCharsets.UTF_8).length;
-    if (bytes == 0 || bytes > MAX_NAME_BYTES) {
-      client.send(
-          frame(
-              errorReply(
-                  rid,
-                  error(
-                      ErrorCode.INVALID_ARGUMENT,
-                      bytes == 0
-                          ? "a file name must not be empty"
-                          : "a file name of " + bytes + " bytes is far too long"))));
-      return false;
-    }
-    return true;
-  }
-
-  /** A count asks for 0 to {@link QueueProtocol#MAX_TOP_WORDS} top words (uint32 on the wire). */
-  private boolean checkTopWords(Peer client, String rid, int topWords) {
-    long top = Integer.toUnsignedLong(topWords);
-    if (top > QueueProtocol.MAX_TOP_WORDS) {
-      client.send(
-          frame(
-              errorReply(
-                  rid,
-                  error(
-                      ErrorCode.INVALID_ARGUMENT,
-                      "a count gives 0 to "
-                          + QueueProtocol.MAX_TOP_WORDS
-                          + " top words; "
-                          + (topWords < 0 ? "a negative number" : top)
-                          + " was asked for"))));
-      return false;
-    }
-    return true;
-  }
-
-  /** Queues a job for request {@code rid}, or attaches the client to the one under way. */
-  private void submit(
-      Peer client,
-      String rid,
-      ByteString fingerprint,
-      QueueKind queue,
-      String kind,
-      Job.Builder job,
-      Duration timeout) {
-    if (answers.answerFromCache(client, rid, fingerprint)) {
-      return;
-    }
-    InFlight running = inFlight.get(rid);
-    if (running != null) {
-      if (!running.fingerprint().equals(fingerprint)) {
-        client.send(frame(errorReply(rid, Frames.reusedRequestId(rid))));
-      } else {
-        answers.addWaiter(rid, client);
-      }
-      return;
-    }
-    long id = nextJobId;
-    Job payload = job.setJobId(id).setRequestId(rid).build();
-    int bytes = payload.getSerializedSize();
-    String full = queues.fullReason(queue, bytes);
-    if (full != null) {
-      client.send(frame(errorReply(rid, Frames.busy(full))));
-      return;
-    }
-    nextJobId++;
-    queues.offer(id, rid, queue, kind, payload, bytes, timeout);
-    inFlight.put(rid, new InFlight(id, fingerprint));
-    answers.addWaiter(rid, client);
-    serveParked();
-  }
-
-  /** A count job, with the last answer for the same question for the node to check and reuse. */
-  private CountJob withPrevious(Count count) {
-    CountJob.Builder job =
-        CountJob.newBuilder()
-            .setName(count.getName())
-            .setTopWords(count.getTopWords())
-            .setStale(count.getStale())
-            .setLocale(count.getLocale());
-    countAnswers
-        .previous(count.getName(), count.getLocale(), count.getTopWords())
-        .ifPresent(job::setPrevious);
-    return job.build();
-  }
-
-  private void rememberCount(JobView<Job> job, CountResult result) {
-    if (job.payload().hasCount()) {
-      CountJob count = job.payload().getCount();
-      countAnswers.answered(count.getName(), count.getLocale(), count.getTopWords(), result);
-    }
-  }
-
-  /** What a node's answer says about which content a name holds (for the count answers). */
-  private void rememberContent(JobResult result) {
-    switch (result.getOutcomeCase()) {
-      case WRITTEN ->
-          countAnswers.holds(result.getWritten().getName(), result.getWritten().getSha256());
-      case READ ->
-          countAnswers.holds(
-              result.getRead().getFile().getName(), result.getRead().getFile().getSha256());
-      case LIST ->
-          result
-              .getList()
-              .getFilesList()
-              .forEach(f -> countAnswers.holds(f.getName(), f.getSha256()));
-      case DELETED -> countAnswers.deleted(result.getDeleted().getName());
-      default -> {}
-    }
-  }
-
-  // ---- membership jobs the queue server queues itself (core thread) ----
-
-  /** The request id of the one JOIN job a node may have outstanding. */
-  static String joinRequestId(String nodeId) {
-    return "join:" + nodeId;
-  }
-
-  /** The request id of the one LEAVE job a node may have outstanding. */
-  static String leaveRequestId(String nodeId) {
-    return "leave:" + nodeId;
-  }
-
-  private boolean isMember(String nodeId) {
-    return clusterView.members().stream().anyMatch(m -> m.nodeId().equals(nodeId));
-  }
-
-  private void onJoin(String nodeId, String raftAddress, String httpUrl) {
-    Optional<ClusterView.Member> member =
-        clusterView.members().stream().filter(m -> m.nodeId().equals(nodeId)).findFirst();
-    if (member.isPresent()
-        && member.get().raftAddress().equals(raftAddress)
-        && member.get().httpUrl().equals(httpUrl)) {
-      LOG.fine(() -> nodeId + " announced itself but is a member already; no join queued");
-      return;
-    }
-    // A member at another address (it restarted elsewhere): the leader gives it the new one.
-    Job.Builder job =
-        Job.newBuilder()
-            .setJoin(
-                JoinJob.newBuilder()
-                    .setNodeId(nodeId)
-                    .setRaftAddress(raftAddress)
-                    .setHttpUrl(httpUrl));
-    if (submitInternal(joinRequestId(nodeId), "join", job)) {
-      LOG.info(
-          () ->
-              "node "
-                  + nodeId
-                  + " (Raft "
-                  + raftAddress
-                  + ", web "
-                  + httpUrl
-                  + ") "
-                  + (member.isPresent()
-                      ? "is a member at a new address: its readdress is queued for the leader"
-                      : "asks to join: queued for the leader"));
-    }
-  }
-
-  private void onLeaving(String nodeId) {
-    if (!isMember(nodeId)) {
-      return;
-    }
-    if (submitInternal(
-        leaveRequestId(nodeId),
-        "leave",
-        Job.newBuilder().setLeave(LeaveJob.newBuilder().setNodeId(nodeId)))) {
-      LOG.info(() -> "node " + nodeId + " is leaving: its removal is queued for the leader");
-    }
-  }
-
-  /**
-   * Queues a leader job no client waits for, unless one with {@code rid} is under way already.
-   *
-   * @return whether a job was queued
-   */
-  private boolean submitInternal(String rid, String kind, Job.Builder job) {
-    if (inFlight.containsKey(rid)) {
-      return false;
-    }
-    long id = nextJobId;
-    Job payload = job.setJobId(id).setRequestId(rid).build();
-    int bytes = payload.getSerializedSize();
-    String full = queues.fullReason(QueueKind.LEADER, bytes);
-    if (full != null) {
-      LOG.warning(() -> "cannot queue the " + kind + " " + rid + " now: " + full);
-      return false;
-    }
-    if (!queues.offer(id, rid, QueueKind.LEADER, kind, payload, bytes, config.queueTimeout())) {
-      return false;
-    }
-    nextJobId++;
-    inFlight.put(rid, new InFlight(id, ByteString.EMPTY));
-    serveParked();
-    return true;
-  }
-
-  private void onWriteBegin(
-      Peer client,
-      String rid,
-      WriteBegin begin,
-      ByteString fingerprint,
-      String inlineProblem,
-      Duration timeout) {
-    if (!checkName(client, rid, begin.getName())) {
-      return;
-    }
-    String tooLarge = overClusterLimit(begin);
-    if (tooLarge != null) {
-      client.send(frame(errorReply(rid, error(ErrorCode.INVALID_ARGUMENT, tooLarge))));
-      return;
-    }
-    String noSpace = noSpaceForWrites();
-    if (noSpace != null) {
-      client.send(frame(errorReply(rid, error(ErrorCode.NO_SPACE, noSpace))));
-      return;
-    }
-    if (begin.getChunkCount() == 0) {
-      onInlineWrite(client, rid, begin, fingerprint, inlineProblem, timeout);
-      return;
-    }
-    writes.begin(client, rid, begin, fingerprint, timeout);
-  }
-
-  /**
-   * Why no write is taken now: the spool's disk, or a member's, is below its free-space watermark
-   * (a member's disk holds a full copy of every file); null if there is room.
-   */
-  private String noSpaceForWrites() {
-    String spoolProblem = spool.diskProblem();
-    if (spoolProblem != null) {
-      return spoolProblem;
-    }
-    return nodes
-        .lowOnStorage()
-        .map(
-            s ->
-                "node "
-                    + s.getNodeId()
-                    + "'s disk is below its free-space watermark ("
-                    + s.getFreeStorageBytes()
-                    + " bytes free): the cluster takes no writes until space is freed there;"
-                    + " reads go on")
-        .orElse(null);
-  }
-
-  /**
-   * Why the cluster would refuse a file of this size (over the largest file its leader says it
-   * stores), or null: refused before a chunk is spooled.
-   */
-  private String overClusterLimit(WriteBegin begin) {
-    long limit =
-        queues.leaderId().flatMap(nodes::statusOf).map(NodeStatus::getMaxFileBytes).orElse(0L);
-    if (limit <= 0 || begin.getSize() <= limit) {
-      return null;
-    }
-    return "'"
-        + printable(begin.getName())
-        + "' is "
-        + begin.getSize()
-        + " bytes; this cluster stores files of at most "
-        + limit
-        + " bytes (its nodes' spindle.files.max-bytes)";
-  }
-
-  private void onInlineWrite(
-      Peer client,
-      String rid,
-      WriteBegin begin,
-      ByteString fingerprint,
-      String problem,
-      Duration timeout) {
-    if (problem != null) {
-      client.send(frame(errorReply(rid, error(ErrorCode.INVALID_ARGUMENT, problem))));
-      return;
-    }
-    Job.Builder job =
-        Job.newBuilder()
-            .setWrite(
-                WriteJob.newBuilder()
-                    .setUploadId(newInlineUploadId())
-                    .setName(begin.getName())
-                    .setSize(begin.getSize())
-                    .setSha256(begin.getSha256())
-                    .setInlineData(begin.getInlineData()));
-    submit(client, rid, fingerprint, QueueKind.LEADER, "write", job, timeout);
-  }
-
-  private String inlineProblem(WriteBegin begin) {
-    int n = begin.getInlineData().size();
-    if (begin.getChunkSize() != 0) {
-      return "an inline write has chunk_size 0";
-    }
-    if (begin.getSize() != n) {
-      return "size says " + begin.getSize() + " bytes but inline_data holds " + n;
-    }
-    if (n > config.maxInlineBytes()) {
-      return "inline writes are at most "
-          + config.maxInlineBytes()
-          + " bytes; send "
-          + n
-          + " bytes in chunks";
-    }
-    if (begin.getSha256().size() != 32) {
-      return "the file's SHA-256 must be 32 bytes, not " + begin.getSha256().size();
-    }
-    if (!Arrays.equals(sha256(begin.getInlineData()), begin.getSha256().toByteArray())) {
-      return "inline_data does not hash to the SHA-256 sent with it (corrupted on the way?)";
-    }
-    return null;
-  }
-
-  /** How chunked writes reach the leader queue once their upload is complete. */
-  private final class LeaderQueueSink implements ChunkedWrites.JobSink {
-    @Override
-    public String fullReason(int bytes) {
-      return queues.fullReason(QueueKind.LEADER, bytes);
-    }
-
-    @Override
-    public boolean enqueue(
-        String requestId, WriteJob.Builder write, Duration timeout, ByteString fingerprint) {
-      long id = nextJobId;
-      Job job = Job.newBuilder().setJobId(id).setRequestId(requestId).setWrite(write).build();
-      if (!queues.offer(
-          id, requestId, QueueKind.LEADER, "write", job, job.getSerializedSize(), timeout)) {
-        return false;
-      }
-      nextJobId++;
-      inFlight.put(requestId, new InFlight(id, fingerprint));
-      serveParked();
-      return true;
-    }
-  }
-
-  // ---- nodes (core thread) ----
-
-  private void onSteal(Peer node, String nodeId, Steal steal) {
-    if (steal.hasStatus()) {
-      report(nodeId, steal.getStatus());
-    } else {
-      nodes.touch(nodeId);
-    }
-    long maxBytes = steal.getMaxBytes() == 0 ? config.maxBatchBytes() : steal.getMaxBytes();
-    maxBytes = Math.min(maxBytes, config.maxBatchBytes());
-    List<JobView<Job>> batch = queues.steal(nodeId, node.id(), steal.getMaxJobs(), maxBytes);
-    if (!batch.isEmpty() || steal.getWaitMs() == 0 || steal.getMaxJobs() == 0) {
-      sendBatch(node, steal.getStealId(), batch);
-      return;
-    }
-    long wait = Math.min(steal.getWaitMs(), config.maxStealWait().toMillis());
-    parked.addLast(
-        new ParkedSteal(
-            node, nodeId, steal.getStealId(), steal.getMaxJobs(), maxBytes, clock.millis() + wait));
-  }
-
-  private void sendBatch(Peer node, long stealId, List<JobView<Job>> batch) {
-    JobBatch.Builder b =
-        JobBatch.newBuilder()
-            .setStealId(stealId)
-            .setLeaseMs((int) queues.limits().lease().toMillis());
-    for (JobView<Job> j : batch) {
-      b.addJobs(j.payload().toBuilder().setAttempt(j.attempt()));
-      if (j.attempt() > 1) {
-        LOG.info(
-            () ->
-                "job "
-                    + j.id()
-                    + " ("
-                    + j.kind()
-                    + " "
-                    + j.requestId()
-                    + ") handed out again, attempt "
-                    + j.attempt()
-                    + ", to "
-                    + node.describe());
-      }
-    }
-    node.send(QueueFrame.newBuilder().setJobBatch(b).build());
-  }
-
-  /** Hands queued work to the parked steals that may take it, oldest steal first. */
-  private void serveParked() {
-    if (parked.isEmpty()) {
-      return;
-    }
-    for (Iterator<ParkedSteal> it = parked.iterator(); it.hasNext(); ) {
-      if (queues.depth(QueueKind.LEADER) == 0 && queues.depth(QueueKind.SHARED) == 0) {
-        return;
-      }
-      ParkedSteal p = it.next();
-      if (!queues.hasWorkFor(p.nodeId())) {
-        continue;
-      }
-      List<JobView<Job>> batch = queues.steal(p.nodeId(), p.node().id(), p.maxJobs(), p.maxBytes());
-      if (!batch.isEmpty()) {
-        it.remove();
-        sendBatch(p.node(), p.stealId(), batch);
-      }
-    }
-  }
-
-  private void onRenew(Peer node, String nodeId, Renew renew) {
-    if (renew.hasStatus()) {
-      report(nodeId, renew.getStatus());
-    } else {
-      nodes.touch(nodeId);
-    }
-    List<Long> lost = queues.renew(nodeId, renew.getJobIdsList());
-    node.send(
-        QueueFrame.newBuilder()
-            .setRenewed(
-                Renewed.newBuilder()
-                    .addAllLostJobIds(lost)
-                    .setLeaseMs((int) queues.limits().lease().toMillis())
-                    .addAllQueues(queueViews())
-                    .addAllDeadLetters(deadLetters.newest(DEAD_LETTERS_PER_RENEWAL)))
-            .build());
-  }
-
-  /** Each queue's depth, capacity and leased jobs. */
-  private List<QueueView> queueViews() {
-    List<QueueView> views = new ArrayList<>();
-    for (QueueKind q : QueueKind.values()) {
-      views.add(
-          QueueView.newBuilder()
-              .setName(q.label())
-              .setDepth(queues.depth(q))
-              .setCapacity(queues.capacity(q))
-              .setLeased(queues.leasedCount(q))
-              .build());
-    }
-    return views;
-  }
-
-  private void onFetchChunk(Peer node, String nodeId, FetchChunk fetch) {
-    nodes.touch(nodeId);
-    Optional<JobView<Job>> job = queues.job(fetch.getJobId());
-    String refusal = null;
-    if (job.isEmpty() || !queues.isLeasedTo(fetch.getJobId(), nodeId)) {
-      refusal = "job " + fetch.getJobId() + " is not leased to " + nodeId + " (any more)";
-    } else if (!job.get().payload().hasWrite()
-        || !job.get().payload().getWrite().getUploadId().equals(fetch.getUploadId())) {
-      refusal = "job " + fetch.getJobId() + " does not write upload " + fetch.getUploadId();
-    } else if (fetch.getIndex() >= job.get().payload().getWrite().getChunkCount()) {
-      refusal = "upload " + fetch.getUploadId() + " has no chunk " + fetch.getIndex();
-    }
-    if (refusal != null) {
-      node.send(chunkError(fetch, ErrorCode.FAILED, refusal));
-      return;
-    }
-    ByteString sha = job.get().payload().getWrite().getChunkSha256(fetch.getIndex());
-    disk.execute(
-        () -> {
-          QueueFrame answer;
-          try {
-            byte[] data = spool.readChunk(fetch.getUploadId(), fetch.getIndex());
-            answer =
-                QueueFrame.newBuilder()
-                    .setChunkData(
-                        ChunkData.newBuilder()
-                            .setUploadId(fetch.getUploadId())
-                            .setIndex(fetch.getIndex())
-                            .setSha256(sha)
-                            .setData(UnsafeByteOperations.unsafeWrap(data)))
-                    .build();
-          } catch (UnknownUploadException e) {
-            answer = chunkError(fetch, ErrorCode.UPLOAD_EXPIRED, e.getMessage());
-          } catch (IOException | RuntimeException e) {
-            LOG.log(Level.WARNING, "cannot read a chunk from the spool", e);
-            answer =
-                chunkError(
-                    fetch, ErrorCode.INTERNAL, "the spool cannot be read: " + e.getMessage());
-          }
-          node.send(answer);
-        });
-  }
-
-  private static QueueFrame chunkError(FetchChunk fetch, ErrorCode code, String message) {
-    return QueueFrame.newBuilder()
-        .setChunkData(
-            ChunkData.newBuilder()
-                .setUploadId(fetch.getUploadId())
-                .setIndex(fetch.getIndex())
-                .setError(error(code, message)))
-        .build();
-  }
-
-  private void onJobResult(String nodeId, JobResult result) {
-    nodes.touch(nodeId);
-    Optional<JobView<Job>> done = queues.complete(result.getJobId());
-    if (done.isEmpty()) {
-      LOG.fine(
-          () ->
-              "ignoring the result of job "
-                  + result.getJobId()
-                  + " from "
-                  + nodeId
-                  + ": finished already or unknown");
-      return;
-    }
-    JobView<Job> job = done.get();
-    TaskOrigin origin = tasks.remove(job.id());
-    if (origin != null) {
-      forwardTaskResult(origin, job, nodeId, result);
-      serveParked(); // the node may hold another range now
-      return;
-    }
-    rememberContent(result);
-    Reply.Builder reply = Reply.newBuilder().setRequestId(job.requestId());
-    switch (result.getOutcomeCase()) {
-      case ERROR -> reply.setError(result.getError());
-      case WRITTEN -> reply.setWriteDone(result.getWritten());
-      case DELETED -> reply.setDeleted(result.getDeleted());
-      case READ -> reply.setRead(withHolders(result.getRead()));
-      case LIST -> reply.setList(result.getList());
-      case COUNT -> {
-        reply.setCount(result.getCount());
-        rememberCount(job, result.getCount());
-      }
-      case PING -> reply.setPing(withOwnHop(job, result.getPing()));
-      case CLUSTERS -> reply.setClusters(result.getClusters());
-      case JOINED ->
-          LOG.info(
-              () ->
-                  "node "
-                      + result.getJoined().getNodeId()
-                      + " is a member now ("
-                      + (result.getJoined().getVoter() ? "voter" : "learner, until it catches up")
-                      + "), says leader "
-                      + nodeId);
-      case LEFT ->
-          LOG.info(
-              () ->
-                  "node "
-                      + result.getLeft().getNodeId()
-                      + " left the configuration, says leader "
-                      + nodeId);
-      case OUTCOME_NOT_SET ->
-          reply.setError(
-              error(ErrorCode.INTERNAL, "node " + nodeId + " sent a result without an outcome"));
-    }
-    if (result.hasError() && (job.payload().hasJoin() || job.payload().hasLeave())) {
-      LOG.warning(
-          () ->
-              "the "
-                  + job.kind()
-                  + " "
-                  + job.requestId()
-                  + " failed on "
-                  + nodeId
-                  + ": "
-                  + result.getError().getMessage());
-    }
-    // Nobody waits for a membership job, and a later announcement must queue a new one.
-    boolean internal = job.payload().hasJoin() || job.payload().hasLeave();
-    finishJob(job, reply.build(), !internal);
-  }
-
-  /**
-   * A ping's answer as the client gets it: this queue server's own hop first (its round trip is the
-   * client's to fill in), then the node's hops, the first of which (the leader's) gets the round
-   * trip from here: from queueing the job to its result.
-   */
-  private PingResult withOwnHop(JobView<Job> job, PingResult ping) {
-    PingResult.Builder b =
-        ping.toBuilder()
-            .clearHops()
-            .addHops(
-                Hop.newBuilder()
-                    .setName(config.serverId())
-                    .setAddress(config.advertisedAddress())
-                    .setClusterId(config.clusterId())
-                    .setKind(QUEUE_SERVER_HOP)
-                    .setReached(true)
-                    .setRttMicros(0));
-    InFlight f = inFlight.get(job.requestId());
-    for (int i = 0; i < ping.getHopsCount(); i++) {
-      Hop hop = ping.getHops(i);
-      if (i == 0 && f != null && f.jobId() == job.id()) {
-        long micros = TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - f.queuedAtNanos());
-        hop = hop.toBuilder().setRttMicros(Math.max(0, micros)).build();
-      }
-      b.addHops(hop);
-    }
-    return b.build();
-  }
-
-  /** A read result names its holders; if the node named none, every member with a web address. */
-  private ReadResult withHolders(ReadResult read) {
-    if (read.getHoldersCount() > 0) {
-      return read;
-    }
-    ReadResult.Builder b = read.toBuilder();
-    for (ClusterView.Member m : clusterView.members()) {
-      if (!m.httpUrl().isEmpty()) {
-        b.addHolders(Holder.newBuilder().setNodeId(m.nodeId()).setHttpUrl(m.httpUrl()));
-      }
-    }
-    return b.build();
-  }
-
-  private void onRelease(String nodeId, ReleaseJobs release) {
-    nodes.touch(nodeId);
-    String reason = printable(release.getReason());
-    List<LostLease<Job>> back =
-        queues.release(nodeId, release.getJobIdsList(), release.getFailed());
-    if (back.isEmpty()) {
-      return;
-    }
-    if (release.getFailed()) {
-      handleLost(back, "it failed: " + reason);
-      return;
-    }
-    long requeued = back.stream().filter(l -> !l.failedForGood()).count();
-    if (requeued > 0) {
-      LOG.info(
-          () ->
-              nodeId + " gave back " + requeued + " jobs (" + reason + "); requeued at the front");
-    }
-    handleLost(
-        back.stream().filter(LostLease::failedForGood).toList(),
-        "it was given back (" + reason + ") for the " + queues.limits().maxGiveBacks() + "th time");
-    serveParked();
-  }
-
-  private void onNodeClosed(Peer node, String nodeId) {
-    parked.removeIf(p -> p.node().id() == node.id());
-    nodes.closed(nodeId, node.id());
-    dropTasksOf(node, nodeId);
-    handleLost(queues.releaseConnection(node.id()), "its connection closed");
-  }
-
-  // ---- tasks (core thread) ----
-
-  private void onSubmitTasks(Peer node, String nodeId, SubmitTasks submit) {
-    nodes.touch(nodeId);
-    for (Task task : submit.getTasksList()) {
-      String taskId = task.getTaskId();
-      if (taskId.isEmpty() || taskId.length() > MAX_REQUEST_ID_LENGTH) {
-        node.close("it submitted a task without a task_id of 1 to " + MAX_REQUEST_ID_LENGTH);
-        return;
-      }
-      TaskOrigin origin = new TaskOrigin(node, nodeId, taskId);
-      long id = nextJobId;
-      String rid = "task:" + nodeId + ":" + taskId;
-      Job.Builder job = Job.newBuilder().setJobId(id).setRequestId(rid);
-      String kind;
-      Duration timeout;
-      switch (task.getKindCase()) {
-        case COUNT_RANGE -> {
-          job.setCountRange(task.getCountRange());
-          kind = COUNT_RANGE;
-          timeout = TASK_QUEUE_TIMEOUT;
-        }
-        case COUNT -> {
-          job.setCount(withPrevious(task.getCount()));
-          kind = "count";
-          timeout = config.queueTimeout();
-        }
-        default -> {
-          sendTaskError(
-              origin,
-              error(
-                  ErrorCode.INVALID_ARGUMENT,
-                  "this queue server does not know tasks of that kind; upgrade it"));
-          continue;
-        }
-      }
-      Job payload = job.build();
-      int bytes = payload.getSerializedSize();
-      String full = queues.fullReason(QueueKind.SHARED, bytes);
-      if (full != null || !queues.offer(id, rid, QueueKind.SHARED, kind, payload, bytes, timeout)) {
-        sendTaskError(origin, Frames.busy(full == null ? "the shared queue is full" : full));
-        continue;
-      }
-      nextJobId++;
-      tasks.put(id, origin);
-    }
-    serveParked();
-  }
-
-  private void onCancelTasks(Peer node, String nodeId, CancelTasks cancel) {
-    nodes.touch(nodeId);
-    Set<String> ids = new java.util.HashSet<>(cancel.getTaskIdsList());
-    int n = dropTasks(o -> o.submitter().id() == node.id() && ids.contains(o.taskId()));
-    if (n > 0) {
-      LOG.fine(() -> nodeId + " cancelled " + n + " tasks");
-      serveParked(); // a node that held one may take another now
-    }
-  }
-
-  /** Drops the tasks whose origin matches, queued or leased; returns how many. */
-  private int dropTasks(java.util.function.Predicate<TaskOrigin> which) {
-    int dropped = 0;
-    for (Iterator<Map.Entry<Long, TaskOrigin>> it = tasks.entrySet().iterator(); it.hasNext(); ) {
-      Map.Entry<Long, TaskOrigin> e = it.next();
-      if (which.test(e.getValue())) {
-        it.remove();
-        queues.complete(e.getKey());
-        dropped++;
-      }
-    }
-    return dropped;
-  }
-
-  /** The first result of a task goes to its submitter, as the node sent it. */
-  private void forwardTaskResult(
-      TaskOrigin origin, JobView<Job> job, String nodeId, JobResult result) {
-    TaskResult.Builder r =
-        TaskResult.newBuilder()
-            .setTaskId(origin.taskId())
-            .setNodeId(nodeId)
-            .setAttempt(job.attempt());
-    switch (result.getOutcomeCase()) {
-      case ERROR -> r.setError(result.getError());
-      case COUNT_RANGE -> r.setCountRange(result.getCountRange());
-      case COUNT -> {
-        r.setCount(result.getCount());
-        rememberCount(job, result.getCount());
-      }
-      default ->
-          r.setError(
-              error(
-                  ErrorCode.INTERNAL,
-                  "node "
-                      + nodeId
-                      + " answered the "
-                      + job.kind()
-                      + " task with a "
-                      + result.getOutcomeCase()));
-    }
-    origin.submitter().send(QueueFrame.newBuilder().setTaskResult(r).build());
-  }
-
-  private static void sendTaskError(TaskOrigin origin, QueueError error) {
-    origin
-        .submitter()
-        .send(
-            QueueFrame.newBuilder()
-                .setTaskResult(TaskResult.newBuilder().setTaskId(origin.taskId()).setError(error))
-                .build());
-  }
-
-  /**
-   * The submitter's connection closed: nobody will merge its tasks' results. Queued ones go at
-   * once; a leased one is forgotten too, so its holder hears at its next renewal that it lost it.
-   */
-  private void dropTasksOf(Peer node, String nodeId) {
-    int dropped = dropTasks(o -> o.submitter().id() == node.id());
-    if (dropped > 0) {
-      LOG.info(
-          () ->
-              "dropped "
-                  + dropped
-                  + " tasks of "
-                  + nodeId
-                  + ": the connection they came on closed");
-    }
-  }
-
-  private void handleLost(List<LostLease<Job>> lost, String why) {
-    for (LostLease<Job> l : lost) {
-      JobView<Job> j = l.job();
-      if (l.failedForGood()) {
-        String reason =
-            "the "
-                + j.kind()
-                + " was tried "
-                + j.attempt()
-                + " times and is not tried again; the last time, on "
-                + l.nodeId()
-                + ", "
-                + why;
-        LOG.warning(() -> "job " + j.id() + " (" + j.requestId() + ") given up: " + reason);
-        deadLetters.add(j, l.nodeId(), reason);
-        TaskOrigin origin = tasks.remove(j.id());
-        if (origin != null) {
-          sendTaskError(origin, error(ErrorCode.FAILED, reason));
-          continue;
-        }
-        finishJob(j, errorReply(j.requestId(), error(ErrorCode.FAILED, reason)), true);
-      } else {
-        LOG.info(
-            () ->
-                "lease of job "
-                    + j.id()
-                    + " ("
-                    + j.kind()
-                    + " "
-                    + j.requestId()
-                    + ") on "
-                    + l.nodeId()
-                    + " lost because "
-                    + why
-                    + "; requeued at the front");
-      }
-    }
-    if (!lost.isEmpty()) {
-      serveParked();
-    }
-  }
-
-  private void report(String nodeId, NodeStatus status) {
-    boolean changed = nodes.report(nodeId, status);
-    if (status.getLeaving()) {
-      onLeaving(nodeId);
-    }
-    List<JobView<Job>> revoked =
-        queues.report(new NodeReport(nodeId, NodeDirectory.role(status), status.getTerm()));
-    for (JobView<Job> j : revoked) {
-      LOG.info(
-          () ->
-              "job "
-                  + j.id()
-                  + " ("
-                  + j.kind()
-                  + " "
-                  + j.requestId()
-                  + ") taken back from a leader of an older term; requeued for the leader of term "
-                  + queues.highestTerm());
-    }
-    if (changed) {
-      refreshClusterView();
-    }
-    if (!revoked.isEmpty() || queues.qualifies(nodeId)) {
-      serveParked();
-    }
-  }
-
-  // ---- answers (core thread) ----
-
-  /** Ends a job: answers its waiters and releases what it held. */
-  private void finishJob(JobView<Job> job, Reply reply, boolean cache) {
-    String rid = job.requestId();
-    ByteString fingerprint = ByteString.EMPTY;
-    InFlight f = inFlight.get(rid);
-    if (f != null && f.jobId() == job.id()) {
-      inFlight.remove(rid);
-      fingerprint = f.fingerprint();
-    }
-    if (job.payload().hasWrite()) {
-      ByteString w = writes.finished(rid, job.payload().getWrite().getUploadId());
-      if (w != null) {
-        fingerprint = w;
-      }
-    }
-    answers.answer(rid, reply, cache ? fingerprint : null);
-  }
-
   // ---- time (core thread) ----
 
   private void tick() {
     List<LostLease<Job>> expired = queues.expireLeases();
-    // A node that stopped renewing is presumed hung: its parked steals must not take the work
-    // back; they are answered empty, and the node steals again once it is back.
+    // A node that stopped renewing is presumed hung: its parked steals are answered empty.
     Set<String> hung = new LinkedHashSet<>();
     expired.forEach(l -> hung.add(l.nodeId()));
-    for (Iterator<ParkedSteal> it = parked.iterator(); it.hasNext(); ) {
-      ParkedSteal p = it.next();
-      if (hung.contains(p.nodeId())) {
-        it.remove();
-        sendBatch(p.node(), p.stealId(), List.of());
-      }
-    }
-    handleLost(expired, "it was not renewed in time");
+    handout.answerEmpty(hung);
+    outcomes.handleLost(expired, "it was not renewed in time");
     for (JobView<Job> j : queues.dropOverdue()) {
-      TaskOrigin origin = tasks.remove(j.id());
-      if (origin != null) {
-        sendTaskError(
-            origin,
-            error(
-                ErrorCode.UNAVAILABLE,
-                "no node took the " + j.kind() + " task in time",
-                UNAVAILABLE_RETRY_MS));
-      } else {
-        dropOverdue(j);
+      if (!tasks.fail(
+          j.id(),
+          error(
+              ErrorCode.UNAVAILABLE,
+              "no node took the " + j.kind() + " task in time",
+              UNAVAILABLE_RETRY_MS))) {
+        outcomes.dropOverdue(j);
       }
     }
     long now = clock.millis();
-    for (Iterator<ParkedSteal> it = parked.iterator(); it.hasNext(); ) {
-      ParkedSteal p = it.next();
-      if (p.deadlineMillis() <= now) {
-        it.remove();
-        sendBatch(p.node(), p.stealId(), List.of());
-      }
-    }
+    handout.answerDue(now);
     if (now - lastMaintenanceMillis >= MAINTENANCE_PERIOD.toMillis()) {
       lastMaintenanceMillis = now;
       answers.expire();
       writes.expireIdle();
-      refreshClusterView();
+      views.refreshClusterView();
     }
-  }
-
-  private void dropOverdue(JobView<Job> j) {
-    boolean leaderJob = j.queue() == QueueKind.LEADER;
-    String why =
-        leaderJob && queues.leaderId().isEmpty()
-            ? "no leader: no node reports LEADER at term " + queues.highestTerm()
-            : !nodes.anyConnected()
-                ? "no node is connected to this queue server"
-                : "the nodes are busy";
-    LOG.warning(
-        () ->
-            "dropping job "
-                + j.id()
-                + " ("
-                + j.kind()
-                + " "
-                + j.requestId()
-                + "): no node took it in time; "
-                + why);
-    QueueError e =
-        error(
-            ErrorCode.UNAVAILABLE,
-            "no node took the " + j.kind() + " in time (" + why + "); retry later",
-            UNAVAILABLE_RETRY_MS);
-    if (j.payload().hasWrite()) {
-      // The upload stays: a retried WriteEnd queues it again without sending a byte.
-      writes.unqueued(j.requestId());
-    }
-    inFlight.remove(j.requestId());
-    answers.answer(j.requestId(), errorReply(j.requestId(), e), null);
-  }
-
-  // ---- views (core thread) ----
-
-  private void refreshClusterView() {
-    clusterView =
-        nodes.view(
-            config.advertisedAddress(),
-            config.clusterId(),
-            queues.highestTerm(),
-            queues.leaderId());
-  }
-
-  private StatusResult buildStatus() {
-    StatusResult.Builder b =
-        StatusResult.newBuilder()
-            .setServerId(config.serverId())
-            .setClusterId(config.clusterId())
-            .setTerm(queues.highestTerm())
-            .setLeaderId(queues.leaderId().orElse(""))
-            .setUploads(spool.uploads())
-            .setSpoolBytes(spool.reservedBytes());
-    nodes.addTo(b, queues::leasedCount);
-    b.addAllQueues(queueViews());
-    b.addAllDeadLetters(deadLetters.newest(DEAD_LETTERS));
-    for (JobQueues.LeaseView l : queues.leases()) {
-      b.addLeases(
-          LeaseView.newBuilder()
-              .setJobId(l.jobId())
-              .setRequestId(l.requestId())
-              .setKind(l.kind())
-              .setNodeId(l.nodeId())
-              .setExpiresInMs(l.expiresIn().toMillis())
-              .setAttempt(l.attempt()));
-    }
-    Optional<NodeStatus> leader = queues.leaderId().flatMap(nodes::statusOf);
-    Map<String, Long> match = new HashMap<>();
-    leader.ifPresent(
-        l -> {
-          b.setLeaderLastIndex(l.getLastIndex()).setLeaderCommitIndex(l.getCommitIndex());
-          l.getProgressList().forEach(p -> match.put(p.getNodeId(), p.getMatchIndex()));
-          match.put(l.getNodeId(), l.getLastIndex());
-        });
-    for (ClusterView.Member m : clusterView.members()) {
-      Member.Builder member =
-          Member.newBuilder()
-              .setNodeId(m.nodeId())
-              .setRaftAddress(m.raftAddress())
-              .setHttpUrl(m.httpUrl())
-              .setVoter(m.voter());
-      Long matchIndex = match.get(m.nodeId());
-      if (matchIndex != null) {
-        member.setMatchIndex(matchIndex).setProgressKnown(true);
-      }
-      b.addMembers(member);
-    }
-    return b.build();
   }
 
   // ---- helpers ----
@@ -1589,10 +435,29 @@ public final class QueueService {
     return UnsafeByteOperations.unsafeWrap(sha256(b.build().toByteString()));
   }
 
-  private String newInlineUploadId() {
-    byte[] b = new byte[16];
-    random.nextBytes(b);
-    return "u" + HexFormat.of().formatHex(b);
+  /** Why an inline write is refused, or null. Checked on the caller's thread, like the hash. */
+  private String inlineProblem(WriteBegin begin) {
+    int n = begin.getInlineData().size();
+    if (begin.getChunkSize() != 0) {
+      return "an inline write has chunk_size 0";
+    }
+    if (begin.getSize() != n) {
+      return "size says " + begin.getSize() + " bytes but inline_data holds " + n;
+    }
+    if (n > config.maxInlineBytes()) {
+      return "inline writes are at most "
+          + config.maxInlineBytes()
+          + " bytes; send "
+          + n
+          + " bytes in chunks";
+    }
+    if (begin.getSha256().size() != 32) {
+      return "the file's SHA-256 must be 32 bytes, not " + begin.getSha256().size();
+    }
+    if (!Arrays.equals(sha256(begin.getInlineData()), begin.getSha256().toByteArray())) {
+      return "inline_data does not hash to the SHA-256 sent with it (corrupted on the way?)";
+    }
+    return null;
   }
 
   private static byte[] sha256(ByteString data) {
@@ -1605,7 +470,8 @@ public final class QueueService {
     }
   }
 
-  private static String printable(String text) {
+  /** {@code text} cut to 200 characters, its control characters as '?', for a message or log. */
+  static String printable(String text) {
     String cut = text.length() > 200 ? text.substring(0, 200) + "..." : text;
     return cut.replaceAll("\\p{Cntrl}", "?");
   }

@@ -5,9 +5,9 @@ import io.spindle.protocol.queue.QueueError;
 import io.spindle.protocol.queue.QueueFrame;
 import io.spindle.protocol.queue.Reply;
 
-/** Builders of the frames the service sends most. */
-final class Frames {
-  private Frames() {}
+/** Builders of the replies, errors and reply frames the service sends most. */
+final class ReplyFrames {
+  private ReplyFrames() {}
 
   static QueueError error(ErrorCode code, String message) {
     return QueueError.newBuilder().setCode(code).setMessage(message).build();

@@ -1,7 +1,7 @@
 package io.spindle.queue.service;
 
-import static io.spindle.queue.service.Frames.errorReply;
-import static io.spindle.queue.service.Frames.frame;
+import static io.spindle.queue.service.ReplyFrames.errorReply;
+import static io.spindle.queue.service.ReplyFrames.frame;
 
 import com.google.protobuf.ByteString;
 import io.spindle.protocol.queue.QueueFrame;
@@ -23,7 +23,7 @@ import java.util.Set;
  *
  * <p>Not thread-safe: the queue service's core thread owns it.
  */
-final class Answers {
+final class AnswerRouter {
   /** A cached final answer, and what the request looked like (to spot a reused request id). */
   record Answer(ByteString fingerprint, Reply reply) {}
 
@@ -31,7 +31,7 @@ final class Answers {
   private final Map<String, Set<Peer>> waiters = new HashMap<>();
   private final Map<Long, Set<String>> waitingOn = new HashMap<>();
 
-  Answers(ResultCache<Answer> cache) {
+  AnswerRouter(ResultCache<Answer> cache) {
     this.cache = cache;
   }
 
@@ -124,7 +124,7 @@ final class Answers {
     }
     ByteString fp = cached.get().fingerprint();
     if (!fp.isEmpty() && !fp.equals(fingerprint)) {
-      client.send(frame(errorReply(rid, Frames.reusedRequestId(rid))));
+      client.send(frame(errorReply(rid, ReplyFrames.reusedRequestId(rid))));
     } else {
       client.send(frame(cached.get().reply()));
     }
