@@ -44,7 +44,7 @@ public final class RaftNode {
   private final NodeId id;
   private final StorageId storage;
   private final RaftConfig config;
-  private final LogStore log;
+  private final RaftLog log;
   private final SnapshotStore snapshots;
   private final RandomSource random;
   private final MonotonicClock clock;
@@ -67,11 +67,6 @@ public final class RaftNode {
   private long commitIndex;
   private long appliedIndex;
   private boolean applyPaused;
-  private long durableIndex;
-  private boolean appendedSinceReady;
-
-  /** Proposals accepted by the leader but not yet written to the log: batched per Ready. */
-  private final List<Entry> unstable = new ArrayList<>();
 
   /**
    * Configurations by the index of the entry that carried them; the base one at the compaction
@@ -181,7 +176,7 @@ public final class RaftNode {
     this.id = id;
     this.storage = storage;
     this.config = config;
-    this.log = log;
+    this.log = new RaftLog(log);
     this.snapshots = snapshots;
     this.random = random;
     this.clock = clock;
@@ -190,14 +185,14 @@ public final class RaftNode {
     this.persistedHardState = hardState;
 
     Optional<SnapshotMeta> snapshot = snapshots.latest();
-    if (snapshot.isPresent() && logDoesNotContinue(snapshot.get())) {
+    if (snapshot.isPresent() && this.log.doesNotContinue(snapshot.get())) {
       // A snapshot was installed, then the node crashed before the log was reset behind it: the
       // log may hold less than the snapshot covers, or a conflicting entry at its index (entries of
       // a deposed leader, which the snapshot replaced). The snapshot wins, the log restarts after
       // it (§7: "if the follower has no such entry ... discard the entire log").
-      log.reset(snapshot.get().index(), snapshot.get().term());
+      this.log.reset(snapshot.get().index(), snapshot.get().term());
     }
-    long base = log.snapshotIndex();
+    long base = this.log.snapshotIndex();
     Configuration baseConfiguration =
         snapshot.map(SnapshotMeta::configuration).orElse(initialConfiguration);
     configurations.put(base, baseConfiguration);
@@ -211,27 +206,16 @@ public final class RaftNode {
     } else {
       this.appliedIndex = appliedIndex;
     }
-    this.commitIndex = Math.min(Math.max(this.appliedIndex, log.snapshotIndex()), log.lastIndex());
+    this.commitIndex =
+        Math.min(Math.max(this.appliedIndex, this.log.snapshotIndex()), this.log.storedLastIndex());
     // §5.1: nothing is acknowledged before it is durable. What the log holds after a restart may
     // not be: a process killed between append and sync leaves the entries in the page cache, where
     // the next reader finds them intact and a power cut would still lose them. Count only the
     // compaction point durable, and make the first Ready sync (before anything is sent).
-    this.durableIndex = log.snapshotIndex();
-    this.appendedSinceReady = true;
+    this.log.trustOnlyCompactionPoint();
     becomeFollower(term, null);
     // Only lease reads depend on voters honouring a lease they may have granted before a restart.
     this.leaderContactElapsed = config.leaseRead() ? 0 : config.electionTicks();
-  }
-
-  /**
-   * Whether the log fails to continue {@code snapshot}: too short, or another entry at its index.
-   */
-  private boolean logDoesNotContinue(SnapshotMeta snapshot) {
-    long index = snapshot.index();
-    if (index > log.lastIndex()) {
-      return true;
-    }
-    return index >= log.snapshotIndex() && log.term(index) != snapshot.term();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -265,7 +249,7 @@ public final class RaftNode {
    * leader counts itself towards commit only up to here.
    */
   public long durableIndex() {
-    return durableIndex;
+    return log.durableIndex();
   }
 
   /** The identity of this node's storage, as sent in its answers. */
@@ -289,7 +273,7 @@ public final class RaftNode {
   }
 
   public long lastIndex() {
-    return log.lastIndex() + unstable.size();
+    return log.lastIndex();
   }
 
   /** The configuration in effect: the latest one in the log, committed or not (§4.1). */
@@ -407,7 +391,7 @@ public final class RaftNode {
     }
     long index = lastIndex() + 1;
     Entry entry = new Entry(index, term, type, data);
-    unstable.add(entry);
+    log.propose(entry);
     uncommittedBytes += size;
     uncommittedSizes.addLast(new long[] {index, size});
     return new ProposeResult.Accepted(index, term);
@@ -535,11 +519,11 @@ public final class RaftNode {
       throw new IllegalArgumentException(
           "snapshot at " + meta.index() + " is ahead of the applied index " + appliedIndex);
     }
-    long compactTo = Math.min(meta.index() - Math.max(0, keepEntries), durableIndex);
+    long compactTo = Math.min(meta.index() - Math.max(0, keepEntries), log.durableIndex());
     if (compactTo <= log.snapshotIndex()) {
       return;
     }
-    long compactTerm = log.term(compactTo);
+    long compactTerm = log.storedTerm(compactTo);
     log.compact(compactTo, compactTerm);
     Configuration base = configurationAt(compactTo);
     configurations.headMap(compactTo, true).clear();
@@ -551,15 +535,15 @@ public final class RaftNode {
 
   public boolean hasReady() {
     if (!messages.isEmpty()
-        || !unstable.isEmpty()
+        || log.hasUnstable()
         || !readResults.isEmpty()
         || snapshotToInstall != null
-        || appendedSinceReady
+        || log.appendedSinceReady()
         || readBroadcastNeeded
         || !hardState().equals(persistedHardState)) {
       return true;
     }
-    if (!applyPaused && commitIndex > appliedIndex && appliedIndex < log.lastIndex()) {
+    if (!applyPaused && commitIndex > appliedIndex && appliedIndex < log.storedLastIndex()) {
       return true;
     }
     return role == Role.LEADER && anyFollowerNeedsAppend();
@@ -567,7 +551,7 @@ public final class RaftNode {
 
   /** Collects the work to do; see {@link Ready} for the order. Call {@link #advance} after. */
   public Ready ready() {
-    flushUnstable();
+    log.flushUnstable();
     if (role == Role.LEADER) {
       if (readBroadcastNeeded) {
         broadcastHeartbeat();
@@ -578,11 +562,10 @@ public final class RaftNode {
     }
     HardState hs = hardState();
     HardState changed = hs.equals(persistedHardState) ? null : hs;
-    boolean mustSync = appendedSinceReady || changed != null;
-    appendedSinceReady = false;
+    boolean mustSync = log.takeAppendedSinceReady() || changed != null;
 
     List<Entry> committed = List.of();
-    long applyTo = Math.min(commitIndex, log.lastIndex());
+    long applyTo = Math.min(commitIndex, log.storedLastIndex());
     if (!applyPaused && applyTo > appliedIndex && appliedIndex >= log.snapshotIndex()) {
       committed = log.entries(appliedIndex + 1, applyTo, MAX_APPLY_BATCH_BYTES);
       appliedIndex = committed.get(committed.size() - 1).index();
@@ -593,7 +576,7 @@ public final class RaftNode {
     messages = new ArrayList<>();
     List<ReadResult> reads = readResults;
     readResults = new ArrayList<>();
-    return new Ready(changed, mustSync, log.lastIndex(), out, install, committed, reads);
+    return new Ready(changed, mustSync, log.storedLastIndex(), out, install, committed, reads);
   }
 
   /** Acknowledges that a Ready's work is done. */
@@ -602,7 +585,7 @@ public final class RaftNode {
       persistedHardState = ready.hardState();
     }
     if (ready.mustSync()) {
-      durableIndex = Math.max(durableIndex, Math.min(ready.lastAppendedIndex(), log.lastIndex()));
+      log.synced(ready.lastAppendedIndex());
     }
     if (role == Role.LEADER) {
       maybeCommit();
@@ -611,15 +594,6 @@ public final class RaftNode {
 
   private HardState hardState() {
     return new HardState(term, votedFor);
-  }
-
-  private void flushUnstable() {
-    if (unstable.isEmpty()) {
-      return;
-    }
-    log.append(unstable);
-    unstable.clear();
-    appendedSinceReady = true;
   }
 
   private void send(Message m) {
@@ -635,7 +609,7 @@ public final class RaftNode {
       // may vote at once (its stickiness protected only itself).
       leaderContactElapsed = config.electionTicks();
     }
-    flushUnstable();
+    log.flushUnstable();
     failPendingReads();
     if (newTerm != term) {
       term = newTerm;
@@ -653,7 +627,7 @@ public final class RaftNode {
   }
 
   private void becomePreCandidate() {
-    flushUnstable();
+    log.flushUnstable();
     failForwardedReads();
     role = Role.PRE_CANDIDATE;
     leaderId = null;
@@ -665,7 +639,7 @@ public final class RaftNode {
   }
 
   private void becomeCandidate(boolean transfer) {
-    flushUnstable();
+    log.flushUnstable();
     failForwardedReads();
     role = Role.CANDIDATE;
     term++;
@@ -1018,20 +992,20 @@ public final class RaftNode {
     }
     long prevTerm = termAt(prev);
     if (prevTerm != m.prevLogTerm()) {
-      send(appendReject(m.from(), prev, firstIndexOfTerm(prev, prevTerm), prevTerm));
+      send(
+          appendReject(
+              m.from(), prev, log.firstIndexOfTerm(prev, prevTerm, commitIndex), prevTerm));
       return;
     }
     long lastNew = prev + m.entries().size();
-    List<Entry> toAppend = newEntries(m.entries());
+    List<Entry> toAppend = log.newEntries(m.entries());
     if (!toAppend.isEmpty()) {
       long first = toAppend.get(0).index();
       if (first <= commitIndex) {
         throw new IllegalStateException(
             "leader " + m.from() + " tried to overwrite committed entry " + first);
       }
-      log.append(toAppend);
-      appendedSinceReady = true;
-      durableIndex = Math.min(durableIndex, first - 1);
+      log.appendFromLeader(toAppend);
       configurations.tailMap(first, true).clear();
       for (Entry e : toAppend) {
         if (e.type() == EntryType.CONFIG) {
@@ -1044,27 +1018,6 @@ public final class RaftNode {
       commitIndex = newCommit;
     }
     send(appendOk(m.from(), lastNew));
-  }
-
-  /** The suffix of {@code entries} we do not already hold; a conflict truncates from there. */
-  private List<Entry> newEntries(List<Entry> entries) {
-    long last = lastIndex();
-    for (int i = 0; i < entries.size(); i++) {
-      Entry e = entries.get(i);
-      if (e.index() > last || termAt(e.index()) != e.term()) {
-        return entries.subList(i, entries.size());
-      }
-    }
-    return List.of();
-  }
-
-  private long firstIndexOfTerm(long from, long t) {
-    long i = from;
-    long floor = Math.max(log.snapshotIndex(), commitIndex);
-    while (i - 1 > floor && termAt(i - 1) == t) {
-      i--;
-    }
-    return i;
   }
 
   private AppendEntriesResponse appendOk(NodeId to, long match) {
@@ -1121,16 +1074,8 @@ public final class RaftNode {
   }
 
   private void restoreFromSnapshot(SnapshotMeta meta) {
-    flushUnstable();
-    if (logDoesNotContinue(meta)) {
-      log.reset(meta.index(), meta.term());
-      // Nothing after the snapshot is left, durable or not.
-      durableIndex = meta.index();
-    } else {
-      // §7: an existing entry matching the snapshot's last one: keep the entries after it.
-      log.compact(meta.index(), meta.term());
-      durableIndex = Math.max(durableIndex, meta.index());
-    }
+    log.flushUnstable();
+    log.restoreTo(meta);
     configurations.clear();
     configurations.put(meta.index(), meta.configuration());
     rescanConfigurations(meta.index() + 1);
@@ -1166,7 +1111,7 @@ public final class RaftNode {
       sendSnapshotChunk(p);
       return;
     }
-    long last = log.lastIndex();
+    long last = log.storedLastIndex();
     while (!p.paused(config.maxInflightMessages(), config.maxInflightBytes())) {
       boolean hasEntries = p.next <= last;
       boolean commitNews = p.sentCommit < commitIndex;
@@ -1182,7 +1127,7 @@ public final class RaftNode {
           hasEntries ? log.entries(p.next, last, config.maxMessageBytes()) : List.of();
       long leaderCommit = commitIndex;
       AppendEntries msg =
-          new AppendEntries(id, p.id, term, prev, log.term(prev), entries, leaderCommit);
+          new AppendEntries(id, p.id, term, prev, log.storedTerm(prev), entries, leaderCommit);
       send(msg);
       p.sentCommit = leaderCommit;
       long lastSent = prev + entries.size();
@@ -1280,7 +1225,7 @@ public final class RaftNode {
     List<Long> matches = new ArrayList<>();
     for (NodeId voter : c.voterIds()) {
       if (voter.equals(id)) {
-        matches.add(durableIndex);
+        matches.add(log.durableIndex());
       } else {
         Progress p = progress.get(voter);
         matches.add(p == null ? 0 : p.match);
@@ -1561,7 +1506,7 @@ public final class RaftNode {
   }
 
   private void rescanConfigurations(long from) {
-    long last = log.lastIndex();
+    long last = log.storedLastIndex();
     long i = from;
     while (i <= last) {
       List<Entry> batch = log.entries(i, last, 16L << 20);
@@ -1576,17 +1521,6 @@ public final class RaftNode {
 
   /** The term of the entry at {@code index}, including proposals not yet flushed; 0 for index 0. */
   private long termAt(long index) {
-    if (index == 0) {
-      return 0;
-    }
-    long logLast = log.lastIndex();
-    if (index > logLast) {
-      return unstable.get((int) (index - logLast - 1)).term();
-    }
-    if (index < log.snapshotIndex()) {
-      throw new IllegalStateException(
-          "entry " + index + " is compacted (log starts after " + log.snapshotIndex() + ")");
-    }
-    return log.term(index);
+    return log.termAt(index);
   }
 }
