@@ -68,11 +68,8 @@ public final class RaftNode {
   private long appliedIndex;
   private boolean applyPaused;
 
-  /**
-   * Configurations by the index of the entry that carried them; the base one at the compaction
-   * point.
-   */
-  private final TreeMap<Long, Configuration> configurations = new TreeMap<>();
+  /** The configurations in the log (§4.1), kept in step with it. */
+  private final ConfigurationHistory configurations = new ConfigurationHistory();
 
   private int electionElapsed;
 
@@ -98,13 +95,7 @@ public final class RaftNode {
   // Leader state.
   private final Map<NodeId, Progress> progress = new LinkedHashMap<>();
 
-  /**
-   * Peers this leader removed from the configuration, by the index of the removing entry, that are
-   * still replicated to (and counted for nothing) for a while after it commits, so that they learn
-   * of their removal: a removed server is otherwise never told, and one that asked to leave would
-   * wait in vain (thesis §4.2.2 lets it be shut down once the removal is committed).
-   */
-  private final Map<NodeId, Departure> departing = new HashMap<>();
+  private final DepartingPeers departing = new DepartingPeers();
 
   private long leaderTermStart;
   private long pendingConfigIndex;
@@ -135,16 +126,6 @@ public final class RaftNode {
 
   private Consumer<Message> stepFunction;
   private Runnable tickFunction;
-
-  /** A removed peer still replicated to: the removing entry's index, ticks since it committed. */
-  private static final class Departure {
-    final long removalIndex;
-    int ticksSinceCommit;
-
-    Departure(long removalIndex) {
-      this.removalIndex = removalIndex;
-    }
-  }
 
   /** A ReadIndex request waiting for the leader to confirm it still leads (thesis §6.4). */
   private record PendingRead(long heartbeatSeq, long index, NodeId requester, long requestId) {}
@@ -195,8 +176,8 @@ public final class RaftNode {
     long base = this.log.snapshotIndex();
     Configuration baseConfiguration =
         snapshot.map(SnapshotMeta::configuration).orElse(initialConfiguration);
-    configurations.put(base, baseConfiguration);
-    rescanConfigurations(base + 1);
+    configurations.resetTo(base, baseConfiguration);
+    configurations.scan(this.log, base + 1);
 
     long snapshotIndex = snapshot.map(SnapshotMeta::index).orElse(0L);
     if (appliedIndex < snapshotIndex) {
@@ -278,7 +259,7 @@ public final class RaftNode {
 
   /** The configuration in effect: the latest one in the log, committed or not (§4.1). */
   public Configuration configuration() {
-    return configurations.lastEntry().getValue();
+    return configurations.latest();
   }
 
   /**
@@ -287,13 +268,12 @@ public final class RaftNode {
    * it.
    */
   public long configurationIndex() {
-    return configurations.lastKey();
+    return configurations.latestIndex();
   }
 
   /** The configuration in effect at {@code index}, for a snapshot's metadata. */
   public Configuration configurationAt(long index) {
-    Map.Entry<Long, Configuration> e = configurations.floorEntry(index);
-    return e == null ? configurations.firstEntry().getValue() : e.getValue();
+    return configurations.at(index);
   }
 
   /** Per-follower replication state of the members; empty unless leader. */
@@ -446,7 +426,7 @@ public final class RaftNode {
         progress.put(rejoin.id(), fresh);
       }
       // §4.1: a server uses the latest configuration in its log, committed or not.
-      configurations.put(a.index(), next);
+      configurations.record(a.index(), next);
       onConfigurationChanged(a.index());
     }
     return result;
@@ -525,9 +505,7 @@ public final class RaftNode {
     }
     long compactTerm = log.storedTerm(compactTo);
     log.compact(compactTo, compactTerm);
-    Configuration base = configurationAt(compactTo);
-    configurations.headMap(compactTo, true).clear();
-    configurations.put(compactTo, base);
+    configurations.compactTo(compactTo);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -764,7 +742,7 @@ public final class RaftNode {
       heartbeatElapsed = 0;
       broadcastHeartbeat();
     }
-    forgetDepartedPeers();
+    departing.forgetDeparted(commitIndex, config.electionTicks(), progress);
     recordStorageOfMembers();
   }
 
@@ -1006,12 +984,7 @@ public final class RaftNode {
             "leader " + m.from() + " tried to overwrite committed entry " + first);
       }
       log.appendFromLeader(toAppend);
-      configurations.tailMap(first, true).clear();
-      for (Entry e : toAppend) {
-        if (e.type() == EntryType.CONFIG) {
-          configurations.put(e.index(), e.configuration());
-        }
-      }
+      configurations.replaceFrom(toAppend);
     }
     long newCommit = Math.min(m.leaderCommit(), lastNew);
     if (newCommit > commitIndex) {
@@ -1076,9 +1049,8 @@ public final class RaftNode {
   private void restoreFromSnapshot(SnapshotMeta meta) {
     log.flushUnstable();
     log.restoreTo(meta);
-    configurations.clear();
-    configurations.put(meta.index(), meta.configuration());
-    rescanConfigurations(meta.index() + 1);
+    configurations.resetTo(meta.index(), meta.configuration());
+    configurations.scan(log, meta.index() + 1);
     commitIndex = meta.index();
     appliedIndex = meta.index();
     snapshotToInstall = meta;
@@ -1473,11 +1445,11 @@ public final class RaftNode {
     Configuration c = configuration();
     for (NodeId peer : progress.keySet()) {
       if (!c.contains(peer)) {
-        departing.putIfAbsent(peer, new Departure(index));
+        departing.departed(peer, index);
       }
     }
     for (Member m : c.all()) {
-      departing.remove(m.id());
+      departing.stayed(m.id());
       if (!m.id().equals(id) && !progress.containsKey(m.id())) {
         progress.put(m.id(), new Progress(m.id(), lastIndex()));
       }
@@ -1486,37 +1458,6 @@ public final class RaftNode {
       transferTarget = null;
     }
     maybeCommit();
-  }
-
-  /**
-   * Stops replicating to a removed peer an election timeout after its removal committed: by then
-   * the appends and heartbeats it got carried the removing entry and a commit index covering it
-   * (unless it is unreachable, and then nothing would help).
-   */
-  private void forgetDepartedPeers() {
-    Iterator<Map.Entry<NodeId, Departure>> it = departing.entrySet().iterator();
-    while (it.hasNext()) {
-      Map.Entry<NodeId, Departure> e = it.next();
-      Departure d = e.getValue();
-      if (commitIndex >= d.removalIndex && ++d.ticksSinceCommit > config.electionTicks()) {
-        progress.remove(e.getKey());
-        it.remove();
-      }
-    }
-  }
-
-  private void rescanConfigurations(long from) {
-    long last = log.storedLastIndex();
-    long i = from;
-    while (i <= last) {
-      List<Entry> batch = log.entries(i, last, 16L << 20);
-      for (Entry e : batch) {
-        if (e.type() == EntryType.CONFIG) {
-          configurations.put(e.index(), e.configuration());
-        }
-      }
-      i += batch.size();
-    }
   }
 
   /** The term of the entry at {@code index}, including proposals not yet flushed; 0 for index 0. */
