@@ -16,14 +16,10 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
-import java.util.HashSet;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.TreeMap;
 import java.util.function.Consumer;
 
 /**
@@ -47,7 +43,6 @@ public final class RaftNode {
   private final RaftLog log;
   private final SnapshotStore snapshots;
   private final RandomSource random;
-  private final MonotonicClock clock;
 
   /**
    * A deliberately broken mode for the simulation's negative control: a new leader may change the
@@ -82,9 +77,6 @@ public final class RaftNode {
    */
   private int leaderContactElapsed;
 
-  /** A TimeoutNow went out in this term: the lease no longer protects reads (see leaseValid). */
-  private boolean timeoutNowSent;
-
   private int heartbeatElapsed;
   private int randomizedElectionTimeout;
 
@@ -103,19 +95,11 @@ public final class RaftNode {
   private int transferElapsed;
   private long uncommittedBytes;
   private final ArrayDeque<long[]> uncommittedSizes = new ArrayDeque<>();
-  private long heartbeatSeq;
 
-  /**
-   * When each recent heartbeat round was sent, on the monotonic clock: the lease counts from it.
-   */
-  private final TreeMap<Long, Long> heartbeatSentNanos = new TreeMap<>();
-
-  private final List<PendingRead> pendingReads = new ArrayList<>();
-  private final List<PendingRead> readsAwaitingTermCommit = new ArrayList<>();
-  private boolean readBroadcastNeeded;
+  /** ReadIndex requests and the lease (leader), reads forwarded to the leader (follower). */
+  private final ReadOnlyRequests reads;
 
   // Follower state.
-  private final Set<Long> forwardedReads = new HashSet<>();
   private SnapshotMeta receivingSnapshot;
   private long receivedSnapshotBytes;
 
@@ -126,9 +110,6 @@ public final class RaftNode {
 
   private Consumer<Message> stepFunction;
   private Runnable tickFunction;
-
-  /** A ReadIndex request waiting for the leader to confirm it still leads (thesis §6.4). */
-  private record PendingRead(long heartbeatSeq, long index, NodeId requester, long requestId) {}
 
   /**
    * Creates a node over existing storage.
@@ -160,7 +141,7 @@ public final class RaftNode {
     this.log = new RaftLog(log);
     this.snapshots = snapshots;
     this.random = random;
-    this.clock = clock;
+    this.reads = new ReadOnlyRequests(this, config, clock);
     this.term = hardState.term();
     this.votedFor = hardState.votedFor();
     this.persistedHardState = hardState;
@@ -457,10 +438,9 @@ public final class RaftNode {
   /** Asks for a linearizable read point; the answer comes in a later Ready's readResults. */
   public void readIndex(long requestId) {
     if (role == Role.LEADER) {
-      leaderReadIndex(id, requestId);
+      reads.leaderReadIndex(id, requestId);
     } else if (leaderId != null) {
-      forwardedReads.add(requestId);
-      send(new ReadIndexRequest(id, leaderId, term, requestId));
+      reads.forward(requestId, leaderId);
     } else {
       readResults.add(ReadResult.failed(requestId, Optional.empty()));
     }
@@ -517,7 +497,7 @@ public final class RaftNode {
         || !readResults.isEmpty()
         || snapshotToInstall != null
         || log.appendedSinceReady()
-        || readBroadcastNeeded
+        || reads.broadcastNeeded()
         || !hardState().equals(persistedHardState)) {
       return true;
     }
@@ -531,7 +511,7 @@ public final class RaftNode {
   public Ready ready() {
     log.flushUnstable();
     if (role == Role.LEADER) {
-      if (readBroadcastNeeded) {
+      if (reads.broadcastNeeded()) {
         broadcastHeartbeat();
       }
       for (Progress p : progress.values()) {
@@ -574,8 +554,30 @@ public final class RaftNode {
     return new HardState(term, votedFor);
   }
 
-  private void send(Message m) {
+  // ---------------------------------------------------------------------------------------------
+  // For the collaborators (package-private).
+
+  void send(Message m) {
     messages.add(m);
+  }
+
+  /** Hands a read's outcome to the driver in the next Ready. */
+  void deliver(ReadResult result) {
+    readResults.add(result);
+  }
+
+  /** The index of this leader's first entry (its no-op); reads wait until it commits. */
+  long leaderTermStart() {
+    return leaderTermStart;
+  }
+
+  boolean transferInProgress() {
+    return transferTarget != null;
+  }
+
+  /** The leader's progress of {@code peer}, or null. */
+  Progress progressOf(NodeId peer) {
+    return progress.get(peer);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -588,13 +590,13 @@ public final class RaftNode {
       leaderContactElapsed = config.electionTicks();
     }
     log.flushUnstable();
-    failPendingReads();
+    reads.failPendingReads();
     if (newTerm != term) {
       term = newTerm;
       votedFor = null;
     }
     if (!java.util.Objects.equals(leader, leaderId)) {
-      failForwardedReads();
+      reads.failForwardedReads();
     }
     role = Role.FOLLOWER;
     leaderId = leader;
@@ -606,7 +608,7 @@ public final class RaftNode {
 
   private void becomePreCandidate() {
     log.flushUnstable();
-    failForwardedReads();
+    reads.failForwardedReads();
     role = Role.PRE_CANDIDATE;
     leaderId = null;
     votes.clear();
@@ -618,7 +620,7 @@ public final class RaftNode {
 
   private void becomeCandidate(boolean transfer) {
     log.flushUnstable();
-    failForwardedReads();
+    reads.failForwardedReads();
     role = Role.CANDIDATE;
     term++;
     votedFor = id;
@@ -654,15 +656,13 @@ public final class RaftNode {
   }
 
   private void resetLeaderState() {
-    timeoutNowSent = false;
+    reads.resetLeaderState();
     progress.clear();
     departing.clear();
     transferTarget = null;
     transferElapsed = 0;
     uncommittedBytes = 0;
     uncommittedSizes.clear();
-    heartbeatSentNanos.clear();
-    readBroadcastNeeded = false;
     votes.clear();
   }
 
@@ -866,12 +866,7 @@ public final class RaftNode {
     } else if (m instanceof ReadIndexRequest r) {
       send(new ReadIndexResponse(id, r.from(), term, r.requestId(), 0, false));
     } else if (m instanceof ReadIndexResponse r) {
-      if (forwardedReads.remove(r.requestId())) {
-        readResults.add(
-            r.ok()
-                ? ReadResult.ok(r.requestId(), r.readIndex())
-                : ReadResult.failed(r.requestId(), leader()));
-      }
+      reads.onResponse(r);
     }
   }
 
@@ -879,7 +874,7 @@ public final class RaftNode {
     electionElapsed = 0;
     leaderContactElapsed = 0;
     if (!leader.equals(leaderId)) {
-      failForwardedReads();
+      reads.failForwardedReads();
       leaderId = leader;
     }
   }
@@ -938,7 +933,7 @@ public final class RaftNode {
       // Same term: we voted for ourselves. A PreVote for the next term is refused while we lead.
       send(new RequestVoteResponse(id, v.from(), term, false, v.preVote(), storage));
     } else if (m instanceof ReadIndexRequest r) {
-      leaderReadIndex(r.from(), r.requestId());
+      reads.leaderReadIndex(r.from(), r.requestId());
     }
   }
 
@@ -1166,7 +1161,7 @@ public final class RaftNode {
   private void handleHeartbeatResponse(Progress p, HeartbeatResponse r) {
     if (r.readContext() > p.ackedHeartbeat) {
       p.ackedHeartbeat = r.readContext();
-      resolveConfirmedReads();
+      reads.resolveConfirmedReads();
     }
     if (p.state == Progress.State.PROBE) {
       // The follower is reachable again: let the probe go out once more.
@@ -1187,7 +1182,7 @@ public final class RaftNode {
   }
 
   private void sendTimeoutNow(NodeId target) {
-    timeoutNowSent = true;
+    reads.timeoutNowSent();
     send(new TimeoutNow(id, target, term));
   }
 
@@ -1215,23 +1210,13 @@ public final class RaftNode {
     while (!uncommittedSizes.isEmpty() && uncommittedSizes.peekFirst()[0] <= commitIndex) {
       uncommittedBytes -= uncommittedSizes.removeFirst()[1];
     }
-    if (commitIndex >= leaderTermStart && !readsAwaitingTermCommit.isEmpty()) {
-      List<PendingRead> waiting = new ArrayList<>(readsAwaitingTermCommit);
-      readsAwaitingTermCommit.clear();
-      for (PendingRead r : waiting) {
-        leaderReadIndex(r.requester(), r.requestId());
-      }
+    if (commitIndex >= leaderTermStart) {
+      reads.retryReadsAwaitingTermCommit();
     }
   }
 
   private void broadcastHeartbeat() {
-    readBroadcastNeeded = false;
-    heartbeatSeq++;
-    // Read just before the round goes out: the lease cannot start later than the sending.
-    heartbeatSentNanos.put(heartbeatSeq, clock.nanos());
-    while (heartbeatSentNanos.size() > 1024) {
-      heartbeatSentNanos.pollFirstEntry();
-    }
+    long heartbeatSeq = reads.startHeartbeatRound();
     for (Progress p : progress.values()) {
       p.lastHeartbeatSeq = heartbeatSeq;
       p.lastSentAtHeartbeat = p.next - 1;
@@ -1289,102 +1274,6 @@ public final class RaftNode {
     }
     p.snapshotOffset = r.nextOffset() < 0 ? 0 : r.nextOffset();
     p.snapshotChunkSent = false;
-  }
-
-  // ---------------------------------------------------------------------------------------------
-  // ReadIndex (thesis §6.4) and lease reads (§6.4.1).
-
-  private void leaderReadIndex(NodeId requester, long requestId) {
-    if (commitIndex < leaderTermStart) {
-      // The leader must have committed an entry of its term to know the commit index (§6.4 step 1).
-      readsAwaitingTermCommit.add(new PendingRead(0, 0, requester, requestId));
-      return;
-    }
-    if (configuration().voterIds().equals(Set.of(id)) || leaseValid()) {
-      answerRead(requester, requestId, commitIndex);
-      return;
-    }
-    pendingReads.add(new PendingRead(heartbeatSeq + 1, commitIndex, requester, requestId));
-    readBroadcastNeeded = true;
-  }
-
-  /**
-   * The leader's lease (thesis §6.4.1): a majority acknowledged a heartbeat round sent at time T on
-   * our monotonic clock, so none of them helps elect another leader before T + {@link
-   * RaftConfig#leaseNanos()} in real time (CheckQuorum stickiness, with the drift bound taken off).
-   * Measured on the clock, not in ticks: the driver drops ticks when it stalls (GC, a slow fsync),
-   * and a lease counted in ticks would outlive the stall while the voters' promises run out. Off
-   * during a transfer, whose TimeoutNow bypasses that stickiness.
-   */
-  private boolean leaseValid() {
-    if (!config.leaseRead() || transferTarget != null || timeoutNowSent) {
-      // A TimeoutNow lets its target campaign past every voter's stickiness, even one delivered
-      // after the transfer was abandoned: for the rest of the term, confirm reads by heartbeats.
-      return false;
-    }
-    long seq = quorumAckedHeartbeat();
-    Long sentAt = heartbeatSentNanos.get(seq);
-    return sentAt != null && clock.nanos() - sentAt < config.leaseNanos();
-  }
-
-  /** The highest heartbeat sequence acknowledged by a majority of voters (ourselves included). */
-  private long quorumAckedHeartbeat() {
-    Configuration c = configuration();
-    List<Long> acks = new ArrayList<>();
-    for (NodeId voter : c.voterIds()) {
-      if (voter.equals(id)) {
-        acks.add(Long.MAX_VALUE);
-      } else {
-        Progress p = progress.get(voter);
-        acks.add(p == null ? 0 : p.ackedHeartbeat);
-      }
-    }
-    acks.sort(Collections.reverseOrder());
-    return acks.get(c.quorum() - 1);
-  }
-
-  private void resolveConfirmedReads() {
-    if (pendingReads.isEmpty()) {
-      return;
-    }
-    long confirmed = quorumAckedHeartbeat();
-    Iterator<PendingRead> it = pendingReads.iterator();
-    while (it.hasNext()) {
-      PendingRead r = it.next();
-      if (r.heartbeatSeq() <= confirmed) {
-        it.remove();
-        answerRead(r.requester(), r.requestId(), r.index());
-      }
-    }
-  }
-
-  private void answerRead(NodeId requester, long requestId, long index) {
-    if (requester.equals(id)) {
-      readResults.add(ReadResult.ok(requestId, index));
-    } else {
-      send(new ReadIndexResponse(id, requester, term, requestId, index, true));
-    }
-  }
-
-  private void failPendingReads() {
-    List<PendingRead> all = new ArrayList<>(pendingReads);
-    all.addAll(readsAwaitingTermCommit);
-    pendingReads.clear();
-    readsAwaitingTermCommit.clear();
-    for (PendingRead r : all) {
-      if (r.requester().equals(id)) {
-        readResults.add(ReadResult.failed(r.requestId(), Optional.empty()));
-      } else {
-        send(new ReadIndexResponse(id, r.requester(), term, r.requestId(), 0, false));
-      }
-    }
-  }
-
-  private void failForwardedReads() {
-    for (long requestId : forwardedReads) {
-      readResults.add(ReadResult.failed(requestId, Optional.empty()));
-    }
-    forwardedReads.clear();
   }
 
   // ---------------------------------------------------------------------------------------------
