@@ -99,9 +99,8 @@ public final class RaftNode {
   /** ReadIndex requests and the lease (leader), reads forwarded to the leader (follower). */
   private final ReadOnlyRequests reads;
 
-  // Follower state.
-  private SnapshotMeta receivingSnapshot;
-  private long receivedSnapshotBytes;
+  private final SnapshotSender snapshotSender;
+  private final SnapshotReceiver snapshotReceiver;
 
   // Output.
   private List<Message> messages = new ArrayList<>();
@@ -142,6 +141,8 @@ public final class RaftNode {
     this.snapshots = snapshots;
     this.random = random;
     this.reads = new ReadOnlyRequests(this, config, clock);
+    this.snapshotSender = new SnapshotSender(this, config, this.log, snapshots);
+    this.snapshotReceiver = new SnapshotReceiver(this, snapshots, storage);
     this.term = hardState.term();
     this.votedFor = hardState.votedFor();
     this.persistedHardState = hardState;
@@ -730,13 +731,7 @@ public final class RaftNode {
           p.becomeProbe();
         }
       }
-      if (p.state == Progress.State.SNAPSHOT
-          && p.snapshotChunkSent
-          && ++p.snapshotTicksWaiting >= config.electionTicks()) {
-        // The chunk or its answer was lost: resend from where the follower last confirmed.
-        p.snapshotChunkSent = false;
-        p.snapshotTicksWaiting = 0;
-      }
+      snapshotSender.tick(p);
     }
     if (heartbeatElapsed >= config.heartbeatTicks()) {
       heartbeatElapsed = 0;
@@ -856,7 +851,7 @@ public final class RaftNode {
       handleHeartbeat(h);
     } else if (m instanceof InstallSnapshot s) {
       acceptLeader(s.from());
-      handleInstallSnapshot(s);
+      snapshotReceiver.receive(s);
     } else if (m instanceof RequestVote v) {
       handleRequestVote(v);
     } else if (m instanceof TimeoutNow) {
@@ -927,7 +922,7 @@ public final class RaftNode {
       Progress p = progress.get(r.from());
       if (p != null && fromRecordedStorage(p, r.storage())) {
         p.recentActive = true;
-        handleSnapshotResponse(p, r);
+        snapshotSender.onResponse(p, r);
       }
     } else if (m instanceof RequestVote v) {
       // Same term: we voted for ourselves. A PreVote for the next term is refused while we lead.
@@ -1010,38 +1005,8 @@ public final class RaftNode {
   // ---------------------------------------------------------------------------------------------
   // Snapshots, follower side (§7).
 
-  private void handleInstallSnapshot(InstallSnapshot m) {
-    SnapshotMeta meta = m.meta();
-    if (meta.index() <= commitIndex) {
-      // We already hold everything it covers.
-      send(new InstallSnapshotResponse(id, m.from(), term, commitIndex, 0, true, storage));
-      return;
-    }
-    if (m.offset() == 0) {
-      snapshots.beginReceive(meta);
-      receivingSnapshot = meta;
-      receivedSnapshotBytes = 0;
-    }
-    if (!meta.equals(receivingSnapshot) || m.offset() != receivedSnapshotBytes) {
-      long expected = meta.equals(receivingSnapshot) ? receivedSnapshotBytes : -1;
-      send(new InstallSnapshotResponse(id, m.from(), term, meta.index(), expected, false, storage));
-      return;
-    }
-    snapshots.writeChunk(meta, m.offset(), m.data());
-    receivedSnapshotBytes += m.data().length;
-    if (!m.done()) {
-      send(
-          new InstallSnapshotResponse(
-              id, m.from(), term, meta.index(), receivedSnapshotBytes, false, storage));
-      return;
-    }
-    snapshots.completeReceive(meta);
-    receivingSnapshot = null;
-    restoreFromSnapshot(meta);
-    send(new InstallSnapshotResponse(id, m.from(), term, meta.index(), 0, true, storage));
-  }
-
-  private void restoreFromSnapshot(SnapshotMeta meta) {
+  /** Moves the log, configurations and indexes to a snapshot just received (§7). */
+  void restoreFromSnapshot(SnapshotMeta meta) {
     log.flushUnstable();
     log.restoreTo(meta);
     configurations.resetTo(meta.index(), meta.configuration());
@@ -1075,7 +1040,7 @@ public final class RaftNode {
 
   private void sendAppendsTo(Progress p) {
     if (p.state == Progress.State.SNAPSHOT) {
-      sendSnapshotChunk(p);
+      snapshotSender.sendChunk(p);
       return;
     }
     long last = log.storedLastIndex();
@@ -1087,7 +1052,7 @@ public final class RaftNode {
       }
       long prev = p.next - 1;
       if (prev < log.snapshotIndex()) {
-        startSnapshot(p);
+        snapshotSender.start(p);
         return;
       }
       List<Entry> entries =
@@ -1187,7 +1152,7 @@ public final class RaftNode {
   }
 
   /** §5.3, §5.4.2: commit the highest index stored on a majority, if it is of the current term. */
-  private void maybeCommit() {
+  void maybeCommit() {
     Configuration c = configuration();
     List<Long> matches = new ArrayList<>();
     for (NodeId voter : c.voterIds()) {
@@ -1222,58 +1187,6 @@ public final class RaftNode {
       p.lastSentAtHeartbeat = p.next - 1;
       send(new Heartbeat(id, p.id, term, Math.min(p.match, commitIndex), heartbeatSeq));
     }
-  }
-
-  // ---------------------------------------------------------------------------------------------
-  // Snapshots, leader side.
-
-  private void startSnapshot(Progress p) {
-    Optional<SnapshotMeta> latest = snapshots.latest();
-    if (latest.isEmpty()) {
-      throw new StorageException(
-          "the log is compacted to " + log.snapshotIndex() + " but no snapshot is stored");
-    }
-    p.becomeSnapshot(latest.get());
-    sendSnapshotChunk(p);
-  }
-
-  private void sendSnapshotChunk(Progress p) {
-    if (p.snapshotChunkSent) {
-      return;
-    }
-    byte[] data;
-    try {
-      data = snapshots.read(p.snapshot, p.snapshotOffset, config.snapshotChunkBytes());
-    } catch (StorageException replaced) {
-      // A newer snapshot replaced the one being sent: start over with it.
-      Optional<SnapshotMeta> latest = snapshots.latest();
-      if (latest.isEmpty() || latest.get().equals(p.snapshot)) {
-        throw replaced;
-      }
-      p.becomeSnapshot(latest.get());
-      data = snapshots.read(p.snapshot, 0, config.snapshotChunkBytes());
-    }
-    boolean done = p.snapshotOffset + data.length >= p.snapshot.size();
-    send(new InstallSnapshot(id, p.id, term, p.snapshot, p.snapshotOffset, data, done));
-    p.snapshotChunkSent = true;
-    p.snapshotTicksWaiting = 0;
-  }
-
-  private void handleSnapshotResponse(Progress p, InstallSnapshotResponse r) {
-    if (p.state != Progress.State.SNAPSHOT) {
-      return;
-    }
-    if (r.done()) {
-      p.maybeUpdate(r.snapshotIndex());
-      p.becomeProbe();
-      maybeCommit();
-      return;
-    }
-    if (r.snapshotIndex() != p.snapshot.index()) {
-      return;
-    }
-    p.snapshotOffset = r.nextOffset() < 0 ? 0 : r.nextOffset();
-    p.snapshotChunkSent = false;
   }
 
   // ---------------------------------------------------------------------------------------------
