@@ -101,6 +101,7 @@ public final class RaftNode {
 
   private final SnapshotSender snapshotSender;
   private final SnapshotReceiver snapshotReceiver;
+  private final LeaderReplication replication;
 
   // Output.
   private List<Message> messages = new ArrayList<>();
@@ -143,6 +144,8 @@ public final class RaftNode {
     this.reads = new ReadOnlyRequests(this, config, clock);
     this.snapshotSender = new SnapshotSender(this, config, this.log, snapshots);
     this.snapshotReceiver = new SnapshotReceiver(this, snapshots, storage);
+    this.replication =
+        new LeaderReplication(this, config, this.log, progress, snapshotSender, reads);
     this.term = hardState.term();
     this.votedFor = hardState.votedFor();
     this.persistedHardState = hardState;
@@ -505,7 +508,7 @@ public final class RaftNode {
     if (!applyPaused && commitIndex > appliedIndex && appliedIndex < log.storedLastIndex()) {
       return true;
     }
-    return role == Role.LEADER && anyFollowerNeedsAppend();
+    return role == Role.LEADER && replication.anyFollowerNeedsAppend();
   }
 
   /** Collects the work to do; see {@link Ready} for the order. Call {@link #advance} after. */
@@ -513,11 +516,9 @@ public final class RaftNode {
     log.flushUnstable();
     if (role == Role.LEADER) {
       if (reads.broadcastNeeded()) {
-        broadcastHeartbeat();
+        replication.broadcastHeartbeat();
       }
-      for (Progress p : progress.values()) {
-        sendAppendsTo(p);
-      }
+      replication.sendAppends();
     }
     HardState hs = hardState();
     HardState changed = hs.equals(persistedHardState) ? null : hs;
@@ -711,7 +712,7 @@ public final class RaftNode {
     leaderContactElapsed = 0;
     if (electionElapsed >= config.electionTicks()) {
       electionElapsed = 0;
-      if (config.checkQuorum() && !quorumRecentlyActive()) {
+      if (config.checkQuorum() && !replication.quorumRecentlyActive()) {
         // §6.2: a leader that cannot reach a majority steps down, so clients find the real one.
         becomeFollower(term, null);
         return;
@@ -721,36 +722,13 @@ public final class RaftNode {
       // Thesis §3.10: abort a transfer that did not complete within an election timeout.
       transferTarget = null;
     }
-    for (Progress p : progress.values()) {
-      if (p.state == Progress.State.REPLICATE && p.inflightCount() > 0) {
-        // Appends are out but no answer moved match for an election timeout (lost messages or
-        // answers): probe again so that match, and with it commit, cannot stall.
-        p.stalledTicks = p.match == p.matchAtLastTick ? p.stalledTicks + 1 : 0;
-        p.matchAtLastTick = p.match;
-        if (p.stalledTicks >= config.electionTicks()) {
-          p.becomeProbe();
-        }
-      }
-      snapshotSender.tick(p);
-    }
+    replication.tick();
     if (heartbeatElapsed >= config.heartbeatTicks()) {
       heartbeatElapsed = 0;
-      broadcastHeartbeat();
+      replication.broadcastHeartbeat();
     }
     departing.forgetDeparted(commitIndex, config.electionTicks(), progress);
     recordStorageOfMembers();
-  }
-
-  private boolean quorumRecentlyActive() {
-    Configuration c = configuration();
-    int active = c.isVoter(id) ? 1 : 0;
-    for (Progress p : progress.values()) {
-      if (c.isVoter(p.id) && p.recentActive) {
-        active++;
-      }
-      p.recentActive = false;
-    }
-    return active >= c.quorum();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -907,7 +885,7 @@ public final class RaftNode {
       Progress p = progress.get(r.from());
       if (p != null && fromRecordedStorage(p, r.storage())) {
         p.recentActive = true;
-        handleAppendResponse(p, r);
+        replication.onAppendResponse(p, r);
       }
     } else if (m instanceof HeartbeatResponse r) {
       Progress p = progress.get(r.from());
@@ -915,7 +893,7 @@ public final class RaftNode {
         p.noteStorage(r.storage(), r.readContext());
         if (fromRecordedStorage(p, r.storage())) {
           p.recentActive = true;
-          handleHeartbeatResponse(p, r);
+          replication.onHeartbeatResponse(p, r);
         }
       }
     } else if (m instanceof InstallSnapshotResponse r) {
@@ -1017,130 +995,10 @@ public final class RaftNode {
   }
 
   // ---------------------------------------------------------------------------------------------
-  // Log replication, leader side: pipelining with fast back-off (§5.3).
+  // Leader side: transfer and commitment (replication itself is in LeaderReplication).
 
-  private boolean anyFollowerNeedsAppend() {
-    long last = lastIndex();
-    for (Progress p : progress.values()) {
-      if (p.state == Progress.State.SNAPSHOT) {
-        if (!p.snapshotChunkSent) {
-          return true;
-        }
-        continue;
-      }
-      if (p.paused(config.maxInflightMessages(), config.maxInflightBytes())) {
-        continue;
-      }
-      if (p.next <= last || (p.state == Progress.State.REPLICATE && p.sentCommit < commitIndex)) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private void sendAppendsTo(Progress p) {
-    if (p.state == Progress.State.SNAPSHOT) {
-      snapshotSender.sendChunk(p);
-      return;
-    }
-    long last = log.storedLastIndex();
-    while (!p.paused(config.maxInflightMessages(), config.maxInflightBytes())) {
-      boolean hasEntries = p.next <= last;
-      boolean commitNews = p.sentCommit < commitIndex;
-      if (!hasEntries && !(commitNews && p.state == Progress.State.REPLICATE)) {
-        return;
-      }
-      long prev = p.next - 1;
-      if (prev < log.snapshotIndex()) {
-        snapshotSender.start(p);
-        return;
-      }
-      List<Entry> entries =
-          hasEntries ? log.entries(p.next, last, config.maxMessageBytes()) : List.of();
-      long leaderCommit = commitIndex;
-      AppendEntries msg =
-          new AppendEntries(id, p.id, term, prev, log.storedTerm(prev), entries, leaderCommit);
-      send(msg);
-      p.sentCommit = leaderCommit;
-      long lastSent = prev + entries.size();
-      if (p.state == Progress.State.REPLICATE) {
-        p.addInflight(lastSent, msg.sizeInBytes());
-        p.next = lastSent + 1;
-      } else {
-        p.probeSent = true;
-        return;
-      }
-    }
-  }
-
-  private void handleAppendResponse(Progress p, AppendEntriesResponse r) {
-    if (r.success()) {
-      boolean advanced = p.maybeUpdate(r.matchIndex());
-      if (p.state == Progress.State.SNAPSHOT && p.match >= p.snapshot.index()) {
-        // An append from before the snapshot shows the follower already past it.
-        p.becomeProbe();
-      }
-      if (p.state == Progress.State.PROBE) {
-        // Found where the logs match: from here on, pipeline.
-        p.becomeReplicate();
-      }
-      if (advanced) {
-        maybeCommit();
-        maybeSendTimeoutNow(p);
-      }
-      return;
-    }
-    // Rejected: only a rejection of what we currently expect moves nextIndex back, and never
-    // below match. A follower that answers from the storage it acknowledged from never loses what
-    // it acknowledged (it synced first), so a rejection that seems to say so is a stale one,
-    // overtaken on the network by the answers that raised match.
-    if (r.matchIndex() < p.match || r.lastLogIndex() < p.match) {
-      return;
-    }
-    if (p.state == Progress.State.PROBE && r.matchIndex() != p.next - 1) {
-      return;
-    }
-    if (p.state == Progress.State.SNAPSHOT) {
-      return;
-    }
-    long next = nextIndexAfterReject(r);
-    p.becomeProbe();
-    p.next = Math.max(p.match + 1, Math.min(next, lastIndex() + 1));
-  }
-
-  /** Fast back-off: skip a whole conflicting term at once (§5.3, thesis §5.4.1 footnote). */
-  private long nextIndexAfterReject(AppendEntriesResponse r) {
-    if (r.conflictTerm() == 0) {
-      return r.conflictIndex();
-    }
-    long i = Math.min(r.matchIndex(), lastIndex());
-    while (i > log.snapshotIndex() && termAt(i) > r.conflictTerm()) {
-      i--;
-    }
-    if (i > log.snapshotIndex() && termAt(i) == r.conflictTerm()) {
-      return i + 1;
-    }
-    return r.conflictIndex();
-  }
-
-  private void handleHeartbeatResponse(Progress p, HeartbeatResponse r) {
-    if (r.readContext() > p.ackedHeartbeat) {
-      p.ackedHeartbeat = r.readContext();
-      reads.resolveConfirmedReads();
-    }
-    if (p.state == Progress.State.PROBE) {
-      // The follower is reachable again: let the probe go out once more.
-      p.probeSent = false;
-    } else if (p.state == Progress.State.REPLICATE
-        && r.readContext() == p.lastHeartbeatSeq
-        && r.lastLogIndex() < p.lastSentAtHeartbeat) {
-      // The heartbeat overtook appends sent before it: they were lost (the transport drops under
-      // back-pressure). Find the match point again instead of waiting for a rejection.
-      p.becomeProbe();
-    }
-  }
-
-  private void maybeSendTimeoutNow(Progress p) {
+  /** A transfer's target caught up: tell it to campaign now (thesis §3.10). */
+  void maybeSendTimeoutNow(Progress p) {
     if (p.id.equals(transferTarget) && p.match == lastIndex()) {
       sendTimeoutNow(p.id);
     }
@@ -1177,15 +1035,6 @@ public final class RaftNode {
     }
     if (commitIndex >= leaderTermStart) {
       reads.retryReadsAwaitingTermCommit();
-    }
-  }
-
-  private void broadcastHeartbeat() {
-    long heartbeatSeq = reads.startHeartbeatRound();
-    for (Progress p : progress.values()) {
-      p.lastHeartbeatSeq = heartbeatSeq;
-      p.lastSentAtHeartbeat = p.next - 1;
-      send(new Heartbeat(id, p.id, term, Math.min(p.match, commitIndex), heartbeatSeq));
     }
   }
 
