@@ -16,14 +16,10 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
-import java.util.HashSet;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.TreeMap;
 import java.util.function.Consumer;
 
 /**
@@ -44,10 +40,9 @@ public final class RaftNode {
   private final NodeId id;
   private final StorageId storage;
   private final RaftConfig config;
-  private final LogStore log;
+  private final RaftLog log;
   private final SnapshotStore snapshots;
   private final RandomSource random;
-  private final MonotonicClock clock;
 
   /**
    * A deliberately broken mode for the simulation's negative control: a new leader may change the
@@ -67,17 +62,9 @@ public final class RaftNode {
   private long commitIndex;
   private long appliedIndex;
   private boolean applyPaused;
-  private long durableIndex;
-  private boolean appendedSinceReady;
 
-  /** Proposals accepted by the leader but not yet written to the log: batched per Ready. */
-  private final List<Entry> unstable = new ArrayList<>();
-
-  /**
-   * Configurations by the index of the entry that carried them; the base one at the compaction
-   * point.
-   */
-  private final TreeMap<Long, Configuration> configurations = new TreeMap<>();
+  /** The configurations in the log (§4.1), kept in step with it. */
+  private final ConfigurationHistory configurations = new ConfigurationHistory();
 
   private int electionElapsed;
 
@@ -90,9 +77,6 @@ public final class RaftNode {
    */
   private int leaderContactElapsed;
 
-  /** A TimeoutNow went out in this term: the lease no longer protects reads (see leaseValid). */
-  private boolean timeoutNowSent;
-
   private int heartbeatElapsed;
   private int randomizedElectionTimeout;
 
@@ -103,13 +87,7 @@ public final class RaftNode {
   // Leader state.
   private final Map<NodeId, Progress> progress = new LinkedHashMap<>();
 
-  /**
-   * Peers this leader removed from the configuration, by the index of the removing entry, that are
-   * still replicated to (and counted for nothing) for a while after it commits, so that they learn
-   * of their removal: a removed server is otherwise never told, and one that asked to leave would
-   * wait in vain (thesis §4.2.2 lets it be shut down once the removal is committed).
-   */
-  private final Map<NodeId, Departure> departing = new HashMap<>();
+  private final DepartingPeers departing = new DepartingPeers();
 
   private long leaderTermStart;
   private long pendingConfigIndex;
@@ -117,21 +95,13 @@ public final class RaftNode {
   private int transferElapsed;
   private long uncommittedBytes;
   private final ArrayDeque<long[]> uncommittedSizes = new ArrayDeque<>();
-  private long heartbeatSeq;
 
-  /**
-   * When each recent heartbeat round was sent, on the monotonic clock: the lease counts from it.
-   */
-  private final TreeMap<Long, Long> heartbeatSentNanos = new TreeMap<>();
+  /** ReadIndex requests and the lease (leader), reads forwarded to the leader (follower). */
+  private final ReadOnlyRequests reads;
 
-  private final List<PendingRead> pendingReads = new ArrayList<>();
-  private final List<PendingRead> readsAwaitingTermCommit = new ArrayList<>();
-  private boolean readBroadcastNeeded;
-
-  // Follower state.
-  private final Set<Long> forwardedReads = new HashSet<>();
-  private SnapshotMeta receivingSnapshot;
-  private long receivedSnapshotBytes;
+  private final SnapshotSender snapshotSender;
+  private final SnapshotReceiver snapshotReceiver;
+  private final LeaderReplication replication;
 
   // Output.
   private List<Message> messages = new ArrayList<>();
@@ -140,19 +110,6 @@ public final class RaftNode {
 
   private Consumer<Message> stepFunction;
   private Runnable tickFunction;
-
-  /** A removed peer still replicated to: the removing entry's index, ticks since it committed. */
-  private static final class Departure {
-    final long removalIndex;
-    int ticksSinceCommit;
-
-    Departure(long removalIndex) {
-      this.removalIndex = removalIndex;
-    }
-  }
-
-  /** A ReadIndex request waiting for the leader to confirm it still leads (thesis §6.4). */
-  private record PendingRead(long heartbeatSeq, long index, NodeId requester, long requestId) {}
 
   /**
    * Creates a node over existing storage.
@@ -181,27 +138,31 @@ public final class RaftNode {
     this.id = id;
     this.storage = storage;
     this.config = config;
-    this.log = log;
+    this.log = new RaftLog(log);
     this.snapshots = snapshots;
     this.random = random;
-    this.clock = clock;
+    this.reads = new ReadOnlyRequests(this, config, clock);
+    this.snapshotSender = new SnapshotSender(this, config, this.log, snapshots);
+    this.snapshotReceiver = new SnapshotReceiver(this, snapshots, storage);
+    this.replication =
+        new LeaderReplication(this, config, this.log, progress, snapshotSender, reads);
     this.term = hardState.term();
     this.votedFor = hardState.votedFor();
     this.persistedHardState = hardState;
 
     Optional<SnapshotMeta> snapshot = snapshots.latest();
-    if (snapshot.isPresent() && logDoesNotContinue(snapshot.get())) {
+    if (snapshot.isPresent() && this.log.doesNotContinue(snapshot.get())) {
       // A snapshot was installed, then the node crashed before the log was reset behind it: the
       // log may hold less than the snapshot covers, or a conflicting entry at its index (entries of
       // a deposed leader, which the snapshot replaced). The snapshot wins, the log restarts after
       // it (§7: "if the follower has no such entry ... discard the entire log").
-      log.reset(snapshot.get().index(), snapshot.get().term());
+      this.log.reset(snapshot.get().index(), snapshot.get().term());
     }
-    long base = log.snapshotIndex();
+    long base = this.log.snapshotIndex();
     Configuration baseConfiguration =
         snapshot.map(SnapshotMeta::configuration).orElse(initialConfiguration);
-    configurations.put(base, baseConfiguration);
-    rescanConfigurations(base + 1);
+    configurations.resetTo(base, baseConfiguration);
+    configurations.scan(this.log, base + 1);
 
     long snapshotIndex = snapshot.map(SnapshotMeta::index).orElse(0L);
     if (appliedIndex < snapshotIndex) {
@@ -211,27 +172,16 @@ public final class RaftNode {
     } else {
       this.appliedIndex = appliedIndex;
     }
-    this.commitIndex = Math.min(Math.max(this.appliedIndex, log.snapshotIndex()), log.lastIndex());
+    this.commitIndex =
+        Math.min(Math.max(this.appliedIndex, this.log.snapshotIndex()), this.log.storedLastIndex());
     // §5.1: nothing is acknowledged before it is durable. What the log holds after a restart may
     // not be: a process killed between append and sync leaves the entries in the page cache, where
     // the next reader finds them intact and a power cut would still lose them. Count only the
     // compaction point durable, and make the first Ready sync (before anything is sent).
-    this.durableIndex = log.snapshotIndex();
-    this.appendedSinceReady = true;
+    this.log.trustOnlyCompactionPoint();
     becomeFollower(term, null);
     // Only lease reads depend on voters honouring a lease they may have granted before a restart.
     this.leaderContactElapsed = config.leaseRead() ? 0 : config.electionTicks();
-  }
-
-  /**
-   * Whether the log fails to continue {@code snapshot}: too short, or another entry at its index.
-   */
-  private boolean logDoesNotContinue(SnapshotMeta snapshot) {
-    long index = snapshot.index();
-    if (index > log.lastIndex()) {
-      return true;
-    }
-    return index >= log.snapshotIndex() && log.term(index) != snapshot.term();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -265,7 +215,7 @@ public final class RaftNode {
    * leader counts itself towards commit only up to here.
    */
   public long durableIndex() {
-    return durableIndex;
+    return log.durableIndex();
   }
 
   /** The identity of this node's storage, as sent in its answers. */
@@ -289,12 +239,12 @@ public final class RaftNode {
   }
 
   public long lastIndex() {
-    return log.lastIndex() + unstable.size();
+    return log.lastIndex();
   }
 
   /** The configuration in effect: the latest one in the log, committed or not (§4.1). */
   public Configuration configuration() {
-    return configurations.lastEntry().getValue();
+    return configurations.latest();
   }
 
   /**
@@ -303,13 +253,12 @@ public final class RaftNode {
    * it.
    */
   public long configurationIndex() {
-    return configurations.lastKey();
+    return configurations.latestIndex();
   }
 
   /** The configuration in effect at {@code index}, for a snapshot's metadata. */
   public Configuration configurationAt(long index) {
-    Map.Entry<Long, Configuration> e = configurations.floorEntry(index);
-    return e == null ? configurations.firstEntry().getValue() : e.getValue();
+    return configurations.at(index);
   }
 
   /** Per-follower replication state of the members; empty unless leader. */
@@ -407,7 +356,7 @@ public final class RaftNode {
     }
     long index = lastIndex() + 1;
     Entry entry = new Entry(index, term, type, data);
-    unstable.add(entry);
+    log.propose(entry);
     uncommittedBytes += size;
     uncommittedSizes.addLast(new long[] {index, size});
     return new ProposeResult.Accepted(index, term);
@@ -462,7 +411,7 @@ public final class RaftNode {
         progress.put(rejoin.id(), fresh);
       }
       // §4.1: a server uses the latest configuration in its log, committed or not.
-      configurations.put(a.index(), next);
+      configurations.record(a.index(), next);
       onConfigurationChanged(a.index());
     }
     return result;
@@ -493,10 +442,9 @@ public final class RaftNode {
   /** Asks for a linearizable read point; the answer comes in a later Ready's readResults. */
   public void readIndex(long requestId) {
     if (role == Role.LEADER) {
-      leaderReadIndex(id, requestId);
+      reads.leaderReadIndex(id, requestId);
     } else if (leaderId != null) {
-      forwardedReads.add(requestId);
-      send(new ReadIndexRequest(id, leaderId, term, requestId));
+      reads.forward(requestId, leaderId);
     } else {
       readResults.add(ReadResult.failed(requestId, Optional.empty()));
     }
@@ -535,15 +483,13 @@ public final class RaftNode {
       throw new IllegalArgumentException(
           "snapshot at " + meta.index() + " is ahead of the applied index " + appliedIndex);
     }
-    long compactTo = Math.min(meta.index() - Math.max(0, keepEntries), durableIndex);
+    long compactTo = Math.min(meta.index() - Math.max(0, keepEntries), log.durableIndex());
     if (compactTo <= log.snapshotIndex()) {
       return;
     }
-    long compactTerm = log.term(compactTo);
+    long compactTerm = log.storedTerm(compactTo);
     log.compact(compactTo, compactTerm);
-    Configuration base = configurationAt(compactTo);
-    configurations.headMap(compactTo, true).clear();
-    configurations.put(compactTo, base);
+    configurations.compactTo(compactTo);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -551,38 +497,35 @@ public final class RaftNode {
 
   public boolean hasReady() {
     if (!messages.isEmpty()
-        || !unstable.isEmpty()
+        || log.hasUnstable()
         || !readResults.isEmpty()
         || snapshotToInstall != null
-        || appendedSinceReady
-        || readBroadcastNeeded
+        || log.appendedSinceReady()
+        || reads.broadcastNeeded()
         || !hardState().equals(persistedHardState)) {
       return true;
     }
-    if (!applyPaused && commitIndex > appliedIndex && appliedIndex < log.lastIndex()) {
+    if (!applyPaused && commitIndex > appliedIndex && appliedIndex < log.storedLastIndex()) {
       return true;
     }
-    return role == Role.LEADER && anyFollowerNeedsAppend();
+    return role == Role.LEADER && replication.anyFollowerNeedsAppend();
   }
 
   /** Collects the work to do; see {@link Ready} for the order. Call {@link #advance} after. */
   public Ready ready() {
-    flushUnstable();
+    log.flushUnstable();
     if (role == Role.LEADER) {
-      if (readBroadcastNeeded) {
-        broadcastHeartbeat();
+      if (reads.broadcastNeeded()) {
+        replication.broadcastHeartbeat();
       }
-      for (Progress p : progress.values()) {
-        sendAppendsTo(p);
-      }
+      replication.sendAppends();
     }
     HardState hs = hardState();
     HardState changed = hs.equals(persistedHardState) ? null : hs;
-    boolean mustSync = appendedSinceReady || changed != null;
-    appendedSinceReady = false;
+    boolean mustSync = log.takeAppendedSinceReady() || changed != null;
 
     List<Entry> committed = List.of();
-    long applyTo = Math.min(commitIndex, log.lastIndex());
+    long applyTo = Math.min(commitIndex, log.storedLastIndex());
     if (!applyPaused && applyTo > appliedIndex && appliedIndex >= log.snapshotIndex()) {
       committed = log.entries(appliedIndex + 1, applyTo, MAX_APPLY_BATCH_BYTES);
       appliedIndex = committed.get(committed.size() - 1).index();
@@ -593,7 +536,7 @@ public final class RaftNode {
     messages = new ArrayList<>();
     List<ReadResult> reads = readResults;
     readResults = new ArrayList<>();
-    return new Ready(changed, mustSync, log.lastIndex(), out, install, committed, reads);
+    return new Ready(changed, mustSync, log.storedLastIndex(), out, install, committed, reads);
   }
 
   /** Acknowledges that a Ready's work is done. */
@@ -602,7 +545,7 @@ public final class RaftNode {
       persistedHardState = ready.hardState();
     }
     if (ready.mustSync()) {
-      durableIndex = Math.max(durableIndex, Math.min(ready.lastAppendedIndex(), log.lastIndex()));
+      log.synced(ready.lastAppendedIndex());
     }
     if (role == Role.LEADER) {
       maybeCommit();
@@ -613,17 +556,30 @@ public final class RaftNode {
     return new HardState(term, votedFor);
   }
 
-  private void flushUnstable() {
-    if (unstable.isEmpty()) {
-      return;
-    }
-    log.append(unstable);
-    unstable.clear();
-    appendedSinceReady = true;
+  // ---------------------------------------------------------------------------------------------
+  // For the collaborators (package-private).
+
+  void send(Message m) {
+    messages.add(m);
   }
 
-  private void send(Message m) {
-    messages.add(m);
+  /** Hands a read's outcome to the driver in the next Ready. */
+  void deliver(ReadResult result) {
+    readResults.add(result);
+  }
+
+  /** The index of this leader's first entry (its no-op); reads wait until it commits. */
+  long leaderTermStart() {
+    return leaderTermStart;
+  }
+
+  boolean transferInProgress() {
+    return transferTarget != null;
+  }
+
+  /** The leader's progress of {@code peer}, or null. */
+  Progress progressOf(NodeId peer) {
+    return progress.get(peer);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -635,14 +591,14 @@ public final class RaftNode {
       // may vote at once (its stickiness protected only itself).
       leaderContactElapsed = config.electionTicks();
     }
-    flushUnstable();
-    failPendingReads();
+    log.flushUnstable();
+    reads.failPendingReads();
     if (newTerm != term) {
       term = newTerm;
       votedFor = null;
     }
     if (!java.util.Objects.equals(leader, leaderId)) {
-      failForwardedReads();
+      reads.failForwardedReads();
     }
     role = Role.FOLLOWER;
     leaderId = leader;
@@ -653,8 +609,8 @@ public final class RaftNode {
   }
 
   private void becomePreCandidate() {
-    flushUnstable();
-    failForwardedReads();
+    log.flushUnstable();
+    reads.failForwardedReads();
     role = Role.PRE_CANDIDATE;
     leaderId = null;
     votes.clear();
@@ -665,8 +621,8 @@ public final class RaftNode {
   }
 
   private void becomeCandidate(boolean transfer) {
-    flushUnstable();
-    failForwardedReads();
+    log.flushUnstable();
+    reads.failForwardedReads();
     role = Role.CANDIDATE;
     term++;
     votedFor = id;
@@ -702,15 +658,13 @@ public final class RaftNode {
   }
 
   private void resetLeaderState() {
-    timeoutNowSent = false;
+    reads.resetLeaderState();
     progress.clear();
     departing.clear();
     transferTarget = null;
     transferElapsed = 0;
     uncommittedBytes = 0;
     uncommittedSizes.clear();
-    heartbeatSentNanos.clear();
-    readBroadcastNeeded = false;
     votes.clear();
   }
 
@@ -758,7 +712,7 @@ public final class RaftNode {
     leaderContactElapsed = 0;
     if (electionElapsed >= config.electionTicks()) {
       electionElapsed = 0;
-      if (config.checkQuorum() && !quorumRecentlyActive()) {
+      if (config.checkQuorum() && !replication.quorumRecentlyActive()) {
         // §6.2: a leader that cannot reach a majority steps down, so clients find the real one.
         becomeFollower(term, null);
         return;
@@ -768,42 +722,13 @@ public final class RaftNode {
       // Thesis §3.10: abort a transfer that did not complete within an election timeout.
       transferTarget = null;
     }
-    for (Progress p : progress.values()) {
-      if (p.state == Progress.State.REPLICATE && p.inflightCount() > 0) {
-        // Appends are out but no answer moved match for an election timeout (lost messages or
-        // answers): probe again so that match, and with it commit, cannot stall.
-        p.stalledTicks = p.match == p.matchAtLastTick ? p.stalledTicks + 1 : 0;
-        p.matchAtLastTick = p.match;
-        if (p.stalledTicks >= config.electionTicks()) {
-          p.becomeProbe();
-        }
-      }
-      if (p.state == Progress.State.SNAPSHOT
-          && p.snapshotChunkSent
-          && ++p.snapshotTicksWaiting >= config.electionTicks()) {
-        // The chunk or its answer was lost: resend from where the follower last confirmed.
-        p.snapshotChunkSent = false;
-        p.snapshotTicksWaiting = 0;
-      }
-    }
+    replication.tick();
     if (heartbeatElapsed >= config.heartbeatTicks()) {
       heartbeatElapsed = 0;
-      broadcastHeartbeat();
+      replication.broadcastHeartbeat();
     }
-    forgetDepartedPeers();
+    departing.forgetDeparted(commitIndex, config.electionTicks(), progress);
     recordStorageOfMembers();
-  }
-
-  private boolean quorumRecentlyActive() {
-    Configuration c = configuration();
-    int active = c.isVoter(id) ? 1 : 0;
-    for (Progress p : progress.values()) {
-      if (c.isVoter(p.id) && p.recentActive) {
-        active++;
-      }
-      p.recentActive = false;
-    }
-    return active >= c.quorum();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -904,7 +829,7 @@ public final class RaftNode {
       handleHeartbeat(h);
     } else if (m instanceof InstallSnapshot s) {
       acceptLeader(s.from());
-      handleInstallSnapshot(s);
+      snapshotReceiver.receive(s);
     } else if (m instanceof RequestVote v) {
       handleRequestVote(v);
     } else if (m instanceof TimeoutNow) {
@@ -914,12 +839,7 @@ public final class RaftNode {
     } else if (m instanceof ReadIndexRequest r) {
       send(new ReadIndexResponse(id, r.from(), term, r.requestId(), 0, false));
     } else if (m instanceof ReadIndexResponse r) {
-      if (forwardedReads.remove(r.requestId())) {
-        readResults.add(
-            r.ok()
-                ? ReadResult.ok(r.requestId(), r.readIndex())
-                : ReadResult.failed(r.requestId(), leader()));
-      }
+      reads.onResponse(r);
     }
   }
 
@@ -927,7 +847,7 @@ public final class RaftNode {
     electionElapsed = 0;
     leaderContactElapsed = 0;
     if (!leader.equals(leaderId)) {
-      failForwardedReads();
+      reads.failForwardedReads();
       leaderId = leader;
     }
   }
@@ -965,7 +885,7 @@ public final class RaftNode {
       Progress p = progress.get(r.from());
       if (p != null && fromRecordedStorage(p, r.storage())) {
         p.recentActive = true;
-        handleAppendResponse(p, r);
+        replication.onAppendResponse(p, r);
       }
     } else if (m instanceof HeartbeatResponse r) {
       Progress p = progress.get(r.from());
@@ -973,20 +893,20 @@ public final class RaftNode {
         p.noteStorage(r.storage(), r.readContext());
         if (fromRecordedStorage(p, r.storage())) {
           p.recentActive = true;
-          handleHeartbeatResponse(p, r);
+          replication.onHeartbeatResponse(p, r);
         }
       }
     } else if (m instanceof InstallSnapshotResponse r) {
       Progress p = progress.get(r.from());
       if (p != null && fromRecordedStorage(p, r.storage())) {
         p.recentActive = true;
-        handleSnapshotResponse(p, r);
+        snapshotSender.onResponse(p, r);
       }
     } else if (m instanceof RequestVote v) {
       // Same term: we voted for ourselves. A PreVote for the next term is refused while we lead.
       send(new RequestVoteResponse(id, v.from(), term, false, v.preVote(), storage));
     } else if (m instanceof ReadIndexRequest r) {
-      leaderReadIndex(r.from(), r.requestId());
+      reads.leaderReadIndex(r.from(), r.requestId());
     }
   }
 
@@ -1018,53 +938,27 @@ public final class RaftNode {
     }
     long prevTerm = termAt(prev);
     if (prevTerm != m.prevLogTerm()) {
-      send(appendReject(m.from(), prev, firstIndexOfTerm(prev, prevTerm), prevTerm));
+      send(
+          appendReject(
+              m.from(), prev, log.firstIndexOfTerm(prev, prevTerm, commitIndex), prevTerm));
       return;
     }
     long lastNew = prev + m.entries().size();
-    List<Entry> toAppend = newEntries(m.entries());
+    List<Entry> toAppend = log.newEntries(m.entries());
     if (!toAppend.isEmpty()) {
       long first = toAppend.get(0).index();
       if (first <= commitIndex) {
         throw new IllegalStateException(
             "leader " + m.from() + " tried to overwrite committed entry " + first);
       }
-      log.append(toAppend);
-      appendedSinceReady = true;
-      durableIndex = Math.min(durableIndex, first - 1);
-      configurations.tailMap(first, true).clear();
-      for (Entry e : toAppend) {
-        if (e.type() == EntryType.CONFIG) {
-          configurations.put(e.index(), e.configuration());
-        }
-      }
+      log.appendFromLeader(toAppend);
+      configurations.replaceFrom(toAppend);
     }
     long newCommit = Math.min(m.leaderCommit(), lastNew);
     if (newCommit > commitIndex) {
       commitIndex = newCommit;
     }
     send(appendOk(m.from(), lastNew));
-  }
-
-  /** The suffix of {@code entries} we do not already hold; a conflict truncates from there. */
-  private List<Entry> newEntries(List<Entry> entries) {
-    long last = lastIndex();
-    for (int i = 0; i < entries.size(); i++) {
-      Entry e = entries.get(i);
-      if (e.index() > last || termAt(e.index()) != e.term()) {
-        return entries.subList(i, entries.size());
-      }
-    }
-    return List.of();
-  }
-
-  private long firstIndexOfTerm(long from, long t) {
-    long i = from;
-    long floor = Math.max(log.snapshotIndex(), commitIndex);
-    while (i - 1 > floor && termAt(i - 1) == t) {
-      i--;
-    }
-    return i;
   }
 
   private AppendEntriesResponse appendOk(NodeId to, long match) {
@@ -1089,198 +983,39 @@ public final class RaftNode {
   // ---------------------------------------------------------------------------------------------
   // Snapshots, follower side (§7).
 
-  private void handleInstallSnapshot(InstallSnapshot m) {
-    SnapshotMeta meta = m.meta();
-    if (meta.index() <= commitIndex) {
-      // We already hold everything it covers.
-      send(new InstallSnapshotResponse(id, m.from(), term, commitIndex, 0, true, storage));
-      return;
-    }
-    if (m.offset() == 0) {
-      snapshots.beginReceive(meta);
-      receivingSnapshot = meta;
-      receivedSnapshotBytes = 0;
-    }
-    if (!meta.equals(receivingSnapshot) || m.offset() != receivedSnapshotBytes) {
-      long expected = meta.equals(receivingSnapshot) ? receivedSnapshotBytes : -1;
-      send(new InstallSnapshotResponse(id, m.from(), term, meta.index(), expected, false, storage));
-      return;
-    }
-    snapshots.writeChunk(meta, m.offset(), m.data());
-    receivedSnapshotBytes += m.data().length;
-    if (!m.done()) {
-      send(
-          new InstallSnapshotResponse(
-              id, m.from(), term, meta.index(), receivedSnapshotBytes, false, storage));
-      return;
-    }
-    snapshots.completeReceive(meta);
-    receivingSnapshot = null;
-    restoreFromSnapshot(meta);
-    send(new InstallSnapshotResponse(id, m.from(), term, meta.index(), 0, true, storage));
-  }
-
-  private void restoreFromSnapshot(SnapshotMeta meta) {
-    flushUnstable();
-    if (logDoesNotContinue(meta)) {
-      log.reset(meta.index(), meta.term());
-      // Nothing after the snapshot is left, durable or not.
-      durableIndex = meta.index();
-    } else {
-      // §7: an existing entry matching the snapshot's last one: keep the entries after it.
-      log.compact(meta.index(), meta.term());
-      durableIndex = Math.max(durableIndex, meta.index());
-    }
-    configurations.clear();
-    configurations.put(meta.index(), meta.configuration());
-    rescanConfigurations(meta.index() + 1);
+  /** Moves the log, configurations and indexes to a snapshot just received (§7). */
+  void restoreFromSnapshot(SnapshotMeta meta) {
+    log.flushUnstable();
+    log.restoreTo(meta);
+    configurations.resetTo(meta.index(), meta.configuration());
+    configurations.scan(log, meta.index() + 1);
     commitIndex = meta.index();
     appliedIndex = meta.index();
     snapshotToInstall = meta;
   }
 
   // ---------------------------------------------------------------------------------------------
-  // Log replication, leader side: pipelining with fast back-off (§5.3).
+  // Leader side: transfer and commitment (replication itself is in LeaderReplication).
 
-  private boolean anyFollowerNeedsAppend() {
-    long last = lastIndex();
-    for (Progress p : progress.values()) {
-      if (p.state == Progress.State.SNAPSHOT) {
-        if (!p.snapshotChunkSent) {
-          return true;
-        }
-        continue;
-      }
-      if (p.paused(config.maxInflightMessages(), config.maxInflightBytes())) {
-        continue;
-      }
-      if (p.next <= last || (p.state == Progress.State.REPLICATE && p.sentCommit < commitIndex)) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private void sendAppendsTo(Progress p) {
-    if (p.state == Progress.State.SNAPSHOT) {
-      sendSnapshotChunk(p);
-      return;
-    }
-    long last = log.lastIndex();
-    while (!p.paused(config.maxInflightMessages(), config.maxInflightBytes())) {
-      boolean hasEntries = p.next <= last;
-      boolean commitNews = p.sentCommit < commitIndex;
-      if (!hasEntries && !(commitNews && p.state == Progress.State.REPLICATE)) {
-        return;
-      }
-      long prev = p.next - 1;
-      if (prev < log.snapshotIndex()) {
-        startSnapshot(p);
-        return;
-      }
-      List<Entry> entries =
-          hasEntries ? log.entries(p.next, last, config.maxMessageBytes()) : List.of();
-      long leaderCommit = commitIndex;
-      AppendEntries msg =
-          new AppendEntries(id, p.id, term, prev, log.term(prev), entries, leaderCommit);
-      send(msg);
-      p.sentCommit = leaderCommit;
-      long lastSent = prev + entries.size();
-      if (p.state == Progress.State.REPLICATE) {
-        p.addInflight(lastSent, msg.sizeInBytes());
-        p.next = lastSent + 1;
-      } else {
-        p.probeSent = true;
-        return;
-      }
-    }
-  }
-
-  private void handleAppendResponse(Progress p, AppendEntriesResponse r) {
-    if (r.success()) {
-      boolean advanced = p.maybeUpdate(r.matchIndex());
-      if (p.state == Progress.State.SNAPSHOT && p.match >= p.snapshot.index()) {
-        // An append from before the snapshot shows the follower already past it.
-        p.becomeProbe();
-      }
-      if (p.state == Progress.State.PROBE) {
-        // Found where the logs match: from here on, pipeline.
-        p.becomeReplicate();
-      }
-      if (advanced) {
-        maybeCommit();
-        maybeSendTimeoutNow(p);
-      }
-      return;
-    }
-    // Rejected: only a rejection of what we currently expect moves nextIndex back, and never
-    // below match. A follower that answers from the storage it acknowledged from never loses what
-    // it acknowledged (it synced first), so a rejection that seems to say so is a stale one,
-    // overtaken on the network by the answers that raised match.
-    if (r.matchIndex() < p.match || r.lastLogIndex() < p.match) {
-      return;
-    }
-    if (p.state == Progress.State.PROBE && r.matchIndex() != p.next - 1) {
-      return;
-    }
-    if (p.state == Progress.State.SNAPSHOT) {
-      return;
-    }
-    long next = nextIndexAfterReject(r);
-    p.becomeProbe();
-    p.next = Math.max(p.match + 1, Math.min(next, lastIndex() + 1));
-  }
-
-  /** Fast back-off: skip a whole conflicting term at once (§5.3, thesis §5.4.1 footnote). */
-  private long nextIndexAfterReject(AppendEntriesResponse r) {
-    if (r.conflictTerm() == 0) {
-      return r.conflictIndex();
-    }
-    long i = Math.min(r.matchIndex(), lastIndex());
-    while (i > log.snapshotIndex() && termAt(i) > r.conflictTerm()) {
-      i--;
-    }
-    if (i > log.snapshotIndex() && termAt(i) == r.conflictTerm()) {
-      return i + 1;
-    }
-    return r.conflictIndex();
-  }
-
-  private void handleHeartbeatResponse(Progress p, HeartbeatResponse r) {
-    if (r.readContext() > p.ackedHeartbeat) {
-      p.ackedHeartbeat = r.readContext();
-      resolveConfirmedReads();
-    }
-    if (p.state == Progress.State.PROBE) {
-      // The follower is reachable again: let the probe go out once more.
-      p.probeSent = false;
-    } else if (p.state == Progress.State.REPLICATE
-        && r.readContext() == p.lastHeartbeatSeq
-        && r.lastLogIndex() < p.lastSentAtHeartbeat) {
-      // The heartbeat overtook appends sent before it: they were lost (the transport drops under
-      // back-pressure). Find the match point again instead of waiting for a rejection.
-      p.becomeProbe();
-    }
-  }
-
-  private void maybeSendTimeoutNow(Progress p) {
+  /** A transfer's target caught up: tell it to campaign now (thesis §3.10). */
+  void maybeSendTimeoutNow(Progress p) {
     if (p.id.equals(transferTarget) && p.match == lastIndex()) {
       sendTimeoutNow(p.id);
     }
   }
 
   private void sendTimeoutNow(NodeId target) {
-    timeoutNowSent = true;
+    reads.timeoutNowSent();
     send(new TimeoutNow(id, target, term));
   }
 
   /** §5.3, §5.4.2: commit the highest index stored on a majority, if it is of the current term. */
-  private void maybeCommit() {
+  void maybeCommit() {
     Configuration c = configuration();
     List<Long> matches = new ArrayList<>();
     for (NodeId voter : c.voterIds()) {
       if (voter.equals(id)) {
-        matches.add(durableIndex);
+        matches.add(log.durableIndex());
       } else {
         Progress p = progress.get(voter);
         matches.add(p == null ? 0 : p.match);
@@ -1298,176 +1033,9 @@ public final class RaftNode {
     while (!uncommittedSizes.isEmpty() && uncommittedSizes.peekFirst()[0] <= commitIndex) {
       uncommittedBytes -= uncommittedSizes.removeFirst()[1];
     }
-    if (commitIndex >= leaderTermStart && !readsAwaitingTermCommit.isEmpty()) {
-      List<PendingRead> waiting = new ArrayList<>(readsAwaitingTermCommit);
-      readsAwaitingTermCommit.clear();
-      for (PendingRead r : waiting) {
-        leaderReadIndex(r.requester(), r.requestId());
-      }
+    if (commitIndex >= leaderTermStart) {
+      reads.retryReadsAwaitingTermCommit();
     }
-  }
-
-  private void broadcastHeartbeat() {
-    readBroadcastNeeded = false;
-    heartbeatSeq++;
-    // Read just before the round goes out: the lease cannot start later than the sending.
-    heartbeatSentNanos.put(heartbeatSeq, clock.nanos());
-    while (heartbeatSentNanos.size() > 1024) {
-      heartbeatSentNanos.pollFirstEntry();
-    }
-    for (Progress p : progress.values()) {
-      p.lastHeartbeatSeq = heartbeatSeq;
-      p.lastSentAtHeartbeat = p.next - 1;
-      send(new Heartbeat(id, p.id, term, Math.min(p.match, commitIndex), heartbeatSeq));
-    }
-  }
-
-  // ---------------------------------------------------------------------------------------------
-  // Snapshots, leader side.
-
-  private void startSnapshot(Progress p) {
-    Optional<SnapshotMeta> latest = snapshots.latest();
-    if (latest.isEmpty()) {
-      throw new StorageException(
-          "the log is compacted to " + log.snapshotIndex() + " but no snapshot is stored");
-    }
-    p.becomeSnapshot(latest.get());
-    sendSnapshotChunk(p);
-  }
-
-  private void sendSnapshotChunk(Progress p) {
-    if (p.snapshotChunkSent) {
-      return;
-    }
-    byte[] data;
-    try {
-      data = snapshots.read(p.snapshot, p.snapshotOffset, config.snapshotChunkBytes());
-    } catch (StorageException replaced) {
-      // A newer snapshot replaced the one being sent: start over with it.
-      Optional<SnapshotMeta> latest = snapshots.latest();
-      if (latest.isEmpty() || latest.get().equals(p.snapshot)) {
-        throw replaced;
-      }
-      p.becomeSnapshot(latest.get());
-      data = snapshots.read(p.snapshot, 0, config.snapshotChunkBytes());
-    }
-    boolean done = p.snapshotOffset + data.length >= p.snapshot.size();
-    send(new InstallSnapshot(id, p.id, term, p.snapshot, p.snapshotOffset, data, done));
-    p.snapshotChunkSent = true;
-    p.snapshotTicksWaiting = 0;
-  }
-
-  private void handleSnapshotResponse(Progress p, InstallSnapshotResponse r) {
-    if (p.state != Progress.State.SNAPSHOT) {
-      return;
-    }
-    if (r.done()) {
-      p.maybeUpdate(r.snapshotIndex());
-      p.becomeProbe();
-      maybeCommit();
-      return;
-    }
-    if (r.snapshotIndex() != p.snapshot.index()) {
-      return;
-    }
-    p.snapshotOffset = r.nextOffset() < 0 ? 0 : r.nextOffset();
-    p.snapshotChunkSent = false;
-  }
-
-  // ---------------------------------------------------------------------------------------------
-  // ReadIndex (thesis §6.4) and lease reads (§6.4.1).
-
-  private void leaderReadIndex(NodeId requester, long requestId) {
-    if (commitIndex < leaderTermStart) {
-      // The leader must have committed an entry of its term to know the commit index (§6.4 step 1).
-      readsAwaitingTermCommit.add(new PendingRead(0, 0, requester, requestId));
-      return;
-    }
-    if (configuration().voterIds().equals(Set.of(id)) || leaseValid()) {
-      answerRead(requester, requestId, commitIndex);
-      return;
-    }
-    pendingReads.add(new PendingRead(heartbeatSeq + 1, commitIndex, requester, requestId));
-    readBroadcastNeeded = true;
-  }
-
-  /**
-   * The leader's lease (thesis §6.4.1): a majority acknowledged a heartbeat round sent at time T on
-   * our monotonic clock, so none of them helps elect another leader before T + {@link
-   * RaftConfig#leaseNanos()} in real time (CheckQuorum stickiness, with the drift bound taken off).
-   * Measured on the clock, not in ticks: the driver drops ticks when it stalls (GC, a slow fsync),
-   * and a lease counted in ticks would outlive the stall while the voters' promises run out. Off
-   * during a transfer, whose TimeoutNow bypasses that stickiness.
-   */
-  private boolean leaseValid() {
-    if (!config.leaseRead() || transferTarget != null || timeoutNowSent) {
-      // A TimeoutNow lets its target campaign past every voter's stickiness, even one delivered
-      // after the transfer was abandoned: for the rest of the term, confirm reads by heartbeats.
-      return false;
-    }
-    long seq = quorumAckedHeartbeat();
-    Long sentAt = heartbeatSentNanos.get(seq);
-    return sentAt != null && clock.nanos() - sentAt < config.leaseNanos();
-  }
-
-  /** The highest heartbeat sequence acknowledged by a majority of voters (ourselves included). */
-  private long quorumAckedHeartbeat() {
-    Configuration c = configuration();
-    List<Long> acks = new ArrayList<>();
-    for (NodeId voter : c.voterIds()) {
-      if (voter.equals(id)) {
-        acks.add(Long.MAX_VALUE);
-      } else {
-        Progress p = progress.get(voter);
-        acks.add(p == null ? 0 : p.ackedHeartbeat);
-      }
-    }
-    acks.sort(Collections.reverseOrder());
-    return acks.get(c.quorum() - 1);
-  }
-
-  private void resolveConfirmedReads() {
-    if (pendingReads.isEmpty()) {
-      return;
-    }
-    long confirmed = quorumAckedHeartbeat();
-    Iterator<PendingRead> it = pendingReads.iterator();
-    while (it.hasNext()) {
-      PendingRead r = it.next();
-      if (r.heartbeatSeq() <= confirmed) {
-        it.remove();
-        answerRead(r.requester(), r.requestId(), r.index());
-      }
-    }
-  }
-
-  private void answerRead(NodeId requester, long requestId, long index) {
-    if (requester.equals(id)) {
-      readResults.add(ReadResult.ok(requestId, index));
-    } else {
-      send(new ReadIndexResponse(id, requester, term, requestId, index, true));
-    }
-  }
-
-  private void failPendingReads() {
-    List<PendingRead> all = new ArrayList<>(pendingReads);
-    all.addAll(readsAwaitingTermCommit);
-    pendingReads.clear();
-    readsAwaitingTermCommit.clear();
-    for (PendingRead r : all) {
-      if (r.requester().equals(id)) {
-        readResults.add(ReadResult.failed(r.requestId(), Optional.empty()));
-      } else {
-        send(new ReadIndexResponse(id, r.requester(), term, r.requestId(), 0, false));
-      }
-    }
-  }
-
-  private void failForwardedReads() {
-    for (long requestId : forwardedReads) {
-      readResults.add(ReadResult.failed(requestId, Optional.empty()));
-    }
-    forwardedReads.clear();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -1528,11 +1096,11 @@ public final class RaftNode {
     Configuration c = configuration();
     for (NodeId peer : progress.keySet()) {
       if (!c.contains(peer)) {
-        departing.putIfAbsent(peer, new Departure(index));
+        departing.departed(peer, index);
       }
     }
     for (Member m : c.all()) {
-      departing.remove(m.id());
+      departing.stayed(m.id());
       if (!m.id().equals(id) && !progress.containsKey(m.id())) {
         progress.put(m.id(), new Progress(m.id(), lastIndex()));
       }
@@ -1543,50 +1111,8 @@ public final class RaftNode {
     maybeCommit();
   }
 
-  /**
-   * Stops replicating to a removed peer an election timeout after its removal committed: by then
-   * the appends and heartbeats it got carried the removing entry and a commit index covering it
-   * (unless it is unreachable, and then nothing would help).
-   */
-  private void forgetDepartedPeers() {
-    Iterator<Map.Entry<NodeId, Departure>> it = departing.entrySet().iterator();
-    while (it.hasNext()) {
-      Map.Entry<NodeId, Departure> e = it.next();
-      Departure d = e.getValue();
-      if (commitIndex >= d.removalIndex && ++d.ticksSinceCommit > config.electionTicks()) {
-        progress.remove(e.getKey());
-        it.remove();
-      }
-    }
-  }
-
-  private void rescanConfigurations(long from) {
-    long last = log.lastIndex();
-    long i = from;
-    while (i <= last) {
-      List<Entry> batch = log.entries(i, last, 16L << 20);
-      for (Entry e : batch) {
-        if (e.type() == EntryType.CONFIG) {
-          configurations.put(e.index(), e.configuration());
-        }
-      }
-      i += batch.size();
-    }
-  }
-
   /** The term of the entry at {@code index}, including proposals not yet flushed; 0 for index 0. */
   private long termAt(long index) {
-    if (index == 0) {
-      return 0;
-    }
-    long logLast = log.lastIndex();
-    if (index > logLast) {
-      return unstable.get((int) (index - logLast - 1)).term();
-    }
-    if (index < log.snapshotIndex()) {
-      throw new IllegalStateException(
-          "entry " + index + " is compacted (log starts after " + log.snapshotIndex() + ")");
-    }
-    return log.term(index);
+    return log.termAt(index);
   }
 }

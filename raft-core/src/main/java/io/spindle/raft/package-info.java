@@ -3,5 +3,13 @@
  * and the small SPIs it is driven through ({@link io.spindle.raft.LogStore}, {@link
  * io.spindle.raft.SnapshotStore}, {@link io.spindle.raft.RandomSource}). Depends on the JDK only;
  * everything with I/O lives in {@code ejb-raft}.
+ *
+ * <p>{@code RaftNode} is the only public entry point; it delegates to package-private collaborators
+ * it owns, each single-threaded on the driver's thread: {@code RaftLog} (the log with the proposals
+ * not yet flushed and what is durable), {@code ConfigurationHistory} (the configurations by index),
+ * {@code DepartingPeers} (removed peers still told of their removal), {@code LeaderReplication}
+ * (AppendEntries and heartbeats to followers), {@code SnapshotSender} and {@code SnapshotReceiver}
+ * (InstallSnapshot, both sides) and {@code ReadOnlyRequests} (ReadIndex, the lease and forwarded
+ * reads).
  */
 package io.spindle.raft;
