@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.spindle.protocol.queue.Job;
 import io.spindle.protocol.queue.NodeRole;
 import io.spindle.queue.QueueServer;
-import io.spindle.queue.jobs.JobLimits;
+import io.spindle.queue.jobs.JobQueueSettings;
 import io.spindle.queue.testing.FakeCluster;
 import io.spindle.queue.testing.TestNode;
 import io.spindle.queue.testing.TestServers;
@@ -53,7 +53,7 @@ class BenchCommandTest {
   }
 
   /** A fresh cluster: three chunk endpoints, a queue server with these limits, a leader. */
-  private void startWith(JobLimits limits) throws IOException {
+  private void startWith(JobQueueSettings limits) throws IOException {
     cluster.setReadChunkSize(CHUNK);
     for (String id : List.of("n1", "n2", "n3")) {
       ChunkHttpServer http = new ChunkHttpServer(cluster, CHUNK);
@@ -71,7 +71,7 @@ class BenchCommandTest {
     open.add(0, leader);
   }
 
-  private void restartWith(JobLimits limits) throws Exception {
+  private void restartWith(JobQueueSettings limits) throws Exception {
     stop();
     startWith(limits);
   }
@@ -162,7 +162,7 @@ class BenchCommandTest {
 
   @Test
   void busyAnswersAreRetriedAndCounted() throws Exception {
-    restartWith(new JobLimits(2, 2, 1 << 20, Duration.ofSeconds(1), 5, 20));
+    restartWith(new JobQueueSettings(2, 2, 1 << 20, Duration.ofSeconds(1), 5, 20));
 
     Run r =
         bench(

@@ -10,7 +10,7 @@ import io.spindle.protocol.queue.NodeRole;
 import io.spindle.protocol.queue.Request;
 import io.spindle.protocol.queue.WriteBegin;
 import io.spindle.queue.QueueServer;
-import io.spindle.queue.jobs.JobLimits;
+import io.spindle.queue.jobs.JobQueueSettings;
 import io.spindle.queue.testing.FakeCluster;
 import io.spindle.queue.testing.TestClient;
 import io.spindle.queue.testing.TestNode;
@@ -295,7 +295,7 @@ class SpindleCliTest {
     QueueServer busy =
         TestServers.start(
             TestServers.config(tmp.resolve("busy"))
-                .withJobs(new JobLimits(1, 1, 1 << 20, Duration.ofSeconds(1), 3, 20)),
+                .withJobs(new JobQueueSettings(1, 1, 1 << 20, Duration.ofSeconds(1), 3, 20)),
             InstantSource.system());
     open.add(0, busy);
     TestClient filler = TestClient.connect(busy.localAddress());

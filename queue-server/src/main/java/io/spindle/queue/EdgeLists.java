@@ -3,22 +3,22 @@ package io.spindle.queue;
 import io.spindle.discovery.EdgeList;
 import io.spindle.discovery.EdgeMember;
 import io.spindle.discovery.HostPort;
-import io.spindle.queue.service.ClusterView;
+import io.spindle.queue.service.ReportedCluster;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.logging.Logger;
 
-/** Turns the queue server's {@link ClusterView} into the {@link EdgeList} discovery answers. */
+/** Turns the queue server's {@link ReportedCluster} into the {@link EdgeList} discovery answers. */
 final class EdgeLists {
   private static final Logger LOG = Logger.getLogger(EdgeLists.class.getName());
 
   private EdgeLists() {}
 
-  static EdgeList of(ClusterView view) {
+  static EdgeList of(ReportedCluster view) {
     List<EdgeMember> members = new ArrayList<>();
-    for (ClusterView.Member m : view.members()) {
+    for (ReportedCluster.Member m : view.members()) {
       try {
         Optional<URI> http =
             m.httpUrl().isEmpty() ? Optional.empty() : Optional.of(URI.create(m.httpUrl()));

@@ -6,9 +6,9 @@ import io.spindle.discovery.EdgeList;
 import io.spindle.protocol.auth.ClientTokens;
 import io.spindle.protocol.federation.FederationSecret;
 import io.spindle.protocol.queue.StatusResult;
-import io.spindle.queue.service.ClusterView;
 import io.spindle.queue.service.QueueService;
-import io.spindle.queue.service.ServiceConfig;
+import io.spindle.queue.service.ReportedCluster;
+import io.spindle.queue.service.ServiceSettings;
 import io.spindle.queue.spool.ChunkSpool;
 import io.spindle.queue.transport.QueueTransportServer;
 import io.spindle.wire.ClusterSecret;
@@ -33,7 +33,7 @@ import java.util.logging.Logger;
  * <pre>
  *   try (QueueServer server = QueueServer.start(config)) {
  *     server.localAddress();   // where it listens
- *     server.clusterView();    // the cluster as the nodes report it (for discovery)
+ *     server.reportedCluster();    // the cluster as the nodes report it (for discovery)
  *   }
  * </pre>
  *
@@ -55,7 +55,7 @@ public final class QueueServer implements AutoCloseable {
   }
 
   /** Starts a queue server on the wall clock. */
-  public static QueueServer start(QueueServerConfig config)
+  public static QueueServer start(QueueServerSettings config)
       throws IOException, InterruptedException {
     return start(config, InstantSource.system());
   }
@@ -67,7 +67,7 @@ public final class QueueServer implements AutoCloseable {
    * @throws IOException the spool directory cannot be opened
    * @throws IllegalStateException the port cannot be bound
    */
-  public static QueueServer start(QueueServerConfig config, InstantSource clock)
+  public static QueueServer start(QueueServerSettings config, InstantSource clock)
       throws IOException, InterruptedException {
     ChunkSpool spool = ChunkSpool.open(config.spoolDir(), config.spool(), clock);
     AtomicReference<QueueService> holder = new AtomicReference<>();
@@ -88,9 +88,9 @@ public final class QueueServer implements AutoCloseable {
       InetSocketAddress bound = transport.localAddress();
       String advertised =
           config.advertise().isEmpty() ? advertisedAddress(bound) : config.advertise();
-      ServiceConfig s = config.service();
+      ServiceSettings s = config.service();
       String serverId = s.serverId().isEmpty() ? advertised : s.serverId();
-      ServiceConfig identity = s.withIdentity(serverId, advertised);
+      ServiceSettings identity = s.withIdentity(serverId, advertised);
       io = Executors.newFixedThreadPool(config.ioThreads(), threads("spindle-queue-spool"));
       ScheduledExecutorService core =
           Executors.newSingleThreadScheduledExecutor(threads("spindle-queue-core"));
@@ -131,8 +131,8 @@ public final class QueueServer implements AutoCloseable {
    * the cluster id, the newest term and its leader, and the members with their Raft and web
    * addresses. The seam for a discovery server's edge list. Never blocks.
    */
-  public ClusterView clusterView() {
-    return service.clusterView();
+  public ReportedCluster reportedCluster() {
+    return service.reportedCluster();
   }
 
   /**
@@ -175,11 +175,11 @@ public final class QueueServer implements AutoCloseable {
   }
 
   /**
-   * The {@link #clusterView()} as the discovery server answers it; members whose reported addresses
-   * do not parse are left out (logged at FINE).
+   * The {@link #reportedCluster()} as the discovery server answers it; members whose reported
+   * addresses do not parse are left out (logged at FINE).
    */
   public EdgeList edgeList() {
-    return EdgeLists.of(clusterView());
+    return EdgeLists.of(reportedCluster());
   }
 
   /** The answer to a Status request: nodes, queues, leases, spool. */

@@ -4,10 +4,10 @@ import io.spindle.discovery.DiscoveryMode;
 import io.spindle.discovery.DiscoverySettings;
 import io.spindle.protocol.queue.QueueProtocol;
 import io.spindle.protocol.tls.ClusterTls;
-import io.spindle.queue.jobs.JobLimits;
-import io.spindle.queue.service.ServiceConfig;
-import io.spindle.queue.spool.SpoolLimits;
-import io.spindle.queue.transport.TransportConfig;
+import io.spindle.queue.jobs.JobQueueSettings;
+import io.spindle.queue.service.ServiceSettings;
+import io.spindle.queue.spool.SpoolSettings;
+import io.spindle.queue.transport.QueuePortSettings;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -152,62 +152,62 @@ public final class QueueServerMain implements Callable<Integer> {
       names = "--spool-max-bytes",
       paramLabel = "BYTES",
       description = "disk the spool may use (default 64 GiB)")
-  long spoolMaxBytes = SpoolLimits.defaults().maxBytes();
+  long spoolMaxBytes = SpoolSettings.defaults().maxBytes();
 
   @Option(
       names = "--min-free-bytes",
       paramLabel = "BYTES",
       description =
           "free space the spool's disk keeps; below it new writes are refused (default 1 GiB)")
-  long minFreeBytes = SpoolLimits.defaults().minFreeBytes();
+  long minFreeBytes = SpoolSettings.defaults().minFreeBytes();
 
   @Option(
       names = "--max-uploads",
       paramLabel = "N",
       description = "uploads at once (default ${DEFAULT-VALUE})")
-  int maxUploads = SpoolLimits.defaults().maxUploads();
+  int maxUploads = SpoolSettings.defaults().maxUploads();
 
   @Option(
       names = "--spool-max-bytes-per-client",
       paramLabel = "BYTES",
       description = "disk the uploads of one client (token) may use (default 32 GiB)")
-  long spoolMaxBytesPerClient = SpoolLimits.defaults().maxBytesPerClient();
+  long spoolMaxBytesPerClient = SpoolSettings.defaults().maxBytesPerClient();
 
   @Option(
       names = "--max-uploads-per-client",
       paramLabel = "N",
       description = "uploads of one client (token) at once (default ${DEFAULT-VALUE})")
-  int maxUploadsPerClient = SpoolLimits.defaults().maxUploadsPerClient();
+  int maxUploadsPerClient = SpoolSettings.defaults().maxUploadsPerClient();
 
   @Option(
       names = "--upload-idle-timeout-s",
       paramLabel = "SECONDS",
       description = "abandoned uploads are deleted after (default ${DEFAULT-VALUE} s)")
-  long uploadIdleSeconds = SpoolLimits.defaults().idleTimeout().toSeconds();
+  long uploadIdleSeconds = SpoolSettings.defaults().idleTimeout().toSeconds();
 
   @Option(
       names = "--leader-queue-capacity",
       paramLabel = "JOBS",
       description = "writes, deletes, pings waiting (default ${DEFAULT-VALUE})")
-  int leaderCapacity = JobLimits.defaults().leaderCapacity();
+  int leaderCapacity = JobQueueSettings.defaults().leaderCapacity();
 
   @Option(
       names = "--shared-queue-capacity",
       paramLabel = "JOBS",
       description = "reads, lists, counts waiting (default ${DEFAULT-VALUE})")
-  int sharedCapacity = JobLimits.defaults().sharedCapacity();
+  int sharedCapacity = JobQueueSettings.defaults().sharedCapacity();
 
   @Option(
       names = "--max-queued-bytes",
       paramLabel = "BYTES",
       description = "inline data the queues hold (default 256 MiB)")
-  long maxQueuedBytes = JobLimits.defaults().maxQueuedBytes();
+  long maxQueuedBytes = JobQueueSettings.defaults().maxQueuedBytes();
 
   @Option(
       names = "--lease-ms",
       paramLabel = "MS",
       description = "job lease (default ${DEFAULT-VALUE} ms)")
-  long leaseMs = JobLimits.defaults().lease().toMillis();
+  long leaseMs = JobQueueSettings.defaults().lease().toMillis();
 
   @Option(
       names = "--max-failures",
@@ -215,7 +215,7 @@ public final class QueueServerMain implements Callable<Integer> {
       description =
           "lost leases and failures on nodes before a job is given up on (default"
               + " ${DEFAULT-VALUE})")
-  int maxFailures = JobLimits.defaults().maxFailures();
+  int maxFailures = JobQueueSettings.defaults().maxFailures();
 
   @Option(
       names = "--max-give-backs",
@@ -223,7 +223,7 @@ public final class QueueServerMain implements Callable<Integer> {
       description =
           "times nodes may give a job back (not the leader, stopping) before it is given up on"
               + " (default ${DEFAULT-VALUE})")
-  int maxGiveBacks = JobLimits.defaults().maxGiveBacks();
+  int maxGiveBacks = JobQueueSettings.defaults().maxGiveBacks();
 
   @Option(
       names = "--queue-timeout-ms",
@@ -253,13 +253,13 @@ public final class QueueServerMain implements Callable<Integer> {
       names = "--max-connections",
       paramLabel = "N",
       description = "connections open at once, clients and nodes (default ${DEFAULT-VALUE})")
-  int maxConnections = TransportConfig.defaults(MIB * 16).maxConnections();
+  int maxConnections = QueuePortSettings.defaults(MIB * 16).maxConnections();
 
   @Option(
       names = "--max-connections-per-address",
       paramLabel = "N",
       description = "connections open at once from one address (default ${DEFAULT-VALUE})")
-  int maxConnectionsPerAddress = TransportConfig.defaults(MIB * 16).maxConnectionsPerAddress();
+  int maxConnectionsPerAddress = QueuePortSettings.defaults(MIB * 16).maxConnectionsPerAddress();
 
   @Option(
       names = "--client-idle-timeout-s",
@@ -267,20 +267,20 @@ public final class QueueServerMain implements Callable<Integer> {
       description =
           "a client silent this long, waiting for no answer, is disconnected (default"
               + " ${DEFAULT-VALUE} s)")
-  long clientIdleSeconds = TransportConfig.defaults(MIB * 16).clientIdleTimeout().toSeconds();
+  long clientIdleSeconds = QueuePortSettings.defaults(MIB * 16).clientIdleTimeout().toSeconds();
 
   @Option(
       names = "--max-requests-in-flight",
       paramLabel = "N",
       description =
           "requests one connection may have under way; more are BUSY (default ${DEFAULT-VALUE})")
-  int maxRequestsInFlight = ServiceConfig.defaults("", "").maxRequestsInFlight();
+  int maxRequestsInFlight = ServiceSettings.defaults("", "").maxRequestsInFlight();
 
   @Option(
       names = "--result-cache-mib",
       paramLabel = "MIB",
       description = "answers kept for retries, at most (default ${DEFAULT-VALUE} MiB)")
-  int resultCacheMib = (int) (ServiceConfig.defaults("", "").resultCacheBytes() / MIB);
+  int resultCacheMib = (int) (ServiceSettings.defaults("", "").resultCacheBytes() / MIB);
 
   @Option(
       names = "--io-threads",
@@ -364,7 +364,7 @@ public final class QueueServerMain implements Callable<Integer> {
               + " (the secret the nodes share)");
       return 2;
     }
-    QueueServerConfig config;
+    QueueServerSettings config;
     Optional<DiscoverySettings> discoverySettings;
     try {
       config = config(secretBytes);
@@ -407,11 +407,11 @@ public final class QueueServerMain implements Callable<Integer> {
     return 0;
   }
 
-  QueueServerConfig config(byte[] secretBytes) throws IOException {
+  QueueServerSettings config(byte[] secretBytes) throws IOException {
     int maxFrame = maxFrameMib * MIB;
-    ServiceConfig defaults = ServiceConfig.defaults(serverId, clusterId);
-    ServiceConfig service =
-        new ServiceConfig(
+    ServiceSettings defaults = ServiceSettings.defaults(serverId, clusterId);
+    ServiceSettings service =
+        new ServiceSettings(
             serverId,
             clusterId,
             advertise,
@@ -428,25 +428,25 @@ public final class QueueServerMain implements Callable<Integer> {
             (long) resultCacheMib * MIB,
             maxRequestsInFlight,
             defaults.tick());
-    return new QueueServerConfig(
+    return new QueueServerSettings(
         new InetSocketAddress(bind, port),
         advertise,
         service,
-        new JobLimits(
+        new JobQueueSettings(
             leaderCapacity,
             sharedCapacity,
             maxQueuedBytes,
             Duration.ofMillis(leaseMs),
             maxFailures,
             maxGiveBacks),
-        new SpoolLimits(
+        new SpoolSettings(
             spoolMaxBytes,
             maxUploads,
             Duration.ofSeconds(uploadIdleSeconds),
             minFreeBytes,
             Math.min(spoolMaxBytesPerClient, spoolMaxBytes),
             Math.min(maxUploadsPerClient, maxUploads)),
-        TransportConfig.defaults(maxFrame)
+        QueuePortSettings.defaults(maxFrame)
             .withConnectionLimits(maxConnections, maxConnectionsPerAddress)
             .withClientIdleTimeout(Duration.ofSeconds(clientIdleSeconds)),
         secretBytes,
@@ -461,7 +461,7 @@ public final class QueueServerMain implements Callable<Integer> {
   /**
    * The federation secret from --federation-secret-file, else $SPINDLE_FEDERATION_SECRET; null if
    * neither gives one (the server is then in no federation). Its length is checked by {@link
-   * QueueServerConfig}.
+   * QueueServerSettings}.
    *
    * @throws IllegalArgumentException the file is empty
    * @throws IOException the file cannot be read (the message says which and why)

@@ -1,6 +1,6 @@
 /**
  * The queue server, Spindle's front door: {@link io.spindle.queue.QueueServer} (start, stop, the
- * cluster view), {@link io.spindle.queue.QueueServerConfig} and the command line, {@link
+ * cluster view), {@link io.spindle.queue.QueueServerSettings} and the command line, {@link
  * io.spindle.queue.QueueServerMain}.
  *
  * <p>Sub-packages, inner first: {@code jobs} (queues and leases, plain data), {@code spool}

@@ -22,8 +22,8 @@ import io.spindle.protocol.queue.Status;
 import io.spindle.protocol.queue.StatusResult;
 import io.spindle.protocol.queue.WriteBegin;
 import io.spindle.protocol.queue.WriteEnd;
-import io.spindle.queue.jobs.JobLimits;
-import io.spindle.queue.service.ClusterView;
+import io.spindle.queue.jobs.JobQueueSettings;
+import io.spindle.queue.service.ReportedCluster;
 import io.spindle.queue.testing.FakeCluster;
 import io.spindle.queue.testing.TestClient;
 import io.spindle.queue.testing.TestNode;
@@ -349,7 +349,7 @@ class QueueServerEndToEndTest {
         TestServers.start(
             TestServers.config(spool)
                 .withSpool(
-                    new io.spindle.queue.spool.SpoolLimits(
+                    new io.spindle.queue.spool.SpoolSettings(
                         1 << 30, 10, Duration.ofMinutes(1), Long.MAX_VALUE, 1 << 30, 10)),
             clock);
     node("n1", NodeRole.LEADER, 1);
@@ -618,7 +618,7 @@ class QueueServerEndToEndTest {
     server =
         TestServers.start(
             TestServers.config(spool)
-                .withJobs(new JobLimits(2, 2, 1 << 20, Duration.ofSeconds(1), 3, 20)),
+                .withJobs(new JobQueueSettings(2, 2, 1 << 20, Duration.ofSeconds(1), 3, 20)),
             clock);
     TestClient c = client();
     c.send(inlineWrite(rid(), "a", new byte[] {1}));
@@ -798,11 +798,11 @@ class QueueServerEndToEndTest {
     assertEquals("n1", status.getLeases(0).getNodeId());
     assertEquals(2, status.getMembersCount());
 
-    ClusterView view = server.clusterView();
+    ReportedCluster view = server.reportedCluster();
     assertEquals(3, view.term());
     assertEquals(java.util.Optional.of("n1"), view.leaderId());
     assertEquals(
-        List.of("n1", "n2"), view.members().stream().map(ClusterView.Member::nodeId).toList());
+        List.of("n1", "n2"), view.members().stream().map(ReportedCluster.Member::nodeId).toList());
     assertEquals("http://127.0.0.1:3001", view.members().get(1).httpUrl());
     assertEquals(
         server.localAddress().getPort(),

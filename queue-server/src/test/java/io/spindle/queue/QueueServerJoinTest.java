@@ -49,9 +49,9 @@ class QueueServerJoinTest {
     leader.hold(true);
     Await.until(
         () ->
-            server.clusterView().leaderId().isPresent()
-                && server.clusterView().members().size() == 2,
-        () -> "the queue server knows leader n1 and its members: " + server.clusterView());
+            server.reportedCluster().leaderId().isPresent()
+                && server.reportedCluster().members().size() == 2,
+        () -> "the queue server knows leader n1 and its members: " + server.reportedCluster());
   }
 
   @AfterEach
@@ -132,7 +132,8 @@ class QueueServerJoinTest {
     EdgeList edges = client.discover(Duration.ofSeconds(10));
 
     assertEquals("test-cluster", edges.clusterId());
-    assertEquals(HostPort.parse(server.clusterView().queueServerAddress()), edges.queueServer());
+    assertEquals(
+        HostPort.parse(server.reportedCluster().queueServerAddress()), edges.queueServer());
     assertEquals(List.of("n1", "n2"), edges.members().stream().map(m -> m.nodeId()).toList());
     assertEquals("n1", edges.leaderId().orElseThrow());
     Await.until(() -> joinJobs().size() == 1, () -> "the announcement became a JOIN job");

@@ -104,7 +104,7 @@ class QueueServerMainTest {
     QueueServerMain fromFile = new QueueServerMain();
     new CommandLine(fromFile).parseArgs("--plaintext", "--federation-secret-file", file.toString());
     fromFile.environment = name -> "ignored-when-a-file-is-given-0123456789";
-    QueueServerConfig c = fromFile.config(SECRET);
+    QueueServerSettings c = fromFile.config(SECRET);
     assertEquals(federation, new String(c.federationSecret(), StandardCharsets.UTF_8));
     assertFalse(c.toString().contains(federation), "the federation secret is not printed");
 
@@ -156,7 +156,7 @@ class QueueServerMainTest {
             "--result-cache-mib",
             "3",
             "--plaintext");
-    QueueServerConfig c = main.config("s".getBytes(StandardCharsets.UTF_8));
+    QueueServerSettings c = main.config("s".getBytes(StandardCharsets.UTF_8));
     assertEquals(50, c.transport().maxConnections());
     assertEquals(5, c.transport().maxConnectionsPerAddress());
     assertEquals(Duration.ofSeconds(30), c.transport().clientIdleTimeout());

@@ -19,8 +19,8 @@ import io.spindle.node.infrastructure.store.TestDatabase;
 import io.spindle.protocol.queue.CountJob;
 import io.spindle.protocol.queue.Job;
 import io.spindle.queue.QueueServer;
-import io.spindle.queue.QueueServerConfig;
-import io.spindle.queue.service.ServiceConfig;
+import io.spindle.queue.QueueServerSettings;
+import io.spindle.queue.service.ServiceSettings;
 import io.spindle.testkit.GnuWc;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -67,8 +67,8 @@ class QueueCountTest {
     cluster = new FileCluster(TestDatabase.Kind.H2, 3);
     server =
         QueueServer.start(
-            QueueServerConfig.defaults(new InetSocketAddress("127.0.0.1", 0), SECRET, spool)
-                .withService(ServiceConfig.defaults("", CLUSTER)));
+            QueueServerSettings.defaults(new InetSocketAddress("127.0.0.1", 0), SECRET, spool)
+                .withService(ServiceSettings.defaults("", CLUSTER)));
     text = CountServiceTest.mixedText(new Random(7), 3 << 20);
     for (FileCluster.Node node : cluster.nodes()) {
       QueueWorker[] worker = new QueueWorker[1];

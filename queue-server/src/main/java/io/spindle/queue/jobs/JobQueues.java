@@ -20,11 +20,11 @@ import java.util.Optional;
  * <p><b>Jobs:</b> {@link #offer} queues a job at the back of its queue, unless the queue or the
  * byte bound is full (the caller answers BUSY). A job stays known, queued or leased, until it
  * {@link #complete}s, is {@link #dropOverdue dropped} (queued past its deadline) or fails for good:
- * after {@link JobLimits#maxFailures} lost leases and failures on nodes together, or when nodes
- * gave it back more than {@link JobLimits#maxGiveBacks} times.
+ * after {@link JobQueueSettings#maxFailures} lost leases and failures on nodes together, or when
+ * nodes gave it back more than {@link JobQueueSettings#maxGiveBacks} times.
  *
- * <p><b>Leases:</b> {@link #steal} hands jobs to a node for {@link JobLimits#lease}; {@link #renew}
- * extends them. A lease that {@link #expireLeases expires}, or whose connection {@link
+ * <p><b>Leases:</b> {@link #steal} hands jobs to a node for {@link JobQueueSettings#lease}; {@link
+ * #renew} extends them. A lease that {@link #expireLeases expires}, or whose connection {@link
  * #releaseConnection closes}, returns its job to the <em>front</em> of its queue, so work lost with
  * a node is redone before newer work; {@link #release} does the same when a node gives jobs back.
  *
@@ -60,7 +60,7 @@ public final class JobQueues<P> {
   /** What {@link #expireLeases} and {@link #releaseConnection} did with one lost lease. */
   public record LostLease<P>(JobView<P> job, String nodeId, boolean failedForGood) {}
 
-  private final JobLimits limits;
+  private final JobQueueSettings limits;
   private final InstantSource clock;
   private final Deque<Entry<P>> leaderQueue = new ArrayDeque<>();
   private final Deque<Entry<P>> sharedQueue = new ArrayDeque<>();
@@ -115,12 +115,12 @@ public final class JobQueues<P> {
     }
   }
 
-  public JobQueues(JobLimits limits, InstantSource clock) {
+  public JobQueues(JobQueueSettings limits, InstantSource clock) {
     this.limits = Objects.requireNonNull(limits, "limits");
     this.clock = Objects.requireNonNull(clock, "clock");
   }
 
-  public JobLimits limits() {
+  public JobQueueSettings limits() {
     return limits;
   }
 
@@ -155,7 +155,7 @@ public final class JobQueues<P> {
    * Queues a job at the back of {@code queue}; returns false (and queues nothing) if it is full.
    *
    * @param id unique among the jobs this queue has ever known
-   * @param bytes the payload's size, counted against {@link JobLimits#maxQueuedBytes}
+   * @param bytes the payload's size, counted against {@link JobQueueSettings#maxQueuedBytes}
    * @param timeout how long the job may wait in the queue before {@link #dropOverdue} drops it
    */
   public boolean offer(
@@ -412,7 +412,7 @@ public final class JobQueues<P> {
 
   /**
    * Takes back every lease past its expiry: its job returns to the front of its queue, or fails for
-   * good after {@link JobLimits#maxFailures} lost leases.
+   * good after {@link JobQueueSettings#maxFailures} lost leases.
    */
   public List<LostLease<P>> expireLeases() {
     long now = now();

@@ -81,7 +81,7 @@ final class ChunkedWrites {
     }
   }
 
-  private final ServiceConfig config;
+  private final ServiceSettings config;
   private final ChunkSpool spool;
   private final AnswerRouter answers;
   private final Executor disk;
@@ -90,7 +90,7 @@ final class ChunkedWrites {
   private final Map<String, PendingWrite> writes = new HashMap<>();
 
   ChunkedWrites(
-      ServiceConfig config,
+      ServiceSettings config,
       ChunkSpool spool,
       AnswerRouter answers,
       Executor disk,

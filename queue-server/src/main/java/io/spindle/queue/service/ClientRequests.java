@@ -43,7 +43,7 @@ final class ClientRequests {
   /** When a connection at its limit of requests in flight may try again. */
   private static final long IN_FLIGHT_RETRY_MS = 100;
 
-  private final ServiceConfig config;
+  private final ServiceSettings config;
   private final ChunkSpool spool;
   private final JobQueues<Job> queues;
   private final NodeDirectory nodes;
@@ -55,7 +55,7 @@ final class ClientRequests {
   private final SecureRandom random = new SecureRandom();
 
   ClientRequests(
-      ServiceConfig config,
+      ServiceSettings config,
       ChunkSpool spool,
       JobQueues<Job> queues,
       NodeDirectory nodes,

@@ -37,7 +37,7 @@ final class InFlightJobs {
     }
   }
 
-  private final ServiceConfig config;
+  private final ServiceSettings config;
   private final JobQueues<Job> queues;
   private final AnswerRouter answers;
   private final JobHandout handout;
@@ -45,7 +45,7 @@ final class InFlightJobs {
   private long nextJobId;
 
   InFlightJobs(
-      ServiceConfig config, JobQueues<Job> queues, AnswerRouter answers, JobHandout handout) {
+      ServiceSettings config, JobQueues<Job> queues, AnswerRouter answers, JobHandout handout) {
     this.config = config;
     this.queues = queues;
     this.answers = answers;

@@ -29,12 +29,12 @@ final class JobHandout {
   private record ParkedSteal(
       Peer node, String nodeId, long stealId, int maxJobs, long maxBytes, long deadlineMillis) {}
 
-  private final ServiceConfig config;
+  private final ServiceSettings config;
   private final JobQueues<Job> queues;
   private final InstantSource clock;
   private final ArrayDeque<ParkedSteal> parked = new ArrayDeque<>();
 
-  JobHandout(ServiceConfig config, JobQueues<Job> queues, InstantSource clock) {
+  JobHandout(ServiceSettings config, JobQueues<Job> queues, InstantSource clock) {
     this.config = config;
     this.queues = queues;
     this.clock = clock;

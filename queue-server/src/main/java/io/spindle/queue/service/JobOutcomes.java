@@ -39,7 +39,7 @@ final class JobOutcomes {
   /** The kind of the hop a queue server adds to the answer of a ping (Hop.kind). */
   static final String QUEUE_SERVER_HOP = "queue-server";
 
-  private final ServiceConfig config;
+  private final ServiceSettings config;
   private final JobQueues<Job> queues;
   private final NodeDirectory nodes;
   private final InFlightJobs inFlight;
@@ -52,7 +52,7 @@ final class JobOutcomes {
   private final JobHandout handout;
 
   JobOutcomes(
-      ServiceConfig config,
+      ServiceSettings config,
       JobQueues<Job> queues,
       NodeDirectory nodes,
       InFlightJobs inFlight,
@@ -181,7 +181,7 @@ final class JobOutcomes {
       return read;
     }
     ReadResult.Builder b = read.toBuilder();
-    for (ClusterView.Member m : views.clusterView().members()) {
+    for (ReportedCluster.Member m : views.reportedCluster().members()) {
       if (!m.httpUrl().isEmpty()) {
         b.addHolders(Holder.newBuilder().setNodeId(m.nodeId()).setHttpUrl(m.httpUrl()));
       }

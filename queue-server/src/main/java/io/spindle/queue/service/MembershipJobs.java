@@ -37,13 +37,15 @@ final class MembershipJobs {
   }
 
   private boolean isMember(String nodeId) {
-    return views.clusterView().members().stream().anyMatch(m -> m.nodeId().equals(nodeId));
+    return views.reportedCluster().members().stream().anyMatch(m -> m.nodeId().equals(nodeId));
   }
 
   /** A node announced itself: a JOIN unless it is a member at the same addresses already. */
   void onJoin(String nodeId, String raftAddress, String httpUrl) {
-    Optional<ClusterView.Member> member =
-        views.clusterView().members().stream().filter(m -> m.nodeId().equals(nodeId)).findFirst();
+    Optional<ReportedCluster.Member> member =
+        views.reportedCluster().members().stream()
+            .filter(m -> m.nodeId().equals(nodeId))
+            .findFirst();
     if (member.isPresent()
         && member.get().raftAddress().equals(raftAddress)
         && member.get().httpUrl().equals(httpUrl)) {

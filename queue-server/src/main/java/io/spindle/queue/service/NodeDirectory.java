@@ -17,7 +17,7 @@ import java.util.function.ToIntFunction;
 
 /**
  * The nodes this queue server has heard from: each one's last reported status, when it was last
- * heard, and its open connections. From it come the status view and the {@link ClusterView}.
+ * heard, and its open connections. From it come the status view and the {@link ReportedCluster}.
  *
  * <p>Not thread-safe: the queue service's core thread owns it.
  */
@@ -95,7 +95,7 @@ final class NodeDirectory {
    * The cluster view: the members the newest-term leader reported (else the highest-term node that
    * reported members); if none did, the nodes seen, each as it described itself.
    */
-  ClusterView view(String address, String clusterId, long term, Optional<String> leaderId) {
+  ReportedCluster view(String address, String clusterId, long term, Optional<String> leaderId) {
     NodeStatus best = null;
     for (NodeState s : nodes.values()) {
       if (s.status == null || s.status.getMembersCount() == 0) {
@@ -107,18 +107,18 @@ final class NodeDirectory {
         best = s.status;
       }
     }
-    List<ClusterView.Member> members = new ArrayList<>();
+    List<ReportedCluster.Member> members = new ArrayList<>();
     if (best != null) {
       for (Member m : best.getMembersList()) {
         members.add(
-            new ClusterView.Member(
+            new ReportedCluster.Member(
                 m.getNodeId(), m.getRaftAddress(), m.getHttpUrl(), m.getVoter()));
       }
     } else {
       for (NodeState s : nodes.values()) {
         if (s.status != null) {
           members.add(
-              new ClusterView.Member(
+              new ReportedCluster.Member(
                   s.status.getNodeId(),
                   s.status.getRaftAddress(),
                   s.status.getHttpUrl(),
@@ -126,7 +126,7 @@ final class NodeDirectory {
         }
       }
     }
-    return new ClusterView(address, clusterId, term, leaderId, members);
+    return new ReportedCluster(address, clusterId, term, leaderId, members);
   }
 
   /** Adds a NodeView per node to a status answer. */

@@ -19,7 +19,7 @@ import io.spindle.protocol.queue.Steal;
 import io.spindle.protocol.queue.SubmitTasks;
 import io.spindle.protocol.queue.WriteBegin;
 import io.spindle.protocol.queue.WriteChunk;
-import io.spindle.queue.jobs.JobLimits;
+import io.spindle.queue.jobs.JobQueueSettings;
 import io.spindle.queue.jobs.JobQueues;
 import io.spindle.queue.jobs.JobQueues.JobView;
 import io.spindle.queue.jobs.JobQueues.LostLease;
@@ -94,7 +94,7 @@ public final class QueueService {
    */
   static final int RANGES_PER_NODE = 2;
 
-  private final ServiceConfig config;
+  private final ServiceSettings config;
   private final ChunkSpool spool;
   private final InstantSource clock;
   private final ScheduledExecutorService core;
@@ -123,8 +123,8 @@ public final class QueueService {
    * @param io runs blocking disk work; not owned
    */
   public QueueService(
-      ServiceConfig config,
-      JobLimits jobLimits,
+      ServiceSettings config,
+      JobQueueSettings jobQueueSettings,
       ChunkSpool spool,
       InstantSource clock,
       ScheduledExecutorService core,
@@ -135,7 +135,7 @@ public final class QueueService {
     this.deadLetters = new DeadLetters(DEAD_LETTERS, clock);
     this.core = Objects.requireNonNull(core, "core");
     this.disk = Objects.requireNonNull(io, "io");
-    this.queues = new JobQueues<>(jobLimits, clock);
+    this.queues = new JobQueues<>(jobQueueSettings, clock);
     this.queues.limitPerNode(SubmittedTasks.COUNT_RANGE, RANGES_PER_NODE);
     this.answers =
         new AnswerRouter(
@@ -174,7 +174,7 @@ public final class QueueService {
             config, spool, queues, nodes, answers, inFlight, writes, countAnswers, views);
   }
 
-  public ServiceConfig config() {
+  public ServiceSettings config() {
     return config;
   }
 
@@ -359,8 +359,8 @@ public final class QueueService {
   // ---- views ----
 
   /** The cluster as the nodes last reported it. Any thread; never blocks. */
-  public ClusterView clusterView() {
-    return views.clusterView();
+  public ReportedCluster reportedCluster() {
+    return views.reportedCluster();
   }
 
   /** The status a Status request answers. Blocks until the core thread has built it. */

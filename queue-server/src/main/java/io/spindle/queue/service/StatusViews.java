@@ -16,23 +16,23 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * What the queue server shows of its state: the {@link ClusterView} discovery hands out, the answer
- * to a Status request, and each queue's depth for the nodes' renewals.
+ * What the queue server shows of its state: the {@link ReportedCluster} discovery hands out, the
+ * answer to a Status request, and each queue's depth for the nodes' renewals.
  *
  * <p><b>Threading:</b> owned by {@link QueueService} and called from its core thread only, except
- * {@link #clusterView()}, which any thread may read (it never blocks).
+ * {@link #reportedCluster()}, which any thread may read (it never blocks).
  */
 final class StatusViews {
-  private final ServiceConfig config;
+  private final ServiceSettings config;
   private final ChunkSpool spool;
   private final JobQueues<Job> queues;
   private final NodeDirectory nodes;
   private final DeadLetters deadLetters;
 
-  private volatile ClusterView clusterView;
+  private volatile ReportedCluster reportedCluster;
 
   StatusViews(
-      ServiceConfig config,
+      ServiceSettings config,
       ChunkSpool spool,
       JobQueues<Job> queues,
       NodeDirectory nodes,
@@ -42,18 +42,18 @@ final class StatusViews {
     this.queues = queues;
     this.nodes = nodes;
     this.deadLetters = deadLetters;
-    this.clusterView =
-        new ClusterView(
+    this.reportedCluster =
+        new ReportedCluster(
             config.advertisedAddress(), config.clusterId(), 0, Optional.empty(), List.of());
   }
 
   /** The cluster as the nodes last reported it. Any thread; never blocks. */
-  ClusterView clusterView() {
-    return clusterView;
+  ReportedCluster reportedCluster() {
+    return reportedCluster;
   }
 
   void refreshClusterView() {
-    clusterView =
+    reportedCluster =
         nodes.view(
             config.advertisedAddress(),
             config.clusterId(),
@@ -106,7 +106,7 @@ final class StatusViews {
           l.getProgressList().forEach(p -> match.put(p.getNodeId(), p.getMatchIndex()));
           match.put(l.getNodeId(), l.getLastIndex());
         });
-    for (ClusterView.Member m : clusterView.members()) {
+    for (ReportedCluster.Member m : reportedCluster.members()) {
       Member.Builder member =
           Member.newBuilder()
               .setNodeId(m.nodeId())

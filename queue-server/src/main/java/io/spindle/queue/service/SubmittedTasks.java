@@ -44,7 +44,7 @@ final class SubmittedTasks {
   /** Who submitted a task (a job no client waits for): its result goes back over that link. */
   private record TaskOrigin(Peer submitter, String nodeId, String taskId) {}
 
-  private final ServiceConfig config;
+  private final ServiceSettings config;
   private final JobQueues<Job> queues;
   private final NodeDirectory nodes;
   private final InFlightJobs inFlight;
@@ -53,7 +53,7 @@ final class SubmittedTasks {
   private final Map<Long, TaskOrigin> tasks = new HashMap<>();
 
   SubmittedTasks(
-      ServiceConfig config,
+      ServiceSettings config,
       JobQueues<Job> queues,
       NodeDirectory nodes,
       InFlightJobs inFlight,

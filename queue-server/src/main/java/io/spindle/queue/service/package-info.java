@@ -13,7 +13,7 @@
  * answers for retries; {@code NodeDirectory} keeps what each node reported; {@code CountAnswers}
  * and {@code DeadLetters} remember past count answers and jobs given up on; {@link
  * io.spindle.queue.service.Peer} is a connection as the service sees one; {@link
- * io.spindle.queue.service.ClusterView} is the cluster as the nodes report it, for discovery.
+ * io.spindle.queue.service.ReportedCluster} is the cluster as the nodes report it, for discovery.
  *
  * <p>Everything here but the public entry points of {@code QueueService} runs on its one core
  * thread. Depends on {@code io.spindle.queue.jobs}, {@code io.spindle.queue.spool} and the

@@ -47,7 +47,7 @@ import java.util.stream.Stream;
  * without a readable spec are deleted.
  *
  * <p><b>Expiry:</b> {@link #expireIdle} deletes uploads that received nothing for {@link
- * SpoolLimits#idleTimeout} and are not {@link #pin pinned} by a queued or leased job.
+ * SpoolSettings#idleTimeout} and are not {@link #pin pinned} by a queued or leased job.
  *
  * <p><b>Threading:</b> thread-safe. Methods that read or write chunk files block on disk I/O and
  * belong on an I/O executor ({@link #putChunk}, {@link #complete}, {@link #readChunk}, {@link
@@ -91,7 +91,7 @@ public final class ChunkSpool {
   }
 
   private final Path dir;
-  private final SpoolLimits limits;
+  private final SpoolSettings limits;
   private final InstantSource clock;
   private final long blockSize;
   private final SecureRandom random = new SecureRandom();
@@ -142,7 +142,7 @@ public final class ChunkSpool {
     }
   }
 
-  private ChunkSpool(Path dir, SpoolLimits limits, InstantSource clock, long blockSize) {
+  private ChunkSpool(Path dir, SpoolSettings limits, InstantSource clock, long blockSize) {
     this.dir = dir;
     this.limits = limits;
     this.clock = clock;
@@ -150,7 +150,7 @@ public final class ChunkSpool {
   }
 
   /** Opens the spool in {@code dir} (created if missing), taking back the uploads found there. */
-  public static ChunkSpool open(Path dir, SpoolLimits limits, InstantSource clock)
+  public static ChunkSpool open(Path dir, SpoolSettings limits, InstantSource clock)
       throws IOException {
     Objects.requireNonNull(limits, "limits");
     Objects.requireNonNull(clock, "clock");

@@ -24,10 +24,10 @@ import java.util.logging.Logger;
  * spool.
  *
  * <p><b>Back-pressure on uploads:</b> chunks are written to disk off the event loop; while more
- * than {@link TransportConfig#maxPendingChunkBytes} of this client's chunks wait for the disk, the
- * server stops reading from the socket, so TCP slows the client down instead of the heap filling
- * up. A WriteEnd waits until this connection's chunks before it are on disk, so the completeness
- * check sees them.
+ * than {@link QueuePortSettings#maxPendingChunkBytes} of this client's chunks wait for the disk,
+ * the server stops reading from the socket, so TCP slows the client down instead of the heap
+ * filling up. A WriteEnd waits until this connection's chunks before it are on disk, so the
+ * completeness check sees them.
  *
  * <p>Runs on the channel's event loop and never blocks it.
  */
@@ -37,7 +37,7 @@ final class ClientConnectionHandler extends SimpleChannelInboundHandler<QueueFra
 
   private final QueueService service;
   private final ChannelPeer peer;
-  private final TransportConfig transport;
+  private final QueuePortSettings transport;
   private boolean reasonLogged;
 
   // Confined to the event loop.
@@ -45,7 +45,7 @@ final class ClientConnectionHandler extends SimpleChannelInboundHandler<QueueFra
   private long pendingChunkBytes;
   private final ArrayDeque<Request> heldWriteEnds = new ArrayDeque<>();
 
-  ClientConnectionHandler(QueueService service, ChannelPeer peer, TransportConfig transport) {
+  ClientConnectionHandler(QueueService service, ChannelPeer peer, QueuePortSettings transport) {
     this.service = service;
     this.peer = peer;
     this.transport = transport;

@@ -14,9 +14,9 @@ import java.util.logging.Logger;
 
 /**
  * A node connection after its handshake: steals, renewals, chunk fetches, results and releases go
- * to the {@link QueueService}. A connection silent for {@link TransportConfig#deadAfter} is closed
- * (its leases are lost, and their jobs redone elsewhere); this side sends a KeepAlive when it has
- * written nothing for {@link TransportConfig#keepAliveInterval}.
+ * to the {@link QueueService}. A connection silent for {@link QueuePortSettings#deadAfter} is
+ * closed (its leases are lost, and their jobs redone elsewhere); this side sends a KeepAlive when
+ * it has written nothing for {@link QueuePortSettings#keepAliveInterval}.
  *
  * <p>Runs on the channel's event loop and never blocks it.
  */
@@ -29,11 +29,11 @@ final class NodeConnectionHandler extends SimpleChannelInboundHandler<QueueFrame
   private final QueueService service;
   private final ChannelPeer peer;
   private final String nodeId;
-  private final TransportConfig transport;
+  private final QueuePortSettings transport;
   private boolean reasonLogged;
 
   NodeConnectionHandler(
-      QueueService service, ChannelPeer peer, String nodeId, TransportConfig transport) {
+      QueueService service, ChannelPeer peer, String nodeId, QueuePortSettings transport) {
     this.service = service;
     this.peer = peer;
     this.nodeId = nodeId;

@@ -51,7 +51,7 @@ final class QueueChannelInitializer extends ChannelInitializer<Channel> {
   private final ClusterSecret secret;
   private final FederationSecret federationSecret;
   private final ClientTokens tokens;
-  private final TransportConfig transport;
+  private final QueuePortSettings transport;
   private final SecureRandom random = new SecureRandom();
   private final ConnectionLimiter limiter;
   private final ClusterTls tls;
@@ -64,7 +64,7 @@ final class QueueChannelInitializer extends ChannelInitializer<Channel> {
       ClusterSecret secret,
       FederationSecret federationSecret,
       ClientTokens tokens,
-      TransportConfig transport,
+      QueuePortSettings transport,
       ClusterTls tls) {
     this.tls = tls;
     this.service = service;

@@ -57,7 +57,7 @@ public final class QueueTransportServer implements AutoCloseable {
       ClusterSecret secret,
       FederationSecret federationSecret,
       ClientTokens tokens,
-      TransportConfig transport,
+      QueuePortSettings transport,
       ClusterTls tls,
       int workerThreads)
       throws InterruptedException {

@@ -19,7 +19,7 @@ import io.spindle.protocol.queue.QueueProtocol;
 import io.spindle.protocol.queue.ServerChallenge;
 import io.spindle.protocol.queue.Welcome;
 import io.spindle.queue.service.QueueService;
-import io.spindle.queue.service.ServiceConfig;
+import io.spindle.queue.service.ServiceSettings;
 import io.spindle.queue.spool.UploadSpec;
 import io.spindle.wire.ClusterSecret;
 import io.spindle.wire.ConnectionErrors;
@@ -75,7 +75,7 @@ final class ServerHandshakeHandler extends SimpleChannelInboundHandler<QueueFram
   private final FederationSecret federationSecret;
   private final ClientTokens tokens;
   private final SecureRandom random;
-  private final TransportConfig transport;
+  private final QueuePortSettings transport;
 
   private State state = State.AWAIT_HELLO;
   private Conversation conversation = Conversation.UNKNOWN;
@@ -97,7 +97,7 @@ final class ServerHandshakeHandler extends SimpleChannelInboundHandler<QueueFram
       FederationSecret federationSecret,
       ClientTokens tokens,
       SecureRandom random,
-      TransportConfig transport) {
+      QueuePortSettings transport) {
     this.service = service;
     this.secret = secret;
     this.federationSecret = federationSecret;
@@ -163,7 +163,7 @@ final class ServerHandshakeHandler extends SimpleChannelInboundHandler<QueueFram
       refuse(ctx, versionMismatch(hello.getProtocolVersion()));
       return;
     }
-    ServiceConfig config = service.config();
+    ServiceSettings config = service.config();
     if (!hello.getClusterId().isEmpty() && !hello.getClusterId().equals(config.clusterId())) {
       refuse(
           ctx,
@@ -231,7 +231,7 @@ final class ServerHandshakeHandler extends SimpleChannelInboundHandler<QueueFram
       refuse(ctx, problem);
       return;
     }
-    ServiceConfig config = service.config();
+    ServiceSettings config = service.config();
     if (!hello.getClusterId().isEmpty() && !hello.getClusterId().equals(config.clusterId())) {
       refuse(
           ctx,
@@ -313,7 +313,7 @@ final class ServerHandshakeHandler extends SimpleChannelInboundHandler<QueueFram
       refuse(ctx, "is a federation member and " + problem);
       return;
     }
-    ServiceConfig config = service.config();
+    ServiceSettings config = service.config();
     if (hello.getClusterId().equals(config.clusterId())) {
       refuse(
           ctx,
@@ -410,7 +410,7 @@ final class ServerHandshakeHandler extends SimpleChannelInboundHandler<QueueFram
   }
 
   private Welcome welcome(boolean node) {
-    ServiceConfig c = service.config();
+    ServiceSettings c = service.config();
     Welcome.Builder w =
         Welcome.newBuilder()
             .setProtocolVersion(QueueProtocol.VERSION)

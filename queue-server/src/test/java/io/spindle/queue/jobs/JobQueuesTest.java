@@ -21,7 +21,8 @@ class JobQueuesTest {
   private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
   private final ManualClock clock = new ManualClock();
-  private JobQueues<String> queues = new JobQueues<>(new JobLimits(3, 3, 1000, LEASE, 3, 4), clock);
+  private JobQueues<String> queues =
+      new JobQueues<>(new JobQueueSettings(3, 3, 1000, LEASE, 3, 4), clock);
   private long nextId = 1;
 
   private long offer(QueueKind queue, String payload) {

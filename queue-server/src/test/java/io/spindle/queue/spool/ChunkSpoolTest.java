@@ -35,7 +35,7 @@ class ChunkSpoolTest {
 
   @BeforeEach
   void open() throws Exception {
-    spool = ChunkSpool.open(dir, new SpoolLimits(1_000_000, 10, IDLE), clock);
+    spool = ChunkSpool.open(dir, new SpoolSettings(1_000_000, 10, IDLE), clock);
     content = new byte[3 * CHUNK + 500]; // 4 chunks, the last of 500 bytes
     new Random(42).nextBytes(content);
     spec = new UploadSpec("req-1", "docs/a.bin", content.length, CHUNK, 4, sha256(content));
@@ -188,7 +188,7 @@ class ChunkSpoolTest {
     put(id, 3);
     Files.writeString(dir.resolve(id).resolve("1.deadbeef.tmp"), "half a chunk");
 
-    ChunkSpool reopened = ChunkSpool.open(dir, new SpoolLimits(1_000_000, 10, IDLE), clock);
+    ChunkSpool reopened = ChunkSpool.open(dir, new SpoolSettings(1_000_000, 10, IDLE), clock);
 
     assertEquals(List.of(1, 2), reopened.missing(id));
     ChunkSpool.Begin again = reopened.begin(spec);
@@ -214,7 +214,8 @@ class ChunkSpoolTest {
   void aFullSpoolRefusesNewUploads() throws Exception {
     UploadSpec tiny = new UploadSpec("req-3", "c", 100, CHUNK, 1, new byte[32]);
     long room = spool.diskBytes(spec) + spool.diskBytes(tiny);
-    ChunkSpool small = ChunkSpool.open(dir.resolve("small"), new SpoolLimits(room, 2, IDLE), clock);
+    ChunkSpool small =
+        ChunkSpool.open(dir.resolve("small"), new SpoolSettings(room, 2, IDLE), clock);
     small.begin(spec);
     SpoolFullException bytes =
         assertThrows(
@@ -244,7 +245,7 @@ class ChunkSpoolTest {
     long one = spool.diskBytes(spec);
     ChunkSpool shared =
         ChunkSpool.open(
-            dir.resolve("shared"), new SpoolLimits(100 * one, 10, IDLE, 0, 2 * one, 2), clock);
+            dir.resolve("shared"), new SpoolSettings(100 * one, 10, IDLE, 0, 2 * one, 2), clock);
     String first = shared.begin(spec, "token:alice").uploadId();
     shared.begin(spec.withRequestId("req-2"), "token:alice");
     SpoolFullException uploads =
@@ -259,7 +260,7 @@ class ChunkSpoolTest {
 
     ChunkSpool bytes =
         ChunkSpool.open(
-            dir.resolve("bytes"), new SpoolLimits(100 * one, 10, IDLE, 0, one, 10), clock);
+            dir.resolve("bytes"), new SpoolSettings(100 * one, 10, IDLE, 0, one, 10), clock);
     bytes.begin(spec, "token:alice");
     SpoolFullException quota =
         assertThrows(

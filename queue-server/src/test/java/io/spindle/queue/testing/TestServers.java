@@ -2,9 +2,9 @@ package io.spindle.queue.testing;
 
 import io.spindle.protocol.auth.ClientTokens;
 import io.spindle.queue.QueueServer;
-import io.spindle.queue.QueueServerConfig;
-import io.spindle.queue.jobs.JobLimits;
-import io.spindle.queue.service.ServiceConfig;
+import io.spindle.queue.QueueServerSettings;
+import io.spindle.queue.jobs.JobQueueSettings;
+import io.spindle.queue.service.ServiceSettings;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -35,11 +35,12 @@ public final class TestServers {
    * The test defaults: loopback, any port, 1 s lease, small queues, two spool threads, and a tokens
    * file (beside the spool directory) that knows {@link #TOKEN} and {@link #READ_TOKEN}.
    */
-  public static QueueServerConfig config(Path spoolDir) {
-    QueueServerConfig c =
-        QueueServerConfig.defaults(new InetSocketAddress("127.0.0.1", 0), SECRET, spoolDir);
-    return c.withJobs(new JobLimits(100, 100, 64L * 1024 * 1024, Duration.ofSeconds(1), 5, 20))
-        .withService(ServiceConfig.defaults("", "test-cluster"))
+  public static QueueServerSettings config(Path spoolDir) {
+    QueueServerSettings c =
+        QueueServerSettings.defaults(new InetSocketAddress("127.0.0.1", 0), SECRET, spoolDir);
+    return c.withJobs(
+            new JobQueueSettings(100, 100, 64L * 1024 * 1024, Duration.ofSeconds(1), 5, 20))
+        .withService(ServiceSettings.defaults("", "test-cluster"))
         .withClientTokensFile(
             tokensFile(spoolDir.resolveSibling(spoolDir.getFileName() + ".tokens")));
   }
@@ -60,7 +61,7 @@ public final class TestServers {
     }
   }
 
-  public static QueueServer start(QueueServerConfig config, InstantSource clock)
+  public static QueueServer start(QueueServerSettings config, InstantSource clock)
       throws IOException {
     try {
       return QueueServer.start(config, clock);

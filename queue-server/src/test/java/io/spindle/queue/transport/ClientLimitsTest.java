@@ -14,7 +14,7 @@ import io.spindle.protocol.queue.Reply;
 import io.spindle.protocol.queue.Request;
 import io.spindle.protocol.queue.Status;
 import io.spindle.queue.QueueServer;
-import io.spindle.queue.QueueServerConfig;
+import io.spindle.queue.QueueServerSettings;
 import io.spindle.queue.testing.FrameIO;
 import io.spindle.queue.testing.TestClient;
 import io.spindle.queue.testing.TestServers;
@@ -54,7 +54,7 @@ class ClientLimitsTest {
 
   private void start(int total, int perAddress, Duration idle, int inFlight) throws IOException {
     log = LogCapture.start("io.spindle.queue");
-    QueueServerConfig config = TestServers.config(spool);
+    QueueServerSettings config = TestServers.config(spool);
     config =
         config
             .withTransport(

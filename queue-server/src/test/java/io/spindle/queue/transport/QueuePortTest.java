@@ -14,7 +14,7 @@ import io.spindle.protocol.queue.Request;
 import io.spindle.protocol.queue.Status;
 import io.spindle.protocol.queue.Steal;
 import io.spindle.queue.QueueServer;
-import io.spindle.queue.QueueServerConfig;
+import io.spindle.queue.QueueServerSettings;
 import io.spindle.queue.testing.FrameIO;
 import io.spindle.queue.testing.TestClient;
 import io.spindle.queue.testing.TestNode;
@@ -50,10 +50,10 @@ class QueuePortTest {
   @BeforeEach
   void start() throws IOException {
     log = LogCapture.start("io.spindle.queue");
-    QueueServerConfig config = TestServers.config(spool);
+    QueueServerSettings config = TestServers.config(spool);
     config =
         config.withTransport(
-            new TransportConfig(
+            new QueuePortSettings(
                 config.transport().maxFrameSize(),
                 Duration.ofSeconds(1),
                 config.transport().maxOutboundBytes(),

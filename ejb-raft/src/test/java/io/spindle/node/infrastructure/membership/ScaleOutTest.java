@@ -13,8 +13,8 @@ import io.spindle.node.infrastructure.queue.QueueWorker;
 import io.spindle.protocol.raft.ClientReply;
 import io.spindle.protocol.raft.ClientRequest;
 import io.spindle.queue.QueueServer;
-import io.spindle.queue.QueueServerConfig;
-import io.spindle.queue.service.ServiceConfig;
+import io.spindle.queue.QueueServerSettings;
+import io.spindle.queue.service.ServiceSettings;
 import io.spindle.raft.Configuration;
 import io.spindle.raft.Member;
 import io.spindle.raft.NodeId;
@@ -71,8 +71,8 @@ class ScaleOutTest {
   void startQueueServer() throws Exception {
     server =
         QueueServer.start(
-            QueueServerConfig.defaults(new InetSocketAddress("127.0.0.1", 0), SECRET, spool)
-                .withService(ServiceConfig.defaults("", CLUSTER)));
+            QueueServerSettings.defaults(new InetSocketAddress("127.0.0.1", 0), SECRET, spool)
+                .withService(ServiceSettings.defaults("", CLUSTER)));
     server.startDiscovery(
         DiscoverySettings.builder(CLUSTER, SECRET).loopback().port(0).multicastPort(0).build());
   }

@@ -16,14 +16,14 @@ import java.util.Objects;
  * @param maxBytesPerClient what the uploads of one client (one token) may take together
  * @param maxUploadsPerClient uploads of one client at the same time
  */
-public record SpoolLimits(
+public record SpoolSettings(
     long maxBytes,
     int maxUploads,
     Duration idleTimeout,
     long minFreeBytes,
     long maxBytesPerClient,
     int maxUploadsPerClient) {
-  public SpoolLimits {
+  public SpoolSettings {
     Objects.requireNonNull(idleTimeout, "idleTimeout");
     if (maxBytes <= 0
         || maxUploads <= 0
@@ -35,13 +35,13 @@ public record SpoolLimits(
   }
 
   /** Limits that watch no free-space watermark and give one client the whole spool. */
-  public SpoolLimits(long maxBytes, int maxUploads, Duration idleTimeout) {
+  public SpoolSettings(long maxBytes, int maxUploads, Duration idleTimeout) {
     this(maxBytes, maxUploads, idleTimeout, 0, maxBytes, maxUploads);
   }
 
   /** 64 GiB and 1,024 uploads, half the bytes and a quarter of the uploads for one client. */
-  public static SpoolLimits defaults() {
+  public static SpoolSettings defaults() {
     long max = 64L * 1024 * 1024 * 1024;
-    return new SpoolLimits(max, 1024, Duration.ofMinutes(10), 1L << 30, max / 2, 256);
+    return new SpoolSettings(max, 1024, Duration.ofMinutes(10), 1L << 30, max / 2, 256);
   }
 }

@@ -26,7 +26,7 @@ import java.util.Objects;
  *     answered BUSY
  * @param tick how often leases, deadlines and long polls are checked
  */
-public record ServiceConfig(
+public record ServiceSettings(
     String serverId,
     String clusterId,
     String advertisedAddress,
@@ -43,7 +43,7 @@ public record ServiceConfig(
     long resultCacheBytes,
     int maxRequestsInFlight,
     Duration tick) {
-  public ServiceConfig {
+  public ServiceSettings {
     Objects.requireNonNull(serverId, "serverId");
     Objects.requireNonNull(clusterId, "clusterId");
     Objects.requireNonNull(advertisedAddress, "advertisedAddress");
@@ -80,8 +80,8 @@ public record ServiceConfig(
   }
 
   /** The defaults of a queue server known as {@code serverId}. */
-  public static ServiceConfig defaults(String serverId, String clusterId) {
-    return new ServiceConfig(
+  public static ServiceSettings defaults(String serverId, String clusterId) {
+    return new ServiceSettings(
         serverId,
         clusterId,
         serverId,
@@ -101,8 +101,8 @@ public record ServiceConfig(
   }
 
   /** This configuration for a server known as {@code id} at {@code address}. */
-  public ServiceConfig withIdentity(String id, String address) {
-    return new ServiceConfig(
+  public ServiceSettings withIdentity(String id, String address) {
+    return new ServiceSettings(
         id,
         clusterId,
         address,
@@ -122,8 +122,8 @@ public record ServiceConfig(
   }
 
   /** This configuration with another limit of requests in flight per client connection. */
-  public ServiceConfig withMaxRequestsInFlight(int max) {
-    return new ServiceConfig(
+  public ServiceSettings withMaxRequestsInFlight(int max) {
+    return new ServiceSettings(
         serverId,
         clusterId,
         advertisedAddress,

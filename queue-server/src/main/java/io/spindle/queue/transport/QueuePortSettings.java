@@ -20,7 +20,7 @@ import java.util.Objects;
  * @param maxConnections connections open at once, handshakes included; more are closed at once
  * @param maxConnectionsPerAddress connections open at once from one remote address
  */
-public record TransportConfig(
+public record QueuePortSettings(
     int maxFrameSize,
     Duration handshakeTimeout,
     long maxOutboundBytes,
@@ -30,7 +30,7 @@ public record TransportConfig(
     Duration clientIdleTimeout,
     int maxConnections,
     int maxConnectionsPerAddress) {
-  public TransportConfig {
+  public QueuePortSettings {
     Objects.requireNonNull(handshakeTimeout, "handshakeTimeout");
     Objects.requireNonNull(clientIdleTimeout, "clientIdleTimeout");
     Objects.requireNonNull(keepAliveInterval, "keepAliveInterval");
@@ -46,8 +46,8 @@ public record TransportConfig(
     }
   }
 
-  public static TransportConfig defaults(int maxFrameSize) {
-    return new TransportConfig(
+  public static QueuePortSettings defaults(int maxFrameSize) {
+    return new QueuePortSettings(
         maxFrameSize,
         Duration.ofSeconds(10),
         64L * 1024 * 1024,
@@ -60,8 +60,8 @@ public record TransportConfig(
   }
 
   /** These limits with other connection caps. */
-  public TransportConfig withConnectionLimits(int total, int perAddress) {
-    return new TransportConfig(
+  public QueuePortSettings withConnectionLimits(int total, int perAddress) {
+    return new QueuePortSettings(
         maxFrameSize,
         handshakeTimeout,
         maxOutboundBytes,
@@ -74,8 +74,8 @@ public record TransportConfig(
   }
 
   /** These limits with another idle timeout for clients. */
-  public TransportConfig withClientIdleTimeout(Duration timeout) {
-    return new TransportConfig(
+  public QueuePortSettings withClientIdleTimeout(Duration timeout) {
+    return new QueuePortSettings(
         maxFrameSize,
         handshakeTimeout,
         maxOutboundBytes,

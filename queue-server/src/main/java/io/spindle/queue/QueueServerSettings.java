@@ -2,10 +2,10 @@ package io.spindle.queue;
 
 import io.spindle.protocol.federation.FederationSecret;
 import io.spindle.protocol.tls.ClusterTls;
-import io.spindle.queue.jobs.JobLimits;
-import io.spindle.queue.service.ServiceConfig;
-import io.spindle.queue.spool.SpoolLimits;
-import io.spindle.queue.transport.TransportConfig;
+import io.spindle.queue.jobs.JobQueueSettings;
+import io.spindle.queue.service.ServiceSettings;
+import io.spindle.queue.spool.SpoolSettings;
+import io.spindle.queue.transport.QueuePortSettings;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.Objects;
@@ -30,13 +30,13 @@ import java.util.Objects;
  *     FederationSecret#MIN_BYTES} bytes), which the leaders of the other clusters prove to forward
  *     a ping here; null if it belongs to none (federation connections are refused)
  */
-public record QueueServerConfig(
+public record QueueServerSettings(
     InetSocketAddress bind,
     String advertise,
-    ServiceConfig service,
-    JobLimits jobs,
-    SpoolLimits spool,
-    TransportConfig transport,
+    ServiceSettings service,
+    JobQueueSettings jobs,
+    SpoolSettings spool,
+    QueuePortSettings transport,
     byte[] secret,
     Path spoolDir,
     int ioThreads,
@@ -44,7 +44,7 @@ public record QueueServerConfig(
     Path clientTokensFile,
     ClusterTls tls,
     byte[] federationSecret) {
-  public QueueServerConfig {
+  public QueueServerSettings {
     Objects.requireNonNull(bind, "bind");
     Objects.requireNonNull(advertise, "advertise");
     Objects.requireNonNull(service, "service");
@@ -74,15 +74,15 @@ public record QueueServerConfig(
   }
 
   /** The defaults: listen on {@code bind}, spool under {@code spoolDir}. */
-  public static QueueServerConfig defaults(InetSocketAddress bind, byte[] secret, Path spoolDir) {
-    ServiceConfig service = ServiceConfig.defaults("", "spindle");
-    return new QueueServerConfig(
+  public static QueueServerSettings defaults(InetSocketAddress bind, byte[] secret, Path spoolDir) {
+    ServiceSettings service = ServiceSettings.defaults("", "spindle");
+    return new QueueServerSettings(
         bind,
         "",
         service,
-        JobLimits.defaults(),
-        SpoolLimits.defaults(),
-        TransportConfig.defaults(service.maxFrameSize()),
+        JobQueueSettings.defaults(),
+        SpoolSettings.defaults(),
+        QueuePortSettings.defaults(service.maxFrameSize()),
         secret,
         spoolDir,
         4,
@@ -107,8 +107,8 @@ public record QueueServerConfig(
    * In the federation whose secret is {@code s} (at least {@value FederationSecret#MIN_BYTES}
    * bytes), or in none with null.
    */
-  public QueueServerConfig withFederationSecret(byte[] s) {
-    return new QueueServerConfig(
+  public QueueServerSettings withFederationSecret(byte[] s) {
+    return new QueueServerSettings(
         bind,
         advertise,
         service,
@@ -124,8 +124,8 @@ public record QueueServerConfig(
         s);
   }
 
-  public QueueServerConfig withService(ServiceConfig s) {
-    return new QueueServerConfig(
+  public QueueServerSettings withService(ServiceSettings s) {
+    return new QueueServerSettings(
         bind,
         advertise,
         s,
@@ -141,8 +141,8 @@ public record QueueServerConfig(
         federationSecret);
   }
 
-  public QueueServerConfig withJobs(JobLimits j) {
-    return new QueueServerConfig(
+  public QueueServerSettings withJobs(JobQueueSettings j) {
+    return new QueueServerSettings(
         bind,
         advertise,
         service,
@@ -158,8 +158,8 @@ public record QueueServerConfig(
         federationSecret);
   }
 
-  public QueueServerConfig withSpool(SpoolLimits s) {
-    return new QueueServerConfig(
+  public QueueServerSettings withSpool(SpoolSettings s) {
+    return new QueueServerSettings(
         bind,
         advertise,
         service,
@@ -175,8 +175,8 @@ public record QueueServerConfig(
         federationSecret);
   }
 
-  public QueueServerConfig withTransport(TransportConfig t) {
-    return new QueueServerConfig(
+  public QueueServerSettings withTransport(QueuePortSettings t) {
+    return new QueueServerSettings(
         bind,
         advertise,
         service,
@@ -196,8 +196,8 @@ public record QueueServerConfig(
    * The file of client tokens (see io.spindle.protocol.auth.ClientTokens); without one, the server
    * accepts no client.
    */
-  public QueueServerConfig withClientTokensFile(Path f) {
-    return new QueueServerConfig(
+  public QueueServerSettings withClientTokensFile(Path f) {
+    return new QueueServerSettings(
         bind,
         advertise,
         service,
@@ -214,8 +214,8 @@ public record QueueServerConfig(
   }
 
   /** TLS on every connection with {@code t}, or plain text (loopback only) with null. */
-  public QueueServerConfig withTls(ClusterTls t) {
-    return new QueueServerConfig(
+  public QueueServerSettings withTls(ClusterTls t) {
+    return new QueueServerSettings(
         bind,
         advertise,
         service,
@@ -231,8 +231,8 @@ public record QueueServerConfig(
         federationSecret);
   }
 
-  public QueueServerConfig withAdvertise(String a) {
-    return new QueueServerConfig(
+  public QueueServerSettings withAdvertise(String a) {
+    return new QueueServerSettings(
         bind,
         a,
         service,
@@ -250,7 +250,7 @@ public record QueueServerConfig(
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof QueueServerConfig c
+    return o instanceof QueueServerSettings c
         && bind.equals(c.bind)
         && advertise.equals(c.advertise)
         && service.equals(c.service)
@@ -273,7 +273,7 @@ public record QueueServerConfig(
 
   @Override
   public String toString() {
-    return "QueueServerConfig[bind="
+    return "QueueServerSettings[bind="
         + bind
         + ", advertise="
         + advertise

@@ -15,13 +15,13 @@ import java.util.Optional;
  * @param members the Raft configuration the leader (else the highest-term node) last reported; if
  *     no node reported one, the nodes seen, each as it described itself
  */
-public record ClusterView(
+public record ReportedCluster(
     String queueServerAddress,
     String clusterId,
     long term,
     Optional<String> leaderId,
     List<Member> members) {
-  public ClusterView {
+  public ReportedCluster {
     Objects.requireNonNull(queueServerAddress, "queueServerAddress");
     Objects.requireNonNull(clusterId, "clusterId");
     Objects.requireNonNull(leaderId, "leaderId");

@@ -15,14 +15,14 @@ import java.util.Objects;
  * @param maxGiveBacks times nodes may give a job back (not the leader any more, shutting down)
  *     before it fails for good: no job is passed around forever
  */
-public record JobLimits(
+public record JobQueueSettings(
     int leaderCapacity,
     int sharedCapacity,
     long maxQueuedBytes,
     Duration lease,
     int maxFailures,
     int maxGiveBacks) {
-  public JobLimits {
+  public JobQueueSettings {
     Objects.requireNonNull(lease, "lease");
     if (leaderCapacity <= 0
         || sharedCapacity <= 0
@@ -37,7 +37,7 @@ public record JobLimits(
     }
   }
 
-  public static JobLimits defaults() {
-    return new JobLimits(10_000, 10_000, 256L * 1024 * 1024, Duration.ofSeconds(10), 5, 20);
+  public static JobQueueSettings defaults() {
+    return new JobQueueSettings(10_000, 10_000, 256L * 1024 * 1024, Duration.ofSeconds(10), 5, 20);
   }
 }
