@@ -11,7 +11,6 @@ import com.tngtech.archunit.core.importer.ImportOption;
 import io.spindle.node.infrastructure.queue.QueueDepths;
 import io.spindle.raft.server.NotLeaderException;
 import io.spindle.raft.server.RaftException;
-import io.spindle.raft.server.RaftStatus;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -71,10 +70,11 @@ class ArchitectureTest {
   }
 
   /**
-   * Web reaches the node through the application and, until the application offers a facade for
-   * them, two parts of the infrastructure: the runtime singleton (status, settings, tokens) and the
-   * federation's global ping; of Raft, only the node's status and the driver's exceptions. Nothing
-   * else: not the store, the queue worker, membership, the log or the transport.
+   * Web reaches the node through the application (its services and {@code NodeStatus}) and, until
+   * the application offers a facade for them, through the runtime singleton (settings, tokens,
+   * readiness), the queue depths the worker last heard, the federation's global ping and the
+   * driver's two exceptions. Nothing else: not the store, the queue worker, membership, the log,
+   * the transport or Raft's own types.
    */
   @Test
   void webTalksToTheApplicationAndTheRuntimeOnly() {
@@ -92,7 +92,6 @@ class ArchitectureTest {
                             .or(
                                 belongToAnyOf(
                                     QueueDepths.class,
-                                    RaftStatus.class,
                                     RaftException.class,
                                     NotLeaderException.class)))))
         .check(classes);

@@ -1,12 +1,8 @@
 package io.spindle.web.api;
 
+import io.spindle.node.application.NodeStatus;
 import io.spindle.node.domain.MemberAddress;
 import io.spindle.node.infrastructure.runtime.NodeRuntime;
-import io.spindle.raft.Configuration;
-import io.spindle.raft.Member;
-import io.spindle.raft.NodeId;
-import io.spindle.raft.Role;
-import io.spindle.raft.server.RaftStatus;
 import jakarta.json.bind.annotation.JsonbNillable;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,53 +40,44 @@ public record ClusterView(
       String httpUrl,
       Long matchIndex,
       String progress) {
-    static MemberView of(Member member, boolean voter, Long matchIndex, long leaderLastIndex) {
+    static MemberView of(NodeStatus.Member member, long leaderLastIndex) {
+      Long matchIndex = member.matchIndex().orElse(null);
       String progress =
           matchIndex == null ? null : ClusterView.progress(matchIndex, leaderLastIndex);
       try {
         MemberAddress address = MemberAddress.parse(member.address());
         return new MemberView(
-            member.id().value(),
+            member.id(),
             address.raftAddress(),
-            voter,
+            member.voter(),
             address.httpUrl().toString(),
             matchIndex,
             progress);
       } catch (IllegalArgumentException e) {
         return new MemberView(
-            member.id().value(), member.address(), voter, null, matchIndex, progress);
+            member.id(), member.address(), member.voter(), null, matchIndex, progress);
       }
     }
   }
 
   public static ClusterView of(NodeRuntime node) {
-    return of(node.status(), node.ready(), node.queueConnected().orElse(null));
+    return of(node.nodeStatus(), node.ready(), node.queueConnected().orElse(null));
   }
 
-  public static ClusterView of(RaftStatus status, boolean ready, Boolean queueConnected) {
-    Configuration configuration = status.configuration();
+  public static ClusterView of(NodeStatus status, boolean ready, Boolean queueConnected) {
     List<MemberView> members = new ArrayList<>();
-    configuration.voters().forEach(m -> members.add(member(status, m, true)));
-    configuration.learners().forEach(m -> members.add(member(status, m, false)));
+    status.members().forEach(m -> members.add(MemberView.of(m, status.lastIndex())));
     return new ClusterView(
-        status.id().value(),
+        status.nodeId(),
         role(status.role()),
         status.term(),
-        status.leader().map(NodeId::value).orElse(null),
+        status.leaderId().orElse(null),
         status.commitIndex(),
         status.appliedIndex(),
         status.lastIndex(),
         ready,
         queueConnected,
         members);
-  }
-
-  private static MemberView member(RaftStatus status, Member m, boolean voter) {
-    Long match = null;
-    if (status.isLeader()) {
-      match = m.id().equals(status.id()) ? status.lastIndex() : status.matchIndex().get(m.id());
-    }
-    return MemberView.of(m, voter, match, status.lastIndex());
   }
 
   /** "12,345/20,000 (62%)": how much of the leader's log a member stores. */
@@ -101,7 +88,7 @@ public record ClusterView(
   }
 
   /** The API's four roles: a pre-candidate is a candidate that has not bumped its term yet. */
-  static String role(Role role) {
-    return role == Role.PRE_CANDIDATE ? Role.CANDIDATE.name() : role.name();
+  static String role(NodeStatus.Role role) {
+    return role == NodeStatus.Role.PRE_CANDIDATE ? NodeStatus.Role.CANDIDATE.name() : role.name();
   }
 }

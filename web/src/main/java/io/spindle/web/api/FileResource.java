@@ -132,7 +132,7 @@ public class FileResource {
     }
     String requestId = requestId(idempotencyKey);
     InputStream limited = new SizeLimitedInputStream(content, maxBytes);
-    if (!node.status().isLeader()) {
+    if (!node.nodeStatus().isLeader()) {
       return forwarder.put(
           fileName,
           uriInfo.getRequestUri().getRawQuery(),
@@ -151,7 +151,7 @@ public class FileResource {
       @PathParam("name") String name, @HeaderParam("Idempotency-Key") String idempotencyKey) {
     FileName fileName = FileName.of(name);
     String requestId = requestId(idempotencyKey);
-    if (!node.status().isLeader()) {
+    if (!node.nodeStatus().isLeader()) {
       return forwarder.delete(fileName, uriInfo.getRequestUri().getRawQuery(), requestId);
     }
     if (!files.delete(fileName, requestId)) {
@@ -166,7 +166,8 @@ public class FileResource {
    * names one request (operation, name, content): the store refuses it for another with 409.
    */
   private String requestId(String idempotencyKey) {
-    if (headers.getHeaderString(LeaderForwarder.FORWARDED) != null && !node.status().isLeader()) {
+    if (headers.getHeaderString(LeaderForwarder.FORWARDED) != null
+        && !node.nodeStatus().isLeader()) {
       throw new NotLeaderException(Optional.empty());
     }
     if (idempotencyKey == null || idempotencyKey.isBlank()) {

@@ -128,7 +128,7 @@ public class LeaderForwarder {
       target.replaceQuery(rawQuery);
     }
     return HttpRequest.newBuilder(target.build())
-        .header(FORWARDED, node.status().id().toString())
+        .header(FORWARDED, node.nodeStatus().nodeId())
         .header("Authorization", "Bearer " + node.nodeToken())
         .header("Idempotency-Key", requestId);
   }

@@ -1,8 +1,8 @@
 package io.spindle.web.health;
 
+import io.spindle.node.application.NodeStatus;
+import io.spindle.node.application.NodeStatus.Role;
 import io.spindle.node.infrastructure.runtime.NodeRuntime;
-import io.spindle.raft.Role;
-import io.spindle.raft.server.RaftStatus;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.context.Initialized;
 import jakarta.enterprise.event.Observes;
@@ -31,25 +31,29 @@ public class NodeMetrics {
       registry.gauge(
           "spindle_raft_role",
           node,
-          n -> isRole(n.status(), role) ? 1 : 0,
+          n -> isRole(n.nodeStatus(), role) ? 1 : 0,
           new Tag("role", role.name()));
     }
-    gauge("spindle_raft_term", "the node's current term", MetricUnits.NONE, n -> n.status().term());
+    gauge(
+        "spindle_raft_term",
+        "the node's current term",
+        MetricUnits.NONE,
+        n -> n.nodeStatus().term());
     gauge(
         "spindle_raft_commit_index",
         "highest log index known committed",
         MetricUnits.NONE,
-        n -> n.status().commitIndex());
+        n -> n.nodeStatus().commitIndex());
     gauge(
         "spindle_raft_applied_index",
         "highest log index applied to the state machine",
         MetricUnits.NONE,
-        n -> n.status().appliedIndex());
+        n -> n.nodeStatus().appliedIndex());
     gauge(
         "spindle_raft_apply_lag",
         "committed entries not yet applied",
         MetricUnits.NONE,
-        n -> Math.max(0, n.status().commitIndex() - n.status().appliedIndex()));
+        n -> Math.max(0, n.nodeStatus().commitIndex() - n.nodeStatus().appliedIndex()));
     gauge(
         "spindle_raft_proposals_total",
         "entries this node appended as leader (proposals and one no-op per term)",
@@ -75,7 +79,7 @@ public class NodeMetrics {
         n -> n.statistics().lastFsyncSeconds());
   }
 
-  private static boolean isRole(RaftStatus status, Role role) {
+  private static boolean isRole(NodeStatus status, Role role) {
     Role actual = status.role() == Role.PRE_CANDIDATE ? Role.CANDIDATE : status.role();
     return status.running() && actual == role;
   }

@@ -1,9 +1,8 @@
 package io.spindle.web.health;
 
+import io.spindle.node.application.NodeStatus;
 import io.spindle.node.infrastructure.runtime.DatabaseMigration;
 import io.spindle.node.infrastructure.runtime.NodeRuntime;
-import io.spindle.raft.NodeId;
-import io.spindle.raft.server.RaftStatus;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.health.HealthCheck;
@@ -23,14 +22,14 @@ public class NodeReadiness implements HealthCheck {
 
   @Override
   public HealthCheckResponse call() {
-    RaftStatus status = node.status();
+    NodeStatus status = node.nodeStatus();
     HealthCheckResponseBuilder response =
         HealthCheckResponse.named("spindle-node")
             .status(node.ready())
-            .withData("nodeId", status.id().value())
+            .withData("nodeId", status.nodeId())
             .withData("role", status.role().name())
             .withData("term", status.term())
-            .withData("leaderId", status.leader().map(NodeId::value).orElse(""))
+            .withData("leaderId", status.leaderId().orElse(""))
             .withData("commitIndex", status.commitIndex())
             .withData("appliedIndex", status.appliedIndex())
             .withData("schemaVersion", database.schemaVersion().orElse(""))

@@ -7,6 +7,7 @@ import io.spindle.node.application.CountService;
 import io.spindle.node.application.FileCounter;
 import io.spindle.node.application.FileService;
 import io.spindle.node.application.LocalRangeCounter;
+import io.spindle.node.application.NodeStatus;
 import io.spindle.node.application.RaftFileService;
 import io.spindle.node.domain.MemberAddress;
 import io.spindle.node.infrastructure.federation.FederationConfig;
@@ -641,6 +642,11 @@ public class NodeRuntime {
   /** The node's latest status; never null once deployed. */
   public RaftStatus status() {
     return driver.status();
+  }
+
+  /** The node's latest status in the application's terms, for the page, the API and health. */
+  public NodeStatus nodeStatus() {
+    return NodeStatuses.of(status());
   }
 
   /** Whether the driver's latest status says this node leads (read on the driver's thread). */
