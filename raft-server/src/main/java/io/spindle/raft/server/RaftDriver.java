@@ -125,7 +125,7 @@ public final class RaftDriver implements AutoCloseable {
    */
   private final Map<Member, Long> recentlyRemoved = new HashMap<>();
 
-  private final LoopStats stats = new LoopStats();
+  private final LoopStats stats;
 
   private RaftDriver(
       RaftNodeSettings settings,
@@ -137,6 +137,7 @@ public final class RaftDriver implements AutoCloseable {
     this.id = settings.id();
     this.storage = Objects.requireNonNull(storage, "storage");
     this.log = new MeasuredLogStore(storage.log());
+    this.stats = new LoopStats(id, log);
     this.stateMachine = Objects.requireNonNull(stateMachine, "stateMachine");
     this.messenger = Objects.requireNonNull(messenger, "messenger");
     this.tickNanos = settings.tickPeriod().toNanos();
@@ -1252,61 +1253,6 @@ public final class RaftDriver implements AutoCloseable {
           }
         }
       };
-    }
-  }
-
-  /** Where the loop's time goes, logged at FINE every 10 s: the first thing to read when tuning. */
-  private final class LoopStats {
-    private static final long PERIOD_NANOS = 10_000_000_000L;
-    long readies;
-    long syncs;
-    long syncNanos;
-    long applied;
-    long applyNanos;
-    long messages;
-    long idleNanos;
-    long coreNanos;
-    private long periodStart = System.nanoTime();
-
-    void maybeReport(long now) {
-      long elapsed = now - periodStart;
-      if (elapsed < PERIOD_NANOS) {
-        return;
-      }
-      if (LOG.isLoggable(Level.FINE)) {
-        LOG.fine(
-            String.format(
-                java.util.Locale.ROOT,
-                "Raft node %s loop over %.1f s: %d readies, %d fsyncs (%.2f ms avg, %.0f%% of the"
-                    + " time), %d entries applied (%.0f%%), %d messages sent, in the core %.0f%%"
-                    + " (of which appending %d entries %.0f%%, reading %d entries %.0f%%), idle"
-                    + " %.0f%%",
-                id,
-                elapsed / 1e9,
-                readies,
-                syncs,
-                syncs == 0 ? 0.0 : syncNanos / 1e6 / syncs,
-                100.0 * syncNanos / elapsed,
-                applied,
-                100.0 * applyNanos / elapsed,
-                messages,
-                100.0 * coreNanos / elapsed,
-                log.appendedEntries,
-                100.0 * log.appendNanos / elapsed,
-                log.readEntries,
-                100.0 * log.readNanos / elapsed,
-                100.0 * idleNanos / elapsed));
-      }
-      readies = 0;
-      syncs = 0;
-      syncNanos = 0;
-      applied = 0;
-      applyNanos = 0;
-      messages = 0;
-      idleNanos = 0;
-      coreNanos = 0;
-      log.resetCounters();
-      periodStart = now;
     }
   }
 }
