@@ -362,7 +362,7 @@ public final class RaftDriver implements AutoCloseable {
 
   // ---------------------------------------------------------------- queueing
 
-  private void admit(Request<?> request) {
+  private void admit(DriverRequest<?> request) {
     if (!running) {
       request.abort(stopped());
       return;
@@ -374,7 +374,7 @@ public final class RaftDriver implements AutoCloseable {
               settings.maxPendingRequests() + " requests are already outstanding on node " + id));
       return;
     }
-    request.counted = true;
+    request.countIn(outstanding);
     enqueue(request);
   }
 
@@ -394,7 +394,7 @@ public final class RaftDriver implements AutoCloseable {
     RaftException stopped = stopped();
     Object item;
     while ((item = inbox.poll()) != null) {
-      if (item instanceof Task task) {
+      if (item instanceof DriverTask task) {
         task.abort(stopped);
       }
     }
@@ -548,7 +548,7 @@ public final class RaftDriver implements AutoCloseable {
       if (item instanceof Message message) {
         node.step(message);
       } else {
-        ((Task) item).run();
+        ((DriverTask) item).run();
       }
     }
   }
@@ -854,7 +854,7 @@ public final class RaftDriver implements AutoCloseable {
 
   // ---------------------------------------------------------------- leadership transfer
 
-  private void startTransfer(NodeId target, Request<Void> request) {
+  private void startTransfer(NodeId target, DriverRequest<Void> request) {
     ProposeResult result = node.transferLeadership(target);
     if (result instanceof ProposeResult.Accepted) {
       transfers.add(new Transfer(target, request, System.nanoTime() + transferTimeoutNanos));
@@ -1070,64 +1070,15 @@ public final class RaftDriver implements AutoCloseable {
 
   // ---------------------------------------------------------------- queued work
 
-  /** Work queued for the driver's thread. */
-  private interface Task {
-    /** Runs on the driver's thread. */
-    void run();
-
-    /** Fails it without running it (the node stopped); may run on any thread. */
-    void abort(RaftException reason);
-  }
-
-  /** A caller's request with a future; finished once, on whichever path comes first. */
-  private abstract class Request<T> implements Task {
-    final CompletableFuture<T> future = new CompletableFuture<>();
-    final long deadline = System.nanoTime() + requestTimeoutNanos;
-    boolean counted;
-    private final AtomicBoolean done = new AtomicBoolean();
-
-    final void succeed(T value) {
-      if (finish()) {
-        future.complete(value);
-      }
-    }
-
-    final void fail(Throwable error) {
-      if (finish()) {
-        future.completeExceptionally(error);
-      }
-    }
-
-    @Override
-    public final void abort(RaftException reason) {
-      fail(reason);
-    }
-
-    final void rejectUncounted(RaftException reason) {
-      done.set(true);
-      future.completeExceptionally(reason);
-    }
-
-    /** True for the first finisher only: a read may be answered and expire on two threads. */
-    private boolean finish() {
-      if (!done.compareAndSet(false, true)) {
-        return false;
-      }
-      if (counted) {
-        outstanding.decrementAndGet();
-      }
-      return true;
-    }
-  }
-
   /** A command or membership change to propose; once accepted, it waits in {@link #proposals}. */
-  private final class Proposal extends Request<Applied> {
+  private final class Proposal extends DriverRequest<Applied> {
     final byte[] command;
     final ConfigChange change;
     long index;
     long term;
 
     Proposal(byte[] command, ConfigChange change) {
+      super(requestTimeoutNanos);
       this.command = command;
       this.change = change;
     }
@@ -1153,10 +1104,11 @@ public final class RaftDriver implements AutoCloseable {
     }
   }
 
-  private final class Read extends Request<byte[]> {
+  private final class Read extends DriverRequest<byte[]> {
     final byte[] query;
 
     Read(byte[] query) {
+      super(requestTimeoutNanos);
       this.query = query;
     }
 
@@ -1166,10 +1118,11 @@ public final class RaftDriver implements AutoCloseable {
     }
   }
 
-  private final class TransferRequest extends Request<Void> {
+  private final class TransferRequest extends DriverRequest<Void> {
     final NodeId target;
 
     TransferRequest(NodeId target) {
+      super(requestTimeoutNanos);
       this.target = target;
     }
 
@@ -1179,7 +1132,11 @@ public final class RaftDriver implements AutoCloseable {
     }
   }
 
-  private final class ProgressQuery extends Request<Map<NodeId, FollowerProgress>> {
+  private final class ProgressQuery extends DriverRequest<Map<NodeId, FollowerProgress>> {
+    ProgressQuery() {
+      super(requestTimeoutNanos);
+    }
+
     @Override
     public void run() {
       succeed(node.progress());
@@ -1187,7 +1144,11 @@ public final class RaftDriver implements AutoCloseable {
   }
 
   /** Close's hand-over: to the most up-to-date active voter, if this node still leads. */
-  private final class HandOver extends Request<Void> {
+  private final class HandOver extends DriverRequest<Void> {
+    HandOver() {
+      super(requestTimeoutNanos);
+    }
+
     @Override
     public void run() {
       if (node.role() != Role.LEADER) {
@@ -1204,7 +1165,7 @@ public final class RaftDriver implements AutoCloseable {
     }
   }
 
-  private record Transfer(NodeId target, Request<Void> request, long deadline) {}
+  private record Transfer(NodeId target, DriverRequest<Void> request, long deadline) {}
 
   /** News from the apply thread, queued as tasks for the driver's thread. */
   private final class ApplierEvents implements Applier.Listener {
@@ -1239,8 +1200,8 @@ public final class RaftDriver implements AutoCloseable {
               null));
     }
 
-    private Task event(Runnable onDriver, Runnable onAbort) {
-      return new Task() {
+    private DriverTask event(Runnable onDriver, Runnable onAbort) {
+      return new DriverTask() {
         @Override
         public void run() {
           onDriver.run();
