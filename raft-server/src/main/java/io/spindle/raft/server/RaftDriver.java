@@ -23,7 +23,6 @@ import io.spindle.raft.server.RaftStorage.SnapshotDraft;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -98,9 +97,6 @@ public final class RaftDriver implements AutoCloseable {
   private final long requestTimeoutNanos;
   private final long transferTimeoutNanos;
 
-  /** Accepted proposals by ascending index. */
-  private final ArrayDeque<Proposal> proposals = new ArrayDeque<>();
-
   /** Reads that arrived since the last read index was asked for; they share the next one. */
   private final List<Read> unassignedReads = new ArrayList<>();
 
@@ -116,6 +112,7 @@ public final class RaftDriver implements AutoCloseable {
   private long applyBacklogBytes;
 
   private final Applier applier;
+  private final PendingProposals proposals;
   private Configuration knownConfiguration;
 
   /**
@@ -164,6 +161,7 @@ public final class RaftDriver implements AutoCloseable {
             bootstrap,
             appliedIndex);
     this.status = snapshotStatus(true);
+    this.proposals = new PendingProposals(id, node, settings);
     this.applier =
         new Applier(id, stateMachine, storage, settings, new ApplierEvents(), threadFactory);
     this.thread = threadFactory.newThread(this::run);
@@ -263,7 +261,7 @@ public final class RaftDriver implements AutoCloseable {
   /** Like {@link #propose}, but completes with the entry's index and term too. */
   public CompletableFuture<Applied> submit(byte[] command) {
     Objects.requireNonNull(command, "command");
-    Proposal proposal = new Proposal(command, null);
+    DriverRequest<Applied> proposal = proposals.newProposal(command, null);
     admit(proposal);
     return proposal.future;
   }
@@ -283,7 +281,7 @@ public final class RaftDriver implements AutoCloseable {
   /** Proposes a membership change; completes with its index once it is committed. */
   public CompletableFuture<Long> changeMembership(ConfigChange change) {
     Objects.requireNonNull(change, "change");
-    Proposal proposal = new Proposal(null, change);
+    DriverRequest<Applied> proposal = proposals.newProposal(null, change);
     admit(proposal);
     return proposal.future.thenApply(Applied::index);
   }
@@ -709,16 +707,7 @@ public final class RaftDriver implements AutoCloseable {
    */
   private void installSnapshot(SnapshotMeta meta) {
     applier.install(meta, storage.openSnapshot(meta));
-    while (!proposals.isEmpty() && proposals.peekFirst().index <= meta.index()) {
-      Proposal p = proposals.pollFirst();
-      p.abort(
-          new OutcomeUnknownException(
-              "a snapshot up to "
-                  + meta.index()
-                  + " from the leader replaced the log around the proposal at "
-                  + p.index
-                  + ": it may or may not have applied"));
-    }
+    proposals.abortCoveredBy(meta);
   }
 
   /**
@@ -748,11 +737,7 @@ public final class RaftDriver implements AutoCloseable {
     appliedIndex = Math.max(appliedIndex, entries.get(entries.size() - 1).index());
     // Whoever learns that a proposal applied must find status() at least as far.
     publishStatus();
-    if (!proposals.isEmpty()) {
-      for (int i = 0; i < entries.size(); i++) {
-        resolveProposals(entries.get(i), results.get(i));
-      }
-    }
+    proposals.resolve(entries, results);
     serveReads();
   }
 
@@ -761,19 +746,6 @@ public final class RaftDriver implements AutoCloseable {
     publishStatus();
     serveReads();
     LOG.info(() -> "Raft node " + id + " installed snapshot " + meta.index() + "@" + meta.term());
-  }
-
-  /** The entry at a proposal's index decides it: same term, it committed; else it was dropped. */
-  private void resolveProposals(Entry entry, byte[] result) {
-    while (!proposals.isEmpty() && proposals.peekFirst().index <= entry.index()) {
-      Proposal p = proposals.pollFirst();
-      if (p.index == entry.index() && p.term == entry.term()) {
-        p.succeed(new Applied(entry.index(), entry.term(), result));
-      } else {
-        long committedTerm = p.index == entry.index() ? entry.term() : -1;
-        p.abort(new LeadershipLostException(p.index, p.term, committedTerm));
-      }
-    }
   }
 
   /**
@@ -898,16 +870,7 @@ public final class RaftDriver implements AutoCloseable {
   // ---------------------------------------------------------------- timeouts and shutdown
 
   private void expireRequests(long now) {
-    while (!proposals.isEmpty() && now - proposals.peekFirst().deadline >= 0) {
-      Proposal p = proposals.pollFirst();
-      p.abort(
-          new OutcomeUnknownException(
-              "the proposal at index "
-                  + p.index
-                  + " did not commit within "
-                  + settings.requestTimeout().toMillis()
-                  + " ms (is a majority reachable?); it may still commit"));
-    }
+    proposals.expire(now);
     expireReads(readsAwaitingIndex.values().iterator(), now);
     expireReads(readsAwaitingApply.values().iterator(), now);
   }
@@ -938,8 +901,7 @@ public final class RaftDriver implements AutoCloseable {
     RaftException stopped = new NodeStoppedException(id, stopReason, failure);
     applier.stop(stopped, STOP_WAIT_MILLIS);
     abortQueued();
-    proposals.forEach(p -> p.abort(stopped));
-    proposals.clear();
+    proposals.abortAll(stopped);
     unassignedReads.forEach(r -> r.abort(stopped));
     unassignedReads.clear();
     readsAwaitingIndex.values().forEach(batch -> batch.forEach(r -> r.abort(stopped)));
@@ -1069,40 +1031,6 @@ public final class RaftDriver implements AutoCloseable {
   }
 
   // ---------------------------------------------------------------- queued work
-
-  /** A command or membership change to propose; once accepted, it waits in {@link #proposals}. */
-  private final class Proposal extends DriverRequest<Applied> {
-    final byte[] command;
-    final ConfigChange change;
-    long index;
-    long term;
-
-    Proposal(byte[] command, ConfigChange change) {
-      super(requestTimeoutNanos);
-      this.command = command;
-      this.change = change;
-    }
-
-    @Override
-    public void run() {
-      ProposeResult result =
-          change == null ? node.propose(command) : node.proposeConfigChange(change);
-      if (result instanceof ProposeResult.Accepted accepted) {
-        index = accepted.index();
-        term = accepted.term();
-        // A new leadership may reuse indexes an older, dropped one had proposed at.
-        while (!proposals.isEmpty() && proposals.peekLast().index >= index) {
-          Proposal dropped = proposals.pollLast();
-          dropped.abort(new LeadershipLostException(dropped.index, dropped.term, term));
-        }
-        proposals.addLast(this);
-      } else if (result instanceof ProposeResult.NotLeader notLeader) {
-        abort(new NotLeaderException(id, notLeader.leaderHint()));
-      } else {
-        abort(new BusyException(((ProposeResult.Rejected) result).reason()));
-      }
-    }
-  }
 
   private final class Read extends DriverRequest<byte[]> {
     final byte[] query;
