@@ -32,7 +32,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.SplittableRandom;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
@@ -97,13 +96,7 @@ public final class RaftDriver implements AutoCloseable {
   private final long requestTimeoutNanos;
   private final long transferTimeoutNanos;
 
-  /** Reads that arrived since the last read index was asked for; they share the next one. */
-  private final List<Read> unassignedReads = new ArrayList<>();
-
-  private final Map<Long, List<Read>> readsAwaitingIndex = new HashMap<>();
-  private final TreeMap<Long, List<Read>> readsAwaitingApply = new TreeMap<>();
   private final List<Transfer> transfers = new ArrayList<>();
-  private long nextReadRequestId;
 
   /** How far the apply thread has applied, as the driver last heard. */
   private long appliedIndex;
@@ -113,6 +106,7 @@ public final class RaftDriver implements AutoCloseable {
 
   private final Applier applier;
   private final PendingProposals proposals;
+  private final PendingReads reads;
   private Configuration knownConfiguration;
 
   /**
@@ -164,6 +158,7 @@ public final class RaftDriver implements AutoCloseable {
     this.proposals = new PendingProposals(id, node, settings);
     this.applier =
         new Applier(id, stateMachine, storage, settings, new ApplierEvents(), threadFactory);
+    this.reads = new PendingReads(id, node, applier, stateMachine, settings);
     this.thread = threadFactory.newThread(this::run);
     if (thread == null) {
       throw new IllegalStateException(
@@ -273,7 +268,7 @@ public final class RaftDriver implements AutoCloseable {
    */
   public CompletableFuture<byte[]> read(byte[] query) {
     Objects.requireNonNull(query, "query");
-    Read read = new Read(query);
+    DriverRequest<byte[]> read = reads.newRead(query);
     admit(read);
     return read.future;
   }
@@ -464,7 +459,7 @@ public final class RaftDriver implements AutoCloseable {
           node.tick();
           nextTick = now + tickNanos;
         }
-        requestReadIndex();
+        reads.requestReadIndex();
         while (node.hasReady()) {
           long readyStarted = System.nanoTime();
           Ready ready = node.ready();
@@ -584,9 +579,9 @@ public final class RaftDriver implements AutoCloseable {
       handToApplier(ready.committedEntries());
     }
     for (ReadResult result : ready.readResults()) {
-      readIndexAnswered(result);
+      reads.readIndexAnswered(result);
     }
-    serveReads();
+    reads.serve(appliedIndex);
     node.advance(ready);
   }
 
@@ -738,13 +733,13 @@ public final class RaftDriver implements AutoCloseable {
     // Whoever learns that a proposal applied must find status() at least as far.
     publishStatus();
     proposals.resolve(entries, results);
-    serveReads();
+    reads.serve(appliedIndex);
   }
 
   private void installed(SnapshotMeta meta) {
     appliedIndex = Math.max(appliedIndex, meta.index());
     publishStatus();
-    serveReads();
+    reads.serve(appliedIndex);
     LOG.info(() -> "Raft node " + id + " installed snapshot " + meta.index() + "@" + meta.term());
   }
 
@@ -772,56 +767,6 @@ public final class RaftDriver implements AutoCloseable {
                 + " ("
                 + saved.size()
                 + " bytes)");
-  }
-
-  // ---------------------------------------------------------------- reads
-
-  private void requestReadIndex() {
-    if (unassignedReads.isEmpty()) {
-      return;
-    }
-    long requestId = ++nextReadRequestId;
-    readsAwaitingIndex.put(requestId, new ArrayList<>(unassignedReads));
-    unassignedReads.clear();
-    node.readIndex(requestId);
-  }
-
-  private void readIndexAnswered(ReadResult result) {
-    List<Read> reads = readsAwaitingIndex.remove(result.requestId());
-    if (reads == null) {
-      return; // they timed out
-    }
-    if (!result.ok()) {
-      NotLeaderException notLeader = new NotLeaderException(id, result.leaderHint());
-      reads.forEach(r -> r.abort(notLeader));
-      return;
-    }
-    readsAwaitingApply.computeIfAbsent(result.index(), k -> new ArrayList<>()).addAll(reads);
-  }
-
-  /** Reads whose index is applied are answered on the apply thread, which owns the machine. */
-  private void serveReads() {
-    if (readsAwaitingApply.isEmpty() || readsAwaitingApply.firstKey() > appliedIndex) {
-      return;
-    }
-    List<Read> due = new ArrayList<>();
-    while (!readsAwaitingApply.isEmpty() && readsAwaitingApply.firstKey() <= appliedIndex) {
-      due.addAll(readsAwaitingApply.pollFirstEntry().getValue());
-    }
-    applier.run(
-        () -> {
-          for (Read read : due) {
-            byte[] answer;
-            try {
-              answer = stateMachine.query(read.query);
-            } catch (RuntimeException e) {
-              read.fail(e);
-              continue;
-            }
-            read.succeed(answer);
-          }
-        },
-        reason -> due.forEach(r -> r.abort(reason)));
   }
 
   // ---------------------------------------------------------------- leadership transfer
@@ -871,29 +816,7 @@ public final class RaftDriver implements AutoCloseable {
 
   private void expireRequests(long now) {
     proposals.expire(now);
-    expireReads(readsAwaitingIndex.values().iterator(), now);
-    expireReads(readsAwaitingApply.values().iterator(), now);
-  }
-
-  private void expireReads(Iterator<List<Read>> batches, long now) {
-    while (batches.hasNext()) {
-      List<Read> batch = batches.next();
-      batch.removeIf(
-          r -> {
-            if (now - r.deadline < 0) {
-              return false;
-            }
-            r.abort(
-                new OutcomeUnknownException(
-                    "no linearizable read point within "
-                        + settings.requestTimeout().toMillis()
-                        + " ms (is the leader reachable?); reads are safe to retry"));
-            return true;
-          });
-      if (batch.isEmpty()) {
-        batches.remove();
-      }
-    }
+    reads.expire(now);
   }
 
   private void shutDown(Throwable failure) {
@@ -902,12 +825,7 @@ public final class RaftDriver implements AutoCloseable {
     applier.stop(stopped, STOP_WAIT_MILLIS);
     abortQueued();
     proposals.abortAll(stopped);
-    unassignedReads.forEach(r -> r.abort(stopped));
-    unassignedReads.clear();
-    readsAwaitingIndex.values().forEach(batch -> batch.forEach(r -> r.abort(stopped)));
-    readsAwaitingIndex.clear();
-    readsAwaitingApply.values().forEach(batch -> batch.forEach(r -> r.abort(stopped)));
-    readsAwaitingApply.clear();
+    reads.abortAll(stopped);
     transfers.forEach(t -> t.request.abort(stopped));
     transfers.clear();
     try {
@@ -1031,20 +949,6 @@ public final class RaftDriver implements AutoCloseable {
   }
 
   // ---------------------------------------------------------------- queued work
-
-  private final class Read extends DriverRequest<byte[]> {
-    final byte[] query;
-
-    Read(byte[] query) {
-      super(requestTimeoutNanos);
-      this.query = query;
-    }
-
-    @Override
-    public void run() {
-      unassignedReads.add(this);
-    }
-  }
 
   private final class TransferRequest extends DriverRequest<Void> {
     final NodeId target;
