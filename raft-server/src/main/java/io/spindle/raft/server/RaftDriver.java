@@ -7,7 +7,6 @@ import io.spindle.raft.FollowerProgress;
 import io.spindle.raft.HardState;
 import io.spindle.raft.Member;
 import io.spindle.raft.NodeId;
-import io.spindle.raft.ProposeResult;
 import io.spindle.raft.RaftNode;
 import io.spindle.raft.RandomSource;
 import io.spindle.raft.ReadResult;
@@ -24,9 +23,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -94,9 +91,6 @@ public final class RaftDriver implements AutoCloseable {
   private final RaftNode node;
   private final long tickNanos;
   private final long requestTimeoutNanos;
-  private final long transferTimeoutNanos;
-
-  private final List<Transfer> transfers = new ArrayList<>();
 
   /** How far the apply thread has applied, as the driver last heard. */
   private long appliedIndex;
@@ -107,6 +101,7 @@ public final class RaftDriver implements AutoCloseable {
   private final Applier applier;
   private final PendingProposals proposals;
   private final PendingReads reads;
+  private final LeadershipTransfers transfers;
   private Configuration knownConfiguration;
 
   /**
@@ -133,10 +128,6 @@ public final class RaftDriver implements AutoCloseable {
     this.messenger = Objects.requireNonNull(messenger, "messenger");
     this.tickNanos = settings.tickPeriod().toNanos();
     this.requestTimeoutNanos = settings.requestTimeout().toNanos();
-    this.transferTimeoutNanos =
-        Math.max(
-            settings.closeTransferTimeout().toNanos(),
-            3L * settings.raft().electionTicks() * tickNanos);
     this.appliedIndex = restoreStateMachine();
     HardState hardState = storage.loadHardState();
     Configuration bootstrap = bootstrapConfiguration(settings, storage.storageId());
@@ -156,6 +147,7 @@ public final class RaftDriver implements AutoCloseable {
             appliedIndex);
     this.status = snapshotStatus(true);
     this.proposals = new PendingProposals(id, node, settings);
+    this.transfers = new LeadershipTransfers(id, node, settings, tickNanos);
     this.applier =
         new Applier(id, stateMachine, storage, settings, new ApplierEvents(), threadFactory);
     this.reads = new PendingReads(id, node, applier, stateMachine, settings);
@@ -298,7 +290,7 @@ public final class RaftDriver implements AutoCloseable {
    */
   public CompletableFuture<Void> transferLeadership(NodeId target) {
     Objects.requireNonNull(target, "target");
-    TransferRequest request = new TransferRequest(target);
+    DriverRequest<Void> request = transfers.newTransfer(target);
     admit(request);
     return request.future;
   }
@@ -309,7 +301,7 @@ public final class RaftDriver implements AutoCloseable {
    * or has no such voter.
    */
   public CompletableFuture<Void> handOverLeadership() {
-    HandOver handOver = new HandOver();
+    DriverRequest<Void> handOver = transfers.newHandOver();
     admit(handOver);
     return handOver.future;
   }
@@ -330,7 +322,7 @@ public final class RaftDriver implements AutoCloseable {
         && Thread.currentThread() != thread
         && status.isLeader()
         && !settings.closeTransferTimeout().isZero()) {
-      HandOver handOver = new HandOver();
+      DriverRequest<Void> handOver = transfers.newHandOver();
       admit(handOver);
       try {
         handOver.future.get(settings.closeTransferTimeout().toNanos(), TimeUnit.NANOSECONDS);
@@ -624,7 +616,7 @@ public final class RaftDriver implements AutoCloseable {
       }
     }
     if (!transfers.isEmpty()) {
-      checkTransfers(System.nanoTime());
+      transfers.check(System.nanoTime());
     }
     publishStatus();
   }
@@ -769,49 +761,6 @@ public final class RaftDriver implements AutoCloseable {
                 + " bytes)");
   }
 
-  // ---------------------------------------------------------------- leadership transfer
-
-  private void startTransfer(NodeId target, DriverRequest<Void> request) {
-    ProposeResult result = node.transferLeadership(target);
-    if (result instanceof ProposeResult.Accepted) {
-      transfers.add(new Transfer(target, request, System.nanoTime() + transferTimeoutNanos));
-      LOG.info(() -> "Raft node " + id + " hands leadership to " + target);
-    } else if (result instanceof ProposeResult.NotLeader notLeader) {
-      request.abort(new NotLeaderException(id, notLeader.leaderHint()));
-    } else {
-      request.abort(new BusyException(((ProposeResult.Rejected) result).reason()));
-    }
-  }
-
-  private void checkTransfers(long now) {
-    Optional<NodeId> leader = node.leader();
-    Iterator<Transfer> it = transfers.iterator();
-    while (it.hasNext()) {
-      Transfer t = it.next();
-      if (leader.isPresent() && leader.get().equals(t.target)) {
-        it.remove();
-        t.request.succeed(null);
-      } else if (now - t.deadline >= 0) {
-        it.remove();
-        t.request.abort(
-            new OutcomeUnknownException(
-                "leadership did not move to "
-                    + t.target
-                    + " within "
-                    + TimeUnit.NANOSECONDS.toMillis(transferTimeoutNanos)
-                    + " ms; the leader is "
-                    + leader.map(NodeId::toString).orElse("unknown")));
-      }
-    }
-  }
-
-  private Optional<NodeId> bestSuccessor() {
-    return node.progress().values().stream()
-        .filter(p -> p.voter() && p.recentlyActive() && !p.id().equals(id))
-        .max(Comparator.comparingLong(FollowerProgress::matchIndex))
-        .map(FollowerProgress::id);
-  }
-
   // ---------------------------------------------------------------- timeouts and shutdown
 
   private void expireRequests(long now) {
@@ -826,8 +775,7 @@ public final class RaftDriver implements AutoCloseable {
     abortQueued();
     proposals.abortAll(stopped);
     reads.abortAll(stopped);
-    transfers.forEach(t -> t.request.abort(stopped));
-    transfers.clear();
+    transfers.abortAll(stopped);
     try {
       status = snapshotStatus(false);
     } catch (RuntimeException e) {
@@ -950,20 +898,6 @@ public final class RaftDriver implements AutoCloseable {
 
   // ---------------------------------------------------------------- queued work
 
-  private final class TransferRequest extends DriverRequest<Void> {
-    final NodeId target;
-
-    TransferRequest(NodeId target) {
-      super(requestTimeoutNanos);
-      this.target = target;
-    }
-
-    @Override
-    public void run() {
-      startTransfer(target, this);
-    }
-  }
-
   private final class ProgressQuery extends DriverRequest<Map<NodeId, FollowerProgress>> {
     ProgressQuery() {
       super(requestTimeoutNanos);
@@ -974,30 +908,6 @@ public final class RaftDriver implements AutoCloseable {
       succeed(node.progress());
     }
   }
-
-  /** Close's hand-over: to the most up-to-date active voter, if this node still leads. */
-  private final class HandOver extends DriverRequest<Void> {
-    HandOver() {
-      super(requestTimeoutNanos);
-    }
-
-    @Override
-    public void run() {
-      if (node.role() != Role.LEADER) {
-        succeed(null);
-        return;
-      }
-      Optional<NodeId> successor = bestSuccessor();
-      if (successor.isEmpty()) {
-        LOG.info(() -> "Raft node " + id + " has no active follower to hand leadership to");
-        succeed(null);
-        return;
-      }
-      startTransfer(successor.get(), this);
-    }
-  }
-
-  private record Transfer(NodeId target, DriverRequest<Void> request, long deadline) {}
 
   /** News from the apply thread, queued as tasks for the driver's thread. */
   private final class ApplierEvents implements Applier.Listener {
