@@ -102,14 +102,7 @@ public final class RaftDriver implements AutoCloseable {
   private final PendingProposals proposals;
   private final PendingReads reads;
   private final LeadershipTransfers transfers;
-  private Configuration knownConfiguration;
-
-  /**
-   * Members removed from the configuration, with the time (nanos) until which they stay reachable:
-   * a leader goes on telling a removed server of its removal for a while (see RaftNode), and the
-   * messenger must still know where it is.
-   */
-  private final Map<Member, Long> recentlyRemoved = new HashMap<>();
+  private final PeerDirectory peers;
 
   private final LoopStats stats;
 
@@ -145,6 +138,7 @@ public final class RaftDriver implements AutoCloseable {
             hardState,
             bootstrap,
             appliedIndex);
+    this.peers = new PeerDirectory(id, node, messenger, settings, tickNanos);
     this.status = snapshotStatus(true);
     this.proposals = new PendingProposals(id, node, settings);
     this.transfers = new LeadershipTransfers(id, node, settings, tickNanos);
@@ -436,8 +430,7 @@ public final class RaftDriver implements AutoCloseable {
   private void run() {
     Throwable failure = null;
     try {
-      knownConfiguration = node.configuration();
-      messenger.updatePeers(knownConfiguration);
+      peers.start();
       long nextTick = System.nanoTime() + tickNanos;
       long nextSweep = System.nanoTime() + SWEEP_PERIOD_NANOS;
       while (running) {
@@ -597,60 +590,11 @@ public final class RaftDriver implements AutoCloseable {
   }
 
   private void afterIteration() {
-    Configuration configuration = node.configuration();
-    if (configuration != knownConfiguration && !configuration.equals(knownConfiguration)) {
-      long until = System.nanoTime() + removedPeerGraceNanos();
-      for (Member m : knownConfiguration.all()) {
-        if (!configuration.contains(m.id())) {
-          recentlyRemoved.put(m, until);
-        }
-      }
-      logStorageChanges(knownConfiguration, configuration);
-      knownConfiguration = configuration;
-      LOG.info(() -> "Raft node " + id + ": configuration is now " + configuration);
-      updatePeers();
-    } else if (!recentlyRemoved.isEmpty()) {
-      long now = System.nanoTime();
-      if (recentlyRemoved.values().removeIf(until -> now - until >= 0)) {
-        updatePeers();
-      }
-    }
+    peers.refresh();
     if (!transfers.isEmpty()) {
       transfers.check(System.nanoTime());
     }
     publishStatus();
-  }
-
-  /**
-   * Says in the log when a member came back from another storage than the one recorded for it (a
-   * wiped or replaced disk) and was taken back as a learner, or had its storage recorded.
-   */
-  private void logStorageChanges(Configuration before, Configuration after) {
-    for (Member m : after.all()) {
-      StorageId was = before.storageOf(m.id());
-      if (!before.contains(m.id()) || was.equals(m.storage())) {
-        continue;
-      }
-      if (!was.isKnown()) {
-        LOG.info(() -> "Raft node " + id + ": " + m.id() + " answers from storage " + m.storage());
-      } else {
-        LOG.warning(
-            () ->
-                "Raft node "
-                    + id
-                    + ": "
-                    + m.id()
-                    + " now answers from storage "
-                    + m.storage()
-                    + ", not the storage "
-                    + was
-                    + " it had: its disk was wiped or replaced, so it may have forgotten entries it"
-                    + " acknowledged and votes it cast. It is "
-                    + (after.isVoter(m.id()) ? "a voter" : "a learner again")
-                    + " under its new storage and counts for elections and commits only once it"
-                    + " has caught up and been promoted.");
-      }
-    }
   }
 
   // ---------------------------------------------------------------- apply and snapshots
@@ -803,26 +747,6 @@ public final class RaftDriver implements AutoCloseable {
     abortQueued();
   }
 
-  /** The configuration's members and those removed recently, for the messenger. */
-  private void updatePeers() {
-    Configuration c = knownConfiguration;
-    recentlyRemoved.keySet().removeIf(m -> c.contains(m.id()));
-    if (recentlyRemoved.isEmpty()) {
-      messenger.updatePeers(c);
-      return;
-    }
-    List<Member> learners = new ArrayList<>(c.learners());
-    learners.addAll(recentlyRemoved.keySet());
-    messenger.updatePeers(new Configuration(c.voters(), learners));
-  }
-
-  /**
-   * Longer than RaftNode keeps replicating to a removed peer (an election timeout after commit).
-   */
-  private long removedPeerGraceNanos() {
-    return Math.max(TimeUnit.SECONDS.toNanos(5), 4L * settings.raft().electionTicks() * tickNanos);
-  }
-
   private void publishStatus() {
     RaftStatus s = status;
     Role role = node.role();
@@ -845,7 +769,7 @@ public final class RaftDriver implements AutoCloseable {
         && s.commitIndex() == node.commitIndex()
         && s.appliedIndex() == appliedIndex
         && s.lastIndex() == node.lastIndex()
-        && s.configuration() == knownConfiguration
+        && s.configuration() == peers.configuration()
         && !matchIndexDue()) {
       return;
     }
@@ -890,7 +814,7 @@ public final class RaftDriver implements AutoCloseable {
         node.commitIndex(),
         appliedIndex,
         node.lastIndex(),
-        knownConfiguration != null ? knownConfiguration : node.configuration(),
+        peers.configuration() != null ? peers.configuration() : node.configuration(),
         node.configurationIndex(),
         isRunning ? currentMatchIndex() : Map.of(),
         isRunning);
