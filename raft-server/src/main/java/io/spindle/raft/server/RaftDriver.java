@@ -23,7 +23,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -81,7 +80,6 @@ public final class RaftDriver implements AutoCloseable {
   private final CompletableFuture<Void> terminated = new CompletableFuture<>();
   private volatile boolean running = true;
   private volatile String stopReason = "stopped";
-  private volatile RaftStatus status;
 
   // Owned by the driver's thread.
   private final RaftStorage storage;
@@ -103,6 +101,7 @@ public final class RaftDriver implements AutoCloseable {
   private final PendingReads reads;
   private final LeadershipTransfers transfers;
   private final PeerDirectory peers;
+  private final StatusPublisher statusPublisher;
 
   private final LoopStats stats;
 
@@ -139,7 +138,7 @@ public final class RaftDriver implements AutoCloseable {
             bootstrap,
             appliedIndex);
     this.peers = new PeerDirectory(id, node, messenger, settings, tickNanos);
-    this.status = snapshotStatus(true);
+    this.statusPublisher = new StatusPublisher(id, node, peers, appliedIndex);
     this.proposals = new PendingProposals(id, node, settings);
     this.transfers = new LeadershipTransfers(id, node, settings, tickNanos);
     this.applier =
@@ -215,7 +214,7 @@ public final class RaftDriver implements AutoCloseable {
    * least its index.
    */
   public RaftStatus status() {
-    return status;
+    return statusPublisher.status();
   }
 
   /** Completes when the driver's thread has stopped; exceptionally if a failure stopped it. */
@@ -314,7 +313,7 @@ public final class RaftDriver implements AutoCloseable {
     }
     if (running
         && Thread.currentThread() != thread
-        && status.isLeader()
+        && statusPublisher.status().isLeader()
         && !settings.closeTransferTimeout().isZero()) {
       DriverRequest<Void> handOver = transfers.newHandOver();
       admit(handOver);
@@ -594,7 +593,7 @@ public final class RaftDriver implements AutoCloseable {
     if (!transfers.isEmpty()) {
       transfers.check(System.nanoTime());
     }
-    publishStatus();
+    statusPublisher.publish(appliedIndex);
   }
 
   // ---------------------------------------------------------------- apply and snapshots
@@ -667,14 +666,14 @@ public final class RaftDriver implements AutoCloseable {
     stats.applyNanos += nanos;
     appliedIndex = Math.max(appliedIndex, entries.get(entries.size() - 1).index());
     // Whoever learns that a proposal applied must find status() at least as far.
-    publishStatus();
+    statusPublisher.publish(appliedIndex);
     proposals.resolve(entries, results);
     reads.serve(appliedIndex);
   }
 
   private void installed(SnapshotMeta meta) {
     appliedIndex = Math.max(appliedIndex, meta.index());
-    publishStatus();
+    statusPublisher.publish(appliedIndex);
     reads.serve(appliedIndex);
     LOG.info(() -> "Raft node " + id + " installed snapshot " + meta.index() + "@" + meta.term());
   }
@@ -720,24 +719,7 @@ public final class RaftDriver implements AutoCloseable {
     proposals.abortAll(stopped);
     reads.abortAll(stopped);
     transfers.abortAll(stopped);
-    try {
-      status = snapshotStatus(false);
-    } catch (RuntimeException e) {
-      RaftStatus last = status;
-      status =
-          new RaftStatus(
-              id,
-              last.role(),
-              last.term(),
-              last.leader(),
-              last.commitIndex(),
-              last.appliedIndex(),
-              last.lastIndex(),
-              last.configuration(),
-              last.configurationIndex(),
-              Map.of(),
-              false);
-    }
+    statusPublisher.publishStopped(appliedIndex);
     LOG.info(() -> "Raft node " + id + " " + stopReason);
     if (failure == null) {
       terminated.complete(null);
@@ -745,79 +727,6 @@ public final class RaftDriver implements AutoCloseable {
       terminated.completeExceptionally(failure);
     }
     abortQueued();
-  }
-
-  private void publishStatus() {
-    RaftStatus s = status;
-    Role role = node.role();
-    long term = node.term();
-    Optional<NodeId> leader = node.leader();
-    if (s.role() != role || s.term() != term || !s.leader().equals(leader)) {
-      LOG.info(
-          () ->
-              "Raft node "
-                  + id
-                  + " is "
-                  + role
-                  + " in term "
-                  + term
-                  + leader.map(l -> ", leader " + l).orElse(", no leader"));
-    }
-    if (s.role() == role
-        && s.term() == term
-        && s.leader().equals(leader)
-        && s.commitIndex() == node.commitIndex()
-        && s.appliedIndex() == appliedIndex
-        && s.lastIndex() == node.lastIndex()
-        && s.configuration() == peers.configuration()
-        && !matchIndexDue()) {
-      return;
-    }
-    status = snapshotStatus(true);
-  }
-
-  private static final long MATCH_INDEX_REFRESH_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
-  private Map<NodeId, Long> matchIndex = Map.of();
-  private long matchIndexRefreshedAt = System.nanoTime();
-
-  /**
-   * A leader's published match indexes are older than the refresh period (or it stopped leading).
-   */
-  private boolean matchIndexDue() {
-    if (node.role() != Role.LEADER) {
-      return !matchIndex.isEmpty();
-    }
-    return System.nanoTime() - matchIndexRefreshedAt >= MATCH_INDEX_REFRESH_NANOS;
-  }
-
-  private Map<NodeId, Long> currentMatchIndex() {
-    if (node.role() != Role.LEADER) {
-      matchIndex = Map.of();
-      return matchIndex;
-    }
-    if (matchIndex.isEmpty()
-        || System.nanoTime() - matchIndexRefreshedAt >= MATCH_INDEX_REFRESH_NANOS) {
-      Map<NodeId, Long> m = new HashMap<>();
-      node.progress().forEach((peer, p) -> m.put(peer, p.matchIndex()));
-      matchIndex = Map.copyOf(m);
-      matchIndexRefreshedAt = System.nanoTime();
-    }
-    return matchIndex;
-  }
-
-  private RaftStatus snapshotStatus(boolean isRunning) {
-    return new RaftStatus(
-        id,
-        node.role(),
-        node.term(),
-        node.leader(),
-        node.commitIndex(),
-        appliedIndex,
-        node.lastIndex(),
-        peers.configuration() != null ? peers.configuration() : node.configuration(),
-        node.configurationIndex(),
-        isRunning ? currentMatchIndex() : Map.of(),
-        isRunning);
   }
 
   // ---------------------------------------------------------------- queued work
