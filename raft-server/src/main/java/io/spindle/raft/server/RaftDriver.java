@@ -19,14 +19,10 @@ import io.spindle.raft.message.AppendEntries;
 import io.spindle.raft.message.Heartbeat;
 import io.spindle.raft.message.Message;
 import io.spindle.raft.server.RaftStorage.SnapshotDraft;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -66,9 +62,6 @@ public final class RaftDriver implements AutoCloseable {
   private static final long SWEEP_PERIOD_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
   private static final long STOP_WAIT_MILLIS = 30_000;
 
-  /** Committed entries handed to the apply thread and not yet applied, at most (about). */
-  private static final long MAX_APPLY_BACKLOG_BYTES = 32L << 20;
-
   // Shared with callers; each field is thread-safe on its own.
   private final RaftNodeSettings settings;
   private final NodeId id;
@@ -90,18 +83,14 @@ public final class RaftDriver implements AutoCloseable {
   private final long tickNanos;
   private final long requestTimeoutNanos;
 
-  /** How far the apply thread has applied, as the driver last heard. */
-  private long appliedIndex;
-
-  /** Bytes of entries handed to the apply thread and not yet applied. */
-  private long applyBacklogBytes;
-
   private final Applier applier;
   private final PendingProposals proposals;
   private final PendingReads reads;
   private final LeadershipTransfers transfers;
   private final PeerDirectory peers;
   private final StatusPublisher statusPublisher;
+  private final ApplyProgress applyProgress;
+  private final SnapshotHandling snapshots;
 
   private final LoopStats stats;
 
@@ -120,7 +109,7 @@ public final class RaftDriver implements AutoCloseable {
     this.messenger = Objects.requireNonNull(messenger, "messenger");
     this.tickNanos = settings.tickPeriod().toNanos();
     this.requestTimeoutNanos = settings.requestTimeout().toNanos();
-    this.appliedIndex = restoreStateMachine();
+    long appliedIndex = SnapshotHandling.restoreStateMachine(id, stateMachine, storage, log);
     HardState hardState = storage.loadHardState();
     Configuration bootstrap = bootstrapConfiguration(settings, storage.storageId());
     SplittableRandom random = new SplittableRandom();
@@ -144,6 +133,10 @@ public final class RaftDriver implements AutoCloseable {
     this.applier =
         new Applier(id, stateMachine, storage, settings, new ApplierEvents(), threadFactory);
     this.reads = new PendingReads(id, node, applier, stateMachine, settings);
+    this.applyProgress =
+        new ApplyProgress(
+            id, node, applier, proposals, reads, statusPublisher, stats, appliedIndex);
+    this.snapshots = new SnapshotHandling(id, node, storage, applier, proposals, settings);
     this.thread = threadFactory.newThread(this::run);
     if (thread == null) {
       throw new IllegalStateException(
@@ -557,15 +550,15 @@ public final class RaftDriver implements AutoCloseable {
       messenger.send(message);
     }
     if (ready.snapshot() != null) {
-      installSnapshot(ready.snapshot());
+      snapshots.installFromLeader(ready.snapshot());
     }
     if (!ready.committedEntries().isEmpty()) {
-      handToApplier(ready.committedEntries());
+      applyProgress.handToApplier(ready.committedEntries());
     }
     for (ReadResult result : ready.readResults()) {
       reads.readIndexAnswered(result);
     }
-    reads.serve(appliedIndex);
+    reads.serve(applyProgress.appliedIndex());
     node.advance(ready);
   }
 
@@ -593,115 +586,7 @@ public final class RaftDriver implements AutoCloseable {
     if (!transfers.isEmpty()) {
       transfers.check(System.nanoTime());
     }
-    statusPublisher.publish(appliedIndex);
-  }
-
-  // ---------------------------------------------------------------- apply and snapshots
-
-  private long restoreStateMachine() {
-    long applied = stateMachine.appliedIndex();
-    Optional<SnapshotMeta> latest = storage.snapshots().latest();
-    if (latest.isPresent() && latest.get().index() > applied) {
-      SnapshotMeta meta = latest.get();
-      loadSnapshot(meta);
-      applied = meta.index();
-      LOG.info("Raft node " + id + " restored its state machine from snapshot " + meta.index());
-    }
-    if (applied < log.snapshotIndex()) {
-      throw new StorageException(
-          "the state machine of node "
-              + id
-              + " has applied up to "
-              + applied
-              + " but the log starts after "
-              + log.snapshotIndex()
-              + " and no snapshot covers the gap: the data directory is incomplete; restore it or"
-              + " start the node empty so that it receives a snapshot");
-    }
-    return applied;
-  }
-
-  private void loadSnapshot(SnapshotMeta meta) {
-    try (InputStream in = storage.openSnapshot(meta)) {
-      stateMachine.installSnapshot(in, meta);
-      // Read what the state machine left: a store that checks the data at its end must see it.
-      in.transferTo(OutputStream.nullOutputStream());
-    } catch (IOException e) {
-      throw new StorageException("could not install snapshot " + meta.index() + ": " + e, e);
-    }
-  }
-
-  /**
-   * Hands a snapshot from the leader to the apply thread, behind everything handed to it before.
-   * Proposals it covers can no longer be told apart from entries it replaced.
-   */
-  private void installSnapshot(SnapshotMeta meta) {
-    applier.install(meta, storage.openSnapshot(meta));
-    proposals.abortCoveredBy(meta);
-  }
-
-  /**
-   * Hands committed entries to the apply thread. While it is further behind than {@link
-   * #MAX_APPLY_BACKLOG_BYTES}, the core keeps further committed entries in the log.
-   */
-  private void handToApplier(List<Entry> entries) {
-    long bytes = 0;
-    for (Entry entry : entries) {
-      bytes += entry.sizeInBytes();
-    }
-    long last = entries.get(entries.size() - 1).index();
-    applier.apply(entries, node.configurationAt(last), bytes);
-    applyBacklogBytes += bytes;
-    if (applyBacklogBytes > MAX_APPLY_BACKLOG_BYTES) {
-      node.pauseApply(true);
-    }
-  }
-
-  private void applied(List<Entry> entries, List<byte[]> results, long bytes, long nanos) {
-    applyBacklogBytes -= bytes;
-    if (applyBacklogBytes <= MAX_APPLY_BACKLOG_BYTES / 2) {
-      node.pauseApply(false);
-    }
-    stats.applied += entries.size();
-    stats.applyNanos += nanos;
-    appliedIndex = Math.max(appliedIndex, entries.get(entries.size() - 1).index());
-    // Whoever learns that a proposal applied must find status() at least as far.
-    statusPublisher.publish(appliedIndex);
-    proposals.resolve(entries, results);
-    reads.serve(appliedIndex);
-  }
-
-  private void installed(SnapshotMeta meta) {
-    appliedIndex = Math.max(appliedIndex, meta.index());
-    statusPublisher.publish(appliedIndex);
-    reads.serve(appliedIndex);
-    LOG.info(() -> "Raft node " + id + " installed snapshot " + meta.index() + "@" + meta.term());
-  }
-
-  /**
-   * Makes a snapshot the apply thread wrote the latest and compacts the log behind it, unless a
-   * snapshot from the leader already went further.
-   */
-  private void snapshotWritten(SnapshotDraft draft) {
-    SnapshotMeta meta = draft.meta();
-    Optional<SnapshotMeta> latest = storage.snapshots().latest();
-    if (latest.isPresent() && latest.get().index() >= meta.index()) {
-      draft.discard();
-      return;
-    }
-    SnapshotMeta saved = draft.commit();
-    node.snapshotTaken(saved, settings.keepEntriesAfterSnapshot());
-    LOG.info(
-        () ->
-            "Raft node "
-                + id
-                + " took snapshot "
-                + saved.index()
-                + "@"
-                + saved.term()
-                + " ("
-                + saved.size()
-                + " bytes)");
+    statusPublisher.publish(applyProgress.appliedIndex());
   }
 
   // ---------------------------------------------------------------- timeouts and shutdown
@@ -719,7 +604,7 @@ public final class RaftDriver implements AutoCloseable {
     proposals.abortAll(stopped);
     reads.abortAll(stopped);
     transfers.abortAll(stopped);
-    statusPublisher.publishStopped(appliedIndex);
+    statusPublisher.publishStopped(applyProgress.appliedIndex());
     LOG.info(() -> "Raft node " + id + " " + stopReason);
     if (failure == null) {
       terminated.complete(null);
@@ -746,17 +631,17 @@ public final class RaftDriver implements AutoCloseable {
   private final class ApplierEvents implements Applier.Listener {
     @Override
     public void applied(List<Entry> entries, List<byte[]> results, long bytes, long nanos) {
-      enqueue(event(() -> RaftDriver.this.applied(entries, results, bytes, nanos), null));
+      enqueue(event(() -> applyProgress.applied(entries, results, bytes, nanos), null));
     }
 
     @Override
     public void installed(SnapshotMeta meta) {
-      enqueue(event(() -> RaftDriver.this.installed(meta), null));
+      enqueue(event(() -> applyProgress.installed(meta), null));
     }
 
     @Override
     public void snapshotWritten(SnapshotDraft draft) {
-      enqueue(event(() -> RaftDriver.this.snapshotWritten(draft), draft::discard));
+      enqueue(event(() -> snapshots.commitWritten(draft), draft::discard));
     }
 
     @Override
