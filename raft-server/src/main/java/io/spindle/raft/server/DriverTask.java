@@ -12,4 +12,24 @@ interface DriverTask {
 
   /** Fails it without running it (the node stopped); may run on any thread. */
   void abort(RaftException reason);
+
+  /**
+   * A task that runs {@code onDriver} on the driver's thread, or {@code onAbort} (if not null)
+   * instead when the node stopped first.
+   */
+  static DriverTask of(Runnable onDriver, Runnable onAbort) {
+    return new DriverTask() {
+      @Override
+      public void run() {
+        onDriver.run();
+      }
+
+      @Override
+      public void abort(RaftException reason) {
+        if (onAbort != null) {
+          onAbort.run();
+        }
+      }
+    };
+  }
 }

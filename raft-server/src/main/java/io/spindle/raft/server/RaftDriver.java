@@ -9,14 +9,10 @@ import io.spindle.raft.Member;
 import io.spindle.raft.NodeId;
 import io.spindle.raft.RaftNode;
 import io.spindle.raft.RandomSource;
-import io.spindle.raft.ReadResult;
 import io.spindle.raft.Ready;
-import io.spindle.raft.Role;
 import io.spindle.raft.SnapshotMeta;
 import io.spindle.raft.StorageException;
 import io.spindle.raft.StorageId;
-import io.spindle.raft.message.AppendEntries;
-import io.spindle.raft.message.Heartbeat;
 import io.spindle.raft.message.Message;
 import io.spindle.raft.server.RaftStorage.SnapshotDraft;
 import java.util.ArrayList;
@@ -74,15 +70,11 @@ public final class RaftDriver implements AutoCloseable {
   private volatile boolean running = true;
   private volatile String stopReason = "stopped";
 
-  // Owned by the driver's thread.
-  private final RaftStorage storage;
-  private final MeasuredLogStore log;
-  private final StateMachine stateMachine;
-  private final PeerMessenger messenger;
+  // Owned by the driver's thread; each collaborator's javadoc names what other threads may call
+  // (making requests, reading the status).
   private final RaftNode node;
   private final long tickNanos;
   private final long requestTimeoutNanos;
-
   private final Applier applier;
   private final PendingProposals proposals;
   private final PendingReads reads;
@@ -91,6 +83,7 @@ public final class RaftDriver implements AutoCloseable {
   private final StatusPublisher statusPublisher;
   private final ApplyProgress applyProgress;
   private final SnapshotHandling snapshots;
+  private final ReadyHandler readyHandler;
 
   private final LoopStats stats;
 
@@ -102,11 +95,11 @@ public final class RaftDriver implements AutoCloseable {
       ThreadFactory threadFactory) {
     this.settings = Objects.requireNonNull(settings, "settings");
     this.id = settings.id();
-    this.storage = Objects.requireNonNull(storage, "storage");
-    this.log = new MeasuredLogStore(storage.log());
+    Objects.requireNonNull(storage, "storage");
+    MeasuredLogStore log = new MeasuredLogStore(storage.log());
     this.stats = new LoopStats(id, log);
-    this.stateMachine = Objects.requireNonNull(stateMachine, "stateMachine");
-    this.messenger = Objects.requireNonNull(messenger, "messenger");
+    Objects.requireNonNull(stateMachine, "stateMachine");
+    Objects.requireNonNull(messenger, "messenger");
     this.tickNanos = settings.tickPeriod().toNanos();
     this.requestTimeoutNanos = settings.requestTimeout().toNanos();
     long appliedIndex = SnapshotHandling.restoreStateMachine(id, stateMachine, storage, log);
@@ -137,6 +130,9 @@ public final class RaftDriver implements AutoCloseable {
         new ApplyProgress(
             id, node, applier, proposals, reads, statusPublisher, stats, appliedIndex);
     this.snapshots = new SnapshotHandling(id, node, storage, applier, proposals, settings);
+    this.readyHandler =
+        new ReadyHandler(
+            node, settings, storage, log, messenger, snapshots, applyProgress, reads, stats);
     this.thread = threadFactory.newThread(this::run);
     if (thread == null) {
       throw new IllegalStateException(
@@ -441,7 +437,7 @@ public final class RaftDriver implements AutoCloseable {
           long readyStarted = System.nanoTime();
           Ready ready = node.ready();
           stats.coreNanos += System.nanoTime() - readyStarted;
-          handle(ready);
+          readyHandler.handle(ready);
         }
         if (now - nextSweep >= 0) {
           expireRequests(now);
@@ -523,64 +519,6 @@ public final class RaftDriver implements AutoCloseable {
     }
   }
 
-  /** Works off one Ready in the order of its contract. */
-  private void handle(Ready ready) {
-    List<Message> afterSync = ready.messages();
-    if (ready.mustSync()
-        && ready.hardState() == null
-        && settings.leaderWritesInParallel()
-        && node.role() == Role.LEADER) {
-      afterSync = sendReplicationFirst(afterSync);
-    }
-    long started = System.nanoTime();
-    if (ready.mustSync()) {
-      log.sync(); // one fsync for every entry appended since the last Ready: group commit
-    }
-    if (ready.hardState() != null) {
-      storage.saveHardState(ready.hardState());
-    }
-    long synced = System.nanoTime();
-    stats.readies++;
-    if (ready.mustSync()) {
-      stats.syncs++;
-      stats.syncNanos += synced - started;
-    }
-    stats.messages += ready.messages().size();
-    for (Message message : afterSync) {
-      messenger.send(message);
-    }
-    if (ready.snapshot() != null) {
-      snapshots.installFromLeader(ready.snapshot());
-    }
-    if (!ready.committedEntries().isEmpty()) {
-      applyProgress.handToApplier(ready.committedEntries());
-    }
-    for (ReadResult result : ready.readResults()) {
-      reads.readIndexAnswered(result);
-    }
-    reads.serve(applyProgress.appliedIndex());
-    node.advance(ready);
-  }
-
-  /**
-   * A leader's AppendEntries and heartbeats go out before its own fsync (thesis §10.2.1): the
-   * followers write while the leader writes, which takes one fsync off every commit's path. The
-   * core counts the leader towards a commit only with entries it reported durable, so nothing
-   * commits on the strength of the leader's unsynced log. Returns the messages left for after the
-   * sync.
-   */
-  private List<Message> sendReplicationFirst(List<Message> messages) {
-    List<Message> rest = new ArrayList<>();
-    for (Message message : messages) {
-      if (message instanceof AppendEntries || message instanceof Heartbeat) {
-        messenger.send(message);
-      } else {
-        rest.add(message);
-      }
-    }
-    return rest;
-  }
-
   private void afterIteration() {
     peers.refresh();
     if (!transfers.isEmpty()) {
@@ -631,23 +569,23 @@ public final class RaftDriver implements AutoCloseable {
   private final class ApplierEvents implements Applier.Listener {
     @Override
     public void applied(List<Entry> entries, List<byte[]> results, long bytes, long nanos) {
-      enqueue(event(() -> applyProgress.applied(entries, results, bytes, nanos), null));
+      enqueue(DriverTask.of(() -> applyProgress.applied(entries, results, bytes, nanos), null));
     }
 
     @Override
     public void installed(SnapshotMeta meta) {
-      enqueue(event(() -> applyProgress.installed(meta), null));
+      enqueue(DriverTask.of(() -> applyProgress.installed(meta), null));
     }
 
     @Override
     public void snapshotWritten(SnapshotDraft draft) {
-      enqueue(event(() -> snapshots.commitWritten(draft), draft::discard));
+      enqueue(DriverTask.of(() -> snapshots.commitWritten(draft), draft::discard));
     }
 
     @Override
     public void failed(Throwable failure) {
       enqueue(
-          event(
+          DriverTask.of(
               () -> {
                 if (failure instanceof RuntimeException e) {
                   throw e;
@@ -658,22 +596,6 @@ public final class RaftDriver implements AutoCloseable {
                 throw new IllegalStateException("the state machine failed: " + failure, failure);
               },
               null));
-    }
-
-    private DriverTask event(Runnable onDriver, Runnable onAbort) {
-      return new DriverTask() {
-        @Override
-        public void run() {
-          onDriver.run();
-        }
-
-        @Override
-        public void abort(RaftException reason) {
-          if (onAbort != null) {
-            onAbort.run();
-          }
-        }
-      };
     }
   }
 }
