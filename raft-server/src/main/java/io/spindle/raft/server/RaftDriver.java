@@ -7,33 +7,19 @@ import io.spindle.raft.FollowerProgress;
 import io.spindle.raft.HardState;
 import io.spindle.raft.Member;
 import io.spindle.raft.NodeId;
-import io.spindle.raft.ProposeResult;
 import io.spindle.raft.RaftNode;
 import io.spindle.raft.RandomSource;
-import io.spindle.raft.ReadResult;
 import io.spindle.raft.Ready;
-import io.spindle.raft.Role;
 import io.spindle.raft.SnapshotMeta;
 import io.spindle.raft.StorageException;
 import io.spindle.raft.StorageId;
-import io.spindle.raft.message.AppendEntries;
-import io.spindle.raft.message.Heartbeat;
 import io.spindle.raft.message.Message;
 import io.spindle.raft.server.RaftStorage.SnapshotDraft;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.SplittableRandom;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
@@ -72,9 +58,6 @@ public final class RaftDriver implements AutoCloseable {
   private static final long SWEEP_PERIOD_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
   private static final long STOP_WAIT_MILLIS = 30_000;
 
-  /** Committed entries handed to the apply thread and not yet applied, at most (about). */
-  private static final long MAX_APPLY_BACKLOG_BYTES = 32L << 20;
-
   // Shared with callers; each field is thread-safe on its own.
   private final RaftNodeSettings settings;
   private final NodeId id;
@@ -86,46 +69,23 @@ public final class RaftDriver implements AutoCloseable {
   private final CompletableFuture<Void> terminated = new CompletableFuture<>();
   private volatile boolean running = true;
   private volatile String stopReason = "stopped";
-  private volatile RaftStatus status;
 
-  // Owned by the driver's thread.
-  private final RaftStorage storage;
-  private final MeasuredLogStore log;
-  private final StateMachine stateMachine;
-  private final PeerMessenger messenger;
+  // Owned by the driver's thread; each collaborator's javadoc names what other threads may call
+  // (making requests, reading the status).
   private final RaftNode node;
   private final long tickNanos;
   private final long requestTimeoutNanos;
-  private final long transferTimeoutNanos;
-
-  /** Accepted proposals by ascending index. */
-  private final ArrayDeque<Proposal> proposals = new ArrayDeque<>();
-
-  /** Reads that arrived since the last read index was asked for; they share the next one. */
-  private final List<Read> unassignedReads = new ArrayList<>();
-
-  private final Map<Long, List<Read>> readsAwaitingIndex = new HashMap<>();
-  private final TreeMap<Long, List<Read>> readsAwaitingApply = new TreeMap<>();
-  private final List<Transfer> transfers = new ArrayList<>();
-  private long nextReadRequestId;
-
-  /** How far the apply thread has applied, as the driver last heard. */
-  private long appliedIndex;
-
-  /** Bytes of entries handed to the apply thread and not yet applied. */
-  private long applyBacklogBytes;
-
   private final Applier applier;
-  private Configuration knownConfiguration;
+  private final PendingProposals proposals;
+  private final PendingReads reads;
+  private final LeadershipTransfers transfers;
+  private final PeerDirectory peers;
+  private final StatusPublisher statusPublisher;
+  private final ApplyProgress applyProgress;
+  private final SnapshotHandling snapshots;
+  private final ReadyHandler readyHandler;
 
-  /**
-   * Members removed from the configuration, with the time (nanos) until which they stay reachable:
-   * a leader goes on telling a removed server of its removal for a while (see RaftNode), and the
-   * messenger must still know where it is.
-   */
-  private final Map<Member, Long> recentlyRemoved = new HashMap<>();
-
-  private final LoopStats stats = new LoopStats();
+  private final LoopStats stats;
 
   private RaftDriver(
       RaftNodeSettings settings,
@@ -135,17 +95,14 @@ public final class RaftDriver implements AutoCloseable {
       ThreadFactory threadFactory) {
     this.settings = Objects.requireNonNull(settings, "settings");
     this.id = settings.id();
-    this.storage = Objects.requireNonNull(storage, "storage");
-    this.log = new MeasuredLogStore(storage.log());
-    this.stateMachine = Objects.requireNonNull(stateMachine, "stateMachine");
-    this.messenger = Objects.requireNonNull(messenger, "messenger");
+    Objects.requireNonNull(storage, "storage");
+    MeasuredLogStore log = new MeasuredLogStore(storage.log());
+    this.stats = new LoopStats(id, log);
+    Objects.requireNonNull(stateMachine, "stateMachine");
+    Objects.requireNonNull(messenger, "messenger");
     this.tickNanos = settings.tickPeriod().toNanos();
     this.requestTimeoutNanos = settings.requestTimeout().toNanos();
-    this.transferTimeoutNanos =
-        Math.max(
-            settings.closeTransferTimeout().toNanos(),
-            3L * settings.raft().electionTicks() * tickNanos);
-    this.appliedIndex = restoreStateMachine();
+    long appliedIndex = SnapshotHandling.restoreStateMachine(id, stateMachine, storage, log);
     HardState hardState = storage.loadHardState();
     Configuration bootstrap = bootstrapConfiguration(settings, storage.storageId());
     SplittableRandom random = new SplittableRandom();
@@ -162,9 +119,20 @@ public final class RaftDriver implements AutoCloseable {
             hardState,
             bootstrap,
             appliedIndex);
-    this.status = snapshotStatus(true);
+    this.peers = new PeerDirectory(id, node, messenger, settings, tickNanos);
+    this.statusPublisher = new StatusPublisher(id, node, peers, appliedIndex);
+    this.proposals = new PendingProposals(id, node, settings);
+    this.transfers = new LeadershipTransfers(id, node, settings, tickNanos);
     this.applier =
         new Applier(id, stateMachine, storage, settings, new ApplierEvents(), threadFactory);
+    this.reads = new PendingReads(id, node, applier, stateMachine, settings);
+    this.applyProgress =
+        new ApplyProgress(
+            id, node, applier, proposals, reads, statusPublisher, stats, appliedIndex);
+    this.snapshots = new SnapshotHandling(id, node, storage, applier, proposals, settings);
+    this.readyHandler =
+        new ReadyHandler(
+            node, settings, storage, log, messenger, snapshots, applyProgress, reads, stats);
     this.thread = threadFactory.newThread(this::run);
     if (thread == null) {
       throw new IllegalStateException(
@@ -235,7 +203,7 @@ public final class RaftDriver implements AutoCloseable {
    * least its index.
    */
   public RaftStatus status() {
-    return status;
+    return statusPublisher.status();
   }
 
   /** Completes when the driver's thread has stopped; exceptionally if a failure stopped it. */
@@ -262,7 +230,7 @@ public final class RaftDriver implements AutoCloseable {
   /** Like {@link #propose}, but completes with the entry's index and term too. */
   public CompletableFuture<Applied> submit(byte[] command) {
     Objects.requireNonNull(command, "command");
-    Proposal proposal = new Proposal(command, null);
+    DriverRequest<Applied> proposal = proposals.newProposal(command, null);
     admit(proposal);
     return proposal.future;
   }
@@ -274,7 +242,7 @@ public final class RaftDriver implements AutoCloseable {
    */
   public CompletableFuture<byte[]> read(byte[] query) {
     Objects.requireNonNull(query, "query");
-    Read read = new Read(query);
+    DriverRequest<byte[]> read = reads.newRead(query);
     admit(read);
     return read.future;
   }
@@ -282,7 +250,7 @@ public final class RaftDriver implements AutoCloseable {
   /** Proposes a membership change; completes with its index once it is committed. */
   public CompletableFuture<Long> changeMembership(ConfigChange change) {
     Objects.requireNonNull(change, "change");
-    Proposal proposal = new Proposal(null, change);
+    DriverRequest<Applied> proposal = proposals.newProposal(null, change);
     admit(proposal);
     return proposal.future.thenApply(Applied::index);
   }
@@ -304,7 +272,7 @@ public final class RaftDriver implements AutoCloseable {
    */
   public CompletableFuture<Void> transferLeadership(NodeId target) {
     Objects.requireNonNull(target, "target");
-    TransferRequest request = new TransferRequest(target);
+    DriverRequest<Void> request = transfers.newTransfer(target);
     admit(request);
     return request.future;
   }
@@ -315,7 +283,7 @@ public final class RaftDriver implements AutoCloseable {
    * or has no such voter.
    */
   public CompletableFuture<Void> handOverLeadership() {
-    HandOver handOver = new HandOver();
+    DriverRequest<Void> handOver = transfers.newHandOver();
     admit(handOver);
     return handOver.future;
   }
@@ -334,9 +302,9 @@ public final class RaftDriver implements AutoCloseable {
     }
     if (running
         && Thread.currentThread() != thread
-        && status.isLeader()
+        && statusPublisher.status().isLeader()
         && !settings.closeTransferTimeout().isZero()) {
-      HandOver handOver = new HandOver();
+      DriverRequest<Void> handOver = transfers.newHandOver();
       admit(handOver);
       try {
         handOver.future.get(settings.closeTransferTimeout().toNanos(), TimeUnit.NANOSECONDS);
@@ -361,7 +329,7 @@ public final class RaftDriver implements AutoCloseable {
 
   // ---------------------------------------------------------------- queueing
 
-  private void admit(Request<?> request) {
+  private void admit(DriverRequest<?> request) {
     if (!running) {
       request.abort(stopped());
       return;
@@ -373,7 +341,7 @@ public final class RaftDriver implements AutoCloseable {
               settings.maxPendingRequests() + " requests are already outstanding on node " + id));
       return;
     }
-    request.counted = true;
+    request.countIn(outstanding);
     enqueue(request);
   }
 
@@ -393,7 +361,7 @@ public final class RaftDriver implements AutoCloseable {
     RaftException stopped = stopped();
     Object item;
     while ((item = inbox.poll()) != null) {
-      if (item instanceof Task task) {
+      if (item instanceof DriverTask task) {
         task.abort(stopped);
       }
     }
@@ -450,8 +418,7 @@ public final class RaftDriver implements AutoCloseable {
   private void run() {
     Throwable failure = null;
     try {
-      knownConfiguration = node.configuration();
-      messenger.updatePeers(knownConfiguration);
+      peers.start();
       long nextTick = System.nanoTime() + tickNanos;
       long nextSweep = System.nanoTime() + SWEEP_PERIOD_NANOS;
       while (running) {
@@ -465,12 +432,12 @@ public final class RaftDriver implements AutoCloseable {
           node.tick();
           nextTick = now + tickNanos;
         }
-        requestReadIndex();
+        reads.requestReadIndex();
         while (node.hasReady()) {
           long readyStarted = System.nanoTime();
           Ready ready = node.ready();
           stats.coreNanos += System.nanoTime() - readyStarted;
-          handle(ready);
+          readyHandler.handle(ready);
         }
         if (now - nextSweep >= 0) {
           expireRequests(now);
@@ -547,389 +514,24 @@ public final class RaftDriver implements AutoCloseable {
       if (item instanceof Message message) {
         node.step(message);
       } else {
-        ((Task) item).run();
+        ((DriverTask) item).run();
       }
     }
-  }
-
-  /** Works off one Ready in the order of its contract. */
-  private void handle(Ready ready) {
-    List<Message> afterSync = ready.messages();
-    if (ready.mustSync()
-        && ready.hardState() == null
-        && settings.leaderWritesInParallel()
-        && node.role() == Role.LEADER) {
-      afterSync = sendReplicationFirst(afterSync);
-    }
-    long started = System.nanoTime();
-    if (ready.mustSync()) {
-      log.sync(); // one fsync for every entry appended since the last Ready: group commit
-    }
-    if (ready.hardState() != null) {
-      storage.saveHardState(ready.hardState());
-    }
-    long synced = System.nanoTime();
-    stats.readies++;
-    if (ready.mustSync()) {
-      stats.syncs++;
-      stats.syncNanos += synced - started;
-    }
-    stats.messages += ready.messages().size();
-    for (Message message : afterSync) {
-      messenger.send(message);
-    }
-    if (ready.snapshot() != null) {
-      installSnapshot(ready.snapshot());
-    }
-    if (!ready.committedEntries().isEmpty()) {
-      handToApplier(ready.committedEntries());
-    }
-    for (ReadResult result : ready.readResults()) {
-      readIndexAnswered(result);
-    }
-    serveReads();
-    node.advance(ready);
-  }
-
-  /**
-   * A leader's AppendEntries and heartbeats go out before its own fsync (thesis §10.2.1): the
-   * followers write while the leader writes, which takes one fsync off every commit's path. The
-   * core counts the leader towards a commit only with entries it reported durable, so nothing
-   * commits on the strength of the leader's unsynced log. Returns the messages left for after the
-   * sync.
-   */
-  private List<Message> sendReplicationFirst(List<Message> messages) {
-    List<Message> rest = new ArrayList<>();
-    for (Message message : messages) {
-      if (message instanceof AppendEntries || message instanceof Heartbeat) {
-        messenger.send(message);
-      } else {
-        rest.add(message);
-      }
-    }
-    return rest;
   }
 
   private void afterIteration() {
-    Configuration configuration = node.configuration();
-    if (configuration != knownConfiguration && !configuration.equals(knownConfiguration)) {
-      long until = System.nanoTime() + removedPeerGraceNanos();
-      for (Member m : knownConfiguration.all()) {
-        if (!configuration.contains(m.id())) {
-          recentlyRemoved.put(m, until);
-        }
-      }
-      logStorageChanges(knownConfiguration, configuration);
-      knownConfiguration = configuration;
-      LOG.info(() -> "Raft node " + id + ": configuration is now " + configuration);
-      updatePeers();
-    } else if (!recentlyRemoved.isEmpty()) {
-      long now = System.nanoTime();
-      if (recentlyRemoved.values().removeIf(until -> now - until >= 0)) {
-        updatePeers();
-      }
-    }
+    peers.refresh();
     if (!transfers.isEmpty()) {
-      checkTransfers(System.nanoTime());
+      transfers.check(System.nanoTime());
     }
-    publishStatus();
-  }
-
-  /**
-   * Says in the log when a member came back from another storage than the one recorded for it (a
-   * wiped or replaced disk) and was taken back as a learner, or had its storage recorded.
-   */
-  private void logStorageChanges(Configuration before, Configuration after) {
-    for (Member m : after.all()) {
-      StorageId was = before.storageOf(m.id());
-      if (!before.contains(m.id()) || was.equals(m.storage())) {
-        continue;
-      }
-      if (!was.isKnown()) {
-        LOG.info(() -> "Raft node " + id + ": " + m.id() + " answers from storage " + m.storage());
-      } else {
-        LOG.warning(
-            () ->
-                "Raft node "
-                    + id
-                    + ": "
-                    + m.id()
-                    + " now answers from storage "
-                    + m.storage()
-                    + ", not the storage "
-                    + was
-                    + " it had: its disk was wiped or replaced, so it may have forgotten entries it"
-                    + " acknowledged and votes it cast. It is "
-                    + (after.isVoter(m.id()) ? "a voter" : "a learner again")
-                    + " under its new storage and counts for elections and commits only once it"
-                    + " has caught up and been promoted.");
-      }
-    }
-  }
-
-  // ---------------------------------------------------------------- apply and snapshots
-
-  private long restoreStateMachine() {
-    long applied = stateMachine.appliedIndex();
-    Optional<SnapshotMeta> latest = storage.snapshots().latest();
-    if (latest.isPresent() && latest.get().index() > applied) {
-      SnapshotMeta meta = latest.get();
-      loadSnapshot(meta);
-      applied = meta.index();
-      LOG.info("Raft node " + id + " restored its state machine from snapshot " + meta.index());
-    }
-    if (applied < log.snapshotIndex()) {
-      throw new StorageException(
-          "the state machine of node "
-              + id
-              + " has applied up to "
-              + applied
-              + " but the log starts after "
-              + log.snapshotIndex()
-              + " and no snapshot covers the gap: the data directory is incomplete; restore it or"
-              + " start the node empty so that it receives a snapshot");
-    }
-    return applied;
-  }
-
-  private void loadSnapshot(SnapshotMeta meta) {
-    try (InputStream in = storage.openSnapshot(meta)) {
-      stateMachine.installSnapshot(in, meta);
-      // Read what the state machine left: a store that checks the data at its end must see it.
-      in.transferTo(OutputStream.nullOutputStream());
-    } catch (IOException e) {
-      throw new StorageException("could not install snapshot " + meta.index() + ": " + e, e);
-    }
-  }
-
-  /**
-   * Hands a snapshot from the leader to the apply thread, behind everything handed to it before.
-   * Proposals it covers can no longer be told apart from entries it replaced.
-   */
-  private void installSnapshot(SnapshotMeta meta) {
-    applier.install(meta, storage.openSnapshot(meta));
-    while (!proposals.isEmpty() && proposals.peekFirst().index <= meta.index()) {
-      Proposal p = proposals.pollFirst();
-      p.abort(
-          new OutcomeUnknownException(
-              "a snapshot up to "
-                  + meta.index()
-                  + " from the leader replaced the log around the proposal at "
-                  + p.index
-                  + ": it may or may not have applied"));
-    }
-  }
-
-  /**
-   * Hands committed entries to the apply thread. While it is further behind than {@link
-   * #MAX_APPLY_BACKLOG_BYTES}, the core keeps further committed entries in the log.
-   */
-  private void handToApplier(List<Entry> entries) {
-    long bytes = 0;
-    for (Entry entry : entries) {
-      bytes += entry.sizeInBytes();
-    }
-    long last = entries.get(entries.size() - 1).index();
-    applier.apply(entries, node.configurationAt(last), bytes);
-    applyBacklogBytes += bytes;
-    if (applyBacklogBytes > MAX_APPLY_BACKLOG_BYTES) {
-      node.pauseApply(true);
-    }
-  }
-
-  private void applied(List<Entry> entries, List<byte[]> results, long bytes, long nanos) {
-    applyBacklogBytes -= bytes;
-    if (applyBacklogBytes <= MAX_APPLY_BACKLOG_BYTES / 2) {
-      node.pauseApply(false);
-    }
-    stats.applied += entries.size();
-    stats.applyNanos += nanos;
-    appliedIndex = Math.max(appliedIndex, entries.get(entries.size() - 1).index());
-    // Whoever learns that a proposal applied must find status() at least as far.
-    publishStatus();
-    if (!proposals.isEmpty()) {
-      for (int i = 0; i < entries.size(); i++) {
-        resolveProposals(entries.get(i), results.get(i));
-      }
-    }
-    serveReads();
-  }
-
-  private void installed(SnapshotMeta meta) {
-    appliedIndex = Math.max(appliedIndex, meta.index());
-    publishStatus();
-    serveReads();
-    LOG.info(() -> "Raft node " + id + " installed snapshot " + meta.index() + "@" + meta.term());
-  }
-
-  /** The entry at a proposal's index decides it: same term, it committed; else it was dropped. */
-  private void resolveProposals(Entry entry, byte[] result) {
-    while (!proposals.isEmpty() && proposals.peekFirst().index <= entry.index()) {
-      Proposal p = proposals.pollFirst();
-      if (p.index == entry.index() && p.term == entry.term()) {
-        p.succeed(new Applied(entry.index(), entry.term(), result));
-      } else {
-        long committedTerm = p.index == entry.index() ? entry.term() : -1;
-        p.abort(new LeadershipLostException(p.index, p.term, committedTerm));
-      }
-    }
-  }
-
-  /**
-   * Makes a snapshot the apply thread wrote the latest and compacts the log behind it, unless a
-   * snapshot from the leader already went further.
-   */
-  private void snapshotWritten(SnapshotDraft draft) {
-    SnapshotMeta meta = draft.meta();
-    Optional<SnapshotMeta> latest = storage.snapshots().latest();
-    if (latest.isPresent() && latest.get().index() >= meta.index()) {
-      draft.discard();
-      return;
-    }
-    SnapshotMeta saved = draft.commit();
-    node.snapshotTaken(saved, settings.keepEntriesAfterSnapshot());
-    LOG.info(
-        () ->
-            "Raft node "
-                + id
-                + " took snapshot "
-                + saved.index()
-                + "@"
-                + saved.term()
-                + " ("
-                + saved.size()
-                + " bytes)");
-  }
-
-  // ---------------------------------------------------------------- reads
-
-  private void requestReadIndex() {
-    if (unassignedReads.isEmpty()) {
-      return;
-    }
-    long requestId = ++nextReadRequestId;
-    readsAwaitingIndex.put(requestId, new ArrayList<>(unassignedReads));
-    unassignedReads.clear();
-    node.readIndex(requestId);
-  }
-
-  private void readIndexAnswered(ReadResult result) {
-    List<Read> reads = readsAwaitingIndex.remove(result.requestId());
-    if (reads == null) {
-      return; // they timed out
-    }
-    if (!result.ok()) {
-      NotLeaderException notLeader = new NotLeaderException(id, result.leaderHint());
-      reads.forEach(r -> r.abort(notLeader));
-      return;
-    }
-    readsAwaitingApply.computeIfAbsent(result.index(), k -> new ArrayList<>()).addAll(reads);
-  }
-
-  /** Reads whose index is applied are answered on the apply thread, which owns the machine. */
-  private void serveReads() {
-    if (readsAwaitingApply.isEmpty() || readsAwaitingApply.firstKey() > appliedIndex) {
-      return;
-    }
-    List<Read> due = new ArrayList<>();
-    while (!readsAwaitingApply.isEmpty() && readsAwaitingApply.firstKey() <= appliedIndex) {
-      due.addAll(readsAwaitingApply.pollFirstEntry().getValue());
-    }
-    applier.run(
-        () -> {
-          for (Read read : due) {
-            byte[] answer;
-            try {
-              answer = stateMachine.query(read.query);
-            } catch (RuntimeException e) {
-              read.fail(e);
-              continue;
-            }
-            read.succeed(answer);
-          }
-        },
-        reason -> due.forEach(r -> r.abort(reason)));
-  }
-
-  // ---------------------------------------------------------------- leadership transfer
-
-  private void startTransfer(NodeId target, Request<Void> request) {
-    ProposeResult result = node.transferLeadership(target);
-    if (result instanceof ProposeResult.Accepted) {
-      transfers.add(new Transfer(target, request, System.nanoTime() + transferTimeoutNanos));
-      LOG.info(() -> "Raft node " + id + " hands leadership to " + target);
-    } else if (result instanceof ProposeResult.NotLeader notLeader) {
-      request.abort(new NotLeaderException(id, notLeader.leaderHint()));
-    } else {
-      request.abort(new BusyException(((ProposeResult.Rejected) result).reason()));
-    }
-  }
-
-  private void checkTransfers(long now) {
-    Optional<NodeId> leader = node.leader();
-    Iterator<Transfer> it = transfers.iterator();
-    while (it.hasNext()) {
-      Transfer t = it.next();
-      if (leader.isPresent() && leader.get().equals(t.target)) {
-        it.remove();
-        t.request.succeed(null);
-      } else if (now - t.deadline >= 0) {
-        it.remove();
-        t.request.abort(
-            new OutcomeUnknownException(
-                "leadership did not move to "
-                    + t.target
-                    + " within "
-                    + TimeUnit.NANOSECONDS.toMillis(transferTimeoutNanos)
-                    + " ms; the leader is "
-                    + leader.map(NodeId::toString).orElse("unknown")));
-      }
-    }
-  }
-
-  private Optional<NodeId> bestSuccessor() {
-    return node.progress().values().stream()
-        .filter(p -> p.voter() && p.recentlyActive() && !p.id().equals(id))
-        .max(Comparator.comparingLong(FollowerProgress::matchIndex))
-        .map(FollowerProgress::id);
+    statusPublisher.publish(applyProgress.appliedIndex());
   }
 
   // ---------------------------------------------------------------- timeouts and shutdown
 
   private void expireRequests(long now) {
-    while (!proposals.isEmpty() && now - proposals.peekFirst().deadline >= 0) {
-      Proposal p = proposals.pollFirst();
-      p.abort(
-          new OutcomeUnknownException(
-              "the proposal at index "
-                  + p.index
-                  + " did not commit within "
-                  + settings.requestTimeout().toMillis()
-                  + " ms (is a majority reachable?); it may still commit"));
-    }
-    expireReads(readsAwaitingIndex.values().iterator(), now);
-    expireReads(readsAwaitingApply.values().iterator(), now);
-  }
-
-  private void expireReads(Iterator<List<Read>> batches, long now) {
-    while (batches.hasNext()) {
-      List<Read> batch = batches.next();
-      batch.removeIf(
-          r -> {
-            if (now - r.deadline < 0) {
-              return false;
-            }
-            r.abort(
-                new OutcomeUnknownException(
-                    "no linearizable read point within "
-                        + settings.requestTimeout().toMillis()
-                        + " ms (is the leader reachable?); reads are safe to retry"));
-            return true;
-          });
-      if (batch.isEmpty()) {
-        batches.remove();
-      }
-    }
+    proposals.expire(now);
+    reads.expire(now);
   }
 
   private void shutDown(Throwable failure) {
@@ -937,34 +539,10 @@ public final class RaftDriver implements AutoCloseable {
     RaftException stopped = new NodeStoppedException(id, stopReason, failure);
     applier.stop(stopped, STOP_WAIT_MILLIS);
     abortQueued();
-    proposals.forEach(p -> p.abort(stopped));
-    proposals.clear();
-    unassignedReads.forEach(r -> r.abort(stopped));
-    unassignedReads.clear();
-    readsAwaitingIndex.values().forEach(batch -> batch.forEach(r -> r.abort(stopped)));
-    readsAwaitingIndex.clear();
-    readsAwaitingApply.values().forEach(batch -> batch.forEach(r -> r.abort(stopped)));
-    readsAwaitingApply.clear();
-    transfers.forEach(t -> t.request.abort(stopped));
-    transfers.clear();
-    try {
-      status = snapshotStatus(false);
-    } catch (RuntimeException e) {
-      RaftStatus last = status;
-      status =
-          new RaftStatus(
-              id,
-              last.role(),
-              last.term(),
-              last.leader(),
-              last.commitIndex(),
-              last.appliedIndex(),
-              last.lastIndex(),
-              last.configuration(),
-              last.configurationIndex(),
-              Map.of(),
-              false);
-    }
+    proposals.abortAll(stopped);
+    reads.abortAll(stopped);
+    transfers.abortAll(stopped);
+    statusPublisher.publishStopped(applyProgress.appliedIndex());
     LOG.info(() -> "Raft node " + id + " " + stopReason);
     if (failure == null) {
       terminated.complete(null);
@@ -974,258 +552,40 @@ public final class RaftDriver implements AutoCloseable {
     abortQueued();
   }
 
-  /** The configuration's members and those removed recently, for the messenger. */
-  private void updatePeers() {
-    Configuration c = knownConfiguration;
-    recentlyRemoved.keySet().removeIf(m -> c.contains(m.id()));
-    if (recentlyRemoved.isEmpty()) {
-      messenger.updatePeers(c);
-      return;
-    }
-    List<Member> learners = new ArrayList<>(c.learners());
-    learners.addAll(recentlyRemoved.keySet());
-    messenger.updatePeers(new Configuration(c.voters(), learners));
-  }
-
-  /**
-   * Longer than RaftNode keeps replicating to a removed peer (an election timeout after commit).
-   */
-  private long removedPeerGraceNanos() {
-    return Math.max(TimeUnit.SECONDS.toNanos(5), 4L * settings.raft().electionTicks() * tickNanos);
-  }
-
-  private void publishStatus() {
-    RaftStatus s = status;
-    Role role = node.role();
-    long term = node.term();
-    Optional<NodeId> leader = node.leader();
-    if (s.role() != role || s.term() != term || !s.leader().equals(leader)) {
-      LOG.info(
-          () ->
-              "Raft node "
-                  + id
-                  + " is "
-                  + role
-                  + " in term "
-                  + term
-                  + leader.map(l -> ", leader " + l).orElse(", no leader"));
-    }
-    if (s.role() == role
-        && s.term() == term
-        && s.leader().equals(leader)
-        && s.commitIndex() == node.commitIndex()
-        && s.appliedIndex() == appliedIndex
-        && s.lastIndex() == node.lastIndex()
-        && s.configuration() == knownConfiguration
-        && !matchIndexDue()) {
-      return;
-    }
-    status = snapshotStatus(true);
-  }
-
-  private static final long MATCH_INDEX_REFRESH_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
-  private Map<NodeId, Long> matchIndex = Map.of();
-  private long matchIndexRefreshedAt = System.nanoTime();
-
-  /**
-   * A leader's published match indexes are older than the refresh period (or it stopped leading).
-   */
-  private boolean matchIndexDue() {
-    if (node.role() != Role.LEADER) {
-      return !matchIndex.isEmpty();
-    }
-    return System.nanoTime() - matchIndexRefreshedAt >= MATCH_INDEX_REFRESH_NANOS;
-  }
-
-  private Map<NodeId, Long> currentMatchIndex() {
-    if (node.role() != Role.LEADER) {
-      matchIndex = Map.of();
-      return matchIndex;
-    }
-    if (matchIndex.isEmpty()
-        || System.nanoTime() - matchIndexRefreshedAt >= MATCH_INDEX_REFRESH_NANOS) {
-      Map<NodeId, Long> m = new HashMap<>();
-      node.progress().forEach((peer, p) -> m.put(peer, p.matchIndex()));
-      matchIndex = Map.copyOf(m);
-      matchIndexRefreshedAt = System.nanoTime();
-    }
-    return matchIndex;
-  }
-
-  private RaftStatus snapshotStatus(boolean isRunning) {
-    return new RaftStatus(
-        id,
-        node.role(),
-        node.term(),
-        node.leader(),
-        node.commitIndex(),
-        appliedIndex,
-        node.lastIndex(),
-        knownConfiguration != null ? knownConfiguration : node.configuration(),
-        node.configurationIndex(),
-        isRunning ? currentMatchIndex() : Map.of(),
-        isRunning);
-  }
-
   // ---------------------------------------------------------------- queued work
 
-  /** Work queued for the driver's thread. */
-  private interface Task {
-    /** Runs on the driver's thread. */
-    void run();
-
-    /** Fails it without running it (the node stopped); may run on any thread. */
-    void abort(RaftException reason);
-  }
-
-  /** A caller's request with a future; finished once, on whichever path comes first. */
-  private abstract class Request<T> implements Task {
-    final CompletableFuture<T> future = new CompletableFuture<>();
-    final long deadline = System.nanoTime() + requestTimeoutNanos;
-    boolean counted;
-    private final AtomicBoolean done = new AtomicBoolean();
-
-    final void succeed(T value) {
-      if (finish()) {
-        future.complete(value);
-      }
+  private final class ProgressQuery extends DriverRequest<Map<NodeId, FollowerProgress>> {
+    ProgressQuery() {
+      super(requestTimeoutNanos);
     }
 
-    final void fail(Throwable error) {
-      if (finish()) {
-        future.completeExceptionally(error);
-      }
-    }
-
-    @Override
-    public final void abort(RaftException reason) {
-      fail(reason);
-    }
-
-    final void rejectUncounted(RaftException reason) {
-      done.set(true);
-      future.completeExceptionally(reason);
-    }
-
-    /** True for the first finisher only: a read may be answered and expire on two threads. */
-    private boolean finish() {
-      if (!done.compareAndSet(false, true)) {
-        return false;
-      }
-      if (counted) {
-        outstanding.decrementAndGet();
-      }
-      return true;
-    }
-  }
-
-  /** A command or membership change to propose; once accepted, it waits in {@link #proposals}. */
-  private final class Proposal extends Request<Applied> {
-    final byte[] command;
-    final ConfigChange change;
-    long index;
-    long term;
-
-    Proposal(byte[] command, ConfigChange change) {
-      this.command = command;
-      this.change = change;
-    }
-
-    @Override
-    public void run() {
-      ProposeResult result =
-          change == null ? node.propose(command) : node.proposeConfigChange(change);
-      if (result instanceof ProposeResult.Accepted accepted) {
-        index = accepted.index();
-        term = accepted.term();
-        // A new leadership may reuse indexes an older, dropped one had proposed at.
-        while (!proposals.isEmpty() && proposals.peekLast().index >= index) {
-          Proposal dropped = proposals.pollLast();
-          dropped.abort(new LeadershipLostException(dropped.index, dropped.term, term));
-        }
-        proposals.addLast(this);
-      } else if (result instanceof ProposeResult.NotLeader notLeader) {
-        abort(new NotLeaderException(id, notLeader.leaderHint()));
-      } else {
-        abort(new BusyException(((ProposeResult.Rejected) result).reason()));
-      }
-    }
-  }
-
-  private final class Read extends Request<byte[]> {
-    final byte[] query;
-
-    Read(byte[] query) {
-      this.query = query;
-    }
-
-    @Override
-    public void run() {
-      unassignedReads.add(this);
-    }
-  }
-
-  private final class TransferRequest extends Request<Void> {
-    final NodeId target;
-
-    TransferRequest(NodeId target) {
-      this.target = target;
-    }
-
-    @Override
-    public void run() {
-      startTransfer(target, this);
-    }
-  }
-
-  private final class ProgressQuery extends Request<Map<NodeId, FollowerProgress>> {
     @Override
     public void run() {
       succeed(node.progress());
     }
   }
 
-  /** Close's hand-over: to the most up-to-date active voter, if this node still leads. */
-  private final class HandOver extends Request<Void> {
-    @Override
-    public void run() {
-      if (node.role() != Role.LEADER) {
-        succeed(null);
-        return;
-      }
-      Optional<NodeId> successor = bestSuccessor();
-      if (successor.isEmpty()) {
-        LOG.info(() -> "Raft node " + id + " has no active follower to hand leadership to");
-        succeed(null);
-        return;
-      }
-      startTransfer(successor.get(), this);
-    }
-  }
-
-  private record Transfer(NodeId target, Request<Void> request, long deadline) {}
-
   /** News from the apply thread, queued as tasks for the driver's thread. */
   private final class ApplierEvents implements Applier.Listener {
     @Override
     public void applied(List<Entry> entries, List<byte[]> results, long bytes, long nanos) {
-      enqueue(event(() -> RaftDriver.this.applied(entries, results, bytes, nanos), null));
+      enqueue(DriverTask.of(() -> applyProgress.applied(entries, results, bytes, nanos), null));
     }
 
     @Override
     public void installed(SnapshotMeta meta) {
-      enqueue(event(() -> RaftDriver.this.installed(meta), null));
+      enqueue(DriverTask.of(() -> applyProgress.installed(meta), null));
     }
 
     @Override
     public void snapshotWritten(SnapshotDraft draft) {
-      enqueue(event(() -> RaftDriver.this.snapshotWritten(draft), draft::discard));
+      enqueue(DriverTask.of(() -> snapshots.commitWritten(draft), draft::discard));
     }
 
     @Override
     public void failed(Throwable failure) {
       enqueue(
-          event(
+          DriverTask.of(
               () -> {
                 if (failure instanceof RuntimeException e) {
                   throw e;
@@ -1236,77 +596,6 @@ public final class RaftDriver implements AutoCloseable {
                 throw new IllegalStateException("the state machine failed: " + failure, failure);
               },
               null));
-    }
-
-    private Task event(Runnable onDriver, Runnable onAbort) {
-      return new Task() {
-        @Override
-        public void run() {
-          onDriver.run();
-        }
-
-        @Override
-        public void abort(RaftException reason) {
-          if (onAbort != null) {
-            onAbort.run();
-          }
-        }
-      };
-    }
-  }
-
-  /** Where the loop's time goes, logged at FINE every 10 s: the first thing to read when tuning. */
-  private final class LoopStats {
-    private static final long PERIOD_NANOS = 10_000_000_000L;
-    long readies;
-    long syncs;
-    long syncNanos;
-    long applied;
-    long applyNanos;
-    long messages;
-    long idleNanos;
-    long coreNanos;
-    private long periodStart = System.nanoTime();
-
-    void maybeReport(long now) {
-      long elapsed = now - periodStart;
-      if (elapsed < PERIOD_NANOS) {
-        return;
-      }
-      if (LOG.isLoggable(Level.FINE)) {
-        LOG.fine(
-            String.format(
-                java.util.Locale.ROOT,
-                "Raft node %s loop over %.1f s: %d readies, %d fsyncs (%.2f ms avg, %.0f%% of the"
-                    + " time), %d entries applied (%.0f%%), %d messages sent, in the core %.0f%%"
-                    + " (of which appending %d entries %.0f%%, reading %d entries %.0f%%), idle"
-                    + " %.0f%%",
-                id,
-                elapsed / 1e9,
-                readies,
-                syncs,
-                syncs == 0 ? 0.0 : syncNanos / 1e6 / syncs,
-                100.0 * syncNanos / elapsed,
-                applied,
-                100.0 * applyNanos / elapsed,
-                messages,
-                100.0 * coreNanos / elapsed,
-                log.appendedEntries,
-                100.0 * log.appendNanos / elapsed,
-                log.readEntries,
-                100.0 * log.readNanos / elapsed,
-                100.0 * idleNanos / elapsed));
-      }
-      readies = 0;
-      syncs = 0;
-      syncNanos = 0;
-      applied = 0;
-      applyNanos = 0;
-      messages = 0;
-      idleNanos = 0;
-      coreNanos = 0;
-      log.resetCounters();
-      periodStart = now;
     }
   }
 }
