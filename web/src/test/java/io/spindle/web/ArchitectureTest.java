@@ -8,7 +8,6 @@ import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
-import io.spindle.node.infrastructure.queue.QueueDepths;
 import io.spindle.raft.server.NotLeaderException;
 import io.spindle.raft.server.RaftException;
 import org.junit.jupiter.api.BeforeAll;
@@ -70,30 +69,20 @@ class ArchitectureTest {
   }
 
   /**
-   * Web reaches the node through the application (its services and {@code NodeStatus}) and, until
-   * the application offers a facade for them, through the runtime singleton (settings, tokens,
-   * readiness), the queue depths the worker last heard, the federation's global ping and the
-   * driver's two exceptions. Nothing else: not the store, the queue worker, membership, the log,
-   * the transport or Raft's own types.
+   * Web reaches the node through the application only: its services, {@code NodeFacade} (status,
+   * limits, credentials) and {@code GlobalPings}; never the runtime, the store, the queue worker,
+   * membership, the federation's classes, the log, the transport or Raft's own types — except the
+   * driver's two exceptions, which the API maps to HTTP answers.
    */
   @Test
-  void webTalksToTheApplicationAndTheRuntimeOnly() {
+  void webTalksToTheApplicationOnly() {
     noClasses()
         .that()
         .resideInAPackage("io.spindle.web..")
         .should()
         .dependOnClassesThat(
-            resideInAnyPackage("io.spindle.node.infrastructure..", "io.spindle.raft.server..")
-                .and(
-                    not(
-                        resideInAnyPackage(
-                                "io.spindle.node.infrastructure.runtime",
-                                "io.spindle.node.infrastructure.federation")
-                            .or(
-                                belongToAnyOf(
-                                    QueueDepths.class,
-                                    RaftException.class,
-                                    NotLeaderException.class)))))
+            resideInAnyPackage("io.spindle.node.infrastructure..", "io.spindle.raft..")
+                .and(not(belongToAnyOf(RaftException.class, NotLeaderException.class))))
         .check(classes);
   }
 

@@ -1,6 +1,6 @@
 package io.spindle.web.api;
 
-import io.spindle.node.infrastructure.runtime.NodeRuntime;
+import io.spindle.node.application.NodeFacade;
 import jakarta.enterprise.context.RequestScoped;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
@@ -13,7 +13,7 @@ import jakarta.ws.rs.core.MediaType;
 @RequestScoped
 @Produces(MediaType.APPLICATION_JSON)
 public class ClusterResource {
-  @Inject NodeRuntime node;
+  @Inject NodeFacade node;
 
   @GET
   public ClusterView cluster() {

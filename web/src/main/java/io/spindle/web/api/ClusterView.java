@@ -1,8 +1,8 @@
 package io.spindle.web.api;
 
+import io.spindle.node.application.NodeFacade;
 import io.spindle.node.application.NodeStatus;
 import io.spindle.node.domain.MemberAddress;
-import io.spindle.node.infrastructure.runtime.NodeRuntime;
 import jakarta.json.bind.annotation.JsonbNillable;
 import java.util.ArrayList;
 import java.util.List;
@@ -60,8 +60,8 @@ public record ClusterView(
     }
   }
 
-  public static ClusterView of(NodeRuntime node) {
-    return of(node.nodeStatus(), node.ready(), node.queueConnected().orElse(null));
+  public static ClusterView of(NodeFacade node) {
+    return of(node.status(), node.ready(), node.queueConnected().orElse(null));
   }
 
   public static ClusterView of(NodeStatus status, boolean ready, Boolean queueConnected) {

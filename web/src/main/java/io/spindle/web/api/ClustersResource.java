@@ -1,7 +1,7 @@
 package io.spindle.web.api;
 
-import io.spindle.node.infrastructure.federation.GlobalPing;
-import io.spindle.node.infrastructure.runtime.NodeRuntime;
+import io.spindle.node.application.GlobalPingException;
+import io.spindle.node.application.GlobalPings;
 import io.spindle.protocol.federation.RouteMember;
 import io.spindle.protocol.queue.ClusterPing;
 import io.spindle.protocol.queue.ClustersResult;
@@ -32,12 +32,12 @@ import java.util.List;
 public class ClustersResource {
   private static final int MAX_TIMEOUT_S = 60;
 
-  @Inject NodeRuntime node;
+  @Inject GlobalPings pings;
 
   /** The route table; {@code error} says why it is empty or incomplete (no Redis, Redis down). */
   @GET
   public Table clusters() {
-    ClustersResult r = node.globalPing().clusters().build();
+    ClustersResult r = pings.clusters().build();
     return new Table(
         r.getClusterId(),
         r.getRedis(),
@@ -55,11 +55,11 @@ public class ClustersResource {
     }
     long started = System.nanoTime();
     try {
-      PingResult r = node.globalPing().cluster(id, timeout).build();
+      PingResult r = pings.cluster(id, timeout).build();
       return Response.ok(
               new Ping(id, true, null, millis(started), hops(r.getHopsList()), List.of()))
           .build();
-    } catch (GlobalPing.PingFailure e) {
+    } catch (GlobalPingException e) {
       return Response.status(
               e.code() == ErrorCode.NOT_FOUND
                   ? Response.Status.NOT_FOUND
@@ -79,14 +79,14 @@ public class ClustersResource {
     }
     long started = System.nanoTime();
     try {
-      PingResult r = node.globalPing().walk(timeout, GlobalPing.DEFAULT_HOP_LIMIT).build();
+      PingResult r = pings.walk(timeout, GlobalPings.DEFAULT_HOP_LIMIT).build();
       List<ClusterAnswer> clusters =
           r.getClustersList().stream().map(ClustersResource::answer).toList();
       boolean all = clusters.stream().allMatch(ClusterAnswer::answered);
       return Response.ok(
               new Ping(null, all, null, millis(started), hops(r.getHopsList()), clusters))
           .build();
-    } catch (GlobalPing.PingFailure e) {
+    } catch (GlobalPingException e) {
       return Response.status(Response.Status.SERVICE_UNAVAILABLE)
           .entity(new ErrorBody(e.getMessage()))
           .build();
@@ -95,7 +95,7 @@ public class ClustersResource {
 
   private static Duration timeout(Integer seconds) {
     if (seconds == null) {
-      return GlobalPing.DEFAULT_CLUSTER_TIMEOUT;
+      return GlobalPings.DEFAULT_CLUSTER_TIMEOUT;
     }
     return seconds < 1 || seconds > MAX_TIMEOUT_S ? null : Duration.ofSeconds(seconds);
   }

@@ -1,10 +1,10 @@
 package io.spindle.web.api;
 
 import io.spindle.node.application.FileService;
+import io.spindle.node.application.NodeFacade;
 import io.spindle.node.application.NotLeaderException;
 import io.spindle.node.domain.FileInfo;
 import io.spindle.node.domain.FileName;
-import io.spindle.node.infrastructure.runtime.NodeRuntime;
 import jakarta.enterprise.context.RequestScoped;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.BadRequestException;
@@ -47,7 +47,7 @@ import java.util.UUID;
 @Produces(MediaType.APPLICATION_JSON)
 public class FileResource {
   @Inject FileService files;
-  @Inject NodeRuntime node;
+  @Inject NodeFacade node;
 
   @Inject LeaderForwarder forwarder;
 
@@ -115,7 +115,7 @@ public class FileResource {
       InputStream content)
       throws IOException {
     FileName fileName = FileName.of(name);
-    Optional<String> full = node.diskSpace().writeProblem();
+    Optional<String> full = node.diskWriteProblem();
     if (full.isPresent()) {
       // 507 Insufficient Storage (RFC 4918): nothing is stored; reads go on.
       return Response.status(507)
@@ -132,7 +132,7 @@ public class FileResource {
     }
     String requestId = requestId(idempotencyKey);
     InputStream limited = new SizeLimitedInputStream(content, maxBytes);
-    if (!node.nodeStatus().isLeader()) {
+    if (!node.status().isLeader()) {
       return forwarder.put(
           fileName,
           uriInfo.getRequestUri().getRawQuery(),
@@ -151,7 +151,7 @@ public class FileResource {
       @PathParam("name") String name, @HeaderParam("Idempotency-Key") String idempotencyKey) {
     FileName fileName = FileName.of(name);
     String requestId = requestId(idempotencyKey);
-    if (!node.nodeStatus().isLeader()) {
+    if (!node.status().isLeader()) {
       return forwarder.delete(fileName, uriInfo.getRequestUri().getRawQuery(), requestId);
     }
     if (!files.delete(fileName, requestId)) {
@@ -166,8 +166,7 @@ public class FileResource {
    * names one request (operation, name, content): the store refuses it for another with 409.
    */
   private String requestId(String idempotencyKey) {
-    if (headers.getHeaderString(LeaderForwarder.FORWARDED) != null
-        && !node.nodeStatus().isLeader()) {
+    if (headers.getHeaderString(LeaderForwarder.FORWARDED) != null && !node.status().isLeader()) {
       throw new NotLeaderException(Optional.empty());
     }
     if (idempotencyKey == null || idempotencyKey.isBlank()) {

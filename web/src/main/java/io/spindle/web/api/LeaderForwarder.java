@@ -1,7 +1,7 @@
 package io.spindle.web.api;
 
+import io.spindle.node.application.NodeFacade;
 import io.spindle.node.domain.FileName;
-import io.spindle.node.infrastructure.runtime.NodeRuntime;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -50,7 +50,7 @@ public class LeaderForwarder {
 
   private static final Logger LOG = Logger.getLogger(LeaderForwarder.class.getName());
 
-  @Inject NodeRuntime node;
+  @Inject NodeFacade node;
 
   private ExecutorService executor;
   private HttpClient http;
@@ -128,7 +128,7 @@ public class LeaderForwarder {
       target.replaceQuery(rawQuery);
     }
     return HttpRequest.newBuilder(target.build())
-        .header(FORWARDED, node.nodeStatus().nodeId())
+        .header(FORWARDED, node.status().nodeId())
         .header("Authorization", "Bearer " + node.nodeToken())
         .header("Idempotency-Key", requestId);
   }

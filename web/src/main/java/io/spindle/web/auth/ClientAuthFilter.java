@@ -1,6 +1,6 @@
 package io.spindle.web.auth;
 
-import io.spindle.node.infrastructure.runtime.NodeRuntime;
+import io.spindle.node.application.NodeFacade;
 import io.spindle.protocol.auth.ClientTokens;
 import io.spindle.protocol.auth.ClientTokens.Holder;
 import io.spindle.protocol.auth.ClientTokens.Right;
@@ -41,7 +41,7 @@ public class ClientAuthFilter extends HttpFilter {
   /** The header the page's script sends with every request it makes through its session. */
   public static final String PAGE_HEADER = "X-Spindle-Page";
 
-  @Inject transient NodeRuntime node;
+  @Inject transient NodeFacade node;
 
   @Override
   protected void doFilter(HttpServletRequest req, HttpServletResponse res, FilterChain chain)

@@ -1,6 +1,6 @@
 package io.spindle.web.auth;
 
-import io.spindle.node.infrastructure.runtime.NodeRuntime;
+import io.spindle.node.application.NodeFacade;
 import io.spindle.protocol.auth.ClientTokens;
 import io.spindle.protocol.auth.ClientTokens.Holder;
 import jakarta.inject.Inject;
@@ -32,7 +32,7 @@ public class SessionServlet extends HttpServlet {
   /** Who the page is signed in as. */
   public record SignedIn(boolean signedIn, String name, List<String> rights) {}
 
-  @Inject transient NodeRuntime node;
+  @Inject transient NodeFacade node;
 
   @Override
   protected void doGet(HttpServletRequest req, HttpServletResponse res) throws IOException {

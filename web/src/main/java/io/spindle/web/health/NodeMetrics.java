@@ -1,8 +1,8 @@
 package io.spindle.web.health;
 
+import io.spindle.node.application.NodeFacade;
 import io.spindle.node.application.NodeStatus;
 import io.spindle.node.application.NodeStatus.Role;
-import io.spindle.node.infrastructure.runtime.NodeRuntime;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.context.Initialized;
 import jakarta.enterprise.event.Observes;
@@ -20,7 +20,7 @@ import org.eclipse.microprofile.metrics.annotation.RegistryScope;
  */
 @ApplicationScoped
 public class NodeMetrics {
-  @Inject NodeRuntime node;
+  @Inject NodeFacade node;
 
   @Inject
   @RegistryScope(scope = MetricRegistry.APPLICATION_SCOPE)
@@ -31,52 +31,48 @@ public class NodeMetrics {
       registry.gauge(
           "spindle_raft_role",
           node,
-          n -> isRole(n.nodeStatus(), role) ? 1 : 0,
+          n -> isRole(n.status(), role) ? 1 : 0,
           new Tag("role", role.name()));
     }
-    gauge(
-        "spindle_raft_term",
-        "the node's current term",
-        MetricUnits.NONE,
-        n -> n.nodeStatus().term());
+    gauge("spindle_raft_term", "the node's current term", MetricUnits.NONE, n -> n.status().term());
     gauge(
         "spindle_raft_commit_index",
         "highest log index known committed",
         MetricUnits.NONE,
-        n -> n.nodeStatus().commitIndex());
+        n -> n.status().commitIndex());
     gauge(
         "spindle_raft_applied_index",
         "highest log index applied to the state machine",
         MetricUnits.NONE,
-        n -> n.nodeStatus().appliedIndex());
+        n -> n.status().appliedIndex());
     gauge(
         "spindle_raft_apply_lag",
         "committed entries not yet applied",
         MetricUnits.NONE,
-        n -> Math.max(0, n.nodeStatus().commitIndex() - n.nodeStatus().appliedIndex()));
+        n -> Math.max(0, n.status().commitIndex() - n.status().appliedIndex()));
     gauge(
         "spindle_raft_proposals_total",
         "entries this node appended as leader (proposals and one no-op per term)",
         MetricUnits.NONE,
-        n -> n.statistics().proposals());
+        n -> n.counters().proposals());
     gauge(
         "spindle_raft_appended_entries_total",
         "entries appended to the local log",
         MetricUnits.NONE,
-        n -> n.statistics().appendedEntries());
+        n -> n.counters().appendedEntries());
     gauge(
         "spindle_raft_fsyncs_total",
         "log fsyncs (group commit: one may cover many entries)",
         MetricUnits.NONE,
-        n -> n.statistics().fsyncs());
+        n -> n.counters().fsyncs());
     gaugeDouble(
         "spindle_raft_fsync_seconds_total",
         "time spent in log fsyncs; divide by fsyncs for the mean latency",
-        n -> n.statistics().fsyncSecondsTotal());
+        n -> n.counters().fsyncSecondsTotal());
     gaugeDouble(
         "spindle_raft_fsync_last_seconds",
         "latency of the latest log fsync",
-        n -> n.statistics().lastFsyncSeconds());
+        n -> n.counters().lastFsyncSeconds());
   }
 
   private static boolean isRole(NodeStatus status, Role role) {
@@ -88,7 +84,7 @@ public class NodeMetrics {
       String name,
       String description,
       String unit,
-      java.util.function.ToLongFunction<NodeRuntime> f) {
+      java.util.function.ToLongFunction<NodeFacade> f) {
     registry.gauge(
         Metadata.builder().withName(name).withDescription(description).withUnit(unit).build(),
         node,
@@ -96,7 +92,7 @@ public class NodeMetrics {
   }
 
   private void gaugeDouble(
-      String name, String description, java.util.function.ToDoubleFunction<NodeRuntime> f) {
+      String name, String description, java.util.function.ToDoubleFunction<NodeFacade> f) {
     registry.gauge(
         Metadata.builder()
             .withName(name)

@@ -1,8 +1,7 @@
 package io.spindle.web.health;
 
+import io.spindle.node.application.NodeFacade;
 import io.spindle.node.application.NodeStatus;
-import io.spindle.node.infrastructure.runtime.DatabaseMigration;
-import io.spindle.node.infrastructure.runtime.NodeRuntime;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.health.HealthCheck;
@@ -11,18 +10,18 @@ import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
 import org.eclipse.microprofile.health.Readiness;
 
 /**
- * Ready when the node knows a leader and has applied its log ({@link NodeRuntime#ready()}); the
- * data tells why not, and which schema version Flyway left the database at.
+ * Ready when the node knows a leader and has applied its log ({@link
+ * io.spindle.node.application.NodeFacade#ready()}); the data tells why not, and which schema
+ * version Flyway left the database at.
  */
 @Readiness
 @ApplicationScoped
 public class NodeReadiness implements HealthCheck {
-  @Inject NodeRuntime node;
-  @Inject DatabaseMigration database;
+  @Inject NodeFacade node;
 
   @Override
   public HealthCheckResponse call() {
-    NodeStatus status = node.nodeStatus();
+    NodeStatus status = node.status();
     HealthCheckResponseBuilder response =
         HealthCheckResponse.named("spindle-node")
             .status(node.ready())
@@ -32,8 +31,8 @@ public class NodeReadiness implements HealthCheck {
             .withData("leaderId", status.leaderId().orElse(""))
             .withData("commitIndex", status.commitIndex())
             .withData("appliedIndex", status.appliedIndex())
-            .withData("schemaVersion", database.schemaVersion().orElse(""))
-            .withData("migrationsApplied", database.migrationsApplied());
+            .withData("schemaVersion", node.schemaVersion().orElse(""))
+            .withData("migrationsApplied", node.migrationsApplied());
     // A node joining by discovery says what it waits for: an edge list, being added, catching up.
     node.joinProgress().ifPresent(progress -> response.withData("join", progress));
     return response.build();

@@ -1,6 +1,6 @@
 package io.spindle.web.page;
 
-import io.spindle.node.infrastructure.runtime.NodeRuntime;
+import io.spindle.node.application.NodeFacade;
 import io.spindle.web.api.ClusterView;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
@@ -74,7 +74,7 @@ public class ClusterStatusServlet extends HttpServlet {
   @JsonbNillable
   public record Panel(ClusterView self, List<MemberStatus> members, QueuePanel queue) {}
 
-  @Inject transient NodeRuntime node;
+  @Inject transient NodeFacade node;
 
   private transient Jsonb json;
   private transient ExecutorService executor;

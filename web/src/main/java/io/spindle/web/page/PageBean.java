@@ -1,6 +1,6 @@
 package io.spindle.web.page;
 
-import io.spindle.node.infrastructure.runtime.NodeRuntime;
+import io.spindle.node.application.NodeFacade;
 import jakarta.enterprise.context.RequestScoped;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
@@ -9,14 +9,14 @@ import jakarta.inject.Named;
 @Named("page")
 @RequestScoped
 public class PageBean {
-  @Inject NodeRuntime node;
+  @Inject NodeFacade node;
 
   public String getNodeId() {
-    return node.config().nodeId().value();
+    return node.status().nodeId();
   }
 
   public String getHttpUrl() {
-    return node.config().httpUrl().toString();
+    return node.httpUrl().toString();
   }
 
   public long getMaxBytes() {

@@ -1,5 +1,7 @@
 package io.spindle.node.infrastructure.federation;
 
+import io.spindle.node.application.GlobalPingException;
+import io.spindle.node.application.GlobalPings;
 import io.spindle.node.domain.MemberAddress;
 import io.spindle.protocol.federation.ClusterRoute;
 import io.spindle.protocol.federation.RouteMember;
@@ -43,12 +45,7 @@ import java.util.stream.Collectors;
  * error code (NOT_FOUND for an unknown cluster, UNAVAILABLE for one that did not answer) and a
  * sentence.
  */
-public final class GlobalPing {
-  /** How long another cluster may take to answer, unless the ping says otherwise. */
-  public static final Duration DEFAULT_CLUSTER_TIMEOUT = Duration.ofSeconds(5);
-
-  /** The most clusters one ping visits, unless it says fewer. */
-  public static final int DEFAULT_HOP_LIMIT = 64;
+public final class GlobalPing implements GlobalPings {
 
   private static final Duration MEMBER_TIMEOUT = Duration.ofSeconds(2);
   private static final String UNKNOWN = "no cluster of this federation has that id";
@@ -129,6 +126,7 @@ public final class GlobalPing {
    * @throws PingFailure NOT_FOUND if no cluster of the federation has that id, UNAVAILABLE if Redis
    *     or the cluster did not answer in time
    */
+  @Override
   public PingResult.Builder cluster(String target, Duration timeout) {
     if (target.equals(clusterId)) {
       return members();
@@ -150,6 +148,7 @@ public final class GlobalPing {
    *
    * @throws PingFailure UNAVAILABLE if Redis cannot be read
    */
+  @Override
   public PingResult.Builder walk(Duration timeout, int hopLimit) {
     List<String> ids = new ArrayList<>();
     for (RouteRegistry.RouteEntry e : table()) {
@@ -183,6 +182,7 @@ public final class GlobalPing {
   }
 
   /** The route table, each route checked for a queue server that accepts a connection. */
+  @Override
   public ClustersResult.Builder clusters() {
     ClustersResult.Builder r = ClustersResult.newBuilder().setClusterId(clusterId);
     if (registry == null) {
@@ -394,17 +394,12 @@ public final class GlobalPing {
   }
 
   /** Why a ping did not get through: the queue error code to answer, and a sentence. */
-  public static final class PingFailure extends RuntimeException {
+  /** A ping that could not be answered; {@link #code()} says why. */
+  public static final class PingFailure extends GlobalPingException {
     private static final long serialVersionUID = 1L;
-    private final transient ErrorCode code;
 
     public PingFailure(ErrorCode code, String message) {
-      super(message);
-      this.code = code;
-    }
-
-    public ErrorCode code() {
-      return code;
+      super(code, message);
     }
   }
 }

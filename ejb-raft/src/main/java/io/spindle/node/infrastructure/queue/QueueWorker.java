@@ -17,6 +17,7 @@ import io.netty.handler.codec.protobuf.ProtobufVarint32LengthFieldPrepender;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.spindle.node.application.QueueDepths;
 import io.spindle.protocol.logging.RateLimitedLog;
 import io.spindle.protocol.queue.CancelTasks;
 import io.spindle.protocol.queue.ChunkData;

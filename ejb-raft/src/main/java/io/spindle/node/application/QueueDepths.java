@@ -1,4 +1,4 @@
-package io.spindle.node.infrastructure.queue;
+package io.spindle.node.application;
 
 import io.spindle.protocol.queue.DeadLetter;
 import io.spindle.protocol.queue.QueueView;

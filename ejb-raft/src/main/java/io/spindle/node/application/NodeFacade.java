@@ -1,0 +1,62 @@
+package io.spindle.node.application;
+
+import io.spindle.protocol.auth.ClientTokens;
+import java.net.URI;
+import java.util.Optional;
+import javax.net.ssl.SSLContext;
+
+/**
+ * What the node's interfaces — the page, the REST API, health and metrics — may ask of the node
+ * besides its services ({@link FileService}, {@link FileCounter}, {@link GlobalPings}): its status,
+ * its limits, and what it needs to call another node or check a client. The infrastructure
+ * implements it over the node's runtime and makes it injectable.
+ *
+ * <p><b>Threading:</b> thread-safe; no method blocks on the network or the cluster.
+ */
+public interface NodeFacade {
+
+  /** The node's latest status: role, term, leader, indexes, members. */
+  NodeStatus status();
+
+  /** Whether the node serves clients: it runs, knows a leader and has applied the log. */
+  boolean ready();
+
+  /** What a node joining by discovery waits for, while it joins. */
+  Optional<String> joinProgress();
+
+  /** Whether it takes work from a queue server; empty if it is configured with none. */
+  Optional<Boolean> queueConnected();
+
+  /** The queues of the queue server as it last told this node, if it is connected to one. */
+  Optional<QueueDepths> queueDepths();
+
+  /** The leader's web base URL, when there is a leader and its address carries one. */
+  Optional<URI> leaderHttpUrl();
+
+  /** This node's web base URL, as other nodes and clients reach it. */
+  URI httpUrl();
+
+  /** The largest file a client may store. */
+  long maxFileBytes();
+
+  /** Why a write must be refused now (the data disk is nearly full), if it must. */
+  Optional<String> diskWriteProblem();
+
+  /** The node's counters (proposals, appends, fsyncs), as of now. */
+  NodeCounters counters();
+
+  /** The version of the node's database schema, once migrated. */
+  Optional<String> schemaVersion();
+
+  /** How many migrations the node applied when it started. */
+  int migrationsApplied();
+
+  /** The TLS context for calls to other nodes' HTTPS ports. */
+  SSLContext httpsContext();
+
+  /** The bearer token one node shows another (forwarded writes, status). */
+  String nodeToken();
+
+  /** The clients' tokens, to check who a request comes from. */
+  ClientTokens clientTokens();
+}
