@@ -27,7 +27,6 @@ import java.security.SecureRandom;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.BitSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -99,8 +98,8 @@ public final class ChunkSpool {
   private final SecureRandom random = new SecureRandom();
 
   // Guarded by this.
-  private final Map<String, Upload> uploads = new HashMap<>();
-  private final Map<String, Upload> byRequest = new HashMap<>();
+  private final Map<String, SpoolUpload> uploads = new HashMap<>();
+  private final Map<String, SpoolUpload> byRequest = new HashMap<>();
   private final Map<String, Usage> byOwner = new HashMap<>();
   private long reservedBytes;
 
@@ -108,40 +107,6 @@ public final class ChunkSpool {
   private static final class Usage {
     long bytes;
     int uploads;
-  }
-
-  private static final class Upload {
-    final String id;
-    final UploadSpec spec;
-    final Path dir;
-    final String owner;
-    final long reservation;
-    final BitSet present;
-    final byte[][] hashes;
-    long lastActivityMillis;
-    int pins;
-    boolean deleted;
-
-    Upload(String id, UploadSpec spec, Path dir, String owner, long reservation, long now) {
-      this.id = id;
-      this.spec = spec;
-      this.dir = dir;
-      this.owner = owner;
-      this.reservation = reservation;
-      this.present = new BitSet(spec.chunkCount());
-      this.hashes = new byte[spec.chunkCount()][];
-      this.lastActivityMillis = now;
-    }
-
-    List<Integer> missing() {
-      List<Integer> out = new ArrayList<>();
-      for (int i = present.nextClearBit(0);
-          i < spec.chunkCount();
-          i = present.nextClearBit(i + 1)) {
-        out.add(i);
-      }
-      return out;
-    }
   }
 
   private ChunkSpool(Path dir, SpoolSettings limits, InstantSource clock, long blockSize) {
@@ -225,7 +190,7 @@ public final class ChunkSpool {
     String id;
     Path uploadDir;
     synchronized (this) {
-      Upload existing = byRequest.get(spec.requestId());
+      SpoolUpload existing = byRequest.get(spec.requestId());
       if (existing != null) {
         if (!existing.spec.sameWrite(spec)) {
           throw new ConflictingUploadException(
@@ -270,7 +235,7 @@ public final class ChunkSpool {
       }
       id = newUploadId();
       uploadDir = dir.resolve(id);
-      Upload upload = new Upload(id, spec, uploadDir, owner, reservation, clock.millis());
+      SpoolUpload upload = new SpoolUpload(id, spec, uploadDir, owner, reservation, clock.millis());
       reserve(upload);
     }
     try {
@@ -290,12 +255,12 @@ public final class ChunkSpool {
 
   /** The upload {@code requestId} started, if it is still here. */
   public synchronized Optional<String> uploadFor(String requestId) {
-    Upload u = byRequest.get(requestId);
+    SpoolUpload u = byRequest.get(requestId);
     return u == null ? Optional.empty() : Optional.of(u.id);
   }
 
   public synchronized Optional<UploadSpec> spec(String uploadId) {
-    Upload u = uploads.get(uploadId);
+    SpoolUpload u = uploads.get(uploadId);
     return u == null ? Optional.empty() : Optional.of(u.spec);
   }
 
@@ -309,7 +274,7 @@ public final class ChunkSpool {
    */
   public ChunkOutcome putChunk(String uploadId, int index, byte[] sha256, ByteBuffer data)
       throws IOException {
-    Upload u;
+    SpoolUpload u;
     synchronized (this) {
       u = uploads.get(uploadId);
       if (u == null) {
@@ -365,7 +330,7 @@ public final class ChunkSpool {
    * mismatch deletes the upload). Blocks on disk: a 5 GiB upload is read once.
    */
   public Completion complete(String uploadId) throws IOException, UnknownUploadException {
-    Upload u;
+    SpoolUpload u;
     synchronized (this) {
       u = require(uploadId);
       List<Integer> missing = u.missing();
@@ -427,7 +392,7 @@ public final class ChunkSpool {
 
   /** The content of a received chunk. Blocks on disk. */
   public byte[] readChunk(String uploadId, int index) throws IOException, UnknownUploadException {
-    Upload u;
+    SpoolUpload u;
     byte[] hash;
     synchronized (this) {
       u = require(uploadId);
@@ -446,7 +411,7 @@ public final class ChunkSpool {
 
   /** The SHA-256 of every chunk, by index; null for a chunk not received. */
   public synchronized List<byte[]> chunkHashes(String uploadId) throws UnknownUploadException {
-    Upload u = require(uploadId);
+    SpoolUpload u = require(uploadId);
     List<byte[]> out = new ArrayList<>(u.hashes.length);
     for (byte[] h : u.hashes) {
       out.add(h == null ? null : h.clone());
@@ -456,14 +421,14 @@ public final class ChunkSpool {
 
   /** A job needs the upload: it does not expire until as many {@link #unpin}s. */
   public synchronized void pin(String uploadId) {
-    Upload u = uploads.get(uploadId);
+    SpoolUpload u = uploads.get(uploadId);
     if (u != null) {
       u.pins++;
     }
   }
 
   public synchronized void unpin(String uploadId) {
-    Upload u = uploads.get(uploadId);
+    SpoolUpload u = uploads.get(uploadId);
     if (u != null && u.pins > 0) {
       u.pins--;
       u.lastActivityMillis = clock.millis();
@@ -472,7 +437,7 @@ public final class ChunkSpool {
 
   /** Forgets the upload and deletes its files. Blocks on disk. */
   public void delete(String uploadId) throws IOException {
-    Upload u = forget(uploadId);
+    SpoolUpload u = forget(uploadId);
     if (u != null) {
       deleteTree(u.dir);
     }
@@ -486,7 +451,7 @@ public final class ChunkSpool {
     long cutoff = clock.millis() - limits.idleTimeout().toMillis();
     List<String> expired = new ArrayList<>();
     synchronized (this) {
-      for (Upload u : uploads.values()) {
+      for (SpoolUpload u : uploads.values()) {
         if (u.pins == 0 && u.lastActivityMillis <= cutoff) {
           expired.add(u.id);
         }
@@ -516,16 +481,16 @@ public final class ChunkSpool {
 
   // ---- internals ----
 
-  private Upload require(String uploadId) throws UnknownUploadException {
-    Upload u = uploads.get(uploadId);
+  private SpoolUpload require(String uploadId) throws UnknownUploadException {
+    SpoolUpload u = uploads.get(uploadId);
     if (u == null) {
       throw new UnknownUploadException(uploadId);
     }
     return u;
   }
 
-  private synchronized Upload forget(String uploadId) {
-    Upload u = uploads.remove(uploadId);
+  private synchronized SpoolUpload forget(String uploadId) {
+    SpoolUpload u = uploads.remove(uploadId);
     if (u != null) {
       u.deleted = true;
       byRequest.remove(u.spec.requestId(), u);
@@ -542,7 +507,7 @@ public final class ChunkSpool {
   }
 
   // Guarded by this.
-  private void reserve(Upload u) {
+  private void reserve(SpoolUpload u) {
     uploads.put(u.id, u);
     byRequest.put(u.spec.requestId(), u);
     reservedBytes += u.reservation;
@@ -583,7 +548,7 @@ public final class ChunkSpool {
           deleteTree(entry);
           continue;
         }
-        Upload u = new Upload(name, spec, entry, "", diskBytes(spec), clock.millis());
+        SpoolUpload u = new SpoolUpload(name, spec, entry, "", diskBytes(spec), clock.millis());
         try (Stream<Path> files = Files.list(entry)) {
           for (Path f : (Iterable<Path>) files::iterator) {
             String fn = f.getFileName().toString();
