@@ -27,9 +27,7 @@ import java.security.SecureRandom;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.logging.Logger;
@@ -98,22 +96,14 @@ public final class ChunkSpool {
   private final SecureRandom random = new SecureRandom();
 
   // Guarded by this.
-  private final Map<String, SpoolUpload> uploads = new HashMap<>();
-  private final Map<String, SpoolUpload> byRequest = new HashMap<>();
-  private final Map<String, Usage> byOwner = new HashMap<>();
-  private long reservedBytes;
-
-  /** What one client's uploads take. */
-  private static final class Usage {
-    long bytes;
-    int uploads;
-  }
+  private final UploadLedger ledger;
 
   private ChunkSpool(Path dir, SpoolSettings limits, InstantSource clock, long blockSize) {
     this.dir = dir;
     this.limits = limits;
     this.clock = clock;
     this.blockSize = blockSize;
+    this.ledger = new UploadLedger(limits);
   }
 
   /** Opens the spool in {@code dir} (created if missing), taking back the uploads found there. */
@@ -190,7 +180,7 @@ public final class ChunkSpool {
     String id;
     Path uploadDir;
     synchronized (this) {
-      SpoolUpload existing = byRequest.get(spec.requestId());
+      SpoolUpload existing = ledger.forRequest(spec.requestId());
       if (existing != null) {
         if (!existing.spec.sameWrite(spec)) {
           throw new ConflictingUploadException(
@@ -205,38 +195,11 @@ public final class ChunkSpool {
         return new Begin(existing.id, existing.missing(), true);
       }
       long reservation = diskBytes(spec);
-      if (uploads.size() >= limits.maxUploads()) {
-        throw new SpoolFullException(
-            "the spool holds its maximum of " + limits.maxUploads() + " uploads");
-      }
-      if (reservedBytes + reservation > limits.maxBytes()) {
-        throw new SpoolFullException(
-            "the spool has room for "
-                + (limits.maxBytes() - reservedBytes)
-                + " more bytes on disk, and this upload takes "
-                + reservation);
-      }
-      Usage usage = byOwner.getOrDefault(owner, new Usage());
-      if (!owner.isEmpty() && usage.uploads >= limits.maxUploadsPerClient()) {
-        throw new SpoolFullException(
-            "this client has "
-                + usage.uploads
-                + " uploads under way, the most one client may have; finish or abandon some");
-      }
-      if (!owner.isEmpty() && usage.bytes + reservation > limits.maxBytesPerClient()) {
-        throw new SpoolFullException(
-            "this client's uploads take "
-                + usage.bytes
-                + " bytes of the spool and may take "
-                + limits.maxBytesPerClient()
-                + "; this upload needs "
-                + reservation
-                + " more");
-      }
+      ledger.checkRoom(owner, reservation);
       id = newUploadId();
       uploadDir = dir.resolve(id);
       SpoolUpload upload = new SpoolUpload(id, spec, uploadDir, owner, reservation, clock.millis());
-      reserve(upload);
+      ledger.reserve(upload);
     }
     try {
       Files.createDirectories(uploadDir);
@@ -255,12 +218,12 @@ public final class ChunkSpool {
 
   /** The upload {@code requestId} started, if it is still here. */
   public synchronized Optional<String> uploadFor(String requestId) {
-    SpoolUpload u = byRequest.get(requestId);
+    SpoolUpload u = ledger.forRequest(requestId);
     return u == null ? Optional.empty() : Optional.of(u.id);
   }
 
   public synchronized Optional<UploadSpec> spec(String uploadId) {
-    SpoolUpload u = uploads.get(uploadId);
+    SpoolUpload u = ledger.get(uploadId);
     return u == null ? Optional.empty() : Optional.of(u.spec);
   }
 
@@ -276,7 +239,7 @@ public final class ChunkSpool {
       throws IOException {
     SpoolUpload u;
     synchronized (this) {
-      u = uploads.get(uploadId);
+      u = ledger.get(uploadId);
       if (u == null) {
         return ChunkOutcome.UNKNOWN_UPLOAD;
       }
@@ -421,14 +384,14 @@ public final class ChunkSpool {
 
   /** A job needs the upload: it does not expire until as many {@link #unpin}s. */
   public synchronized void pin(String uploadId) {
-    SpoolUpload u = uploads.get(uploadId);
+    SpoolUpload u = ledger.get(uploadId);
     if (u != null) {
       u.pins++;
     }
   }
 
   public synchronized void unpin(String uploadId) {
-    SpoolUpload u = uploads.get(uploadId);
+    SpoolUpload u = ledger.get(uploadId);
     if (u != null && u.pins > 0) {
       u.pins--;
       u.lastActivityMillis = clock.millis();
@@ -451,7 +414,7 @@ public final class ChunkSpool {
     long cutoff = clock.millis() - limits.idleTimeout().toMillis();
     List<String> expired = new ArrayList<>();
     synchronized (this) {
-      for (SpoolUpload u : uploads.values()) {
+      for (SpoolUpload u : ledger.all()) {
         if (u.pins == 0 && u.lastActivityMillis <= cutoff) {
           expired.add(u.id);
         }
@@ -471,18 +434,18 @@ public final class ChunkSpool {
   }
 
   public synchronized int uploads() {
-    return uploads.size();
+    return ledger.size();
   }
 
   /** What the uploads held take on disk, in whole blocks (reserved when each began). */
   public synchronized long reservedBytes() {
-    return reservedBytes;
+    return ledger.reservedBytes();
   }
 
   // ---- internals ----
 
   private SpoolUpload require(String uploadId) throws UnknownUploadException {
-    SpoolUpload u = uploads.get(uploadId);
+    SpoolUpload u = ledger.get(uploadId);
     if (u == null) {
       throw new UnknownUploadException(uploadId);
     }
@@ -490,30 +453,7 @@ public final class ChunkSpool {
   }
 
   private synchronized SpoolUpload forget(String uploadId) {
-    SpoolUpload u = uploads.remove(uploadId);
-    if (u != null) {
-      u.deleted = true;
-      byRequest.remove(u.spec.requestId(), u);
-      reservedBytes -= u.reservation;
-      Usage usage = byOwner.get(u.owner);
-      if (usage != null) {
-        usage.bytes -= u.reservation;
-        if (--usage.uploads <= 0) {
-          byOwner.remove(u.owner);
-        }
-      }
-    }
-    return u;
-  }
-
-  // Guarded by this.
-  private void reserve(SpoolUpload u) {
-    uploads.put(u.id, u);
-    byRequest.put(u.spec.requestId(), u);
-    reservedBytes += u.reservation;
-    Usage usage = byOwner.computeIfAbsent(u.owner, o -> new Usage());
-    usage.bytes += u.reservation;
-    usage.uploads++;
+    return ledger.forget(uploadId);
   }
 
   /**
@@ -569,11 +509,11 @@ public final class ChunkSpool {
           }
         }
         synchronized (this) {
-          if (byRequest.containsKey(spec.requestId())) {
+          if (ledger.forRequest(spec.requestId()) != null) {
             deleteTree(entry);
             continue;
           }
-          reserve(u);
+          ledger.reserve(u);
         }
         resumed++;
       }
