@@ -1,22 +1,17 @@
 package io.spindle.queue.spool;
 
-import static io.spindle.queue.spool.SpoolFiles.CHUNK_FILE;
 import static io.spindle.queue.spool.SpoolFiles.HEX;
-import static io.spindle.queue.spool.SpoolFiles.SPEC_FILE;
-import static io.spindle.queue.spool.SpoolFiles.UPLOAD_ID;
 import static io.spindle.queue.spool.SpoolFiles.chunkFileName;
 import static io.spindle.queue.spool.SpoolFiles.deleteTree;
 import static io.spindle.queue.spool.SpoolFiles.newSha256;
 import static io.spindle.queue.spool.SpoolFiles.privateDirectory;
 import static io.spindle.queue.spool.SpoolFiles.readFully;
-import static io.spindle.queue.spool.SpoolFiles.readSpec;
 import static io.spindle.queue.spool.SpoolFiles.sha256;
 import static io.spindle.queue.spool.SpoolFiles.writeSpec;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -31,8 +26,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.logging.Logger;
-import java.util.regex.Matcher;
-import java.util.stream.Stream;
 
 /**
  * Where chunked uploads wait on disk until their write job has committed them: a 5 GiB upload needs
@@ -122,7 +115,7 @@ public final class ChunkSpool {
       block = DEFAULT_BLOCK_SIZE;
     }
     ChunkSpool spool = new ChunkSpool(dir, limits, clock, block);
-    spool.rescan();
+    SpoolRecovery.recover(dir, clock, spool::diskBytes, spool::adoptRecovered);
     return spool;
   }
 
@@ -470,58 +463,16 @@ public final class ChunkSpool {
     return (bytes + blockSize - 1) / blockSize * blockSize;
   }
 
-  private void rescan() throws IOException {
-    int resumed = 0;
-    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
-      for (Path entry : entries) {
-        String name = entry.getFileName().toString();
-        if (!Files.isDirectory(entry) || !UPLOAD_ID.matcher(name).matches()) {
-          LOG.warning(() -> "ignoring " + entry + " in the spool: not an upload directory");
-          continue;
-        }
-        UploadSpec spec;
-        try {
-          spec = readSpec(entry);
-        } catch (IOException | RuntimeException e) {
-          LOG.warning(
-              () -> "deleting spool upload " + name + ": its spec is unreadable (" + e + ")");
-          deleteTree(entry);
-          continue;
-        }
-        SpoolUpload u = new SpoolUpload(name, spec, entry, "", diskBytes(spec), clock.millis());
-        try (Stream<Path> files = Files.list(entry)) {
-          for (Path f : (Iterable<Path>) files::iterator) {
-            String fn = f.getFileName().toString();
-            Matcher m = CHUNK_FILE.matcher(fn);
-            if (m.matches()) {
-              long index = Long.parseLong(m.group(1));
-              if (index < spec.chunkCount()
-                  && Files.size(f) == spec.chunkLength((int) index)
-                  && !u.present.get((int) index)) {
-                u.present.set((int) index);
-                u.hashes[(int) index] = HEX.parseHex(m.group(2));
-                continue;
-              }
-            }
-            if (!fn.equals(SPEC_FILE)) {
-              Files.deleteIfExists(f);
-            }
-          }
-        }
-        synchronized (this) {
-          if (ledger.forRequest(spec.requestId()) != null) {
-            deleteTree(entry);
-            continue;
-          }
-          ledger.reserve(u);
-        }
-        resumed++;
-      }
+  /**
+   * Takes an upload {@link SpoolRecovery} found on open, unless its request already has one
+   * (another directory found earlier in the scan).
+   */
+  private synchronized boolean adoptRecovered(SpoolUpload u) {
+    if (ledger.forRequest(u.spec.requestId()) != null) {
+      return false;
     }
-    if (resumed > 0) {
-      int n = resumed;
-      LOG.info(() -> "spool " + dir + ": " + n + " unfinished uploads resumed");
-    }
+    ledger.reserve(u);
+    return true;
   }
 
   private String newUploadId() {
