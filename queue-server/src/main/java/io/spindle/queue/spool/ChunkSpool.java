@@ -48,7 +48,14 @@ import java.util.logging.Logger;
  * <p><b>Threading:</b> thread-safe. Methods that read or write chunk files block on disk I/O and
  * belong on an I/O executor ({@link #putChunk}, {@link #complete}, {@link #readChunk}, {@link
  * #delete}); the bookkeeping methods are quick. Each throws {@link IOException} when the disk
- * fails.
+ * fails. One lock, this spool's monitor, guards the {@link UploadLedger} and the mutable fields of
+ * each {@link SpoolUpload}; chunk files are read and written outside it (the one exception: {@link
+ * #putChunk} deletes the chunk it has just stored, under the monitor, when the upload was deleted
+ * meanwhile).
+ *
+ * <p><b>Collaborators</b> (package-private): {@link UploadLedger} (the uploads held and the bytes
+ * and uploads each client takes), {@link SpoolRecovery} (the scan on {@link #open}), {@link
+ * SpoolFiles} (the layout and its file operations).
  */
 public final class ChunkSpool {
   private static final Logger LOG = Logger.getLogger(ChunkSpool.class.getName());
