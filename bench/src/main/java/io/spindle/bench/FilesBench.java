@@ -1,5 +1,8 @@
 package io.spindle.bench;
 
+import static io.spindle.bench.FilesBenchOutput.progress;
+import static io.spindle.bench.FilesBenchOutput.result;
+
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
@@ -342,7 +345,7 @@ public final class FilesBench {
     String requestId = runId + "-" + name;
     int attempts = 0;
     while (true) {
-      checkDeadline();
+      BenchException.checkDeadline(deadlineNanos);
       attempts++;
       HttpRequest request =
           authorized(target)
@@ -609,7 +612,7 @@ public final class FilesBench {
     try (PreparedStatement insert =
         c.prepareStatement("INSERT INTO " + table + " (id, data) VALUES (?, ?)")) {
       for (int i = 0; i < count; i++) {
-        checkDeadline();
+        BenchException.checkDeadline(deadlineNanos);
         fill(random, data);
         insert.setLong(1, firstId + i);
         insert.setBytes(2, data);
@@ -640,21 +643,6 @@ public final class FilesBench {
 
   // ---------------------------------------------------------------- helpers
 
-  private void checkDeadline() throws BenchException {
-    if (System.nanoTime() > deadlineNanos) {
-      throw new BenchException("the run took longer than --timeout; stopped");
-    }
-  }
-
-  private static void result(String name, double value, String unit) {
-    System.out.printf(Locale.ROOT, "%s %.1f %s%n", name, value, unit);
-    System.out.flush();
-  }
-
-  private static void progress(String format, Object... args) {
-    System.err.printf(Locale.ROOT, "[files-bench] " + format + "%n", args);
-  }
-
   private static String abbreviate(String s) {
     return s == null ? "" : s.length() > 300 ? s.substring(0, 300) + "..." : s;
   }
@@ -666,19 +654,6 @@ public final class FilesBench {
       t.setDaemon(true);
       return t;
     };
-  }
-
-  /** A failure with a message meant for the user. */
-  private static final class BenchException extends Exception {
-    private static final long serialVersionUID = 1L;
-
-    BenchException(String message) {
-      super(message);
-    }
-
-    BenchException(String message, Throwable cause) {
-      super(message, cause);
-    }
   }
 
   /**
