@@ -3,15 +3,7 @@ package io.spindle.bench;
 import static io.spindle.bench.FilesBenchOutput.progress;
 import static io.spindle.bench.FilesBenchOutput.result;
 
-import java.io.IOException;
-import java.net.ConnectException;
 import java.net.URI;
-import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -23,7 +15,6 @@ import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Optional;
 import java.util.Queue;
 import java.util.Set;
 import java.util.SplittableRandom;
@@ -34,8 +25,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -69,10 +58,6 @@ public final class FilesBench {
           URI.create("http://127.0.0.1:3002"));
   private static final String DEFAULT_DB = "jdbc:mysql://127.0.0.1:3306/";
   private static final Pattern SCHEMA_NAME = Pattern.compile("[a-z0-9_]+");
-  private static final Pattern LEADER_ID = Pattern.compile("\"leaderId\"\\s*:\\s*\"([^\"]*)\"");
-  private static final Pattern MEMBER = Pattern.compile("\\{[^{}]*\\}");
-  private static final Pattern MEMBER_ID = Pattern.compile("\"id\"\\s*:\\s*\"([^\"]*)\"");
-  private static final Pattern MEMBER_URL = Pattern.compile("\"httpUrl\"\\s*:\\s*\"([^\"]*)\"");
 
   private static final int MIB = 1 << 20;
   private static final int LARGE_COUNT = 100;
@@ -87,15 +72,13 @@ public final class FilesBench {
   private static final int ROW_BYTES = 4096;
   private static final int DELETE_IN_FLIGHT = 16;
 
-  private final List<URI> servers;
   private final String dbUrl;
   private final String dbUser;
   private final String dbPassword;
   private final Set<String> only;
   private final long deadlineNanos;
   private final String runId;
-  private final HttpClient http;
-  private final AtomicReference<URI> leader = new AtomicReference<>();
+  private final FilesClient client;
   private final Queue<String> written = new ConcurrentLinkedQueue<>();
 
   private FilesBench(
@@ -105,7 +88,6 @@ public final class FilesBench {
       String dbPassword,
       Set<String> only,
       Duration timeout) {
-    this.servers = List.copyOf(servers);
     this.dbUrl = dbUrl;
     this.dbUser = dbUser;
     this.dbPassword = dbPassword;
@@ -114,13 +96,7 @@ public final class FilesBench {
     this.runId =
         Long.toString(System.currentTimeMillis(), 36)
             + HexFormat.of().toHexDigits((short) ThreadLocalRandom.current().nextInt());
-    this.http =
-        HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .followRedirects(HttpClient.Redirect.NEVER)
-            .connectTimeout(Duration.ofSeconds(5))
-            .executor(Executors.newCachedThreadPool(daemon("files-bench-http")))
-            .build();
+    this.client = new FilesClient(servers, runId, deadlineNanos, daemon("files-bench-http"));
   }
 
   public static void main(String[] args) {
@@ -209,7 +185,7 @@ public final class FilesBench {
       if (!"http".equals(uri.getScheme()) || uri.getHost() == null) {
         throw new IllegalArgumentException("not an http URL: " + s);
       }
-      if (!isLoopback(uri.getHost())) {
+      if (!FilesClient.isLoopback(uri.getHost())) {
         throw new IllegalArgumentException(
             "the benchmark only talks to nodes on this machine (127.0.0.1, localhost): " + s);
       }
@@ -221,15 +197,11 @@ public final class FilesBench {
     return result;
   }
 
-  private static boolean isLoopback(String host) {
-    return host.equals("localhost") || host.startsWith("127.") || host.equals("[::1]");
-  }
-
   private int run() throws BenchException, InterruptedException {
     boolean files = only.contains("large") || only.contains("small");
     boolean raw = only.contains("blob") || only.contains("row");
     if (files) {
-      URI l = findLeader();
+      URI l = client.findLeader();
       progress("leader at %s; run %s", l, runId);
     }
     if (raw) {
@@ -298,7 +270,8 @@ public final class FilesBench {
                 for (int i = next.getAndIncrement(); i < count; i = next.getAndIncrement()) {
                   fill(random, body);
                   String name = String.format(Locale.ROOT, "bench/%s/%s/%05d", runId, kind, i);
-                  put(name, body);
+                  client.put(name, body);
+                  written.add(name);
                   int d = done.incrementAndGet();
                   if (count >= 100 && d % (count / 10) == 0) {
                     progress("  %s: %d/%d", kind, d, count);
@@ -338,61 +311,6 @@ public final class FilesBench {
     }
   }
 
-  /** One PUT, to the leader, retried on a lost leader until acknowledged or out of time. */
-  private void put(String name, byte[] body) throws BenchException, InterruptedException {
-    URI base = leader.get();
-    URI target = fileUri(base, name);
-    String requestId = runId + "-" + name;
-    int attempts = 0;
-    while (true) {
-      BenchException.checkDeadline(deadlineNanos);
-      attempts++;
-      HttpRequest request =
-          authorized(target)
-              .timeout(Duration.ofSeconds(120))
-              .header("Content-Type", "application/octet-stream")
-              .header("Idempotency-Key", requestId)
-              .PUT(HttpRequest.BodyPublishers.ofByteArray(body))
-              .build();
-      HttpResponse<String> response;
-      try {
-        response = http.send(request, HttpResponse.BodyHandlers.ofString());
-      } catch (IOException e) {
-        if (attempts >= 20) {
-          throw new BenchException("PUT " + target + " failed " + attempts + " times: " + e, e);
-        }
-        progress("PUT %s: %s; looking for the leader again", target, e);
-        Thread.sleep(Math.min(100L * attempts, 1_000L));
-        target = fileUri(findLeader(), name);
-        continue;
-      }
-      int status = response.statusCode();
-      if (status == 200 || status == 201) {
-        written.add(name);
-        return;
-      }
-      if (status == 307 || status == 308) {
-        Optional<String> location = response.headers().firstValue("Location");
-        if (location.isEmpty() || attempts >= 20) {
-          throw new BenchException("PUT " + target + " redirected without end: " + status);
-        }
-        target = target.resolve(location.get());
-        leader.set(URI.create(target.getScheme() + "://" + target.getRawAuthority()));
-        continue;
-      }
-      if ((status == 503 || status == 409) && attempts < 20) {
-        // no leader, or leadership moved while the write was in flight: the same Idempotency-Key
-        // makes the retry one write
-        progress("PUT %s answered %d; looking for the leader again", target, status);
-        Thread.sleep(Math.min(100L * attempts, 1_000L));
-        target = fileUri(findLeader(), name);
-        continue;
-      }
-      throw new BenchException(
-          "PUT " + target + " answered " + status + ": " + abbreviate(response.body()));
-    }
-  }
-
   private void deleteWritten() throws InterruptedException {
     List<String> names = new ArrayList<>(written);
     if (names.isEmpty()) {
@@ -406,7 +324,7 @@ public final class FilesBench {
     for (String name : names) {
       workers.execute(
           () -> {
-            if (System.nanoTime() > deadline || !delete(name)) {
+            if (System.nanoTime() > deadline || !client.delete(name)) {
               failed.incrementAndGet();
             }
           });
@@ -421,131 +339,6 @@ public final class FilesBench {
               + " /api/files/...)",
           failed.get(), runId);
     }
-  }
-
-  private boolean delete(String name) {
-    URI base = leader.get();
-    if (base == null) {
-      return false;
-    }
-    URI target = fileUri(base, name);
-    for (int attempt = 1; attempt <= 5; attempt++) {
-      try {
-        HttpResponse<String> response =
-            http.send(
-                authorized(target)
-                    .timeout(Duration.ofSeconds(30))
-                    .header("Idempotency-Key", runId + "-delete-" + name)
-                    .DELETE()
-                    .build(),
-                HttpResponse.BodyHandlers.ofString());
-        int status = response.statusCode();
-        if (status == 204 || status == 200 || status == 404) {
-          return true;
-        }
-        if (status == 307 || status == 308) {
-          Optional<String> location = response.headers().firstValue("Location");
-          if (location.isPresent()) {
-            target = target.resolve(location.get());
-          }
-          continue;
-        }
-        Thread.sleep(200L * attempt);
-        target = fileUri(findLeader(), name);
-      } catch (BenchException e) {
-        return false;
-      } catch (IOException e) {
-        try {
-          Thread.sleep(200L * attempt);
-        } catch (InterruptedException ie) {
-          Thread.currentThread().interrupt();
-          return false;
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return false;
-      }
-    }
-    return false;
-  }
-
-  private static URI fileUri(URI base, String name) {
-    StringBuilder path = new StringBuilder(base.toString()).append("/api/files");
-    for (String segment : name.split("/")) {
-      path.append('/')
-          .append(URLEncoder.encode(segment, StandardCharsets.UTF_8).replace("+", "%20"));
-    }
-    return URI.create(path.toString());
-  }
-
-  /** Asks each server in turn for the cluster's leader and its HTTP URL; waits up to 30 s. */
-  private URI findLeader() throws BenchException, InterruptedException {
-    long until = Math.min(deadlineNanos, System.nanoTime() + TimeUnit.SECONDS.toNanos(30));
-    boolean anyAnswered = false;
-    String lastProblem = "";
-    while (true) {
-      for (URI server : servers) {
-        String body;
-        try {
-          HttpResponse<String> response =
-              http.send(
-                  authorized(URI.create(server + "/api/cluster"))
-                      .timeout(Duration.ofSeconds(5))
-                      .GET()
-                      .build(),
-                  HttpResponse.BodyHandlers.ofString());
-          anyAnswered = true;
-          if (response.statusCode() != 200) {
-            lastProblem = server + "/api/cluster answered " + response.statusCode();
-            continue;
-          }
-          body = response.body();
-        } catch (ConnectException | HttpTimeoutException e) {
-          continue;
-        } catch (IOException e) {
-          lastProblem = server + ": " + e;
-          continue;
-        }
-        Optional<URI> found = leaderUrl(body);
-        if (found.isPresent()) {
-          leader.set(found.get());
-          return found.get();
-        }
-        lastProblem = server + " knows no leader yet";
-      }
-      if (!anyAnswered) {
-        throw new BenchException(
-            "no node answers at "
-                + String.join(",", servers.stream().map(URI::toString).toList())
-                + "; start one with bin/spindle up");
-      }
-      if (System.nanoTime() > until) {
-        throw new BenchException("the cluster has no leader after 30 s (" + lastProblem + ")");
-      }
-      Thread.sleep(250);
-    }
-  }
-
-  private static Optional<URI> leaderUrl(String clusterJson) {
-    Matcher leaderId = LEADER_ID.matcher(clusterJson);
-    if (!leaderId.find() || leaderId.group(1).isEmpty()) {
-      return Optional.empty();
-    }
-    Matcher member = MEMBER.matcher(clusterJson);
-    while (member.find()) {
-      String m = member.group();
-      Matcher id = MEMBER_ID.matcher(m);
-      Matcher url = MEMBER_URL.matcher(m);
-      if (id.find() && id.group(1).equals(leaderId.group(1)) && url.find()) {
-        String u = url.group(1);
-        URI uri = URI.create(u.endsWith("/") ? u.substring(0, u.length() - 1) : u);
-        if (uri.getHost() == null || !isLoopback(uri.getHost())) {
-          return Optional.empty();
-        }
-        return Optional.of(uri);
-      }
-    }
-    return Optional.empty();
   }
 
   // ---------------------------------------------------------------- raw database
@@ -641,12 +434,6 @@ public final class FilesBench {
     }
   }
 
-  // ---------------------------------------------------------------- helpers
-
-  private static String abbreviate(String s) {
-    return s == null ? "" : s.length() > 300 ? s.substring(0, 300) + "..." : s;
-  }
-
   private static java.util.concurrent.ThreadFactory daemon(String name) {
     AtomicInteger n = new AtomicInteger();
     return r -> {
@@ -654,36 +441,5 @@ public final class FilesBench {
       t.setDaemon(true);
       return t;
     };
-  }
-
-  /**
-   * A request with the client token: from $SPINDLE_TOKEN, $SPINDLE_TOKEN_FILE, or the
-   * run/client-token bin/spindle up writes (issue 13: the API needs one).
-   */
-  private static HttpRequest.Builder authorized(URI uri) {
-    HttpRequest.Builder b = HttpRequest.newBuilder(uri);
-    String token = clientToken();
-    return token.isEmpty() ? b : b.header("Authorization", "Bearer " + token);
-  }
-
-  private static volatile String token;
-
-  private static String clientToken() {
-    if (token == null) {
-      String inline = System.getenv().getOrDefault("SPINDLE_TOKEN", "").strip();
-      String named = System.getenv().getOrDefault("SPINDLE_TOKEN_FILE", "").strip();
-      java.nio.file.Path file = java.nio.file.Path.of(named.isEmpty() ? "run/client-token" : named);
-      try {
-        token =
-            !inline.isEmpty()
-                ? inline
-                : java.nio.file.Files.isReadable(file)
-                    ? java.nio.file.Files.readString(file).strip()
-                    : "";
-      } catch (java.io.IOException e) {
-        throw new java.io.UncheckedIOException("cannot read the client token " + file, e);
-      }
-    }
-    return token;
   }
 }
