@@ -5,8 +5,6 @@ import static io.spindle.bench.FilesBenchOutput.result;
 
 import java.net.URI;
 import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,7 +23,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.regex.Pattern;
 
 /**
  * {@code bin/spindle bench files}: the file store of a <em>running</em> cluster, and beside it the
@@ -57,7 +54,6 @@ public final class FilesBench {
           URI.create("http://127.0.0.1:3001"),
           URI.create("http://127.0.0.1:3002"));
   private static final String DEFAULT_DB = "jdbc:mysql://127.0.0.1:3306/";
-  private static final Pattern SCHEMA_NAME = Pattern.compile("[a-z0-9_]+");
 
   private static final int MIB = 1 << 20;
   private static final int LARGE_COUNT = 100;
@@ -66,15 +62,11 @@ public final class FilesBench {
   private static final int SMALL_COUNT = 2_000;
   private static final int SMALL_BYTES = 4096;
   private static final int SMALL_IN_FLIGHT = 64;
-  private static final int BLOB_COUNT = 200;
-  private static final int BLOB_BYTES = MIB;
-  private static final int ROW_COUNT = 2_000;
-  private static final int ROW_BYTES = 4096;
   private static final int DELETE_IN_FLIGHT = 16;
 
   private final String dbUrl;
   private final String dbUser;
-  private final String dbPassword;
+  private final RawDatabaseRates database;
   private final Set<String> only;
   private final long deadlineNanos;
   private final String runId;
@@ -90,13 +82,14 @@ public final class FilesBench {
       Duration timeout) {
     this.dbUrl = dbUrl;
     this.dbUser = dbUser;
-    this.dbPassword = dbPassword;
     this.only = Set.copyOf(only);
     this.deadlineNanos = System.nanoTime() + timeout.toNanos();
     this.runId =
         Long.toString(System.currentTimeMillis(), 36)
             + HexFormat.of().toHexDigits((short) ThreadLocalRandom.current().nextInt());
     this.client = new FilesClient(servers, runId, deadlineNanos, daemon("files-bench-http"));
+    this.database =
+        new RawDatabaseRates(dbUrl, dbUser, dbPassword, this.only, runId, deadlineNanos);
   }
 
   public static void main(String[] args) {
@@ -205,7 +198,7 @@ public final class FilesBench {
       progress("leader at %s; run %s", l, runId);
     }
     if (raw) {
-      try (Connection c = connect()) {
+      try (Connection c = database.connect()) {
         progress("database %s answers: %s", dbUrl, c.getMetaData().getDatabaseProductVersion());
       } catch (SQLException e) {
         throw new BenchException(
@@ -239,7 +232,7 @@ public final class FilesBench {
       }
     }
     if (raw) {
-      double blobMbps = rawDatabase();
+      double blobMbps = database.measure();
       if (!Double.isNaN(largeMbps) && !Double.isNaN(blobMbps)) {
         double target = 0.7 * blobMbps / 3;
         progress(
@@ -302,7 +295,8 @@ public final class FilesBench {
     return (System.nanoTime() - start) / 1e9;
   }
 
-  private static void fill(SplittableRandom random, byte[] body) {
+  /** Fills {@code body} with random bytes (whole longs; a tail under 8 bytes stays as it was). */
+  static void fill(SplittableRandom random, byte[] body) {
     for (int i = 0; i + 8 <= body.length; i += 8) {
       long v = random.nextLong();
       for (int b = 0; b < 8; b++) {
@@ -338,99 +332,6 @@ public final class FilesBench {
           "could not delete %d of the files under bench/%s/ (delete them with DELETE"
               + " /api/files/...)",
           failed.get(), runId);
-    }
-  }
-
-  // ---------------------------------------------------------------- raw database
-
-  /** Measures the raw inserts in a scratch schema; returns mariadb.blob.mbps (NaN if skipped). */
-  private double rawDatabase() throws BenchException {
-    String schema = "spindle_bench_" + runId.toLowerCase(Locale.ROOT);
-    if (!SCHEMA_NAME.matcher(schema).matches()) {
-      throw new BenchException("bad scratch schema name " + schema);
-    }
-    double blobMbps = Double.NaN;
-    try (Connection c = connect()) {
-      exec(c, "CREATE DATABASE " + schema + " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin");
-      try {
-        exec(
-            c,
-            "CREATE TABLE "
-                + schema
-                + ".blobs (id BIGINT NOT NULL PRIMARY KEY, data LONGBLOB NOT NULL) ENGINE=InnoDB");
-        exec(
-            c,
-            "CREATE TABLE "
-                + schema
-                + ".rows4k (id BIGINT NOT NULL PRIMARY KEY, data BLOB NOT NULL) ENGINE=InnoDB");
-        if (only.contains("blob")) {
-          insertMany(c, schema + ".blobs", 10, BLOB_BYTES, 0);
-          progress("blob: %d inserts of %d MiB, one per transaction", BLOB_COUNT, BLOB_BYTES / MIB);
-          double seconds = insertMany(c, schema + ".blobs", BLOB_COUNT, BLOB_BYTES, 1_000);
-          blobMbps = (double) BLOB_COUNT * BLOB_BYTES / 1e6 / seconds;
-          result("mariadb.blob.mbps", blobMbps, "MB/s");
-        }
-        if (only.contains("row")) {
-          insertMany(c, schema + ".rows4k", 100, ROW_BYTES, 0);
-          progress("row: %d inserts of %d KiB, one per transaction", ROW_COUNT, ROW_BYTES / 1024);
-          double seconds = insertMany(c, schema + ".rows4k", ROW_COUNT, ROW_BYTES, 100_000);
-          result("mariadb.row.ops", ROW_COUNT / seconds, "ops/s");
-        }
-      } finally {
-        c.setAutoCommit(true);
-        exec(c, "DROP DATABASE IF EXISTS " + schema);
-        progress("dropped the scratch schema %s", schema);
-      }
-    } catch (SQLException e) {
-      throw new BenchException(
-          "the database at "
-              + dbUrl
-              + " failed: "
-              + e.getMessage()
-              + " (scratch schema "
-              + schema
-              + " is dropped if it was created and the connection still works)",
-          e);
-    }
-    return blobMbps;
-  }
-
-  /** Inserts {@code count} rows, one per transaction; returns the elapsed seconds. */
-  private double insertMany(Connection c, String table, int count, int size, long firstId)
-      throws SQLException, BenchException {
-    SplittableRandom random = new SplittableRandom();
-    byte[] data = new byte[size];
-    c.setAutoCommit(false);
-    long start = System.nanoTime();
-    try (PreparedStatement insert =
-        c.prepareStatement("INSERT INTO " + table + " (id, data) VALUES (?, ?)")) {
-      for (int i = 0; i < count; i++) {
-        BenchException.checkDeadline(deadlineNanos);
-        fill(random, data);
-        insert.setLong(1, firstId + i);
-        insert.setBytes(2, data);
-        insert.executeUpdate();
-        c.commit();
-      }
-    }
-    double seconds = (System.nanoTime() - start) / 1e9;
-    c.setAutoCommit(true);
-    return seconds;
-  }
-
-  private Connection connect() throws SQLException {
-    String url = dbUrl;
-    if (!url.contains("?")) {
-      url += "?sslMode=DISABLED&allowPublicKeyRetrieval=true";
-    }
-    DriverManager.setLoginTimeout(10);
-    return DriverManager.getConnection(url, dbUser, dbPassword);
-  }
-
-  /** DDL on identifiers validated against [a-z0-9_]+ (identifiers cannot be bound). */
-  private static void exec(Connection c, String sql) throws SQLException {
-    try (PreparedStatement statement = c.prepareStatement(sql)) {
-      statement.execute();
     }
   }
 
