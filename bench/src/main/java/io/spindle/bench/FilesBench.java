@@ -1,17 +1,10 @@
 package io.spindle.bench;
 
-import java.io.IOException;
-import java.net.ConnectException;
+import static io.spindle.bench.FilesBenchOutput.progress;
+import static io.spindle.bench.FilesBenchOutput.result;
+
 import java.net.URI;
-import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,7 +13,6 @@ import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Optional;
 import java.util.Queue;
 import java.util.Set;
 import java.util.SplittableRandom;
@@ -31,9 +23,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * {@code bin/spindle bench files}: the file store of a <em>running</em> cluster, and beside it the
@@ -65,11 +54,6 @@ public final class FilesBench {
           URI.create("http://127.0.0.1:3001"),
           URI.create("http://127.0.0.1:3002"));
   private static final String DEFAULT_DB = "jdbc:mysql://127.0.0.1:3306/";
-  private static final Pattern SCHEMA_NAME = Pattern.compile("[a-z0-9_]+");
-  private static final Pattern LEADER_ID = Pattern.compile("\"leaderId\"\\s*:\\s*\"([^\"]*)\"");
-  private static final Pattern MEMBER = Pattern.compile("\\{[^{}]*\\}");
-  private static final Pattern MEMBER_ID = Pattern.compile("\"id\"\\s*:\\s*\"([^\"]*)\"");
-  private static final Pattern MEMBER_URL = Pattern.compile("\"httpUrl\"\\s*:\\s*\"([^\"]*)\"");
 
   private static final int MIB = 1 << 20;
   private static final int LARGE_COUNT = 100;
@@ -78,21 +62,15 @@ public final class FilesBench {
   private static final int SMALL_COUNT = 2_000;
   private static final int SMALL_BYTES = 4096;
   private static final int SMALL_IN_FLIGHT = 64;
-  private static final int BLOB_COUNT = 200;
-  private static final int BLOB_BYTES = MIB;
-  private static final int ROW_COUNT = 2_000;
-  private static final int ROW_BYTES = 4096;
   private static final int DELETE_IN_FLIGHT = 16;
 
-  private final List<URI> servers;
   private final String dbUrl;
   private final String dbUser;
-  private final String dbPassword;
+  private final RawDatabaseRates database;
   private final Set<String> only;
   private final long deadlineNanos;
   private final String runId;
-  private final HttpClient http;
-  private final AtomicReference<URI> leader = new AtomicReference<>();
+  private final FilesClient client;
   private final Queue<String> written = new ConcurrentLinkedQueue<>();
 
   private FilesBench(
@@ -102,22 +80,16 @@ public final class FilesBench {
       String dbPassword,
       Set<String> only,
       Duration timeout) {
-    this.servers = List.copyOf(servers);
     this.dbUrl = dbUrl;
     this.dbUser = dbUser;
-    this.dbPassword = dbPassword;
     this.only = Set.copyOf(only);
     this.deadlineNanos = System.nanoTime() + timeout.toNanos();
     this.runId =
         Long.toString(System.currentTimeMillis(), 36)
             + HexFormat.of().toHexDigits((short) ThreadLocalRandom.current().nextInt());
-    this.http =
-        HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .followRedirects(HttpClient.Redirect.NEVER)
-            .connectTimeout(Duration.ofSeconds(5))
-            .executor(Executors.newCachedThreadPool(daemon("files-bench-http")))
-            .build();
+    this.client = new FilesClient(servers, runId, deadlineNanos, daemon("files-bench-http"));
+    this.database =
+        new RawDatabaseRates(dbUrl, dbUser, dbPassword, this.only, runId, deadlineNanos);
   }
 
   public static void main(String[] args) {
@@ -206,7 +178,7 @@ public final class FilesBench {
       if (!"http".equals(uri.getScheme()) || uri.getHost() == null) {
         throw new IllegalArgumentException("not an http URL: " + s);
       }
-      if (!isLoopback(uri.getHost())) {
+      if (!FilesClient.isLoopback(uri.getHost())) {
         throw new IllegalArgumentException(
             "the benchmark only talks to nodes on this machine (127.0.0.1, localhost): " + s);
       }
@@ -218,19 +190,15 @@ public final class FilesBench {
     return result;
   }
 
-  private static boolean isLoopback(String host) {
-    return host.equals("localhost") || host.startsWith("127.") || host.equals("[::1]");
-  }
-
   private int run() throws BenchException, InterruptedException {
     boolean files = only.contains("large") || only.contains("small");
     boolean raw = only.contains("blob") || only.contains("row");
     if (files) {
-      URI l = findLeader();
+      URI l = client.findLeader();
       progress("leader at %s; run %s", l, runId);
     }
     if (raw) {
-      try (Connection c = connect()) {
+      try (Connection c = database.connect()) {
         progress("database %s answers: %s", dbUrl, c.getMetaData().getDatabaseProductVersion());
       } catch (SQLException e) {
         throw new BenchException(
@@ -264,7 +232,7 @@ public final class FilesBench {
       }
     }
     if (raw) {
-      double blobMbps = rawDatabase();
+      double blobMbps = database.measure();
       if (!Double.isNaN(largeMbps) && !Double.isNaN(blobMbps)) {
         double target = 0.7 * blobMbps / 3;
         progress(
@@ -295,7 +263,8 @@ public final class FilesBench {
                 for (int i = next.getAndIncrement(); i < count; i = next.getAndIncrement()) {
                   fill(random, body);
                   String name = String.format(Locale.ROOT, "bench/%s/%s/%05d", runId, kind, i);
-                  put(name, body);
+                  client.put(name, body);
+                  written.add(name);
                   int d = done.incrementAndGet();
                   if (count >= 100 && d % (count / 10) == 0) {
                     progress("  %s: %d/%d", kind, d, count);
@@ -326,67 +295,13 @@ public final class FilesBench {
     return (System.nanoTime() - start) / 1e9;
   }
 
-  private static void fill(SplittableRandom random, byte[] body) {
+  /** Fills {@code body} with random bytes (whole longs; a tail under 8 bytes stays as it was). */
+  static void fill(SplittableRandom random, byte[] body) {
     for (int i = 0; i + 8 <= body.length; i += 8) {
       long v = random.nextLong();
       for (int b = 0; b < 8; b++) {
         body[i + b] = (byte) (v >>> (b * 8));
       }
-    }
-  }
-
-  /** One PUT, to the leader, retried on a lost leader until acknowledged or out of time. */
-  private void put(String name, byte[] body) throws BenchException, InterruptedException {
-    URI base = leader.get();
-    URI target = fileUri(base, name);
-    String requestId = runId + "-" + name;
-    int attempts = 0;
-    while (true) {
-      checkDeadline();
-      attempts++;
-      HttpRequest request =
-          authorized(target)
-              .timeout(Duration.ofSeconds(120))
-              .header("Content-Type", "application/octet-stream")
-              .header("Idempotency-Key", requestId)
-              .PUT(HttpRequest.BodyPublishers.ofByteArray(body))
-              .build();
-      HttpResponse<String> response;
-      try {
-        response = http.send(request, HttpResponse.BodyHandlers.ofString());
-      } catch (IOException e) {
-        if (attempts >= 20) {
-          throw new BenchException("PUT " + target + " failed " + attempts + " times: " + e, e);
-        }
-        progress("PUT %s: %s; looking for the leader again", target, e);
-        Thread.sleep(Math.min(100L * attempts, 1_000L));
-        target = fileUri(findLeader(), name);
-        continue;
-      }
-      int status = response.statusCode();
-      if (status == 200 || status == 201) {
-        written.add(name);
-        return;
-      }
-      if (status == 307 || status == 308) {
-        Optional<String> location = response.headers().firstValue("Location");
-        if (location.isEmpty() || attempts >= 20) {
-          throw new BenchException("PUT " + target + " redirected without end: " + status);
-        }
-        target = target.resolve(location.get());
-        leader.set(URI.create(target.getScheme() + "://" + target.getRawAuthority()));
-        continue;
-      }
-      if ((status == 503 || status == 409) && attempts < 20) {
-        // no leader, or leadership moved while the write was in flight: the same Idempotency-Key
-        // makes the retry one write
-        progress("PUT %s answered %d; looking for the leader again", target, status);
-        Thread.sleep(Math.min(100L * attempts, 1_000L));
-        target = fileUri(findLeader(), name);
-        continue;
-      }
-      throw new BenchException(
-          "PUT " + target + " answered " + status + ": " + abbreviate(response.body()));
     }
   }
 
@@ -403,7 +318,7 @@ public final class FilesBench {
     for (String name : names) {
       workers.execute(
           () -> {
-            if (System.nanoTime() > deadline || !delete(name)) {
+            if (System.nanoTime() > deadline || !client.delete(name)) {
               failed.incrementAndGet();
             }
           });
@@ -420,245 +335,6 @@ public final class FilesBench {
     }
   }
 
-  private boolean delete(String name) {
-    URI base = leader.get();
-    if (base == null) {
-      return false;
-    }
-    URI target = fileUri(base, name);
-    for (int attempt = 1; attempt <= 5; attempt++) {
-      try {
-        HttpResponse<String> response =
-            http.send(
-                authorized(target)
-                    .timeout(Duration.ofSeconds(30))
-                    .header("Idempotency-Key", runId + "-delete-" + name)
-                    .DELETE()
-                    .build(),
-                HttpResponse.BodyHandlers.ofString());
-        int status = response.statusCode();
-        if (status == 204 || status == 200 || status == 404) {
-          return true;
-        }
-        if (status == 307 || status == 308) {
-          Optional<String> location = response.headers().firstValue("Location");
-          if (location.isPresent()) {
-            target = target.resolve(location.get());
-          }
-          continue;
-        }
-        Thread.sleep(200L * attempt);
-        target = fileUri(findLeader(), name);
-      } catch (BenchException e) {
-        return false;
-      } catch (IOException e) {
-        try {
-          Thread.sleep(200L * attempt);
-        } catch (InterruptedException ie) {
-          Thread.currentThread().interrupt();
-          return false;
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return false;
-      }
-    }
-    return false;
-  }
-
-  private static URI fileUri(URI base, String name) {
-    StringBuilder path = new StringBuilder(base.toString()).append("/api/files");
-    for (String segment : name.split("/")) {
-      path.append('/')
-          .append(URLEncoder.encode(segment, StandardCharsets.UTF_8).replace("+", "%20"));
-    }
-    return URI.create(path.toString());
-  }
-
-  /** Asks each server in turn for the cluster's leader and its HTTP URL; waits up to 30 s. */
-  private URI findLeader() throws BenchException, InterruptedException {
-    long until = Math.min(deadlineNanos, System.nanoTime() + TimeUnit.SECONDS.toNanos(30));
-    boolean anyAnswered = false;
-    String lastProblem = "";
-    while (true) {
-      for (URI server : servers) {
-        String body;
-        try {
-          HttpResponse<String> response =
-              http.send(
-                  authorized(URI.create(server + "/api/cluster"))
-                      .timeout(Duration.ofSeconds(5))
-                      .GET()
-                      .build(),
-                  HttpResponse.BodyHandlers.ofString());
-          anyAnswered = true;
-          if (response.statusCode() != 200) {
-            lastProblem = server + "/api/cluster answered " + response.statusCode();
-            continue;
-          }
-          body = response.body();
-        } catch (ConnectException | HttpTimeoutException e) {
-          continue;
-        } catch (IOException e) {
-          lastProblem = server + ": " + e;
-          continue;
-        }
-        Optional<URI> found = leaderUrl(body);
-        if (found.isPresent()) {
-          leader.set(found.get());
-          return found.get();
-        }
-        lastProblem = server + " knows no leader yet";
-      }
-      if (!anyAnswered) {
-        throw new BenchException(
-            "no node answers at "
-                + String.join(",", servers.stream().map(URI::toString).toList())
-                + "; start one with bin/spindle up");
-      }
-      if (System.nanoTime() > until) {
-        throw new BenchException("the cluster has no leader after 30 s (" + lastProblem + ")");
-      }
-      Thread.sleep(250);
-    }
-  }
-
-  private static Optional<URI> leaderUrl(String clusterJson) {
-    Matcher leaderId = LEADER_ID.matcher(clusterJson);
-    if (!leaderId.find() || leaderId.group(1).isEmpty()) {
-      return Optional.empty();
-    }
-    Matcher member = MEMBER.matcher(clusterJson);
-    while (member.find()) {
-      String m = member.group();
-      Matcher id = MEMBER_ID.matcher(m);
-      Matcher url = MEMBER_URL.matcher(m);
-      if (id.find() && id.group(1).equals(leaderId.group(1)) && url.find()) {
-        String u = url.group(1);
-        URI uri = URI.create(u.endsWith("/") ? u.substring(0, u.length() - 1) : u);
-        if (uri.getHost() == null || !isLoopback(uri.getHost())) {
-          return Optional.empty();
-        }
-        return Optional.of(uri);
-      }
-    }
-    return Optional.empty();
-  }
-
-  // ---------------------------------------------------------------- raw database
-
-  /** Measures the raw inserts in a scratch schema; returns mariadb.blob.mbps (NaN if skipped). */
-  private double rawDatabase() throws BenchException {
-    String schema = "spindle_bench_" + runId.toLowerCase(Locale.ROOT);
-    if (!SCHEMA_NAME.matcher(schema).matches()) {
-      throw new BenchException("bad scratch schema name " + schema);
-    }
-    double blobMbps = Double.NaN;
-    try (Connection c = connect()) {
-      exec(c, "CREATE DATABASE " + schema + " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin");
-      try {
-        exec(
-            c,
-            "CREATE TABLE "
-                + schema
-                + ".blobs (id BIGINT NOT NULL PRIMARY KEY, data LONGBLOB NOT NULL) ENGINE=InnoDB");
-        exec(
-            c,
-            "CREATE TABLE "
-                + schema
-                + ".rows4k (id BIGINT NOT NULL PRIMARY KEY, data BLOB NOT NULL) ENGINE=InnoDB");
-        if (only.contains("blob")) {
-          insertMany(c, schema + ".blobs", 10, BLOB_BYTES, 0);
-          progress("blob: %d inserts of %d MiB, one per transaction", BLOB_COUNT, BLOB_BYTES / MIB);
-          double seconds = insertMany(c, schema + ".blobs", BLOB_COUNT, BLOB_BYTES, 1_000);
-          blobMbps = (double) BLOB_COUNT * BLOB_BYTES / 1e6 / seconds;
-          result("mariadb.blob.mbps", blobMbps, "MB/s");
-        }
-        if (only.contains("row")) {
-          insertMany(c, schema + ".rows4k", 100, ROW_BYTES, 0);
-          progress("row: %d inserts of %d KiB, one per transaction", ROW_COUNT, ROW_BYTES / 1024);
-          double seconds = insertMany(c, schema + ".rows4k", ROW_COUNT, ROW_BYTES, 100_000);
-          result("mariadb.row.ops", ROW_COUNT / seconds, "ops/s");
-        }
-      } finally {
-        c.setAutoCommit(true);
-        exec(c, "DROP DATABASE IF EXISTS " + schema);
-        progress("dropped the scratch schema %s", schema);
-      }
-    } catch (SQLException e) {
-      throw new BenchException(
-          "the database at "
-              + dbUrl
-              + " failed: "
-              + e.getMessage()
-              + " (scratch schema "
-              + schema
-              + " is dropped if it was created and the connection still works)",
-          e);
-    }
-    return blobMbps;
-  }
-
-  /** Inserts {@code count} rows, one per transaction; returns the elapsed seconds. */
-  private double insertMany(Connection c, String table, int count, int size, long firstId)
-      throws SQLException, BenchException {
-    SplittableRandom random = new SplittableRandom();
-    byte[] data = new byte[size];
-    c.setAutoCommit(false);
-    long start = System.nanoTime();
-    try (PreparedStatement insert =
-        c.prepareStatement("INSERT INTO " + table + " (id, data) VALUES (?, ?)")) {
-      for (int i = 0; i < count; i++) {
-        checkDeadline();
-        fill(random, data);
-        insert.setLong(1, firstId + i);
-        insert.setBytes(2, data);
-        insert.executeUpdate();
-        c.commit();
-      }
-    }
-    double seconds = (System.nanoTime() - start) / 1e9;
-    c.setAutoCommit(true);
-    return seconds;
-  }
-
-  private Connection connect() throws SQLException {
-    String url = dbUrl;
-    if (!url.contains("?")) {
-      url += "?sslMode=DISABLED&allowPublicKeyRetrieval=true";
-    }
-    DriverManager.setLoginTimeout(10);
-    return DriverManager.getConnection(url, dbUser, dbPassword);
-  }
-
-  /** DDL on identifiers validated against [a-z0-9_]+ (identifiers cannot be bound). */
-  private static void exec(Connection c, String sql) throws SQLException {
-    try (PreparedStatement statement = c.prepareStatement(sql)) {
-      statement.execute();
-    }
-  }
-
-  // ---------------------------------------------------------------- helpers
-
-  private void checkDeadline() throws BenchException {
-    if (System.nanoTime() > deadlineNanos) {
-      throw new BenchException("the run took longer than --timeout; stopped");
-    }
-  }
-
-  private static void result(String name, double value, String unit) {
-    System.out.printf(Locale.ROOT, "%s %.1f %s%n", name, value, unit);
-    System.out.flush();
-  }
-
-  private static void progress(String format, Object... args) {
-    System.err.printf(Locale.ROOT, "[files-bench] " + format + "%n", args);
-  }
-
-  private static String abbreviate(String s) {
-    return s == null ? "" : s.length() > 300 ? s.substring(0, 300) + "..." : s;
-  }
-
   private static java.util.concurrent.ThreadFactory daemon(String name) {
     AtomicInteger n = new AtomicInteger();
     return r -> {
@@ -666,49 +342,5 @@ public final class FilesBench {
       t.setDaemon(true);
       return t;
     };
-  }
-
-  /** A failure with a message meant for the user. */
-  private static final class BenchException extends Exception {
-    private static final long serialVersionUID = 1L;
-
-    BenchException(String message) {
-      super(message);
-    }
-
-    BenchException(String message, Throwable cause) {
-      super(message, cause);
-    }
-  }
-
-  /**
-   * A request with the client token: from $SPINDLE_TOKEN, $SPINDLE_TOKEN_FILE, or the
-   * run/client-token bin/spindle up writes (issue 13: the API needs one).
-   */
-  private static HttpRequest.Builder authorized(URI uri) {
-    HttpRequest.Builder b = HttpRequest.newBuilder(uri);
-    String token = clientToken();
-    return token.isEmpty() ? b : b.header("Authorization", "Bearer " + token);
-  }
-
-  private static volatile String token;
-
-  private static String clientToken() {
-    if (token == null) {
-      String inline = System.getenv().getOrDefault("SPINDLE_TOKEN", "").strip();
-      String named = System.getenv().getOrDefault("SPINDLE_TOKEN_FILE", "").strip();
-      java.nio.file.Path file = java.nio.file.Path.of(named.isEmpty() ? "run/client-token" : named);
-      try {
-        token =
-            !inline.isEmpty()
-                ? inline
-                : java.nio.file.Files.isReadable(file)
-                    ? java.nio.file.Files.readString(file).strip()
-                    : "";
-      } catch (java.io.IOException e) {
-        throw new java.io.UncheckedIOException("cannot read the client token " + file, e);
-      }
-    }
-    return token;
   }
 }

@@ -3,7 +3,9 @@
  * ({@code bench raft}: the Raft server runtime alone, three processes of raft-server's test
  * key-value server), {@link io.spindle.bench.FilesBench} ({@code bench files}: a running cluster's
  * REST API) and {@link io.spindle.bench.CountLoopBench} (the word-count loop alone, part of {@code
- * bench count}).
+ * bench count}). Behind {@code FilesBench}, package-private: {@code FilesClient} (its HTTP calls),
+ * {@code RawDatabaseRates} (the raw database figures), {@code FilesBenchOutput} (what it prints)
+ * and {@code BenchException} (a failure meant for the user).
  *
  * <p>Depends on {@code raft-server} (and its test key-value server) and on the node's word-count
  * domain; nothing depends on this module, and nothing of it ships in the node.

@@ -1,35 +1,31 @@
 package io.spindle.queue.spool;
 
+import static io.spindle.queue.spool.SpoolFiles.HEX;
+import static io.spindle.queue.spool.SpoolFiles.chunkFileName;
+import static io.spindle.queue.spool.SpoolFiles.deleteTree;
+import static io.spindle.queue.spool.SpoolFiles.newSha256;
+import static io.spindle.queue.spool.SpoolFiles.privateDirectory;
+import static io.spindle.queue.spool.SpoolFiles.readFully;
+import static io.spindle.queue.spool.SpoolFiles.sha256;
+import static io.spindle.queue.spool.SpoolFiles.writeSpec;
+
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.BitSet;
-import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.logging.Logger;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /**
  * Where chunked uploads wait on disk until their write job has committed them: a 5 GiB upload needs
@@ -52,14 +48,17 @@ import java.util.stream.Stream;
  * <p><b>Threading:</b> thread-safe. Methods that read or write chunk files block on disk I/O and
  * belong on an I/O executor ({@link #putChunk}, {@link #complete}, {@link #readChunk}, {@link
  * #delete}); the bookkeeping methods are quick. Each throws {@link IOException} when the disk
- * fails.
+ * fails. One lock, this spool's monitor, guards the {@link UploadLedger} and the mutable fields of
+ * each {@link SpoolUpload}; chunk files are read and written outside it (the one exception: {@link
+ * #putChunk} deletes the chunk it has just stored, under the monitor, when the upload was deleted
+ * meanwhile).
+ *
+ * <p><b>Collaborators</b> (package-private): {@link UploadLedger} (the uploads held and the bytes
+ * and uploads each client takes), {@link SpoolRecovery} (the scan on {@link #open}), {@link
+ * SpoolFiles} (the layout and its file operations).
  */
 public final class ChunkSpool {
   private static final Logger LOG = Logger.getLogger(ChunkSpool.class.getName());
-  private static final String SPEC_FILE = "upload.properties";
-  private static final Pattern CHUNK_FILE = Pattern.compile("(\\d{1,10})-([0-9a-f]{64})\\.chunk");
-  private static final Pattern UPLOAD_ID = Pattern.compile("u[0-9a-f]{32}");
-  private static final HexFormat HEX = HexFormat.of();
   private static final long DEFAULT_BLOCK_SIZE = 4096;
 
   /** What became of one chunk handed to {@link #putChunk}. */
@@ -97,56 +96,14 @@ public final class ChunkSpool {
   private final SecureRandom random = new SecureRandom();
 
   // Guarded by this.
-  private final Map<String, Upload> uploads = new HashMap<>();
-  private final Map<String, Upload> byRequest = new HashMap<>();
-  private final Map<String, Usage> byOwner = new HashMap<>();
-  private long reservedBytes;
-
-  /** What one client's uploads take. */
-  private static final class Usage {
-    long bytes;
-    int uploads;
-  }
-
-  private static final class Upload {
-    final String id;
-    final UploadSpec spec;
-    final Path dir;
-    final String owner;
-    final long reservation;
-    final BitSet present;
-    final byte[][] hashes;
-    long lastActivityMillis;
-    int pins;
-    boolean deleted;
-
-    Upload(String id, UploadSpec spec, Path dir, String owner, long reservation, long now) {
-      this.id = id;
-      this.spec = spec;
-      this.dir = dir;
-      this.owner = owner;
-      this.reservation = reservation;
-      this.present = new BitSet(spec.chunkCount());
-      this.hashes = new byte[spec.chunkCount()][];
-      this.lastActivityMillis = now;
-    }
-
-    List<Integer> missing() {
-      List<Integer> out = new ArrayList<>();
-      for (int i = present.nextClearBit(0);
-          i < spec.chunkCount();
-          i = present.nextClearBit(i + 1)) {
-        out.add(i);
-      }
-      return out;
-    }
-  }
+  private final UploadLedger ledger;
 
   private ChunkSpool(Path dir, SpoolSettings limits, InstantSource clock, long blockSize) {
     this.dir = dir;
     this.limits = limits;
     this.clock = clock;
     this.blockSize = blockSize;
+    this.ledger = new UploadLedger(limits);
   }
 
   /** Opens the spool in {@code dir} (created if missing), taking back the uploads found there. */
@@ -165,7 +122,7 @@ public final class ChunkSpool {
       block = DEFAULT_BLOCK_SIZE;
     }
     ChunkSpool spool = new ChunkSpool(dir, limits, clock, block);
-    spool.rescan();
+    SpoolRecovery.recover(dir, clock, spool::diskBytes, spool::adoptRecovered);
     return spool;
   }
 
@@ -223,7 +180,7 @@ public final class ChunkSpool {
     String id;
     Path uploadDir;
     synchronized (this) {
-      Upload existing = byRequest.get(spec.requestId());
+      SpoolUpload existing = ledger.forRequest(spec.requestId());
       if (existing != null) {
         if (!existing.spec.sameWrite(spec)) {
           throw new ConflictingUploadException(
@@ -238,38 +195,11 @@ public final class ChunkSpool {
         return new Begin(existing.id, existing.missing(), true);
       }
       long reservation = diskBytes(spec);
-      if (uploads.size() >= limits.maxUploads()) {
-        throw new SpoolFullException(
-            "the spool holds its maximum of " + limits.maxUploads() + " uploads");
-      }
-      if (reservedBytes + reservation > limits.maxBytes()) {
-        throw new SpoolFullException(
-            "the spool has room for "
-                + (limits.maxBytes() - reservedBytes)
-                + " more bytes on disk, and this upload takes "
-                + reservation);
-      }
-      Usage usage = byOwner.getOrDefault(owner, new Usage());
-      if (!owner.isEmpty() && usage.uploads >= limits.maxUploadsPerClient()) {
-        throw new SpoolFullException(
-            "this client has "
-                + usage.uploads
-                + " uploads under way, the most one client may have; finish or abandon some");
-      }
-      if (!owner.isEmpty() && usage.bytes + reservation > limits.maxBytesPerClient()) {
-        throw new SpoolFullException(
-            "this client's uploads take "
-                + usage.bytes
-                + " bytes of the spool and may take "
-                + limits.maxBytesPerClient()
-                + "; this upload needs "
-                + reservation
-                + " more");
-      }
+      ledger.checkRoom(owner, reservation);
       id = newUploadId();
       uploadDir = dir.resolve(id);
-      Upload upload = new Upload(id, spec, uploadDir, owner, reservation, clock.millis());
-      reserve(upload);
+      SpoolUpload upload = new SpoolUpload(id, spec, uploadDir, owner, reservation, clock.millis());
+      ledger.reserve(upload);
     }
     try {
       Files.createDirectories(uploadDir);
@@ -288,12 +218,12 @@ public final class ChunkSpool {
 
   /** The upload {@code requestId} started, if it is still here. */
   public synchronized Optional<String> uploadFor(String requestId) {
-    Upload u = byRequest.get(requestId);
+    SpoolUpload u = ledger.forRequest(requestId);
     return u == null ? Optional.empty() : Optional.of(u.id);
   }
 
   public synchronized Optional<UploadSpec> spec(String uploadId) {
-    Upload u = uploads.get(uploadId);
+    SpoolUpload u = ledger.get(uploadId);
     return u == null ? Optional.empty() : Optional.of(u.spec);
   }
 
@@ -307,9 +237,9 @@ public final class ChunkSpool {
    */
   public ChunkOutcome putChunk(String uploadId, int index, byte[] sha256, ByteBuffer data)
       throws IOException {
-    Upload u;
+    SpoolUpload u;
     synchronized (this) {
-      u = uploads.get(uploadId);
+      u = ledger.get(uploadId);
       if (u == null) {
         return ChunkOutcome.UNKNOWN_UPLOAD;
       }
@@ -363,7 +293,7 @@ public final class ChunkSpool {
    * mismatch deletes the upload). Blocks on disk: a 5 GiB upload is read once.
    */
   public Completion complete(String uploadId) throws IOException, UnknownUploadException {
-    Upload u;
+    SpoolUpload u;
     synchronized (this) {
       u = require(uploadId);
       List<Integer> missing = u.missing();
@@ -425,7 +355,7 @@ public final class ChunkSpool {
 
   /** The content of a received chunk. Blocks on disk. */
   public byte[] readChunk(String uploadId, int index) throws IOException, UnknownUploadException {
-    Upload u;
+    SpoolUpload u;
     byte[] hash;
     synchronized (this) {
       u = require(uploadId);
@@ -444,7 +374,7 @@ public final class ChunkSpool {
 
   /** The SHA-256 of every chunk, by index; null for a chunk not received. */
   public synchronized List<byte[]> chunkHashes(String uploadId) throws UnknownUploadException {
-    Upload u = require(uploadId);
+    SpoolUpload u = require(uploadId);
     List<byte[]> out = new ArrayList<>(u.hashes.length);
     for (byte[] h : u.hashes) {
       out.add(h == null ? null : h.clone());
@@ -454,14 +384,14 @@ public final class ChunkSpool {
 
   /** A job needs the upload: it does not expire until as many {@link #unpin}s. */
   public synchronized void pin(String uploadId) {
-    Upload u = uploads.get(uploadId);
+    SpoolUpload u = ledger.get(uploadId);
     if (u != null) {
       u.pins++;
     }
   }
 
   public synchronized void unpin(String uploadId) {
-    Upload u = uploads.get(uploadId);
+    SpoolUpload u = ledger.get(uploadId);
     if (u != null && u.pins > 0) {
       u.pins--;
       u.lastActivityMillis = clock.millis();
@@ -470,7 +400,7 @@ public final class ChunkSpool {
 
   /** Forgets the upload and deletes its files. Blocks on disk. */
   public void delete(String uploadId) throws IOException {
-    Upload u = forget(uploadId);
+    SpoolUpload u = forget(uploadId);
     if (u != null) {
       deleteTree(u.dir);
     }
@@ -484,7 +414,7 @@ public final class ChunkSpool {
     long cutoff = clock.millis() - limits.idleTimeout().toMillis();
     List<String> expired = new ArrayList<>();
     synchronized (this) {
-      for (Upload u : uploads.values()) {
+      for (SpoolUpload u : ledger.all()) {
         if (u.pins == 0 && u.lastActivityMillis <= cutoff) {
           expired.add(u.id);
         }
@@ -504,49 +434,26 @@ public final class ChunkSpool {
   }
 
   public synchronized int uploads() {
-    return uploads.size();
+    return ledger.size();
   }
 
   /** What the uploads held take on disk, in whole blocks (reserved when each began). */
   public synchronized long reservedBytes() {
-    return reservedBytes;
+    return ledger.reservedBytes();
   }
 
   // ---- internals ----
 
-  private Upload require(String uploadId) throws UnknownUploadException {
-    Upload u = uploads.get(uploadId);
+  private SpoolUpload require(String uploadId) throws UnknownUploadException {
+    SpoolUpload u = ledger.get(uploadId);
     if (u == null) {
       throw new UnknownUploadException(uploadId);
     }
     return u;
   }
 
-  private synchronized Upload forget(String uploadId) {
-    Upload u = uploads.remove(uploadId);
-    if (u != null) {
-      u.deleted = true;
-      byRequest.remove(u.spec.requestId(), u);
-      reservedBytes -= u.reservation;
-      Usage usage = byOwner.get(u.owner);
-      if (usage != null) {
-        usage.bytes -= u.reservation;
-        if (--usage.uploads <= 0) {
-          byOwner.remove(u.owner);
-        }
-      }
-    }
-    return u;
-  }
-
-  // Guarded by this.
-  private void reserve(Upload u) {
-    uploads.put(u.id, u);
-    byRequest.put(u.spec.requestId(), u);
-    reservedBytes += u.reservation;
-    Usage usage = byOwner.computeIfAbsent(u.owner, o -> new Usage());
-    usage.bytes += u.reservation;
-    usage.uploads++;
+  private synchronized SpoolUpload forget(String uploadId) {
+    return ledger.forget(uploadId);
   }
 
   /**
@@ -563,154 +470,16 @@ public final class ChunkSpool {
     return (bytes + blockSize - 1) / blockSize * blockSize;
   }
 
-  private void rescan() throws IOException {
-    int resumed = 0;
-    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
-      for (Path entry : entries) {
-        String name = entry.getFileName().toString();
-        if (!Files.isDirectory(entry) || !UPLOAD_ID.matcher(name).matches()) {
-          LOG.warning(() -> "ignoring " + entry + " in the spool: not an upload directory");
-          continue;
-        }
-        UploadSpec spec;
-        try {
-          spec = readSpec(entry);
-        } catch (IOException | RuntimeException e) {
-          LOG.warning(
-              () -> "deleting spool upload " + name + ": its spec is unreadable (" + e + ")");
-          deleteTree(entry);
-          continue;
-        }
-        Upload u = new Upload(name, spec, entry, "", diskBytes(spec), clock.millis());
-        try (Stream<Path> files = Files.list(entry)) {
-          for (Path f : (Iterable<Path>) files::iterator) {
-            String fn = f.getFileName().toString();
-            Matcher m = CHUNK_FILE.matcher(fn);
-            if (m.matches()) {
-              long index = Long.parseLong(m.group(1));
-              if (index < spec.chunkCount()
-                  && Files.size(f) == spec.chunkLength((int) index)
-                  && !u.present.get((int) index)) {
-                u.present.set((int) index);
-                u.hashes[(int) index] = HEX.parseHex(m.group(2));
-                continue;
-              }
-            }
-            if (!fn.equals(SPEC_FILE)) {
-              Files.deleteIfExists(f);
-            }
-          }
-        }
-        synchronized (this) {
-          if (byRequest.containsKey(spec.requestId())) {
-            deleteTree(entry);
-            continue;
-          }
-          reserve(u);
-        }
-        resumed++;
-      }
-    }
-    if (resumed > 0) {
-      int n = resumed;
-      LOG.info(() -> "spool " + dir + ": " + n + " unfinished uploads resumed");
-    }
-  }
-
-  private static void writeSpec(Path uploadDir, UploadSpec spec) throws IOException {
-    Properties p = new Properties();
-    p.setProperty("requestId", spec.requestId());
-    p.setProperty("name", spec.name());
-    p.setProperty("size", Long.toString(spec.size()));
-    p.setProperty("chunkSize", Integer.toString(spec.chunkSize()));
-    p.setProperty("chunkCount", Integer.toString(spec.chunkCount()));
-    p.setProperty("sha256", HEX.formatHex(spec.sha256()));
-    Path temp = uploadDir.resolve(SPEC_FILE + ".tmp");
-    try (OutputStream out = Files.newOutputStream(temp)) {
-      p.store(out, "spindle queue server upload");
-    }
-    Files.move(
-        temp,
-        uploadDir.resolve(SPEC_FILE),
-        StandardCopyOption.ATOMIC_MOVE,
-        StandardCopyOption.REPLACE_EXISTING);
-  }
-
-  private static UploadSpec readSpec(Path uploadDir) throws IOException {
-    Properties p = new Properties();
-    try (InputStream in = Files.newInputStream(uploadDir.resolve(SPEC_FILE))) {
-      p.load(in);
-    }
-    UploadSpec spec =
-        new UploadSpec(
-            required(p, "requestId"),
-            required(p, "name"),
-            Long.parseLong(required(p, "size")),
-            Integer.parseInt(required(p, "chunkSize")),
-            Integer.parseInt(required(p, "chunkCount")),
-            HEX.parseHex(required(p, "sha256")));
-    String problem = spec.problem(Integer.MAX_VALUE, Long.MAX_VALUE);
-    if (problem != null) {
-      throw new IOException(problem);
-    }
-    return spec;
-  }
-
-  private static String required(Properties p, String key) throws IOException {
-    String v = p.getProperty(key);
-    if (v == null) {
-      throw new IOException("missing " + key);
-    }
-    return v;
-  }
-
-  private static String chunkFileName(int index, byte[] sha256) {
-    return index + "-" + HEX.formatHex(sha256) + ".chunk";
-  }
-
-  /** Reads up to {@code length} bytes; whether the file had exactly that many. */
-  private static boolean readFully(Path file, ByteBuffer into, int length) throws IOException {
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-      if (ch.size() != length) {
-        return false;
-      }
-      into.limit(length);
-      while (into.hasRemaining()) {
-        if (ch.read(into) < 0) {
-          return false;
-        }
-      }
-      return true;
-    } catch (NoSuchFileException e) {
+  /**
+   * Takes an upload {@link SpoolRecovery} found on open, unless its request already has one
+   * (another directory found earlier in the scan).
+   */
+  private synchronized boolean adoptRecovered(SpoolUpload u) {
+    if (ledger.forRequest(u.spec.requestId()) != null) {
       return false;
     }
-  }
-
-  private static void deleteTree(Path root) throws IOException {
-    for (int attempt = 0; ; attempt++) {
-      if (!Files.exists(root)) {
-        return;
-      }
-      try (Stream<Path> walk = Files.walk(root)) {
-        walk.sorted((a, b) -> b.getNameCount() - a.getNameCount())
-            .forEach(
-                p -> {
-                  try {
-                    Files.deleteIfExists(p);
-                  } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                  }
-                });
-        return;
-      } catch (UncheckedIOException e) {
-        // A chunk write raced with the delete (it removes its own file): try again.
-        if (attempt >= 2) {
-          throw e.getCause();
-        }
-      } catch (NoSuchFileException e) {
-        // Deleted meanwhile: the next round sees it gone.
-      }
-    }
+    ledger.reserve(u);
+    return true;
   }
 
   private String newUploadId() {
@@ -721,38 +490,5 @@ public final class ChunkSpool {
     byte[] b = new byte[n];
     random.nextBytes(b);
     return b;
-  }
-
-  private static byte[] sha256(ByteBuffer data) {
-    MessageDigest md = newSha256();
-    md.update(data);
-    return md.digest();
-  }
-
-  private static MessageDigest newSha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("this JVM has no SHA-256", e);
-    }
-  }
-
-  /** rwx------ where the file system has POSIX permissions; none elsewhere. */
-  private static java.nio.file.attribute.FileAttribute<?>[] privateDirectory(Path dir) {
-    Path existing = dir.toAbsolutePath();
-    while (existing != null && !Files.exists(existing)) {
-      existing = existing.getParent();
-    }
-    boolean posix =
-        existing != null
-            && Files.getFileAttributeView(
-                    existing, java.nio.file.attribute.PosixFileAttributeView.class)
-                != null;
-    return posix
-        ? new java.nio.file.attribute.FileAttribute<?>[] {
-          java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-              java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"))
-        }
-        : new java.nio.file.attribute.FileAttribute<?>[0];
   }
 }
