@@ -12,8 +12,8 @@ import java.util.logging.Logger;
 
 /**
  * {@link PeerMessenger} over a {@link RaftTransport}: the Raft part of members' addresses from the
- * configuration ({@code host:port}, or {@code host:port;httpUrl} as {@link
- * io.spindle.node.domain.MemberAddress} writes it) becomes the transport's peers.
+ * configuration ({@code host:port}, or {@code host:port;httpUrl} as the node writes its members'
+ * addresses) becomes the transport's peers.
  */
 public final class NettyPeerMessenger implements PeerMessenger {
   private static final Logger LOG = Logger.getLogger(NettyPeerMessenger.class.getName());

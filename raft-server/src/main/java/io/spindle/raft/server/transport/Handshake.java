@@ -9,10 +9,10 @@ import java.nio.charset.StandardCharsets;
  *
  * <pre>
  *   initiator                                   acceptor
- *   HandshakeHello(version, id_i, nonce_i)  -->
- *                                           <-- HandshakeChallenge(version, id_a, nonce_a,
+ *   HandshakeHello(version, id_i, nonce_i)  --&gt;
+ *                                           &lt;-- HandshakeChallenge(version, id_a, nonce_a,
  *                                                                  HMAC(acceptor transcript))
- *   HandshakeProof(HMAC(initiator transcript)) -->
+ *   HandshakeProof(HMAC(initiator transcript)) --&gt;
  * </pre>
  *
  * A transcript binds the prover's role, the protocol version, both node ids (the initiator's is
@@ -22,7 +22,7 @@ import java.nio.charset.StandardCharsets;
  *
  * <p>The acceptor proves first, so anyone who can connect obtains an HMAC over a nonce of their
  * choosing and can test guesses of the secret offline: the secret must be long and random (the
- * transport warns below {@link ClusterSecret#RECOMMENDED_MIN_BYTES} bytes).
+ * transport warns below {@link io.spindle.wire.ClusterSecret#RECOMMENDED_MIN_BYTES} bytes).
  */
 final class Handshake {
   /** Bumped on any incompatible change to raft.proto or to this handshake. */
