@@ -40,7 +40,7 @@ class NodeDeploymentIT {
 
   @Deployment(testable = false)
   static WebArchive war() {
-    return ShrinkWrap.create(ZipImporter.class, "spindle.war")
+    return ShrinkWrap.create(ZipImporter.class, ItDeployment.ARCHIVE)
         .importFrom(new File(System.getProperty("spindle.it.war")))
         .as(WebArchive.class);
   }
@@ -370,8 +370,6 @@ class NodeDeploymentIT {
 
   /** Paths starting with '/' are on the server's root (health, metrics), others in the app. */
   private URI url(String path) {
-    return path.startsWith("/")
-        ? URI.create(base.toString()).resolve(path)
-        : URI.create(base + path);
+    return ItDeployment.appBase(base).resolve(path);
   }
 }

@@ -67,7 +67,7 @@ class PageBrowserIT {
 
   @Deployment(testable = false)
   static WebArchive war() {
-    return ShrinkWrap.create(ZipImporter.class, "spindle.war")
+    return ShrinkWrap.create(ZipImporter.class, ItDeployment.ARCHIVE)
         .importFrom(new File(System.getProperty("spindle.it.war")))
         .as(WebArchive.class);
   }
@@ -133,7 +133,7 @@ class PageBrowserIT {
     Files.writeString(file, generatedText(150_000), StandardCharsets.UTF_8);
     long size = Files.size(file);
 
-    browser.get(base.toString());
+    browser.get(ItDeployment.appBase(base).toString());
     // Issue 13: the page asks for a client token once; a wrong one is refused with a sentence.
     wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("sign-in")));
     browser.findElement(By.id("token")).sendKeys("spt_wrong");
