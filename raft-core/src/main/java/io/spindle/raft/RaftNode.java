@@ -12,7 +12,6 @@ import io.spindle.raft.message.ReadIndexResponse;
 import io.spindle.raft.message.RequestVote;
 import io.spindle.raft.message.RequestVoteResponse;
 import io.spindle.raft.message.TimeoutNow;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -93,8 +92,9 @@ public final class RaftNode {
   private long pendingConfigIndex;
   private NodeId transferTarget;
   private int transferElapsed;
-  private long uncommittedBytes;
-  private final ArrayDeque<long[]> uncommittedSizes = new ArrayDeque<>();
+
+  /** Proposal flow control: the bytes accepted beyond the commit index. */
+  private final UncommittedBudget uncommitted;
 
   /** ReadIndex requests and the lease (leader), reads forwarded to the leader (follower). */
   private final ReadOnlyRequests reads;
@@ -141,6 +141,7 @@ public final class RaftNode {
     this.log = new RaftLog(log);
     this.snapshots = snapshots;
     this.random = random;
+    this.uncommitted = new UncommittedBudget(config);
     this.reads = new ReadOnlyRequests(this, config, clock);
     this.snapshotSender = new SnapshotSender(this, config, this.log, snapshots);
     this.snapshotReceiver = new SnapshotReceiver(this, snapshots, storage);
@@ -349,16 +350,15 @@ public final class RaftNode {
       return new ProposeResult.Rejected(
           "leadership is being transferred to " + transferTarget + "; retry at the new leader");
     }
-    long size = data.length + 24L;
-    if (uncommittedBytes + size > config.maxUncommittedBytes() && uncommittedBytes > 0) {
+    long size = UncommittedBudget.sizeOf(data);
+    if (uncommitted.exceededBy(size)) {
       return new ProposeResult.Rejected(
-          "busy: " + uncommittedBytes + " bytes await commit; retry shortly");
+          "busy: " + uncommitted.bytes() + " bytes await commit; retry shortly");
     }
     long index = lastIndex() + 1;
     Entry entry = new Entry(index, term, type, data);
     log.propose(entry);
-    uncommittedBytes += size;
-    uncommittedSizes.addLast(new long[] {index, size});
+    uncommitted.charge(index, size);
     return new ProposeResult.Accepted(index, term);
   }
 
@@ -663,8 +663,7 @@ public final class RaftNode {
     departing.clear();
     transferTarget = null;
     transferElapsed = 0;
-    uncommittedBytes = 0;
-    uncommittedSizes.clear();
+    uncommitted.clear();
     votes.clear();
   }
 
@@ -1030,9 +1029,7 @@ public final class RaftNode {
       return;
     }
     commitIndex = candidate;
-    while (!uncommittedSizes.isEmpty() && uncommittedSizes.peekFirst()[0] <= commitIndex) {
-      uncommittedBytes -= uncommittedSizes.removeFirst()[1];
-    }
+    uncommitted.release(commitIndex);
     if (commitIndex >= leaderTermStart) {
       reads.retryReadsAwaitingTermCommit();
     }

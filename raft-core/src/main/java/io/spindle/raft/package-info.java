@@ -9,7 +9,7 @@
  * not yet flushed and what is durable), {@code ConfigurationHistory} (the configurations by index),
  * {@code DepartingPeers} (removed peers still told of their removal), {@code LeaderReplication}
  * (AppendEntries and heartbeats to followers), {@code SnapshotSender} and {@code SnapshotReceiver}
- * (InstallSnapshot, both sides) and {@code ReadOnlyRequests} (ReadIndex, the lease and forwarded
- * reads).
+ * (InstallSnapshot, both sides), {@code ReadOnlyRequests} (ReadIndex, the lease and forwarded
+ * reads) and {@code UncommittedBudget} (the leader's flow control for proposals).
  */
 package io.spindle.raft;
