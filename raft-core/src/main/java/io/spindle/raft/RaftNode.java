@@ -102,6 +102,7 @@ public final class RaftNode {
   private final SnapshotSender snapshotSender;
   private final SnapshotReceiver snapshotReceiver;
   private final LeaderReplication replication;
+  private final FollowerAppends followerAppends;
 
   // Output.
   private List<Message> messages = new ArrayList<>();
@@ -147,6 +148,7 @@ public final class RaftNode {
     this.snapshotReceiver = new SnapshotReceiver(this, snapshots, storage);
     this.replication =
         new LeaderReplication(this, config, this.log, progress, snapshotSender, reads);
+    this.followerAppends = new FollowerAppends(this, this.log, configurations, storage);
     this.term = hardState.term();
     this.votedFor = hardState.votedFor();
     this.persistedHardState = hardState;
@@ -822,10 +824,10 @@ public final class RaftNode {
   private void stepFollower(Message m) {
     if (m instanceof AppendEntries a) {
       acceptLeader(a.from());
-      handleAppendEntries(a);
+      followerAppends.onAppendEntries(a);
     } else if (m instanceof Heartbeat h) {
       acceptLeader(h.from());
-      handleHeartbeat(h);
+      followerAppends.onHeartbeat(h);
     } else if (m instanceof InstallSnapshot s) {
       acceptLeader(s.from());
       snapshotReceiver.receive(s);
@@ -910,73 +912,13 @@ public final class RaftNode {
   }
 
   // ---------------------------------------------------------------------------------------------
-  // Log replication, follower side (§5.3).
+  // Log replication, follower side (§5.3); the rest is in FollowerAppends.
 
-  private void handleAppendEntries(AppendEntries m) {
-    long prev = m.prevLogIndex();
-    if (prev < commitIndex) {
-      // Everything up to our commit index matches any leader's log; only what follows matters.
-      List<Entry> rest = new ArrayList<>();
-      for (Entry e : m.entries()) {
-        if (e.index() > commitIndex) {
-          rest.add(e);
-        }
-      }
-      if (rest.isEmpty()) {
-        send(appendOk(m.from(), commitIndex));
-        return;
-      }
-      // The rest starts right after our commit index, whose entry every leader's log shares.
-      prev = rest.get(0).index() - 1;
-      m = new AppendEntries(m.from(), m.to(), m.term(), prev, termAt(prev), rest, m.leaderCommit());
+  /** A follower's commit index follows its leader's, up to what it holds (§5.3); never back. */
+  void commitFromLeader(long index) {
+    if (index > commitIndex) {
+      commitIndex = index;
     }
-    long last = lastIndex();
-    if (prev > last) {
-      send(appendReject(m.from(), prev, last + 1, 0));
-      return;
-    }
-    long prevTerm = termAt(prev);
-    if (prevTerm != m.prevLogTerm()) {
-      send(
-          appendReject(
-              m.from(), prev, log.firstIndexOfTerm(prev, prevTerm, commitIndex), prevTerm));
-      return;
-    }
-    long lastNew = prev + m.entries().size();
-    List<Entry> toAppend = log.newEntries(m.entries());
-    if (!toAppend.isEmpty()) {
-      long first = toAppend.get(0).index();
-      if (first <= commitIndex) {
-        throw new IllegalStateException(
-            "leader " + m.from() + " tried to overwrite committed entry " + first);
-      }
-      log.appendFromLeader(toAppend);
-      configurations.replaceFrom(toAppend);
-    }
-    long newCommit = Math.min(m.leaderCommit(), lastNew);
-    if (newCommit > commitIndex) {
-      commitIndex = newCommit;
-    }
-    send(appendOk(m.from(), lastNew));
-  }
-
-  private AppendEntriesResponse appendOk(NodeId to, long match) {
-    return new AppendEntriesResponse(id, to, term, true, match, 0, 0, lastIndex(), storage);
-  }
-
-  private AppendEntriesResponse appendReject(
-      NodeId to, long rejectedPrev, long conflictIndex, long conflictTerm) {
-    return new AppendEntriesResponse(
-        id, to, term, false, rejectedPrev, conflictIndex, conflictTerm, lastIndex(), storage);
-  }
-
-  private void handleHeartbeat(Heartbeat m) {
-    // The leader sends min(match, commit) for us, so entries up to it match its log.
-    long newCommit = Math.min(m.commit(), lastIndex());
-    if (newCommit > commitIndex) {
-      commitIndex = newCommit;
-    }
-    send(new HeartbeatResponse(id, m.from(), term, m.readContext(), lastIndex(), storage));
   }
 
   // ---------------------------------------------------------------------------------------------

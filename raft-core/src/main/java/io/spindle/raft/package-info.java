@@ -8,7 +8,8 @@
  * it owns, each single-threaded on the driver's thread: {@code RaftLog} (the log with the proposals
  * not yet flushed and what is durable), {@code ConfigurationHistory} (the configurations by index),
  * {@code DepartingPeers} (removed peers still told of their removal), {@code LeaderReplication}
- * (AppendEntries and heartbeats to followers), {@code SnapshotSender} and {@code SnapshotReceiver}
+ * (AppendEntries and heartbeats to followers), {@code FollowerAppends} (AppendEntries and
+ * heartbeats from the leader), {@code SnapshotSender} and {@code SnapshotReceiver}
  * (InstallSnapshot, both sides), {@code ReadOnlyRequests} (ReadIndex, the lease and forwarded
  * reads) and {@code UncommittedBudget} (the leader's flow control for proposals).
  */
