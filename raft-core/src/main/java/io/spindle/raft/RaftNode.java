@@ -14,7 +14,6 @@ import io.spindle.raft.message.RequestVoteResponse;
 import io.spindle.raft.message.TimeoutNow;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -80,7 +79,6 @@ public final class RaftNode {
   private int randomizedElectionTimeout;
 
   // Candidate state.
-  private final Map<NodeId, Boolean> votes = new HashMap<>();
   private boolean campaignIsTransfer;
 
   // Leader state.
@@ -103,6 +101,9 @@ public final class RaftNode {
   private final SnapshotReceiver snapshotReceiver;
   private final LeaderReplication replication;
   private final FollowerAppends followerAppends;
+
+  /** Campaigns, the vote count and the answers to candidates. */
+  private final Election election;
 
   // Output.
   private List<Message> messages = new ArrayList<>();
@@ -149,6 +150,7 @@ public final class RaftNode {
     this.replication =
         new LeaderReplication(this, config, this.log, progress, snapshotSender, reads);
     this.followerAppends = new FollowerAppends(this, this.log, configurations, storage);
+    this.election = new Election(this, config, id, storage, this.log);
     this.term = hardState.term();
     this.votedFor = hardState.votedFor();
     this.persistedHardState = hardState;
@@ -587,7 +589,7 @@ public final class RaftNode {
   // ---------------------------------------------------------------------------------------------
   // Role changes: the only places the role changes.
 
-  private void becomeFollower(long newTerm, NodeId leader) {
+  void becomeFollower(long newTerm, NodeId leader) {
     if (role == Role.LEADER) {
       // A leader that steps down serves no more lease reads, so its own promise ends with it: it
       // may vote at once (its stickiness protected only itself).
@@ -610,33 +612,33 @@ public final class RaftNode {
     tickFunction = this::tickElection;
   }
 
-  private void becomePreCandidate() {
+  void becomePreCandidate() {
     log.flushUnstable();
     reads.failForwardedReads();
     role = Role.PRE_CANDIDATE;
     leaderId = null;
-    votes.clear();
+    election.clearVotes();
     campaignIsTransfer = false;
     resetElectionTimer();
     stepFunction = this::stepCandidate;
     tickFunction = this::tickElection;
   }
 
-  private void becomeCandidate(boolean transfer) {
+  void becomeCandidate(boolean transfer) {
     log.flushUnstable();
     reads.failForwardedReads();
     role = Role.CANDIDATE;
     term++;
     votedFor = id;
     leaderId = null;
-    votes.clear();
+    election.clearVotes();
     campaignIsTransfer = transfer;
     resetElectionTimer();
     stepFunction = this::stepCandidate;
     tickFunction = this::tickElection;
   }
 
-  private void becomeLeader() {
+  void becomeLeader() {
     role = Role.LEADER;
     leaderId = id;
     resetLeaderState();
@@ -666,7 +668,7 @@ public final class RaftNode {
     transferTarget = null;
     transferElapsed = 0;
     uncommitted.clear();
-    votes.clear();
+    election.clearVotes();
   }
 
   private void resetElectionTimer() {
@@ -675,22 +677,12 @@ public final class RaftNode {
   }
 
   /**
-   * Whether this node may campaign: only voters do (learners and removed servers never), and only
-   * from the storage the configuration records for it: a voter whose disk was wiped has forgotten
-   * the votes it cast, so it must not vote for itself either until it is a voter again.
-   */
-  private boolean promotable() {
-    Configuration c = configuration();
-    return c.isVoter(id) && c.storageOf(id).accepts(storage);
-  }
-
-  /**
    * Leader stickiness (thesis §4.2.3, §9.6) and the promise behind a lease (§6.4.1): we heard from
    * a live leader within an election timeout, or we only just started and may have acknowledged one
    * before a restart (whose lease must hold whether or not we remember it). Only hearing from a
    * leader restarts it, so a higher term learned from some other message does not end it early.
    */
-  private boolean inLeaderLease() {
+  boolean inLeaderLease() {
     if (!config.checkQuorum() && !config.preVote()) {
       return false;
     }
@@ -702,8 +694,8 @@ public final class RaftNode {
 
   private void tickElection() {
     electionElapsed++;
-    if (promotable() && electionElapsed >= randomizedElectionTimeout) {
-      campaign(false);
+    if (election.promotable() && electionElapsed >= randomizedElectionTimeout) {
+      election.campaign(false);
     }
   }
 
@@ -733,89 +725,17 @@ public final class RaftNode {
   }
 
   // ---------------------------------------------------------------------------------------------
-  // Elections (§5.2, thesis §9.6 PreVote, §3.10 transfer).
+  // Elections (§5.2, thesis §9.6 PreVote, §3.10 transfer); the rest is in Election.
 
-  private void campaign(boolean transfer) {
-    if (config.preVote() && !transfer) {
-      becomePreCandidate();
-      requestVotes(true, false, term + 1);
-    } else {
-      becomeCandidate(transfer);
-      requestVotes(false, transfer, term);
-    }
+  /** The vote this node cast in the current term, or null. */
+  NodeId votedFor() {
+    return votedFor;
   }
 
-  private void requestVotes(boolean preVote, boolean transfer, long campaignTerm) {
-    votes.put(id, true);
-    if (electionWon()) {
-      onElectionWon(preVote);
-      return;
-    }
-    long lastIdx = lastIndex();
-    long lastTerm = termAt(lastIdx);
-    for (NodeId voter : configuration().voterIds()) {
-      if (!voter.equals(id)) {
-        send(new RequestVote(id, voter, campaignTerm, lastIdx, lastTerm, preVote, transfer));
-      }
-    }
-  }
-
-  private boolean electionWon() {
-    return countVotes(true) >= configuration().quorum();
-  }
-
-  private boolean electionLost() {
-    return countVotes(false) >= configuration().quorum();
-  }
-
-  private long countVotes(boolean granted) {
-    Configuration c = configuration();
-    return votes.entrySet().stream()
-        .filter(e -> e.getValue() == granted && c.isVoter(e.getKey()))
-        .count();
-  }
-
-  private void onElectionWon(boolean preVote) {
-    if (preVote) {
-      becomeCandidate(false);
-      requestVotes(false, false, term);
-    } else {
-      becomeLeader();
-    }
-  }
-
-  /** §5.2, §5.4.1: one vote per term, only for a candidate whose log is at least as up to date. */
-  private void handleRequestVote(RequestVote m) {
-    // A learner answers too (as in etcd): only a candidate that holds it for a voter asks it, and
-    // counts its vote only then. One promoted by an entry it has not received yet must be able to
-    // vote, or a leader that lost its quorum during the change (one voter promoting a second, which
-    // crashes) could never be elected again; the vote rules below keep one leader per term anyway.
-    boolean logOk = isUpToDate(m.lastLogTerm(), m.lastLogIndex());
-    if (m.preVote()) {
-      // Grant a PreVote when a real vote could be granted: a newer term and an up-to-date log.
-      boolean grant = m.term() > term && logOk;
-      send(new RequestVoteResponse(id, m.from(), grant ? m.term() : term, grant, true, storage));
-      return;
-    }
-    boolean again = m.from().equals(votedFor);
-    boolean free = votedFor == null && (leaderId == null || m.transfer());
-    // §6.4.1: a voter that acknowledged a leader within an election timeout promised it not to
-    // help elect another (its lease rests on that), even if it learned of this term from someone
-    // else meanwhile. Only a transfer, which the leader asked for and ended its lease for, may.
-    boolean promised = !m.transfer() && inLeaderLease();
-    boolean grant = logOk && (again || (free && !promised));
-    if (grant) {
-      votedFor = m.from();
-      resetElectionTimer();
-    }
-    send(new RequestVoteResponse(id, m.from(), term, grant, false, storage));
-  }
-
-  private boolean isUpToDate(long candidateLastTerm, long candidateLastIndex) {
-    long myLastIndex = lastIndex();
-    long myLastTerm = termAt(myLastIndex);
-    return candidateLastTerm > myLastTerm
-        || (candidateLastTerm == myLastTerm && candidateLastIndex >= myLastIndex);
+  /** Votes for {@code candidate} in the current term (persisted before the answer goes out). */
+  void grantVote(NodeId candidate) {
+    votedFor = candidate;
+    resetElectionTimer();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -832,10 +752,10 @@ public final class RaftNode {
       acceptLeader(s.from());
       snapshotReceiver.receive(s);
     } else if (m instanceof RequestVote v) {
-      handleRequestVote(v);
+      election.onVoteRequest(v);
     } else if (m instanceof TimeoutNow) {
-      if (promotable()) {
-        campaign(true);
+      if (election.promotable()) {
+        election.campaign(true);
       }
     } else if (m instanceof ReadIndexRequest r) {
       send(new ReadIndexResponse(id, r.from(), term, r.requestId(), 0, false));
@@ -859,23 +779,9 @@ public final class RaftNode {
       becomeFollower(term, m.from());
       stepFollower(m);
     } else if (m instanceof RequestVote v) {
-      handleRequestVote(v);
+      election.onVoteRequest(v);
     } else if (m instanceof RequestVoteResponse r) {
-      boolean preVote = role == Role.PRE_CANDIDATE;
-      if (r.preVote() != preVote) {
-        return;
-      }
-      if (!configuration().storageOf(r.from()).accepts(r.storage())) {
-        // The voter's storage is not the one recorded for it: it was wiped and may have voted in
-        // this term already, or it is not the voter we know. Its vote counts for nothing.
-        return;
-      }
-      votes.putIfAbsent(r.from(), r.granted());
-      if (electionWon()) {
-        onElectionWon(preVote);
-      } else if (electionLost()) {
-        becomeFollower(term, null);
-      }
+      election.onVoteResponse(r, role == Role.PRE_CANDIDATE);
     } else if (m instanceof ReadIndexRequest r) {
       send(new ReadIndexResponse(id, r.from(), term, r.requestId(), 0, false));
     }
