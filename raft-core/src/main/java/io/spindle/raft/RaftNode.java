@@ -88,8 +88,9 @@ public final class RaftNode {
 
   private long leaderTermStart;
   private long pendingConfigIndex;
-  private NodeId transferTarget;
-  private int transferElapsed;
+
+  /** A leadership transfer in progress (thesis §3.10). */
+  private final LeadershipTransfer transfer;
 
   /** Proposal flow control: the bytes accepted beyond the commit index. */
   private final UncommittedBudget uncommitted;
@@ -145,6 +146,7 @@ public final class RaftNode {
     this.random = random;
     this.uncommitted = new UncommittedBudget(config);
     this.reads = new ReadOnlyRequests(this, config, clock);
+    this.transfer = new LeadershipTransfer(this, config, reads);
     this.snapshotSender = new SnapshotSender(this, config, this.log, snapshots);
     this.snapshotReceiver = new SnapshotReceiver(this, snapshots, storage);
     this.replication =
@@ -350,9 +352,9 @@ public final class RaftNode {
     if (role != Role.LEADER) {
       return new ProposeResult.NotLeader(leader());
     }
-    if (transferTarget != null) {
+    if (transfer.target() != null) {
       return new ProposeResult.Rejected(
-          "leadership is being transferred to " + transferTarget + "; retry at the new leader");
+          "leadership is being transferred to " + transfer.target() + "; retry at the new leader");
     }
     long size = UncommittedBudget.sizeOf(data);
     if (uncommitted.exceededBy(size)) {
@@ -468,12 +470,7 @@ public final class RaftNode {
     if (!configuration().isVoter(target)) {
       return new ProposeResult.Rejected(target + " is not a voter; only a voter can lead");
     }
-    transferTarget = target;
-    transferElapsed = 0;
-    Progress p = progress.get(target);
-    if (p != null && p.match == lastIndex()) {
-      sendTimeoutNow(target);
-    }
+    transfer.start(target, progress.get(target));
     return new ProposeResult.Accepted(lastIndex(), term);
   }
 
@@ -578,7 +575,7 @@ public final class RaftNode {
   }
 
   boolean transferInProgress() {
-    return transferTarget != null;
+    return transfer.target() != null;
   }
 
   /** The leader's progress of {@code peer}, or null. */
@@ -665,8 +662,7 @@ public final class RaftNode {
     reads.resetLeaderState();
     progress.clear();
     departing.clear();
-    transferTarget = null;
-    transferElapsed = 0;
+    transfer.reset();
     uncommitted.clear();
     election.clearVotes();
   }
@@ -711,10 +707,7 @@ public final class RaftNode {
         return;
       }
     }
-    if (transferTarget != null && ++transferElapsed >= config.electionTicks()) {
-      // Thesis §3.10: abort a transfer that did not complete within an election timeout.
-      transferTarget = null;
-    }
+    transfer.tick();
     replication.tick();
     if (heartbeatElapsed >= config.heartbeatTicks()) {
       heartbeatElapsed = 0;
@@ -842,18 +835,11 @@ public final class RaftNode {
   }
 
   // ---------------------------------------------------------------------------------------------
-  // Leader side: transfer and commitment (replication itself is in LeaderReplication).
+  // Leader side: commitment (replication and transfer have classes of their own).
 
   /** A transfer's target caught up: tell it to campaign now (thesis §3.10). */
   void maybeSendTimeoutNow(Progress p) {
-    if (p.id.equals(transferTarget) && p.match == lastIndex()) {
-      sendTimeoutNow(p.id);
-    }
-  }
-
-  private void sendTimeoutNow(NodeId target) {
-    reads.timeoutNowSent();
-    send(new TimeoutNow(id, target, term));
+    transfer.maybeSendTimeoutNow(p);
   }
 
   /** §5.3, §5.4.2: commit the highest index stored on a majority, if it is of the current term. */
@@ -908,7 +894,7 @@ public final class RaftNode {
   private void recordStorageOfMembers() {
     if (pendingConfigIndex > commitIndex
         || commitIndex < leaderTermStart
-        || transferTarget != null) {
+        || transfer.target() != null) {
       return;
     }
     Configuration c = configuration();
@@ -950,9 +936,7 @@ public final class RaftNode {
         progress.put(m.id(), new Progress(m.id(), lastIndex()));
       }
     }
-    if (transferTarget != null && !c.isVoter(transferTarget)) {
-      transferTarget = null;
-    }
+    transfer.onConfigurationChanged(c);
     maybeCommit();
   }
 

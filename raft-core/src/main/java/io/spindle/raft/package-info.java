@@ -9,7 +9,8 @@
  * the answers to candidates, with the votes in a {@code VoteCount}), {@code RaftLog} (the log with
  * the proposals not yet flushed and what is durable), {@code ConfigurationHistory} (the
  * configurations by index), {@code DepartingPeers} (removed peers still told of their removal),
- * {@code LeaderReplication} (AppendEntries and heartbeats to followers), {@code FollowerAppends}
+ * {@code LeaderReplication} (AppendEntries and heartbeats to followers), {@code LeadershipTransfer}
+ * (TimeoutNow to a caught-up target, given up after an election timeout), {@code FollowerAppends}
  * (AppendEntries and heartbeats from the leader), {@code SnapshotSender} and {@code
  * SnapshotReceiver} (InstallSnapshot, both sides), {@code ReadOnlyRequests} (ReadIndex, the lease
  * and forwarded reads) and {@code UncommittedBudget} (the leader's flow control for proposals).
