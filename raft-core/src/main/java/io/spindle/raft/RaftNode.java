@@ -84,13 +84,13 @@ public final class RaftNode {
   // Leader state.
   private final Map<NodeId, Progress> progress = new LinkedHashMap<>();
 
-  private final DepartingPeers departing = new DepartingPeers();
-
   private long leaderTermStart;
-  private long pendingConfigIndex;
 
   /** A leadership transfer in progress (thesis §3.10). */
   private final LeadershipTransfer transfer;
+
+  /** Membership changes, removed peers and the storage members answer from. */
+  private final MembershipChanges membership;
 
   /** Proposal flow control: the bytes accepted beyond the commit index. */
   private final UncommittedBudget uncommitted;
@@ -147,6 +147,7 @@ public final class RaftNode {
     this.uncommitted = new UncommittedBudget(config);
     this.reads = new ReadOnlyRequests(this, config, clock);
     this.transfer = new LeadershipTransfer(this, config, reads);
+    this.membership = new MembershipChanges(this, id, storage, configurations, progress, transfer);
     this.snapshotSender = new SnapshotSender(this, config, this.log, snapshots);
     this.snapshotReceiver = new SnapshotReceiver(this, snapshots, storage);
     this.replication =
@@ -348,7 +349,7 @@ public final class RaftNode {
     return proposeEntry(EntryType.COMMAND, command);
   }
 
-  private ProposeResult proposeEntry(EntryType type, byte[] data) {
+  ProposeResult proposeEntry(EntryType type, byte[] data) {
     if (role != Role.LEADER) {
       return new ProposeResult.NotLeader(leader());
     }
@@ -376,73 +377,7 @@ public final class RaftNode {
     if (role != Role.LEADER) {
       return new ProposeResult.NotLeader(leader());
     }
-    if (commitIndex < leaderTermStart && !unsafeConfigChangeBeforeTermCommit) {
-      // Thesis §4.1 (erratum of 2015): configurations take effect when appended, so a leader that
-      // changed membership before committing an entry of its own term could commit under a quorum
-      // that a change it does not know of, appended by a previous leader, would not allow; two
-      // leaders could then commit different entries at one index. Its no-op commits first.
-      return new ProposeResult.Rejected(
-          "this leader has not yet committed an entry of its term "
-              + term
-              + " (entry "
-              + leaderTermStart
-              + "); retry the membership change shortly");
-    }
-    if (pendingConfigIndex > commitIndex) {
-      return new ProposeResult.Rejected(
-          "a membership change (entry "
-              + pendingConfigIndex
-              + ") is still pending; retry after it");
-    }
-    if (change instanceof ConfigChange.Remove r && r.id().equals(id)) {
-      return new ProposeResult.Rejected(
-          "the leader cannot remove itself; transfer leadership first, then remove it");
-    }
-    Configuration next;
-    try {
-      next = configuration().apply(change);
-      if (change instanceof ConfigChange.Promote promote) {
-        next = withStorageOfPromoted(next, promote.id());
-      }
-    } catch (IllegalArgumentException e) {
-      return new ProposeResult.Rejected(e.getMessage());
-    }
-    ProposeResult result = proposeEntry(EntryType.CONFIG, ConfigurationCodec.encode(next));
-    if (result instanceof ProposeResult.Accepted a) {
-      pendingConfigIndex = a.index();
-      if (change instanceof ConfigChange.Rejoin rejoin && progress.containsKey(rejoin.id())) {
-        // A new storage holds none of what the old one acknowledged: replicate it from scratch.
-        Progress fresh = new Progress(rejoin.id(), lastIndex());
-        fresh.storageSeen = rejoin.storage();
-        progress.put(rejoin.id(), fresh);
-      }
-      // §4.1: a server uses the latest configuration in its log, committed or not.
-      configurations.record(a.index(), next);
-      onConfigurationChanged(a.index());
-    }
-    return result;
-  }
-
-  /**
-   * A voter's storage is always recorded: a learner promoted while its storage is unknown gets the
-   * one it answers the leader from; one that never answered is not promoted yet.
-   */
-  private Configuration withStorageOfPromoted(Configuration next, NodeId promoted) {
-    if (next.storageOf(promoted).isKnown()) {
-      return next;
-    }
-    Progress p = progress.get(promoted);
-    StorageId seen = p == null ? StorageId.UNKNOWN : p.storageSeen;
-    if (!seen.isKnown()) {
-      if (p != null && p.answeredWithoutStorage) {
-        return next; // a peer that does not say (an older version): promoted as before
-      }
-      throw new IllegalArgumentException(
-          promoted
-              + " has not answered the leader yet, so the storage it votes from is unknown;"
-              + " promote it once it has caught up");
-    }
-    return next.apply(new ConfigChange.Identify(promoted, seen));
+    return membership.propose(change, unsafeConfigChangeBeforeTermCommit);
   }
 
   /** Asks for a linearizable read point; the answer comes in a later Ready's readResults. */
@@ -648,8 +583,7 @@ public final class RaftNode {
         progress.put(m.id(), new Progress(m.id(), last + 1));
       }
     }
-    // Any configuration entry not yet known to be committed may still be pending (§4.1).
-    pendingConfigIndex = last;
+    membership.leaderStarted(last);
     // §5.4.2 / thesis §6.4: a no-op of the new term lets the leader commit earlier entries and
     // learn its commit index before it serves reads.
     ProposeResult noop = proposeEntry(EntryType.NOOP, new byte[0]);
@@ -661,7 +595,7 @@ public final class RaftNode {
   private void resetLeaderState() {
     reads.resetLeaderState();
     progress.clear();
-    departing.clear();
+    membership.resetLeaderState();
     transfer.reset();
     uncommitted.clear();
     election.clearVotes();
@@ -713,8 +647,7 @@ public final class RaftNode {
       heartbeatElapsed = 0;
       replication.broadcastHeartbeat();
     }
-    departing.forgetDeparted(commitIndex, config.electionTicks(), progress);
-    recordStorageOfMembers();
+    membership.tick(commitIndex, config.electionTicks());
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -783,7 +716,7 @@ public final class RaftNode {
   private void stepLeader(Message m) {
     if (m instanceof AppendEntriesResponse r) {
       Progress p = progress.get(r.from());
-      if (p != null && fromRecordedStorage(p, r.storage())) {
+      if (p != null && membership.fromRecordedStorage(p, r.storage())) {
         p.recentActive = true;
         replication.onAppendResponse(p, r);
       }
@@ -791,14 +724,14 @@ public final class RaftNode {
       Progress p = progress.get(r.from());
       if (p != null) {
         p.noteStorage(r.storage(), r.readContext());
-        if (fromRecordedStorage(p, r.storage())) {
+        if (membership.fromRecordedStorage(p, r.storage())) {
           p.recentActive = true;
           replication.onHeartbeatResponse(p, r);
         }
       }
     } else if (m instanceof InstallSnapshotResponse r) {
       Progress p = progress.get(r.from());
-      if (p != null && fromRecordedStorage(p, r.storage())) {
+      if (p != null && membership.fromRecordedStorage(p, r.storage())) {
         p.recentActive = true;
         snapshotSender.onResponse(p, r);
       }
@@ -867,77 +800,6 @@ public final class RaftNode {
     if (commitIndex >= leaderTermStart) {
       reads.retryReadsAwaitingTermCommit();
     }
-  }
-
-  // ---------------------------------------------------------------------------------------------
-  // Storage identity (see StorageId).
-
-  /**
-   * Whether an answer from {@code p}'s member comes from the storage the configuration records for
-   * it. One that does not is ignored: its acknowledgements and votes were made by a disk that may
-   * have forgotten them. The leader re-adds such a member as a learner (recordStorageOfMembers).
-   */
-  private boolean fromRecordedStorage(Progress p, StorageId answering) {
-    if (!answering.isKnown()) {
-      p.answeredWithoutStorage = true;
-    }
-    return configuration().storageOf(p.id).accepts(answering);
-  }
-
-  /**
-   * Brings the configuration in line with the storage members answer from, one change at a time:
-   * records the storage of a member recorded without one, and takes a voter that answers from
-   * another storage back as a learner under it ({@link ConfigChange.Rejoin}), so that it catches up
-   * from scratch and votes again only once promoted. Decided on answers to the latest heartbeats,
-   * so that a late answer from a disk that is gone does not undo the change.
-   */
-  private void recordStorageOfMembers() {
-    if (pendingConfigIndex > commitIndex
-        || commitIndex < leaderTermStart
-        || transfer.target() != null) {
-      return;
-    }
-    Configuration c = configuration();
-    if (!c.storageOf(id).isKnown() && c.contains(id) && storage.isKnown()) {
-      proposeConfigChange(new ConfigChange.Identify(id, storage));
-      return;
-    }
-    for (Member m : c.all()) {
-      Progress p = progress.get(m.id());
-      if (p == null || !p.storageSeen.isKnown() || p.storageSeen.equals(m.storage())) {
-        continue;
-      }
-      ConfigChange change =
-          m.storage().isKnown()
-              ? new ConfigChange.Rejoin(m.id(), p.storageSeen)
-              : new ConfigChange.Identify(m.id(), p.storageSeen);
-      if (proposeConfigChange(change) instanceof ProposeResult.Accepted) {
-        return;
-      }
-    }
-  }
-
-  // ---------------------------------------------------------------------------------------------
-  // Configuration bookkeeping.
-
-  private void onConfigurationChanged(long index) {
-    if (role != Role.LEADER) {
-      return;
-    }
-    Configuration c = configuration();
-    for (NodeId peer : progress.keySet()) {
-      if (!c.contains(peer)) {
-        departing.departed(peer, index);
-      }
-    }
-    for (Member m : c.all()) {
-      departing.stayed(m.id());
-      if (!m.id().equals(id) && !progress.containsKey(m.id())) {
-        progress.put(m.id(), new Progress(m.id(), lastIndex()));
-      }
-    }
-    transfer.onConfigurationChanged(c);
-    maybeCommit();
   }
 
   /** The term of the entry at {@code index}, including proposals not yet flushed; 0 for index 0. */

@@ -8,7 +8,8 @@
  * it owns, each single-threaded on the driver's thread: {@code Election} (campaigns, PreVote and
  * the answers to candidates, with the votes in a {@code VoteCount}), {@code RaftLog} (the log with
  * the proposals not yet flushed and what is durable), {@code ConfigurationHistory} (the
- * configurations by index), {@code DepartingPeers} (removed peers still told of their removal),
+ * configurations by index), {@code MembershipChanges} (single-server changes and the storage
+ * members answer from, with the {@code DepartingPeers}, removed peers still told of their removal),
  * {@code LeaderReplication} (AppendEntries and heartbeats to followers), {@code LeadershipTransfer}
  * (TimeoutNow to a caught-up target, given up after an election timeout), {@code FollowerAppends}
  * (AppendEntries and heartbeats from the leader), {@code SnapshotSender} and {@code
