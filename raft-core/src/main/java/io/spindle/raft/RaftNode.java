@@ -12,10 +12,8 @@ import io.spindle.raft.message.ReadIndexResponse;
 import io.spindle.raft.message.RequestVote;
 import io.spindle.raft.message.RequestVoteResponse;
 import io.spindle.raft.message.TimeoutNow;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -81,20 +79,21 @@ public final class RaftNode {
   private int randomizedElectionTimeout;
 
   // Candidate state.
-  private final Map<NodeId, Boolean> votes = new HashMap<>();
   private boolean campaignIsTransfer;
 
   // Leader state.
   private final Map<NodeId, Progress> progress = new LinkedHashMap<>();
 
-  private final DepartingPeers departing = new DepartingPeers();
-
   private long leaderTermStart;
-  private long pendingConfigIndex;
-  private NodeId transferTarget;
-  private int transferElapsed;
-  private long uncommittedBytes;
-  private final ArrayDeque<long[]> uncommittedSizes = new ArrayDeque<>();
+
+  /** A leadership transfer in progress (thesis §3.10). */
+  private final LeadershipTransfer transfer;
+
+  /** Membership changes, removed peers and the storage members answer from. */
+  private final MembershipChanges membership;
+
+  /** Proposal flow control: the bytes accepted beyond the commit index. */
+  private final UncommittedBudget uncommitted;
 
   /** ReadIndex requests and the lease (leader), reads forwarded to the leader (follower). */
   private final ReadOnlyRequests reads;
@@ -102,6 +101,10 @@ public final class RaftNode {
   private final SnapshotSender snapshotSender;
   private final SnapshotReceiver snapshotReceiver;
   private final LeaderReplication replication;
+  private final FollowerAppends followerAppends;
+
+  /** Campaigns, the vote count and the answers to candidates. */
+  private final Election election;
 
   // Output.
   private List<Message> messages = new ArrayList<>();
@@ -141,11 +144,16 @@ public final class RaftNode {
     this.log = new RaftLog(log);
     this.snapshots = snapshots;
     this.random = random;
+    this.uncommitted = new UncommittedBudget(config);
     this.reads = new ReadOnlyRequests(this, config, clock);
+    this.transfer = new LeadershipTransfer(this, config, reads);
+    this.membership = new MembershipChanges(this, id, storage, configurations, progress, transfer);
     this.snapshotSender = new SnapshotSender(this, config, this.log, snapshots);
     this.snapshotReceiver = new SnapshotReceiver(this, snapshots, storage);
     this.replication =
         new LeaderReplication(this, config, this.log, progress, snapshotSender, reads);
+    this.followerAppends = new FollowerAppends(this, this.log, configurations, storage);
+    this.election = new Election(this, config, id, storage, this.log);
     this.term = hardState.term();
     this.votedFor = hardState.votedFor();
     this.persistedHardState = hardState;
@@ -341,24 +349,23 @@ public final class RaftNode {
     return proposeEntry(EntryType.COMMAND, command);
   }
 
-  private ProposeResult proposeEntry(EntryType type, byte[] data) {
+  ProposeResult proposeEntry(EntryType type, byte[] data) {
     if (role != Role.LEADER) {
       return new ProposeResult.NotLeader(leader());
     }
-    if (transferTarget != null) {
+    if (transfer.target() != null) {
       return new ProposeResult.Rejected(
-          "leadership is being transferred to " + transferTarget + "; retry at the new leader");
+          "leadership is being transferred to " + transfer.target() + "; retry at the new leader");
     }
-    long size = data.length + 24L;
-    if (uncommittedBytes + size > config.maxUncommittedBytes() && uncommittedBytes > 0) {
+    long size = UncommittedBudget.sizeOf(data);
+    if (uncommitted.exceededBy(size)) {
       return new ProposeResult.Rejected(
-          "busy: " + uncommittedBytes + " bytes await commit; retry shortly");
+          "busy: " + uncommitted.bytes() + " bytes await commit; retry shortly");
     }
     long index = lastIndex() + 1;
     Entry entry = new Entry(index, term, type, data);
     log.propose(entry);
-    uncommittedBytes += size;
-    uncommittedSizes.addLast(new long[] {index, size});
+    uncommitted.charge(index, size);
     return new ProposeResult.Accepted(index, term);
   }
 
@@ -370,73 +377,7 @@ public final class RaftNode {
     if (role != Role.LEADER) {
       return new ProposeResult.NotLeader(leader());
     }
-    if (commitIndex < leaderTermStart && !unsafeConfigChangeBeforeTermCommit) {
-      // Thesis §4.1 (erratum of 2015): configurations take effect when appended, so a leader that
-      // changed membership before committing an entry of its own term could commit under a quorum
-      // that a change it does not know of, appended by a previous leader, would not allow; two
-      // leaders could then commit different entries at one index. Its no-op commits first.
-      return new ProposeResult.Rejected(
-          "this leader has not yet committed an entry of its term "
-              + term
-              + " (entry "
-              + leaderTermStart
-              + "); retry the membership change shortly");
-    }
-    if (pendingConfigIndex > commitIndex) {
-      return new ProposeResult.Rejected(
-          "a membership change (entry "
-              + pendingConfigIndex
-              + ") is still pending; retry after it");
-    }
-    if (change instanceof ConfigChange.Remove r && r.id().equals(id)) {
-      return new ProposeResult.Rejected(
-          "the leader cannot remove itself; transfer leadership first, then remove it");
-    }
-    Configuration next;
-    try {
-      next = configuration().apply(change);
-      if (change instanceof ConfigChange.Promote promote) {
-        next = withStorageOfPromoted(next, promote.id());
-      }
-    } catch (IllegalArgumentException e) {
-      return new ProposeResult.Rejected(e.getMessage());
-    }
-    ProposeResult result = proposeEntry(EntryType.CONFIG, ConfigurationCodec.encode(next));
-    if (result instanceof ProposeResult.Accepted a) {
-      pendingConfigIndex = a.index();
-      if (change instanceof ConfigChange.Rejoin rejoin && progress.containsKey(rejoin.id())) {
-        // A new storage holds none of what the old one acknowledged: replicate it from scratch.
-        Progress fresh = new Progress(rejoin.id(), lastIndex());
-        fresh.storageSeen = rejoin.storage();
-        progress.put(rejoin.id(), fresh);
-      }
-      // §4.1: a server uses the latest configuration in its log, committed or not.
-      configurations.record(a.index(), next);
-      onConfigurationChanged(a.index());
-    }
-    return result;
-  }
-
-  /**
-   * A voter's storage is always recorded: a learner promoted while its storage is unknown gets the
-   * one it answers the leader from; one that never answered is not promoted yet.
-   */
-  private Configuration withStorageOfPromoted(Configuration next, NodeId promoted) {
-    if (next.storageOf(promoted).isKnown()) {
-      return next;
-    }
-    Progress p = progress.get(promoted);
-    StorageId seen = p == null ? StorageId.UNKNOWN : p.storageSeen;
-    if (!seen.isKnown()) {
-      if (p != null && p.answeredWithoutStorage) {
-        return next; // a peer that does not say (an older version): promoted as before
-      }
-      throw new IllegalArgumentException(
-          promoted
-              + " has not answered the leader yet, so the storage it votes from is unknown;"
-              + " promote it once it has caught up");
-    }
-    return next.apply(new ConfigChange.Identify(promoted, seen));
+    return membership.propose(change, unsafeConfigChangeBeforeTermCommit);
   }
 
   /** Asks for a linearizable read point; the answer comes in a later Ready's readResults. */
@@ -464,12 +405,7 @@ public final class RaftNode {
     if (!configuration().isVoter(target)) {
       return new ProposeResult.Rejected(target + " is not a voter; only a voter can lead");
     }
-    transferTarget = target;
-    transferElapsed = 0;
-    Progress p = progress.get(target);
-    if (p != null && p.match == lastIndex()) {
-      sendTimeoutNow(target);
-    }
+    transfer.start(target, progress.get(target));
     return new ProposeResult.Accepted(lastIndex(), term);
   }
 
@@ -574,7 +510,7 @@ public final class RaftNode {
   }
 
   boolean transferInProgress() {
-    return transferTarget != null;
+    return transfer.target() != null;
   }
 
   /** The leader's progress of {@code peer}, or null. */
@@ -585,7 +521,7 @@ public final class RaftNode {
   // ---------------------------------------------------------------------------------------------
   // Role changes: the only places the role changes.
 
-  private void becomeFollower(long newTerm, NodeId leader) {
+  void becomeFollower(long newTerm, NodeId leader) {
     if (role == Role.LEADER) {
       // A leader that steps down serves no more lease reads, so its own promise ends with it: it
       // may vote at once (its stickiness protected only itself).
@@ -608,33 +544,33 @@ public final class RaftNode {
     tickFunction = this::tickElection;
   }
 
-  private void becomePreCandidate() {
+  void becomePreCandidate() {
     log.flushUnstable();
     reads.failForwardedReads();
     role = Role.PRE_CANDIDATE;
     leaderId = null;
-    votes.clear();
+    election.clearVotes();
     campaignIsTransfer = false;
     resetElectionTimer();
     stepFunction = this::stepCandidate;
     tickFunction = this::tickElection;
   }
 
-  private void becomeCandidate(boolean transfer) {
+  void becomeCandidate(boolean transfer) {
     log.flushUnstable();
     reads.failForwardedReads();
     role = Role.CANDIDATE;
     term++;
     votedFor = id;
     leaderId = null;
-    votes.clear();
+    election.clearVotes();
     campaignIsTransfer = transfer;
     resetElectionTimer();
     stepFunction = this::stepCandidate;
     tickFunction = this::tickElection;
   }
 
-  private void becomeLeader() {
+  void becomeLeader() {
     role = Role.LEADER;
     leaderId = id;
     resetLeaderState();
@@ -647,8 +583,7 @@ public final class RaftNode {
         progress.put(m.id(), new Progress(m.id(), last + 1));
       }
     }
-    // Any configuration entry not yet known to be committed may still be pending (§4.1).
-    pendingConfigIndex = last;
+    membership.leaderStarted(last);
     // §5.4.2 / thesis §6.4: a no-op of the new term lets the leader commit earlier entries and
     // learn its commit index before it serves reads.
     ProposeResult noop = proposeEntry(EntryType.NOOP, new byte[0]);
@@ -660,12 +595,10 @@ public final class RaftNode {
   private void resetLeaderState() {
     reads.resetLeaderState();
     progress.clear();
-    departing.clear();
-    transferTarget = null;
-    transferElapsed = 0;
-    uncommittedBytes = 0;
-    uncommittedSizes.clear();
-    votes.clear();
+    membership.resetLeaderState();
+    transfer.reset();
+    uncommitted.clear();
+    election.clearVotes();
   }
 
   private void resetElectionTimer() {
@@ -674,22 +607,12 @@ public final class RaftNode {
   }
 
   /**
-   * Whether this node may campaign: only voters do (learners and removed servers never), and only
-   * from the storage the configuration records for it: a voter whose disk was wiped has forgotten
-   * the votes it cast, so it must not vote for itself either until it is a voter again.
-   */
-  private boolean promotable() {
-    Configuration c = configuration();
-    return c.isVoter(id) && c.storageOf(id).accepts(storage);
-  }
-
-  /**
    * Leader stickiness (thesis §4.2.3, §9.6) and the promise behind a lease (§6.4.1): we heard from
    * a live leader within an election timeout, or we only just started and may have acknowledged one
    * before a restart (whose lease must hold whether or not we remember it). Only hearing from a
    * leader restarts it, so a higher term learned from some other message does not end it early.
    */
-  private boolean inLeaderLease() {
+  boolean inLeaderLease() {
     if (!config.checkQuorum() && !config.preVote()) {
       return false;
     }
@@ -701,8 +624,8 @@ public final class RaftNode {
 
   private void tickElection() {
     electionElapsed++;
-    if (promotable() && electionElapsed >= randomizedElectionTimeout) {
-      campaign(false);
+    if (election.promotable() && electionElapsed >= randomizedElectionTimeout) {
+      election.campaign(false);
     }
   }
 
@@ -718,103 +641,27 @@ public final class RaftNode {
         return;
       }
     }
-    if (transferTarget != null && ++transferElapsed >= config.electionTicks()) {
-      // Thesis §3.10: abort a transfer that did not complete within an election timeout.
-      transferTarget = null;
-    }
+    transfer.tick();
     replication.tick();
     if (heartbeatElapsed >= config.heartbeatTicks()) {
       heartbeatElapsed = 0;
       replication.broadcastHeartbeat();
     }
-    departing.forgetDeparted(commitIndex, config.electionTicks(), progress);
-    recordStorageOfMembers();
+    membership.tick(commitIndex, config.electionTicks());
   }
 
   // ---------------------------------------------------------------------------------------------
-  // Elections (§5.2, thesis §9.6 PreVote, §3.10 transfer).
+  // Elections (§5.2, thesis §9.6 PreVote, §3.10 transfer); the rest is in Election.
 
-  private void campaign(boolean transfer) {
-    if (config.preVote() && !transfer) {
-      becomePreCandidate();
-      requestVotes(true, false, term + 1);
-    } else {
-      becomeCandidate(transfer);
-      requestVotes(false, transfer, term);
-    }
+  /** The vote this node cast in the current term, or null. */
+  NodeId votedFor() {
+    return votedFor;
   }
 
-  private void requestVotes(boolean preVote, boolean transfer, long campaignTerm) {
-    votes.put(id, true);
-    if (electionWon()) {
-      onElectionWon(preVote);
-      return;
-    }
-    long lastIdx = lastIndex();
-    long lastTerm = termAt(lastIdx);
-    for (NodeId voter : configuration().voterIds()) {
-      if (!voter.equals(id)) {
-        send(new RequestVote(id, voter, campaignTerm, lastIdx, lastTerm, preVote, transfer));
-      }
-    }
-  }
-
-  private boolean electionWon() {
-    return countVotes(true) >= configuration().quorum();
-  }
-
-  private boolean electionLost() {
-    return countVotes(false) >= configuration().quorum();
-  }
-
-  private long countVotes(boolean granted) {
-    Configuration c = configuration();
-    return votes.entrySet().stream()
-        .filter(e -> e.getValue() == granted && c.isVoter(e.getKey()))
-        .count();
-  }
-
-  private void onElectionWon(boolean preVote) {
-    if (preVote) {
-      becomeCandidate(false);
-      requestVotes(false, false, term);
-    } else {
-      becomeLeader();
-    }
-  }
-
-  /** §5.2, §5.4.1: one vote per term, only for a candidate whose log is at least as up to date. */
-  private void handleRequestVote(RequestVote m) {
-    // A learner answers too (as in etcd): only a candidate that holds it for a voter asks it, and
-    // counts its vote only then. One promoted by an entry it has not received yet must be able to
-    // vote, or a leader that lost its quorum during the change (one voter promoting a second, which
-    // crashes) could never be elected again; the vote rules below keep one leader per term anyway.
-    boolean logOk = isUpToDate(m.lastLogTerm(), m.lastLogIndex());
-    if (m.preVote()) {
-      // Grant a PreVote when a real vote could be granted: a newer term and an up-to-date log.
-      boolean grant = m.term() > term && logOk;
-      send(new RequestVoteResponse(id, m.from(), grant ? m.term() : term, grant, true, storage));
-      return;
-    }
-    boolean again = m.from().equals(votedFor);
-    boolean free = votedFor == null && (leaderId == null || m.transfer());
-    // §6.4.1: a voter that acknowledged a leader within an election timeout promised it not to
-    // help elect another (its lease rests on that), even if it learned of this term from someone
-    // else meanwhile. Only a transfer, which the leader asked for and ended its lease for, may.
-    boolean promised = !m.transfer() && inLeaderLease();
-    boolean grant = logOk && (again || (free && !promised));
-    if (grant) {
-      votedFor = m.from();
-      resetElectionTimer();
-    }
-    send(new RequestVoteResponse(id, m.from(), term, grant, false, storage));
-  }
-
-  private boolean isUpToDate(long candidateLastTerm, long candidateLastIndex) {
-    long myLastIndex = lastIndex();
-    long myLastTerm = termAt(myLastIndex);
-    return candidateLastTerm > myLastTerm
-        || (candidateLastTerm == myLastTerm && candidateLastIndex >= myLastIndex);
+  /** Votes for {@code candidate} in the current term (persisted before the answer goes out). */
+  void grantVote(NodeId candidate) {
+    votedFor = candidate;
+    resetElectionTimer();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -823,18 +670,18 @@ public final class RaftNode {
   private void stepFollower(Message m) {
     if (m instanceof AppendEntries a) {
       acceptLeader(a.from());
-      handleAppendEntries(a);
+      followerAppends.onAppendEntries(a);
     } else if (m instanceof Heartbeat h) {
       acceptLeader(h.from());
-      handleHeartbeat(h);
+      followerAppends.onHeartbeat(h);
     } else if (m instanceof InstallSnapshot s) {
       acceptLeader(s.from());
       snapshotReceiver.receive(s);
     } else if (m instanceof RequestVote v) {
-      handleRequestVote(v);
+      election.onVoteRequest(v);
     } else if (m instanceof TimeoutNow) {
-      if (promotable()) {
-        campaign(true);
+      if (election.promotable()) {
+        election.campaign(true);
       }
     } else if (m instanceof ReadIndexRequest r) {
       send(new ReadIndexResponse(id, r.from(), term, r.requestId(), 0, false));
@@ -858,23 +705,9 @@ public final class RaftNode {
       becomeFollower(term, m.from());
       stepFollower(m);
     } else if (m instanceof RequestVote v) {
-      handleRequestVote(v);
+      election.onVoteRequest(v);
     } else if (m instanceof RequestVoteResponse r) {
-      boolean preVote = role == Role.PRE_CANDIDATE;
-      if (r.preVote() != preVote) {
-        return;
-      }
-      if (!configuration().storageOf(r.from()).accepts(r.storage())) {
-        // The voter's storage is not the one recorded for it: it was wiped and may have voted in
-        // this term already, or it is not the voter we know. Its vote counts for nothing.
-        return;
-      }
-      votes.putIfAbsent(r.from(), r.granted());
-      if (electionWon()) {
-        onElectionWon(preVote);
-      } else if (electionLost()) {
-        becomeFollower(term, null);
-      }
+      election.onVoteResponse(r, role == Role.PRE_CANDIDATE);
     } else if (m instanceof ReadIndexRequest r) {
       send(new ReadIndexResponse(id, r.from(), term, r.requestId(), 0, false));
     }
@@ -883,7 +716,7 @@ public final class RaftNode {
   private void stepLeader(Message m) {
     if (m instanceof AppendEntriesResponse r) {
       Progress p = progress.get(r.from());
-      if (p != null && fromRecordedStorage(p, r.storage())) {
+      if (p != null && membership.fromRecordedStorage(p, r.storage())) {
         p.recentActive = true;
         replication.onAppendResponse(p, r);
       }
@@ -891,14 +724,14 @@ public final class RaftNode {
       Progress p = progress.get(r.from());
       if (p != null) {
         p.noteStorage(r.storage(), r.readContext());
-        if (fromRecordedStorage(p, r.storage())) {
+        if (membership.fromRecordedStorage(p, r.storage())) {
           p.recentActive = true;
           replication.onHeartbeatResponse(p, r);
         }
       }
     } else if (m instanceof InstallSnapshotResponse r) {
       Progress p = progress.get(r.from());
-      if (p != null && fromRecordedStorage(p, r.storage())) {
+      if (p != null && membership.fromRecordedStorage(p, r.storage())) {
         p.recentActive = true;
         snapshotSender.onResponse(p, r);
       }
@@ -911,73 +744,13 @@ public final class RaftNode {
   }
 
   // ---------------------------------------------------------------------------------------------
-  // Log replication, follower side (§5.3).
+  // Log replication, follower side (§5.3); the rest is in FollowerAppends.
 
-  private void handleAppendEntries(AppendEntries m) {
-    long prev = m.prevLogIndex();
-    if (prev < commitIndex) {
-      // Everything up to our commit index matches any leader's log; only what follows matters.
-      List<Entry> rest = new ArrayList<>();
-      for (Entry e : m.entries()) {
-        if (e.index() > commitIndex) {
-          rest.add(e);
-        }
-      }
-      if (rest.isEmpty()) {
-        send(appendOk(m.from(), commitIndex));
-        return;
-      }
-      // The rest starts right after our commit index, whose entry every leader's log shares.
-      prev = rest.get(0).index() - 1;
-      m = new AppendEntries(m.from(), m.to(), m.term(), prev, termAt(prev), rest, m.leaderCommit());
+  /** A follower's commit index follows its leader's, up to what it holds (§5.3); never back. */
+  void commitFromLeader(long index) {
+    if (index > commitIndex) {
+      commitIndex = index;
     }
-    long last = lastIndex();
-    if (prev > last) {
-      send(appendReject(m.from(), prev, last + 1, 0));
-      return;
-    }
-    long prevTerm = termAt(prev);
-    if (prevTerm != m.prevLogTerm()) {
-      send(
-          appendReject(
-              m.from(), prev, log.firstIndexOfTerm(prev, prevTerm, commitIndex), prevTerm));
-      return;
-    }
-    long lastNew = prev + m.entries().size();
-    List<Entry> toAppend = log.newEntries(m.entries());
-    if (!toAppend.isEmpty()) {
-      long first = toAppend.get(0).index();
-      if (first <= commitIndex) {
-        throw new IllegalStateException(
-            "leader " + m.from() + " tried to overwrite committed entry " + first);
-      }
-      log.appendFromLeader(toAppend);
-      configurations.replaceFrom(toAppend);
-    }
-    long newCommit = Math.min(m.leaderCommit(), lastNew);
-    if (newCommit > commitIndex) {
-      commitIndex = newCommit;
-    }
-    send(appendOk(m.from(), lastNew));
-  }
-
-  private AppendEntriesResponse appendOk(NodeId to, long match) {
-    return new AppendEntriesResponse(id, to, term, true, match, 0, 0, lastIndex(), storage);
-  }
-
-  private AppendEntriesResponse appendReject(
-      NodeId to, long rejectedPrev, long conflictIndex, long conflictTerm) {
-    return new AppendEntriesResponse(
-        id, to, term, false, rejectedPrev, conflictIndex, conflictTerm, lastIndex(), storage);
-  }
-
-  private void handleHeartbeat(Heartbeat m) {
-    // The leader sends min(match, commit) for us, so entries up to it match its log.
-    long newCommit = Math.min(m.commit(), lastIndex());
-    if (newCommit > commitIndex) {
-      commitIndex = newCommit;
-    }
-    send(new HeartbeatResponse(id, m.from(), term, m.readContext(), lastIndex(), storage));
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -995,18 +768,11 @@ public final class RaftNode {
   }
 
   // ---------------------------------------------------------------------------------------------
-  // Leader side: transfer and commitment (replication itself is in LeaderReplication).
+  // Leader side: commitment (replication and transfer have classes of their own).
 
   /** A transfer's target caught up: tell it to campaign now (thesis §3.10). */
   void maybeSendTimeoutNow(Progress p) {
-    if (p.id.equals(transferTarget) && p.match == lastIndex()) {
-      sendTimeoutNow(p.id);
-    }
-  }
-
-  private void sendTimeoutNow(NodeId target) {
-    reads.timeoutNowSent();
-    send(new TimeoutNow(id, target, term));
+    transfer.maybeSendTimeoutNow(p);
   }
 
   /** §5.3, §5.4.2: commit the highest index stored on a majority, if it is of the current term. */
@@ -1030,85 +796,10 @@ public final class RaftNode {
       return;
     }
     commitIndex = candidate;
-    while (!uncommittedSizes.isEmpty() && uncommittedSizes.peekFirst()[0] <= commitIndex) {
-      uncommittedBytes -= uncommittedSizes.removeFirst()[1];
-    }
+    uncommitted.release(commitIndex);
     if (commitIndex >= leaderTermStart) {
       reads.retryReadsAwaitingTermCommit();
     }
-  }
-
-  // ---------------------------------------------------------------------------------------------
-  // Storage identity (see StorageId).
-
-  /**
-   * Whether an answer from {@code p}'s member comes from the storage the configuration records for
-   * it. One that does not is ignored: its acknowledgements and votes were made by a disk that may
-   * have forgotten them. The leader re-adds such a member as a learner (recordStorageOfMembers).
-   */
-  private boolean fromRecordedStorage(Progress p, StorageId answering) {
-    if (!answering.isKnown()) {
-      p.answeredWithoutStorage = true;
-    }
-    return configuration().storageOf(p.id).accepts(answering);
-  }
-
-  /**
-   * Brings the configuration in line with the storage members answer from, one change at a time:
-   * records the storage of a member recorded without one, and takes a voter that answers from
-   * another storage back as a learner under it ({@link ConfigChange.Rejoin}), so that it catches up
-   * from scratch and votes again only once promoted. Decided on answers to the latest heartbeats,
-   * so that a late answer from a disk that is gone does not undo the change.
-   */
-  private void recordStorageOfMembers() {
-    if (pendingConfigIndex > commitIndex
-        || commitIndex < leaderTermStart
-        || transferTarget != null) {
-      return;
-    }
-    Configuration c = configuration();
-    if (!c.storageOf(id).isKnown() && c.contains(id) && storage.isKnown()) {
-      proposeConfigChange(new ConfigChange.Identify(id, storage));
-      return;
-    }
-    for (Member m : c.all()) {
-      Progress p = progress.get(m.id());
-      if (p == null || !p.storageSeen.isKnown() || p.storageSeen.equals(m.storage())) {
-        continue;
-      }
-      ConfigChange change =
-          m.storage().isKnown()
-              ? new ConfigChange.Rejoin(m.id(), p.storageSeen)
-              : new ConfigChange.Identify(m.id(), p.storageSeen);
-      if (proposeConfigChange(change) instanceof ProposeResult.Accepted) {
-        return;
-      }
-    }
-  }
-
-  // ---------------------------------------------------------------------------------------------
-  // Configuration bookkeeping.
-
-  private void onConfigurationChanged(long index) {
-    if (role != Role.LEADER) {
-      return;
-    }
-    Configuration c = configuration();
-    for (NodeId peer : progress.keySet()) {
-      if (!c.contains(peer)) {
-        departing.departed(peer, index);
-      }
-    }
-    for (Member m : c.all()) {
-      departing.stayed(m.id());
-      if (!m.id().equals(id) && !progress.containsKey(m.id())) {
-        progress.put(m.id(), new Progress(m.id(), lastIndex()));
-      }
-    }
-    if (transferTarget != null && !c.isVoter(transferTarget)) {
-      transferTarget = null;
-    }
-    maybeCommit();
   }
 
   /** The term of the entry at {@code index}, including proposals not yet flushed; 0 for index 0. */
