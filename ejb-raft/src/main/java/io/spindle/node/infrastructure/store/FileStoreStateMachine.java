@@ -1,5 +1,10 @@
 package io.spindle.node.infrastructure.store;
 
+import static io.spindle.node.infrastructure.store.StoreRows.chunkData;
+import static io.spindle.node.infrastructure.store.StoreRows.deleteChunks;
+import static io.spindle.node.infrastructure.store.StoreRows.file;
+import static io.spindle.node.infrastructure.store.StoreRows.record;
+
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.spindle.node.domain.FileName;
@@ -28,7 +33,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -68,6 +72,7 @@ public final class FileStoreStateMachine implements StateMachine {
 
   private final StoreTransactions transactions;
   private final StoreSettings settings;
+  private final StoreQueries queries;
   private volatile long appliedIndex;
 
   // Apply thread only, reset for every batch: upload ids whose committed state the batch changed
@@ -81,6 +86,7 @@ public final class FileStoreStateMachine implements StateMachine {
   public FileStoreStateMachine(StoreTransactions transactions, StoreSettings settings) {
     this.transactions = Objects.requireNonNull(transactions, "transactions");
     this.settings = Objects.requireNonNull(settings, "settings");
+    this.queries = new StoreQueries(transactions);
     this.appliedIndex = transactions.read(em -> appliedRow(em).appliedIndex());
   }
 
@@ -176,22 +182,12 @@ public final class FileStoreStateMachine implements StateMachine {
 
   /** The committed file of that name (UTF-8 bytes), as this replica has it now. */
   public Optional<FileRecord> findFile(byte[] name) {
-    return transactions.read(
-        em -> Optional.ofNullable(file(em, name)).map(FileStoreStateMachine::record));
+    return queries.findFile(name);
   }
 
   /** Every committed file, ordered by name (unsigned bytes of UTF-8). */
   public List<FileRecord> listFiles() {
-    List<FileRecord> files =
-        transactions.read(
-            em ->
-                em.createQuery("SELECT f FROM FileRow f", FileRow.class).getResultList().stream()
-                    .map(FileStoreStateMachine::record)
-                    .toList());
-    List<FileRecord> sorted = new ArrayList<>(files);
-    sorted.sort(
-        Comparator.comparing(FileRecord::getName, ByteString.unsignedLexicographicalComparator()));
-    return sorted;
+    return queries.listFiles();
   }
 
   /**
@@ -200,30 +196,7 @@ public final class FileStoreStateMachine implements StateMachine {
    */
   public Optional<FileRecord> readFile(byte[] name, OutputStream out) throws IOException {
     try {
-      return transactions.read(
-          em -> {
-            StoreSnapshots.fixReadView(em);
-            FileRow file = file(em, name);
-            if (file == null) {
-              return Optional.empty();
-            }
-            for (int i = 0; i < file.chunkCount(); i++) {
-              byte[] data = chunkData(em, file.uploadId(), i);
-              if (data == null) {
-                throw new UncheckedIOException(
-                    new IOException(
-                        "the file changed while it was being read (chunk "
-                            + i
-                            + " is gone); read it again"));
-              }
-              try {
-                out.write(data);
-              } catch (IOException e) {
-                throw new UncheckedIOException(e);
-              }
-            }
-            return Optional.of(record(file));
-          });
+      return queries.readFile(name, out);
     } catch (RuntimeException e) {
       throw ioCause(e);
     }
@@ -237,30 +210,7 @@ public final class FileStoreStateMachine implements StateMachine {
    * file.
    */
   public Optional<Map.Entry<FileRecord, List<ChunkSummary>>> findChunks(byte[] name) {
-    return transactions.read(
-        em -> {
-          FileRow file = file(em, name);
-          if (file == null) {
-            return Optional.empty();
-          }
-          List<ChunkSummary> chunks =
-              em
-                  .createQuery(
-                      "SELECT c.chunkIndex, c.size, c.sha256 FROM ChunkRow c"
-                          + " WHERE c.uploadId = :u ORDER BY c.chunkIndex",
-                      Object[].class)
-                  .setParameter("u", file.uploadId())
-                  .getResultList()
-                  .stream()
-                  .map(
-                      row ->
-                          new ChunkSummary(
-                              ((Number) row[0]).intValue(),
-                              ((Number) row[1]).intValue(),
-                              (String) row[2]))
-                  .toList();
-          return Optional.of(Map.entry(record(file), chunks));
-        });
+    return queries.findChunks(name);
   }
 
   /**
@@ -268,18 +218,7 @@ public final class FileStoreStateMachine implements StateMachine {
    * still has that content; empty otherwise.
    */
   public Optional<byte[]> readChunk(byte[] name, int index, byte[] fileSha256) {
-    return transactions.read(
-        em -> {
-          FileRow file = file(em, name);
-          if (file == null
-              || index < 0
-              || index >= file.chunkCount()
-              || (fileSha256 != null
-                  && !Arrays.equals(fileSha256, record(file).getSha256().toByteArray()))) {
-            return Optional.empty();
-          }
-          return Optional.ofNullable(chunkData(em, file.uploadId(), index));
-        });
+    return queries.readChunk(name, index, fileSha256);
   }
 
   // ---------------------------------------------------------------- apply
@@ -631,21 +570,6 @@ public final class FileStoreStateMachine implements StateMachine {
     return row;
   }
 
-  private static FileRow file(EntityManager em, byte[] name) {
-    return em.find(FileRow.class, Sha256.hex(Sha256.of(name)));
-  }
-
-  private static byte[] chunkData(EntityManager em, String uploadId, int index) {
-    List<byte[]> data =
-        em.createQuery(
-                "SELECT c.data FROM ChunkRow c WHERE c.uploadId = :u AND c.chunkIndex = :i",
-                byte[].class)
-            .setParameter("u", uploadId)
-            .setParameter("i", index)
-            .getResultList();
-    return data.isEmpty() ? null : data.get(0);
-  }
-
   /**
    * Whether a committed file has this upload id: what this batch did to it, else what the database
    * held before the batch (asked without flushing the batch's pending rows first).
@@ -660,12 +584,6 @@ public final class FileStoreStateMachine implements StateMachine {
             .setFlushMode(FlushModeType.COMMIT)
             .getSingleResult()
         > 0;
-  }
-
-  private static void deleteChunks(EntityManager em, String uploadId) {
-    em.createQuery("DELETE FROM ChunkRow c WHERE c.uploadId = :u")
-        .setParameter("u", uploadId)
-        .executeUpdate();
   }
 
   private static void dropStaged(EntityManager em, String uploadId) {
@@ -791,17 +709,5 @@ public final class FileStoreStateMachine implements StateMachine {
         .setMessage(message)
         .build()
         .toByteArray();
-  }
-
-  static FileRecord record(FileRow file) {
-    return FileRecord.newBuilder()
-        .setName(ByteString.copyFrom(file.name()))
-        .setSize(file.size())
-        .setSha256(ByteString.copyFrom(Sha256.unhex(file.sha256())))
-        .setChunkCount(file.chunkCount())
-        .setUploadId(file.uploadId())
-        .setStoredAtMillis(file.storedAtMillis())
-        .setCommitIndex(file.commitIndex())
-        .build();
   }
 }
