@@ -1,5 +1,15 @@
 package io.spindle.node.infrastructure.store;
 
+import static io.spindle.node.infrastructure.store.CommandValidation.ENTRY_UPLOAD_PREFIX;
+import static io.spindle.node.infrastructure.store.CommandValidation.nameProblem;
+import static io.spindle.node.infrastructure.store.CommandValidation.requestIdProblem;
+import static io.spindle.node.infrastructure.store.CommandValidation.uploadIdProblem;
+import static io.spindle.node.infrastructure.store.RequestIdLedger.DELETE;
+import static io.spindle.node.infrastructure.store.RequestIdLedger.WRITE;
+import static io.spindle.node.infrastructure.store.RequestIdLedger.earlierResult;
+import static io.spindle.node.infrastructure.store.RequestIdLedger.earlierUploadId;
+import static io.spindle.node.infrastructure.store.RequestIdLedger.fingerprint;
+import static io.spindle.node.infrastructure.store.RequestIdLedger.remember;
 import static io.spindle.node.infrastructure.store.StoreRows.chunkData;
 import static io.spindle.node.infrastructure.store.StoreRows.deleteChunks;
 import static io.spindle.node.infrastructure.store.StoreRows.file;
@@ -7,7 +17,6 @@ import static io.spindle.node.infrastructure.store.StoreRows.record;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
-import io.spindle.node.domain.FileName;
 import io.spindle.node.domain.Sha256;
 import io.spindle.protocol.node.CommandResult;
 import io.spindle.protocol.node.CommitFile;
@@ -26,10 +35,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -61,11 +66,6 @@ import java.util.logging.Logger;
 public final class FileStoreStateMachine implements StateMachine {
   private static final Logger LOG = Logger.getLogger(FileStoreStateMachine.class.getName());
   private static final byte[] EMPTY = new byte[0];
-  static final int MAX_UPLOAD_ID_LENGTH = 64;
-  static final int MAX_REQUEST_ID_LENGTH = 128;
-
-  /** Upload ids of files stored in one entry: this prefix and the entry's log index. */
-  static final String ENTRY_UPLOAD_PREFIX = "@";
 
   /** Small files' chunks held unflushed in one batch before they are written out and dropped. */
   private static final long MAX_UNFLUSHED_BYTES = 8L << 20;
@@ -592,109 +592,6 @@ public final class FileStoreStateMachine implements StateMachine {
       deleteChunks(em, uploadId);
       em.remove(staged);
     }
-  }
-
-  /**
-   * The answer to a request id applied before: its first result if {@code fingerprint} is the one
-   * it was bound to (a retry), else a CONFLICT that names what it was used for (another request
-   * must not get this one's result: its client would think it done).
-   */
-  private static Optional<byte[]> earlierResult(
-      EntityManager em, String requestId, byte[] fingerprint) {
-    if (requestId.isEmpty() || requestId.length() > MAX_REQUEST_ID_LENGTH) {
-      return Optional.empty();
-    }
-    AppliedRequestRow row = em.find(AppliedRequestRow.class, requestId);
-    if (row == null) {
-      return Optional.empty();
-    }
-    CommandResult earlier;
-    try {
-      earlier = CommandResult.parseFrom(row.result());
-    } catch (InvalidProtocolBufferException e) {
-      throw new IllegalStateException("stored result of request " + requestId + " is corrupt", e);
-    }
-    ByteString boundTo = earlier.getRequestFingerprint();
-    if (!boundTo.isEmpty() && !boundTo.equals(ByteString.copyFrom(fingerprint))) {
-      String what =
-          earlier.hasFile()
-              ? " (it stored or deleted '"
-                  + new String(earlier.getFile().getName().toByteArray(), StandardCharsets.UTF_8)
-                  + "')"
-              : "";
-      return Optional.of(
-          CommandResult.newBuilder()
-              .setStatus(CommandResult.Status.CONFLICT)
-              .setMessage(
-                  "the request id (Idempotency-Key) '"
-                      + requestId
-                      + "' was already used for another request"
-                      + what
-                      + "; it names one request only: use a new one for this request")
-              .build()
-              .toByteArray());
-    }
-    return Optional.of(earlier.toBuilder().setDuplicate(true).build().toByteArray());
-  }
-
-  private static final byte[] WRITE = "write".getBytes(StandardCharsets.UTF_8);
-  private static final byte[] DELETE = "delete".getBytes(StandardCharsets.UTF_8);
-
-  /** SHA-256 of the operation, the name and the content's SHA-256, each length-prefixed. */
-  static byte[] fingerprint(byte[] operation, byte[] name, byte[] contentSha256) {
-    MessageDigest digest = Sha256.newDigest();
-    for (byte[] part : new byte[][] {operation, name, contentSha256}) {
-      digest.update(ByteBuffer.allocate(4).putInt(part.length).array());
-      digest.update(part);
-    }
-    return digest.digest();
-  }
-
-  private static String earlierUploadId(byte[] result) {
-    try {
-      return CommandResult.parseFrom(result).getFile().getUploadId();
-    } catch (InvalidProtocolBufferException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  private static void remember(EntityManager em, String requestId, long index, byte[] result) {
-    if (!requestId.isEmpty()) {
-      em.persist(new AppliedRequestRow(requestId, index, result));
-    }
-  }
-
-  private static String uploadIdProblem(String uploadId) {
-    if (uploadId.isEmpty() || uploadId.length() > MAX_UPLOAD_ID_LENGTH) {
-      return "an upload id has 1 to " + MAX_UPLOAD_ID_LENGTH + " characters";
-    }
-    if (uploadId.startsWith(ENTRY_UPLOAD_PREFIX)) {
-      return "upload ids beginning with " + ENTRY_UPLOAD_PREFIX + " are the store's own";
-    }
-    return null;
-  }
-
-  private static String requestIdProblem(String requestId) {
-    if (requestId.length() > MAX_REQUEST_ID_LENGTH) {
-      return "a request id has at most " + MAX_REQUEST_ID_LENGTH + " characters";
-    }
-    return null;
-  }
-
-  private static String nameProblem(byte[] name) {
-    String text;
-    try {
-      text =
-          StandardCharsets.UTF_8
-              .newDecoder()
-              .onMalformedInput(CodingErrorAction.REPORT)
-              .onUnmappableCharacter(CodingErrorAction.REPORT)
-              .decode(ByteBuffer.wrap(name))
-              .toString();
-    } catch (CharacterCodingException e) {
-      return "a file name must be valid UTF-8";
-    }
-    return FileName.problem(text);
   }
 
   private static CommandResult.Builder ok(byte[] fingerprint) {
