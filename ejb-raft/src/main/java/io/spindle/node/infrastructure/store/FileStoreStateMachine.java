@@ -1,7 +1,5 @@
 package io.spindle.node.infrastructure.store;
 
-import static io.spindle.node.infrastructure.store.StoreRows.deleteChunks;
-
 import io.spindle.protocol.node.FileRecord;
 import io.spindle.protocol.node.NodeCommand;
 import io.spindle.raft.Entry;
@@ -34,6 +32,11 @@ import java.util.logging.Logger;
  * {@link StoreSettings#requestTtlEntries()}) is collected while applying every entry whose index is
  * a multiple of {@link StoreSettings#gcEveryEntries()}: a function of the log alone.
  *
+ * <p>This class owns the batch's transaction and the applied index; {@link CommandApplier} applies
+ * each command (its input checked by {@link CommandValidation}, its request id looked up and
+ * remembered by {@link RequestIdLedger}), {@link StoreGarbageCollector} collects the garbage,
+ * {@link StoreQueries} serves the reads.
+ *
  * <p><b>Threading:</b> the {@link StateMachine} methods run on the Raft apply thread only; the read
  * methods ({@link #findFile}, {@link #listFiles}, {@link #readFile}) may be called from any thread,
  * each in its own read transaction.
@@ -46,12 +49,14 @@ public final class FileStoreStateMachine implements StateMachine {
   private final StoreSettings settings;
   private final StoreQueries queries;
   private final CommandApplier applier = new CommandApplier();
+  private final StoreGarbageCollector garbage;
   private volatile long appliedIndex;
 
   public FileStoreStateMachine(StoreTransactions transactions, StoreSettings settings) {
     this.transactions = Objects.requireNonNull(transactions, "transactions");
     this.settings = Objects.requireNonNull(settings, "settings");
     this.queries = new StoreQueries(transactions);
+    this.garbage = new StoreGarbageCollector(settings);
     this.appliedIndex = transactions.read(em -> appliedRow(em).appliedIndex());
   }
 
@@ -72,7 +77,7 @@ public final class FileStoreStateMachine implements StateMachine {
                 }
                 results.add(entry.type() == EntryType.COMMAND ? applier.apply(em, entry) : EMPTY);
                 if (entry.index() % settings.gcEveryEntries() == 0) {
-                  collectGarbage(em, entry.index());
+                  garbage.collect(em, entry.index());
                   row = appliedRow(em);
                 }
                 row.advanceTo(entry.index(), entry.term());
@@ -182,42 +187,6 @@ public final class FileStoreStateMachine implements StateMachine {
    */
   public Optional<byte[]> readChunk(byte[] name, int index, byte[] fileSha256) {
     return queries.readChunk(name, index, fileSha256);
-  }
-
-  // ---------------------------------------------------------------- apply
-
-  /**
-   * Deletes staged uploads idle for the TTL and request ids past theirs. Runs at fixed log indexes,
-   * so every replica deletes the same rows at the same point of the log.
-   */
-  private void collectGarbage(EntityManager em, long index) {
-    em.flush();
-    long stagedCut = index - settings.stagedUploadTtlEntries();
-    if (stagedCut > 0) {
-      List<String> abandoned =
-          em.createQuery(
-                  "SELECT s.uploadId FROM StagedUploadRow s WHERE s.lastIndex <= :cut"
-                      + " ORDER BY s.uploadId",
-                  String.class)
-              .setParameter("cut", stagedCut)
-              .getResultList();
-      for (String uploadId : abandoned) {
-        deleteChunks(em, uploadId);
-      }
-      if (!abandoned.isEmpty()) {
-        em.createQuery("DELETE FROM StagedUploadRow s WHERE s.lastIndex <= :cut")
-            .setParameter("cut", stagedCut)
-            .executeUpdate();
-        LOG.fine(() -> "at index " + index + " dropped abandoned uploads " + abandoned);
-      }
-    }
-    long requestCut = index - settings.requestTtlEntries();
-    if (requestCut > 0) {
-      em.createQuery("DELETE FROM AppliedRequestRow r WHERE r.logIndex <= :cut")
-          .setParameter("cut", requestCut)
-          .executeUpdate();
-    }
-    em.clear(); // bulk deletes bypass the persistence context: drop what it may still hold
   }
 
   // ---------------------------------------------------------------- helpers
