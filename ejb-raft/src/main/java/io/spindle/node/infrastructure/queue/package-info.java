@@ -1,7 +1,7 @@
 /**
  * The node's side of the queue server protocol ({@code queue.proto}): {@link
  * io.spindle.node.infrastructure.queue.QueueWorker} steals jobs and returns their results, {@link
- * io.spindle.node.infrastructure.queue.NodeJobs} does them against this node's file store. A
+ * io.spindle.node.infrastructure.queue.LocalJobRunner} does them against this node's file store. A
  * count's coordinator shares its ranges out as tasks ({@link
  * io.spindle.node.infrastructure.queue.QueueRangeCounter} over {@link
  * io.spindle.node.infrastructure.queue.TaskSubmitter}), mapped to and from their messages by {@link

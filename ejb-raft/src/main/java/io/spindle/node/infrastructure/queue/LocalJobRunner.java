@@ -62,12 +62,13 @@ import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
 
 /**
- * Does queue jobs against this node's file store: writes and deletes (on the leader only; anywhere
- * else they go back to the queue), reads (the file's chunk list and the nodes that hold it), lists,
- * counts as {@code wc} does (whole files as their coordinator, and the ranges of any node's count),
- * and pings of every member.
+ * The {@link JobRunner} of this node: does the jobs its {@link QueueWorker} stole against this
+ * node's file store: writes and deletes (on the leader only; anywhere else they go back to the
+ * queue), reads (the file's chunk list and the nodes that hold it), lists, counts as {@code wc}
+ * does (whole files as their coordinator, and the ranges of any node's count), and pings of every
+ * member.
  */
-public final class NodeJobs implements JobRunner {
+public final class LocalJobRunner implements JobRunner {
   private static final HexFormat HEX = HexFormat.of();
   private static final int FETCH_AHEAD = 4;
 
@@ -96,7 +97,7 @@ public final class NodeJobs implements JobRunner {
    * @param maxFileBytes the largest file this node stores: a larger write job is refused, and the
    *     node's status says it so that the queue server refuses such a write up front
    */
-  public NodeJobs(
+  public LocalJobRunner(
       FileService files,
       CountService counts,
       Supplier<RaftStatus> status,
@@ -114,7 +115,7 @@ public final class NodeJobs implements JobRunner {
    * @param https what an https member address is checked with (the cluster's CA), or null for the
    *     JDK's defaults
    */
-  public NodeJobs(
+  public LocalJobRunner(
       FileService files,
       CountService counts,
       Supplier<RaftStatus> status,
