@@ -19,7 +19,6 @@ import io.spindle.node.domain.count.WcLocale;
 import io.spindle.node.domain.count.WordTally;
 import io.spindle.node.infrastructure.federation.GlobalPing;
 import io.spindle.node.infrastructure.membership.Membership;
-import io.spindle.protocol.queue.ChunkData;
 import io.spindle.protocol.queue.ChunkInfo;
 import io.spindle.protocol.queue.CountJob;
 import io.spindle.protocol.queue.CountResult;
@@ -48,15 +47,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.HexFormat;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
@@ -70,7 +64,6 @@ import javax.net.ssl.SSLContext;
  */
 public final class LocalJobRunner implements JobRunner {
   private static final HexFormat HEX = HexFormat.of();
-  private static final int FETCH_AHEAD = 4;
 
   private final FileService files;
   private final CountService counts;
@@ -257,11 +250,11 @@ public final class LocalJobRunner implements JobRunner {
     InputStream content =
         w.getChunkCount() == 0
             ? new ByteArrayInputStream(w.getInlineData().toByteArray())
-            : new FetchedChunks(w, chunks);
+            : new FetchedUploadStream(w, chunks);
     FileInfo stored;
     try {
       stored = files.put(name, content, w.getSize(), job.getRequestId());
-    } catch (UploadGoneException e) {
+    } catch (FetchedUploadStream.UploadGoneException e) {
       return error(ErrorCode.UPLOAD_EXPIRED, e.getMessage());
     } catch (IOException e) {
       throw new CannotRunHereException("reading the upload from the queue server failed: " + e);
@@ -535,96 +528,5 @@ public final class LocalJobRunner implements JobRunner {
   private static JobResult.Builder error(ErrorCode code, String message) {
     return JobResult.newBuilder()
         .setError(QueueError.newBuilder().setCode(code).setMessage(message));
-  }
-
-  /** The queue server no longer has the upload: the client must start again. */
-  static final class UploadGoneException extends IOException {
-    UploadGoneException(String message) {
-      super(message);
-    }
-  }
-
-  /**
-   * A write job's content, chunk after chunk from the queue server, {@value #FETCH_AHEAD} chunks
-   * fetched ahead; each chunk is checked against the SHA-256 the job lists for it.
-   */
-  private static final class FetchedChunks extends InputStream {
-    private final WriteJob job;
-    private final QueueWorker.ChunkFetcher fetcher;
-    private final ArrayDeque<CompletableFuture<ChunkData>> ahead = new ArrayDeque<>();
-    private int nextToFetch;
-    private int nextToRead;
-    private byte[] current = new byte[0];
-    private int position;
-
-    FetchedChunks(WriteJob job, QueueWorker.ChunkFetcher fetcher) {
-      this.job = job;
-      this.fetcher = fetcher;
-    }
-
-    @Override
-    public int read() throws IOException {
-      byte[] one = new byte[1];
-      int n = read(one, 0, 1);
-      return n < 0 ? -1 : one[0] & 0xff;
-    }
-
-    @Override
-    public int read(byte[] into, int offset, int length) throws IOException {
-      if (length == 0) {
-        return 0;
-      }
-      while (position == current.length) {
-        if (nextToRead == job.getChunkCount()) {
-          return -1;
-        }
-        current = next();
-        position = 0;
-      }
-      int n = Math.min(length, current.length - position);
-      System.arraycopy(current, position, into, offset, n);
-      position += n;
-      return n;
-    }
-
-    private byte[] next() throws IOException {
-      while (nextToFetch < job.getChunkCount() && ahead.size() < FETCH_AHEAD) {
-        ahead.addLast(fetcher.fetch(job.getUploadId(), nextToFetch++));
-      }
-      ChunkData chunk;
-      try {
-        chunk = ahead.removeFirst().get();
-      } catch (ExecutionException e) {
-        throw new IOException("fetching chunk " + nextToRead + " failed: " + e.getCause(), e);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IOException("interrupted while fetching chunk " + nextToRead, e);
-      }
-      if (chunk.hasError()) {
-        if (chunk.getError().getCode() == ErrorCode.UPLOAD_EXPIRED) {
-          throw new UploadGoneException(chunk.getError().getMessage());
-        }
-        throw new IOException(
-            "the queue server refused chunk " + nextToRead + ": " + chunk.getError().getMessage());
-      }
-      byte[] data = chunk.getData().toByteArray();
-      byte[] expected =
-          nextToRead < job.getChunkSha256Count()
-              ? job.getChunkSha256(nextToRead).toByteArray()
-              : chunk.getSha256().toByteArray();
-      if (!MessageDigest.isEqual(expected, sha256(data))) {
-        throw new IOException("chunk " + nextToRead + " arrived damaged (SHA-256 mismatch)");
-      }
-      nextToRead++;
-      return data;
-    }
-
-    private static byte[] sha256(byte[] data) {
-      try {
-        return MessageDigest.getInstance("SHA-256").digest(data);
-      } catch (NoSuchAlgorithmException e) {
-        throw new IllegalStateException(e);
-      }
-    }
   }
 }
