@@ -3,25 +3,17 @@ package io.spindle.node.infrastructure.queue;
 import com.google.protobuf.ByteString;
 import io.spindle.node.application.ClusterUnavailableException;
 import io.spindle.node.application.CountService;
-import io.spindle.node.application.FileChangedException;
 import io.spindle.node.application.FileService;
-import io.spindle.node.application.LocalRangeCounter;
 import io.spindle.node.application.NotLeaderException;
-import io.spindle.node.application.RangeTask;
 import io.spindle.node.application.RequestIdConflictException;
 import io.spindle.node.application.StorageWatermark;
 import io.spindle.node.domain.FileInfo;
 import io.spindle.node.domain.FileLayout;
 import io.spindle.node.domain.FileName;
 import io.spindle.node.domain.InvalidFileNameException;
-import io.spindle.node.domain.MemberAddress;
-import io.spindle.node.domain.count.WcLocale;
-import io.spindle.node.domain.count.WordTally;
 import io.spindle.node.infrastructure.federation.GlobalPing;
 import io.spindle.node.infrastructure.membership.Membership;
 import io.spindle.protocol.queue.ChunkInfo;
-import io.spindle.protocol.queue.CountJob;
-import io.spindle.protocol.queue.CountResult;
 import io.spindle.protocol.queue.DeleteResult;
 import io.spindle.protocol.queue.ErrorCode;
 import io.spindle.protocol.queue.Holder;
@@ -31,12 +23,7 @@ import io.spindle.protocol.queue.JoinJob;
 import io.spindle.protocol.queue.JoinResult;
 import io.spindle.protocol.queue.LeaveResult;
 import io.spindle.protocol.queue.ListResult;
-import io.spindle.protocol.queue.Member;
-import io.spindle.protocol.queue.MemberProgress;
-import io.spindle.protocol.queue.NodeRole;
 import io.spindle.protocol.queue.NodeStatus;
-import io.spindle.protocol.queue.PingJob;
-import io.spindle.protocol.queue.QueueError;
 import io.spindle.protocol.queue.ReadResult;
 import io.spindle.protocol.queue.WriteJob;
 import io.spindle.raft.NodeId;
@@ -49,7 +36,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.HexFormat;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
@@ -66,19 +52,15 @@ public final class LocalJobRunner implements JobRunner {
   private static final HexFormat HEX = HexFormat.of();
 
   private final FileService files;
-  private final CountService counts;
+  private final CountJobRunner counts;
   private final Supplier<RaftStatus> status;
-  private final String raftAddress;
   private final URI httpUrl;
   private final Membership membership;
-  private final BooleanSupplier leaving;
   private final long maxFileBytes;
   private final StorageWatermark disk;
   private final HttpClient http;
-  private volatile GlobalPing globalPing;
-
-  /** The longest a ping may give one other cluster to answer. */
-  private static final long MAX_CLUSTER_TIMEOUT_MS = 60_000;
+  private final NodeStatusReporter statusReporter;
+  private final PingJobRunner pings;
 
   /** The largest file a node stores unless configured otherwise (spindle.files.max-bytes). */
   public static final long DEFAULT_MAX_FILE_BYTES = 4L << 30;
@@ -127,70 +109,32 @@ public final class LocalJobRunner implements JobRunner {
       client.sslContext(https);
     }
     this.http = client.build();
-    this.globalPing = new GlobalPing("", status, httpUrl, http, null, null);
+    this.pings = new PingJobRunner(status, new GlobalPing("", status, httpUrl, http, null, null));
     if (maxFileBytes < 0) {
       throw new IllegalArgumentException("the largest file is not negative: " + maxFileBytes);
     }
     this.maxFileBytes = maxFileBytes;
     this.disk = disk;
     this.files = files;
-    this.counts = counts;
+    this.counts = new CountJobRunner(files, counts, status);
     this.status = status;
-    this.raftAddress = raftAddress;
     this.httpUrl = httpUrl;
     this.membership = membership;
-    this.leaving = leaving;
+    this.statusReporter =
+        new NodeStatusReporter(status, raftAddress, httpUrl, leaving, maxFileBytes, disk);
   }
 
   /** What this node tells the queue server about itself with every steal and renewal. */
   public NodeStatus nodeStatus() {
-    RaftStatus s = status.get();
-    NodeStatus.Builder b =
-        NodeStatus.newBuilder()
-            .setNodeId(s.id().toString())
-            .setRole(role(s))
-            .setTerm(s.term())
-            .setLeaderId(s.leader().map(NodeId::toString).orElse(""))
-            .setCommitIndex(s.commitIndex())
-            .setAppliedIndex(s.appliedIndex())
-            .setRaftAddress(raftAddress)
-            .setHttpUrl(httpUrl.toString())
-            .setLeaving(leaving.getAsBoolean())
-            .setMaxFileBytes(maxFileBytes)
-            .setFreeStorageBytes(disk.freeBytes() == Long.MAX_VALUE ? 0 : disk.freeBytes())
-            .setLowOnStorage(disk.isLow())
-            .setLastIndex(s.lastIndex());
-    s.matchIndex()
-        .forEach(
-            (peer, match) ->
-                b.addProgress(
-                    MemberProgress.newBuilder().setNodeId(peer.toString()).setMatchIndex(match)));
-    for (io.spindle.raft.Member m : s.configuration().all()) {
-      Member.Builder member =
-          Member.newBuilder()
-              .setNodeId(m.id().toString())
-              .setVoter(s.configuration().isVoter(m.id()));
-      address(m)
-          .ifPresentOrElse(
-              a -> member.setRaftAddress(a.raftAddress()).setHttpUrl(a.httpUrl().toString()),
-              () -> member.setRaftAddress(m.address()));
-      b.addMembers(member);
-    }
-    return b.build();
+    return statusReporter.report();
   }
 
-  private static NodeRole role(RaftStatus s) {
-    if (!s.running()) {
-      return NodeRole.NODE_ROLE_UNSPECIFIED;
-    }
-    if (s.configuration().isLearner(s.id())) {
-      return NodeRole.LEARNER;
-    }
-    return switch (s.role()) {
-      case LEADER -> NodeRole.LEADER;
-      case CANDIDATE, PRE_CANDIDATE -> NodeRole.CANDIDATE;
-      default -> NodeRole.FOLLOWER;
-    };
+  /**
+   * Uses {@code ping} for pings and the route table from now on (the runtime gives it this
+   * cluster's id and the federation's routes).
+   */
+  public void useGlobalPing(GlobalPing ping) {
+    pings.use(ping);
   }
 
   @Override
@@ -201,21 +145,21 @@ public final class LocalJobRunner implements JobRunner {
         case DELETE -> delete(job);
         case READ -> read(job);
         case LIST -> list(job);
-        case COUNT -> count(job);
-        case COUNT_RANGE -> countRange(job);
-        case PING -> ping(job);
-        case CLUSTERS -> clusters();
+        case COUNT -> counts.count(job);
+        case COUNT_RANGE -> counts.countRange(job);
+        case PING -> pings.ping(job);
+        case CLUSTERS -> pings.clusters();
         case JOIN -> join(job);
         case LEAVE -> leave(job);
         default ->
-            error(
+            FailedJobResult.of(
                 ErrorCode.INVALID_ARGUMENT,
                 "this node does not know jobs of that kind; upgrade it");
       };
     } catch (InvalidFileNameException e) {
-      return error(ErrorCode.INVALID_ARGUMENT, "bad file name: " + e.getMessage());
+      return FailedJobResult.of(ErrorCode.INVALID_ARGUMENT, "bad file name: " + e.getMessage());
     } catch (RequestIdConflictException e) {
-      return error(ErrorCode.INVALID_ARGUMENT, e.getMessage());
+      return FailedJobResult.of(ErrorCode.INVALID_ARGUMENT, e.getMessage());
     } catch (Membership.NotNowException e) {
       pauseBeforeGivingBack();
       throw new CannotRunHereException(e.getMessage());
@@ -234,10 +178,10 @@ public final class LocalJobRunner implements JobRunner {
     }
     Optional<String> full = disk.writeProblem();
     if (full.isPresent()) {
-      return error(ErrorCode.NO_SPACE, full.get());
+      return FailedJobResult.of(ErrorCode.NO_SPACE, full.get());
     }
     if (w.getSize() > maxFileBytes) {
-      return error(
+      return FailedJobResult.of(
           ErrorCode.INVALID_ARGUMENT,
           "'"
               + name
@@ -255,7 +199,7 @@ public final class LocalJobRunner implements JobRunner {
     try {
       stored = files.put(name, content, w.getSize(), job.getRequestId());
     } catch (FetchedUploadStream.UploadGoneException e) {
-      return error(ErrorCode.UPLOAD_EXPIRED, e.getMessage());
+      return FailedJobResult.of(ErrorCode.UPLOAD_EXPIRED, e.getMessage());
     } catch (IOException e) {
       throw new CannotRunHereException("reading the upload from the queue server failed: " + e);
     }
@@ -263,7 +207,7 @@ public final class LocalJobRunner implements JobRunner {
         && !HEX.formatHex(w.getSha256().toByteArray()).equals(stored.sha256())) {
       // The chunks were checked one by one, and the store refuses a request id bound to other
       // content; this only happens to one applied before request ids were bound.
-      return error(
+      return FailedJobResult.of(
           ErrorCode.INVALID_ARGUMENT,
           "request id " + job.getRequestId() + " was already used for other content");
     }
@@ -291,10 +235,10 @@ public final class LocalJobRunner implements JobRunner {
       id = NodeId.of(j.getNodeId());
       url = URI.create(j.getHttpUrl());
     } catch (IllegalArgumentException e) {
-      return error(ErrorCode.INVALID_ARGUMENT, "bad join request: " + e.getMessage());
+      return FailedJobResult.of(ErrorCode.INVALID_ARGUMENT, "bad join request: " + e.getMessage());
     }
     if (j.getRaftAddress().isEmpty() || j.getRaftAddress().indexOf(';') >= 0) {
-      return error(
+      return FailedJobResult.of(
           ErrorCode.INVALID_ARGUMENT,
           "bad join request: raft address '" + j.getRaftAddress() + "'");
     }
@@ -309,7 +253,7 @@ public final class LocalJobRunner implements JobRunner {
     try {
       id = NodeId.of(job.getLeave().getNodeId());
     } catch (IllegalArgumentException e) {
-      return error(ErrorCode.INVALID_ARGUMENT, "bad leave request: " + e.getMessage());
+      return FailedJobResult.of(ErrorCode.INVALID_ARGUMENT, "bad leave request: " + e.getMessage());
     }
     membership.leave(id);
     return JobResult.newBuilder().setLeft(LeaveResult.newBuilder().setNodeId(id.toString()));
@@ -321,7 +265,7 @@ public final class LocalJobRunner implements JobRunner {
       throw new CannotRunHereException("node " + status.get().id() + " is not the leader");
     }
     if (!files.delete(name, job.getRequestId())) {
-      return notFound(name);
+      return FailedJobResult.notFound(name);
     }
     return JobResult.newBuilder()
         .setDeleted(
@@ -334,7 +278,7 @@ public final class LocalJobRunner implements JobRunner {
     FileName name = FileName.of(job.getRead().getName());
     Optional<FileLayout> layout = files.layout(name, job.getRead().getStale());
     if (layout.isEmpty()) {
-      return notFound(name);
+      return FailedJobResult.notFound(name);
     }
     ReadResult.Builder r =
         ReadResult.newBuilder().setFile(CountMessages.toMessage(layout.get().file()));
@@ -349,7 +293,7 @@ public final class LocalJobRunner implements JobRunner {
     r.addHolders(Holder.newBuilder().setNodeId(s.id().toString()).setHttpUrl(httpUrl.toString()));
     for (io.spindle.raft.Member m : s.configuration().all()) {
       if (!m.id().equals(s.id())) {
-        address(m)
+        NodeStatusReporter.address(m)
             .ifPresent(
                 a ->
                     r.addHolders(
@@ -372,161 +316,6 @@ public final class LocalJobRunner implements JobRunner {
     return JobResult.newBuilder().setList(r);
   }
 
-  private JobResult.Builder count(Job job) {
-    FileName name = FileName.of(job.getCount().getName());
-    WcLocale locale;
-    try {
-      locale = CountRangeMessages.locale(job.getCount().getLocale());
-    } catch (IllegalArgumentException e) {
-      return error(ErrorCode.INVALID_ARGUMENT, e.getMessage());
-    }
-    // uint32 on the wire: a value past Integer.MAX_VALUE arrives negative here.
-    long top = Integer.toUnsignedLong(job.getCount().getTopWords());
-    if (top > CountService.MAX_TOP) {
-      return error(
-          ErrorCode.INVALID_ARGUMENT,
-          "a count gives at most " + CountService.MAX_TOP + " top words, not " + top);
-    }
-    Optional<CountResult> again = previousAnswer(job.getCount(), name, locale);
-    if (again.isPresent()) {
-      return JobResult.newBuilder().setCount(again.get());
-    }
-    Optional<io.spindle.node.application.CountResult> counted;
-    try {
-      counted = counts.count(name, locale, (int) top);
-    } catch (FileChangedException e) {
-      throw new CannotRunHereException("'" + name + "' changed while it was counted; count again");
-    }
-    if (counted.isEmpty()) {
-      return notFound(name);
-    }
-    return JobResult.newBuilder().setCount(CountMessages.toMessage(counted.get()));
-  }
-
-  /**
-   * The queue server's last answer to the same count (any node's), as a cached answer, if the file
-   * still has the content it counted: then no node counts it again. Read after a linearizable
-   * barrier unless the count is stale, as a count's own look-up.
-   */
-  private Optional<CountResult> previousAnswer(CountJob job, FileName name, WcLocale locale) {
-    if (!job.hasPrevious()) {
-      return Optional.empty();
-    }
-    CountResult previous = job.getPrevious();
-    if (!previous.getLocale().equals(CountRangeMessages.localeName(locale))
-        || previous.getSha256().size() != 32) {
-      return Optional.empty();
-    }
-    Optional<FileInfo> file = files.stat(name, job.getStale());
-    if (file.isEmpty()
-        || !file.get().sha256().equals(HEX.formatHex(previous.getSha256().toByteArray()))) {
-      return Optional.empty();
-    }
-    return Optional.of(
-        previous.toBuilder()
-            .setName(name.value())
-            .setCached(true)
-            .setFile(CountMessages.toMessage(file.get()))
-            .build());
-  }
-
-  /**
-   * One range of a count another node (or this one) coordinates, from this node's own copy of the
-   * content the task names. A copy that lags behind waits for the log to apply the content (the
-   * read barrier of {@link LocalRangeCounter}); if the cluster cannot answer that now, the task
-   * goes back to the queue. Content that is gone is NOT_FOUND: the coordinator counts again.
-   */
-  private JobResult.Builder countRange(Job job) {
-    RangeTask task;
-    try {
-      task = CountRangeMessages.fromJob(job.getCountRange());
-    } catch (IllegalArgumentException e) {
-      return error(ErrorCode.INVALID_ARGUMENT, "bad range task: " + e.getMessage());
-    }
-    int maxDistinct = job.getCountRange().getMaxDistinctWords();
-    LocalRangeCounter counter =
-        new LocalRangeCounter(
-            files,
-            status.get().id().toString(),
-            maxDistinct > 0 ? maxDistinct : WordTally.DEFAULT_MAX_DISTINCT);
-    try {
-      return JobResult.newBuilder()
-          .setCountRange(CountRangeMessages.toResult(counter.countNow(task)));
-    } catch (FileChangedException e) {
-      return error(ErrorCode.NOT_FOUND, e.getMessage());
-    }
-  }
-
-  /**
-   * A ping on the leader: this cluster's members, another cluster's (through its route), or the
-   * walk over every cluster. A ping forwarded from another cluster (origin_cluster) is answered
-   * with this cluster's members and goes no further.
-   */
-  private JobResult.Builder ping(Job job) {
-    RaftStatus s = status.get();
-    if (!s.isLeader()) {
-      throw new CannotRunHereException("node " + s.id() + " is not the leader");
-    }
-    PingJob p = job.getPing();
-    GlobalPing pinger = globalPing;
-    Duration timeout =
-        p.getClusterTimeoutMs() > 0
-            ? Duration.ofMillis(Math.min(p.getClusterTimeoutMs(), MAX_CLUSTER_TIMEOUT_MS))
-            : GlobalPing.DEFAULT_CLUSTER_TIMEOUT;
-    int hopLimit =
-        p.getHopLimit() > 0
-            ? Math.min(p.getHopLimit(), GlobalPing.DEFAULT_HOP_LIMIT)
-            : GlobalPing.DEFAULT_HOP_LIMIT;
-    try {
-      if (!p.getOriginCluster().isEmpty()) {
-        if (p.getAllClusters()) {
-          return error(
-              ErrorCode.INVALID_ARGUMENT,
-              "a ping forwarded from cluster " + p.getOriginCluster() + " goes no further");
-        }
-        return JobResult.newBuilder().setPing(pinger.members());
-      }
-      if (p.getAllClusters()) {
-        return JobResult.newBuilder().setPing(pinger.walk(timeout, hopLimit));
-      }
-      if (p.getTargetCluster().isEmpty()) {
-        return JobResult.newBuilder().setPing(pinger.members());
-      }
-      return JobResult.newBuilder().setPing(pinger.cluster(p.getTargetCluster(), timeout));
-    } catch (GlobalPing.PingFailure e) {
-      return error(e.code(), e.getMessage());
-    }
-  }
-
-  /** The federation's route table (any node). */
-  private JobResult.Builder clusters() {
-    return JobResult.newBuilder().setClusters(globalPing.clusters());
-  }
-
-  /**
-   * Uses {@code ping} for pings and the route table from now on (the runtime gives it this
-   * cluster's id and the federation's routes).
-   */
-  public void useGlobalPing(GlobalPing ping) {
-    this.globalPing = Objects.requireNonNull(ping, "ping");
-  }
-
   // ---------------------------------------------------------------- helpers
 
-  private static Optional<MemberAddress> address(io.spindle.raft.Member m) {
-    try {
-      return Optional.of(MemberAddress.parse(m.address()));
-    } catch (IllegalArgumentException e) {
-      return Optional.empty();
-    }
-  }
-
-  private static JobResult.Builder notFound(FileName name) {
-    return error(ErrorCode.NOT_FOUND, "there is no file named '" + name + "'");
-  }
-
-  private static JobResult.Builder error(ErrorCode code, String message) {
-    return JobResult.newBuilder()
-        .setError(QueueError.newBuilder().setCode(code).setMessage(message));
-  }
 }
