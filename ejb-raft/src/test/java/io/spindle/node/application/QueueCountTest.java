@@ -10,7 +10,7 @@ import io.spindle.node.domain.FileName;
 import io.spindle.node.domain.count.RangeCounts;
 import io.spindle.node.domain.count.WcLocale;
 import io.spindle.node.domain.count.WordTally;
-import io.spindle.node.infrastructure.queue.NodeJobs;
+import io.spindle.node.infrastructure.queue.LocalJobRunner;
 import io.spindle.node.infrastructure.queue.QueueFileCounter;
 import io.spindle.node.infrastructure.queue.QueueRangeCounter;
 import io.spindle.node.infrastructure.queue.QueueWorker;
@@ -42,7 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The distributed count on real parts in one JVM: three nodes (Raft drivers, each on its own H2
- * database) with their {@link NodeJobs} and {@link QueueWorker}s stealing from a real {@link
+ * database) with their {@link LocalJobRunner} and {@link QueueWorker}s stealing from a real {@link
  * QueueServer} over TCP. A coordinator's ranges go to the queue as tasks, every node counts some
  * from its own copy, and the merge equals GNU wc.
  */
@@ -57,7 +57,7 @@ class QueueCountTest {
   private QueueServer server;
   private final List<QueueWorker> workers = new ArrayList<>();
   private final List<CountService> counts = new ArrayList<>();
-  private final List<NodeJobs> nodeJobs = new ArrayList<>();
+  private final List<LocalJobRunner> jobRunners = new ArrayList<>();
   private final AtomicInteger countJobs = new AtomicInteger();
   private byte[] text;
 
@@ -81,8 +81,8 @@ class QueueCountTest {
               CountService.Settings.defaults().withRangeBytes(200_000),
               System::nanoTime,
               () -> node.status().configuration().all().size());
-      NodeJobs jobs =
-          new NodeJobs(
+      LocalJobRunner jobs =
+          new LocalJobRunner(
               node.service,
               service,
               node::status,
@@ -90,7 +90,7 @@ class QueueCountTest {
               node.httpUrl,
               null,
               () -> false,
-              NodeJobs.DEFAULT_MAX_FILE_BYTES,
+              LocalJobRunner.DEFAULT_MAX_FILE_BYTES,
               io.spindle.node.application.StorageWatermark.ALWAYS_ROOM);
       worker[0] =
           new QueueWorker(
@@ -107,7 +107,7 @@ class QueueCountTest {
       worker[0].start();
       workers.add(worker[0]);
       counts.add(service);
-      nodeJobs.add(jobs);
+      jobRunners.add(jobs);
     }
     for (QueueWorker w : workers) {
       long deadline = System.nanoTime() + 20_000_000_000L;
@@ -163,14 +163,15 @@ class QueueCountTest {
             .setRequestId("count-again")
             .setCount(CountJob.newBuilder().setName("queue/again.txt").setLocale("c"))
             .build();
-    io.spindle.protocol.queue.CountResult first = nodeJobs.get(2).run(job, null).build().getCount();
+    io.spindle.protocol.queue.CountResult first =
+        jobRunners.get(2).run(job, null).build().getCount();
     assertFalse(first.getCached());
     assertEquals(3000, first.getWords());
     Job repeat = job.toBuilder().setCount(job.getCount().toBuilder().setPrevious(first)).build();
 
     // Another node, handed that answer by the queue server, gives it without counting.
     io.spindle.protocol.queue.CountResult reused =
-        nodeJobs.get(0).run(repeat, null).build().getCount();
+        jobRunners.get(0).run(repeat, null).build().getCount();
     assertTrue(reused.getCached());
     assertEquals(first.toBuilder().setCached(true).build(), reused);
 
@@ -179,7 +180,7 @@ class QueueCountTest {
     cluster.put(FileName.of("queue/again.txt"), after);
     cluster.awaitConverged();
     io.spindle.protocol.queue.CountResult recounted =
-        nodeJobs.get(0).run(repeat, null).build().getCount();
+        jobRunners.get(0).run(repeat, null).build().getCount();
     assertFalse(recounted.getCached());
     assertEquals(2000, recounted.getWords());
   }

@@ -24,9 +24,9 @@ import java.util.logging.Logger;
 
 /**
  * A count asked of this node (its REST API or page) goes where a client's count goes: to the shared
- * queue, as a {@link Count} task, and whichever node takes it coordinates it ({@link NodeJobs}),
- * sharing its ranges out. So the queue server's last answer to the same count is reused by every
- * node, and this node's answer is kept for the next one, as for the CLI.
+ * queue, as a {@link Count} task, and whichever node takes it coordinates it ({@link
+ * LocalJobRunner}), sharing its ranges out. So the queue server's last answer to the same count is
+ * reused by every node, and this node's answer is kept for the next one, as for the CLI.
  *
  * <p>Without a queue server connection, or if it closes before the answer, the count is coordinated
  * here ({@link CountService}): a count only reads, so doing it again loses nothing.

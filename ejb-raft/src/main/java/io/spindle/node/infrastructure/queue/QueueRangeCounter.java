@@ -20,8 +20,8 @@ import java.util.logging.Logger;
 /**
  * Counts the ranges of a count through the queue server: each range becomes a {@link
  * io.spindle.protocol.queue.CountRangeJob} task on the shared queue, which any node (this one too)
- * steals and counts from its own copy ({@link NodeJobs}); the result comes back to this node, the
- * coordinator, which merges. A file of one range, or a node without a queue server connection,
+ * steals and counts from its own copy ({@link LocalJobRunner}); the result comes back to this node,
+ * the coordinator, which merges. A file of one range, or a node without a queue server connection,
  * counts here ({@link LocalRangeCounter}).
  *
  * <p><b>Threading:</b> thread-safe; {@link #count} returns at once for a queued range, and its

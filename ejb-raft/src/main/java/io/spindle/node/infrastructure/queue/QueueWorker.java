@@ -1,13 +1,9 @@
 package io.spindle.node.infrastructure.queue;
 
-import com.google.protobuf.ByteString;
 import io.netty.bootstrap.Bootstrap;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
@@ -15,39 +11,27 @@ import io.netty.handler.codec.protobuf.ProtobufDecoder;
 import io.netty.handler.codec.protobuf.ProtobufEncoder;
 import io.netty.handler.codec.protobuf.ProtobufVarint32LengthFieldPrepender;
 import io.netty.handler.ssl.SslHandler;
-import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.spindle.node.application.QueueDepths;
 import io.spindle.protocol.logging.RateLimitedLog;
 import io.spindle.protocol.queue.CancelTasks;
 import io.spindle.protocol.queue.ChunkData;
-import io.spindle.protocol.queue.FetchChunk;
 import io.spindle.protocol.queue.Job;
-import io.spindle.protocol.queue.JobBatch;
 import io.spindle.protocol.queue.JobResult;
-import io.spindle.protocol.queue.KeepAlive;
-import io.spindle.protocol.queue.NodeHello;
-import io.spindle.protocol.queue.NodeProof;
 import io.spindle.protocol.queue.NodeStatus;
 import io.spindle.protocol.queue.QueueFrame;
 import io.spindle.protocol.queue.QueueProtocol;
 import io.spindle.protocol.queue.ReleaseJobs;
-import io.spindle.protocol.queue.Renew;
-import io.spindle.protocol.queue.Renewed;
-import io.spindle.protocol.queue.ServerChallenge;
 import io.spindle.protocol.queue.Steal;
 import io.spindle.protocol.queue.SubmitTasks;
 import io.spindle.protocol.queue.Task;
 import io.spindle.protocol.queue.TaskResult;
-import io.spindle.protocol.queue.Welcome;
 import io.spindle.protocol.tls.ClusterTls;
 import io.spindle.wire.Varint32FrameDecoder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -57,7 +41,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -83,6 +66,9 @@ import java.util.logging.Logger;
  * queue over this connection, any node (this one too) steals them, and each task's result comes
  * back here. If the connection drops, the tasks are dropped by the queue server and their futures
  * fail here.
+ *
+ * <p>Each connection is a {@link QueueServerConnection}, the Netty handler that speaks the
+ * protocol.
  *
  * <p><b>Threading:</b> connection state lives on one Netty event loop thread; jobs run on a pool of
  * {@link Settings#slots()} threads. {@link #start()} and {@link #close()} may be called from any
@@ -134,22 +120,23 @@ public final class QueueWorker implements AutoCloseable, TaskSubmitter {
     }
   }
 
-  private final String nodeId;
-  private final Settings settings;
+  // Package-private: the state its QueueServerConnection (once its inner class) reads and writes.
+  final String nodeId;
+  final Settings settings;
   private final JobRunner runner;
-  private final Supplier<NodeStatus> status;
+  final Supplier<NodeStatus> status;
   private final EventLoopGroup group;
-  private final ExecutorService jobs;
-  private final SecureRandom random = new SecureRandom();
-  private final Map<Long, Job> running = new ConcurrentHashMap<>();
-  private final Set<Long> lost = ConcurrentHashMap.newKeySet();
+  final ExecutorService jobs;
+  final SecureRandom random = new SecureRandom();
+  final Map<Long, Job> running = new ConcurrentHashMap<>();
+  final Set<Long> lost = ConcurrentHashMap.newKeySet();
   private final AtomicLong nextTaskId = new AtomicLong();
-  private volatile boolean closed;
+  volatile boolean closed;
 
   // Written on the event loop; read (connected, queueDepths, submit) from any thread.
-  private volatile Connection connection;
+  volatile QueueServerConnection connection;
   private int serverIndex;
-  private int failures;
+  int failures;
 
   public QueueWorker(
       String nodeId,
@@ -211,7 +198,7 @@ public final class QueueWorker implements AutoCloseable, TaskSubmitter {
   public void reportStatusNow() {
     group.execute(
         () -> {
-          Connection c = connection;
+          QueueServerConnection c = connection;
           if (!closed && c != null && c.welcome != null && c.channel.isActive()) {
             c.renew();
           }
@@ -231,7 +218,7 @@ public final class QueueWorker implements AutoCloseable, TaskSubmitter {
     try {
       group.execute(
           () -> {
-            Connection c = connection;
+            QueueServerConnection c = connection;
             if (closed || c == null || c.welcome == null || !c.channel.isActive()) {
               future.completeExceptionally(
                   new IOException("node " + nodeId + " is not connected to a queue server"));
@@ -259,7 +246,7 @@ public final class QueueWorker implements AutoCloseable, TaskSubmitter {
     try {
       group.execute(
           () -> {
-            Connection c = connection;
+            QueueServerConnection c = connection;
             if (c != null && c.tasks.remove(taskId) != null && c.channel.isActive()) {
               c.send(
                   QueueFrame.newBuilder()
@@ -277,7 +264,7 @@ public final class QueueWorker implements AutoCloseable, TaskSubmitter {
    * a second old) told them; empty while not connected or before the first answer.
    */
   public Optional<QueueDepths> queueDepths() {
-    Connection c = connection;
+    QueueServerConnection c = connection;
     return c != null && c.welcome != null && c.channel.isActive()
         ? Optional.ofNullable(c.queues)
         : Optional.empty();
@@ -285,7 +272,7 @@ public final class QueueWorker implements AutoCloseable, TaskSubmitter {
 
   /** Whether the worker is connected and authenticated to a queue server (for health). */
   public boolean connected() {
-    Connection c = connection;
+    QueueServerConnection c = connection;
     return c != null && c.welcome != null && c.channel.isActive();
   }
 
@@ -297,7 +284,7 @@ public final class QueueWorker implements AutoCloseable, TaskSubmitter {
     }
     InetSocketAddress server = settings.servers().get(serverIndex % settings.servers().size());
     InetSocketAddress resolved = new InetSocketAddress(server.getHostString(), server.getPort());
-    Connection attempt = new Connection(server);
+    QueueServerConnection attempt = new QueueServerConnection(this, server);
     new Bootstrap()
         .group(group)
         .channel(NioSocketChannel.class)
@@ -333,7 +320,7 @@ public final class QueueWorker implements AutoCloseable, TaskSubmitter {
             });
   }
 
-  private void retryLater(InetSocketAddress server, Throwable why) {
+  void retryLater(InetSocketAddress server, Throwable why) {
     if (closed) {
       return;
     }
@@ -358,293 +345,9 @@ public final class QueueWorker implements AutoCloseable, TaskSubmitter {
     group.schedule(this::dial, delay, TimeUnit.MILLISECONDS);
   }
 
-  /** One connection to one queue server; its state lives on the event loop. */
-  private final class Connection extends SimpleChannelInboundHandler<QueueFrame> {
-    final InetSocketAddress server;
-    Channel channel;
-    byte[] nodeNonce;
-    String serverId;
-    Welcome welcome;
-    boolean stealOutstanding;
-    long nextStealId;
-    ScheduledFuture<?> renewals;
-    // Written on the event loop, read by status pages.
-    volatile QueueDepths queues;
-    final Map<String, CompletableFuture<ChunkData>> fetches = new HashMap<>();
-    final Map<String, CompletableFuture<TaskResult>> tasks = new HashMap<>();
-
-    Connection(InetSocketAddress server) {
-      this.server = server;
-    }
-
-    void send(QueueFrame frame) {
-      channel.writeAndFlush(frame, channel.voidPromise());
-    }
-
-    @Override
-    public void channelActive(ChannelHandlerContext ctx) {
-      channel = ctx.channel();
-      nodeNonce = new byte[QueueProtocol.NONCE_BYTES];
-      random.nextBytes(nodeNonce);
-      send(
-          QueueFrame.newBuilder()
-              .setNodeHello(
-                  NodeHello.newBuilder()
-                      .setProtocolVersion(QueueProtocol.VERSION)
-                      .setNodeId(nodeId)
-                      .setClusterId(settings.clusterId())
-                      .setNonce(ByteString.copyFrom(nodeNonce)))
-              .build());
-    }
-
-    @Override
-    protected void channelRead0(ChannelHandlerContext ctx, QueueFrame frame) {
-      switch (frame.getNodeCase()) {
-        case SERVER_CHALLENGE -> challenged(frame.getServerChallenge());
-        case NODE_WELCOME -> welcomed(frame.getNodeWelcome());
-        case JOB_BATCH -> received(frame.getJobBatch());
-        case RENEWED -> renewed(frame.getRenewed());
-        case CHUNK_DATA -> chunk(frame.getChunkData());
-        case TASK_RESULT -> {
-          CompletableFuture<TaskResult> f = tasks.remove(frame.getTaskResult().getTaskId());
-          if (f != null) {
-            f.complete(frame.getTaskResult());
-          }
-        }
-        case NODE_GOODBYE -> {
-          LOG.warning(
-              () ->
-                  "The queue server at "
-                      + server
-                      + " closed the connection of node "
-                      + nodeId
-                      + ": "
-                      + frame.getNodeGoodbye().getReason());
-          ctx.close();
-        }
-        case NODE_KEEP_ALIVE -> {}
-        default -> {
-          LOG.warning(
-              () -> "The queue server at " + server + " sent an unexpected " + frame.getNodeCase());
-          ctx.close();
-        }
-      }
-    }
-
-    private void challenged(ServerChallenge challenge) {
-      serverId = challenge.getServerId();
-      byte[] serverNonce = challenge.getNonce().toByteArray();
-      byte[] expected =
-          QueueProtocol.transcript(
-              QueueProtocol.SERVER,
-              QueueProtocol.VERSION,
-              settings.clusterId(),
-              nodeId,
-              serverId,
-              nodeNonce,
-              serverNonce);
-      if (challenge.getProtocolVersion() != QueueProtocol.VERSION
-          || !QueueProtocol.verify(
-              settings.secret(), expected, challenge.getProof().toByteArray())) {
-        LOG.warning(
-            () ->
-                "The queue server at "
-                    + server
-                    + " did not prove the cluster secret (or speaks protocol version "
-                    + challenge.getProtocolVersion()
-                    + "); not taking work from it");
-        channel.close();
-        return;
-      }
-      byte[] proof =
-          QueueProtocol.prove(
-              settings.secret(),
-              QueueProtocol.transcript(
-                  QueueProtocol.NODE,
-                  QueueProtocol.VERSION,
-                  settings.clusterId(),
-                  nodeId,
-                  serverId,
-                  nodeNonce,
-                  serverNonce));
-      send(
-          QueueFrame.newBuilder()
-              .setNodeProof(NodeProof.newBuilder().setProof(ByteString.copyFrom(proof)))
-              .build());
-    }
-
-    private void welcomed(Welcome w) {
-      welcome = w;
-      connection = this;
-      if (failures > 0) {
-        LOG.info(() -> "Node " + nodeId + " takes work from the queue server at " + server);
-      } else {
-        LOG.fine(() -> "Node " + nodeId + " takes work from the queue server at " + server);
-      }
-      failures = 0;
-      ((Varint32FrameDecoder) channel.pipeline().get("frames"))
-          .setMaxFrameSize(Math.max(QueueProtocol.MAX_HANDSHAKE_FRAME_SIZE, w.getMaxFrameSize()));
-      // Renewals also carry this node's role and term: a new leader must be known promptly.
-      long renewEvery = Math.max(100, Math.min(1_000, w.getLeaseMs() / 3));
-      renewals =
-          channel
-              .eventLoop()
-              .scheduleAtFixedRate(this::renew, renewEvery, renewEvery, TimeUnit.MILLISECONDS);
-      steal();
-    }
-
-    /** Asks for as many jobs as there are free slots, unless a steal is already waiting. */
-    void steal() {
-      if (closed || welcome == null || stealOutstanding || !channel.isActive()) {
-        return;
-      }
-      int free = settings.slots() - running.size();
-      if (free <= 0) {
-        return;
-      }
-      stealOutstanding = true;
-      send(
-          QueueFrame.newBuilder()
-              .setSteal(
-                  Steal.newBuilder()
-                      .setStealId(++nextStealId)
-                      .setStatus(status.get())
-                      .setMaxJobs(free)
-                      .setWaitMs((int) settings.stealWait().toMillis()))
-              .build());
-    }
-
-    private void renew() {
-      send(
-          QueueFrame.newBuilder()
-              .setRenew(Renew.newBuilder().addAllJobIds(running.keySet()).setStatus(status.get()))
-              .build());
-    }
-
-    private void received(JobBatch batch) {
-      stealOutstanding = false;
-      for (Job job : batch.getJobsList()) {
-        running.put(job.getJobId(), job);
-        jobs.execute(() -> run(this, job));
-      }
-      steal();
-    }
-
-    private void renewed(Renewed r) {
-      queues =
-          new QueueDepths(
-              server.getHostString() + ":" + server.getPort(),
-              r.getQueuesList(),
-              r.getDeadLettersList());
-      for (long id : r.getLostJobIdsList()) {
-        if (running.containsKey(id)) {
-          lost.add(id); // its result will be dropped; the work itself cannot be called back
-        }
-      }
-    }
-
-    CompletableFuture<ChunkData> fetch(String uploadId, int index, long jobId) {
-      CompletableFuture<ChunkData> future = new CompletableFuture<>();
-      channel
-          .eventLoop()
-          .execute(
-              () -> {
-                if (!channel.isActive()) {
-                  future.completeExceptionally(
-                      new IOException(
-                          "the connection to the queue server at " + server + " closed"));
-                  return;
-                }
-                fetches.put(uploadId + "/" + index, future);
-                send(
-                    QueueFrame.newBuilder()
-                        .setFetchChunk(
-                            FetchChunk.newBuilder()
-                                .setUploadId(uploadId)
-                                .setIndex(index)
-                                .setJobId(jobId))
-                        .build());
-              });
-      return future.orTimeout(settings.fetchTimeout().toMillis(), TimeUnit.MILLISECONDS);
-    }
-
-    private void chunk(ChunkData data) {
-      CompletableFuture<ChunkData> future =
-          fetches.remove(data.getUploadId() + "/" + data.getIndex());
-      if (future != null) {
-        future.complete(data);
-      }
-    }
-
-    /** Sends a finished job's result (on the event loop), then asks for more work. */
-    void finished(Job job, JobResult result, ReleaseJobs release) {
-      running.remove(job.getJobId());
-      boolean wasLost = lost.remove(job.getJobId());
-      if (channel.isActive() && welcome != null && !wasLost) {
-        send(
-            release != null
-                ? QueueFrame.newBuilder().setReleaseJobs(release).build()
-                : QueueFrame.newBuilder().setJobResult(result).build());
-      }
-      Connection current = connection;
-      if (current != null) {
-        current.steal();
-      }
-    }
-
-    @Override
-    public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
-      if (event instanceof IdleStateEvent idle) {
-        switch (idle.state()) {
-          case WRITER_IDLE ->
-              send(
-                  QueueFrame.newBuilder().setNodeKeepAlive(KeepAlive.getDefaultInstance()).build());
-          case READER_IDLE -> {
-            LOG.warning(
-                () ->
-                    "The queue server at " + server + " went silent; node " + nodeId + " redials");
-            ctx.close();
-          }
-          default -> {}
-        }
-      }
-    }
-
-    @Override
-    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-      LOG.log(
-          Level.WARNING,
-          "The connection of node "
-              + nodeId
-              + " to the queue server at "
-              + server
-              + " failed: "
-              + cause,
-          LOG.isLoggable(Level.FINE) ? cause : null);
-      ctx.close();
-    }
-
-    @Override
-    public void channelInactive(ChannelHandlerContext ctx) {
-      IOException closedError =
-          new IOException("the connection to the queue server at " + server + " closed");
-      if (renewals != null) {
-        renewals.cancel(false);
-      }
-      new ArrayList<>(fetches.values()).forEach(f -> f.completeExceptionally(closedError));
-      fetches.clear();
-      new ArrayList<>(tasks.values()).forEach(f -> f.completeExceptionally(closedError));
-      tasks.clear();
-      if (connection == this) {
-        connection = null;
-      }
-      retryLater(server, null);
-    }
-  }
-
   // ---------------------------------------------------------------- jobs
 
-  private void run(Connection via, Job job) {
+  void run(QueueServerConnection via, Job job) {
     JobResult result = null;
     ReleaseJobs release = null;
     try {

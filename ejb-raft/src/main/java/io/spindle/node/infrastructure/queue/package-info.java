@@ -1,9 +1,13 @@
 /**
  * The node's side of the queue server protocol ({@code queue.proto}): {@link
- * io.spindle.node.infrastructure.queue.QueueWorker} steals jobs and returns their results, {@link
- * io.spindle.node.infrastructure.queue.NodeJobs} does them against this node's file store. A
- * count's coordinator shares its ranges out as tasks ({@link
- * io.spindle.node.infrastructure.queue.QueueRangeCounter} over {@link
+ * io.spindle.node.infrastructure.queue.QueueWorker} steals jobs and returns their results over a
+ * {@link io.spindle.node.infrastructure.queue.QueueServerConnection}, {@link
+ * io.spindle.node.infrastructure.queue.LocalJobRunner} does them against this node's file store
+ * (counts in {@link io.spindle.node.infrastructure.queue.CountJobRunner}, pings in {@link
+ * io.spindle.node.infrastructure.queue.PingJobRunner}, a write's content from {@link
+ * io.spindle.node.infrastructure.queue.FetchedUploadStream}, the node's status from {@link
+ * io.spindle.node.infrastructure.queue.NodeStatusReporter}). A count's coordinator shares its
+ * ranges out as tasks ({@link io.spindle.node.infrastructure.queue.QueueRangeCounter} over {@link
  * io.spindle.node.infrastructure.queue.TaskSubmitter}), mapped to and from their messages by {@link
  * io.spindle.node.infrastructure.queue.CountRangeMessages}; a count asked of this node (REST, page)
  * goes to the shared queue as a task too ({@link

@@ -21,7 +21,7 @@ import io.spindle.node.infrastructure.membership.GracefulLeave;
 import io.spindle.node.infrastructure.membership.LearnerPromoter;
 import io.spindle.node.infrastructure.membership.Membership;
 import io.spindle.node.infrastructure.membership.PromotionPolicy;
-import io.spindle.node.infrastructure.queue.NodeJobs;
+import io.spindle.node.infrastructure.queue.LocalJobRunner;
 import io.spindle.node.infrastructure.queue.QueueFileCounter;
 import io.spindle.node.infrastructure.queue.QueueRangeCounter;
 import io.spindle.node.infrastructure.queue.QueueWorker;
@@ -123,7 +123,7 @@ public class NodeRuntime {
   private volatile long maxFileBytes;
   private volatile DiskSpace diskSpace;
   private volatile ClientTokens clientTokens = ClientTokens.load(null, null);
-  private volatile NodeJobs nodeJobs;
+  private volatile LocalJobRunner jobRunner;
   private volatile LearnerPromoter promoter;
   private volatile DiscoveryJoiner joiner;
   private volatile List<InetSocketAddress> workerServers = List.of();
@@ -210,8 +210,8 @@ public class NodeRuntime {
       Membership membership =
           new Membership(driver, PromotionPolicy.defaults(), MEMBERSHIP_CHANGE_TIMEOUT);
       promoter = new LearnerPromoter(membership, PROMOTION_PERIOD, threadFactory).start();
-      nodeJobs =
-          new NodeJobs(
+      jobRunner =
+          new LocalJobRunner(
               fileService,
               countService,
               driver::status,
@@ -311,7 +311,7 @@ public class NodeRuntime {
     globalPing =
         new GlobalPing(
             config.clusterId(), driver::status, config.httpUrl(), http, routes, federationLinks);
-    nodeJobs.useGlobalPing(globalPing);
+    jobRunner.useGlobalPing(globalPing);
   }
 
   /** This cluster's queue servers as its route names them (configured or discovered). */
@@ -340,8 +340,8 @@ public class NodeRuntime {
             config.nodeId().toString(),
             QueueWorker.Settings.defaults(servers, config.clusterId(), config.secret())
                 .withTls(tls),
-            nodeJobs,
-            nodeJobs::nodeStatus,
+            jobRunner,
+            jobRunner::nodeStatus,
             threadFactory);
     w.start();
     queueWorker = w;
@@ -615,7 +615,7 @@ public class NodeRuntime {
     long max =
         mpConfig
             .getOptionalValue(MAX_FILE_BYTES, Long.class)
-            .orElse(NodeJobs.DEFAULT_MAX_FILE_BYTES);
+            .orElse(LocalJobRunner.DEFAULT_MAX_FILE_BYTES);
     if (max < 0) {
       throw new IllegalArgumentException(
           MAX_FILE_BYTES + " is the largest file in bytes, not " + max);

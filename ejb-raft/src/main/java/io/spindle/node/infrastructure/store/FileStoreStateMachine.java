@@ -1,35 +1,17 @@
 package io.spindle.node.infrastructure.store;
 
-import com.google.protobuf.ByteString;
-import com.google.protobuf.InvalidProtocolBufferException;
-import io.spindle.node.domain.FileName;
-import io.spindle.node.domain.Sha256;
-import io.spindle.protocol.node.CommandResult;
-import io.spindle.protocol.node.CommitFile;
-import io.spindle.protocol.node.DeleteFile;
 import io.spindle.protocol.node.FileRecord;
 import io.spindle.protocol.node.NodeCommand;
-import io.spindle.protocol.node.PutChunk;
-import io.spindle.protocol.node.StoreFile;
 import io.spindle.raft.Entry;
 import io.spindle.raft.EntryType;
 import io.spindle.raft.SnapshotMeta;
 import io.spindle.raft.server.StateMachine;
 import jakarta.persistence.EntityManager;
-import jakarta.persistence.FlushModeType;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -50,6 +32,11 @@ import java.util.logging.Logger;
  * {@link StoreSettings#requestTtlEntries()}) is collected while applying every entry whose index is
  * a multiple of {@link StoreSettings#gcEveryEntries()}: a function of the log alone.
  *
+ * <p>This class owns the batch's transaction and the applied index; {@link CommandApplier} applies
+ * each command (its input checked by {@link CommandValidation}, its request id looked up and
+ * remembered by {@link RequestIdLedger}), {@link StoreGarbageCollector} collects the garbage,
+ * {@link StoreQueries} serves the reads.
+ *
  * <p><b>Threading:</b> the {@link StateMachine} methods run on the Raft apply thread only; the read
  * methods ({@link #findFile}, {@link #listFiles}, {@link #readFile}) may be called from any thread,
  * each in its own read transaction.
@@ -57,30 +44,19 @@ import java.util.logging.Logger;
 public final class FileStoreStateMachine implements StateMachine {
   private static final Logger LOG = Logger.getLogger(FileStoreStateMachine.class.getName());
   private static final byte[] EMPTY = new byte[0];
-  static final int MAX_UPLOAD_ID_LENGTH = 64;
-  static final int MAX_REQUEST_ID_LENGTH = 128;
-
-  /** Upload ids of files stored in one entry: this prefix and the entry's log index. */
-  static final String ENTRY_UPLOAD_PREFIX = "@";
-
-  /** Small files' chunks held unflushed in one batch before they are written out and dropped. */
-  private static final long MAX_UNFLUSHED_BYTES = 8L << 20;
 
   private final StoreTransactions transactions;
   private final StoreSettings settings;
+  private final StoreQueries queries;
+  private final CommandApplier applier = new CommandApplier();
+  private final StoreGarbageCollector garbage;
   private volatile long appliedIndex;
-
-  // Apply thread only, reset for every batch: upload ids whose committed state the batch changed
-  // (true: a file now has it; false: a file had it and was replaced or deleted), so that asking
-  // whether an upload is committed needs neither a flush nor the batch's rows in the database.
-  private final Map<String, Boolean> committedInBatch = new HashMap<>();
-  // Apply thread only: chunks of StoreFile commands persisted in this batch but not yet flushed.
-  private final List<ChunkRow> unflushedChunks = new ArrayList<>();
-  private long unflushedBytes;
 
   public FileStoreStateMachine(StoreTransactions transactions, StoreSettings settings) {
     this.transactions = Objects.requireNonNull(transactions, "transactions");
     this.settings = Objects.requireNonNull(settings, "settings");
+    this.queries = new StoreQueries(transactions);
+    this.garbage = new StoreGarbageCollector(settings);
     this.appliedIndex = transactions.read(em -> appliedRow(em).appliedIndex());
   }
 
@@ -92,18 +68,16 @@ public final class FileStoreStateMachine implements StateMachine {
     long applied =
         transactions.inTransaction(
             em -> {
-              committedInBatch.clear();
-              unflushedChunks.clear();
-              unflushedBytes = 0;
+              applier.startBatch();
               AppliedRow row = appliedRow(em);
               for (Entry entry : committed) {
                 if (entry.index() <= row.appliedIndex()) {
                   results.add(EMPTY); // applied before a crash: no second effect
                   continue;
                 }
-                results.add(entry.type() == EntryType.COMMAND ? applyCommand(em, entry) : EMPTY);
+                results.add(entry.type() == EntryType.COMMAND ? applier.apply(em, entry) : EMPTY);
                 if (entry.index() % settings.gcEveryEntries() == 0) {
-                  collectGarbage(em, entry.index());
+                  garbage.collect(em, entry.index());
                   row = appliedRow(em);
                 }
                 row.advanceTo(entry.index(), entry.term());
@@ -176,22 +150,12 @@ public final class FileStoreStateMachine implements StateMachine {
 
   /** The committed file of that name (UTF-8 bytes), as this replica has it now. */
   public Optional<FileRecord> findFile(byte[] name) {
-    return transactions.read(
-        em -> Optional.ofNullable(file(em, name)).map(FileStoreStateMachine::record));
+    return queries.findFile(name);
   }
 
   /** Every committed file, ordered by name (unsigned bytes of UTF-8). */
   public List<FileRecord> listFiles() {
-    List<FileRecord> files =
-        transactions.read(
-            em ->
-                em.createQuery("SELECT f FROM FileRow f", FileRow.class).getResultList().stream()
-                    .map(FileStoreStateMachine::record)
-                    .toList());
-    List<FileRecord> sorted = new ArrayList<>(files);
-    sorted.sort(
-        Comparator.comparing(FileRecord::getName, ByteString.unsignedLexicographicalComparator()));
-    return sorted;
+    return queries.listFiles();
   }
 
   /**
@@ -200,30 +164,7 @@ public final class FileStoreStateMachine implements StateMachine {
    */
   public Optional<FileRecord> readFile(byte[] name, OutputStream out) throws IOException {
     try {
-      return transactions.read(
-          em -> {
-            StoreSnapshots.fixReadView(em);
-            FileRow file = file(em, name);
-            if (file == null) {
-              return Optional.empty();
-            }
-            for (int i = 0; i < file.chunkCount(); i++) {
-              byte[] data = chunkData(em, file.uploadId(), i);
-              if (data == null) {
-                throw new UncheckedIOException(
-                    new IOException(
-                        "the file changed while it was being read (chunk "
-                            + i
-                            + " is gone); read it again"));
-              }
-              try {
-                out.write(data);
-              } catch (IOException e) {
-                throw new UncheckedIOException(e);
-              }
-            }
-            return Optional.of(record(file));
-          });
+      return queries.readFile(name, out);
     } catch (RuntimeException e) {
       throw ioCause(e);
     }
@@ -237,30 +178,7 @@ public final class FileStoreStateMachine implements StateMachine {
    * file.
    */
   public Optional<Map.Entry<FileRecord, List<ChunkSummary>>> findChunks(byte[] name) {
-    return transactions.read(
-        em -> {
-          FileRow file = file(em, name);
-          if (file == null) {
-            return Optional.empty();
-          }
-          List<ChunkSummary> chunks =
-              em
-                  .createQuery(
-                      "SELECT c.chunkIndex, c.size, c.sha256 FROM ChunkRow c"
-                          + " WHERE c.uploadId = :u ORDER BY c.chunkIndex",
-                      Object[].class)
-                  .setParameter("u", file.uploadId())
-                  .getResultList()
-                  .stream()
-                  .map(
-                      row ->
-                          new ChunkSummary(
-                              ((Number) row[0]).intValue(),
-                              ((Number) row[1]).intValue(),
-                              (String) row[2]))
-                  .toList();
-          return Optional.of(Map.entry(record(file), chunks));
-        });
+    return queries.findChunks(name);
   }
 
   /**
@@ -268,343 +186,7 @@ public final class FileStoreStateMachine implements StateMachine {
    * still has that content; empty otherwise.
    */
   public Optional<byte[]> readChunk(byte[] name, int index, byte[] fileSha256) {
-    return transactions.read(
-        em -> {
-          FileRow file = file(em, name);
-          if (file == null
-              || index < 0
-              || index >= file.chunkCount()
-              || (fileSha256 != null
-                  && !Arrays.equals(fileSha256, record(file).getSha256().toByteArray()))) {
-            return Optional.empty();
-          }
-          return Optional.ofNullable(chunkData(em, file.uploadId(), index));
-        });
-  }
-
-  // ---------------------------------------------------------------- apply
-
-  private byte[] applyCommand(EntityManager em, Entry entry) {
-    NodeCommand command;
-    try {
-      command = NodeCommand.parseFrom(entry.data());
-    } catch (InvalidProtocolBufferException e) {
-      return rejected("entry " + entry.index() + " is not a node command: " + e.getMessage());
-    }
-    switch (command.getCommandCase()) {
-      case PUT_CHUNK:
-        return putChunk(em, command.getPutChunk(), entry.index());
-      case COMMIT_FILE:
-        return commitFile(em, command.getCommitFile(), entry.index());
-      case DELETE_FILE:
-        return deleteFile(em, command.getDeleteFile(), entry.index());
-      case STORE_FILE:
-        return storeFile(em, command.getStoreFile(), entry.index());
-      default:
-        return rejected("entry " + entry.index() + " carries no known command");
-    }
-  }
-
-  private byte[] putChunk(EntityManager em, PutChunk put, long index) {
-    String uploadId = put.getUploadId();
-    String problem = uploadIdProblem(uploadId);
-    if (problem != null) {
-      return rejected(problem);
-    }
-    if (put.getIndex() < 0) {
-      return rejected("chunk index " + put.getIndex() + " is negative");
-    }
-    byte[] data = put.getData().toByteArray();
-    byte[] actual = Sha256.of(data);
-    if (!Arrays.equals(actual, put.getSha256().toByteArray())) {
-      return rejected(
-          "chunk "
-              + put.getIndex()
-              + " of upload "
-              + uploadId
-              + " does not match its SHA-256 (got "
-              + Sha256.hex(actual)
-              + ")");
-    }
-    if (isCommittedUpload(em, uploadId)) {
-      return rejected("upload " + uploadId + " is already committed; chunks cannot change");
-    }
-    StagedUploadRow staged = em.find(StagedUploadRow.class, uploadId);
-    if (staged == null) {
-      em.persist(new StagedUploadRow(uploadId, index, index));
-    } else {
-      staged.touch(index);
-      em.createQuery("DELETE FROM ChunkRow c WHERE c.uploadId = :u AND c.chunkIndex = :i")
-          .setParameter("u", uploadId)
-          .setParameter("i", put.getIndex())
-          .executeUpdate();
-    }
-    ChunkRow chunk = new ChunkRow(uploadId, put.getIndex(), Sha256.hex(actual), data);
-    em.persist(chunk);
-    em.flush();
-    em.detach(chunk); // keep at most one chunk in memory per batch
-    return CommandResult.newBuilder().setStatus(CommandResult.Status.OK).build().toByteArray();
-  }
-
-  private byte[] commitFile(EntityManager em, CommitFile commit, long index) {
-    String requestId = commit.getRequestId();
-    byte[] fingerprint =
-        fingerprint(WRITE, commit.getName().toByteArray(), commit.getSha256().toByteArray());
-    Optional<byte[]> earlier = earlierResult(em, requestId, fingerprint);
-    if (earlier.isPresent()) {
-      if (!commit.getUploadId().equals(earlierUploadId(earlier.get()))) {
-        dropStaged(em, commit.getUploadId()); // the retry's own copy of the chunks is not needed
-      }
-      return earlier.get();
-    }
-    String problem = commitProblem(em, commit);
-    if (problem != null) {
-      dropStaged(em, commit.getUploadId());
-      return rejected(problem);
-    }
-    FileRow file =
-        putFile(
-            em,
-            commit.getName().toByteArray(),
-            commit.getSize(),
-            Sha256.hex(commit.getSha256().toByteArray()),
-            commit.getChunkCount(),
-            commit.getUploadId(),
-            commit.getStoredAtMillis(),
-            index);
-    StagedUploadRow staged = em.find(StagedUploadRow.class, commit.getUploadId());
-    if (staged != null) {
-      em.remove(staged);
-    }
-    byte[] result = ok(fingerprint).setFile(record(file)).build().toByteArray();
-    remember(em, requestId, index, result);
-    return result;
-  }
-
-  /**
-   * A small file in one entry: the same checks and effect as its chunk and its commit, but nothing
-   * is staged, read back or flushed: the rows are written when the batch commits.
-   */
-  private byte[] storeFile(EntityManager em, StoreFile store, long index) {
-    String requestId = store.getRequestId();
-    byte[] fingerprint =
-        fingerprint(WRITE, store.getName().toByteArray(), store.getSha256().toByteArray());
-    Optional<byte[]> answer =
-        earlierOrRejected(em, requestId, fingerprint, store.getName().toByteArray());
-    if (answer.isPresent()) {
-      return answer.get();
-    }
-    if (store.getSha256().size() != 32) {
-      return rejected("the file's SHA-256 must be 32 bytes, got " + store.getSha256().size());
-    }
-    byte[] data = store.getData().toByteArray();
-    byte[] actual = Sha256.of(data);
-    if (!Arrays.equals(actual, store.getSha256().toByteArray())) {
-      return rejected(
-          "the content's SHA-256 is "
-              + Sha256.hex(actual)
-              + ", the command announces "
-              + Sha256.hex(store.getSha256().toByteArray()));
-    }
-    // Unique by construction (no two entries share an index, and clients cannot use the prefix):
-    // no need to ask whether it is staged or committed.
-    String uploadId = ENTRY_UPLOAD_PREFIX + index;
-    String sha = Sha256.hex(actual);
-    int chunkCount = data.length == 0 ? 0 : 1;
-    FileRow file =
-        putFile(
-            em,
-            store.getName().toByteArray(),
-            data.length,
-            sha,
-            chunkCount,
-            uploadId,
-            store.getStoredAtMillis(),
-            index);
-    if (chunkCount > 0) {
-      ChunkRow chunk = new ChunkRow(uploadId, 0, sha, data);
-      em.persist(chunk);
-      unflushedChunks.add(chunk);
-      unflushedBytes += data.length;
-      if (unflushedBytes >= MAX_UNFLUSHED_BYTES) {
-        em.flush();
-        unflushedChunks.forEach(em::detach); // written: no need to hold their content any more
-        unflushedChunks.clear();
-        unflushedBytes = 0;
-      }
-    }
-    byte[] result = ok(fingerprint).setFile(record(file)).build().toByteArray();
-    remember(em, requestId, index, result);
-    return result;
-  }
-
-  /**
-   * The answer a command gets without effect: the earlier result of its request id, or why its
-   * request id or name is rejected; empty when it may go on.
-   */
-  private static Optional<byte[]> earlierOrRejected(
-      EntityManager em, String requestId, byte[] fingerprint, byte[] name) {
-    Optional<byte[]> earlier = earlierResult(em, requestId, fingerprint);
-    if (earlier.isPresent()) {
-      return earlier;
-    }
-    String problem = requestIdProblem(requestId);
-    if (problem == null) {
-      problem = nameProblem(name);
-    }
-    return problem == null ? Optional.empty() : Optional.of(rejected(problem));
-  }
-
-  /** Makes {@code name} the given file, replacing (and dropping the chunks of) any before it. */
-  private FileRow putFile(
-      EntityManager em,
-      byte[] name,
-      long size,
-      String sha256,
-      int chunkCount,
-      String uploadId,
-      long storedAtMillis,
-      long index) {
-    String nameHash = Sha256.hex(Sha256.of(name));
-    FileRow file = em.find(FileRow.class, nameHash);
-    if (file == null) {
-      file = new FileRow(nameHash, name, size, sha256, chunkCount, uploadId, storedAtMillis, index);
-      em.persist(file);
-    } else {
-      committedInBatch.put(file.uploadId(), false);
-      deleteChunks(em, file.uploadId());
-      file.replace(size, sha256, chunkCount, uploadId, storedAtMillis, index);
-    }
-    committedInBatch.put(uploadId, true);
-    return file;
-  }
-
-  /** Why the commit cannot be applied, or null. Reads the staged chunks back to hash them. */
-  private String commitProblem(EntityManager em, CommitFile commit) {
-    String uploadProblem = uploadIdProblem(commit.getUploadId());
-    if (uploadProblem != null) {
-      return uploadProblem;
-    }
-    String requestProblem = requestIdProblem(commit.getRequestId());
-    if (requestProblem != null) {
-      return requestProblem;
-    }
-    String nameProblem = nameProblem(commit.getName().toByteArray());
-    if (nameProblem != null) {
-      return nameProblem;
-    }
-    if (commit.getSize() < 0 || commit.getChunkCount() < 0) {
-      return "size and chunk count must not be negative";
-    }
-    if (commit.getSha256().size() != 32) {
-      return "the file's SHA-256 must be 32 bytes, got " + commit.getSha256().size();
-    }
-    if (isCommittedUpload(em, commit.getUploadId())) {
-      return "upload " + commit.getUploadId() + " is already committed";
-    }
-    List<Object[]> chunks =
-        em.createQuery(
-                "SELECT c.chunkIndex, c.size FROM ChunkRow c WHERE c.uploadId = :u"
-                    + " ORDER BY c.chunkIndex",
-                Object[].class)
-            .setParameter("u", commit.getUploadId())
-            .getResultList();
-    if (chunks.size() != commit.getChunkCount()) {
-      return "upload "
-          + commit.getUploadId()
-          + " has "
-          + chunks.size()
-          + " staged chunks, the commit announces "
-          + commit.getChunkCount()
-          + " (an upload that was cut off or idle too long is discarded; upload it again)";
-    }
-    long total = 0;
-    for (int i = 0; i < chunks.size(); i++) {
-      int chunkIndex = ((Number) chunks.get(i)[0]).intValue();
-      if (chunkIndex != i) {
-        return "upload " + commit.getUploadId() + " lacks chunk " + i;
-      }
-      total += ((Number) chunks.get(i)[1]).longValue();
-    }
-    if (total != commit.getSize()) {
-      return "the staged chunks hold " + total + " bytes, the commit announces " + commit.getSize();
-    }
-    MessageDigest digest = Sha256.newDigest();
-    for (int i = 0; i < chunks.size(); i++) {
-      digest.update(chunkData(em, commit.getUploadId(), i));
-    }
-    byte[] actual = digest.digest();
-    if (!Arrays.equals(actual, commit.getSha256().toByteArray())) {
-      return "the content's SHA-256 is "
-          + Sha256.hex(actual)
-          + ", the commit announces "
-          + Sha256.hex(commit.getSha256().toByteArray());
-    }
-    return null;
-  }
-
-  private byte[] deleteFile(EntityManager em, DeleteFile delete, long index) {
-    String requestId = delete.getRequestId();
-    byte[] fingerprint = fingerprint(DELETE, delete.getName().toByteArray(), new byte[0]);
-    Optional<byte[]> answer =
-        earlierOrRejected(em, requestId, fingerprint, delete.getName().toByteArray());
-    if (answer.isPresent()) {
-      return answer.get();
-    }
-    FileRow file = file(em, delete.getName().toByteArray());
-    byte[] result;
-    if (file == null) {
-      result =
-          CommandResult.newBuilder()
-              .setStatus(CommandResult.Status.NOT_FOUND)
-              .setRequestFingerprint(ByteString.copyFrom(fingerprint))
-              .build()
-              .toByteArray();
-    } else {
-      committedInBatch.put(file.uploadId(), false);
-      deleteChunks(em, file.uploadId());
-      em.remove(file);
-      // Written at once: the name may be stored again later in this batch, and a row persisted
-      // under the same key would otherwise be inserted before this one is deleted.
-      em.flush();
-      result = ok(fingerprint).setFile(record(file)).build().toByteArray();
-    }
-    remember(em, requestId, index, result);
-    return result;
-  }
-
-  /**
-   * Deletes staged uploads idle for the TTL and request ids past theirs. Runs at fixed log indexes,
-   * so every replica deletes the same rows at the same point of the log.
-   */
-  private void collectGarbage(EntityManager em, long index) {
-    em.flush();
-    long stagedCut = index - settings.stagedUploadTtlEntries();
-    if (stagedCut > 0) {
-      List<String> abandoned =
-          em.createQuery(
-                  "SELECT s.uploadId FROM StagedUploadRow s WHERE s.lastIndex <= :cut"
-                      + " ORDER BY s.uploadId",
-                  String.class)
-              .setParameter("cut", stagedCut)
-              .getResultList();
-      for (String uploadId : abandoned) {
-        deleteChunks(em, uploadId);
-      }
-      if (!abandoned.isEmpty()) {
-        em.createQuery("DELETE FROM StagedUploadRow s WHERE s.lastIndex <= :cut")
-            .setParameter("cut", stagedCut)
-            .executeUpdate();
-        LOG.fine(() -> "at index " + index + " dropped abandoned uploads " + abandoned);
-      }
-    }
-    long requestCut = index - settings.requestTtlEntries();
-    if (requestCut > 0) {
-      em.createQuery("DELETE FROM AppliedRequestRow r WHERE r.logIndex <= :cut")
-          .setParameter("cut", requestCut)
-          .executeUpdate();
-    }
-    em.clear(); // bulk deletes bypass the persistence context: drop what it may still hold
+    return queries.readChunk(name, index, fileSha256);
   }
 
   // ---------------------------------------------------------------- helpers
@@ -629,179 +211,5 @@ public final class FileStoreStateMachine implements StateMachine {
           "raft_applied has no row: the schema was not migrated by Flyway (module sql)");
     }
     return row;
-  }
-
-  private static FileRow file(EntityManager em, byte[] name) {
-    return em.find(FileRow.class, Sha256.hex(Sha256.of(name)));
-  }
-
-  private static byte[] chunkData(EntityManager em, String uploadId, int index) {
-    List<byte[]> data =
-        em.createQuery(
-                "SELECT c.data FROM ChunkRow c WHERE c.uploadId = :u AND c.chunkIndex = :i",
-                byte[].class)
-            .setParameter("u", uploadId)
-            .setParameter("i", index)
-            .getResultList();
-    return data.isEmpty() ? null : data.get(0);
-  }
-
-  /**
-   * Whether a committed file has this upload id: what this batch did to it, else what the database
-   * held before the batch (asked without flushing the batch's pending rows first).
-   */
-  private boolean isCommittedUpload(EntityManager em, String uploadId) {
-    Boolean changed = committedInBatch.get(uploadId);
-    if (changed != null) {
-      return changed;
-    }
-    return em.createQuery("SELECT COUNT(f) FROM FileRow f WHERE f.uploadId = :u", Long.class)
-            .setParameter("u", uploadId)
-            .setFlushMode(FlushModeType.COMMIT)
-            .getSingleResult()
-        > 0;
-  }
-
-  private static void deleteChunks(EntityManager em, String uploadId) {
-    em.createQuery("DELETE FROM ChunkRow c WHERE c.uploadId = :u")
-        .setParameter("u", uploadId)
-        .executeUpdate();
-  }
-
-  private static void dropStaged(EntityManager em, String uploadId) {
-    StagedUploadRow staged = em.find(StagedUploadRow.class, uploadId);
-    if (staged != null) {
-      deleteChunks(em, uploadId);
-      em.remove(staged);
-    }
-  }
-
-  /**
-   * The answer to a request id applied before: its first result if {@code fingerprint} is the one
-   * it was bound to (a retry), else a CONFLICT that names what it was used for (another request
-   * must not get this one's result: its client would think it done).
-   */
-  private static Optional<byte[]> earlierResult(
-      EntityManager em, String requestId, byte[] fingerprint) {
-    if (requestId.isEmpty() || requestId.length() > MAX_REQUEST_ID_LENGTH) {
-      return Optional.empty();
-    }
-    AppliedRequestRow row = em.find(AppliedRequestRow.class, requestId);
-    if (row == null) {
-      return Optional.empty();
-    }
-    CommandResult earlier;
-    try {
-      earlier = CommandResult.parseFrom(row.result());
-    } catch (InvalidProtocolBufferException e) {
-      throw new IllegalStateException("stored result of request " + requestId + " is corrupt", e);
-    }
-    ByteString boundTo = earlier.getRequestFingerprint();
-    if (!boundTo.isEmpty() && !boundTo.equals(ByteString.copyFrom(fingerprint))) {
-      String what =
-          earlier.hasFile()
-              ? " (it stored or deleted '"
-                  + new String(earlier.getFile().getName().toByteArray(), StandardCharsets.UTF_8)
-                  + "')"
-              : "";
-      return Optional.of(
-          CommandResult.newBuilder()
-              .setStatus(CommandResult.Status.CONFLICT)
-              .setMessage(
-                  "the request id (Idempotency-Key) '"
-                      + requestId
-                      + "' was already used for another request"
-                      + what
-                      + "; it names one request only: use a new one for this request")
-              .build()
-              .toByteArray());
-    }
-    return Optional.of(earlier.toBuilder().setDuplicate(true).build().toByteArray());
-  }
-
-  private static final byte[] WRITE = "write".getBytes(StandardCharsets.UTF_8);
-  private static final byte[] DELETE = "delete".getBytes(StandardCharsets.UTF_8);
-
-  /** SHA-256 of the operation, the name and the content's SHA-256, each length-prefixed. */
-  static byte[] fingerprint(byte[] operation, byte[] name, byte[] contentSha256) {
-    MessageDigest digest = Sha256.newDigest();
-    for (byte[] part : new byte[][] {operation, name, contentSha256}) {
-      digest.update(ByteBuffer.allocate(4).putInt(part.length).array());
-      digest.update(part);
-    }
-    return digest.digest();
-  }
-
-  private static String earlierUploadId(byte[] result) {
-    try {
-      return CommandResult.parseFrom(result).getFile().getUploadId();
-    } catch (InvalidProtocolBufferException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  private static void remember(EntityManager em, String requestId, long index, byte[] result) {
-    if (!requestId.isEmpty()) {
-      em.persist(new AppliedRequestRow(requestId, index, result));
-    }
-  }
-
-  private static String uploadIdProblem(String uploadId) {
-    if (uploadId.isEmpty() || uploadId.length() > MAX_UPLOAD_ID_LENGTH) {
-      return "an upload id has 1 to " + MAX_UPLOAD_ID_LENGTH + " characters";
-    }
-    if (uploadId.startsWith(ENTRY_UPLOAD_PREFIX)) {
-      return "upload ids beginning with " + ENTRY_UPLOAD_PREFIX + " are the store's own";
-    }
-    return null;
-  }
-
-  private static String requestIdProblem(String requestId) {
-    if (requestId.length() > MAX_REQUEST_ID_LENGTH) {
-      return "a request id has at most " + MAX_REQUEST_ID_LENGTH + " characters";
-    }
-    return null;
-  }
-
-  private static String nameProblem(byte[] name) {
-    String text;
-    try {
-      text =
-          StandardCharsets.UTF_8
-              .newDecoder()
-              .onMalformedInput(CodingErrorAction.REPORT)
-              .onUnmappableCharacter(CodingErrorAction.REPORT)
-              .decode(ByteBuffer.wrap(name))
-              .toString();
-    } catch (CharacterCodingException e) {
-      return "a file name must be valid UTF-8";
-    }
-    return FileName.problem(text);
-  }
-
-  private static CommandResult.Builder ok(byte[] fingerprint) {
-    return CommandResult.newBuilder()
-        .setStatus(CommandResult.Status.OK)
-        .setRequestFingerprint(ByteString.copyFrom(fingerprint));
-  }
-
-  private static byte[] rejected(String message) {
-    return CommandResult.newBuilder()
-        .setStatus(CommandResult.Status.REJECTED)
-        .setMessage(message)
-        .build()
-        .toByteArray();
-  }
-
-  static FileRecord record(FileRow file) {
-    return FileRecord.newBuilder()
-        .setName(ByteString.copyFrom(file.name()))
-        .setSize(file.size())
-        .setSha256(ByteString.copyFrom(Sha256.unhex(file.sha256())))
-        .setChunkCount(file.chunkCount())
-        .setUploadId(file.uploadId())
-        .setStoredAtMillis(file.storedAtMillis())
-        .setCommitIndex(file.commitIndex())
-        .build();
   }
 }

@@ -65,7 +65,7 @@ final class StoreSnapshots {
     for (FileRow file :
         em.createQuery("SELECT f FROM FileRow f ORDER BY f.nameHash", FileRow.class)
             .getResultList()) {
-      writer.write(SnapshotRecord.newBuilder().setFile(FileStoreStateMachine.record(file)).build());
+      writer.write(SnapshotRecord.newBuilder().setFile(StoreRows.record(file)).build());
     }
     List<Object[]> chunkKeys =
         em.createQuery(

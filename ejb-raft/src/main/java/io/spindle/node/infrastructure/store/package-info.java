@@ -1,10 +1,15 @@
 /**
  * The replicated file store on JPA: the Raft {@link io.spindle.raft.server.StateMachine} that
  * applies {@code node.proto} commands to the node's own database ({@link
- * io.spindle.node.infrastructure.store.FileStoreStateMachine}), its entities, the transaction
- * boundary ({@link io.spindle.node.infrastructure.store.StoreTransactions}: resource-local in
- * tests, JTA in the container) and the snapshot format. Depends on the domain, the Raft driver's
- * SPI and the protocol; nothing outside the infrastructure depends on it but the application's
- * {@code RaftFileService}.
+ * io.spindle.node.infrastructure.store.FileStoreStateMachine}, with {@link
+ * io.spindle.node.infrastructure.store.CommandApplier}, {@link
+ * io.spindle.node.infrastructure.store.CommandValidation}, {@link
+ * io.spindle.node.infrastructure.store.RequestIdLedger}, {@link
+ * io.spindle.node.infrastructure.store.StoreGarbageCollector} and its reads in {@link
+ * io.spindle.node.infrastructure.store.StoreQueries}), its entities, the transaction boundary
+ * ({@link io.spindle.node.infrastructure.store.StoreTransactions}: resource-local in tests, JTA in
+ * the container) and the snapshot format. Depends on the domain, the Raft driver's SPI and the
+ * protocol; nothing outside the infrastructure depends on it but the application's {@code
+ * RaftFileService}.
  */
 package io.spindle.node.infrastructure.store;

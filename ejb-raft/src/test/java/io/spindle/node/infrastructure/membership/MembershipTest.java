@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.spindle.node.infrastructure.queue.JobRunner;
-import io.spindle.node.infrastructure.queue.NodeJobs;
+import io.spindle.node.infrastructure.queue.LocalJobRunner;
 import io.spindle.protocol.queue.Job;
 import io.spindle.protocol.queue.JobResult;
 import io.spindle.protocol.queue.JoinJob;
@@ -43,7 +43,7 @@ class MembershipTest {
       };
 
   private RaftDriver driver;
-  private NodeJobs jobs;
+  private LocalJobRunner jobs;
 
   @BeforeEach
   void start() throws InterruptedException {
@@ -68,7 +68,7 @@ class MembershipTest {
     Membership membership =
         new Membership(driver, PromotionPolicy.defaults(), Duration.ofSeconds(5));
     jobs =
-        new NodeJobs(
+        new LocalJobRunner(
             null,
             null,
             driver::status,
@@ -76,7 +76,7 @@ class MembershipTest {
             URI.create("http://h:1"),
             membership,
             () -> false,
-            NodeJobs.DEFAULT_MAX_FILE_BYTES,
+            LocalJobRunner.DEFAULT_MAX_FILE_BYTES,
             io.spindle.node.application.StorageWatermark.ALWAYS_ROOM);
   }
 

@@ -8,7 +8,7 @@ import io.spindle.discovery.AddNodeRequest;
 import io.spindle.discovery.DiscoverySettings;
 import io.spindle.discovery.HostPort;
 import io.spindle.node.domain.MemberAddress;
-import io.spindle.node.infrastructure.queue.NodeJobs;
+import io.spindle.node.infrastructure.queue.LocalJobRunner;
 import io.spindle.node.infrastructure.queue.QueueWorker;
 import io.spindle.protocol.raft.ClientReply;
 import io.spindle.protocol.raft.ClientRequest;
@@ -53,10 +53,10 @@ import org.junit.jupiter.api.io.TempDir;
  * mode (multicast out of lo with TTL 0 and unicast to 127.0.0.1, on free ports: nothing leaves the
  * machine, nothing is broadcast), one bootstrap node, and two nodes started with no peers. Each
  * node is wired as {@code NodeRuntime} wires it, minus the container and the database: a {@link
- * RaftDriver} over a real {@link NettyRaftTransport}, {@link NodeJobs} and a {@link QueueWorker},
- * the {@link LearnerPromoter}, and for the joining nodes a {@link DiscoveryJoiner} that connects
- * the worker to the queue server the edge list names. They must end up as a 3-voter cluster that
- * replicates a write, and the joining nodes must never lead a cluster of their own.
+ * RaftDriver} over a real {@link NettyRaftTransport}, {@link LocalJobRunner} and a {@link
+ * QueueWorker}, the {@link LearnerPromoter}, and for the joining nodes a {@link DiscoveryJoiner}
+ * that connects the worker to the queue server the edge list names. They must end up as a 3-voter
+ * cluster that replicates a write, and the joining nodes must never lead a cluster of their own.
  */
 class ScaleOutTest {
   private static final String CLUSTER = "scale-out";
@@ -227,7 +227,7 @@ class ScaleOutTest {
     NettyRaftTransport transport;
     volatile RaftDriver driver;
     LearnerPromoter promoter;
-    NodeJobs jobs;
+    LocalJobRunner jobs;
     volatile QueueWorker worker;
     boolean closed;
     DiscoveryJoiner joiner;
@@ -295,7 +295,7 @@ class ScaleOutTest {
               .start();
       Supplier<RaftStatus> status = this::status;
       jobs =
-          new NodeJobs(
+          new LocalJobRunner(
               null,
               null,
               status,
@@ -303,7 +303,7 @@ class ScaleOutTest {
               httpUrl,
               membership,
               leave::requested,
-              NodeJobs.DEFAULT_MAX_FILE_BYTES,
+              LocalJobRunner.DEFAULT_MAX_FILE_BYTES,
               io.spindle.node.application.StorageWatermark.ALWAYS_ROOM);
       if (bootstrap) {
         startWorker(server.localAddress());

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
 import io.spindle.node.domain.FileName;
-import io.spindle.node.infrastructure.queue.NodeJobs;
+import io.spindle.node.infrastructure.queue.LocalJobRunner;
 import io.spindle.node.infrastructure.store.TestDatabase;
 import io.spindle.protocol.queue.ErrorCode;
 import io.spindle.protocol.queue.Job;
@@ -17,18 +17,18 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Write jobs from the queue against a node's real store (one Raft node on H2). */
-class NodeJobsWriteTest {
+class LocalJobRunnerWriteTest {
   private static final long LIMIT = 10;
 
   private FileCluster cluster;
-  private NodeJobs jobs;
+  private LocalJobRunner jobs;
 
   @BeforeEach
   void start() {
     cluster = new FileCluster(TestDatabase.Kind.H2, 1);
     FileCluster.Node node = cluster.leader();
     jobs =
-        new NodeJobs(
+        new LocalJobRunner(
             node.service,
             null,
             node::status,
@@ -85,7 +85,7 @@ class NodeJobsWriteTest {
         };
     FileCluster.Node node = cluster.leader();
     jobs =
-        new NodeJobs(
+        new LocalJobRunner(
             node.service,
             null,
             node::status,

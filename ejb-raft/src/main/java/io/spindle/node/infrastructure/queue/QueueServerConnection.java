@@ -1,0 +1,339 @@
+package io.spindle.node.infrastructure.queue;
+
+import com.google.protobuf.ByteString;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.spindle.node.application.QueueDepths;
+import io.spindle.protocol.queue.ChunkData;
+import io.spindle.protocol.queue.FetchChunk;
+import io.spindle.protocol.queue.Job;
+import io.spindle.protocol.queue.JobBatch;
+import io.spindle.protocol.queue.JobResult;
+import io.spindle.protocol.queue.KeepAlive;
+import io.spindle.protocol.queue.NodeHello;
+import io.spindle.protocol.queue.NodeProof;
+import io.spindle.protocol.queue.QueueFrame;
+import io.spindle.protocol.queue.QueueProtocol;
+import io.spindle.protocol.queue.ReleaseJobs;
+import io.spindle.protocol.queue.Renew;
+import io.spindle.protocol.queue.Renewed;
+import io.spindle.protocol.queue.ServerChallenge;
+import io.spindle.protocol.queue.Steal;
+import io.spindle.protocol.queue.TaskResult;
+import io.spindle.protocol.queue.Welcome;
+import io.spindle.wire.Varint32FrameDecoder;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * One connection of a {@link QueueWorker} to one queue server, its Netty handler: the handshake
+ * that proves the cluster secret, the long-poll steals, lease renewals (with this node's status),
+ * chunk fetches, task results, and the results of the jobs it received. When it closes it fails the
+ * fetches and tasks still waiting and has the worker dial again.
+ *
+ * <p><b>Threading:</b> its state lives on the worker's Netty event loop thread; {@link #fetch} may
+ * be called from a job thread (it hands the request to the event loop), and {@link #queues} is read
+ * by status pages from any thread.
+ */
+final class QueueServerConnection extends SimpleChannelInboundHandler<QueueFrame> {
+  // The worker's logger, as when this was its inner class: logging config stays valid.
+  private static final Logger LOG = Logger.getLogger(QueueWorker.class.getName());
+
+  private final QueueWorker worker;
+  final InetSocketAddress server;
+  Channel channel;
+  byte[] nodeNonce;
+  String serverId;
+  Welcome welcome;
+  boolean stealOutstanding;
+  long nextStealId;
+  ScheduledFuture<?> renewals;
+  // Written on the event loop, read by status pages.
+  volatile QueueDepths queues;
+  final Map<String, CompletableFuture<ChunkData>> fetches = new HashMap<>();
+  final Map<String, CompletableFuture<TaskResult>> tasks = new HashMap<>();
+
+  QueueServerConnection(QueueWorker worker, InetSocketAddress server) {
+    this.worker = worker;
+    this.server = server;
+  }
+
+  void send(QueueFrame frame) {
+    channel.writeAndFlush(frame, channel.voidPromise());
+  }
+
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) {
+    channel = ctx.channel();
+    nodeNonce = new byte[QueueProtocol.NONCE_BYTES];
+    worker.random.nextBytes(nodeNonce);
+    send(
+        QueueFrame.newBuilder()
+            .setNodeHello(
+                NodeHello.newBuilder()
+                    .setProtocolVersion(QueueProtocol.VERSION)
+                    .setNodeId(worker.nodeId)
+                    .setClusterId(worker.settings.clusterId())
+                    .setNonce(ByteString.copyFrom(nodeNonce)))
+            .build());
+  }
+
+  @Override
+  protected void channelRead0(ChannelHandlerContext ctx, QueueFrame frame) {
+    switch (frame.getNodeCase()) {
+      case SERVER_CHALLENGE -> challenged(frame.getServerChallenge());
+      case NODE_WELCOME -> welcomed(frame.getNodeWelcome());
+      case JOB_BATCH -> received(frame.getJobBatch());
+      case RENEWED -> renewed(frame.getRenewed());
+      case CHUNK_DATA -> chunk(frame.getChunkData());
+      case TASK_RESULT -> {
+        CompletableFuture<TaskResult> f = tasks.remove(frame.getTaskResult().getTaskId());
+        if (f != null) {
+          f.complete(frame.getTaskResult());
+        }
+      }
+      case NODE_GOODBYE -> {
+        LOG.warning(
+            () ->
+                "The queue server at "
+                    + server
+                    + " closed the connection of node "
+                    + worker.nodeId
+                    + ": "
+                    + frame.getNodeGoodbye().getReason());
+        ctx.close();
+      }
+      case NODE_KEEP_ALIVE -> {}
+      default -> {
+        LOG.warning(
+            () -> "The queue server at " + server + " sent an unexpected " + frame.getNodeCase());
+        ctx.close();
+      }
+    }
+  }
+
+  private void challenged(ServerChallenge challenge) {
+    serverId = challenge.getServerId();
+    byte[] serverNonce = challenge.getNonce().toByteArray();
+    byte[] expected =
+        QueueProtocol.transcript(
+            QueueProtocol.SERVER,
+            QueueProtocol.VERSION,
+            worker.settings.clusterId(),
+            worker.nodeId,
+            serverId,
+            nodeNonce,
+            serverNonce);
+    if (challenge.getProtocolVersion() != QueueProtocol.VERSION
+        || !QueueProtocol.verify(
+            worker.settings.secret(), expected, challenge.getProof().toByteArray())) {
+      LOG.warning(
+          () ->
+              "The queue server at "
+                  + server
+                  + " did not prove the cluster secret (or speaks protocol version "
+                  + challenge.getProtocolVersion()
+                  + "); not taking work from it");
+      channel.close();
+      return;
+    }
+    byte[] proof =
+        QueueProtocol.prove(
+            worker.settings.secret(),
+            QueueProtocol.transcript(
+                QueueProtocol.NODE,
+                QueueProtocol.VERSION,
+                worker.settings.clusterId(),
+                worker.nodeId,
+                serverId,
+                nodeNonce,
+                serverNonce));
+    send(
+        QueueFrame.newBuilder()
+            .setNodeProof(NodeProof.newBuilder().setProof(ByteString.copyFrom(proof)))
+            .build());
+  }
+
+  private void welcomed(Welcome w) {
+    welcome = w;
+    worker.connection = this;
+    if (worker.failures > 0) {
+      LOG.info(() -> "Node " + worker.nodeId + " takes work from the queue server at " + server);
+    } else {
+      LOG.fine(() -> "Node " + worker.nodeId + " takes work from the queue server at " + server);
+    }
+    worker.failures = 0;
+    ((Varint32FrameDecoder) channel.pipeline().get("frames"))
+        .setMaxFrameSize(Math.max(QueueProtocol.MAX_HANDSHAKE_FRAME_SIZE, w.getMaxFrameSize()));
+    // Renewals also carry this node's role and term: a new leader must be known promptly.
+    long renewEvery = Math.max(100, Math.min(1_000, w.getLeaseMs() / 3));
+    renewals =
+        channel
+            .eventLoop()
+            .scheduleAtFixedRate(this::renew, renewEvery, renewEvery, TimeUnit.MILLISECONDS);
+    steal();
+  }
+
+  /** Asks for as many jobs as there are free slots, unless a steal is already waiting. */
+  void steal() {
+    if (worker.closed || welcome == null || stealOutstanding || !channel.isActive()) {
+      return;
+    }
+    int free = worker.settings.slots() - worker.running.size();
+    if (free <= 0) {
+      return;
+    }
+    stealOutstanding = true;
+    send(
+        QueueFrame.newBuilder()
+            .setSteal(
+                Steal.newBuilder()
+                    .setStealId(++nextStealId)
+                    .setStatus(worker.status.get())
+                    .setMaxJobs(free)
+                    .setWaitMs((int) worker.settings.stealWait().toMillis()))
+            .build());
+  }
+
+  void renew() {
+    send(
+        QueueFrame.newBuilder()
+            .setRenew(
+                Renew.newBuilder()
+                    .addAllJobIds(worker.running.keySet())
+                    .setStatus(worker.status.get()))
+            .build());
+  }
+
+  private void received(JobBatch batch) {
+    stealOutstanding = false;
+    for (Job job : batch.getJobsList()) {
+      worker.running.put(job.getJobId(), job);
+      worker.jobs.execute(() -> worker.run(this, job));
+    }
+    steal();
+  }
+
+  private void renewed(Renewed r) {
+    queues =
+        new QueueDepths(
+            server.getHostString() + ":" + server.getPort(),
+            r.getQueuesList(),
+            r.getDeadLettersList());
+    for (long id : r.getLostJobIdsList()) {
+      if (worker.running.containsKey(id)) {
+        worker.lost.add(id); // its result will be dropped; the work itself cannot be called back
+      }
+    }
+  }
+
+  CompletableFuture<ChunkData> fetch(String uploadId, int index, long jobId) {
+    CompletableFuture<ChunkData> future = new CompletableFuture<>();
+    channel
+        .eventLoop()
+        .execute(
+            () -> {
+              if (!channel.isActive()) {
+                future.completeExceptionally(
+                    new IOException("the connection to the queue server at " + server + " closed"));
+                return;
+              }
+              fetches.put(uploadId + "/" + index, future);
+              send(
+                  QueueFrame.newBuilder()
+                      .setFetchChunk(
+                          FetchChunk.newBuilder()
+                              .setUploadId(uploadId)
+                              .setIndex(index)
+                              .setJobId(jobId))
+                      .build());
+            });
+    return future.orTimeout(worker.settings.fetchTimeout().toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  private void chunk(ChunkData data) {
+    CompletableFuture<ChunkData> future =
+        fetches.remove(data.getUploadId() + "/" + data.getIndex());
+    if (future != null) {
+      future.complete(data);
+    }
+  }
+
+  /** Sends a finished job's result (on the event loop), then asks for more work. */
+  void finished(Job job, JobResult result, ReleaseJobs release) {
+    worker.running.remove(job.getJobId());
+    boolean wasLost = worker.lost.remove(job.getJobId());
+    if (channel.isActive() && welcome != null && !wasLost) {
+      send(
+          release != null
+              ? QueueFrame.newBuilder().setReleaseJobs(release).build()
+              : QueueFrame.newBuilder().setJobResult(result).build());
+    }
+    QueueServerConnection current = worker.connection;
+    if (current != null) {
+      current.steal();
+    }
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+    if (event instanceof IdleStateEvent idle) {
+      switch (idle.state()) {
+        case WRITER_IDLE ->
+            send(QueueFrame.newBuilder().setNodeKeepAlive(KeepAlive.getDefaultInstance()).build());
+        case READER_IDLE -> {
+          LOG.warning(
+              () ->
+                  "The queue server at "
+                      + server
+                      + " went silent; node "
+                      + worker.nodeId
+                      + " redials");
+          ctx.close();
+        }
+        default -> {}
+      }
+    }
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    LOG.log(
+        Level.WARNING,
+        "The connection of node "
+            + worker.nodeId
+            + " to the queue server at "
+            + server
+            + " failed: "
+            + cause,
+        LOG.isLoggable(Level.FINE) ? cause : null);
+    ctx.close();
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    IOException closedError =
+        new IOException("the connection to the queue server at " + server + " closed");
+    if (renewals != null) {
+      renewals.cancel(false);
+    }
+    new ArrayList<>(fetches.values()).forEach(f -> f.completeExceptionally(closedError));
+    fetches.clear();
+    new ArrayList<>(tasks.values()).forEach(f -> f.completeExceptionally(closedError));
+    tasks.clear();
+    if (worker.connection == this) {
+      worker.connection = null;
+    }
+    worker.retryLater(server, null);
+  }
+}

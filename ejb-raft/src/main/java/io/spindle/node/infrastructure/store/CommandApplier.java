@@ -1,0 +1,392 @@
+package io.spindle.node.infrastructure.store;
+
+import static io.spindle.node.infrastructure.store.CommandValidation.ENTRY_UPLOAD_PREFIX;
+import static io.spindle.node.infrastructure.store.CommandValidation.nameProblem;
+import static io.spindle.node.infrastructure.store.CommandValidation.requestIdProblem;
+import static io.spindle.node.infrastructure.store.CommandValidation.uploadIdProblem;
+import static io.spindle.node.infrastructure.store.RequestIdLedger.DELETE;
+import static io.spindle.node.infrastructure.store.RequestIdLedger.WRITE;
+import static io.spindle.node.infrastructure.store.RequestIdLedger.earlierResult;
+import static io.spindle.node.infrastructure.store.RequestIdLedger.earlierUploadId;
+import static io.spindle.node.infrastructure.store.RequestIdLedger.fingerprint;
+import static io.spindle.node.infrastructure.store.RequestIdLedger.remember;
+import static io.spindle.node.infrastructure.store.StoreRows.chunkData;
+import static io.spindle.node.infrastructure.store.StoreRows.deleteChunks;
+import static io.spindle.node.infrastructure.store.StoreRows.file;
+import static io.spindle.node.infrastructure.store.StoreRows.record;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.spindle.node.domain.Sha256;
+import io.spindle.protocol.node.CommandResult;
+import io.spindle.protocol.node.CommitFile;
+import io.spindle.protocol.node.DeleteFile;
+import io.spindle.protocol.node.NodeCommand;
+import io.spindle.protocol.node.PutChunk;
+import io.spindle.protocol.node.StoreFile;
+import io.spindle.raft.Entry;
+import jakarta.persistence.EntityManager;
+import jakarta.persistence.FlushModeType;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Applies one {@link NodeCommand} of a batch inside the batch's transaction, for {@link
+ * FileStoreStateMachine}: a chunk staged ({@link PutChunk}), staged chunks made a file ({@link
+ * CommitFile}), a small file in one entry ({@link StoreFile}), a file deleted ({@link DeleteFile}).
+ * Holds what the batch changed so far, so that a command need not flush the batch to see it.
+ *
+ * <p><b>Threading:</b> the Raft apply thread only; {@link #startBatch()} begins every batch.
+ */
+final class CommandApplier {
+  /** Small files' chunks held unflushed in one batch before they are written out and dropped. */
+  private static final long MAX_UNFLUSHED_BYTES = 8L << 20;
+
+  // Apply thread only, reset for every batch: upload ids whose committed state the batch changed
+  // (true: a file now has it; false: a file had it and was replaced or deleted), so that asking
+  // whether an upload is committed needs neither a flush nor the batch's rows in the database.
+  private final Map<String, Boolean> committedInBatch = new HashMap<>();
+  // Apply thread only: chunks of StoreFile commands persisted in this batch but not yet flushed.
+  private final List<ChunkRow> unflushedChunks = new ArrayList<>();
+  private long unflushedBytes;
+
+  /** Forgets the previous batch's state: called first in every batch's transaction. */
+  void startBatch() {
+    committedInBatch.clear();
+    unflushedChunks.clear();
+    unflushedBytes = 0;
+  }
+
+  /** Applies the command that {@code entry} carries; returns its {@code CommandResult}. */
+  byte[] apply(EntityManager em, Entry entry) {
+    NodeCommand command;
+    try {
+      command = NodeCommand.parseFrom(entry.data());
+    } catch (InvalidProtocolBufferException e) {
+      return rejected("entry " + entry.index() + " is not a node command: " + e.getMessage());
+    }
+    switch (command.getCommandCase()) {
+      case PUT_CHUNK:
+        return putChunk(em, command.getPutChunk(), entry.index());
+      case COMMIT_FILE:
+        return commitFile(em, command.getCommitFile(), entry.index());
+      case DELETE_FILE:
+        return deleteFile(em, command.getDeleteFile(), entry.index());
+      case STORE_FILE:
+        return storeFile(em, command.getStoreFile(), entry.index());
+      default:
+        return rejected("entry " + entry.index() + " carries no known command");
+    }
+  }
+
+  private byte[] putChunk(EntityManager em, PutChunk put, long index) {
+    String uploadId = put.getUploadId();
+    String problem = uploadIdProblem(uploadId);
+    if (problem != null) {
+      return rejected(problem);
+    }
+    if (put.getIndex() < 0) {
+      return rejected("chunk index " + put.getIndex() + " is negative");
+    }
+    byte[] data = put.getData().toByteArray();
+    byte[] actual = Sha256.of(data);
+    if (!Arrays.equals(actual, put.getSha256().toByteArray())) {
+      return rejected(
+          "chunk "
+              + put.getIndex()
+              + " of upload "
+              + uploadId
+              + " does not match its SHA-256 (got "
+              + Sha256.hex(actual)
+              + ")");
+    }
+    if (isCommittedUpload(em, uploadId)) {
+      return rejected("upload " + uploadId + " is already committed; chunks cannot change");
+    }
+    StagedUploadRow staged = em.find(StagedUploadRow.class, uploadId);
+    if (staged == null) {
+      em.persist(new StagedUploadRow(uploadId, index, index));
+    } else {
+      staged.touch(index);
+      em.createQuery("DELETE FROM ChunkRow c WHERE c.uploadId = :u AND c.chunkIndex = :i")
+          .setParameter("u", uploadId)
+          .setParameter("i", put.getIndex())
+          .executeUpdate();
+    }
+    ChunkRow chunk = new ChunkRow(uploadId, put.getIndex(), Sha256.hex(actual), data);
+    em.persist(chunk);
+    em.flush();
+    em.detach(chunk); // keep at most one chunk in memory per batch
+    return CommandResult.newBuilder().setStatus(CommandResult.Status.OK).build().toByteArray();
+  }
+
+  private byte[] commitFile(EntityManager em, CommitFile commit, long index) {
+    String requestId = commit.getRequestId();
+    byte[] fingerprint =
+        fingerprint(WRITE, commit.getName().toByteArray(), commit.getSha256().toByteArray());
+    Optional<byte[]> earlier = earlierResult(em, requestId, fingerprint);
+    if (earlier.isPresent()) {
+      if (!commit.getUploadId().equals(earlierUploadId(earlier.get()))) {
+        dropStaged(em, commit.getUploadId()); // the retry's own copy of the chunks is not needed
+      }
+      return earlier.get();
+    }
+    String problem = commitProblem(em, commit);
+    if (problem != null) {
+      dropStaged(em, commit.getUploadId());
+      return rejected(problem);
+    }
+    FileRow file =
+        putFile(
+            em,
+            commit.getName().toByteArray(),
+            commit.getSize(),
+            Sha256.hex(commit.getSha256().toByteArray()),
+            commit.getChunkCount(),
+            commit.getUploadId(),
+            commit.getStoredAtMillis(),
+            index);
+    StagedUploadRow staged = em.find(StagedUploadRow.class, commit.getUploadId());
+    if (staged != null) {
+      em.remove(staged);
+    }
+    byte[] result = ok(fingerprint).setFile(record(file)).build().toByteArray();
+    remember(em, requestId, index, result);
+    return result;
+  }
+
+  /**
+   * A small file in one entry: the same checks and effect as its chunk and its commit, but nothing
+   * is staged, read back or flushed: the rows are written when the batch commits.
+   */
+  private byte[] storeFile(EntityManager em, StoreFile store, long index) {
+    String requestId = store.getRequestId();
+    byte[] fingerprint =
+        fingerprint(WRITE, store.getName().toByteArray(), store.getSha256().toByteArray());
+    Optional<byte[]> answer =
+        earlierOrRejected(em, requestId, fingerprint, store.getName().toByteArray());
+    if (answer.isPresent()) {
+      return answer.get();
+    }
+    if (store.getSha256().size() != 32) {
+      return rejected("the file's SHA-256 must be 32 bytes, got " + store.getSha256().size());
+    }
+    byte[] data = store.getData().toByteArray();
+    byte[] actual = Sha256.of(data);
+    if (!Arrays.equals(actual, store.getSha256().toByteArray())) {
+      return rejected(
+          "the content's SHA-256 is "
+              + Sha256.hex(actual)
+              + ", the command announces "
+              + Sha256.hex(store.getSha256().toByteArray()));
+    }
+    // Unique by construction (no two entries share an index, and clients cannot use the prefix):
+    // no need to ask whether it is staged or committed.
+    String uploadId = ENTRY_UPLOAD_PREFIX + index;
+    String sha = Sha256.hex(actual);
+    int chunkCount = data.length == 0 ? 0 : 1;
+    FileRow file =
+        putFile(
+            em,
+            store.getName().toByteArray(),
+            data.length,
+            sha,
+            chunkCount,
+            uploadId,
+            store.getStoredAtMillis(),
+            index);
+    if (chunkCount > 0) {
+      ChunkRow chunk = new ChunkRow(uploadId, 0, sha, data);
+      em.persist(chunk);
+      unflushedChunks.add(chunk);
+      unflushedBytes += data.length;
+      if (unflushedBytes >= MAX_UNFLUSHED_BYTES) {
+        em.flush();
+        unflushedChunks.forEach(em::detach); // written: no need to hold their content any more
+        unflushedChunks.clear();
+        unflushedBytes = 0;
+      }
+    }
+    byte[] result = ok(fingerprint).setFile(record(file)).build().toByteArray();
+    remember(em, requestId, index, result);
+    return result;
+  }
+
+  /**
+   * The answer a command gets without effect: the earlier result of its request id, or why its
+   * request id or name is rejected; empty when it may go on.
+   */
+  private static Optional<byte[]> earlierOrRejected(
+      EntityManager em, String requestId, byte[] fingerprint, byte[] name) {
+    Optional<byte[]> earlier = earlierResult(em, requestId, fingerprint);
+    if (earlier.isPresent()) {
+      return earlier;
+    }
+    String problem = requestIdProblem(requestId);
+    if (problem == null) {
+      problem = nameProblem(name);
+    }
+    return problem == null ? Optional.empty() : Optional.of(rejected(problem));
+  }
+
+  /** Makes {@code name} the given file, replacing (and dropping the chunks of) any before it. */
+  private FileRow putFile(
+      EntityManager em,
+      byte[] name,
+      long size,
+      String sha256,
+      int chunkCount,
+      String uploadId,
+      long storedAtMillis,
+      long index) {
+    String nameHash = Sha256.hex(Sha256.of(name));
+    FileRow file = em.find(FileRow.class, nameHash);
+    if (file == null) {
+      file = new FileRow(nameHash, name, size, sha256, chunkCount, uploadId, storedAtMillis, index);
+      em.persist(file);
+    } else {
+      committedInBatch.put(file.uploadId(), false);
+      deleteChunks(em, file.uploadId());
+      file.replace(size, sha256, chunkCount, uploadId, storedAtMillis, index);
+    }
+    committedInBatch.put(uploadId, true);
+    return file;
+  }
+
+  /** Why the commit cannot be applied, or null. Reads the staged chunks back to hash them. */
+  private String commitProblem(EntityManager em, CommitFile commit) {
+    String uploadProblem = uploadIdProblem(commit.getUploadId());
+    if (uploadProblem != null) {
+      return uploadProblem;
+    }
+    String requestProblem = requestIdProblem(commit.getRequestId());
+    if (requestProblem != null) {
+      return requestProblem;
+    }
+    String nameProblem = nameProblem(commit.getName().toByteArray());
+    if (nameProblem != null) {
+      return nameProblem;
+    }
+    if (commit.getSize() < 0 || commit.getChunkCount() < 0) {
+      return "size and chunk count must not be negative";
+    }
+    if (commit.getSha256().size() != 32) {
+      return "the file's SHA-256 must be 32 bytes, got " + commit.getSha256().size();
+    }
+    if (isCommittedUpload(em, commit.getUploadId())) {
+      return "upload " + commit.getUploadId() + " is already committed";
+    }
+    List<Object[]> chunks =
+        em.createQuery(
+                "SELECT c.chunkIndex, c.size FROM ChunkRow c WHERE c.uploadId = :u"
+                    + " ORDER BY c.chunkIndex",
+                Object[].class)
+            .setParameter("u", commit.getUploadId())
+            .getResultList();
+    if (chunks.size() != commit.getChunkCount()) {
+      return "upload "
+          + commit.getUploadId()
+          + " has "
+          + chunks.size()
+          + " staged chunks, the commit announces "
+          + commit.getChunkCount()
+          + " (an upload that was cut off or idle too long is discarded; upload it again)";
+    }
+    long total = 0;
+    for (int i = 0; i < chunks.size(); i++) {
+      int chunkIndex = ((Number) chunks.get(i)[0]).intValue();
+      if (chunkIndex != i) {
+        return "upload " + commit.getUploadId() + " lacks chunk " + i;
+      }
+      total += ((Number) chunks.get(i)[1]).longValue();
+    }
+    if (total != commit.getSize()) {
+      return "the staged chunks hold " + total + " bytes, the commit announces " + commit.getSize();
+    }
+    MessageDigest digest = Sha256.newDigest();
+    for (int i = 0; i < chunks.size(); i++) {
+      digest.update(chunkData(em, commit.getUploadId(), i));
+    }
+    byte[] actual = digest.digest();
+    if (!Arrays.equals(actual, commit.getSha256().toByteArray())) {
+      return "the content's SHA-256 is "
+          + Sha256.hex(actual)
+          + ", the commit announces "
+          + Sha256.hex(commit.getSha256().toByteArray());
+    }
+    return null;
+  }
+
+  private byte[] deleteFile(EntityManager em, DeleteFile delete, long index) {
+    String requestId = delete.getRequestId();
+    byte[] fingerprint = fingerprint(DELETE, delete.getName().toByteArray(), new byte[0]);
+    Optional<byte[]> answer =
+        earlierOrRejected(em, requestId, fingerprint, delete.getName().toByteArray());
+    if (answer.isPresent()) {
+      return answer.get();
+    }
+    FileRow file = file(em, delete.getName().toByteArray());
+    byte[] result;
+    if (file == null) {
+      result =
+          CommandResult.newBuilder()
+              .setStatus(CommandResult.Status.NOT_FOUND)
+              .setRequestFingerprint(ByteString.copyFrom(fingerprint))
+              .build()
+              .toByteArray();
+    } else {
+      committedInBatch.put(file.uploadId(), false);
+      deleteChunks(em, file.uploadId());
+      em.remove(file);
+      // Written at once: the name may be stored again later in this batch, and a row persisted
+      // under the same key would otherwise be inserted before this one is deleted.
+      em.flush();
+      result = ok(fingerprint).setFile(record(file)).build().toByteArray();
+    }
+    remember(em, requestId, index, result);
+    return result;
+  }
+
+  /**
+   * Whether a committed file has this upload id: what this batch did to it, else what the database
+   * held before the batch (asked without flushing the batch's pending rows first).
+   */
+  private boolean isCommittedUpload(EntityManager em, String uploadId) {
+    Boolean changed = committedInBatch.get(uploadId);
+    if (changed != null) {
+      return changed;
+    }
+    return em.createQuery("SELECT COUNT(f) FROM FileRow f WHERE f.uploadId = :u", Long.class)
+            .setParameter("u", uploadId)
+            .setFlushMode(FlushModeType.COMMIT)
+            .getSingleResult()
+        > 0;
+  }
+
+  private static void dropStaged(EntityManager em, String uploadId) {
+    StagedUploadRow staged = em.find(StagedUploadRow.class, uploadId);
+    if (staged != null) {
+      deleteChunks(em, uploadId);
+      em.remove(staged);
+    }
+  }
+
+  private static CommandResult.Builder ok(byte[] fingerprint) {
+    return CommandResult.newBuilder()
+        .setStatus(CommandResult.Status.OK)
+        .setRequestFingerprint(ByteString.copyFrom(fingerprint));
+  }
+
+  private static byte[] rejected(String message) {
+    return CommandResult.newBuilder()
+        .setStatus(CommandResult.Status.REJECTED)
+        .setMessage(message)
+        .build()
+        .toByteArray();
+  }
+}
