@@ -1,8 +1,5 @@
 package io.spindle.node.infrastructure.runtime;
 
-import io.spindle.discovery.AddNodeRequest;
-import io.spindle.discovery.DiscoverySettings;
-import io.spindle.discovery.HostPort;
 import io.spindle.node.application.CountService;
 import io.spindle.node.application.FileCounter;
 import io.spindle.node.application.FileService;
@@ -11,11 +8,7 @@ import io.spindle.node.application.NodeStatus;
 import io.spindle.node.application.QueueDepths;
 import io.spindle.node.application.RaftFileService;
 import io.spindle.node.domain.MemberAddress;
-import io.spindle.node.infrastructure.federation.FederationConfig;
-import io.spindle.node.infrastructure.federation.FederationLinks;
 import io.spindle.node.infrastructure.federation.GlobalPing;
-import io.spindle.node.infrastructure.federation.RoutePublisher;
-import io.spindle.node.infrastructure.federation.RouteRegistry;
 import io.spindle.node.infrastructure.membership.DiscoveryJoiner;
 import io.spindle.node.infrastructure.membership.GracefulLeave;
 import io.spindle.node.infrastructure.membership.LearnerPromoter;
@@ -60,8 +53,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -127,10 +118,7 @@ public class NodeRuntime {
   private volatile LearnerPromoter promoter;
   private volatile DiscoveryJoiner joiner;
   private volatile List<InetSocketAddress> workerServers = List.of();
-  private volatile RouteRegistry routes;
-  private volatile FederationLinks federationLinks;
-  private volatile RoutePublisher publisher;
-  private volatile GlobalPing globalPing;
+  private volatile NodeFederation federation;
   private final GracefulLeave leave = new GracefulLeave();
   private final Readiness readiness =
       new Readiness(
@@ -262,56 +250,15 @@ public class NodeRuntime {
    * only while this node leads) and the links to other clusters too.
    */
   private void startFederation() {
-    Optional<FederationConfig> federation =
-        FederationConfig.read(key -> mpConfig.getOptionalValue(key, String.class));
-    java.net.http.HttpClient http =
-        java.net.http.HttpClient.newBuilder()
-            .version(java.net.http.HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(2))
-            .sslContext(httpsContext())
-            .build();
-    if (federation.isPresent()) {
-      FederationConfig f = federation.get();
-      String caPem = "";
-      if (config.tls().isPresent()) {
-        Path ca = config.tls().get().caFile();
-        try {
-          caPem = Files.readString(ca, StandardCharsets.US_ASCII);
-        } catch (IOException e) {
-          throw new UncheckedIOException(
-              "cannot read the cluster's CA certificate " + ca + " for its route: " + e, e);
-        }
-      }
-      routes = new RouteRegistry(f.redis(), f.secret(), System::currentTimeMillis);
-      federationLinks =
-          new FederationLinks(
-              config.clusterId(), config.nodeId().toString(), f.secret(), threadFactory);
-      publisher =
-          new RoutePublisher(
-                  config.clusterId(),
-                  driver::status,
-                  this::routeQueueServers,
-                  caPem,
-                  f.routeTtl(),
-                  f.routeRefresh(),
-                  routes,
-                  System::currentTimeMillis,
-                  threadFactory)
-              .start();
-      LOG.info(() -> "cluster " + config.clusterId() + " is in a federation: routes in " + f);
-    } else {
-      LOG.info(
-          () ->
-              "no Redis configured ("
-                  + FederationConfig.REDIS_HOST
-                  + "): cluster "
-                  + config.clusterId()
-                  + " publishes no route, and pings reach only its own members");
-    }
-    globalPing =
-        new GlobalPing(
-            config.clusterId(), driver::status, config.httpUrl(), http, routes, federationLinks);
-    jobRunner.useGlobalPing(globalPing);
+    federation =
+        NodeFederation.start(
+            config,
+            key -> mpConfig.getOptionalValue(key, String.class),
+            driver::status,
+            this::routeQueueServers,
+            httpsContext(),
+            threadFactory);
+    jobRunner.useGlobalPing(federation.globalPing());
   }
 
   /** This cluster's queue servers as its route names them (configured or discovered). */
@@ -327,7 +274,7 @@ public class NodeRuntime {
 
   /** Pings and the route table of the federation (REST and page). */
   public GlobalPing globalPing() {
-    return globalPing;
+    return federation.globalPing();
   }
 
   private synchronized void startQueueWorker(List<InetSocketAddress> servers) {
@@ -347,91 +294,22 @@ public class NodeRuntime {
     queueWorker = w;
   }
 
-  /**
-   * A node without static peers or the bootstrap flag finds its cluster by discovery, on every
-   * start: a new node to be added, a restarted one to be found again (the leader answers "member
-   * already") or re-added after it left. Two such nodes never found clusters of their own: their
-   * configuration is empty until a leader adds them.
-   */
+  /** A node that joins by discovery looks for its cluster (see {@link JoinByDiscovery}). */
   private void startDiscoveryIfJoining() {
-    if (config.startMode() != NodeConfig.StartMode.DISCOVER) {
-      return;
-    }
-    Optional<DiscoverySettings> settings =
-        config.discovery().settings(config.clusterId(), config.secret());
-    if (settings.isEmpty()) {
-      LOG.warning(
-          () ->
-              "node "
-                  + config.nodeId()
-                  + " has no peers, is not the bootstrap node and discovery is off: it waits for"
-                  + " a leader to add it (set "
-                  + NodeConfig.PEERS
-                  + ", "
-                  + NodeConfig.BOOTSTRAP
-                  + "=true or "
-                  + NodeConfig.DISCOVERY_MODE
-                  + ")");
-      return;
-    }
-    RaftStatus s = driver.status();
-    boolean hasData = s.lastIndex() > 0 || !s.configuration().allIds().isEmpty();
-    HostPort raft = HostPort.parse(advertisedRaft());
-    AddNodeRequest self =
-        new AddNodeRequest(config.nodeId().toString(), raft, config.httpUrl(), hasData);
     joiner =
-        new DiscoveryJoiner(
-                settings.get(),
-                self,
+        JoinByDiscovery.start(
+                config,
                 driver::status,
-                edges -> {
-                  if (config.queueServers().isEmpty()) {
-                    InetSocketAddress server =
-                        InetSocketAddress.createUnresolved(
-                            edges.queueServer().host(), edges.queueServer().port());
-                    LOG.info(() -> "taking work from queue server " + server + " (discovered)");
-                    startQueueWorker(List.of(server));
-                  }
-                },
+                advertisedRaft(),
+                this::startQueueWorker,
                 MEMBER_WAIT,
                 threadFactory)
-            .start();
+            .orElse(null);
   }
 
-  /**
-   * The configuration the Raft node starts with if its log and snapshot hold none (a configuration
-   * there always wins, so the bootstrap flag founds a cluster only on a node without Raft state).
-   * The single-voter configuration a founding node starts with is in no log entry, so it remembers
-   * in {@value #BOOTSTRAPPED_MARKER} that it founded the cluster: restarted without the flag (as
-   * {@code bin/spindle up} restarts every node), it still has its configuration.
-   */
+  /** The configuration the Raft node starts with if its log and snapshot hold none. */
   private List<Member> initialMembers() throws IOException {
-    Path marker = config.dataDir().resolve(BOOTSTRAPPED_MARKER);
-    switch (config.startMode()) {
-      case STATIC_PEERS:
-        return config.initialMembers(advertisedRaft());
-      case BOOTSTRAP:
-        if (!Files.exists(marker)) {
-          Files.writeString(
-              marker,
-              config.nodeId() + " was started with " + NodeConfig.BOOTSTRAP + "=true\n",
-              StandardCharsets.UTF_8);
-        }
-        if (!hasRaftState()) {
-          LOG.info(() -> "node " + config.nodeId() + " founds a new single-voter cluster");
-        }
-        return config.bootstrapVoters(advertisedRaft());
-      case DISCOVER:
-      default:
-        return Files.exists(marker) ? config.bootstrapVoters(advertisedRaft()) : List.of();
-    }
-  }
-
-  /** A marker in the data directory: this node was started with the bootstrap flag. */
-  static final String BOOTSTRAPPED_MARKER = "bootstrapped";
-
-  private boolean hasRaftState() {
-    return storage.log().lastIndex() > 0 || storage.snapshots().latest().isPresent();
+    return InitialMembers.of(config, storage, advertisedRaft());
   }
 
   /**
@@ -498,17 +376,9 @@ public class NodeRuntime {
     if (p != null) {
       p.close();
     }
-    RoutePublisher rp = publisher;
-    if (rp != null) {
-      rp.close();
-    }
-    FederationLinks fl = federationLinks;
-    if (fl != null) {
-      fl.close();
-    }
-    RouteRegistry rr = routes;
-    if (rr != null) {
-      rr.close();
+    NodeFederation f = federation;
+    if (f != null) {
+      f.close();
     }
     if (shutdownHook != null && Thread.currentThread() != shutdownHook) {
       try {
@@ -579,10 +449,6 @@ public class NodeRuntime {
   }
 
   /**
-   * The clients' tokens ({@value #AUTH_TOKENS_FILE}), and the token nodes derive from the cluster
-   * secret to call each other.
-   */
-  /**
    * What this node's HTTPS calls to other members trust: the cluster's CA when the node has TLS,
    * else the JDK's defaults.
    */
@@ -597,6 +463,7 @@ public class NodeRuntime {
     }
   }
 
+  /** The clients' tokens ({@value #AUTH_TOKENS_FILE}). */
   public ClientTokens clientTokens() {
     return clientTokens;
   }
