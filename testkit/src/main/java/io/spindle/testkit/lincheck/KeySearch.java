@@ -1,5 +1,6 @@
 package io.spindle.testkit.lincheck;
 
+import io.spindle.testkit.lincheck.EventList.Event;
 import io.spindle.testkit.lincheck.Operation.Kind;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -72,22 +73,6 @@ final class KeySearch {
    * whose configurations are few but have many candidates each (many pending operations).
    */
   private static final long WORK_PER_STATE = 128;
-
-  /** A call or return of an answered operation, linked into the list of events still to order. */
-  private static final class Event {
-    private final int operation;
-    private final boolean call;
-    private final int position;
-    private Event previous;
-    private Event next;
-    private Event returned;
-
-    private Event(int operation, boolean call, int position) {
-      this.operation = operation;
-      this.call = call;
-      this.position = position;
-    }
-  }
 
   /**
    * One step of the current order: an immutable stack, so the deepest path is kept for free. An
@@ -176,13 +161,12 @@ final class KeySearch {
   private final List<Operation> original;
   private final Operation[] operations;
   private final int answered;
-  private final int[] callPosition;
+  private final EventList events;
   private final Map<String, List<Integer>> pendingCasByExpected = new HashMap<>();
   private final List<Integer> pendingAppends = new ArrayList<>();
   private final int[] symmetryClass;
   private final int[] rankInClass;
   private final int[] usedInClass;
-  private final Event head = new Event(NONE, false, NONE);
   private final long[] answeredLinearized;
   private final long[] pendingLinearized;
   private final long maxStates;
@@ -214,7 +198,6 @@ final class KeySearch {
     this.operations = all.toArray(new Operation[0]);
     this.answeredLinearized = new long[words(answered)];
     this.pendingLinearized = pendingOps.isEmpty() ? NO_WORDS : new long[words(pendingOps.size())];
-    this.callPosition = new int[operations.length];
     for (int i = answered; i < operations.length; i++) {
       if (operations[i].kind() == Kind.CAS) {
         pendingCasByExpected
@@ -227,7 +210,7 @@ final class KeySearch {
     this.symmetryClass = new int[operations.length - answered];
     this.rankInClass = new int[operations.length - answered];
     this.usedInClass = new int[classifyInterchangeableWrites()];
-    linkEvents();
+    this.events = new EventList(operations, answered);
   }
 
   /** Checks the operations on {@code key}, exploring at most {@code maxStates} configurations. */
@@ -306,49 +289,13 @@ final class KeySearch {
     return operation.kind() == Kind.PUT || operation.kind() == Kind.DELETE;
   }
 
-  private void linkEvents() {
-    record Stamp(long time, boolean isReturn, int operation) {}
-    List<Stamp> stamps = new ArrayList<>(2 * operations.length);
-    for (int i = 0; i < operations.length; i++) {
-      stamps.add(new Stamp(operations[i].call(), false, i));
-      if (i < answered) {
-        stamps.add(new Stamp(operations[i].ret(), true, i));
-      }
-    }
-    // Calls before returns at equal times: touching intervals overlap.
-    stamps.sort(
-        Comparator.comparingLong(Stamp::time)
-            .thenComparing(Stamp::isReturn)
-            .thenComparingInt(Stamp::operation));
-    Event[] calls = new Event[answered];
-    Event last = head;
-    for (int position = 0; position < stamps.size(); position++) {
-      Stamp stamp = stamps.get(position);
-      if (!stamp.isReturn()) {
-        callPosition[stamp.operation()] = position;
-      }
-      if (stamp.operation() >= answered) {
-        continue; // pending calls stay out of the list
-      }
-      Event event = new Event(stamp.operation(), !stamp.isReturn(), position);
-      if (event.call) {
-        calls[event.operation] = event;
-      } else {
-        calls[event.operation].returned = event;
-      }
-      event.previous = last;
-      last.next = event;
-      last = event;
-    }
-  }
-
   private Verdict search() {
     Frame top = null;
     Frontier furthest = null;
     String state = null;
     int answeredLeft = answered;
     boolean fresh = true; // just entered a configuration
-    Event entry = head.next;
+    Event entry = events.first();
     Event barrier = null;
     int nextPending = NONE; // NONE while answered candidates are tried, then the next pending one
     while (answeredLeft > 0) {
@@ -358,25 +305,25 @@ final class KeySearch {
       Frame afterPending = top != null && top.pending() ? top : null;
       if (fresh) {
         fresh = false;
-        Event read = head.next;
-        while (read != null && read.call && !eagerRead(read.operation, state, afterPending)) {
-          read = read.next;
+        Event read = events.first();
+        while (read != null && read.isCall() && !eagerRead(read.operation(), state, afterPending)) {
+          read = read.next();
         }
-        if (read != null && read.call) {
+        if (read != null && read.isCall()) {
           // Any order from here can take this read first: it changes nothing, and it was invoked
           // before the barrier. So it is the only step to try.
           Event readBarrier = read;
-          while (readBarrier != null && readBarrier.call) {
-            readBarrier = readBarrier.next;
+          while (readBarrier != null && readBarrier.isCall()) {
+            readBarrier = readBarrier.next();
           }
-          if (enter(read.operation, state, null)) {
+          if (enter(read.operation(), state, null)) {
             if (states >= maxStates) {
               return new Verdict(key, Status.GAVE_UP, states, gaveUp(furthest));
             }
-            top = new Frame(read.operation, read, readBarrier, EXHAUSTED, state, top);
-            lift(read);
+            top = new Frame(read.operation(), read, readBarrier, EXHAUSTED, state, top);
+            EventList.lift(read);
             answeredLeft--;
-            entry = head.next;
+            entry = events.first();
             fresh = true;
             continue;
           }
@@ -385,32 +332,35 @@ final class KeySearch {
         }
       }
       if (nextPending == NONE) {
-        if (entry != null && entry.call) {
-          Operation operation = operations[entry.operation];
-          if (Register.fits(state, operation) && justifies(afterPending, entry.operation, state)) {
+        if (entry != null && entry.isCall()) {
+          Operation operation = operations[entry.operation()];
+          if (Register.fits(state, operation)
+              && justifies(afterPending, entry.operation(), state)) {
             String after = Register.apply(state, operation);
-            if (enter(entry.operation, after, null)) {
+            if (enter(entry.operation(), after, null)) {
               if (states >= maxStates) {
                 return new Verdict(key, Status.GAVE_UP, states, gaveUp(furthest));
               }
-              top = new Frame(entry.operation, entry, null, NONE, state, top);
+              top = new Frame(entry.operation(), entry, null, NONE, state, top);
               state = after;
-              lift(entry);
+              EventList.lift(entry);
               answeredLeft--;
-              entry = head.next;
+              entry = events.first();
               fresh = true;
               continue;
             }
           }
-          entry = entry.next;
+          entry = entry.next();
           continue;
         }
         barrier = entry;
         nextPending = answered;
       }
-      int limit = barrier == null ? Integer.MAX_VALUE : barrier.position;
+      int limit = barrier == null ? Integer.MAX_VALUE : barrier.position();
       boolean stepped = false;
-      while (!stepped && nextPending < operations.length && callPosition[nextPending] < limit) {
+      while (!stepped
+          && nextPending < operations.length
+          && events.callPosition(nextPending) < limit) {
         int pending = nextPending++;
         work++;
         if (linearized(pending) || !inTurn(pending)) {
@@ -434,7 +384,7 @@ final class KeySearch {
         }
       }
       if (stepped) {
-        entry = head.next;
+        entry = events.first();
         nextPending = NONE;
         fresh = true;
         continue;
@@ -442,7 +392,7 @@ final class KeySearch {
       // The barrier's operation had to take effect by now: undo the latest step, try the next.
       if (afterPending == null
           && barrier != null
-          && (furthest == null || barrier.position > furthest.stuck().position)) {
+          && (furthest == null || barrier.position() > furthest.stuck().position())) {
         furthest = new Frontier(barrier, top, state);
       }
       if (top == null) {
@@ -457,13 +407,13 @@ final class KeySearch {
         nextPending = undone.nextPending;
         continue;
       }
-      unlift(undone.call);
+      EventList.unlift(undone.call);
       answeredLeft++;
       if (undone.nextPending == EXHAUSTED) { // an eager read: nothing else to try from there
         barrier = undone.barrier;
         nextPending = EXHAUSTED;
       } else {
-        entry = undone.call.next;
+        entry = undone.call.next();
         nextPending = NONE;
       }
     }
@@ -511,10 +461,10 @@ final class KeySearch {
 
   /** Whether some candidate may follow the pending {@code step}, which leaves {@code state}. */
   private boolean anyJustified(Frame step, String state, int limit) {
-    for (Event call = head.next; call != null && call.call; call = call.next) {
+    for (Event call = events.first(); call != null && call.isCall(); call = call.next()) {
       work++;
-      if (Register.fits(state, operations[call.operation])
-          && justifies(step, call.operation, state)) {
+      if (Register.fits(state, operations[call.operation()])
+          && justifies(step, call.operation(), state)) {
         return true;
       }
     }
@@ -524,7 +474,7 @@ final class KeySearch {
     for (List<Integer> followers : List.of(swapping, pendingAppends)) {
       for (int next : followers) {
         work++;
-        if (callPosition[next] >= limit) {
+        if (events.callPosition(next) >= limit) {
           break;
         }
         if (next != step.operation
@@ -586,34 +536,6 @@ final class KeySearch {
     return (pendingLinearized[bit >>> 6] & (1L << bit)) != 0;
   }
 
-  private static void lift(Event call) {
-    unlink(call);
-    if (call.returned != null) {
-      unlink(call.returned);
-    }
-  }
-
-  private static void unlift(Event call) {
-    if (call.returned != null) {
-      relink(call.returned);
-    }
-    relink(call);
-  }
-
-  private static void unlink(Event event) {
-    event.previous.next = event.next;
-    if (event.next != null) {
-      event.next.previous = event.previous;
-    }
-  }
-
-  private static void relink(Event event) {
-    event.previous.next = event;
-    if (event.next != null) {
-      event.next.previous = event;
-    }
-  }
-
   private void mark(int operation, boolean linearized) {
     if (operation >= answered) {
       int bit = operation - answered;
@@ -653,14 +575,14 @@ final class KeySearch {
     if (furthest == null) {
       return text.toString();
     }
-    Operation blocked = operations[furthest.stuck().operation];
+    Operation blocked = operations[furthest.stuck().operation()];
     List<Integer> path = path(furthest.path());
     boolean[] linearized = new boolean[operations.length];
     path.forEach(operation -> linearized[operation] = true);
     List<Integer> candidates = new ArrayList<>();
     int invokedByCut = 0;
     for (int i = 0; i < operations.length; i++) {
-      if (callPosition[i] < furthest.stuck().position) {
+      if (events.callPosition(i) < furthest.stuck().position()) {
         invokedByCut++;
         if (!linearized[i]) {
           candidates.add(i);
@@ -765,7 +687,7 @@ final class KeySearch {
             .append(pending)
             .append(" of them pending).");
     if (furthest != null) {
-      Operation blocked = operations[furthest.stuck().operation];
+      Operation blocked = operations[furthest.stuck().operation()];
       text.append(" So far no order got past t=")
           .append(blocked.ret())
           .append(", where ")
