@@ -66,7 +66,9 @@ final class KeySearch {
   private static final int SHOWN_CANDIDATES = 12;
   private static final long[] NO_WORDS = new long[0];
   private static final int NONE = -1;
-  private static final int EXHAUSTED = Integer.MAX_VALUE;
+
+  /** Where to resume among the pending operations when nothing else is left to try. */
+  static final int EXHAUSTED = Integer.MAX_VALUE;
 
   /**
    * Candidate steps examined per configuration allowed, on average: bounds the time of a search
@@ -74,42 +76,7 @@ final class KeySearch {
    */
   private static final long WORK_PER_STATE = 128;
 
-  /**
-   * One step of the current order: an immutable stack, so the deepest path is kept for free. An
-   * answered step remembers its call event, a pending step the barrier and where to resume; an
-   * eager read ({@code nextPending == EXHAUSTED}) remembers the barrier, since nothing else was
-   * left to try where it was taken.
-   */
-  private static final class Frame {
-    private final int operation;
-    private final Event call;
-    private final Event barrier;
-    private final int nextPending;
-    private final String stateBefore;
-    private final Frame below;
-
-    private Frame(
-        int operation,
-        Event call,
-        Event barrier,
-        int nextPending,
-        String stateBefore,
-        Frame below) {
-      this.operation = operation;
-      this.call = call;
-      this.barrier = barrier;
-      this.nextPending = nextPending;
-      this.stateBefore = stateBefore;
-      this.below = below;
-    }
-
-    private boolean pending() {
-      return call == null;
-    }
-  }
-
-  /** The latest return any order got stuck at, with that order and the register it left. */
-  private record Frontier(Event stuck, Frame path, String state) {}
+  private record Frontier(Event stuck, OrderStep path, String state) {}
 
   /**
    * A configuration but for its pending operations: which answered ones are linearized, the state,
@@ -290,7 +257,7 @@ final class KeySearch {
   }
 
   private Verdict search() {
-    Frame top = null;
+    OrderStep top = null;
     Frontier furthest = null;
     String state = null;
     int answeredLeft = answered;
@@ -302,7 +269,7 @@ final class KeySearch {
       if (++work > maxWork) {
         return new Verdict(key, Status.GAVE_UP, states, gaveUp(furthest));
       }
-      Frame afterPending = top != null && top.pending() ? top : null;
+      OrderStep afterPending = top != null && top.pending() ? top : null;
       if (fresh) {
         fresh = false;
         Event read = events.first();
@@ -320,7 +287,7 @@ final class KeySearch {
             if (states >= maxStates) {
               return new Verdict(key, Status.GAVE_UP, states, gaveUp(furthest));
             }
-            top = new Frame(read.operation(), read, readBarrier, EXHAUSTED, state, top);
+            top = new OrderStep(read.operation(), read, readBarrier, EXHAUSTED, state, top);
             EventList.lift(read);
             answeredLeft--;
             entry = events.first();
@@ -341,7 +308,7 @@ final class KeySearch {
               if (states >= maxStates) {
                 return new Verdict(key, Status.GAVE_UP, states, gaveUp(furthest));
               }
-              top = new Frame(entry.operation(), entry, null, NONE, state, top);
+              top = new OrderStep(entry.operation(), entry, null, NONE, state, top);
               state = after;
               EventList.lift(entry);
               answeredLeft--;
@@ -373,7 +340,7 @@ final class KeySearch {
         if (!justifies(afterPending, pending, state)) {
           continue;
         }
-        Frame step = new Frame(pending, null, barrier, nextPending, state, top);
+        OrderStep step = new OrderStep(pending, null, barrier, nextPending, state, top);
         if (anyJustified(step, after, limit) && enter(pending, after, step)) {
           if (states >= maxStates) {
             return new Verdict(key, Status.GAVE_UP, states, gaveUp(furthest));
@@ -398,22 +365,22 @@ final class KeySearch {
       if (top == null) {
         return new Verdict(key, Status.NOT_LINEARIZABLE, states, explain(furthest));
       }
-      Frame undone = top;
-      top = undone.below;
-      state = undone.stateBefore;
-      mark(undone.operation, false);
+      OrderStep undone = top;
+      top = undone.below();
+      state = undone.stateBefore();
+      mark(undone.operation(), false);
       if (undone.pending()) {
-        barrier = undone.barrier;
-        nextPending = undone.nextPending;
+        barrier = undone.barrier();
+        nextPending = undone.nextPending();
         continue;
       }
-      EventList.unlift(undone.call);
+      EventList.unlift(undone.call());
       answeredLeft++;
-      if (undone.nextPending == EXHAUSTED) { // an eager read: nothing else to try from there
-        barrier = undone.barrier;
+      if (undone.nextPending() == EXHAUSTED) { // an eager read: nothing else to try from there
+        barrier = undone.barrier();
         nextPending = EXHAUSTED;
       } else {
-        entry = undone.call.next();
+        entry = undone.call().next();
         nextPending = NONE;
       }
     }
@@ -428,7 +395,7 @@ final class KeySearch {
    * Whether answered operation {@code read} changes nothing and fits {@code state}, and may follow
    * the pending step {@code afterPending} if there is one.
    */
-  private boolean eagerRead(int read, String state, Frame afterPending) {
+  private boolean eagerRead(int read, String state, OrderStep afterPending) {
     Operation operation = operations[read];
     return Register.readOnly(operation)
         && Register.fits(state, operation)
@@ -441,13 +408,13 @@ final class KeySearch {
    * must make a difference to it, or the order without it, or with it one step later, is explored
    * instead.
    */
-  private boolean justifies(Frame afterPending, int next, String state) {
+  private boolean justifies(OrderStep afterPending, int next, String state) {
     if (afterPending == null) {
       return true;
     }
-    Operation pending = operations[afterPending.operation];
+    Operation pending = operations[afterPending.operation()];
     Operation following = operations[next];
-    String before = afterPending.stateBefore;
+    String before = afterPending.stateBefore();
     if (!Register.fits(before, following)) {
       return true; // the pending step enables it
     }
@@ -460,7 +427,7 @@ final class KeySearch {
   }
 
   /** Whether some candidate may follow the pending {@code step}, which leaves {@code state}. */
-  private boolean anyJustified(Frame step, String state, int limit) {
+  private boolean anyJustified(OrderStep step, String state, int limit) {
     for (Event call = events.first(); call != null && call.isCall(); call = call.next()) {
       work++;
       if (Register.fits(state, operations[call.operation()])
@@ -477,7 +444,7 @@ final class KeySearch {
         if (events.callPosition(next) >= limit) {
           break;
         }
-        if (next != step.operation
+        if (next != step.operation()
             && !linearized(next)
             && !Objects.equals(Register.apply(state, operations[next]), state)
             && justifies(step, next, state)) {
@@ -493,7 +460,7 @@ final class KeySearch {
    * dominated by one explored before; otherwise leaves the marks as they were. {@code pendingStep}
    * is the step if it is a pending one, which restricts the step after it.
    */
-  private boolean enter(int operation, String state, Frame pendingStep) {
+  private boolean enter(int operation, String state, OrderStep pendingStep) {
     mark(operation, true);
     long[] window =
         firstOpenWord >= setWordsEnd
@@ -503,7 +470,7 @@ final class KeySearch {
         pendingStep == null
             ? new Configuration(firstOpenWord, window, state, NONE, null)
             : new Configuration(
-                firstOpenWord, window, state, pendingStep.operation, pendingStep.stateBefore);
+                firstOpenWord, window, state, pendingStep.operation(), pendingStep.stateBefore());
     List<long[]> pendingSets = explored.computeIfAbsent(configuration, c -> new ArrayList<>(1));
     for (long[] earlier : pendingSets) {
       if (subset(earlier, pendingLinearized)) {
@@ -700,10 +667,10 @@ final class KeySearch {
     return text.toString();
   }
 
-  private static List<Integer> path(Frame top) {
+  private static List<Integer> path(OrderStep top) {
     List<Integer> path = new ArrayList<>();
-    for (Frame frame = top; frame != null; frame = frame.below) {
-      path.add(frame.operation);
+    for (OrderStep frame = top; frame != null; frame = frame.below()) {
+      path.add(frame.operation());
     }
     Collections.reverse(path);
     return path;
