@@ -3,7 +3,6 @@ package io.spindle.testkit.lincheck;
 import io.spindle.testkit.lincheck.EventList.Event;
 import io.spindle.testkit.lincheck.Operation.Kind;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -64,7 +63,6 @@ final class KeySearch {
 
   private static final int SHOWN_PATH = 10;
   private static final int SHOWN_CANDIDATES = 12;
-  private static final long[] NO_WORDS = new long[0];
   private static final int NONE = -1;
 
   /** Where to resume among the pending operations when nothing else is left to try. */
@@ -78,69 +76,19 @@ final class KeySearch {
 
   private record Frontier(Event stuck, OrderStep path, String state) {}
 
-  /**
-   * A configuration but for its pending operations: which answered ones are linearized, the state,
-   * and, right after a pending step, that step and the state before it (which restrict the next
-   * step). Answered operations are indexed by call time, so the linearized ones are mostly a
-   * prefix: only the words from the first incomplete one on are kept.
-   */
-  private static final class Configuration {
-    private final int firstOpenWord;
-    private final long[] window;
-    private final String state;
-    private final int afterPending;
-    private final String beforePending;
-    private final int hash;
-
-    private Configuration(
-        int firstOpenWord, long[] window, String state, int afterPending, String beforePending) {
-      this.firstOpenWord = firstOpenWord;
-      this.window = window;
-      this.state = state;
-      this.afterPending = afterPending;
-      this.beforePending = beforePending;
-      int h = 31 * firstOpenWord + Arrays.hashCode(window);
-      h = 31 * h + Objects.hashCode(state);
-      this.hash = 31 * (31 * h + afterPending) + Objects.hashCode(beforePending);
-    }
-
-    @Override
-    public boolean equals(Object other) {
-      if (!(other instanceof Configuration)) {
-        return false;
-      }
-      Configuration that = (Configuration) other;
-      return hash == that.hash
-          && firstOpenWord == that.firstOpenWord
-          && afterPending == that.afterPending
-          && Arrays.equals(window, that.window)
-          && Objects.equals(state, that.state)
-          && Objects.equals(beforePending, that.beforePending);
-    }
-
-    @Override
-    public int hashCode() {
-      return hash;
-    }
-  }
-
   private final String key;
   private final List<Operation> original;
   private final Operation[] operations;
   private final int answered;
   private final EventList events;
+  private final ExploredConfigurations explored;
   private final Map<String, List<Integer>> pendingCasByExpected = new HashMap<>();
   private final List<Integer> pendingAppends = new ArrayList<>();
   private final int[] symmetryClass;
   private final int[] rankInClass;
   private final int[] usedInClass;
-  private final long[] answeredLinearized;
-  private final long[] pendingLinearized;
   private final long maxStates;
   private final long maxWork;
-  private final Map<Configuration, List<long[]>> explored = new HashMap<>();
-  private int firstOpenWord;
-  private int setWordsEnd;
   private long states;
   private long work;
 
@@ -163,8 +111,7 @@ final class KeySearch {
     List<Operation> all = new ArrayList<>(answeredOps);
     all.addAll(pendingOps);
     this.operations = all.toArray(new Operation[0]);
-    this.answeredLinearized = new long[words(answered)];
-    this.pendingLinearized = pendingOps.isEmpty() ? NO_WORDS : new long[words(pendingOps.size())];
+    this.explored = new ExploredConfigurations(answered, pendingOps.size());
     for (int i = answered; i < operations.length; i++) {
       if (operations[i].kind() == Kind.CAS) {
         pendingCasByExpected
@@ -330,7 +277,7 @@ final class KeySearch {
           && events.callPosition(nextPending) < limit) {
         int pending = nextPending++;
         work++;
-        if (linearized(pending) || !inTurn(pending)) {
+        if (explored.linearized(pending) || !inTurn(pending)) {
           continue;
         }
         String after = Register.apply(state, operations[pending]);
@@ -368,7 +315,7 @@ final class KeySearch {
       OrderStep undone = top;
       top = undone.below();
       state = undone.stateBefore();
-      mark(undone.operation(), false);
+      undo(undone.operation());
       if (undone.pending()) {
         barrier = undone.barrier();
         nextPending = undone.nextPending();
@@ -445,7 +392,7 @@ final class KeySearch {
           break;
         }
         if (next != step.operation()
-            && !linearized(next)
+            && !explored.linearized(next)
             && !Objects.equals(Register.apply(state, operations[next]), state)
             && justifies(step, next, state)) {
           return true;
@@ -456,40 +403,22 @@ final class KeySearch {
   }
 
   /**
-   * Linearizes {@code operation}, leaving {@code state}, if the configuration this makes is not
-   * dominated by one explored before; otherwise leaves the marks as they were. {@code pendingStep}
-   * is the step if it is a pending one, which restricts the step after it.
+   * Linearizes {@code operation}, leaving {@code state}, unless the configuration this makes is
+   * dominated by one explored before. {@code pendingStep} is the step if it is a pending one.
    */
   private boolean enter(int operation, String state, OrderStep pendingStep) {
-    mark(operation, true);
-    long[] window =
-        firstOpenWord >= setWordsEnd
-            ? NO_WORDS
-            : Arrays.copyOfRange(answeredLinearized, firstOpenWord, setWordsEnd);
-    Configuration configuration =
-        pendingStep == null
-            ? new Configuration(firstOpenWord, window, state, NONE, null)
-            : new Configuration(
-                firstOpenWord, window, state, pendingStep.operation(), pendingStep.stateBefore());
-    List<long[]> pendingSets = explored.computeIfAbsent(configuration, c -> new ArrayList<>(1));
-    for (long[] earlier : pendingSets) {
-      if (subset(earlier, pendingLinearized)) {
-        mark(operation, false);
-        return false;
-      }
+    if (!explored.enter(operation, state, pendingStep)) {
+      return false;
     }
-    pendingSets.add(pendingLinearized.length == 0 ? NO_WORDS : pendingLinearized.clone());
+    countInClass(operation, 1);
     states++;
     return true;
   }
 
-  private static boolean subset(long[] smaller, long[] larger) {
-    for (int word = 0; word < smaller.length; word++) {
-      if ((smaller[word] & ~larger[word]) != 0) {
-        return false;
-      }
-    }
-    return true;
+  /** Takes {@code operation} out of the current order again. */
+  private void undo(int operation) {
+    explored.leave(operation);
+    countInClass(operation, -1);
   }
 
   /** An interchangeable write may only be linearized after those of its class invoked before it. */
@@ -498,43 +427,10 @@ final class KeySearch {
     return symmetry == NONE || rankInClass[pending - answered] == usedInClass[symmetry];
   }
 
-  private boolean linearized(int pending) {
-    int bit = pending - answered;
-    return (pendingLinearized[bit >>> 6] & (1L << bit)) != 0;
-  }
-
-  private void mark(int operation, boolean linearized) {
-    if (operation >= answered) {
-      int bit = operation - answered;
-      if (linearized) {
-        pendingLinearized[bit >>> 6] |= 1L << bit;
-      } else {
-        pendingLinearized[bit >>> 6] &= ~(1L << bit);
-      }
-      if (symmetryClass[bit] != NONE) {
-        usedInClass[symmetryClass[bit]] += linearized ? 1 : -1;
-      }
-      return;
+  private void countInClass(int operation, int change) {
+    if (operation >= answered && symmetryClass[operation - answered] != NONE) {
+      usedInClass[symmetryClass[operation - answered]] += change;
     }
-    int word = operation >>> 6;
-    if (linearized) {
-      answeredLinearized[word] |= 1L << operation;
-      while (firstOpenWord < answeredLinearized.length
-          && answeredLinearized[firstOpenWord] == -1L) {
-        firstOpenWord++;
-      }
-      setWordsEnd = Math.max(setWordsEnd, word + 1);
-    } else {
-      answeredLinearized[word] &= ~(1L << operation);
-      firstOpenWord = Math.min(firstOpenWord, word);
-      while (setWordsEnd > 0 && answeredLinearized[setWordsEnd - 1] == 0) {
-        setWordsEnd--;
-      }
-    }
-  }
-
-  private static int words(int bits) {
-    return (bits + 63) >>> 6;
   }
 
   private String explain(Frontier furthest) {
