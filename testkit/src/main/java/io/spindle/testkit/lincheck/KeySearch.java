@@ -84,9 +84,7 @@ final class KeySearch {
   private final ExploredConfigurations explored;
   private final Map<String, List<Integer>> pendingCasByExpected = new HashMap<>();
   private final List<Integer> pendingAppends = new ArrayList<>();
-  private final int[] symmetryClass;
-  private final int[] rankInClass;
-  private final int[] usedInClass;
+  private final InterchangeableWrites interchangeable;
   private final long maxStates;
   private final long maxWork;
   private long states;
@@ -121,9 +119,7 @@ final class KeySearch {
         pendingAppends.add(i);
       }
     }
-    this.symmetryClass = new int[operations.length - answered];
-    this.rankInClass = new int[operations.length - answered];
-    this.usedInClass = new int[classifyInterchangeableWrites()];
+    this.interchangeable = new InterchangeableWrites(operations, answered);
     this.events = new EventList(operations, answered);
   }
 
@@ -158,49 +154,6 @@ final class KeySearch {
       }
     }
     return relevant;
-  }
-
-  /**
-   * Sorts the pending blind writes into classes of interchangeable ones, ranked by call: writes of
-   * the same value, and anonymous writes (PUTs of a value nothing else mentions, on a key without
-   * APPEND, where appending to different values would tell them apart). Fills {@code symmetryClass}
-   * and {@code rankInClass}; returns the number of classes.
-   */
-  private int classifyInterchangeableWrites() {
-    record Effect(boolean anonymous, String value) {}
-    Map<String, Integer> mentions = new HashMap<>();
-    boolean appends = false;
-    for (Operation operation : operations) {
-      appends |= operation.kind() == Kind.APPEND;
-      for (String mentioned :
-          List.of(
-              String.valueOf(operation.value()),
-              String.valueOf(operation.expected()),
-              String.valueOf(operation.output()))) {
-        mentions.merge(mentioned, 1, Integer::sum);
-      }
-    }
-    Map<Effect, Integer> classes = new HashMap<>();
-    Map<Integer, Integer> sizes = new HashMap<>();
-    for (int i = answered; i < operations.length; i++) {
-      Operation operation = operations[i];
-      symmetryClass[i - answered] = NONE;
-      if (!blindWrite(operation)) {
-        continue;
-      }
-      boolean anonymous =
-          !appends && operation.kind() == Kind.PUT && mentions.get(operation.value()) == 1;
-      Effect effect = new Effect(anonymous, anonymous ? null : operation.value());
-      int symmetry = classes.computeIfAbsent(effect, e -> classes.size());
-      symmetryClass[i - answered] = symmetry;
-      rankInClass[i - answered] = sizes.merge(symmetry, 1, Integer::sum) - 1;
-    }
-    return classes.size();
-  }
-
-  /** A write whose effect does not depend on the state: it erases any pending step before it. */
-  private static boolean blindWrite(Operation operation) {
-    return operation.kind() == Kind.PUT || operation.kind() == Kind.DELETE;
   }
 
   private Verdict search() {
@@ -277,7 +230,7 @@ final class KeySearch {
           && events.callPosition(nextPending) < limit) {
         int pending = nextPending++;
         work++;
-        if (explored.linearized(pending) || !inTurn(pending)) {
+        if (explored.linearized(pending) || !interchangeable.inTurn(pending)) {
           continue;
         }
         String after = Register.apply(state, operations[pending]);
@@ -410,7 +363,7 @@ final class KeySearch {
     if (!explored.enter(operation, state, pendingStep)) {
       return false;
     }
-    countInClass(operation, 1);
+    interchangeable.linearized(operation);
     states++;
     return true;
   }
@@ -418,19 +371,7 @@ final class KeySearch {
   /** Takes {@code operation} out of the current order again. */
   private void undo(int operation) {
     explored.leave(operation);
-    countInClass(operation, -1);
-  }
-
-  /** An interchangeable write may only be linearized after those of its class invoked before it. */
-  private boolean inTurn(int pending) {
-    int symmetry = symmetryClass[pending - answered];
-    return symmetry == NONE || rankInClass[pending - answered] == usedInClass[symmetry];
-  }
-
-  private void countInClass(int operation, int change) {
-    if (operation >= answered && symmetryClass[operation - answered] != NONE) {
-      usedInClass[symmetryClass[operation - answered]] += change;
-    }
+    interchangeable.undone(operation);
   }
 
   private String explain(Frontier furthest) {
