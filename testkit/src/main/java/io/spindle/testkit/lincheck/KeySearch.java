@@ -68,12 +68,6 @@ final class KeySearch {
   /** Where to resume among the pending operations when nothing else is left to try. */
   static final int EXHAUSTED = Integer.MAX_VALUE;
 
-  /**
-   * Candidate steps examined per configuration allowed, on average: bounds the time of a search
-   * whose configurations are few but have many candidates each (many pending operations).
-   */
-  private static final long WORK_PER_STATE = 128;
-
   private record Frontier(Event stuck, OrderStep path, String state) {}
 
   private final String key;
@@ -85,17 +79,12 @@ final class KeySearch {
   private final Map<String, List<Integer>> pendingCasByExpected = new HashMap<>();
   private final List<Integer> pendingAppends = new ArrayList<>();
   private final InterchangeableWrites interchangeable;
-  private final long maxStates;
-  private final long maxWork;
-  private long states;
-  private long work;
+  private final SearchBudget budget;
 
   private KeySearch(String key, List<Operation> original, long maxStates) {
     this.key = key;
     this.original = original;
-    this.maxStates = maxStates;
-    this.maxWork =
-        maxStates > Long.MAX_VALUE / WORK_PER_STATE ? Long.MAX_VALUE : maxStates * WORK_PER_STATE;
+    this.budget = new SearchBudget(maxStates);
     List<Operation> answeredOps = new ArrayList<>();
     List<Operation> pendingOps = new ArrayList<>();
     for (Operation operation : relevant(original)) {
@@ -166,8 +155,9 @@ final class KeySearch {
     Event barrier = null;
     int nextPending = NONE; // NONE while answered candidates are tried, then the next pending one
     while (answeredLeft > 0) {
-      if (++work > maxWork) {
-        return new Verdict(key, Status.GAVE_UP, states, gaveUp(furthest));
+      budget.countStep();
+      if (budget.stepsSpent()) {
+        return new Verdict(key, Status.GAVE_UP, budget.configurations(), gaveUp(furthest));
       }
       OrderStep afterPending = top != null && top.pending() ? top : null;
       if (fresh) {
@@ -184,8 +174,8 @@ final class KeySearch {
             readBarrier = readBarrier.next();
           }
           if (enter(read.operation(), state, null)) {
-            if (states >= maxStates) {
-              return new Verdict(key, Status.GAVE_UP, states, gaveUp(furthest));
+            if (budget.configurationsSpent()) {
+              return new Verdict(key, Status.GAVE_UP, budget.configurations(), gaveUp(furthest));
             }
             top = new OrderStep(read.operation(), read, readBarrier, EXHAUSTED, state, top);
             EventList.lift(read);
@@ -205,8 +195,8 @@ final class KeySearch {
               && justifies(afterPending, entry.operation(), state)) {
             String after = Register.apply(state, operation);
             if (enter(entry.operation(), after, null)) {
-              if (states >= maxStates) {
-                return new Verdict(key, Status.GAVE_UP, states, gaveUp(furthest));
+              if (budget.configurationsSpent()) {
+                return new Verdict(key, Status.GAVE_UP, budget.configurations(), gaveUp(furthest));
               }
               top = new OrderStep(entry.operation(), entry, null, NONE, state, top);
               state = after;
@@ -229,7 +219,7 @@ final class KeySearch {
           && nextPending < operations.length
           && events.callPosition(nextPending) < limit) {
         int pending = nextPending++;
-        work++;
+        budget.countStep();
         if (explored.linearized(pending) || !interchangeable.inTurn(pending)) {
           continue;
         }
@@ -242,8 +232,8 @@ final class KeySearch {
         }
         OrderStep step = new OrderStep(pending, null, barrier, nextPending, state, top);
         if (anyJustified(step, after, limit) && enter(pending, after, step)) {
-          if (states >= maxStates) {
-            return new Verdict(key, Status.GAVE_UP, states, gaveUp(furthest));
+          if (budget.configurationsSpent()) {
+            return new Verdict(key, Status.GAVE_UP, budget.configurations(), gaveUp(furthest));
           }
           top = step;
           state = after;
@@ -263,7 +253,8 @@ final class KeySearch {
         furthest = new Frontier(barrier, top, state);
       }
       if (top == null) {
-        return new Verdict(key, Status.NOT_LINEARIZABLE, states, explain(furthest));
+        return new Verdict(
+            key, Status.NOT_LINEARIZABLE, budget.configurations(), explain(furthest));
       }
       OrderStep undone = top;
       top = undone.below();
@@ -287,7 +278,7 @@ final class KeySearch {
     return new Verdict(
         key,
         Status.LINEARIZABLE,
-        states,
+        budget.configurations(),
         "key \"" + key + "\": " + original.size() + " operations, linearizable");
   }
 
@@ -329,7 +320,7 @@ final class KeySearch {
   /** Whether some candidate may follow the pending {@code step}, which leaves {@code state}. */
   private boolean anyJustified(OrderStep step, String state, int limit) {
     for (Event call = events.first(); call != null && call.isCall(); call = call.next()) {
-      work++;
+      budget.countStep();
       if (Register.fits(state, operations[call.operation()])
           && justifies(step, call.operation(), state)) {
         return true;
@@ -340,7 +331,7 @@ final class KeySearch {
     List<Integer> swapping = pendingCasByExpected.getOrDefault(state, List.of());
     for (List<Integer> followers : List.of(swapping, pendingAppends)) {
       for (int next : followers) {
-        work++;
+        budget.countStep();
         if (events.callPosition(next) >= limit) {
           break;
         }
@@ -364,7 +355,7 @@ final class KeySearch {
       return false;
     }
     interchangeable.linearized(operation);
-    states++;
+    budget.countConfiguration();
     return true;
   }
 
@@ -482,9 +473,9 @@ final class KeySearch {
         new StringBuilder("key \"")
             .append(key)
             .append("\": inconclusive, gave up after exploring ")
-            .append(states)
+            .append(budget.configurations())
             .append(" configurations and ")
-            .append(work)
+            .append(budget.steps())
             .append(" candidate steps (")
             .append(operations.length)
             .append(" operations to order, ")
