@@ -5,12 +5,8 @@ import io.spindle.testkit.lincheck.Operation.Kind;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 
 /**
  * Searches for a linearization of the operations on one key: Wing and Gong's backtracking search
@@ -76,9 +72,8 @@ final class KeySearch {
   private final int answered;
   private final EventList events;
   private final ExploredConfigurations explored;
-  private final Map<String, List<Integer>> pendingCasByExpected = new HashMap<>();
-  private final List<Integer> pendingAppends = new ArrayList<>();
   private final InterchangeableWrites interchangeable;
+  private final PendingStepReductions reductions;
   private final SearchBudget budget;
 
   private KeySearch(String key, List<Operation> original, long maxStates) {
@@ -87,7 +82,7 @@ final class KeySearch {
     this.budget = new SearchBudget(maxStates);
     List<Operation> answeredOps = new ArrayList<>();
     List<Operation> pendingOps = new ArrayList<>();
-    for (Operation operation : relevant(original)) {
+    for (Operation operation : PendingStepReductions.relevant(original)) {
       (operation.pending() ? pendingOps : answeredOps).add(operation);
     }
     Comparator<Operation> byInterval =
@@ -99,50 +94,14 @@ final class KeySearch {
     all.addAll(pendingOps);
     this.operations = all.toArray(new Operation[0]);
     this.explored = new ExploredConfigurations(answered, pendingOps.size());
-    for (int i = answered; i < operations.length; i++) {
-      if (operations[i].kind() == Kind.CAS) {
-        pendingCasByExpected
-            .computeIfAbsent(operations[i].expected(), expected -> new ArrayList<>())
-            .add(i);
-      } else if (operations[i].kind() == Kind.APPEND) {
-        pendingAppends.add(i);
-      }
-    }
     this.interchangeable = new InterchangeableWrites(operations, answered);
     this.events = new EventList(operations, answered);
+    this.reductions = new PendingStepReductions(operations, answered, events, explored, budget);
   }
 
   /** Checks the operations on {@code key}, exploring at most {@code maxStates} configurations. */
   static Verdict check(String key, List<Operation> operationsOnKey, long maxStates) {
     return new KeySearch(key, operationsOnKey, maxStates).search();
-  }
-
-  /**
-   * Drops what cannot change the verdict: pending reads (no effect, no answer), and, on a key with
-   * plain PUT/GET/DELETE only, pending writes of a value no answered read returned. Whatever
-   * follows such a write until the next write would have to read its value, so an order using it
-   * stays valid without it.
-   */
-  private static List<Operation> relevant(List<Operation> operations) {
-    boolean plainRegister = true;
-    Set<String> read = new HashSet<>();
-    for (Operation operation : operations) {
-      plainRegister &= operation.kind() != Kind.CAS && operation.kind() != Kind.APPEND;
-      if (operation.kind() == Kind.GET && !operation.pending()) {
-        read.add(operation.output());
-      }
-    }
-    List<Operation> relevant = new ArrayList<>(operations.size());
-    for (Operation operation : operations) {
-      boolean unobservable =
-          operation.pending()
-              && (operation.kind() == Kind.GET
-                  || (plainRegister && !read.contains(Register.apply(null, operation))));
-      if (!unobservable) {
-        relevant.add(operation);
-      }
-    }
-    return relevant;
   }
 
   private Verdict search() {
@@ -163,7 +122,9 @@ final class KeySearch {
       if (fresh) {
         fresh = false;
         Event read = events.first();
-        while (read != null && read.isCall() && !eagerRead(read.operation(), state, afterPending)) {
+        while (read != null
+            && read.isCall()
+            && !reductions.eagerRead(read.operation(), state, afterPending)) {
           read = read.next();
         }
         if (read != null && read.isCall()) {
@@ -192,7 +153,7 @@ final class KeySearch {
         if (entry != null && entry.isCall()) {
           Operation operation = operations[entry.operation()];
           if (Register.fits(state, operation)
-              && justifies(afterPending, entry.operation(), state)) {
+              && reductions.justifies(afterPending, entry.operation(), state)) {
             String after = Register.apply(state, operation);
             if (enter(entry.operation(), after, null)) {
               if (budget.configurationsSpent()) {
@@ -227,11 +188,11 @@ final class KeySearch {
         if (Objects.equals(after, state)) {
           continue; // a pending step that changes nothing can as well be left out
         }
-        if (!justifies(afterPending, pending, state)) {
+        if (!reductions.justifies(afterPending, pending, state)) {
           continue;
         }
         OrderStep step = new OrderStep(pending, null, barrier, nextPending, state, top);
-        if (anyJustified(step, after, limit) && enter(pending, after, step)) {
+        if (reductions.anyJustified(step, after, limit) && enter(pending, after, step)) {
           if (budget.configurationsSpent()) {
             return new Verdict(key, Status.GAVE_UP, budget.configurations(), gaveUp(furthest));
           }
@@ -280,70 +241,6 @@ final class KeySearch {
         Status.LINEARIZABLE,
         budget.configurations(),
         "key \"" + key + "\": " + original.size() + " operations, linearizable");
-  }
-
-  /**
-   * Whether answered operation {@code read} changes nothing and fits {@code state}, and may follow
-   * the pending step {@code afterPending} if there is one.
-   */
-  private boolean eagerRead(int read, String state, OrderStep afterPending) {
-    Operation operation = operations[read];
-    return Register.readOnly(operation)
-        && Register.fits(state, operation)
-        && justifies(afterPending, read, state);
-  }
-
-  /**
-   * Whether operation {@code next} may follow the pending step {@code afterPending} (no restriction
-   * if that is null), the register now holding {@code state}, in canonical order: the pending step
-   * must make a difference to it, or the order without it, or with it one step later, is explored
-   * instead.
-   */
-  private boolean justifies(OrderStep afterPending, int next, String state) {
-    if (afterPending == null) {
-      return true;
-    }
-    Operation pending = operations[afterPending.operation()];
-    Operation following = operations[next];
-    String before = afterPending.stateBefore();
-    if (!Register.fits(before, following)) {
-      return true; // the pending step enables it
-    }
-    String afterBoth = Register.apply(state, following);
-    if (Objects.equals(Register.apply(before, following), afterBoth)) {
-      return false; // it erases the pending step
-    }
-    return next >= answered
-        || !Objects.equals(Register.apply(Register.apply(before, following), pending), afterBoth);
-  }
-
-  /** Whether some candidate may follow the pending {@code step}, which leaves {@code state}. */
-  private boolean anyJustified(OrderStep step, String state, int limit) {
-    for (Event call = events.first(); call != null && call.isCall(); call = call.next()) {
-      budget.countStep();
-      if (Register.fits(state, operations[call.operation()])
-          && justifies(step, call.operation(), state)) {
-        return true;
-      }
-    }
-    // A blind write after the pending step would erase it, and a pending step must change the
-    // state: only a CAS expecting this state, or an APPEND, can follow.
-    List<Integer> swapping = pendingCasByExpected.getOrDefault(state, List.of());
-    for (List<Integer> followers : List.of(swapping, pendingAppends)) {
-      for (int next : followers) {
-        budget.countStep();
-        if (events.callPosition(next) >= limit) {
-          break;
-        }
-        if (next != step.operation()
-            && !explored.linearized(next)
-            && !Objects.equals(Register.apply(state, operations[next]), state)
-            && justifies(step, next, state)) {
-          return true;
-        }
-      }
-    }
-    return false;
   }
 
   /**
