@@ -1,9 +1,7 @@
 package io.spindle.testkit.lincheck;
 
 import io.spindle.testkit.lincheck.EventList.Event;
-import io.spindle.testkit.lincheck.Operation.Kind;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
@@ -57,28 +55,26 @@ final class KeySearch {
   /** What the search found for one key; {@code explanation} is written for a person. */
   record Verdict(String key, Status status, long statesExplored, String explanation) {}
 
-  private static final int SHOWN_PATH = 10;
-  private static final int SHOWN_CANDIDATES = 12;
   private static final int NONE = -1;
 
   /** Where to resume among the pending operations when nothing else is left to try. */
   static final int EXHAUSTED = Integer.MAX_VALUE;
 
-  private record Frontier(Event stuck, OrderStep path, String state) {}
+  /** The latest return any order got stuck at, with that order and the register it left. */
+  record Frontier(Event stuck, OrderStep path, String state) {}
 
   private final String key;
-  private final List<Operation> original;
   private final Operation[] operations;
   private final int answered;
   private final EventList events;
   private final ExploredConfigurations explored;
   private final InterchangeableWrites interchangeable;
   private final PendingStepReductions reductions;
+  private final VerdictExplanations explanations;
   private final SearchBudget budget;
 
   private KeySearch(String key, List<Operation> original, long maxStates) {
     this.key = key;
-    this.original = original;
     this.budget = new SearchBudget(maxStates);
     List<Operation> answeredOps = new ArrayList<>();
     List<Operation> pendingOps = new ArrayList<>();
@@ -97,6 +93,8 @@ final class KeySearch {
     this.interchangeable = new InterchangeableWrites(operations, answered);
     this.events = new EventList(operations, answered);
     this.reductions = new PendingStepReductions(operations, answered, events, explored, budget);
+    this.explanations =
+        new VerdictExplanations(key, original, operations, answered, events, budget);
   }
 
   /** Checks the operations on {@code key}, exploring at most {@code maxStates} configurations. */
@@ -116,7 +114,7 @@ final class KeySearch {
     while (answeredLeft > 0) {
       budget.countStep();
       if (budget.stepsSpent()) {
-        return new Verdict(key, Status.GAVE_UP, budget.configurations(), gaveUp(furthest));
+        return gaveUp(furthest);
       }
       OrderStep afterPending = top != null && top.pending() ? top : null;
       if (fresh) {
@@ -136,7 +134,7 @@ final class KeySearch {
           }
           if (enter(read.operation(), state, null)) {
             if (budget.configurationsSpent()) {
-              return new Verdict(key, Status.GAVE_UP, budget.configurations(), gaveUp(furthest));
+              return gaveUp(furthest);
             }
             top = new OrderStep(read.operation(), read, readBarrier, EXHAUSTED, state, top);
             EventList.lift(read);
@@ -157,7 +155,7 @@ final class KeySearch {
             String after = Register.apply(state, operation);
             if (enter(entry.operation(), after, null)) {
               if (budget.configurationsSpent()) {
-                return new Verdict(key, Status.GAVE_UP, budget.configurations(), gaveUp(furthest));
+                return gaveUp(furthest);
               }
               top = new OrderStep(entry.operation(), entry, null, NONE, state, top);
               state = after;
@@ -194,7 +192,7 @@ final class KeySearch {
         OrderStep step = new OrderStep(pending, null, barrier, nextPending, state, top);
         if (reductions.anyJustified(step, after, limit) && enter(pending, after, step)) {
           if (budget.configurationsSpent()) {
-            return new Verdict(key, Status.GAVE_UP, budget.configurations(), gaveUp(furthest));
+            return gaveUp(furthest);
           }
           top = step;
           state = after;
@@ -215,7 +213,10 @@ final class KeySearch {
       }
       if (top == null) {
         return new Verdict(
-            key, Status.NOT_LINEARIZABLE, budget.configurations(), explain(furthest));
+            key,
+            Status.NOT_LINEARIZABLE,
+            budget.configurations(),
+            explanations.violation(furthest));
       }
       OrderStep undone = top;
       top = undone.below();
@@ -237,10 +238,11 @@ final class KeySearch {
       }
     }
     return new Verdict(
-        key,
-        Status.LINEARIZABLE,
-        budget.configurations(),
-        "key \"" + key + "\": " + original.size() + " operations, linearizable");
+        key, Status.LINEARIZABLE, budget.configurations(), explanations.linearizable());
+  }
+
+  private Verdict gaveUp(Frontier furthest) {
+    return new Verdict(key, Status.GAVE_UP, budget.configurations(), explanations.gaveUp(furthest));
   }
 
   /**
@@ -260,144 +262,5 @@ final class KeySearch {
   private void undo(int operation) {
     explored.leave(operation);
     interchangeable.undone(operation);
-  }
-
-  private String explain(Frontier furthest) {
-    StringBuilder text = new StringBuilder("key \"").append(key).append("\" is not linearizable.");
-    if (furthest == null) {
-      return text.toString();
-    }
-    Operation blocked = operations[furthest.stuck().operation()];
-    List<Integer> path = path(furthest.path());
-    boolean[] linearized = new boolean[operations.length];
-    path.forEach(operation -> linearized[operation] = true);
-    List<Integer> candidates = new ArrayList<>();
-    int invokedByCut = 0;
-    for (int i = 0; i < operations.length; i++) {
-      if (events.callPosition(i) < furthest.stuck().position()) {
-        invokedByCut++;
-        if (!linearized[i]) {
-          candidates.add(i);
-        }
-      }
-    }
-    candidates.sort(
-        Comparator.comparingLong((Integer i) -> operations[i].call()).thenComparing(i -> i));
-
-    long cut = blocked.ret();
-    text.append("\n  Smallest failing prefix: cut the history of \"")
-        .append(key)
-        .append("\" at t=")
-        .append(cut)
-        .append(", where ")
-        .append(blocked)
-        .append(" returns. No order of the ")
-        .append(invokedByCut)
-        .append(" operations invoked by then gets past that point (those still running then may")
-        .append(" take effect before it or not, answering what they did); cut just before, one")
-        .append(" does.");
-    text.append("\n  An order that gets that far (")
-        .append(path.size())
-        .append(path.size() == 1 ? " operation" : " operations")
-        .append("; \"")
-        .append(key)
-        .append("\" then holds ")
-        .append(Operation.quote(furthest.state()))
-        .append("):");
-    int first = Math.max(0, path.size() - SHOWN_PATH);
-    if (first > 0) {
-      text.append("\n    ... ").append(first).append(" earlier operations");
-    }
-    for (int step = first; step < path.size(); step++) {
-      text.append("\n    ").append(step + 1).append(". ").append(operations[path.get(step)]);
-    }
-    if (path.isEmpty()) {
-      text.append("\n    (none: not even the first operation fits)");
-    }
-    text.append("\n  By t=")
-        .append(cut)
-        .append(", ")
-        .append(blocked)
-        .append(" must have taken effect, yet none of the operations that could come next")
-        .append(" leads there:");
-    for (int shown = 0; shown < candidates.size() && shown < SHOWN_CANDIDATES; shown++) {
-      Operation candidate = operations[candidates.get(shown)];
-      text.append("\n    ").append(candidate).append(": ");
-      if (Register.fits(furthest.state(), candidate)) {
-        text.append("fits, but every order continuing with it gets stuck again by t=").append(cut);
-      } else {
-        text.append(Register.misfit(furthest.state(), candidate));
-      }
-    }
-    if (candidates.size() > SHOWN_CANDIDATES) {
-      text.append("\n    ... and ").append(candidates.size() - SHOWN_CANDIDATES).append(" more");
-    }
-    for (int candidate : candidates) {
-      String hint = neverWritten(operations[candidate]);
-      if (hint != null) {
-        text.append("\n  Hint: ").append(hint);
-      }
-    }
-    return text.toString();
-  }
-
-  /** Says so if {@code read} returned a value no operation on the key ever writes. */
-  private String neverWritten(Operation read) {
-    if (read.kind() != Kind.GET || read.pending() || read.output() == null) {
-      return null;
-    }
-    for (Operation operation : original) {
-      boolean mayWrite =
-          operation.kind() == Kind.APPEND
-              || ((operation.kind() == Kind.PUT || operation.kind() == Kind.CAS)
-                  && read.output().equals(operation.value()));
-      if (mayWrite) {
-        return null;
-      }
-    }
-    return "no operation on \""
-        + key
-        + "\" writes "
-        + Operation.quote(read.output())
-        + ", yet "
-        + read
-        + " read it.";
-  }
-
-  private String gaveUp(Frontier furthest) {
-    int pending = operations.length - answered;
-    StringBuilder text =
-        new StringBuilder("key \"")
-            .append(key)
-            .append("\": inconclusive, gave up after exploring ")
-            .append(budget.configurations())
-            .append(" configurations and ")
-            .append(budget.steps())
-            .append(" candidate steps (")
-            .append(operations.length)
-            .append(" operations to order, ")
-            .append(pending)
-            .append(" of them pending).");
-    if (furthest != null) {
-      Operation blocked = operations[furthest.stuck().operation()];
-      text.append(" So far no order got past t=")
-          .append(blocked.ret())
-          .append(", where ")
-          .append(blocked)
-          .append(" returns.");
-    }
-    text.append(
-        " Raise the budget, or check shorter histories: each pending operation and each extra"
-            + " concurrent client multiplies the orders to try.");
-    return text.toString();
-  }
-
-  private static List<Integer> path(OrderStep top) {
-    List<Integer> path = new ArrayList<>();
-    for (OrderStep frame = top; frame != null; frame = frame.below()) {
-      path.add(frame.operation());
-    }
-    Collections.reverse(path);
-    return path;
   }
 }
