@@ -8,8 +8,10 @@ import java.util.Objects;
 
 /**
  * Searches for a linearization of the operations on one key: Wing and Gong's backtracking search
- * over a doubly linked list of call and return events, with Lowe's memoization of the
- * configurations already explored (which operations are linearized, and the register's state).
+ * over a doubly linked list of call and return events ({@link EventList}), with Lowe's memoization
+ * of the configurations already explored (which operations are linearized, and the register's
+ * state: {@link ExploredConfigurations}). This class owns the search loop itself: the order built
+ * so far ({@link OrderStep}), the candidates, the barrier, backtracking, and the verdict.
  *
  * <p>The search walks the events from the front: each call is a candidate to take effect now; the
  * first return still in the list is the barrier, an operation that must have taken effect already.
@@ -29,20 +31,23 @@ import java.util.Objects;
  *       candidates, and a pending step is taken only if it changes the state and the next step
  *       depends on it: it would not fit without it, or it ends differently and could not simply go
  *       first. Otherwise the order without the pending step, or with it one step later, is
- *       equivalent. A lookahead skips pending steps that no next step would justify.
+ *       equivalent. A lookahead skips pending steps that no next step would justify ({@link
+ *       PendingStepReductions}).
  *   <li><b>Symmetry.</b> Pending blind writes with the same effect (the same value, or values
  *       nothing else mentions on a key without APPEND) are interchangeable, so they are used in
  *       call order. Otherwise each CAS that answered false could be explained by any of them in
- *       turn.
+ *       turn ({@link InterchangeableWrites}).
  *   <li><b>Dominance.</b> As pending operations are optional, a configuration is pruned when one
  *       with the same answered operations and state, and a subset of its pending ones, was
  *       explored. Trying pending operations last makes the smaller sets come first.
  *   <li><b>Irrelevance.</b> Pending reads are dropped; on a key with only PUT, GET and DELETE, so
- *       are pending writes of a value no answered read returned.
+ *       are pending writes of a value no answered read returned ({@link
+ *       PendingStepReductions#relevant}).
  * </ol>
  *
- * <p>Effort is bounded by the configurations explored and the candidate steps examined; past either
- * bound the search gives up. Not thread-safe; one instance checks one key once.
+ * <p>Effort is bounded by the configurations explored and the candidate steps examined ({@link
+ * SearchBudget}); past either bound the search gives up. {@link VerdictExplanations} words the
+ * verdict for a person. Not thread-safe; one instance checks one key once.
  */
 final class KeySearch {
 
