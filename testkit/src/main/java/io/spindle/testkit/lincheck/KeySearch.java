@@ -1,21 +1,17 @@
 package io.spindle.testkit.lincheck;
 
-import io.spindle.testkit.lincheck.Operation.Kind;
+import io.spindle.testkit.lincheck.EventList.Event;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Collections;
 import java.util.Comparator;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 
 /**
  * Searches for a linearization of the operations on one key: Wing and Gong's backtracking search
- * over a doubly linked list of call and return events, with Lowe's memoization of the
- * configurations already explored (which operations are linearized, and the register's state).
+ * over a doubly linked list of call and return events ({@link EventList}), with Lowe's memoization
+ * of the configurations already explored (which operations are linearized, and the register's
+ * state: {@link ExploredConfigurations}). This class owns the search loop itself: the order built
+ * so far ({@link OrderStep}), the candidates, the barrier, backtracking, and the verdict.
  *
  * <p>The search walks the events from the front: each call is a candidate to take effect now; the
  * first return still in the list is the barrier, an operation that must have taken effect already.
@@ -35,20 +31,23 @@ import java.util.Set;
  *       candidates, and a pending step is taken only if it changes the state and the next step
  *       depends on it: it would not fit without it, or it ends differently and could not simply go
  *       first. Otherwise the order without the pending step, or with it one step later, is
- *       equivalent. A lookahead skips pending steps that no next step would justify.
+ *       equivalent. A lookahead skips pending steps that no next step would justify ({@link
+ *       PendingStepReductions}).
  *   <li><b>Symmetry.</b> Pending blind writes with the same effect (the same value, or values
  *       nothing else mentions on a key without APPEND) are interchangeable, so they are used in
  *       call order. Otherwise each CAS that answered false could be explained by any of them in
- *       turn.
+ *       turn ({@link InterchangeableWrites}).
  *   <li><b>Dominance.</b> As pending operations are optional, a configuration is pruned when one
  *       with the same answered operations and state, and a subset of its pending ones, was
  *       explored. Trying pending operations last makes the smaller sets come first.
  *   <li><b>Irrelevance.</b> Pending reads are dropped; on a key with only PUT, GET and DELETE, so
- *       are pending writes of a value no answered read returned.
+ *       are pending writes of a value no answered read returned ({@link
+ *       PendingStepReductions#relevant}).
  * </ol>
  *
- * <p>Effort is bounded by the configurations explored and the candidate steps examined; past either
- * bound the search gives up. Not thread-safe; one instance checks one key once.
+ * <p>Effort is bounded by the configurations explored and the candidate steps examined ({@link
+ * SearchBudget}); past either bound the search gives up. {@link VerdictExplanations} words the
+ * verdict for a person. Not thread-safe; one instance checks one key once.
  */
 final class KeySearch {
 
@@ -61,147 +60,30 @@ final class KeySearch {
   /** What the search found for one key; {@code explanation} is written for a person. */
   record Verdict(String key, Status status, long statesExplored, String explanation) {}
 
-  private static final int SHOWN_PATH = 10;
-  private static final int SHOWN_CANDIDATES = 12;
-  private static final long[] NO_WORDS = new long[0];
   private static final int NONE = -1;
-  private static final int EXHAUSTED = Integer.MAX_VALUE;
 
-  /**
-   * Candidate steps examined per configuration allowed, on average: bounds the time of a search
-   * whose configurations are few but have many candidates each (many pending operations).
-   */
-  private static final long WORK_PER_STATE = 128;
-
-  /** A call or return of an answered operation, linked into the list of events still to order. */
-  private static final class Event {
-    private final int operation;
-    private final boolean call;
-    private final int position;
-    private Event previous;
-    private Event next;
-    private Event returned;
-
-    private Event(int operation, boolean call, int position) {
-      this.operation = operation;
-      this.call = call;
-      this.position = position;
-    }
-  }
-
-  /**
-   * One step of the current order: an immutable stack, so the deepest path is kept for free. An
-   * answered step remembers its call event, a pending step the barrier and where to resume; an
-   * eager read ({@code nextPending == EXHAUSTED}) remembers the barrier, since nothing else was
-   * left to try where it was taken.
-   */
-  private static final class Frame {
-    private final int operation;
-    private final Event call;
-    private final Event barrier;
-    private final int nextPending;
-    private final String stateBefore;
-    private final Frame below;
-
-    private Frame(
-        int operation,
-        Event call,
-        Event barrier,
-        int nextPending,
-        String stateBefore,
-        Frame below) {
-      this.operation = operation;
-      this.call = call;
-      this.barrier = barrier;
-      this.nextPending = nextPending;
-      this.stateBefore = stateBefore;
-      this.below = below;
-    }
-
-    private boolean pending() {
-      return call == null;
-    }
-  }
+  /** Where to resume among the pending operations when nothing else is left to try. */
+  static final int EXHAUSTED = Integer.MAX_VALUE;
 
   /** The latest return any order got stuck at, with that order and the register it left. */
-  private record Frontier(Event stuck, Frame path, String state) {}
-
-  /**
-   * A configuration but for its pending operations: which answered ones are linearized, the state,
-   * and, right after a pending step, that step and the state before it (which restrict the next
-   * step). Answered operations are indexed by call time, so the linearized ones are mostly a
-   * prefix: only the words from the first incomplete one on are kept.
-   */
-  private static final class Configuration {
-    private final int firstOpenWord;
-    private final long[] window;
-    private final String state;
-    private final int afterPending;
-    private final String beforePending;
-    private final int hash;
-
-    private Configuration(
-        int firstOpenWord, long[] window, String state, int afterPending, String beforePending) {
-      this.firstOpenWord = firstOpenWord;
-      this.window = window;
-      this.state = state;
-      this.afterPending = afterPending;
-      this.beforePending = beforePending;
-      int h = 31 * firstOpenWord + Arrays.hashCode(window);
-      h = 31 * h + Objects.hashCode(state);
-      this.hash = 31 * (31 * h + afterPending) + Objects.hashCode(beforePending);
-    }
-
-    @Override
-    public boolean equals(Object other) {
-      if (!(other instanceof Configuration)) {
-        return false;
-      }
-      Configuration that = (Configuration) other;
-      return hash == that.hash
-          && firstOpenWord == that.firstOpenWord
-          && afterPending == that.afterPending
-          && Arrays.equals(window, that.window)
-          && Objects.equals(state, that.state)
-          && Objects.equals(beforePending, that.beforePending);
-    }
-
-    @Override
-    public int hashCode() {
-      return hash;
-    }
-  }
+  record Frontier(Event stuck, OrderStep path, String state) {}
 
   private final String key;
-  private final List<Operation> original;
   private final Operation[] operations;
   private final int answered;
-  private final int[] callPosition;
-  private final Map<String, List<Integer>> pendingCasByExpected = new HashMap<>();
-  private final List<Integer> pendingAppends = new ArrayList<>();
-  private final int[] symmetryClass;
-  private final int[] rankInClass;
-  private final int[] usedInClass;
-  private final Event head = new Event(NONE, false, NONE);
-  private final long[] answeredLinearized;
-  private final long[] pendingLinearized;
-  private final long maxStates;
-  private final long maxWork;
-  private final Map<Configuration, List<long[]>> explored = new HashMap<>();
-  private int firstOpenWord;
-  private int setWordsEnd;
-  private long states;
-  private long work;
+  private final EventList events;
+  private final ExploredConfigurations explored;
+  private final InterchangeableWrites interchangeable;
+  private final PendingStepReductions reductions;
+  private final VerdictExplanations explanations;
+  private final SearchBudget budget;
 
   private KeySearch(String key, List<Operation> original, long maxStates) {
     this.key = key;
-    this.original = original;
-    this.maxStates = maxStates;
-    this.maxWork =
-        maxStates > Long.MAX_VALUE / WORK_PER_STATE ? Long.MAX_VALUE : maxStates * WORK_PER_STATE;
+    this.budget = new SearchBudget(maxStates);
     List<Operation> answeredOps = new ArrayList<>();
     List<Operation> pendingOps = new ArrayList<>();
-    for (Operation operation : relevant(original)) {
+    for (Operation operation : PendingStepReductions.relevant(original)) {
       (operation.pending() ? pendingOps : answeredOps).add(operation);
     }
     Comparator<Operation> byInterval =
@@ -212,22 +94,12 @@ final class KeySearch {
     List<Operation> all = new ArrayList<>(answeredOps);
     all.addAll(pendingOps);
     this.operations = all.toArray(new Operation[0]);
-    this.answeredLinearized = new long[words(answered)];
-    this.pendingLinearized = pendingOps.isEmpty() ? NO_WORDS : new long[words(pendingOps.size())];
-    this.callPosition = new int[operations.length];
-    for (int i = answered; i < operations.length; i++) {
-      if (operations[i].kind() == Kind.CAS) {
-        pendingCasByExpected
-            .computeIfAbsent(operations[i].expected(), expected -> new ArrayList<>())
-            .add(i);
-      } else if (operations[i].kind() == Kind.APPEND) {
-        pendingAppends.add(i);
-      }
-    }
-    this.symmetryClass = new int[operations.length - answered];
-    this.rankInClass = new int[operations.length - answered];
-    this.usedInClass = new int[classifyInterchangeableWrites()];
-    linkEvents();
+    this.explored = new ExploredConfigurations(answered, pendingOps.size());
+    this.interchangeable = new InterchangeableWrites(operations, answered);
+    this.events = new EventList(operations, answered);
+    this.reductions = new PendingStepReductions(operations, answered, events, explored, budget);
+    this.explanations =
+        new VerdictExplanations(key, original, operations, answered, events, budget);
   }
 
   /** Checks the operations on {@code key}, exploring at most {@code maxStates} configurations. */
@@ -235,148 +107,44 @@ final class KeySearch {
     return new KeySearch(key, operationsOnKey, maxStates).search();
   }
 
-  /**
-   * Drops what cannot change the verdict: pending reads (no effect, no answer), and, on a key with
-   * plain PUT/GET/DELETE only, pending writes of a value no answered read returned. Whatever
-   * follows such a write until the next write would have to read its value, so an order using it
-   * stays valid without it.
-   */
-  private static List<Operation> relevant(List<Operation> operations) {
-    boolean plainRegister = true;
-    Set<String> read = new HashSet<>();
-    for (Operation operation : operations) {
-      plainRegister &= operation.kind() != Kind.CAS && operation.kind() != Kind.APPEND;
-      if (operation.kind() == Kind.GET && !operation.pending()) {
-        read.add(operation.output());
-      }
-    }
-    List<Operation> relevant = new ArrayList<>(operations.size());
-    for (Operation operation : operations) {
-      boolean unobservable =
-          operation.pending()
-              && (operation.kind() == Kind.GET
-                  || (plainRegister && !read.contains(Register.apply(null, operation))));
-      if (!unobservable) {
-        relevant.add(operation);
-      }
-    }
-    return relevant;
-  }
-
-  /**
-   * Sorts the pending blind writes into classes of interchangeable ones, ranked by call: writes of
-   * the same value, and anonymous writes (PUTs of a value nothing else mentions, on a key without
-   * APPEND, where appending to different values would tell them apart). Fills {@code symmetryClass}
-   * and {@code rankInClass}; returns the number of classes.
-   */
-  private int classifyInterchangeableWrites() {
-    record Effect(boolean anonymous, String value) {}
-    Map<String, Integer> mentions = new HashMap<>();
-    boolean appends = false;
-    for (Operation operation : operations) {
-      appends |= operation.kind() == Kind.APPEND;
-      for (String mentioned :
-          List.of(
-              String.valueOf(operation.value()),
-              String.valueOf(operation.expected()),
-              String.valueOf(operation.output()))) {
-        mentions.merge(mentioned, 1, Integer::sum);
-      }
-    }
-    Map<Effect, Integer> classes = new HashMap<>();
-    Map<Integer, Integer> sizes = new HashMap<>();
-    for (int i = answered; i < operations.length; i++) {
-      Operation operation = operations[i];
-      symmetryClass[i - answered] = NONE;
-      if (!blindWrite(operation)) {
-        continue;
-      }
-      boolean anonymous =
-          !appends && operation.kind() == Kind.PUT && mentions.get(operation.value()) == 1;
-      Effect effect = new Effect(anonymous, anonymous ? null : operation.value());
-      int symmetry = classes.computeIfAbsent(effect, e -> classes.size());
-      symmetryClass[i - answered] = symmetry;
-      rankInClass[i - answered] = sizes.merge(symmetry, 1, Integer::sum) - 1;
-    }
-    return classes.size();
-  }
-
-  /** A write whose effect does not depend on the state: it erases any pending step before it. */
-  private static boolean blindWrite(Operation operation) {
-    return operation.kind() == Kind.PUT || operation.kind() == Kind.DELETE;
-  }
-
-  private void linkEvents() {
-    record Stamp(long time, boolean isReturn, int operation) {}
-    List<Stamp> stamps = new ArrayList<>(2 * operations.length);
-    for (int i = 0; i < operations.length; i++) {
-      stamps.add(new Stamp(operations[i].call(), false, i));
-      if (i < answered) {
-        stamps.add(new Stamp(operations[i].ret(), true, i));
-      }
-    }
-    // Calls before returns at equal times: touching intervals overlap.
-    stamps.sort(
-        Comparator.comparingLong(Stamp::time)
-            .thenComparing(Stamp::isReturn)
-            .thenComparingInt(Stamp::operation));
-    Event[] calls = new Event[answered];
-    Event last = head;
-    for (int position = 0; position < stamps.size(); position++) {
-      Stamp stamp = stamps.get(position);
-      if (!stamp.isReturn()) {
-        callPosition[stamp.operation()] = position;
-      }
-      if (stamp.operation() >= answered) {
-        continue; // pending calls stay out of the list
-      }
-      Event event = new Event(stamp.operation(), !stamp.isReturn(), position);
-      if (event.call) {
-        calls[event.operation] = event;
-      } else {
-        calls[event.operation].returned = event;
-      }
-      event.previous = last;
-      last.next = event;
-      last = event;
-    }
-  }
-
   private Verdict search() {
-    Frame top = null;
+    OrderStep top = null;
     Frontier furthest = null;
     String state = null;
     int answeredLeft = answered;
     boolean fresh = true; // just entered a configuration
-    Event entry = head.next;
+    Event entry = events.first();
     Event barrier = null;
     int nextPending = NONE; // NONE while answered candidates are tried, then the next pending one
     while (answeredLeft > 0) {
-      if (++work > maxWork) {
-        return new Verdict(key, Status.GAVE_UP, states, gaveUp(furthest));
+      budget.countStep();
+      if (budget.stepsSpent()) {
+        return gaveUp(furthest);
       }
-      Frame afterPending = top != null && top.pending() ? top : null;
+      OrderStep afterPending = top != null && top.pending() ? top : null;
       if (fresh) {
         fresh = false;
-        Event read = head.next;
-        while (read != null && read.call && !eagerRead(read.operation, state, afterPending)) {
-          read = read.next;
+        Event read = events.first();
+        while (read != null
+            && read.isCall()
+            && !reductions.eagerRead(read.operation(), state, afterPending)) {
+          read = read.next();
         }
-        if (read != null && read.call) {
+        if (read != null && read.isCall()) {
           // Any order from here can take this read first: it changes nothing, and it was invoked
           // before the barrier. So it is the only step to try.
           Event readBarrier = read;
-          while (readBarrier != null && readBarrier.call) {
-            readBarrier = readBarrier.next;
+          while (readBarrier != null && readBarrier.isCall()) {
+            readBarrier = readBarrier.next();
           }
-          if (enter(read.operation, state, null)) {
-            if (states >= maxStates) {
-              return new Verdict(key, Status.GAVE_UP, states, gaveUp(furthest));
+          if (enter(read.operation(), state, null)) {
+            if (budget.configurationsSpent()) {
+              return gaveUp(furthest);
             }
-            top = new Frame(read.operation, read, readBarrier, EXHAUSTED, state, top);
-            lift(read);
+            top = new OrderStep(read.operation(), read, readBarrier, EXHAUSTED, state, top);
+            EventList.lift(read);
             answeredLeft--;
-            entry = head.next;
+            entry = events.first();
             fresh = true;
             continue;
           }
@@ -385,48 +153,51 @@ final class KeySearch {
         }
       }
       if (nextPending == NONE) {
-        if (entry != null && entry.call) {
-          Operation operation = operations[entry.operation];
-          if (Register.fits(state, operation) && justifies(afterPending, entry.operation, state)) {
+        if (entry != null && entry.isCall()) {
+          Operation operation = operations[entry.operation()];
+          if (Register.fits(state, operation)
+              && reductions.justifies(afterPending, entry.operation(), state)) {
             String after = Register.apply(state, operation);
-            if (enter(entry.operation, after, null)) {
-              if (states >= maxStates) {
-                return new Verdict(key, Status.GAVE_UP, states, gaveUp(furthest));
+            if (enter(entry.operation(), after, null)) {
+              if (budget.configurationsSpent()) {
+                return gaveUp(furthest);
               }
-              top = new Frame(entry.operation, entry, null, NONE, state, top);
+              top = new OrderStep(entry.operation(), entry, null, NONE, state, top);
               state = after;
-              lift(entry);
+              EventList.lift(entry);
               answeredLeft--;
-              entry = head.next;
+              entry = events.first();
               fresh = true;
               continue;
             }
           }
-          entry = entry.next;
+          entry = entry.next();
           continue;
         }
         barrier = entry;
         nextPending = answered;
       }
-      int limit = barrier == null ? Integer.MAX_VALUE : barrier.position;
+      int limit = barrier == null ? Integer.MAX_VALUE : barrier.position();
       boolean stepped = false;
-      while (!stepped && nextPending < operations.length && callPosition[nextPending] < limit) {
+      while (!stepped
+          && nextPending < operations.length
+          && events.callPosition(nextPending) < limit) {
         int pending = nextPending++;
-        work++;
-        if (linearized(pending) || !inTurn(pending)) {
+        budget.countStep();
+        if (explored.linearized(pending) || !interchangeable.inTurn(pending)) {
           continue;
         }
         String after = Register.apply(state, operations[pending]);
         if (Objects.equals(after, state)) {
           continue; // a pending step that changes nothing can as well be left out
         }
-        if (!justifies(afterPending, pending, state)) {
+        if (!reductions.justifies(afterPending, pending, state)) {
           continue;
         }
-        Frame step = new Frame(pending, null, barrier, nextPending, state, top);
-        if (anyJustified(step, after, limit) && enter(pending, after, step)) {
-          if (states >= maxStates) {
-            return new Verdict(key, Status.GAVE_UP, states, gaveUp(furthest));
+        OrderStep step = new OrderStep(pending, null, barrier, nextPending, state, top);
+        if (reductions.anyJustified(step, after, limit) && enter(pending, after, step)) {
+          if (budget.configurationsSpent()) {
+            return gaveUp(furthest);
           }
           top = step;
           state = after;
@@ -434,7 +205,7 @@ final class KeySearch {
         }
       }
       if (stepped) {
-        entry = head.next;
+        entry = events.first();
         nextPending = NONE;
         fresh = true;
         continue;
@@ -442,348 +213,59 @@ final class KeySearch {
       // The barrier's operation had to take effect by now: undo the latest step, try the next.
       if (afterPending == null
           && barrier != null
-          && (furthest == null || barrier.position > furthest.stuck().position)) {
+          && (furthest == null || barrier.position() > furthest.stuck().position())) {
         furthest = new Frontier(barrier, top, state);
       }
       if (top == null) {
-        return new Verdict(key, Status.NOT_LINEARIZABLE, states, explain(furthest));
+        return new Verdict(
+            key,
+            Status.NOT_LINEARIZABLE,
+            budget.configurations(),
+            explanations.violation(furthest));
       }
-      Frame undone = top;
-      top = undone.below;
-      state = undone.stateBefore;
-      mark(undone.operation, false);
+      OrderStep undone = top;
+      top = undone.below();
+      state = undone.stateBefore();
+      undo(undone.operation());
       if (undone.pending()) {
-        barrier = undone.barrier;
-        nextPending = undone.nextPending;
+        barrier = undone.barrier();
+        nextPending = undone.nextPending();
         continue;
       }
-      unlift(undone.call);
+      EventList.unlift(undone.call());
       answeredLeft++;
-      if (undone.nextPending == EXHAUSTED) { // an eager read: nothing else to try from there
-        barrier = undone.barrier;
+      if (undone.nextPending() == EXHAUSTED) { // an eager read: nothing else to try from there
+        barrier = undone.barrier();
         nextPending = EXHAUSTED;
       } else {
-        entry = undone.call.next;
+        entry = undone.call().next();
         nextPending = NONE;
       }
     }
     return new Verdict(
-        key,
-        Status.LINEARIZABLE,
-        states,
-        "key \"" + key + "\": " + original.size() + " operations, linearizable");
+        key, Status.LINEARIZABLE, budget.configurations(), explanations.linearizable());
+  }
+
+  private Verdict gaveUp(Frontier furthest) {
+    return new Verdict(key, Status.GAVE_UP, budget.configurations(), explanations.gaveUp(furthest));
   }
 
   /**
-   * Whether answered operation {@code read} changes nothing and fits {@code state}, and may follow
-   * the pending step {@code afterPending} if there is one.
+   * Linearizes {@code operation}, leaving {@code state}, unless the configuration this makes is
+   * dominated by one explored before. {@code pendingStep} is the step if it is a pending one.
    */
-  private boolean eagerRead(int read, String state, Frame afterPending) {
-    Operation operation = operations[read];
-    return Register.readOnly(operation)
-        && Register.fits(state, operation)
-        && justifies(afterPending, read, state);
-  }
-
-  /**
-   * Whether operation {@code next} may follow the pending step {@code afterPending} (no restriction
-   * if that is null), the register now holding {@code state}, in canonical order: the pending step
-   * must make a difference to it, or the order without it, or with it one step later, is explored
-   * instead.
-   */
-  private boolean justifies(Frame afterPending, int next, String state) {
-    if (afterPending == null) {
-      return true;
+  private boolean enter(int operation, String state, OrderStep pendingStep) {
+    if (!explored.enter(operation, state, pendingStep)) {
+      return false;
     }
-    Operation pending = operations[afterPending.operation];
-    Operation following = operations[next];
-    String before = afterPending.stateBefore;
-    if (!Register.fits(before, following)) {
-      return true; // the pending step enables it
-    }
-    String afterBoth = Register.apply(state, following);
-    if (Objects.equals(Register.apply(before, following), afterBoth)) {
-      return false; // it erases the pending step
-    }
-    return next >= answered
-        || !Objects.equals(Register.apply(Register.apply(before, following), pending), afterBoth);
-  }
-
-  /** Whether some candidate may follow the pending {@code step}, which leaves {@code state}. */
-  private boolean anyJustified(Frame step, String state, int limit) {
-    for (Event call = head.next; call != null && call.call; call = call.next) {
-      work++;
-      if (Register.fits(state, operations[call.operation])
-          && justifies(step, call.operation, state)) {
-        return true;
-      }
-    }
-    // A blind write after the pending step would erase it, and a pending step must change the
-    // state: only a CAS expecting this state, or an APPEND, can follow.
-    List<Integer> swapping = pendingCasByExpected.getOrDefault(state, List.of());
-    for (List<Integer> followers : List.of(swapping, pendingAppends)) {
-      for (int next : followers) {
-        work++;
-        if (callPosition[next] >= limit) {
-          break;
-        }
-        if (next != step.operation
-            && !linearized(next)
-            && !Objects.equals(Register.apply(state, operations[next]), state)
-            && justifies(step, next, state)) {
-          return true;
-        }
-      }
-    }
-    return false;
-  }
-
-  /**
-   * Linearizes {@code operation}, leaving {@code state}, if the configuration this makes is not
-   * dominated by one explored before; otherwise leaves the marks as they were. {@code pendingStep}
-   * is the step if it is a pending one, which restricts the step after it.
-   */
-  private boolean enter(int operation, String state, Frame pendingStep) {
-    mark(operation, true);
-    long[] window =
-        firstOpenWord >= setWordsEnd
-            ? NO_WORDS
-            : Arrays.copyOfRange(answeredLinearized, firstOpenWord, setWordsEnd);
-    Configuration configuration =
-        pendingStep == null
-            ? new Configuration(firstOpenWord, window, state, NONE, null)
-            : new Configuration(
-                firstOpenWord, window, state, pendingStep.operation, pendingStep.stateBefore);
-    List<long[]> pendingSets = explored.computeIfAbsent(configuration, c -> new ArrayList<>(1));
-    for (long[] earlier : pendingSets) {
-      if (subset(earlier, pendingLinearized)) {
-        mark(operation, false);
-        return false;
-      }
-    }
-    pendingSets.add(pendingLinearized.length == 0 ? NO_WORDS : pendingLinearized.clone());
-    states++;
+    interchangeable.linearized(operation);
+    budget.countConfiguration();
     return true;
   }
 
-  private static boolean subset(long[] smaller, long[] larger) {
-    for (int word = 0; word < smaller.length; word++) {
-      if ((smaller[word] & ~larger[word]) != 0) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  /** An interchangeable write may only be linearized after those of its class invoked before it. */
-  private boolean inTurn(int pending) {
-    int symmetry = symmetryClass[pending - answered];
-    return symmetry == NONE || rankInClass[pending - answered] == usedInClass[symmetry];
-  }
-
-  private boolean linearized(int pending) {
-    int bit = pending - answered;
-    return (pendingLinearized[bit >>> 6] & (1L << bit)) != 0;
-  }
-
-  private static void lift(Event call) {
-    unlink(call);
-    if (call.returned != null) {
-      unlink(call.returned);
-    }
-  }
-
-  private static void unlift(Event call) {
-    if (call.returned != null) {
-      relink(call.returned);
-    }
-    relink(call);
-  }
-
-  private static void unlink(Event event) {
-    event.previous.next = event.next;
-    if (event.next != null) {
-      event.next.previous = event.previous;
-    }
-  }
-
-  private static void relink(Event event) {
-    event.previous.next = event;
-    if (event.next != null) {
-      event.next.previous = event;
-    }
-  }
-
-  private void mark(int operation, boolean linearized) {
-    if (operation >= answered) {
-      int bit = operation - answered;
-      if (linearized) {
-        pendingLinearized[bit >>> 6] |= 1L << bit;
-      } else {
-        pendingLinearized[bit >>> 6] &= ~(1L << bit);
-      }
-      if (symmetryClass[bit] != NONE) {
-        usedInClass[symmetryClass[bit]] += linearized ? 1 : -1;
-      }
-      return;
-    }
-    int word = operation >>> 6;
-    if (linearized) {
-      answeredLinearized[word] |= 1L << operation;
-      while (firstOpenWord < answeredLinearized.length
-          && answeredLinearized[firstOpenWord] == -1L) {
-        firstOpenWord++;
-      }
-      setWordsEnd = Math.max(setWordsEnd, word + 1);
-    } else {
-      answeredLinearized[word] &= ~(1L << operation);
-      firstOpenWord = Math.min(firstOpenWord, word);
-      while (setWordsEnd > 0 && answeredLinearized[setWordsEnd - 1] == 0) {
-        setWordsEnd--;
-      }
-    }
-  }
-
-  private static int words(int bits) {
-    return (bits + 63) >>> 6;
-  }
-
-  private String explain(Frontier furthest) {
-    StringBuilder text = new StringBuilder("key \"").append(key).append("\" is not linearizable.");
-    if (furthest == null) {
-      return text.toString();
-    }
-    Operation blocked = operations[furthest.stuck().operation];
-    List<Integer> path = path(furthest.path());
-    boolean[] linearized = new boolean[operations.length];
-    path.forEach(operation -> linearized[operation] = true);
-    List<Integer> candidates = new ArrayList<>();
-    int invokedByCut = 0;
-    for (int i = 0; i < operations.length; i++) {
-      if (callPosition[i] < furthest.stuck().position) {
-        invokedByCut++;
-        if (!linearized[i]) {
-          candidates.add(i);
-        }
-      }
-    }
-    candidates.sort(
-        Comparator.comparingLong((Integer i) -> operations[i].call()).thenComparing(i -> i));
-
-    long cut = blocked.ret();
-    text.append("\n  Smallest failing prefix: cut the history of \"")
-        .append(key)
-        .append("\" at t=")
-        .append(cut)
-        .append(", where ")
-        .append(blocked)
-        .append(" returns. No order of the ")
-        .append(invokedByCut)
-        .append(" operations invoked by then gets past that point (those still running then may")
-        .append(" take effect before it or not, answering what they did); cut just before, one")
-        .append(" does.");
-    text.append("\n  An order that gets that far (")
-        .append(path.size())
-        .append(path.size() == 1 ? " operation" : " operations")
-        .append("; \"")
-        .append(key)
-        .append("\" then holds ")
-        .append(Operation.quote(furthest.state()))
-        .append("):");
-    int first = Math.max(0, path.size() - SHOWN_PATH);
-    if (first > 0) {
-      text.append("\n    ... ").append(first).append(" earlier operations");
-    }
-    for (int step = first; step < path.size(); step++) {
-      text.append("\n    ").append(step + 1).append(". ").append(operations[path.get(step)]);
-    }
-    if (path.isEmpty()) {
-      text.append("\n    (none: not even the first operation fits)");
-    }
-    text.append("\n  By t=")
-        .append(cut)
-        .append(", ")
-        .append(blocked)
-        .append(" must have taken effect, yet none of the operations that could come next")
-        .append(" leads there:");
-    for (int shown = 0; shown < candidates.size() && shown < SHOWN_CANDIDATES; shown++) {
-      Operation candidate = operations[candidates.get(shown)];
-      text.append("\n    ").append(candidate).append(": ");
-      if (Register.fits(furthest.state(), candidate)) {
-        text.append("fits, but every order continuing with it gets stuck again by t=").append(cut);
-      } else {
-        text.append(Register.misfit(furthest.state(), candidate));
-      }
-    }
-    if (candidates.size() > SHOWN_CANDIDATES) {
-      text.append("\n    ... and ").append(candidates.size() - SHOWN_CANDIDATES).append(" more");
-    }
-    for (int candidate : candidates) {
-      String hint = neverWritten(operations[candidate]);
-      if (hint != null) {
-        text.append("\n  Hint: ").append(hint);
-      }
-    }
-    return text.toString();
-  }
-
-  /** Says so if {@code read} returned a value no operation on the key ever writes. */
-  private String neverWritten(Operation read) {
-    if (read.kind() != Kind.GET || read.pending() || read.output() == null) {
-      return null;
-    }
-    for (Operation operation : original) {
-      boolean mayWrite =
-          operation.kind() == Kind.APPEND
-              || ((operation.kind() == Kind.PUT || operation.kind() == Kind.CAS)
-                  && read.output().equals(operation.value()));
-      if (mayWrite) {
-        return null;
-      }
-    }
-    return "no operation on \""
-        + key
-        + "\" writes "
-        + Operation.quote(read.output())
-        + ", yet "
-        + read
-        + " read it.";
-  }
-
-  private String gaveUp(Frontier furthest) {
-    int pending = operations.length - answered;
-    StringBuilder text =
-        new StringBuilder("key \"")
-            .append(key)
-            .append("\": inconclusive, gave up after exploring ")
-            .append(states)
-            .append(" configurations and ")
-            .append(work)
-            .append(" candidate steps (")
-            .append(operations.length)
-            .append(" operations to order, ")
-            .append(pending)
-            .append(" of them pending).");
-    if (furthest != null) {
-      Operation blocked = operations[furthest.stuck().operation];
-      text.append(" So far no order got past t=")
-          .append(blocked.ret())
-          .append(", where ")
-          .append(blocked)
-          .append(" returns.");
-    }
-    text.append(
-        " Raise the budget, or check shorter histories: each pending operation and each extra"
-            + " concurrent client multiplies the orders to try.");
-    return text.toString();
-  }
-
-  private static List<Integer> path(Frame top) {
-    List<Integer> path = new ArrayList<>();
-    for (Frame frame = top; frame != null; frame = frame.below) {
-      path.add(frame.operation);
-    }
-    Collections.reverse(path);
-    return path;
+  /** Takes {@code operation} out of the current order again. */
+  private void undo(int operation) {
+    explored.leave(operation);
+    interchangeable.undone(operation);
   }
 }
