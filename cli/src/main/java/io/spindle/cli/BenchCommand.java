@@ -7,6 +7,7 @@ import io.spindle.protocol.queue.ErrorCode;
 import io.spindle.protocol.queue.Request;
 import io.spindle.protocol.queue.Welcome;
 import io.spindle.protocol.queue.WriteBegin;
+import io.spindle.queue.client.QueueConnection;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -5,6 +5,9 @@ import io.spindle.protocol.queue.QueueError;
 import io.spindle.protocol.queue.Reply;
 import io.spindle.protocol.queue.Request;
 import io.spindle.protocol.tls.ClusterTls;
+import io.spindle.queue.client.QueueConnection;
+import io.spindle.queue.client.ServerAddress;
+import io.spindle.queue.client.TokenRefusedException;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -95,7 +98,7 @@ final class ClusterClient implements AutoCloseable {
         current = QueueConnection.open(s, timeout, token, tls);
         next = (next + i) % servers.size();
         return current;
-      } catch (QueueConnection.TokenRefusedException e) {
+      } catch (TokenRefusedException e) {
         throw new CliException(ExitCode.DENIED, s + " refused this client: " + tokenProblem(e));
       } catch (IOException e) {
         problems.add(s + ": " + describe(e));
@@ -124,7 +127,7 @@ final class ClusterClient implements AutoCloseable {
         }
         try {
           pool.add(QueueConnection.open(servers.get(k), timeout, token, tls));
-        } catch (QueueConnection.TokenRefusedException e) {
+        } catch (TokenRefusedException e) {
           throw new CliException(
               ExitCode.DENIED, servers.get(k) + " refused this client: " + tokenProblem(e));
         } catch (IOException e) {

@@ -4,6 +4,7 @@ import io.spindle.protocol.queue.ErrorCode;
 import io.spindle.protocol.queue.QueueError;
 import io.spindle.protocol.queue.Reply;
 import io.spindle.protocol.queue.Request;
+import io.spindle.queue.client.QueueConnection;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;

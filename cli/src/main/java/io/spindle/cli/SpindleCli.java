@@ -3,6 +3,7 @@ package io.spindle.cli;
 import io.spindle.protocol.queue.FileInfo;
 import io.spindle.protocol.queue.QueueProtocol;
 import io.spindle.protocol.tls.ClusterTls;
+import io.spindle.queue.client.ServerAddress;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;

@@ -7,6 +7,7 @@ import io.spindle.protocol.queue.Request;
 import io.spindle.protocol.queue.Welcome;
 import io.spindle.protocol.queue.WriteBegin;
 import io.spindle.protocol.queue.WriteEnd;
+import io.spindle.queue.client.QueueConnection;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;

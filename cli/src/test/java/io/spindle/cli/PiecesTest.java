@@ -1,25 +1,11 @@
 package io.spindle.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The small parts: addresses, URLs, JSON. */
+/** The small parts: URLs, JSON (server addresses: queue-client's QueueConnectionTest). */
 class PiecesTest {
-  @Test
-  void serverListsParseWithDefaultPortsAndIpv6() {
-    assertEquals(
-        List.of(
-            new ServerAddress("a", 4000),
-            new ServerAddress("b.example", 4001),
-            new ServerAddress("::1", 4002)),
-        ServerAddress.parseList("a, b.example:4001,[::1]:4002"));
-    assertThrows(IllegalArgumentException.class, () -> ServerAddress.parseList(" , "));
-    assertThrows(IllegalArgumentException.class, () -> ServerAddress.parse("h:99999"));
-  }
-
   @Test
   void eachNameSegmentIsPercentEncoded() {
     assertEquals(

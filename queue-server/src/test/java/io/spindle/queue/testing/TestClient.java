@@ -2,7 +2,6 @@ package io.spindle.queue.testing;
 
 import com.google.protobuf.ByteString;
 import io.spindle.protocol.federation.FederationSecret;
-import io.spindle.protocol.queue.ClientHello;
 import io.spindle.protocol.queue.FederationHello;
 import io.spindle.protocol.queue.Goodbye;
 import io.spindle.protocol.queue.NodeProof;
@@ -13,6 +12,8 @@ import io.spindle.protocol.queue.Request;
 import io.spindle.protocol.queue.ServerChallenge;
 import io.spindle.protocol.queue.Welcome;
 import io.spindle.protocol.queue.WriteChunk;
+import io.spindle.queue.client.QueueSocket;
+import io.spindle.queue.client.ServerAddress;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -21,6 +22,7 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
@@ -28,23 +30,23 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A bare client of the queue server over real TCP, for the server's own tests: sends frames, and
- * collects replies per request id.
+ * A bare client of the queue server over real TCP, for the server's own tests: connects and says
+ * hello with queue-client's {@link QueueSocket} (as the {@code spindle} client does), sends frames,
+ * and collects the replies to any request id, awaited or not, so a test sees what the server
+ * answered and what it did not. A federation member's hello is this class's own ({@link
+ * #federationHandshake}: the client library speaks only the ClientHello), in raw frames a test can
+ * also send wrong.
  */
 public final class TestClient implements AutoCloseable {
-  private final Socket socket;
-  private final InputStream in;
-  private final OutputStream out;
-  private final Welcome welcome;
+  private static final Duration TIMEOUT = Duration.ofSeconds(10);
+
+  private final QueueSocket socket;
   private final Map<String, BlockingQueue<Reply>> replies = new ConcurrentHashMap<>();
   private volatile Goodbye goodbye;
   private volatile boolean closed;
 
-  private TestClient(Socket socket, InputStream in, OutputStream out, Welcome welcome) {
+  private TestClient(QueueSocket socket) {
     this.socket = socket;
-    this.in = in;
-    this.out = out;
-    this.welcome = welcome;
   }
 
   /** Connects with {@link TestServers#TOKEN}. */
@@ -56,40 +58,16 @@ public final class TestClient implements AutoCloseable {
     return connect(server, token, null);
   }
 
-  /** Connects over TLS trusting {@code tls}'s CA, or in plain text if it is null. */
+  /**
+   * Connects over TLS trusting {@code tls}'s CA, or in plain text if it is null; a refusal or a
+   * failed TLS handshake is the client library's {@link IOException}.
+   */
   public static TestClient connect(
       InetSocketAddress server, String token, io.spindle.protocol.tls.ClusterTls tls)
       throws IOException {
-    Socket socket = new Socket();
-    socket.connect(server, 5_000);
-    if (tls != null) {
-      socket.setSoTimeout(10_000);
-      socket = tls.wrap(socket, server.getHostString(), server.getPort());
-    }
-    socket.setTcpNoDelay(true);
-    socket.setSoTimeout(10_000);
-    InputStream in = new BufferedInputStream(socket.getInputStream());
-    OutputStream out = new BufferedOutputStream(socket.getOutputStream());
-    FrameIO.write(
-        out,
-        QueueFrame.newBuilder()
-            .setClientHello(
-                ClientHello.newBuilder()
-                    .setProtocolVersion(QueueProtocol.VERSION)
-                    .setAgent("test-client")
-                    .setToken(token))
-            .build());
-    QueueFrame f = FrameIO.read(in, QueueProtocol.MAX_HANDSHAKE_FRAME_SIZE);
-    if (!f.hasClientWelcome()) {
-      socket.close();
-      throw new IOException("expected a Welcome, got " + f);
-    }
-    socket.setSoTimeout(0);
-    TestClient c = new TestClient(socket, in, out, f.getClientWelcome());
-    Thread reader = new Thread(c::readLoop, "test-client-reader");
-    reader.setDaemon(true);
-    reader.start();
-    return c;
+    return start(
+        new TestClient(QueueSocket.open(address(server), TIMEOUT, "test-client", token, tls)),
+        "test-client-reader");
   }
 
   /**
@@ -116,8 +94,17 @@ public final class TestClient implements AutoCloseable {
       throw e;
     }
     socket.setSoTimeout(0);
-    TestClient c = new TestClient(socket, in, out, welcome);
-    Thread reader = new Thread(c::readLoop, "test-federation-member-reader");
+    return start(
+        new TestClient(QueueSocket.welcomed(address(server), socket, in, out, welcome)),
+        "test-federation-member-reader");
+  }
+
+  private static ServerAddress address(InetSocketAddress server) {
+    return new ServerAddress(server.getHostString(), server.getPort());
+  }
+
+  private static TestClient start(TestClient c, String readerName) {
+    Thread reader = new Thread(c::readLoop, readerName);
     reader.setDaemon(true);
     reader.start();
     return c;
@@ -195,13 +182,11 @@ public final class TestClient implements AutoCloseable {
   }
 
   public Welcome welcome() {
-    return welcome;
+    return socket.welcome();
   }
 
   public void send(QueueFrame frame) throws IOException {
-    synchronized (out) {
-      FrameIO.write(out, frame);
-    }
+    socket.write(frame);
   }
 
   public void send(Request request) throws IOException {
@@ -257,12 +242,7 @@ public final class TestClient implements AutoCloseable {
   /** Resets the connection, as a crashed client would. */
   public void kill() {
     closed = true;
-    try {
-      socket.setSoLinger(true, 0);
-      socket.close();
-    } catch (IOException ignored) {
-      // gone anyway
-    }
+    socket.abort();
   }
 
   @Override
@@ -277,7 +257,7 @@ public final class TestClient implements AutoCloseable {
   private void readLoop() {
     try {
       while (true) {
-        QueueFrame f = FrameIO.read(in, welcome.getMaxFrameSize());
+        QueueFrame f = socket.read();
         if (f.hasReply()) {
           queue(f.getReply().getRequestId()).add(f.getReply());
         } else if (f.hasClientGoodbye()) {

@@ -1,8 +1,7 @@
-package io.spindle.cli;
+package io.spindle.queue.client;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
-import io.spindle.protocol.queue.ClientHello;
 import io.spindle.protocol.queue.QueueFrame;
 import io.spindle.protocol.queue.QueueProtocol;
 import io.spindle.protocol.queue.Reply;
@@ -10,14 +9,8 @@ import io.spindle.protocol.queue.Request;
 import io.spindle.protocol.queue.Welcome;
 import io.spindle.protocol.queue.WriteChunk;
 import io.spindle.protocol.tls.ClusterTls;
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
@@ -26,125 +19,57 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import javax.net.ssl.SSLException;
 
 /**
- * One connection to a queue server: the hello, then requests with many in flight, their replies
- * routed by request id to a {@link Replies} stream (for a blocking caller) or to a future (for many
- * requests in flight from one thread, {@link #ask}), and upload chunks.
+ * One connection to a queue server: the hello ({@link QueueSocket}), then requests with many in
+ * flight, their replies routed by request id to a {@link Replies} stream (for a blocking caller) or
+ * to a future (for many requests in flight from one thread, {@link #ask}), and upload chunks.
  *
  * <p>Thread-safe: writes are serialized; one daemon thread reads, and completes the futures of
  * {@link #ask}. When the connection dies, every waiting stream and future gets an {@link
  * IOException}: the request may or may not have been done, and a retry with the same request id (on
  * this or another server) has one effect.
  */
-final class QueueConnection implements AutoCloseable {
+public final class QueueConnection implements AutoCloseable {
   private static final Reply CLOSED = Reply.newBuilder().setRequestId("\u0000closed").build();
 
+  /** The agent the hello names: the {@code spindle} client's. */
+  private static final String AGENT = "spindle-cli/" + QueueProtocol.VERSION;
+
   private final ServerAddress address;
-  private final Socket socket;
-  private final InputStream in;
-  private final OutputStream out;
+  private final QueueSocket socket;
   private final Welcome welcome;
   private final Map<String, Sink> streams = new ConcurrentHashMap<>();
   private volatile String closedReason;
 
-  private QueueConnection(
-      ServerAddress address, Socket socket, InputStream in, OutputStream out, Welcome welcome) {
-    this.address = address;
+  private QueueConnection(QueueSocket socket) {
+    this.address = socket.address();
     this.socket = socket;
-    this.in = in;
-    this.out = out;
-    this.welcome = welcome;
+    this.welcome = socket.welcome();
   }
 
-  /** The server refused the client's token (none, unknown): no other server will take it either. */
-  static final class TokenRefusedException extends IOException {
-    private static final long serialVersionUID = 1L;
-
-    TokenRefusedException(String message) {
-      super(message);
-    }
+  /**
+   * Connects and says hello; throws {@link IOException} saying why it could not ({@link
+   * TokenRefusedException} if the server refused the token).
+   */
+  public static QueueConnection open(
+      ServerAddress address, Duration timeout, String token, ClusterTls tls) throws IOException {
+    QueueConnection c = new QueueConnection(QueueSocket.open(address, timeout, AGENT, token, tls));
+    Thread reader = new Thread(c::readLoop, "spindle-reader-" + address);
+    reader.setDaemon(true);
+    reader.start();
+    return c;
   }
 
-  /** Connects and says hello; throws {@link IOException} saying why it could not. */
-  static QueueConnection open(ServerAddress address, Duration timeout, String token, ClusterTls tls)
-      throws IOException {
-    Socket socket = new Socket();
-    try {
-      socket.connect(
-          new InetSocketAddress(address.host(), address.port()), (int) timeout.toMillis());
-      socket.setTcpNoDelay(true);
-      socket.setSoTimeout((int) timeout.toMillis());
-      if (tls != null) {
-        try {
-          socket = tls.wrap(socket, address.host(), address.port());
-        } catch (SSLException e) {
-          throw new IOException(
-              "TLS with "
-                  + address
-                  + " failed: "
-                  + e.getMessage()
-                  + " (is --ca-file the CA of this cluster, and does the server speak TLS?)",
-              e);
-        }
-      }
-      InputStream in = new BufferedInputStream(socket.getInputStream(), 64 * 1024);
-      OutputStream out = new BufferedOutputStream(socket.getOutputStream(), 64 * 1024);
-      write(
-          out,
-          QueueFrame.newBuilder()
-              .setClientHello(
-                  ClientHello.newBuilder()
-                      .setProtocolVersion(QueueProtocol.VERSION)
-                      .setAgent("spindle-cli/" + QueueProtocol.VERSION)
-                      .setToken(token == null ? "" : token))
-              .build());
-      QueueFrame f;
-      try {
-        f = read(in, QueueProtocol.MAX_HANDSHAKE_FRAME_SIZE);
-      } catch (IOException e) {
-        if (tls != null) {
-          throw e;
-        }
-        throw new IOException(
-            "no answer to the hello ("
-                + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage())
-                + "); if the server speaks TLS, give the cluster's CA certificate: --ca-file or"
-                + " SPINDLE_CA_FILE (bin/spindle up writes run/ca.pem)",
-            e);
-      }
-      if (f.hasClientGoodbye()) {
-        String reason = f.getClientGoodbye().getReason();
-        if (reason.contains("token") || reason.contains("accepts no client")) {
-          throw new TokenRefusedException(reason);
-        }
-        throw new IOException("refused: " + reason);
-      }
-      if (!f.hasClientWelcome()) {
-        throw new IOException("answered the hello with " + f.getClientCase() + ", not a Welcome");
-      }
-      socket.setSoTimeout(0);
-      QueueConnection c = new QueueConnection(address, socket, in, out, f.getClientWelcome());
-      Thread reader = new Thread(c::readLoop, "spindle-reader-" + address);
-      reader.setDaemon(true);
-      reader.start();
-      return c;
-    } catch (IOException e) {
-      socket.close();
-      throw e;
-    }
-  }
-
-  ServerAddress address() {
+  public ServerAddress address() {
     return address;
   }
 
-  Welcome welcome() {
+  public Welcome welcome() {
     return welcome;
   }
 
-  boolean isOpen() {
+  public boolean isOpen() {
     return closedReason == null;
   }
 
@@ -156,7 +81,7 @@ final class QueueConnection implements AutoCloseable {
   }
 
   /** Sends {@code request}; its replies arrive on the returned stream. */
-  Replies send(Request request) throws IOException {
+  public Replies send(Request request) throws IOException {
     Replies replies = new Replies(request.getRequestId(), new LinkedBlockingQueue<>());
     Sink registered = streams.putIfAbsent(request.getRequestId(), replies);
     if (registered instanceof Replies r) {
@@ -177,7 +102,7 @@ final class QueueConnection implements AutoCloseable {
    * thread, so what depends on it must not block. It fails with {@link IOException} if the
    * connection dies first. The id must not be in flight on this connection already.
    */
-  CompletableFuture<Reply> ask(Request request) {
+  public CompletableFuture<Reply> ask(Request request) {
     Answer answer = new Answer(request.getRequestId());
     if (streams.putIfAbsent(request.getRequestId(), answer) != null) {
       answer.completeExceptionally(
@@ -217,7 +142,11 @@ final class QueueConnection implements AutoCloseable {
     }
   }
 
-  void sendChunk(String uploadId, int index, byte[] sha256, byte[] data, int length)
+  /**
+   * Sends chunk {@code index} of upload {@code uploadId}: the first {@code length} bytes of {@code
+   * data}, written out before this returns (so the caller may reuse the buffer then).
+   */
+  public void sendChunk(String uploadId, int index, byte[] sha256, byte[] data, int length)
       throws IOException {
     send(
         QueueFrame.newBuilder()
@@ -234,13 +163,11 @@ final class QueueConnection implements AutoCloseable {
     if (!isOpen()) {
       throw new IOException(address + ": " + closedReason);
     }
-    synchronized (out) {
-      try {
-        write(out, frame);
-      } catch (IOException e) {
-        fail("the connection broke: " + e.getMessage());
-        throw new IOException(address + ": " + closedReason, e);
-      }
+    try {
+      socket.write(frame);
+    } catch (IOException e) {
+      fail("the connection broke: " + e.getMessage());
+      throw new IOException(address + ": " + closedReason, e);
     }
   }
 
@@ -250,7 +177,7 @@ final class QueueConnection implements AutoCloseable {
   }
 
   /** The replies to one request, in order. */
-  final class Replies implements AutoCloseable, Sink {
+  public final class Replies implements AutoCloseable, Sink {
     private final String requestId;
     private final BlockingQueue<Reply> queue;
 
@@ -260,7 +187,7 @@ final class QueueConnection implements AutoCloseable {
     }
 
     /** The next reply; {@link IOException} if the connection died first. */
-    Reply next(Duration timeout) throws IOException, TimeoutException {
+    public Reply next(Duration timeout) throws IOException, TimeoutException {
       try {
         Reply r = queue.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
         if (r == null) {
@@ -297,7 +224,7 @@ final class QueueConnection implements AutoCloseable {
   private void readLoop() {
     try {
       while (true) {
-        QueueFrame f = read(in, welcome.getMaxFrameSize());
+        QueueFrame f = socket.read();
         if (f.hasReply()) {
           Sink sink = streams.get(f.getReply().getRequestId());
           if (sink != null) {
@@ -330,36 +257,5 @@ final class QueueConnection implements AutoCloseable {
     for (Sink sink : streams.values()) {
       sink.closed();
     }
-  }
-
-  private static void write(OutputStream out, QueueFrame frame) throws IOException {
-    frame.writeDelimitedTo(out);
-    out.flush();
-  }
-
-  /** One frame; a length over {@code max} is refused before its body is read. */
-  private static QueueFrame read(InputStream in, int max) throws IOException {
-    int length = 0;
-    for (int shift = 0; ; shift += 7) {
-      if (shift >= 35) {
-        throw new IOException("malformed frame from the server");
-      }
-      int b = in.read();
-      if (b < 0) {
-        throw new EOFException();
-      }
-      length |= (b & 0x7F) << shift;
-      if ((b & 0x80) == 0) {
-        break;
-      }
-    }
-    if (length < 0 || length > max) {
-      throw new IOException("the server sent a frame of " + length + " bytes, over " + max);
-    }
-    byte[] body = in.readNBytes(length);
-    if (body.length < length) {
-      throw new EOFException();
-    }
-    return QueueFrame.parseFrom(body);
   }
 }

@@ -1,10 +1,13 @@
-package io.spindle.cli;
+package io.spindle.queue.client;
 
 import io.spindle.protocol.queue.QueueProtocol;
 import java.util.ArrayList;
 import java.util.List;
 
-/** A queue server's host and port, as given in {@code --server} or {@code SPINDLE_SERVERS}. */
+/**
+ * A queue server's host and port, as the {@code spindle} client takes them from {@code --server} or
+ * {@code SPINDLE_SERVERS}.
+ */
 public record ServerAddress(String host, int port) {
   public ServerAddress {
     if (host.isEmpty()) {
