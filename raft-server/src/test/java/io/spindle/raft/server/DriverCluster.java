@@ -10,7 +10,7 @@ import io.spindle.raft.server.kv.KeyValueStateMachine;
 import io.spindle.raft.server.transport.InboundHandler;
 import io.spindle.raft.server.transport.NettyRaftTransport;
 import io.spindle.raft.server.transport.RaftTransport;
-import io.spindle.raft.server.transport.TransportConfig;
+import io.spindle.raft.server.transport.RaftTransportSettings;
 import io.spindle.testkit.Await;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -145,7 +145,7 @@ final class DriverCluster implements AutoCloseable {
             node.id,
             new InetSocketAddress("127.0.0.1", port),
             SECRET,
-            TransportConfig.defaults(),
+            RaftTransportSettings.defaults(),
             threads("net-" + node.id + "-"));
     transport.start(
         new InboundHandler() {

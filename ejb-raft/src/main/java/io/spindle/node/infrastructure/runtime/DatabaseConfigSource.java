@@ -81,11 +81,11 @@ public final class DatabaseConfigSource implements ConfigSource {
   }
 
   DatabaseSettings settings() {
-    Path dataDir = Path.of(value(NodeConfig.DATA_DIR).orElse("data"));
+    Path dataDir = Path.of(value(NodeSettings.DATA_DIR).orElse("data"));
     return new DatabaseSettings(
-        value(NodeConfig.DB_URL),
-        value(NodeConfig.DB_USER),
-        value(NodeConfig.DB_PASSWORD),
+        value(NodeSettings.DB_URL),
+        value(NodeSettings.DB_USER),
+        value(NodeSettings.DB_PASSWORD),
         dataDir);
   }
 
@@ -107,7 +107,7 @@ public final class DatabaseConfigSource implements ConfigSource {
     return key -> {
       String value = System.getProperty(key);
       if (value == null || value.isBlank()) {
-        value = System.getenv(NodeConfig.envName(key));
+        value = System.getenv(NodeSettings.envName(key));
       }
       if (value == null || value.isBlank()) {
         value = defaults.getProperty(key);

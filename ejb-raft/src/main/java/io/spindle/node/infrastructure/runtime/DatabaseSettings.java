@@ -63,7 +63,7 @@ public record DatabaseSettings(
       return H2_DATASOURCE;
     }
     throw new IllegalArgumentException(
-        NodeConfig.describe(NodeConfig.DB_URL)
+        NodeSettings.describe(NodeSettings.DB_URL)
             + " must be a jdbc:mysql:, jdbc:mariadb: or jdbc:h2: URL");
   }
 
@@ -86,9 +86,9 @@ public record DatabaseSettings(
     return password.orElseThrow(
         () ->
             new IllegalArgumentException(
-                NodeConfig.describe(NodeConfig.DB_PASSWORD)
+                NodeSettings.describe(NodeSettings.DB_PASSWORD)
                     + " is empty: give the database user of "
-                    + NodeConfig.DB_URL
+                    + NodeSettings.DB_URL
                     + " a password (an empty one cannot be passed through MicroProfile Config)"));
   }
 

@@ -27,7 +27,7 @@ final class InitialMembers {
   /**
    * @param advertisedRaft the address this node's Raft transport is reached at
    */
-  static List<Member> of(NodeConfig config, DurableRaftStorage storage, String advertisedRaft)
+  static List<Member> of(NodeSettings config, DurableRaftStorage storage, String advertisedRaft)
       throws IOException {
     Path marker = config.dataDir().resolve(BOOTSTRAPPED_MARKER);
     switch (config.startMode()) {
@@ -37,7 +37,7 @@ final class InitialMembers {
         if (!Files.exists(marker)) {
           Files.writeString(
               marker,
-              config.nodeId() + " was started with " + NodeConfig.BOOTSTRAP + "=true\n",
+              config.nodeId() + " was started with " + NodeSettings.BOOTSTRAP + "=true\n",
               StandardCharsets.UTF_8);
         }
         if (!hasRaftState(storage)) {

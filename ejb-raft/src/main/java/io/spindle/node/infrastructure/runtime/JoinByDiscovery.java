@@ -33,13 +33,13 @@ final class JoinByDiscovery {
    * @param memberWait how long the joiner waits to be added before it asks again
    */
   static Optional<DiscoveryJoiner> start(
-      NodeConfig config,
+      NodeSettings config,
       Supplier<RaftStatus> status,
       String advertisedRaft,
       Consumer<List<InetSocketAddress>> takeWorkFrom,
       Duration memberWait,
       ThreadFactory threads) {
-    if (config.startMode() != NodeConfig.StartMode.DISCOVER) {
+    if (config.startMode() != NodeSettings.StartMode.DISCOVER) {
       return Optional.empty();
     }
     Optional<DiscoverySettings> settings =
@@ -51,11 +51,11 @@ final class JoinByDiscovery {
                   + config.nodeId()
                   + " has no peers, is not the bootstrap node and discovery is off: it waits for"
                   + " a leader to add it (set "
-                  + NodeConfig.PEERS
+                  + NodeSettings.PEERS
                   + ", "
-                  + NodeConfig.BOOTSTRAP
+                  + NodeSettings.BOOTSTRAP
                   + "=true or "
-                  + NodeConfig.DISCOVERY_MODE
+                  + NodeSettings.DISCOVERY_MODE
                   + ")");
       return Optional.empty();
     }

@@ -1,7 +1,7 @@
 package io.spindle.node.infrastructure.runtime;
 
-import io.spindle.node.infrastructure.federation.FederationConfig;
 import io.spindle.node.infrastructure.federation.FederationLinks;
+import io.spindle.node.infrastructure.federation.FederationSettings;
 import io.spindle.node.infrastructure.federation.GlobalPing;
 import io.spindle.node.infrastructure.federation.RoutePublisher;
 import io.spindle.node.infrastructure.federation.RouteRegistry;
@@ -23,7 +23,7 @@ import javax.net.ssl.SSLContext;
 
 /**
  * The node's part in the federation of clusters: {@link GlobalPing} always; with Redis configured
- * ({@link FederationConfig}), also the route publisher (which publishes only while this node
+ * ({@link FederationSettings}), also the route publisher (which publishes only while this node
  * leads), the route registry and the links to other clusters' queue servers.
  *
  * <p><b>Threading:</b> started and closed by {@link NodeRuntime} under its lock; {@link
@@ -52,13 +52,13 @@ final class NodeFederation implements AutoCloseable {
    * @param queueServers this cluster's queue servers as its route names them
    */
   static NodeFederation start(
-      NodeConfig config,
+      NodeSettings config,
       Function<String, Optional<String>> settings,
       Supplier<RaftStatus> status,
       Supplier<List<String>> queueServers,
       SSLContext https,
       ThreadFactory threads) {
-    Optional<FederationConfig> federation = FederationConfig.read(settings);
+    Optional<FederationSettings> federation = FederationSettings.read(settings);
     HttpClient http =
         HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
@@ -69,7 +69,7 @@ final class NodeFederation implements AutoCloseable {
     FederationLinks links = null;
     RoutePublisher publisher = null;
     if (federation.isPresent()) {
-      FederationConfig f = federation.get();
+      FederationSettings f = federation.get();
       routes = new RouteRegistry(f.redis(), f.secret(), System::currentTimeMillis);
       links =
           new FederationLinks(config.clusterId(), config.nodeId().toString(), f.secret(), threads);
@@ -90,7 +90,7 @@ final class NodeFederation implements AutoCloseable {
       LOG.info(
           () ->
               "no Redis configured ("
-                  + FederationConfig.REDIS_HOST
+                  + FederationSettings.REDIS_HOST
                   + "): cluster "
                   + config.clusterId()
                   + " publishes no route, and pings reach only its own members");
@@ -101,7 +101,7 @@ final class NodeFederation implements AutoCloseable {
   }
 
   /** The cluster's CA certificate, which its route carries, when the node has TLS. */
-  private static String caPem(NodeConfig config) {
+  private static String caPem(NodeSettings config) {
     if (config.tls().isEmpty()) {
       return "";
     }

@@ -38,7 +38,7 @@ import io.spindle.raft.server.RaftNodeSettings;
 import io.spindle.raft.server.RaftStatus;
 import io.spindle.raft.server.transport.InboundHandler;
 import io.spindle.raft.server.transport.NettyRaftTransport;
-import io.spindle.raft.server.transport.TransportConfig;
+import io.spindle.raft.server.transport.RaftTransportSettings;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 import jakarta.annotation.Resource;
@@ -63,7 +63,7 @@ import java.util.logging.Logger;
 import org.eclipse.microprofile.config.Config;
 
 /**
- * The Raft node of this server: reads {@link NodeConfig} once at deployment, starts the Netty
+ * The Raft node of this server: reads {@link NodeSettings} once at deployment, starts the Netty
  * transport and the {@link RaftDriver} on the container's managed threads, and on undeploy stops
  * them, a leader handing over its leadership first.
  *
@@ -103,7 +103,7 @@ public class NodeRuntime {
   @Resource private ManagedThreadFactory threadFactory;
 
   private final NodeStatistics statistics = new NodeStatistics();
-  private NodeConfig config;
+  private NodeSettings config;
   private DurableRaftStorage storage;
   private NettyRaftTransport transport;
   private volatile RaftDriver driver;
@@ -134,7 +134,7 @@ public class NodeRuntime {
 
   @PostConstruct
   void start() {
-    config = NodeConfig.read(key -> mpConfig.getOptionalValue(key, String.class));
+    config = NodeSettings.read(key -> mpConfig.getOptionalValue(key, String.class));
     maxFileBytes = readMaxFileBytes();
     clientTokens = readClientTokens();
     LOG.info(() -> "starting Spindle node with " + config);
@@ -152,7 +152,7 @@ public class NodeRuntime {
               config.nodeId(),
               config.raftListen(),
               config.secret(),
-              TransportConfig.defaults(),
+              RaftTransportSettings.defaults(),
               tls,
               threadFactory);
       transport.start(new Inbound());
@@ -174,7 +174,7 @@ public class NodeRuntime {
               threadFactory);
       fileService = new RaftFileService(new RaftCommandLog(driver), new StoredFiles(store));
       CountService.Settings countSettings =
-          CountConfig.read(key -> mpConfig.getOptionalValue(key, String.class));
+          CountSettings.read(key -> mpConfig.getOptionalValue(key, String.class));
       LocalRangeCounter localRanges =
           new LocalRangeCounter(
               fileService, config.nodeId().value(), countSettings.maxDistinctWords());
@@ -313,10 +313,10 @@ public class NodeRuntime {
   }
 
   /**
-   * Graceful leave before stopping, if {@link NodeConfig#leaveOnStop()}. The leave goes through the
-   * queue server (a LEAVE job for the leader): a node not connected to one cannot be removed, so it
-   * stops at once and stays a member ({@code bin/spindle down} stops the queue server first so that
-   * a whole cluster stops without shrinking).
+   * Graceful leave before stopping, if {@link NodeSettings#leaveOnStop()}. The leave goes through
+   * the queue server (a LEAVE job for the leader): a node not connected to one cannot be removed,
+   * so it stops at once and stays a member ({@code bin/spindle down} stops the queue server first
+   * so that a whole cluster stops without shrinking).
    */
   private void leaveIfAsked() {
     RaftDriver d = driver;
@@ -408,7 +408,7 @@ public class NodeRuntime {
 
   // ---------------------------------------------------------------- API for services and web
 
-  public NodeConfig config() {
+  public NodeSettings config() {
     return config;
   }
 

@@ -1,7 +1,7 @@
 /**
  * The node inside the container: {@link io.spindle.node.infrastructure.runtime.NodeRuntime} reads
- * MicroProfile Config once into a {@link io.spindle.node.infrastructure.runtime.NodeConfig}, starts
- * the Netty transport and the {@link io.spindle.raft.server.RaftDriver} on threads of the
+ * MicroProfile Config once into a {@link io.spindle.node.infrastructure.runtime.NodeSettings},
+ * starts the Netty transport and the {@link io.spindle.raft.server.RaftDriver} on threads of the
  * container's {@code ManagedThreadFactory}, wires the application's services to their ports, and
  * stops it all on undeploy. Its collaborators: {@code InitialMembers} (the configuration a node
  * without Raft state starts with), {@code JoinByDiscovery} (a node that finds its cluster by

@@ -27,7 +27,7 @@ import io.spindle.raft.server.RaftStatus;
 import io.spindle.raft.server.kv.KeyValueStateMachine;
 import io.spindle.raft.server.transport.InboundHandler;
 import io.spindle.raft.server.transport.NettyRaftTransport;
-import io.spindle.raft.server.transport.TransportConfig;
+import io.spindle.raft.server.transport.RaftTransportSettings;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -253,7 +253,7 @@ class ScaleOutTest {
               id,
               new InetSocketAddress("127.0.0.1", raftPort),
               SECRET,
-              TransportConfig.defaults(),
+              RaftTransportSettings.defaults(),
               threads("net-" + id + "-"));
       transport.start(
           new InboundHandler() {

@@ -18,8 +18,8 @@ class DatabaseConfigSourceTest {
 
   @Test
   void noUrlMeansEmbeddedH2InTheDataDir() {
-    inputs.put(NodeConfig.DATA_DIR, "/data/n1");
-    inputs.put(NodeConfig.DB_URL, "");
+    inputs.put(NodeSettings.DATA_DIR, "/data/n1");
+    inputs.put(NodeSettings.DB_URL, "");
     assertEquals(
         "jdbc:h2:file:" + Path.of("/data/n1/spindle") + DatabaseSettings.H2_OPTIONS,
         source.getValue(DatabaseConfigSource.JDBC_URL));
@@ -30,9 +30,9 @@ class DatabaseConfigSourceTest {
 
   @Test
   void aMysqlOrMariadbUrlPicksConnectorJ() {
-    inputs.put(NodeConfig.DB_URL, "jdbc:mariadb://127.0.0.1:3306/spindle_n1");
-    inputs.put(NodeConfig.DB_USER, "spindle");
-    inputs.put(NodeConfig.DB_PASSWORD, "secret");
+    inputs.put(NodeSettings.DB_URL, "jdbc:mariadb://127.0.0.1:3306/spindle_n1");
+    inputs.put(NodeSettings.DB_USER, "spindle");
+    inputs.put(NodeSettings.DB_PASSWORD, "secret");
     assertEquals("com.mysql.cj.jdbc.MysqlDataSource", source.getValue(DatabaseConfigSource.DRIVER));
     assertEquals(
         "jdbc:mariadb://127.0.0.1:3306/spindle_n1", source.getValue(DatabaseConfigSource.JDBC_URL));
@@ -41,7 +41,7 @@ class DatabaseConfigSourceTest {
 
   @Test
   void aServerDatabaseNeedsAPassword() {
-    inputs.put(NodeConfig.DB_URL, "jdbc:mysql://127.0.0.1:3306/spindle_n1");
+    inputs.put(NodeSettings.DB_URL, "jdbc:mysql://127.0.0.1:3306/spindle_n1");
     IllegalArgumentException e =
         assertThrows(
             IllegalArgumentException.class,
@@ -51,7 +51,7 @@ class DatabaseConfigSourceTest {
 
   @Test
   void anUnknownDatabaseIsRefusedClearly() {
-    inputs.put(NodeConfig.DB_URL, "jdbc:postgresql://db/spindle");
+    inputs.put(NodeSettings.DB_URL, "jdbc:postgresql://db/spindle");
     IllegalArgumentException e =
         assertThrows(
             IllegalArgumentException.class, () -> source.getValue(DatabaseConfigSource.DRIVER));
@@ -63,7 +63,7 @@ class DatabaseConfigSourceTest {
 
   @Test
   void answersOnlyItsOwnKeys() {
-    assertNull(source.getValue(NodeConfig.DB_URL));
+    assertNull(source.getValue(NodeSettings.DB_URL));
     assertEquals(90, source.getOrdinal());
   }
 }

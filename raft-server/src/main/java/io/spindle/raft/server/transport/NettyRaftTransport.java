@@ -45,7 +45,7 @@ public final class NettyRaftTransport implements RaftTransport {
   private final NodeId self;
   private final InetSocketAddress bindAddress;
   private final ClusterSecret secret;
-  private final TransportConfig config;
+  private final RaftTransportSettings config;
   private final ClusterTls tls;
   private final EventLoopGroup group;
   private final Bootstrap dialBootstrap;
@@ -71,7 +71,7 @@ public final class NettyRaftTransport implements RaftTransport {
       NodeId self,
       InetSocketAddress bind,
       byte[] clusterSecret,
-      TransportConfig config,
+      RaftTransportSettings config,
       ThreadFactory threadFactory) {
     this(self, bind, clusterSecret, config, null, threadFactory);
   }
@@ -84,7 +84,7 @@ public final class NettyRaftTransport implements RaftTransport {
       NodeId self,
       InetSocketAddress bind,
       byte[] clusterSecret,
-      TransportConfig config,
+      RaftTransportSettings config,
       ClusterTls tls,
       ThreadFactory threadFactory) {
     this.self = Objects.requireNonNull(self, "self");

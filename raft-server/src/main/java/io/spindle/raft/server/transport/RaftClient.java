@@ -73,7 +73,7 @@ public final class RaftClient implements AutoCloseable {
   public RaftClient(
       InetSocketAddress node,
       byte[] clusterSecret,
-      TransportConfig config,
+      RaftTransportSettings config,
       ThreadFactory threadFactory) {
     this(node, clusterSecret, config, null, threadFactory);
   }
@@ -82,7 +82,7 @@ public final class RaftClient implements AutoCloseable {
   public RaftClient(
       InetSocketAddress node,
       byte[] clusterSecret,
-      TransportConfig config,
+      RaftTransportSettings config,
       ClusterTls tls,
       ThreadFactory threadFactory) {
     this.node = Objects.requireNonNull(node, "node");
@@ -121,7 +121,7 @@ public final class RaftClient implements AutoCloseable {
     this(
         node,
         clusterSecret,
-        TransportConfig.defaults(),
+        RaftTransportSettings.defaults(),
         new DefaultThreadFactory("raft-client", true));
   }
 

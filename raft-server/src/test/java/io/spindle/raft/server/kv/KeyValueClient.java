@@ -7,7 +7,7 @@ import io.spindle.protocol.raft.ClientRequest;
 import io.spindle.protocol.tls.ClusterTls;
 import io.spindle.raft.server.NettyPeerMessenger;
 import io.spindle.raft.server.transport.RaftClient;
-import io.spindle.raft.server.transport.TransportConfig;
+import io.spindle.raft.server.transport.RaftTransportSettings;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -226,7 +226,7 @@ public final class KeyValueClient implements AutoCloseable {
             new RaftClient(
                 NettyPeerMessenger.parseAddress(a),
                 secret,
-                TransportConfig.defaults(),
+                RaftTransportSettings.defaults(),
                 tls,
                 new DefaultThreadFactory("raft-client", true)));
   }

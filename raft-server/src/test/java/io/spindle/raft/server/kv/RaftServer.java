@@ -19,7 +19,7 @@ import io.spindle.raft.server.RaftStatus;
 import io.spindle.raft.server.transport.InboundHandler;
 import io.spindle.raft.server.transport.NettyRaftTransport;
 import io.spindle.raft.server.transport.RaftTransport;
-import io.spindle.raft.server.transport.TransportConfig;
+import io.spindle.raft.server.transport.RaftTransportSettings;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -96,7 +96,7 @@ public final class RaftServer implements InboundHandler, AutoCloseable {
             options.id(),
             options.listen(),
             secret,
-            TransportConfig.defaults(),
+            RaftTransportSettings.defaults(),
             tls == null
                 ? null
                 : ClusterTls.server(

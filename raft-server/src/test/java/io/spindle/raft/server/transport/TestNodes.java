@@ -19,8 +19,8 @@ final class TestNodes implements AutoCloseable {
       "another cluster's secret, not ours".getBytes(StandardCharsets.UTF_8);
 
   /** Quick redials, so tests that restart a peer finish quickly. */
-  static final TransportConfig CONFIG =
-      TransportConfig.defaults()
+  static final RaftTransportSettings CONFIG =
+      RaftTransportSettings.defaults()
           .withConnectTimeout(Duration.ofSeconds(2))
           .withReconnectBackoff(Duration.ofMillis(10), Duration.ofMillis(200));
 
@@ -38,7 +38,11 @@ final class TestNodes implements AutoCloseable {
   }
 
   Node start(
-      String id, int port, byte[] secret, TransportConfig config, RecordingInboundHandler inbox)
+      String id,
+      int port,
+      byte[] secret,
+      RaftTransportSettings config,
+      RecordingInboundHandler inbox)
       throws InterruptedException {
     return start(id, port, secret, config, null, inbox);
   }
@@ -48,7 +52,7 @@ final class TestNodes implements AutoCloseable {
       String id,
       int port,
       byte[] secret,
-      TransportConfig config,
+      RaftTransportSettings config,
       io.spindle.protocol.tls.ClusterTls tls,
       RecordingInboundHandler inbox)
       throws InterruptedException {

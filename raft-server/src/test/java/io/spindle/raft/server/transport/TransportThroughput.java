@@ -48,7 +48,7 @@ public final class TransportThroughput {
           @Override
           public void onClientRequest(ClientRequest request, Consumer<ClientReply> reply) {}
         };
-    TransportConfig config = TransportConfig.defaults();
+    RaftTransportSettings config = RaftTransportSettings.defaults();
     NodeId n1 = NodeId.of("n1");
     NodeId n2 = NodeId.of("n2");
     try (NettyRaftTransport sender =

@@ -9,16 +9,16 @@ import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
-class CountConfigTest {
+class CountSettingsTest {
   @Test
   void unsetKeysKeepTheDefaultsAndSetOnesApply() {
-    assertEquals(CountService.Settings.defaults(), CountConfig.read(key -> Optional.empty()));
+    assertEquals(CountService.Settings.defaults(), CountSettings.read(key -> Optional.empty()));
     Map<String, String> values =
         Map.of(
-            CountConfig.RANGE_BYTES, "65536",
-            CountConfig.CACHE_ENTRIES, " 3 ",
-            CountConfig.MAX_DISTINCT_WORDS, "1000");
-    CountService.Settings s = CountConfig.read(key -> Optional.ofNullable(values.get(key)));
+            CountSettings.RANGE_BYTES, "65536",
+            CountSettings.CACHE_ENTRIES, " 3 ",
+            CountSettings.MAX_DISTINCT_WORDS, "1000");
+    CountService.Settings s = CountSettings.read(key -> Optional.ofNullable(values.get(key)));
     assertEquals(65536, s.rangeBytes());
     assertEquals(3, s.cacheEntries());
     assertEquals(1000, s.maxDistinctWords());
@@ -30,9 +30,9 @@ class CountConfigTest {
         assertThrows(
             IllegalArgumentException.class,
             () ->
-                CountConfig.read(
+                CountSettings.read(
                     key ->
-                        key.equals(CountConfig.RANGE_BYTES)
+                        key.equals(CountSettings.RANGE_BYTES)
                             ? Optional.of("64MiB")
                             : Optional.empty()));
     assertTrue(
@@ -41,9 +41,11 @@ class CountConfigTest {
         assertThrows(
             IllegalArgumentException.class,
             () ->
-                CountConfig.read(
+                CountSettings.read(
                     key ->
-                        key.equals(CountConfig.RANGE_BYTES) ? Optional.of("0") : Optional.empty()));
+                        key.equals(CountSettings.RANGE_BYTES)
+                            ? Optional.of("0")
+                            : Optional.empty()));
     assertTrue(zero.getMessage().contains("spindle.count.range-bytes"), zero.getMessage());
   }
 }

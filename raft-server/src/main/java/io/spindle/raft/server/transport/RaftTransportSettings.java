@@ -16,7 +16,7 @@ import java.util.Objects;
  * @param reconnectBackoffMin the delay before the first redial of a lost peer (then doubled)
  * @param reconnectBackoffMax the longest delay between redials
  */
-public record TransportConfig(
+public record RaftTransportSettings(
     int maxFrameSize,
     long maxOutboundBytesPerPeer,
     Duration connectTimeout,
@@ -29,7 +29,7 @@ public record TransportConfig(
   public static final Duration DEFAULT_RECONNECT_BACKOFF_MIN = Duration.ofMillis(50);
   public static final Duration DEFAULT_RECONNECT_BACKOFF_MAX = Duration.ofSeconds(5);
 
-  public TransportConfig {
+  public RaftTransportSettings {
     Objects.requireNonNull(connectTimeout, "connectTimeout");
     Objects.requireNonNull(reconnectBackoffMin, "reconnectBackoffMin");
     Objects.requireNonNull(reconnectBackoffMax, "reconnectBackoffMax");
@@ -53,8 +53,8 @@ public record TransportConfig(
   }
 
   /** 64 MiB frames, 32 MiB per peer, 3 s connect timeout, redial after 50 ms doubling to 5 s. */
-  public static TransportConfig defaults() {
-    return new TransportConfig(
+  public static RaftTransportSettings defaults() {
+    return new RaftTransportSettings(
         DEFAULT_MAX_FRAME_SIZE,
         DEFAULT_MAX_OUTBOUND_BYTES_PER_PEER,
         DEFAULT_CONNECT_TIMEOUT,
@@ -62,23 +62,24 @@ public record TransportConfig(
         DEFAULT_RECONNECT_BACKOFF_MAX);
   }
 
-  public TransportConfig withMaxFrameSize(int bytes) {
-    return new TransportConfig(
+  public RaftTransportSettings withMaxFrameSize(int bytes) {
+    return new RaftTransportSettings(
         bytes, maxOutboundBytesPerPeer, connectTimeout, reconnectBackoffMin, reconnectBackoffMax);
   }
 
-  public TransportConfig withMaxOutboundBytesPerPeer(long bytes) {
-    return new TransportConfig(
+  public RaftTransportSettings withMaxOutboundBytesPerPeer(long bytes) {
+    return new RaftTransportSettings(
         maxFrameSize, bytes, connectTimeout, reconnectBackoffMin, reconnectBackoffMax);
   }
 
-  public TransportConfig withConnectTimeout(Duration timeout) {
-    return new TransportConfig(
+  public RaftTransportSettings withConnectTimeout(Duration timeout) {
+    return new RaftTransportSettings(
         maxFrameSize, maxOutboundBytesPerPeer, timeout, reconnectBackoffMin, reconnectBackoffMax);
   }
 
-  public TransportConfig withReconnectBackoff(Duration min, Duration max) {
-    return new TransportConfig(maxFrameSize, maxOutboundBytesPerPeer, connectTimeout, min, max);
+  public RaftTransportSettings withReconnectBackoff(Duration min, Duration max) {
+    return new RaftTransportSettings(
+        maxFrameSize, maxOutboundBytesPerPeer, connectTimeout, min, max);
   }
 
   private static void requirePositive(String name, Duration value) {

@@ -58,7 +58,7 @@ import java.util.function.Function;
  *     node's certificate and key, for TLS on the Raft port and the queue server link; empty with
  *     {@value #PLAINTEXT} true, which only a loopback {@value #RAFT_LISTEN} may use
  */
-public record NodeConfig(
+public record NodeSettings(
     NodeId nodeId,
     Path dataDir,
     InetSocketAddress raftListen,
@@ -174,7 +174,7 @@ public record NodeConfig(
     }
   }
 
-  public NodeConfig {
+  public NodeSettings {
     Objects.requireNonNull(nodeId, "nodeId");
     Objects.requireNonNull(dataDir, "dataDir");
     Objects.requireNonNull(raftListen, "raftListen");
@@ -224,18 +224,18 @@ public record NodeConfig(
    * @throws IllegalArgumentException naming the key that is missing or malformed, and the env var
    *     that sets it
    */
-  public static NodeConfig read(Function<String, Optional<String>> lookup) {
+  public static NodeSettings read(Function<String, Optional<String>> lookup) {
     Function<String, Optional<String>> values =
         key -> lookup.apply(key).map(String::trim).filter(v -> !v.isEmpty());
     NodeId id = NodeId.of(required(values, NODE_ID));
     Path dataDir = Path.of(required(values, DATA_DIR));
     String listen = required(values, RAFT_LISTEN);
-    InetSocketAddress raftListen = parse(RAFT_LISTEN, listen, NodeConfig::listenAddress);
-    URI httpUrl = parse(HTTP_URL, required(values, HTTP_URL), NodeConfig::httpUrl);
+    InetSocketAddress raftListen = parse(RAFT_LISTEN, listen, NodeSettings::listenAddress);
+    URI httpUrl = parse(HTTP_URL, required(values, HTTP_URL), NodeSettings::httpUrl);
     List<Member> peers = new ArrayList<>();
     for (String entry : values.apply(PEERS).map(p -> p.split(",")).orElse(new String[0])) {
       if (!entry.isBlank()) {
-        peers.add(parse(PEERS, entry.trim(), NodeConfig::peer));
+        peers.add(parse(PEERS, entry.trim(), NodeSettings::peer));
       }
     }
     String secret = required(values, SECRET);
@@ -273,19 +273,20 @@ public record NodeConfig(
     List<InetSocketAddress> queueServers = new ArrayList<>();
     for (String entry : values.apply(QUEUE_SERVERS).map(p -> p.split(",")).orElse(new String[0])) {
       if (!entry.isBlank()) {
-        queueServers.add(parse(QUEUE_SERVERS, entry.trim(), NodeConfig::serverAddress));
+        queueServers.add(parse(QUEUE_SERVERS, entry.trim(), NodeSettings::serverAddress));
       }
     }
-    boolean bootstrap = parse(BOOTSTRAP, values.apply(BOOTSTRAP).orElse("false"), NodeConfig::bool);
+    boolean bootstrap =
+        parse(BOOTSTRAP, values.apply(BOOTSTRAP).orElse("false"), NodeSettings::bool);
     Discovery discovery = discovery(values);
     boolean joinsByDiscovery = peers.isEmpty() && !bootstrap;
     boolean leaveOnStop =
         parse(
             LEAVE_ON_STOP,
             values.apply(LEAVE_ON_STOP).orElse(Boolean.toString(joinsByDiscovery)),
-            NodeConfig::bool);
+            NodeSettings::bool);
     Optional<Tls> tls = tls(values);
-    return new NodeConfig(
+    return new NodeSettings(
         id,
         dataDir,
         raftListen,
@@ -307,7 +308,8 @@ public record NodeConfig(
     Optional<String> ca = values.apply(TLS_CA);
     Optional<String> cert = values.apply(TLS_CERT);
     Optional<String> key = values.apply(TLS_KEY);
-    boolean plaintext = parse(PLAINTEXT, values.apply(PLAINTEXT).orElse("false"), NodeConfig::bool);
+    boolean plaintext =
+        parse(PLAINTEXT, values.apply(PLAINTEXT).orElse("false"), NodeSettings::bool);
     boolean any = ca.isPresent() || cert.isPresent() || key.isPresent();
     if (plaintext) {
       if (any) {
@@ -349,17 +351,18 @@ public record NodeConfig(
                           "expected lan, loopback or off, got '" + v + "'");
                 });
     int port =
-        parse(DISCOVERY_PORT, values.apply(DISCOVERY_PORT).orElse("" + d.port()), NodeConfig::port);
+        parse(
+            DISCOVERY_PORT, values.apply(DISCOVERY_PORT).orElse("" + d.port()), NodeSettings::port);
     InetAddress group =
         parse(
             MULTICAST_GROUP,
             values.apply(MULTICAST_GROUP).orElse(d.multicastGroup().getHostAddress()),
-            NodeConfig::multicastGroup);
+            NodeSettings::multicastGroup);
     int multicastPort =
         parse(
             MULTICAST_PORT,
             values.apply(MULTICAST_PORT).orElse("" + d.multicastPort()),
-            NodeConfig::port);
+            NodeSettings::port);
     return new Discovery(mode, port, group, multicastPort);
   }
 
@@ -423,7 +426,7 @@ public record NodeConfig(
 
   @Override
   public String toString() {
-    return "NodeConfig[nodeId="
+    return "NodeSettings[nodeId="
         + nodeId
         + ", dataDir="
         + dataDir
@@ -456,7 +459,7 @@ public record NodeConfig(
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof NodeConfig c
+    return o instanceof NodeSettings c
         && nodeId.equals(c.nodeId)
         && dataDir.equals(c.dataDir)
         && raftListen.equals(c.raftListen)

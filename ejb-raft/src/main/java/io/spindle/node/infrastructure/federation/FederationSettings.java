@@ -23,7 +23,7 @@ import javax.net.ssl.SSLContext;
  * @param routeTtl how long a published route holds ({@value #ROUTE_TTL_MS}, 15 s)
  * @param routeRefresh how often the leader publishes it again ({@value #ROUTE_REFRESH_MS}, 5 s)
  */
-public record FederationConfig(
+public record FederationSettings(
     RedisSettings redis, FederationSecret secret, Duration routeTtl, Duration routeRefresh) {
   public static final String REDIS_HOST = "spindle.redis.host";
   public static final String REDIS_PORT = "spindle.redis.port";
@@ -43,7 +43,7 @@ public record FederationConfig(
    *
    * @throws IllegalArgumentException naming the key (and its env var) that is malformed or missing
    */
-  public static Optional<FederationConfig> read(Function<String, Optional<String>> lookup) {
+  public static Optional<FederationSettings> read(Function<String, Optional<String>> lookup) {
     Function<String, Optional<String>> values =
         key -> lookup.apply(key).map(String::trim).filter(v -> !v.isEmpty());
     Optional<String> host = values.apply(REDIS_HOST);
@@ -102,7 +102,7 @@ public record FederationConfig(
               + describe(ROUTE_TTL_MS)
               + " (at least 1000), so that a live leader's route never expires");
     }
-    return Optional.of(new FederationConfig(redis, federation, ttl, refresh));
+    return Optional.of(new FederationSettings(redis, federation, ttl, refresh));
   }
 
   private static SSLContext sslContext(Optional<String> caFile) {

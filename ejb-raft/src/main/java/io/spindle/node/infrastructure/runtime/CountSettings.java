@@ -8,12 +8,12 @@ import java.util.function.Function;
  * The count service's settings from MicroProfile Config (each key also as an env var, {@code
  * SPINDLE_COUNT_RANGE_BYTES}…); a key not set keeps {@link CountService.Settings#defaults()}.
  */
-final class CountConfig {
+final class CountSettings {
   static final String RANGE_BYTES = "spindle.count.range-bytes";
   static final String CACHE_ENTRIES = "spindle.count.cache-entries";
   static final String MAX_DISTINCT_WORDS = "spindle.count.max-distinct-words";
 
-  private CountConfig() {}
+  private CountSettings() {}
 
   /**
    * @throws IllegalArgumentException naming the key that is malformed and its env var
@@ -25,11 +25,11 @@ final class CountConfig {
     long maxDistinct = number(lookup, MAX_DISTINCT_WORDS, d.maxDistinctWords());
     if (rangeBytes < 1 || cacheEntries < 0 || maxDistinct < 1) {
       throw new IllegalArgumentException(
-          NodeConfig.describe(RANGE_BYTES)
+          NodeSettings.describe(RANGE_BYTES)
               + " and "
-              + NodeConfig.describe(MAX_DISTINCT_WORDS)
+              + NodeSettings.describe(MAX_DISTINCT_WORDS)
               + " must be positive, "
-              + NodeConfig.describe(CACHE_ENTRIES)
+              + NodeSettings.describe(CACHE_ENTRIES)
               + " not negative");
     }
     return new CountService.Settings(
@@ -46,7 +46,7 @@ final class CountConfig {
       return value.map(Long::parseLong).orElse(fallback);
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException(
-          NodeConfig.describe(key) + " must be a whole number, not '" + value.get() + "'", e);
+          NodeSettings.describe(key) + " must be a whole number, not '" + value.get() + "'", e);
     }
   }
 }
