@@ -40,7 +40,6 @@ public final class RaftNode {
   private final RaftConfig config;
   private final RaftLog log;
   private final SnapshotStore snapshots;
-  private final RandomSource random;
 
   /**
    * A deliberately broken mode for the simulation's negative control: a new leader may change the
@@ -64,19 +63,8 @@ public final class RaftNode {
   /** The configurations in the log (§4.1), kept in step with it. */
   private final ConfigurationHistory configurations = new ConfigurationHistory();
 
-  private int electionElapsed;
-
-  /**
-   * Ticks since this node last heard from a leader (or, as leader, since it last led): the promise
-   * a voter gives a leader by acknowledging it lasts until this reaches an election timeout, and
-   * only hearing from a leader restarts it; a higher term learned from anyone else does not end it
-   * early (see inLeaderLease). At start, a node keeps the promise it may have given before a
-   * restart.
-   */
-  private int leaderContactElapsed;
-
-  private int heartbeatElapsed;
-  private int randomizedElectionTimeout;
+  /** The election, heartbeat and leader-contact timers. */
+  private final ElectionTimer timer;
 
   // Candidate state.
   private boolean campaignIsTransfer;
@@ -143,7 +131,7 @@ public final class RaftNode {
     this.config = config;
     this.log = new RaftLog(log);
     this.snapshots = snapshots;
-    this.random = random;
+    this.timer = new ElectionTimer(config, random);
     this.uncommitted = new UncommittedBudget(config);
     this.reads = new ReadOnlyRequests(this, config, clock);
     this.transfer = new LeadershipTransfer(this, config, reads);
@@ -153,7 +141,7 @@ public final class RaftNode {
     this.replication =
         new LeaderReplication(this, config, this.log, progress, snapshotSender, reads);
     this.followerAppends = new FollowerAppends(this, this.log, configurations, storage);
-    this.election = new Election(this, config, id, storage, this.log);
+    this.election = new Election(this, config, id, storage, this.log, timer);
     this.term = hardState.term();
     this.votedFor = hardState.votedFor();
     this.persistedHardState = hardState;
@@ -188,8 +176,7 @@ public final class RaftNode {
     // compaction point durable, and make the first Ready sync (before anything is sent).
     this.log.trustOnlyCompactionPoint();
     becomeFollower(term, null);
-    // Only lease reads depend on voters honouring a lease they may have granted before a restart.
-    this.leaderContactElapsed = config.leaseRead() ? 0 : config.electionTicks();
+    timer.started();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -287,9 +274,7 @@ public final class RaftNode {
 
   /** Advances logical time by one tick: elections, heartbeats, CheckQuorum, transfer timeouts. */
   public void tick() {
-    if (leaderContactElapsed < config.electionTicks()) {
-      leaderContactElapsed++;
-    }
+    timer.tick();
     tickFunction.run();
   }
 
@@ -299,7 +284,7 @@ public final class RaftNode {
       return;
     }
     if (m.term() > term) {
-      if (isVoteRequest(m) && !((RequestVote) m).transfer() && inLeaderLease()) {
+      if (isVoteRequest(m) && !((RequestVote) m).transfer() && timer.inLeaderLease()) {
         // §4.2.3 / §6.2: while we hear from a leader, a disruptive candidate (a removed server, or
         // one partitioned away) must not make us abandon it.
         return;
@@ -523,9 +508,7 @@ public final class RaftNode {
 
   void becomeFollower(long newTerm, NodeId leader) {
     if (role == Role.LEADER) {
-      // A leader that steps down serves no more lease reads, so its own promise ends with it: it
-      // may vote at once (its stickiness protected only itself).
-      leaderContactElapsed = config.electionTicks();
+      timer.stopLeading();
     }
     log.flushUnstable();
     reads.failPendingReads();
@@ -539,7 +522,7 @@ public final class RaftNode {
     role = Role.FOLLOWER;
     leaderId = leader;
     resetLeaderState();
-    resetElectionTimer();
+    timer.reset();
     stepFunction = this::stepFollower;
     tickFunction = this::tickElection;
   }
@@ -551,7 +534,7 @@ public final class RaftNode {
     leaderId = null;
     election.clearVotes();
     campaignIsTransfer = false;
-    resetElectionTimer();
+    timer.reset();
     stepFunction = this::stepCandidate;
     tickFunction = this::tickElection;
   }
@@ -565,7 +548,7 @@ public final class RaftNode {
     leaderId = null;
     election.clearVotes();
     campaignIsTransfer = transfer;
-    resetElectionTimer();
+    timer.reset();
     stepFunction = this::stepCandidate;
     tickFunction = this::tickElection;
   }
@@ -574,9 +557,7 @@ public final class RaftNode {
     role = Role.LEADER;
     leaderId = id;
     resetLeaderState();
-    heartbeatElapsed = 0;
-    electionElapsed = 0;
-    leaderContactElapsed = 0;
+    timer.startLeading();
     long last = lastIndex();
     for (Member m : configuration().all()) {
       if (!m.id().equals(id)) {
@@ -601,50 +582,24 @@ public final class RaftNode {
     election.clearVotes();
   }
 
-  private void resetElectionTimer() {
-    electionElapsed = 0;
-    randomizedElectionTimeout = config.electionTicks() + random.nextInt(config.electionTicks());
-  }
-
-  /**
-   * Leader stickiness (thesis §4.2.3, §9.6) and the promise behind a lease (§6.4.1): we heard from
-   * a live leader within an election timeout, or we only just started and may have acknowledged one
-   * before a restart (whose lease must hold whether or not we remember it). Only hearing from a
-   * leader restarts it, so a higher term learned from some other message does not end it early.
-   */
-  boolean inLeaderLease() {
-    if (!config.checkQuorum() && !config.preVote()) {
-      return false;
-    }
-    return leaderContactElapsed < config.electionTicks();
-  }
-
   // ---------------------------------------------------------------------------------------------
   // Ticks.
 
   private void tickElection() {
-    electionElapsed++;
-    if (election.promotable() && electionElapsed >= randomizedElectionTimeout) {
+    if (timer.tickElection() && election.promotable()) {
       election.campaign(false);
     }
   }
 
   private void tickLeader() {
-    heartbeatElapsed++;
-    electionElapsed++;
-    leaderContactElapsed = 0;
-    if (electionElapsed >= config.electionTicks()) {
-      electionElapsed = 0;
-      if (config.checkQuorum() && !replication.quorumRecentlyActive()) {
-        // §6.2: a leader that cannot reach a majority steps down, so clients find the real one.
-        becomeFollower(term, null);
-        return;
-      }
+    if (timer.tickLeader() && config.checkQuorum() && !replication.quorumRecentlyActive()) {
+      // §6.2: a leader that cannot reach a majority steps down, so clients find the real one.
+      becomeFollower(term, null);
+      return;
     }
     transfer.tick();
     replication.tick();
-    if (heartbeatElapsed >= config.heartbeatTicks()) {
-      heartbeatElapsed = 0;
+    if (timer.heartbeatDue()) {
       replication.broadcastHeartbeat();
     }
     membership.tick(commitIndex, config.electionTicks());
@@ -661,7 +616,7 @@ public final class RaftNode {
   /** Votes for {@code candidate} in the current term (persisted before the answer goes out). */
   void grantVote(NodeId candidate) {
     votedFor = candidate;
-    resetElectionTimer();
+    timer.reset();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -691,8 +646,7 @@ public final class RaftNode {
   }
 
   private void acceptLeader(NodeId leader) {
-    electionElapsed = 0;
-    leaderContactElapsed = 0;
+    timer.heardFromLeader();
     if (!leader.equals(leaderId)) {
       reads.failForwardedReads();
       leaderId = leader;

@@ -6,9 +6,10 @@
  *
  * <p>{@code RaftNode} is the only public entry point; it delegates to package-private collaborators
  * it owns, each single-threaded on the driver's thread: {@code Election} (campaigns, PreVote and
- * the answers to candidates, with the votes in a {@code VoteCount}), {@code RaftLog} (the log with
- * the proposals not yet flushed and what is durable), {@code ConfigurationHistory} (the
- * configurations by index), {@code MembershipChanges} (single-server changes and the storage
+ * the answers to candidates, with the votes in a {@code VoteCount}), {@code ElectionTimer} (the
+ * election, heartbeat and leader-contact timers, and the leader lease they give), {@code RaftLog}
+ * (the log with the proposals not yet flushed and what is durable), {@code ConfigurationHistory}
+ * (the configurations by index), {@code MembershipChanges} (single-server changes and the storage
  * members answer from, with the {@code DepartingPeers}, removed peers still told of their removal),
  * {@code LeaderReplication} (AppendEntries and heartbeats to followers), {@code LeadershipTransfer}
  * (TimeoutNow to a caught-up target, given up after an election timeout), {@code FollowerAppends}
