@@ -33,8 +33,6 @@ import java.util.function.Consumer;
  * <p><b>Threading:</b> not thread-safe. One thread (the driver's) makes every call.
  */
 public final class RaftNode {
-  private static final long MAX_APPLY_BATCH_BYTES = 64L << 20;
-
   private final NodeId id;
   private final StorageId storage;
   private final RaftConfig config;
@@ -51,14 +49,11 @@ public final class RaftNode {
   // Persistent state (§5.1 Figure 2), handed to the driver in a Ready before anyone hears of it.
   private long term;
   private NodeId votedFor;
-  private HardState persistedHardState;
 
   // Volatile state.
   private Role role = Role.FOLLOWER;
   private NodeId leaderId;
   private long commitIndex;
-  private long appliedIndex;
-  private boolean applyPaused;
 
   /** The configurations in the log (§4.1), kept in step with it. */
   private final ConfigurationHistory configurations = new ConfigurationHistory();
@@ -94,10 +89,8 @@ public final class RaftNode {
   /** Campaigns, the vote count and the answers to candidates. */
   private final Election election;
 
-  // Output.
-  private List<Message> messages = new ArrayList<>();
-  private List<ReadResult> readResults = new ArrayList<>();
-  private SnapshotMeta snapshotToInstall;
+  /** The output queued for the next Ready, the applied index and the persisted hard state. */
+  private final ReadyBuilder output;
 
   private Consumer<Message> stepFunction;
   private Runnable tickFunction;
@@ -134,6 +127,7 @@ public final class RaftNode {
     this.timer = new ElectionTimer(config, random);
     this.uncommitted = new UncommittedBudget(config);
     this.reads = new ReadOnlyRequests(this, config, clock);
+    this.output = new ReadyBuilder(this.log, reads, hardState);
     this.transfer = new LeadershipTransfer(this, config, reads);
     this.membership = new MembershipChanges(this, id, storage, configurations, progress, transfer);
     this.snapshotSender = new SnapshotSender(this, config, this.log, snapshots);
@@ -144,7 +138,6 @@ public final class RaftNode {
     this.election = new Election(this, config, id, storage, this.log, timer);
     this.term = hardState.term();
     this.votedFor = hardState.votedFor();
-    this.persistedHardState = hardState;
 
     Optional<SnapshotMeta> snapshot = snapshots.latest();
     if (snapshot.isPresent() && this.log.doesNotContinue(snapshot.get())) {
@@ -163,13 +156,13 @@ public final class RaftNode {
     long snapshotIndex = snapshot.map(SnapshotMeta::index).orElse(0L);
     if (appliedIndex < snapshotIndex) {
       // The state machine is behind the snapshot (its database was wiped): install it first.
-      snapshotToInstall = snapshot.get();
-      this.appliedIndex = snapshotIndex;
+      output.installSnapshot(snapshot.get());
     } else {
-      this.appliedIndex = appliedIndex;
+      output.appliedUpTo(appliedIndex);
     }
     this.commitIndex =
-        Math.min(Math.max(this.appliedIndex, this.log.snapshotIndex()), this.log.storedLastIndex());
+        Math.min(
+            Math.max(output.appliedIndex(), this.log.snapshotIndex()), this.log.storedLastIndex());
     // §5.1: nothing is acknowledged before it is durable. What the log holds after a restart may
     // not be: a process killed between append and sync leaves the entries in the page cache, where
     // the next reader finds them intact and a power cut would still lose them. Count only the
@@ -220,7 +213,7 @@ public final class RaftNode {
 
   /** The index of the last entry handed out in a Ready's committedEntries (or snapshot). */
   public long appliedIndex() {
-    return appliedIndex;
+    return output.appliedIndex();
   }
 
   /**
@@ -230,7 +223,7 @@ public final class RaftNode {
    * commitment go on; snapshots to install are still handed out.
    */
   public void pauseApply(boolean paused) {
-    this.applyPaused = paused;
+    output.pauseApply(paused);
   }
 
   public long lastIndex() {
@@ -372,7 +365,7 @@ public final class RaftNode {
     } else if (leaderId != null) {
       reads.forward(requestId, leaderId);
     } else {
-      readResults.add(ReadResult.failed(requestId, Optional.empty()));
+      output.deliver(ReadResult.failed(requestId, Optional.empty()));
     }
   }
 
@@ -400,9 +393,10 @@ public final class RaftNode {
    * keepEntries} behind it for followers that lag a little.
    */
   public void snapshotTaken(SnapshotMeta meta, long keepEntries) {
-    if (meta.index() > appliedIndex) {
+    long applied = output.appliedIndex();
+    if (meta.index() > applied) {
       throw new IllegalArgumentException(
-          "snapshot at " + meta.index() + " is ahead of the applied index " + appliedIndex);
+          "snapshot at " + meta.index() + " is ahead of the applied index " + applied);
     }
     long compactTo = Math.min(meta.index() - Math.max(0, keepEntries), log.durableIndex());
     if (compactTo <= log.snapshotIndex()) {
@@ -417,19 +411,8 @@ public final class RaftNode {
   // Output.
 
   public boolean hasReady() {
-    if (!messages.isEmpty()
-        || log.hasUnstable()
-        || !readResults.isEmpty()
-        || snapshotToInstall != null
-        || log.appendedSinceReady()
-        || reads.broadcastNeeded()
-        || !hardState().equals(persistedHardState)) {
-      return true;
-    }
-    if (!applyPaused && commitIndex > appliedIndex && appliedIndex < log.storedLastIndex()) {
-      return true;
-    }
-    return role == Role.LEADER && replication.anyFollowerNeedsAppend();
+    return output.hasReady(hardState(), commitIndex)
+        || (role == Role.LEADER && replication.anyFollowerNeedsAppend());
   }
 
   /** Collects the work to do; see {@link Ready} for the order. Call {@link #advance} after. */
@@ -441,33 +424,12 @@ public final class RaftNode {
       }
       replication.sendAppends();
     }
-    HardState hs = hardState();
-    HardState changed = hs.equals(persistedHardState) ? null : hs;
-    boolean mustSync = log.takeAppendedSinceReady() || changed != null;
-
-    List<Entry> committed = List.of();
-    long applyTo = Math.min(commitIndex, log.storedLastIndex());
-    if (!applyPaused && applyTo > appliedIndex && appliedIndex >= log.snapshotIndex()) {
-      committed = log.entries(appliedIndex + 1, applyTo, MAX_APPLY_BATCH_BYTES);
-      appliedIndex = committed.get(committed.size() - 1).index();
-    }
-    SnapshotMeta install = snapshotToInstall;
-    snapshotToInstall = null;
-    List<Message> out = messages;
-    messages = new ArrayList<>();
-    List<ReadResult> reads = readResults;
-    readResults = new ArrayList<>();
-    return new Ready(changed, mustSync, log.storedLastIndex(), out, install, committed, reads);
+    return output.build(hardState(), commitIndex);
   }
 
   /** Acknowledges that a Ready's work is done. */
   public void advance(Ready ready) {
-    if (ready.hardState() != null) {
-      persistedHardState = ready.hardState();
-    }
-    if (ready.mustSync()) {
-      log.synced(ready.lastAppendedIndex());
-    }
+    output.advance(ready);
     if (role == Role.LEADER) {
       maybeCommit();
     }
@@ -481,12 +443,12 @@ public final class RaftNode {
   // For the collaborators (package-private).
 
   void send(Message m) {
-    messages.add(m);
+    output.send(m);
   }
 
   /** Hands a read's outcome to the driver in the next Ready. */
   void deliver(ReadResult result) {
-    readResults.add(result);
+    output.deliver(result);
   }
 
   /** The index of this leader's first entry (its no-op); reads wait until it commits. */
@@ -717,8 +679,7 @@ public final class RaftNode {
     configurations.resetTo(meta.index(), meta.configuration());
     configurations.scan(log, meta.index() + 1);
     commitIndex = meta.index();
-    appliedIndex = meta.index();
-    snapshotToInstall = meta;
+    output.installSnapshot(meta);
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -15,6 +15,8 @@
  * (TimeoutNow to a caught-up target, given up after an election timeout), {@code FollowerAppends}
  * (AppendEntries and heartbeats from the leader), {@code SnapshotSender} and {@code
  * SnapshotReceiver} (InstallSnapshot, both sides), {@code ReadOnlyRequests} (ReadIndex, the lease
- * and forwarded reads) and {@code UncommittedBudget} (the leader's flow control for proposals).
+ * and forwarded reads), {@code ReadyBuilder} (the output queued for the next Ready, the applied
+ * index and the persisted hard state) and {@code UncommittedBudget} (the leader's flow control for
+ * proposals).
  */
 package io.spindle.raft;
