@@ -12,10 +12,8 @@ import io.spindle.raft.message.ReadIndexResponse;
 import io.spindle.raft.message.RequestVote;
 import io.spindle.raft.message.RequestVoteResponse;
 import io.spindle.raft.message.TimeoutNow;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -78,6 +76,9 @@ public final class RaftNode {
   /** Proposal flow control: the bytes accepted beyond the commit index. */
   private final UncommittedBudget uncommitted;
 
+  /** The leader's commit rule. */
+  private final CommitRule commitRule;
+
   /** ReadIndex requests and the lease (leader), reads forwarded to the leader (follower). */
   private final ReadOnlyRequests reads;
 
@@ -127,6 +128,7 @@ public final class RaftNode {
     this.timer = new ElectionTimer(config, random);
     this.uncommitted = new UncommittedBudget(config);
     this.reads = new ReadOnlyRequests(this, config, clock);
+    this.commitRule = new CommitRule(this, id, this.log, progress, uncommitted, reads);
     this.output = new ReadyBuilder(this.log, reads, hardState);
     this.transfer = new LeadershipTransfer(this, config, reads);
     this.membership = new MembershipChanges(this, id, storage, configurations, progress, transfer);
@@ -690,35 +692,13 @@ public final class RaftNode {
     transfer.maybeSendTimeoutNow(p);
   }
 
-  /** §5.3, §5.4.2: commit the highest index stored on a majority, if it is of the current term. */
+  /** §5.3, §5.4.2: commit what a majority stores, if of this term; see {@link CommitRule}. */
   void maybeCommit() {
-    Configuration c = configuration();
-    List<Long> matches = new ArrayList<>();
-    for (NodeId voter : c.voterIds()) {
-      if (voter.equals(id)) {
-        matches.add(log.durableIndex());
-      } else {
-        Progress p = progress.get(voter);
-        matches.add(p == null ? 0 : p.match);
-      }
-    }
-    if (matches.isEmpty()) {
-      return;
-    }
-    matches.sort(Collections.reverseOrder());
-    long candidate = matches.get(c.quorum() - 1);
-    if (candidate <= commitIndex || termAt(candidate) != term) {
-      return;
-    }
-    commitIndex = candidate;
-    uncommitted.release(commitIndex);
-    if (commitIndex >= leaderTermStart) {
-      reads.retryReadsAwaitingTermCommit();
-    }
+    commitRule.maybeCommit();
   }
 
-  /** The term of the entry at {@code index}, including proposals not yet flushed; 0 for index 0. */
-  private long termAt(long index) {
-    return log.termAt(index);
+  /** The commit rule found {@code index} committed (beyond the commit index). */
+  void leaderCommit(long index) {
+    commitIndex = index;
   }
 }

@@ -11,12 +11,12 @@
  * (the log with the proposals not yet flushed and what is durable), {@code ConfigurationHistory}
  * (the configurations by index), {@code MembershipChanges} (single-server changes and the storage
  * members answer from, with the {@code DepartingPeers}, removed peers still told of their removal),
- * {@code LeaderReplication} (AppendEntries and heartbeats to followers), {@code LeadershipTransfer}
- * (TimeoutNow to a caught-up target, given up after an election timeout), {@code FollowerAppends}
- * (AppendEntries and heartbeats from the leader), {@code SnapshotSender} and {@code
- * SnapshotReceiver} (InstallSnapshot, both sides), {@code ReadOnlyRequests} (ReadIndex, the lease
- * and forwarded reads), {@code ReadyBuilder} (the output queued for the next Ready, the applied
- * index and the persisted hard state) and {@code UncommittedBudget} (the leader's flow control for
- * proposals).
+ * {@code LeaderReplication} (AppendEntries and heartbeats to followers), {@code CommitRule} (the
+ * leader's commit index from its followers' matches), {@code LeadershipTransfer} (TimeoutNow to a
+ * caught-up target, given up after an election timeout), {@code FollowerAppends} (AppendEntries and
+ * heartbeats from the leader), {@code SnapshotSender} and {@code SnapshotReceiver}
+ * (InstallSnapshot, both sides), {@code ReadOnlyRequests} (ReadIndex, the lease and forwarded
+ * reads), {@code ReadyBuilder} (the output queued for the next Ready, the applied index and the
+ * persisted hard state) and {@code UncommittedBudget} (the leader's flow control for proposals).
  */
 package io.spindle.raft;
