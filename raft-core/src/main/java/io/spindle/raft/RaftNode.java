@@ -35,7 +35,6 @@ public final class RaftNode {
   private final StorageId storage;
   private final RaftConfig config;
   private final RaftLog log;
-  private final SnapshotStore snapshots;
 
   /**
    * A deliberately broken mode for the simulation's negative control: a new leader may change the
@@ -124,7 +123,6 @@ public final class RaftNode {
     this.storage = storage;
     this.config = config;
     this.log = new RaftLog(log);
-    this.snapshots = snapshots;
     this.timer = new ElectionTimer(config, random);
     this.uncommitted = new UncommittedBudget(config);
     this.reads = new ReadOnlyRequests(this, config, clock);
@@ -141,35 +139,9 @@ public final class RaftNode {
     this.term = hardState.term();
     this.votedFor = hardState.votedFor();
 
-    Optional<SnapshotMeta> snapshot = snapshots.latest();
-    if (snapshot.isPresent() && this.log.doesNotContinue(snapshot.get())) {
-      // A snapshot was installed, then the node crashed before the log was reset behind it: the
-      // log may hold less than the snapshot covers, or a conflicting entry at its index (entries of
-      // a deposed leader, which the snapshot replaced). The snapshot wins, the log restarts after
-      // it (§7: "if the follower has no such entry ... discard the entire log").
-      this.log.reset(snapshot.get().index(), snapshot.get().term());
-    }
-    long base = this.log.snapshotIndex();
-    Configuration baseConfiguration =
-        snapshot.map(SnapshotMeta::configuration).orElse(initialConfiguration);
-    configurations.resetTo(base, baseConfiguration);
-    configurations.scan(this.log, base + 1);
-
-    long snapshotIndex = snapshot.map(SnapshotMeta::index).orElse(0L);
-    if (appliedIndex < snapshotIndex) {
-      // The state machine is behind the snapshot (its database was wiped): install it first.
-      output.installSnapshot(snapshot.get());
-    } else {
-      output.appliedUpTo(appliedIndex);
-    }
     this.commitIndex =
-        Math.min(
-            Math.max(output.appliedIndex(), this.log.snapshotIndex()), this.log.storedLastIndex());
-    // §5.1: nothing is acknowledged before it is durable. What the log holds after a restart may
-    // not be: a process killed between append and sync leaves the entries in the page cache, where
-    // the next reader finds them intact and a power cut would still lose them. Count only the
-    // compaction point durable, and make the first Ready sync (before anything is sent).
-    this.log.trustOnlyCompactionPoint();
+        Recovery.recover(
+            snapshots, this.log, configurations, output, initialConfiguration, appliedIndex);
     becomeFollower(term, null);
     timer.started();
   }
