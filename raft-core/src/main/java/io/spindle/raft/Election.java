@@ -19,14 +19,22 @@ final class Election {
   private final NodeId id;
   private final StorageId storage;
   private final RaftLog log;
+  private final ElectionTimer timer;
   private final VoteCount votes = new VoteCount();
 
-  Election(RaftNode node, RaftConfig config, NodeId id, StorageId storage, RaftLog log) {
+  Election(
+      RaftNode node,
+      RaftConfig config,
+      NodeId id,
+      StorageId storage,
+      RaftLog log,
+      ElectionTimer timer) {
     this.node = node;
     this.config = config;
     this.id = id;
     this.storage = storage;
     this.log = log;
+    this.timer = timer;
   }
 
   /** Forgets the votes of a campaign that ended (or starts). */
@@ -117,7 +125,7 @@ final class Election {
     // §6.4.1: a voter that acknowledged a leader within an election timeout promised it not to
     // help elect another (its lease rests on that), even if it learned of this term from someone
     // else meanwhile. Only a transfer, which the leader asked for and ended its lease for, may.
-    boolean promised = !m.transfer() && node.inLeaderLease();
+    boolean promised = !m.transfer() && timer.inLeaderLease();
     boolean grant = logOk && (again || (free && !promised));
     if (grant) {
       node.grantVote(m.from());

@@ -12,10 +12,8 @@ import io.spindle.raft.message.ReadIndexResponse;
 import io.spindle.raft.message.RequestVote;
 import io.spindle.raft.message.RequestVoteResponse;
 import io.spindle.raft.message.TimeoutNow;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -33,14 +31,10 @@ import java.util.function.Consumer;
  * <p><b>Threading:</b> not thread-safe. One thread (the driver's) makes every call.
  */
 public final class RaftNode {
-  private static final long MAX_APPLY_BATCH_BYTES = 64L << 20;
-
   private final NodeId id;
   private final StorageId storage;
   private final RaftConfig config;
   private final RaftLog log;
-  private final SnapshotStore snapshots;
-  private final RandomSource random;
 
   /**
    * A deliberately broken mode for the simulation's negative control: a new leader may change the
@@ -52,31 +46,17 @@ public final class RaftNode {
   // Persistent state (§5.1 Figure 2), handed to the driver in a Ready before anyone hears of it.
   private long term;
   private NodeId votedFor;
-  private HardState persistedHardState;
 
   // Volatile state.
   private Role role = Role.FOLLOWER;
   private NodeId leaderId;
   private long commitIndex;
-  private long appliedIndex;
-  private boolean applyPaused;
 
   /** The configurations in the log (§4.1), kept in step with it. */
   private final ConfigurationHistory configurations = new ConfigurationHistory();
 
-  private int electionElapsed;
-
-  /**
-   * Ticks since this node last heard from a leader (or, as leader, since it last led): the promise
-   * a voter gives a leader by acknowledging it lasts until this reaches an election timeout, and
-   * only hearing from a leader restarts it; a higher term learned from anyone else does not end it
-   * early (see inLeaderLease). At start, a node keeps the promise it may have given before a
-   * restart.
-   */
-  private int leaderContactElapsed;
-
-  private int heartbeatElapsed;
-  private int randomizedElectionTimeout;
+  /** The election, heartbeat and leader-contact timers. */
+  private final ElectionTimer timer;
 
   // Candidate state.
   private boolean campaignIsTransfer;
@@ -95,6 +75,9 @@ public final class RaftNode {
   /** Proposal flow control: the bytes accepted beyond the commit index. */
   private final UncommittedBudget uncommitted;
 
+  /** The leader's commit rule. */
+  private final CommitRule commitRule;
+
   /** ReadIndex requests and the lease (leader), reads forwarded to the leader (follower). */
   private final ReadOnlyRequests reads;
 
@@ -106,10 +89,8 @@ public final class RaftNode {
   /** Campaigns, the vote count and the answers to candidates. */
   private final Election election;
 
-  // Output.
-  private List<Message> messages = new ArrayList<>();
-  private List<ReadResult> readResults = new ArrayList<>();
-  private SnapshotMeta snapshotToInstall;
+  /** The output queued for the next Ready, the applied index and the persisted hard state. */
+  private final ReadyBuilder output;
 
   private Consumer<Message> stepFunction;
   private Runnable tickFunction;
@@ -142,10 +123,11 @@ public final class RaftNode {
     this.storage = storage;
     this.config = config;
     this.log = new RaftLog(log);
-    this.snapshots = snapshots;
-    this.random = random;
+    this.timer = new ElectionTimer(config, random);
     this.uncommitted = new UncommittedBudget(config);
     this.reads = new ReadOnlyRequests(this, config, clock);
+    this.commitRule = new CommitRule(this, id, this.log, progress, uncommitted, reads);
+    this.output = new ReadyBuilder(this.log, reads, hardState);
     this.transfer = new LeadershipTransfer(this, config, reads);
     this.membership = new MembershipChanges(this, id, storage, configurations, progress, transfer);
     this.snapshotSender = new SnapshotSender(this, config, this.log, snapshots);
@@ -153,43 +135,15 @@ public final class RaftNode {
     this.replication =
         new LeaderReplication(this, config, this.log, progress, snapshotSender, reads);
     this.followerAppends = new FollowerAppends(this, this.log, configurations, storage);
-    this.election = new Election(this, config, id, storage, this.log);
+    this.election = new Election(this, config, id, storage, this.log, timer);
     this.term = hardState.term();
     this.votedFor = hardState.votedFor();
-    this.persistedHardState = hardState;
 
-    Optional<SnapshotMeta> snapshot = snapshots.latest();
-    if (snapshot.isPresent() && this.log.doesNotContinue(snapshot.get())) {
-      // A snapshot was installed, then the node crashed before the log was reset behind it: the
-      // log may hold less than the snapshot covers, or a conflicting entry at its index (entries of
-      // a deposed leader, which the snapshot replaced). The snapshot wins, the log restarts after
-      // it (§7: "if the follower has no such entry ... discard the entire log").
-      this.log.reset(snapshot.get().index(), snapshot.get().term());
-    }
-    long base = this.log.snapshotIndex();
-    Configuration baseConfiguration =
-        snapshot.map(SnapshotMeta::configuration).orElse(initialConfiguration);
-    configurations.resetTo(base, baseConfiguration);
-    configurations.scan(this.log, base + 1);
-
-    long snapshotIndex = snapshot.map(SnapshotMeta::index).orElse(0L);
-    if (appliedIndex < snapshotIndex) {
-      // The state machine is behind the snapshot (its database was wiped): install it first.
-      snapshotToInstall = snapshot.get();
-      this.appliedIndex = snapshotIndex;
-    } else {
-      this.appliedIndex = appliedIndex;
-    }
     this.commitIndex =
-        Math.min(Math.max(this.appliedIndex, this.log.snapshotIndex()), this.log.storedLastIndex());
-    // §5.1: nothing is acknowledged before it is durable. What the log holds after a restart may
-    // not be: a process killed between append and sync leaves the entries in the page cache, where
-    // the next reader finds them intact and a power cut would still lose them. Count only the
-    // compaction point durable, and make the first Ready sync (before anything is sent).
-    this.log.trustOnlyCompactionPoint();
+        Recovery.recover(
+            snapshots, this.log, configurations, output, initialConfiguration, appliedIndex);
     becomeFollower(term, null);
-    // Only lease reads depend on voters honouring a lease they may have granted before a restart.
-    this.leaderContactElapsed = config.leaseRead() ? 0 : config.electionTicks();
+    timer.started();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -233,7 +187,7 @@ public final class RaftNode {
 
   /** The index of the last entry handed out in a Ready's committedEntries (or snapshot). */
   public long appliedIndex() {
-    return appliedIndex;
+    return output.appliedIndex();
   }
 
   /**
@@ -243,7 +197,7 @@ public final class RaftNode {
    * commitment go on; snapshots to install are still handed out.
    */
   public void pauseApply(boolean paused) {
-    this.applyPaused = paused;
+    output.pauseApply(paused);
   }
 
   public long lastIndex() {
@@ -287,9 +241,7 @@ public final class RaftNode {
 
   /** Advances logical time by one tick: elections, heartbeats, CheckQuorum, transfer timeouts. */
   public void tick() {
-    if (leaderContactElapsed < config.electionTicks()) {
-      leaderContactElapsed++;
-    }
+    timer.tick();
     tickFunction.run();
   }
 
@@ -299,7 +251,7 @@ public final class RaftNode {
       return;
     }
     if (m.term() > term) {
-      if (isVoteRequest(m) && !((RequestVote) m).transfer() && inLeaderLease()) {
+      if (isVoteRequest(m) && !((RequestVote) m).transfer() && timer.inLeaderLease()) {
         // §4.2.3 / §6.2: while we hear from a leader, a disruptive candidate (a removed server, or
         // one partitioned away) must not make us abandon it.
         return;
@@ -387,7 +339,7 @@ public final class RaftNode {
     } else if (leaderId != null) {
       reads.forward(requestId, leaderId);
     } else {
-      readResults.add(ReadResult.failed(requestId, Optional.empty()));
+      output.deliver(ReadResult.failed(requestId, Optional.empty()));
     }
   }
 
@@ -415,9 +367,10 @@ public final class RaftNode {
    * keepEntries} behind it for followers that lag a little.
    */
   public void snapshotTaken(SnapshotMeta meta, long keepEntries) {
-    if (meta.index() > appliedIndex) {
+    long applied = output.appliedIndex();
+    if (meta.index() > applied) {
       throw new IllegalArgumentException(
-          "snapshot at " + meta.index() + " is ahead of the applied index " + appliedIndex);
+          "snapshot at " + meta.index() + " is ahead of the applied index " + applied);
     }
     long compactTo = Math.min(meta.index() - Math.max(0, keepEntries), log.durableIndex());
     if (compactTo <= log.snapshotIndex()) {
@@ -432,19 +385,8 @@ public final class RaftNode {
   // Output.
 
   public boolean hasReady() {
-    if (!messages.isEmpty()
-        || log.hasUnstable()
-        || !readResults.isEmpty()
-        || snapshotToInstall != null
-        || log.appendedSinceReady()
-        || reads.broadcastNeeded()
-        || !hardState().equals(persistedHardState)) {
-      return true;
-    }
-    if (!applyPaused && commitIndex > appliedIndex && appliedIndex < log.storedLastIndex()) {
-      return true;
-    }
-    return role == Role.LEADER && replication.anyFollowerNeedsAppend();
+    return output.hasReady(hardState(), commitIndex)
+        || (role == Role.LEADER && replication.anyFollowerNeedsAppend());
   }
 
   /** Collects the work to do; see {@link Ready} for the order. Call {@link #advance} after. */
@@ -456,33 +398,12 @@ public final class RaftNode {
       }
       replication.sendAppends();
     }
-    HardState hs = hardState();
-    HardState changed = hs.equals(persistedHardState) ? null : hs;
-    boolean mustSync = log.takeAppendedSinceReady() || changed != null;
-
-    List<Entry> committed = List.of();
-    long applyTo = Math.min(commitIndex, log.storedLastIndex());
-    if (!applyPaused && applyTo > appliedIndex && appliedIndex >= log.snapshotIndex()) {
-      committed = log.entries(appliedIndex + 1, applyTo, MAX_APPLY_BATCH_BYTES);
-      appliedIndex = committed.get(committed.size() - 1).index();
-    }
-    SnapshotMeta install = snapshotToInstall;
-    snapshotToInstall = null;
-    List<Message> out = messages;
-    messages = new ArrayList<>();
-    List<ReadResult> reads = readResults;
-    readResults = new ArrayList<>();
-    return new Ready(changed, mustSync, log.storedLastIndex(), out, install, committed, reads);
+    return output.build(hardState(), commitIndex);
   }
 
   /** Acknowledges that a Ready's work is done. */
   public void advance(Ready ready) {
-    if (ready.hardState() != null) {
-      persistedHardState = ready.hardState();
-    }
-    if (ready.mustSync()) {
-      log.synced(ready.lastAppendedIndex());
-    }
+    output.advance(ready);
     if (role == Role.LEADER) {
       maybeCommit();
     }
@@ -496,12 +417,12 @@ public final class RaftNode {
   // For the collaborators (package-private).
 
   void send(Message m) {
-    messages.add(m);
+    output.send(m);
   }
 
   /** Hands a read's outcome to the driver in the next Ready. */
   void deliver(ReadResult result) {
-    readResults.add(result);
+    output.deliver(result);
   }
 
   /** The index of this leader's first entry (its no-op); reads wait until it commits. */
@@ -523,9 +444,7 @@ public final class RaftNode {
 
   void becomeFollower(long newTerm, NodeId leader) {
     if (role == Role.LEADER) {
-      // A leader that steps down serves no more lease reads, so its own promise ends with it: it
-      // may vote at once (its stickiness protected only itself).
-      leaderContactElapsed = config.electionTicks();
+      timer.stopLeading();
     }
     log.flushUnstable();
     reads.failPendingReads();
@@ -539,7 +458,7 @@ public final class RaftNode {
     role = Role.FOLLOWER;
     leaderId = leader;
     resetLeaderState();
-    resetElectionTimer();
+    timer.reset();
     stepFunction = this::stepFollower;
     tickFunction = this::tickElection;
   }
@@ -551,7 +470,7 @@ public final class RaftNode {
     leaderId = null;
     election.clearVotes();
     campaignIsTransfer = false;
-    resetElectionTimer();
+    timer.reset();
     stepFunction = this::stepCandidate;
     tickFunction = this::tickElection;
   }
@@ -565,7 +484,7 @@ public final class RaftNode {
     leaderId = null;
     election.clearVotes();
     campaignIsTransfer = transfer;
-    resetElectionTimer();
+    timer.reset();
     stepFunction = this::stepCandidate;
     tickFunction = this::tickElection;
   }
@@ -574,9 +493,7 @@ public final class RaftNode {
     role = Role.LEADER;
     leaderId = id;
     resetLeaderState();
-    heartbeatElapsed = 0;
-    electionElapsed = 0;
-    leaderContactElapsed = 0;
+    timer.startLeading();
     long last = lastIndex();
     for (Member m : configuration().all()) {
       if (!m.id().equals(id)) {
@@ -601,50 +518,24 @@ public final class RaftNode {
     election.clearVotes();
   }
 
-  private void resetElectionTimer() {
-    electionElapsed = 0;
-    randomizedElectionTimeout = config.electionTicks() + random.nextInt(config.electionTicks());
-  }
-
-  /**
-   * Leader stickiness (thesis §4.2.3, §9.6) and the promise behind a lease (§6.4.1): we heard from
-   * a live leader within an election timeout, or we only just started and may have acknowledged one
-   * before a restart (whose lease must hold whether or not we remember it). Only hearing from a
-   * leader restarts it, so a higher term learned from some other message does not end it early.
-   */
-  boolean inLeaderLease() {
-    if (!config.checkQuorum() && !config.preVote()) {
-      return false;
-    }
-    return leaderContactElapsed < config.electionTicks();
-  }
-
   // ---------------------------------------------------------------------------------------------
   // Ticks.
 
   private void tickElection() {
-    electionElapsed++;
-    if (election.promotable() && electionElapsed >= randomizedElectionTimeout) {
+    if (timer.tickElection() && election.promotable()) {
       election.campaign(false);
     }
   }
 
   private void tickLeader() {
-    heartbeatElapsed++;
-    electionElapsed++;
-    leaderContactElapsed = 0;
-    if (electionElapsed >= config.electionTicks()) {
-      electionElapsed = 0;
-      if (config.checkQuorum() && !replication.quorumRecentlyActive()) {
-        // §6.2: a leader that cannot reach a majority steps down, so clients find the real one.
-        becomeFollower(term, null);
-        return;
-      }
+    if (timer.tickLeader() && config.checkQuorum() && !replication.quorumRecentlyActive()) {
+      // §6.2: a leader that cannot reach a majority steps down, so clients find the real one.
+      becomeFollower(term, null);
+      return;
     }
     transfer.tick();
     replication.tick();
-    if (heartbeatElapsed >= config.heartbeatTicks()) {
-      heartbeatElapsed = 0;
+    if (timer.heartbeatDue()) {
       replication.broadcastHeartbeat();
     }
     membership.tick(commitIndex, config.electionTicks());
@@ -661,7 +552,7 @@ public final class RaftNode {
   /** Votes for {@code candidate} in the current term (persisted before the answer goes out). */
   void grantVote(NodeId candidate) {
     votedFor = candidate;
-    resetElectionTimer();
+    timer.reset();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -691,8 +582,7 @@ public final class RaftNode {
   }
 
   private void acceptLeader(NodeId leader) {
-    electionElapsed = 0;
-    leaderContactElapsed = 0;
+    timer.heardFromLeader();
     if (!leader.equals(leaderId)) {
       reads.failForwardedReads();
       leaderId = leader;
@@ -763,8 +653,7 @@ public final class RaftNode {
     configurations.resetTo(meta.index(), meta.configuration());
     configurations.scan(log, meta.index() + 1);
     commitIndex = meta.index();
-    appliedIndex = meta.index();
-    snapshotToInstall = meta;
+    output.installSnapshot(meta);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -775,35 +664,13 @@ public final class RaftNode {
     transfer.maybeSendTimeoutNow(p);
   }
 
-  /** §5.3, §5.4.2: commit the highest index stored on a majority, if it is of the current term. */
+  /** §5.3, §5.4.2: commit what a majority stores, if of this term; see {@link CommitRule}. */
   void maybeCommit() {
-    Configuration c = configuration();
-    List<Long> matches = new ArrayList<>();
-    for (NodeId voter : c.voterIds()) {
-      if (voter.equals(id)) {
-        matches.add(log.durableIndex());
-      } else {
-        Progress p = progress.get(voter);
-        matches.add(p == null ? 0 : p.match);
-      }
-    }
-    if (matches.isEmpty()) {
-      return;
-    }
-    matches.sort(Collections.reverseOrder());
-    long candidate = matches.get(c.quorum() - 1);
-    if (candidate <= commitIndex || termAt(candidate) != term) {
-      return;
-    }
-    commitIndex = candidate;
-    uncommitted.release(commitIndex);
-    if (commitIndex >= leaderTermStart) {
-      reads.retryReadsAwaitingTermCommit();
-    }
+    commitRule.maybeCommit();
   }
 
-  /** The term of the entry at {@code index}, including proposals not yet flushed; 0 for index 0. */
-  private long termAt(long index) {
-    return log.termAt(index);
+  /** The commit rule found {@code index} committed (beyond the commit index). */
+  void leaderCommit(long index) {
+    commitIndex = index;
   }
 }
