@@ -15,7 +15,7 @@ import io.spindle.raft.message.RequestVoteResponse;
  */
 final class Election {
   private final RaftNode node;
-  private final RaftConfig config;
+  private final RaftSettings config;
   private final NodeId id;
   private final StorageId storage;
   private final RaftLog log;
@@ -24,7 +24,7 @@ final class Election {
 
   Election(
       RaftNode node,
-      RaftConfig config,
+      RaftSettings config,
       NodeId id,
       StorageId storage,
       RaftLog log,

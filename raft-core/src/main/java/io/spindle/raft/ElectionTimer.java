@@ -10,7 +10,7 @@ package io.spindle.raft;
  * driver's thread.
  */
 final class ElectionTimer {
-  private final RaftConfig config;
+  private final RaftSettings config;
   private final RandomSource random;
 
   private int electionElapsed;
@@ -27,7 +27,7 @@ final class ElectionTimer {
   private int heartbeatElapsed;
   private int randomizedElectionTimeout;
 
-  ElectionTimer(RaftConfig config, RandomSource random) {
+  ElectionTimer(RaftSettings config, RandomSource random) {
     this.config = config;
     this.random = random;
   }

@@ -19,7 +19,7 @@ import java.util.Map;
  */
 final class LeaderReplication {
   private final RaftNode node;
-  private final RaftConfig config;
+  private final RaftSettings config;
   private final RaftLog log;
   private final Map<NodeId, Progress> progress;
   private final SnapshotSender snapshotSender;
@@ -27,7 +27,7 @@ final class LeaderReplication {
 
   LeaderReplication(
       RaftNode node,
-      RaftConfig config,
+      RaftSettings config,
       RaftLog log,
       Map<NodeId, Progress> progress,
       SnapshotSender snapshotSender,

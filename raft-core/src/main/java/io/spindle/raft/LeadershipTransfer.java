@@ -12,13 +12,13 @@ import io.spindle.raft.message.TimeoutNow;
  */
 final class LeadershipTransfer {
   private final RaftNode node;
-  private final RaftConfig config;
+  private final RaftSettings config;
   private final ReadOnlyRequests reads;
 
   private NodeId target;
   private int elapsed;
 
-  LeadershipTransfer(RaftNode node, RaftConfig config, ReadOnlyRequests reads) {
+  LeadershipTransfer(RaftNode node, RaftSettings config, ReadOnlyRequests reads) {
     this.node = node;
     this.config = config;
     this.reads = reads;

@@ -7,8 +7,8 @@ package io.spindle.raft;
  * is what makes a lease measured by it safe where one counted in ticks is not.
  *
  * <p><b>Contract:</b> never goes backwards; its rate differs from real time by at most {@link
- * RaftConfig#maxClockDriftPpm()}, and the driver calls {@link RaftNode#tick()} at most once per
- * {@link RaftConfig#tickNanos()} of it. <b>Threading:</b> called only from the node's owning
+ * RaftSettings#maxClockDriftPpm()}, and the driver calls {@link RaftNode#tick()} at most once per
+ * {@link RaftSettings#tickNanos()} of it. <b>Threading:</b> called only from the node's owning
  * thread; must not block. Tests and simulations pass a manual one.
  */
 @FunctionalInterface

@@ -23,7 +23,7 @@ import java.util.TreeMap;
  */
 final class ReadOnlyRequests {
   private final RaftNode node;
-  private final RaftConfig config;
+  private final RaftSettings config;
   private final MonotonicClock clock;
 
   /** The sequence of the latest heartbeat round: the read context a follower echoes. */
@@ -47,7 +47,7 @@ final class ReadOnlyRequests {
   /** A ReadIndex request waiting for the leader to confirm it still leads (thesis §6.4). */
   private record PendingRead(long heartbeatSeq, long index, NodeId requester, long requestId) {}
 
-  ReadOnlyRequests(RaftNode node, RaftConfig config, MonotonicClock clock) {
+  ReadOnlyRequests(RaftNode node, RaftSettings config, MonotonicClock clock) {
     this.node = node;
     this.config = config;
     this.clock = clock;
@@ -145,10 +145,10 @@ final class ReadOnlyRequests {
   /**
    * The leader's lease (thesis §6.4.1): a majority acknowledged a heartbeat round sent at time T on
    * our monotonic clock, so none of them helps elect another leader before T + {@link
-   * RaftConfig#leaseNanos()} in real time (CheckQuorum stickiness, with the drift bound taken off).
-   * Measured on the clock, not in ticks: the driver drops ticks when it stalls (GC, a slow fsync),
-   * and a lease counted in ticks would outlive the stall while the voters' promises run out. Off
-   * during a transfer, whose TimeoutNow bypasses that stickiness.
+   * RaftSettings#leaseNanos()} in real time (CheckQuorum stickiness, with the drift bound taken
+   * off). Measured on the clock, not in ticks: the driver drops ticks when it stalls (GC, a slow
+   * fsync), and a lease counted in ticks would outlive the stall while the voters' promises run
+   * out. Off during a transfer, whose TimeoutNow bypasses that stickiness.
    */
   private boolean leaseValid() {
     if (!config.leaseRead() || node.transferInProgress() || timeoutNowSent) {

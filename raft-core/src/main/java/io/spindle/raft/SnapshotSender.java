@@ -16,11 +16,11 @@ import java.util.Optional;
  */
 final class SnapshotSender {
   private final RaftNode node;
-  private final RaftConfig config;
+  private final RaftSettings config;
   private final RaftLog log;
   private final SnapshotStore snapshots;
 
-  SnapshotSender(RaftNode node, RaftConfig config, RaftLog log, SnapshotStore snapshots) {
+  SnapshotSender(RaftNode node, RaftSettings config, RaftLog log, SnapshotStore snapshots) {
     this.node = node;
     this.config = config;
     this.log = log;

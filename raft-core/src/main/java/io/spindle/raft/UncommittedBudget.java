@@ -12,13 +12,13 @@ import java.util.ArrayDeque;
  * only from its driver's thread.
  */
 final class UncommittedBudget {
-  private final RaftConfig config;
+  private final RaftSettings config;
   private long bytes;
 
   /** The entries not yet committed, in log order: {index, size}. */
   private final ArrayDeque<long[]> sizes = new ArrayDeque<>();
 
-  UncommittedBudget(RaftConfig config) {
+  UncommittedBudget(RaftSettings config) {
     this.config = config;
   }
 

@@ -2,7 +2,7 @@
  * The Raft consensus algorithm as a deterministic state machine ({@link io.spindle.raft.RaftNode})
  * and the small SPIs it is driven through ({@link io.spindle.raft.LogStore}, {@link
  * io.spindle.raft.SnapshotStore}, {@link io.spindle.raft.RandomSource}). Depends on the JDK only;
- * everything with I/O lives in {@code ejb-raft}.
+ * everything with I/O lives in {@code raft-server}.
  *
  * <p>{@code RaftNode} is the only public entry point; it delegates to package-private collaborators
  * it owns, each single-threaded on the driver's thread: {@code Election} (campaigns, PreVote and

@@ -42,7 +42,7 @@ final class ManualNetwork {
   }
 
   /** A new cluster of {@code ids}, all voters, with empty logs. */
-  static ManualNetwork ofVoters(RaftConfig config, String... ids) {
+  static ManualNetwork ofVoters(RaftSettings config, String... ids) {
     ManualNetwork net = new ManualNetwork();
     for (String id : ids) {
       net.add(NodeHarness.create(id, config, ids));
@@ -58,7 +58,7 @@ final class ManualNetwork {
    * acknowledged a leader's lease before a restart). Let that time pass on every node, discarding
    * what they send meanwhile, as if the cluster had been up for a while without a leader.
    */
-  void passStartupLease(RaftConfig config) {
+  void passStartupLease(RaftSettings config) {
     for (NodeHarness h : nodes.values()) {
       for (int i = 0; i < config.electionTicks(); i++) {
         h.tick();

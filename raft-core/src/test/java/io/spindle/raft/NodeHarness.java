@@ -30,7 +30,7 @@ final class NodeHarness {
 
   final NodeId id;
   final StorageId storage;
-  final RaftConfig config;
+  final RaftSettings config;
   final Configuration initialConfiguration;
   final MemorySnapshotStore snapshots = new MemorySnapshotStore();
   RecordingLogStore log;
@@ -57,7 +57,7 @@ final class NodeHarness {
 
   private NodeHarness(
       String id,
-      RaftConfig config,
+      RaftSettings config,
       Configuration members,
       HardState hardState,
       List<Entry> entries,
@@ -68,7 +68,7 @@ final class NodeHarness {
   private NodeHarness(
       String id,
       StorageId storage,
-      RaftConfig config,
+      RaftSettings config,
       Configuration members,
       HardState hardState,
       List<Entry> entries,
@@ -86,7 +86,7 @@ final class NodeHarness {
     start();
   }
 
-  private NodeHarness(String id, RaftConfig config, Configuration members, MemoryLogStore log) {
+  private NodeHarness(String id, RaftSettings config, Configuration members, MemoryLogStore log) {
     this.id = NodeId.of(id);
     this.storage = storageOf(id);
     this.config = config;
@@ -101,23 +101,28 @@ final class NodeHarness {
    * A node started over {@code log} as it is, durable or not: what a process killed between append
    * and sync leaves (the entries intact in the page cache, not yet on disk).
    */
-  static NodeHarness over(String id, RaftConfig config, Configuration members, MemoryLogStore log) {
+  static NodeHarness over(
+      String id, RaftSettings config, Configuration members, MemoryLogStore log) {
     return new NodeHarness(id, config, members, log);
   }
 
   /** A new node, member of a new cluster of {@code voters}, with an empty log. */
-  static NodeHarness create(String id, RaftConfig config, String... voters) {
+  static NodeHarness create(String id, RaftSettings config, String... voters) {
     return new NodeHarness(id, config, voters(voters), HardState.INITIAL, List.of(), seedOf(id));
   }
 
   /** A node that already has a term, a vote and a (durable) log. */
   static NodeHarness withLog(
-      String id, RaftConfig config, Configuration members, HardState hardState, Entry... entries) {
+      String id,
+      RaftSettings config,
+      Configuration members,
+      HardState hardState,
+      Entry... entries) {
     return new NodeHarness(id, config, members, hardState, List.of(entries), seedOf(id));
   }
 
   /** A new node with its own election-timeout seed. */
-  static NodeHarness seeded(String id, RaftConfig config, long seed, String... voters) {
+  static NodeHarness seeded(String id, RaftSettings config, long seed, String... voters) {
     return new NodeHarness(id, config, voters(voters), HardState.INITIAL, List.of(), seed);
   }
 
@@ -125,7 +130,7 @@ final class NodeHarness {
    * A node that lost its disk: a new storage identity, an empty log, no term or vote, no
    * configuration (it starts as one that waits to be added, as a wiped node does).
    */
-  static NodeHarness wiped(String id, RaftConfig config) {
+  static NodeHarness wiped(String id, RaftSettings config) {
     return new NodeHarness(
         id,
         StorageId.of(storageOf(id).value() + 0x1000),
@@ -137,7 +142,7 @@ final class NodeHarness {
   }
 
   /** A node that is in no configuration yet: it waits for a leader to add it. */
-  static NodeHarness joining(String id, RaftConfig config) {
+  static NodeHarness joining(String id, RaftSettings config) {
     return new NodeHarness(
         id, config, Configuration.empty(), HardState.INITIAL, List.of(), seedOf(id));
   }

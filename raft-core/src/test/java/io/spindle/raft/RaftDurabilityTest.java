@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
  * storage can be interrupted.
  */
 class RaftDurabilityTest {
-  private static final RaftConfig CONFIG = RaftConfig.defaults();
+  private static final RaftSettings CONFIG = RaftSettings.defaults();
   private static final Configuration THREE = voters("n1", "n2", "n3");
 
   // A process killed between append and sync leaves its entries intact in the page cache, where

@@ -29,15 +29,15 @@ import org.junit.jupiter.params.provider.EnumSource;
 class RaftElectionTest {
 
   /** The paper's algorithm, without PreVote and CheckQuorum. */
-  static final RaftConfig PLAIN = RaftConfig.defaults().withPreVoteAndCheckQuorum(false, false);
+  static final RaftSettings PLAIN = RaftSettings.defaults().withPreVoteAndCheckQuorum(false, false);
 
-  static final RaftConfig DEFAULTS = RaftConfig.defaults();
+  static final RaftSettings DEFAULTS = RaftSettings.defaults();
 
   private static final int E = PLAIN.electionTicks();
 
   /** n1 of {n1, n2, n3} in {@code role}: term 0 as follower or pre-candidate, else term 1. */
   private static NodeHarness nodeIn(Role role) {
-    RaftConfig config = role == Role.PRE_CANDIDATE ? DEFAULTS : PLAIN;
+    RaftSettings config = role == Role.PRE_CANDIDATE ? DEFAULTS : PLAIN;
     NodeHarness n1 = NodeHarness.create("n1", config, "n1", "n2", "n3");
     if (role == Role.FOLLOWER) {
       return n1;

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 /** Single-server membership changes (thesis §4.1) and learners (thesis §4.2.1). */
 class RaftMembershipTest {
 
-  private static final RaftConfig DEFAULTS = RaftConfig.defaults();
+  private static final RaftSettings DEFAULTS = RaftSettings.defaults();
   private static final int E = DEFAULTS.electionTicks();
 
   /** n1 leads {n1, n2, n3}; n4 is up, in no configuration yet. */
@@ -371,7 +371,7 @@ class RaftMembershipTest {
   // The rule itself: while its no-op is uncommitted, the new leader refuses every change.
   @Test
   void aNewLeaderChangesMembershipOnlyOnceItHasCommittedAnEntryOfItsTerm() {
-    RaftConfig plain = DEFAULTS.withPreVoteAndCheckQuorum(false, false);
+    RaftSettings plain = DEFAULTS.withPreVoteAndCheckQuorum(false, false);
     ManualNetwork net = ManualNetwork.ofVoters(plain, "n1", "n2", "n3");
     net.add(NodeHarness.joining("n4", plain));
     NodeHarness n2 = net.node("n2");
@@ -402,7 +402,7 @@ class RaftMembershipTest {
   // five voters) could then elect one of them, which commits a different entry at the same index.
   @Test
   void theErratumScenarioNeverCommitsTwoEntriesAtOneIndex() {
-    RaftConfig plain = DEFAULTS.withPreVoteAndCheckQuorum(false, false);
+    RaftSettings plain = DEFAULTS.withPreVoteAndCheckQuorum(false, false);
     ManualNetwork net = ManualNetwork.ofVoters(plain, "s1", "s2", "s3", "s4");
     net.add(NodeHarness.joining("s5", plain));
     NodeHarness s1 = net.elect("s1");

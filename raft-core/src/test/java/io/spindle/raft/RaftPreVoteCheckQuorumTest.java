@@ -22,11 +22,11 @@ import org.junit.jupiter.api.Test;
  */
 class RaftPreVoteCheckQuorumTest {
 
-  private static final RaftConfig DEFAULTS = RaftConfig.defaults();
-  private static final RaftConfig PRE_VOTE_ONLY = DEFAULTS.withPreVoteAndCheckQuorum(true, false);
-  private static final RaftConfig CHECK_QUORUM_ONLY =
+  private static final RaftSettings DEFAULTS = RaftSettings.defaults();
+  private static final RaftSettings PRE_VOTE_ONLY = DEFAULTS.withPreVoteAndCheckQuorum(true, false);
+  private static final RaftSettings CHECK_QUORUM_ONLY =
       DEFAULTS.withPreVoteAndCheckQuorum(false, true);
-  private static final RaftConfig PLAIN = DEFAULTS.withPreVoteAndCheckQuorum(false, false);
+  private static final RaftSettings PLAIN = DEFAULTS.withPreVoteAndCheckQuorum(false, false);
   private static final int E = DEFAULTS.electionTicks();
 
   // ---------------------------------------------------------------------------------------------

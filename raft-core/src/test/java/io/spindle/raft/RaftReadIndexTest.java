@@ -27,8 +27,8 @@ import org.junit.jupiter.api.Test;
 /** Linearizable reads without the log: ReadIndex (thesis §6.4) and lease reads (§6.4.1). */
 class RaftReadIndexTest {
 
-  private static final RaftConfig DEFAULTS = RaftConfig.defaults();
-  private static final RaftConfig LEASE = DEFAULTS.withLeaseRead(true);
+  private static final RaftSettings DEFAULTS = RaftSettings.defaults();
+  private static final RaftSettings LEASE = DEFAULTS.withLeaseRead(true);
   private static final int E = DEFAULTS.electionTicks();
 
   // Thesis §6.4 step 3: "The leader sends out a new round of heartbeats and waits for their

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 /** Log replication (§5.3) and the commitment rules (§5.4.2), follower side then leader side. */
 class RaftReplicationTest {
 
-  private static final RaftConfig DEFAULTS = RaftConfig.defaults();
+  private static final RaftSettings DEFAULTS = RaftSettings.defaults();
 
   private static final Configuration THREE = voters("n1", "n2", "n3");
 
@@ -201,7 +201,7 @@ class RaftReplicationTest {
   // §5.2, §5.3: heartbeats (empty AppendEntries) every heartbeatTicks, to every follower.
   @Test
   void leaderSendsHeartbeatsEveryHeartbeatTicks() {
-    RaftConfig config = DEFAULTS.withElectionTicks(10, 3);
+    RaftSettings config = DEFAULTS.withElectionTicks(10, 3);
     ManualNetwork net = ManualNetwork.ofVoters(config, "n1", "n2", "n3");
     net.elect("n1");
 
@@ -335,7 +335,7 @@ class RaftReplicationTest {
   // maxInflightMessages AppendEntries in flight.
   @Test
   void appendEntriesArePipelinedUpToMaxInflightMessages() {
-    RaftConfig config = DEFAULTS.withLimits(3, 64L << 20, 1L << 20, 1 << 20);
+    RaftSettings config = DEFAULTS.withLimits(3, 64L << 20, 1L << 20, 1 << 20);
     ManualNetwork net = ManualNetwork.ofVoters(config, "n1", "n2", "n3");
     NodeHarness n1 = net.elect("n1");
     net.clearQueue();
@@ -363,7 +363,7 @@ class RaftReplicationTest {
     long messageBytes =
         new AppendEntries(nid("n1"), nid("n2"), 1, 1, 1, List.of(Entry.command(2, 1, payload)), 1)
             .sizeInBytes();
-    RaftConfig config = DEFAULTS.withLimits(256, 2 * messageBytes, 1L << 20, 1 << 20);
+    RaftSettings config = DEFAULTS.withLimits(256, 2 * messageBytes, 1L << 20, 1 << 20);
     ManualNetwork net = ManualNetwork.ofVoters(config, "n1", "n2", "n3");
     NodeHarness n1 = net.elect("n1");
     net.clearQueue();
@@ -436,7 +436,7 @@ class RaftReplicationTest {
   // indirectly." n1 leads term 3 with an entry of term 2 that a majority comes to store first.
   @Test
   void oldTermEntryIsCommittedOnlyWithACurrentTermEntryAfterIt() {
-    RaftConfig oneEntryPerMessage = DEFAULTS.withLimits(256, 64L << 20, 1, 1 << 20);
+    RaftSettings oneEntryPerMessage = DEFAULTS.withLimits(256, 64L << 20, 1, 1 << 20);
     Configuration members = voters("n1", "n2", "n3");
     NodeHarness n1 =
         NodeHarness.withLog(
@@ -473,8 +473,8 @@ class RaftReplicationTest {
   @Test
   void leaderRefusesProposalsBeyondMaxUncommittedBytes() {
     byte[] payload = new byte[100]; // 124 bytes with its overhead
-    RaftConfig config =
-        new RaftConfig(
+    RaftSettings config =
+        new RaftSettings(
             10,
             1,
             true,
@@ -485,8 +485,8 @@ class RaftReplicationTest {
             1L << 20,
             1 << 20,
             300,
-            RaftConfig.DEFAULT_TICK_NANOS,
-            RaftConfig.DEFAULT_MAX_CLOCK_DRIFT_PPM);
+            RaftSettings.DEFAULT_TICK_NANOS,
+            RaftSettings.DEFAULT_MAX_CLOCK_DRIFT_PPM);
     ManualNetwork net = ManualNetwork.ofVoters(config, "n1", "n2", "n3");
     RaftNode n1 = net.elect("n1").node;
     net.isolate("n2");

@@ -21,8 +21,8 @@ import org.junit.jupiter.api.Test;
 class RaftSnapshotTest {
 
   private static final int CHUNK = 4;
-  private static final RaftConfig CONFIG =
-      RaftConfig.defaults().withLimits(256, 64L << 20, 1L << 20, CHUNK);
+  private static final RaftSettings CONFIG =
+      RaftSettings.defaults().withLimits(256, 64L << 20, 1L << 20, CHUNK);
   private static final int E = CONFIG.electionTicks();
   private static final byte[] STATE = bytes("0123456789");
 
@@ -132,7 +132,7 @@ class RaftSnapshotTest {
   // §7 / Figure 13: the chunk size is the configured snapshotChunkBytes.
   @Test
   void chunksAreAtMostSnapshotChunkBytes() {
-    RaftConfig oneChunk = CONFIG.withLimits(256, 64L << 20, 1L << 20, 1 << 20);
+    RaftSettings oneChunk = CONFIG.withLimits(256, 64L << 20, 1L << 20, 1 << 20);
     ManualNetwork net = ManualNetwork.ofVoters(oneChunk, "n1", "n2", "n3");
     NodeHarness n1 = net.elect("n1");
     net.isolate("n3");

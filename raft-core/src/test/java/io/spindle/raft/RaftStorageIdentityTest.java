@@ -25,7 +25,8 @@ import org.junit.jupiter.api.Test;
  * learner.
  */
 class RaftStorageIdentityTest {
-  private static final RaftConfig CONFIG = RaftConfig.defaults().withLimits(256, 64L << 20, 64, 4);
+  private static final RaftSettings CONFIG =
+      RaftSettings.defaults().withLimits(256, 64L << 20, 64, 4);
   private static final byte[] STATE = bytes("0123456789");
   private static final StorageId OTHER = StorageId.of(0xDEADBEEFL);
 

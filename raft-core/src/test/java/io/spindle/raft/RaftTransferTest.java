@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 /** Leadership transfer (thesis §3.10). */
 class RaftTransferTest {
 
-  private static final RaftConfig DEFAULTS = RaftConfig.defaults();
+  private static final RaftSettings DEFAULTS = RaftSettings.defaults();
   private static final int E = DEFAULTS.electionTicks();
 
   /** n1 leads {n1, n2, n3}; n2 missed the last proposal. */

@@ -3,8 +3,8 @@ package io.spindle.raft.sim;
 import io.spindle.raft.Configuration;
 import io.spindle.raft.Entry;
 import io.spindle.raft.NodeId;
-import io.spindle.raft.RaftConfig;
 import io.spindle.raft.RaftNode;
+import io.spindle.raft.RaftSettings;
 import io.spindle.raft.RandomSource;
 import io.spindle.raft.ReadResult;
 import io.spindle.raft.Ready;
@@ -28,7 +28,7 @@ import java.util.function.LongSupplier;
  */
 final class SimNode {
   final NodeId id;
-  private final RaftConfig config;
+  private final RaftSettings config;
   private final boolean durableStateMachine;
   private final int snapshotEvery;
   private final long keepEntries;
@@ -57,7 +57,7 @@ final class SimNode {
   SimNode(
       NodeId id,
       StorageId storage,
-      RaftConfig config,
+      RaftSettings config,
       Configuration initialConfiguration,
       boolean durableStateMachine,
       int snapshotEvery,

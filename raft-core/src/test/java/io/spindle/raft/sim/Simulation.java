@@ -7,7 +7,7 @@ import io.spindle.raft.Member;
 import io.spindle.raft.Mutations;
 import io.spindle.raft.NodeId;
 import io.spindle.raft.ProposeResult;
-import io.spindle.raft.RaftConfig;
+import io.spindle.raft.RaftSettings;
 import io.spindle.raft.ReadResult;
 import io.spindle.raft.Role;
 import io.spindle.raft.SnapshotMeta;
@@ -105,7 +105,7 @@ public final class Simulation {
           r.nextInt(3) == 0,
           1 + r.nextInt(8),
           64L + r.nextInt(400),
-          r.nextInt(4) == 0 ? 0 : r.nextInt(RaftConfig.DEFAULT_MAX_CLOCK_DRIFT_PPM + 1));
+          r.nextInt(4) == 0 ? 0 : r.nextInt(RaftSettings.DEFAULT_MAX_CLOCK_DRIFT_PPM + 1));
     }
 
     /**
@@ -181,7 +181,7 @@ public final class Simulation {
 
   private final Random random;
   private final Params params;
-  private final RaftConfig config;
+  private final RaftSettings config;
   private final CommittedRecord committed = new CommittedRecord();
   private final Map<NodeId, SimNode> nodes = new LinkedHashMap<>();
   private final PriorityQueue<Event> events = new PriorityQueue<>();
@@ -291,7 +291,7 @@ public final class Simulation {
     Params drawn = Params.draw(random);
     this.params = growing ? drawn.growing() : drawn;
     this.config =
-        RaftConfig.defaults()
+        RaftSettings.defaults()
             .withElectionTicks(10, 1)
             .withLeaseRead(params.leaseRead())
             .withLimits(params.maxInflight(), 4096, params.maxMessageBytes(), 64);

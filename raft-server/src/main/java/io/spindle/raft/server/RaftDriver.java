@@ -428,7 +428,7 @@ public final class RaftDriver implements AutoCloseable {
           // At most one tick per period, counted from this one: when the loop stalled (GC, a slow
           // fsync) the missed ticks are dropped, never fired in a burst, which would start
           // elections that messages already queued would prevent, and would cut short the
-          // election timeout a voter promised a leader whose lease counts on it (RaftConfig).
+          // election timeout a voter promised a leader whose lease counts on it (RaftSettings).
           node.tick();
           nextTick = now + tickNanos;
         }

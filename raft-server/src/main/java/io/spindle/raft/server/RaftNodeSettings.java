@@ -2,7 +2,7 @@ package io.spindle.raft.server;
 
 import io.spindle.raft.Member;
 import io.spindle.raft.NodeId;
-import io.spindle.raft.RaftConfig;
+import io.spindle.raft.RaftSettings;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -33,7 +33,7 @@ import java.util.Objects;
 public record RaftNodeSettings(
     NodeId id,
     List<Member> initialMembers,
-    RaftConfig raft,
+    RaftSettings raft,
     Duration tickPeriod,
     long snapshotEveryEntries,
     long snapshotEveryBytes,
@@ -71,16 +71,16 @@ public record RaftNodeSettings(
   }
 
   /**
-   * Defaults: a 10 ms tick with {@link RaftConfig#defaults()} (100–200 ms election timeout, PreVote
-   * and CheckQuorum on), a snapshot every 100,000 entries or 1 GiB, 10,000 entries kept behind it,
-   * 20,000 requests outstanding, a 10 s request timeout, 2 s to hand over leadership on close, and
-   * a leader that writes in parallel with its followers.
+   * Defaults: a 10 ms tick with {@link RaftSettings#defaults()} (100–200 ms election timeout,
+   * PreVote and CheckQuorum on), a snapshot every 100,000 entries or 1 GiB, 10,000 entries kept
+   * behind it, 20,000 requests outstanding, a 10 s request timeout, 2 s to hand over leadership on
+   * close, and a leader that writes in parallel with its followers.
    */
   public static RaftNodeSettings defaults(NodeId id, List<Member> initialMembers) {
     return new RaftNodeSettings(
         id,
         initialMembers,
-        RaftConfig.defaults(),
+        RaftSettings.defaults(),
         Duration.ofMillis(10),
         100_000,
         1L << 30,
@@ -92,7 +92,7 @@ public record RaftNodeSettings(
         true);
   }
 
-  public RaftNodeSettings withRaft(RaftConfig raft) {
+  public RaftNodeSettings withRaft(RaftSettings raft) {
     return new RaftNodeSettings(
         id,
         initialMembers,

@@ -13,7 +13,7 @@ import io.spindle.raft.ForwardingLogStore;
 import io.spindle.raft.LogStore;
 import io.spindle.raft.Member;
 import io.spindle.raft.NodeId;
-import io.spindle.raft.RaftConfig;
+import io.spindle.raft.RaftSettings;
 import io.spindle.raft.StorageException;
 import io.spindle.raft.message.Message;
 import io.spindle.raft.server.DriverCluster.Network;
@@ -406,7 +406,7 @@ class RaftDriverBehaviourTest {
   private RaftDriver startSolo(RaftNodeSettings settings, RaftStorage storage, ThreadFactory tf) {
     RaftDriver driver =
         RaftDriver.start(
-            settings.withRaft(RaftConfig.defaults()),
+            settings.withRaft(RaftSettings.defaults()),
             storage,
             new KeyValueStateMachine(),
             new PeerMessenger() {

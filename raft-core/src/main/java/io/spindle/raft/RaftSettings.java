@@ -24,7 +24,7 @@ package io.spindle.raft;
  * @param maxClockDriftPpm the most any node's clock runs fast or slow against real time, in parts
  *     per million; the lease is shortened by it
  */
-public record RaftConfig(
+public record RaftSettings(
     int electionTicks,
     int heartbeatTicks,
     boolean preVote,
@@ -48,7 +48,7 @@ public record RaftConfig(
    */
   public static final int DEFAULT_MAX_CLOCK_DRIFT_PPM = 100_000;
 
-  public RaftConfig {
+  public RaftSettings {
     if (heartbeatTicks <= 0 || electionTicks <= heartbeatTicks) {
       throw new IllegalArgumentException(
           "need 0 < heartbeatTicks < electionTicks, got " + heartbeatTicks + "/" + electionTicks);
@@ -72,8 +72,8 @@ public record RaftConfig(
   }
 
   /** Sensible defaults: 10 election ticks, heartbeat every tick, PreVote and CheckQuorum on. */
-  public static RaftConfig defaults() {
-    return new RaftConfig(
+  public static RaftSettings defaults() {
+    return new RaftSettings(
         10,
         1,
         true,
@@ -102,8 +102,8 @@ public record RaftConfig(
     return (long) ((electionTicks - 1) * (double) tickNanos * (1 - drift) / (1 + drift));
   }
 
-  public RaftConfig withElectionTicks(int election, int heartbeat) {
-    return new RaftConfig(
+  public RaftSettings withElectionTicks(int election, int heartbeat) {
+    return new RaftSettings(
         election,
         heartbeat,
         preVote,
@@ -118,8 +118,8 @@ public record RaftConfig(
         maxClockDriftPpm);
   }
 
-  public RaftConfig withPreVoteAndCheckQuorum(boolean preVote, boolean checkQuorum) {
-    return new RaftConfig(
+  public RaftSettings withPreVoteAndCheckQuorum(boolean preVote, boolean checkQuorum) {
+    return new RaftSettings(
         electionTicks,
         heartbeatTicks,
         preVote,
@@ -134,8 +134,8 @@ public record RaftConfig(
         maxClockDriftPpm);
   }
 
-  public RaftConfig withLeaseRead(boolean leaseRead) {
-    return new RaftConfig(
+  public RaftSettings withLeaseRead(boolean leaseRead) {
+    return new RaftSettings(
         electionTicks,
         heartbeatTicks,
         preVote,
@@ -150,12 +150,12 @@ public record RaftConfig(
         maxClockDriftPpm);
   }
 
-  public RaftConfig withLimits(
+  public RaftSettings withLimits(
       int maxInflightMessages,
       long maxInflightBytes,
       long maxMessageBytes,
       int snapshotChunkBytes) {
-    return new RaftConfig(
+    return new RaftSettings(
         electionTicks,
         heartbeatTicks,
         preVote,
@@ -171,8 +171,8 @@ public record RaftConfig(
   }
 
   /** The real time of a tick and the drift bound of every clock, for the lease. */
-  public RaftConfig withClock(long tickNanos, int maxClockDriftPpm) {
-    return new RaftConfig(
+  public RaftSettings withClock(long tickNanos, int maxClockDriftPpm) {
+    return new RaftSettings(
         electionTicks,
         heartbeatTicks,
         preVote,
