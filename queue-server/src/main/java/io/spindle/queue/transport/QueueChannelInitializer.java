@@ -2,7 +2,6 @@ package io.spindle.queue.transport;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
-import io.netty.handler.codec.protobuf.ProtobufDecoder;
 import io.netty.handler.ssl.SslHandler;
 import io.spindle.protocol.auth.ClientTokens;
 import io.spindle.protocol.federation.FederationSecret;
@@ -11,8 +10,7 @@ import io.spindle.protocol.queue.QueueProtocol;
 import io.spindle.protocol.tls.ClusterTls;
 import io.spindle.queue.service.QueueService;
 import io.spindle.wire.ClusterSecret;
-import io.spindle.wire.ProtobufFrameEncoder;
-import io.spindle.wire.Varint32FrameDecoder;
+import io.spindle.wire.ProtobufFrameCodec;
 import java.security.SecureRandom;
 import java.util.function.Supplier;
 
@@ -35,17 +33,12 @@ final class QueueChannelInitializer extends ChannelInitializer<Channel> {
   static final String LIMITS = "limits";
   static final String TLS = "tls";
   static final String IDLE = "idle";
-  static final String FRAME_DECODER = "frameDecoder";
-  static final String PROTOBUF_DECODER = "protobufDecoder";
-  static final String FRAME_ENCODER = "frameEncoder";
   static final String HANDSHAKE = "handshake";
   static final String MESSAGE_HANDLER = "messages";
 
-  // Stateless and @Sharable: one instance serves every channel.
-  private static final ProtobufDecoder PROTOBUF_DECODER_INSTANCE =
-      new ProtobufDecoder(QueueFrame.getDefaultInstance());
-  private static final ProtobufFrameEncoder<QueueFrame> FRAME_ENCODER_INSTANCE =
-      new ProtobufFrameEncoder<>(QueueFrame.class);
+  // Stateless and @Sharable but for the frame decoder: one codec serves every channel.
+  private static final ProtobufFrameCodec<QueueFrame> CODEC =
+      ProtobufFrameCodec.of(QueueFrame.getDefaultInstance(), QueueFrame.class);
 
   private final Supplier<QueueService> service;
   private final ClusterSecret secret;
@@ -84,13 +77,8 @@ final class QueueChannelInitializer extends ChannelInitializer<Channel> {
       ssl.setHandshakeTimeoutMillis(transport.handshakeTimeout().toMillis());
       ch.pipeline().addLast(TLS, ssl);
     }
-    ch.pipeline()
-        .addLast(
-            FRAME_DECODER,
-            new Varint32FrameDecoder(
-                Math.min(transport.maxFrameSize(), QueueProtocol.MAX_HANDSHAKE_FRAME_SIZE)));
-    ch.pipeline().addLast(PROTOBUF_DECODER, PROTOBUF_DECODER_INSTANCE);
-    ch.pipeline().addLast(FRAME_ENCODER, FRAME_ENCODER_INSTANCE);
+    CODEC.addTo(
+        ch.pipeline(), Math.min(transport.maxFrameSize(), QueueProtocol.MAX_HANDSHAKE_FRAME_SIZE));
     ch.pipeline()
         .addLast(
             HANDSHAKE,

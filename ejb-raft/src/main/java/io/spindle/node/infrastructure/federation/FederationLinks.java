@@ -11,9 +11,6 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.handler.codec.protobuf.ProtobufDecoder;
-import io.netty.handler.codec.protobuf.ProtobufEncoder;
-import io.netty.handler.codec.protobuf.ProtobufVarint32LengthFieldPrepender;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
@@ -27,7 +24,7 @@ import io.spindle.protocol.queue.Reply;
 import io.spindle.protocol.queue.Request;
 import io.spindle.protocol.queue.ServerChallenge;
 import io.spindle.protocol.tls.ClusterTls;
-import io.spindle.wire.Varint32FrameDecoder;
+import io.spindle.wire.ProtobufFrameCodec;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -59,6 +56,8 @@ public final class FederationLinks implements AutoCloseable {
   static final int MAX_LINKS = 64;
   static final int MAX_PENDING = 256;
   private static final int MAX_FRAME = 4 << 20;
+  private static final ProtobufFrameCodec<QueueFrame> CODEC =
+      ProtobufFrameCodec.of(QueueFrame.getDefaultInstance(), QueueFrame.class);
   private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(3);
 
   private final String clusterId;
@@ -210,13 +209,9 @@ public final class FederationLinks implements AutoCloseable {
                     h.setHandshakeTimeoutMillis(CONNECT_TIMEOUT.toMillis());
                     ch.pipeline().addLast("tls", h);
                   }
-                  ch.pipeline()
-                      .addLast(new IdleStateHandler(60, 20, 0))
-                      .addLast("frames", new Varint32FrameDecoder(MAX_FRAME))
-                      .addLast(new ProtobufDecoder(QueueFrame.getDefaultInstance()))
-                      .addLast(new ProtobufVarint32LengthFieldPrepender())
-                      .addLast(new ProtobufEncoder())
-                      .addLast(Link.this);
+                  ch.pipeline().addLast(new IdleStateHandler(60, 20, 0));
+                  CODEC.addTo(ch.pipeline(), MAX_FRAME);
+                  ch.pipeline().addLast(Link.this);
                 }
               })
           .connect(address)

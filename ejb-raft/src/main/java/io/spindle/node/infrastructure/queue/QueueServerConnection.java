@@ -23,7 +23,7 @@ import io.spindle.protocol.queue.ServerChallenge;
 import io.spindle.protocol.queue.Steal;
 import io.spindle.protocol.queue.TaskResult;
 import io.spindle.protocol.queue.Welcome;
-import io.spindle.wire.Varint32FrameDecoder;
+import io.spindle.wire.ProtobufFrameCodec;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -173,7 +173,7 @@ final class QueueServerConnection extends SimpleChannelInboundHandler<QueueFrame
       LOG.fine(() -> "Node " + worker.nodeId + " takes work from the queue server at " + server);
     }
     worker.failures = 0;
-    ((Varint32FrameDecoder) channel.pipeline().get("frames"))
+    ProtobufFrameCodec.frameDecoder(channel.pipeline())
         .setMaxFrameSize(Math.max(QueueProtocol.MAX_HANDSHAKE_FRAME_SIZE, w.getMaxFrameSize()));
     // Renewals also carry this node's role and term: a new leader must be known promptly.
     long renewEvery = Math.max(100, Math.min(1_000, w.getLeaseMs() / 3));

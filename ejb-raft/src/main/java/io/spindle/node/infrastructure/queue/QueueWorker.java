@@ -7,9 +7,6 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.handler.codec.protobuf.ProtobufDecoder;
-import io.netty.handler.codec.protobuf.ProtobufEncoder;
-import io.netty.handler.codec.protobuf.ProtobufVarint32LengthFieldPrepender;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.spindle.node.application.QueueDepths;
@@ -27,7 +24,7 @@ import io.spindle.protocol.queue.SubmitTasks;
 import io.spindle.protocol.queue.Task;
 import io.spindle.protocol.queue.TaskResult;
 import io.spindle.protocol.tls.ClusterTls;
-import io.spindle.wire.Varint32FrameDecoder;
+import io.spindle.wire.ProtobufFrameCodec;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
@@ -81,6 +78,8 @@ public final class QueueWorker implements AutoCloseable, TaskSubmitter {
   private final RateLimitedLog failureLog = RateLimitedLog.of(LOG);
 
   private static final long MAX_BACKOFF_MILLIS = 5_000;
+  private static final ProtobufFrameCodec<QueueFrame> CODEC =
+      ProtobufFrameCodec.of(QueueFrame.getDefaultInstance(), QueueFrame.class);
 
   /**
    * @param servers queue servers to dial, in order of preference
@@ -301,14 +300,9 @@ public final class QueueWorker implements AutoCloseable, TaskSubmitter {
                   tls.setHandshakeTimeoutMillis(5_000);
                   ch.pipeline().addLast("tls", tls);
                 }
-                ch.pipeline()
-                    .addLast(new IdleStateHandler(10, 2, 0))
-                    .addLast(
-                        "frames", new Varint32FrameDecoder(QueueProtocol.MAX_HANDSHAKE_FRAME_SIZE))
-                    .addLast(new ProtobufDecoder(QueueFrame.getDefaultInstance()))
-                    .addLast(new ProtobufVarint32LengthFieldPrepender())
-                    .addLast(new ProtobufEncoder())
-                    .addLast(attempt);
+                ch.pipeline().addLast(new IdleStateHandler(10, 2, 0));
+                CODEC.addTo(ch.pipeline(), QueueProtocol.MAX_HANDSHAKE_FRAME_SIZE);
+                ch.pipeline().addLast(attempt);
               }
             })
         .connect(resolved)

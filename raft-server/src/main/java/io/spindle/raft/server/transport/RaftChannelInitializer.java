@@ -4,11 +4,10 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
-import io.netty.handler.codec.protobuf.ProtobufDecoder;
 import io.netty.handler.ssl.SslHandler;
 import io.spindle.protocol.raft.RaftFrame;
 import io.spindle.protocol.tls.ClusterTls;
-import io.spindle.wire.ProtobufFrameEncoder;
+import io.spindle.wire.ProtobufFrameCodec;
 import io.spindle.wire.Varint32FrameDecoder;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -30,17 +29,12 @@ import java.util.function.Function;
 final class RaftChannelInitializer extends ChannelInitializer<Channel> {
   static final String TLS = "tls";
   static final String IDLE = "idle";
-  static final String FRAME_DECODER = "frameDecoder";
-  static final String PROTOBUF_DECODER = "protobufDecoder";
-  static final String FRAME_ENCODER = "frameEncoder";
   static final String HANDSHAKE = "handshake";
   static final String MESSAGE_HANDLER = "messages";
 
-  // Stateless and @Sharable: one instance serves every channel.
-  private static final ProtobufDecoder PROTOBUF_DECODER_INSTANCE =
-      new ProtobufDecoder(RaftFrame.getDefaultInstance());
-  private static final ProtobufFrameEncoder<RaftFrame> FRAME_ENCODER_INSTANCE =
-      new ProtobufFrameEncoder<>(RaftFrame.class);
+  // Stateless and @Sharable but for the frame decoder: one codec serves every channel.
+  private static final ProtobufFrameCodec<RaftFrame> CODEC =
+      ProtobufFrameCodec.of(RaftFrame.getDefaultInstance(), RaftFrame.class);
 
   private final int maxFrameSize;
   private final Function<Channel, ChannelHandler> tls;
@@ -98,8 +92,6 @@ final class RaftChannelInitializer extends ChannelInitializer<Channel> {
 
   /** The three codec handlers, first in the pipeline. */
   static void addCodec(ChannelPipeline pipeline, int maxFrameSize) {
-    pipeline.addLast(FRAME_DECODER, new Varint32FrameDecoder(maxFrameSize));
-    pipeline.addLast(PROTOBUF_DECODER, PROTOBUF_DECODER_INSTANCE);
-    pipeline.addLast(FRAME_ENCODER, FRAME_ENCODER_INSTANCE);
+    CODEC.addTo(pipeline, maxFrameSize);
   }
 }
