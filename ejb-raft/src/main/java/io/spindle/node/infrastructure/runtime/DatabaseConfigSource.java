@@ -16,9 +16,10 @@ import org.eclipse.microprofile.config.spi.ConfigSource;
 /**
  * Derives the datasource's settings ({@value #DRIVER}, {@value #JDBC_URL}, {@value #JDBC_USER},
  * {@value #JDBC_PASSWORD}) from {@code spindle.db.url}, {@code spindle.db.user}, {@code
- * spindle.db.password} and {@code spindle.data.dir}, for the {@code ${MPCONFIG=...}} expressions of
- * {@link DatabaseMigration}'s {@code @DataSourceDefinition}: with no database URL the node gets the
- * embedded H2 database in its data directory, and the driver class follows the URL.
+ * spindle.db.password} (or the file {@code spindle.db.password-file} names) and {@code
+ * spindle.data.dir}, for the {@code ${MPCONFIG=...}} expressions of {@link DatabaseMigration}'s
+ * {@code @DataSourceDefinition}: with no database URL the node gets the embedded H2 database in its
+ * data directory, and the driver class follows the URL.
  *
  * <p>Why a config source and not property expressions: a key that resolves to nothing stays a
  * literal {@code ${MPCONFIG=...}} in the datasource, and the driver class must be chosen from the
@@ -40,7 +41,7 @@ public final class DatabaseConfigSource implements ConfigSource {
   }
 
   DatabaseConfigSource(Function<String, Optional<String>> inputs) {
-    this.inputs = inputs;
+    this.inputs = SecretFiles.resolving(inputs);
   }
 
   @Override

@@ -134,7 +134,7 @@ public class NodeRuntime {
 
   @PostConstruct
   void start() {
-    config = NodeSettings.read(key -> mpConfig.getOptionalValue(key, String.class));
+    config = NodeSettings.read(this::setting);
     maxFileBytes = readMaxFileBytes();
     clientTokens = readClientTokens();
     LOG.info(() -> "starting Spindle node with " + config);
@@ -173,8 +173,7 @@ public class NodeRuntime {
               new NettyPeerMessenger(config.nodeId(), transport),
               threadFactory);
       fileService = new RaftFileService(new RaftCommandLog(driver), new StoredFiles(store));
-      CountService.Settings countSettings =
-          CountSettings.read(key -> mpConfig.getOptionalValue(key, String.class));
+      CountService.Settings countSettings = CountSettings.read(this::setting);
       LocalRangeCounter localRanges =
           new LocalRangeCounter(
               fileService, config.nodeId().value(), countSettings.maxDistinctWords());
@@ -253,7 +252,7 @@ public class NodeRuntime {
     federation =
         NodeFederation.start(
             config,
-            key -> mpConfig.getOptionalValue(key, String.class),
+            this::setting,
             driver::status,
             this::routeQueueServers,
             httpsContext(),
@@ -476,6 +475,11 @@ public class NodeRuntime {
   /** What this node presents when it calls another node's API on a client's behalf. */
   public String nodeToken() {
     return ClientTokens.nodeToken(config.secret());
+  }
+
+  /** A setting from MicroProfile Config; a secret may come from the file its -file key names. */
+  private Optional<String> setting(String key) {
+    return SecretFiles.resolving(k -> mpConfig.getOptionalValue(k, String.class)).apply(key);
   }
 
   private long readMaxFileBytes() {

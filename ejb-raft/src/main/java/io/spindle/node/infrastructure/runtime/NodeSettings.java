@@ -238,7 +238,16 @@ public record NodeSettings(
         peers.add(parse(PEERS, entry.trim(), NodeSettings::peer));
       }
     }
-    String secret = required(values, SECRET);
+    String secret =
+        values
+            .apply(SECRET)
+            .orElseThrow(
+                () ->
+                    new IllegalArgumentException(
+                        describe(SECRET)
+                            + " is not set, nor "
+                            + describe(SecretFiles.fileKey(SECRET))
+                            + ", the file that holds it"));
     int secretBytes = secret.getBytes(StandardCharsets.UTF_8).length;
     if (secretBytes < MIN_SECRET_BYTES) {
       throw new IllegalArgumentException(

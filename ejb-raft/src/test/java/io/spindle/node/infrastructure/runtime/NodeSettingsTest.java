@@ -162,7 +162,10 @@ class NodeSettingsTest {
   void aMissingKeyNamesItsEnvVar() {
     values.remove(NodeSettings.SECRET);
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, this::read);
-    assertEquals("the setting spindle.secret (env SPINDLE_SECRET) is not set", e.getMessage());
+    assertEquals(
+        "the setting spindle.secret (env SPINDLE_SECRET) is not set, nor the setting"
+            + " spindle.secret-file (env SPINDLE_SECRET_FILE), the file that holds it",
+        e.getMessage());
   }
 
   // Issue 13: a short cluster secret was only warned about; one that can be guessed offline lets
