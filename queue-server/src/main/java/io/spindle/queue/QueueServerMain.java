@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -108,6 +109,17 @@ public final class QueueServerMain implements Callable<Integer> {
 
   /** Where environment variables come from (tests replace it). */
   UnaryOperator<String> environment = System::getenv;
+
+  /**
+   * The environment variables this server reads (everything else comes as options): the cluster
+   * secret without --secret-file (either name), the federation secret without
+   * --federation-secret-file.
+   */
+  public static final List<String> ENVIRONMENT_VARIABLES =
+      List.of("SPINDLE_CLUSTER_SECRET", "SPINDLE_SECRET", "SPINDLE_FEDERATION_SECRET");
+
+  private static final List<String> CLUSTER_SECRET_VARIABLES = ENVIRONMENT_VARIABLES.subList(0, 2);
+  private static final String FEDERATION_SECRET_VARIABLE = ENVIRONMENT_VARIABLES.get(2);
 
   @Option(
       names = "--tokens-file",
@@ -489,7 +501,7 @@ public final class QueueServerMain implements Callable<Integer> {
       }
       return text.getBytes(StandardCharsets.UTF_8);
     }
-    String v = environment.apply("SPINDLE_FEDERATION_SECRET");
+    String v = environment.apply(FEDERATION_SECRET_VARIABLE);
     return v == null || v.isEmpty() ? null : v.getBytes(StandardCharsets.UTF_8);
   }
 
@@ -546,7 +558,7 @@ public final class QueueServerMain implements Callable<Integer> {
       String text = Files.readString(secretFile, StandardCharsets.UTF_8).strip();
       return text.isEmpty() ? null : text.getBytes(StandardCharsets.UTF_8);
     }
-    for (String env : new String[] {"SPINDLE_CLUSTER_SECRET", "SPINDLE_SECRET"}) {
+    for (String env : CLUSTER_SECRET_VARIABLES) {
       String v = System.getenv(env);
       if (v != null && !v.isEmpty()) {
         return v.getBytes(StandardCharsets.UTF_8);
