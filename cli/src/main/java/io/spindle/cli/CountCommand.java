@@ -21,8 +21,8 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "count",
     description =
-        "Count lines, words, bytes and characters of a stored file exactly as GNU wc does, and"
-            + " its most frequent words.")
+        "Count lines, words, characters and bytes of a stored file exactly as GNU wc does (printed"
+            + " in the order of wc -lwmc, under a header), and its most frequent words.")
 final class CountCommand implements Callable<Integer> {
   @ParentCommand SpindleCli cli;
 
@@ -45,6 +45,32 @@ final class CountCommand implements Callable<Integer> {
       paramLabel = "c|utf8",
       description = "count as LC_ALL=C or as a UTF-8 locale does (default ${DEFAULT-VALUE})")
   String locale = "utf8";
+
+  /**
+   * The counts for a human: a header, then lines, words, characters and bytes in the order {@code
+   * wc -lwmc} prints them and the name, so the line can be held against wc's at a glance. Columns
+   * are 8 wide, wider when a number needs it, the header aligned with them.
+   */
+  static String countsTable(CountResult c, String name) {
+    long[] numbers = {c.getLines(), c.getWords(), c.getChars(), c.getBytes()};
+    int width = 8;
+    for (long n : numbers) {
+      width = Math.max(width, Long.toString(n).length());
+    }
+    String row = "%" + width + "s %" + width + "s %" + width + "s %" + width + "s %s";
+    return String.format(
+        row + "%n" + row,
+        "lines",
+        "words",
+        "chars",
+        "bytes",
+        "name",
+        numbers[0],
+        numbers[1],
+        numbers[2],
+        numbers[3],
+        name);
+  }
 
   @Override
   public Integer call() {
@@ -71,11 +97,7 @@ final class CountCommand implements Callable<Integer> {
               .getCount();
     }
     List<Object> words = new ArrayList<>();
-    StringBuilder human =
-        new StringBuilder(
-            String.format(
-                "%8d %8d %8d %8d %s",
-                c.getLines(), c.getWords(), c.getBytes(), c.getChars(), name));
+    StringBuilder human = new StringBuilder(countsTable(c, name));
     for (WordCount w : c.getTopWordsList()) {
       String word = w.getWord().toString(StandardCharsets.UTF_8);
       words.add(Json.object("word", word, "count", w.getCount()));

@@ -4,8 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.google.protobuf.ByteString;
+import io.spindle.protocol.queue.CountResult;
 import io.spindle.protocol.queue.NodeRole;
 import io.spindle.protocol.queue.Request;
 import io.spindle.protocol.queue.WriteBegin;
@@ -16,6 +18,7 @@ import io.spindle.queue.testing.TestClient;
 import io.spindle.queue.testing.TestNode;
 import io.spindle.queue.testing.TestServers;
 import io.spindle.testkit.Await;
+import io.spindle.testkit.GnuWc;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -235,7 +238,11 @@ class SpindleCliTest {
 
     Run count = spindle("count", "docs/words.txt");
     assertEquals(0, count.exit(), count.err());
-    assertTrue(count.out().matches("\\s+2\\s+4\\s+16\\s+16 docs/words.txt\\s*"), count.out());
+    assertEquals(
+        List.of(
+            "   lines    words    chars    bytes name",
+            "       2        4       16       16 docs/words.txt"),
+        count.out().lines().toList());
 
     Run cat = spindle("read", "docs/words.txt");
     assertEquals("the cat\nthe hat\n", new String(cat.rawOut(), StandardCharsets.UTF_8));
@@ -249,6 +256,65 @@ class SpindleCliTest {
         spindle("read", "docs/words.txt", "-o", tmp.resolve("x").toString()).exit());
     Run json = spindle("--json", "count", "docs/words.txt");
     assertTrue(json.err().startsWith("{\"error\":"), json.err());
+  }
+
+  @Test
+  void countPrintsItsNumbersAsWcLwmcDoesUnderAHeader() throws Exception {
+    assumeTrue(GnuWc.available(), "GNU wc is not at " + GnuWc.PATH);
+    Path src =
+        file(
+            "prose.txt",
+            "It was the best of times,\nit was the worst of times;\n\tit was the age of wisdom\n"
+                .repeat(3)
+                .getBytes(StandardCharsets.UTF_8));
+    assertEquals(0, spindle("write", src.toString(), "--name", "docs/prose.txt").exit());
+
+    Run count = spindle("count", "docs/prose.txt", "--locale", "c");
+    assertEquals(0, count.exit(), count.err());
+    List<String> lines = count.out().lines().toList();
+    assertEquals(List.of("lines", "words", "chars", "bytes", "name"), fields(lines.get(0)));
+    // The test cluster counts as LC_ALL=C wc does: the row reads as wc -lwmc's, name aside.
+    long[] wc = GnuWc.count(src, GnuWc.lcAll(true));
+    assertEquals(
+        List.of(wc[0], wc[1], wc[2], wc[3]),
+        fields(lines.get(1)).subList(0, 4).stream().map(Long::valueOf).toList(),
+        count.out());
+    assertEquals("docs/prose.txt", fields(lines.get(1)).get(4));
+  }
+
+  @Test
+  void countsTableTakesWcsColumnOrderWhereCharactersAndBytesDiffer() throws Exception {
+    assumeTrue(GnuWc.available(), "GNU wc is not at " + GnuWc.PATH);
+    // Multibyte UTF-8: characters and bytes differ, so a swapped pair would show.
+    Path src = file("utf8.txt", "naïve café\nÅngström – ½ µs\n".getBytes(StandardCharsets.UTF_8));
+    long[] wc = GnuWc.count(src, GnuWc.lcAll(false));
+    assertTrue(wc[2] < wc[3], "characters " + wc[2] + " under bytes " + wc[3]);
+    String table =
+        CountCommand.countsTable(
+            CountResult.newBuilder()
+                .setLines(wc[0])
+                .setWords(wc[1])
+                .setChars(wc[2])
+                .setBytes(wc[3])
+                .build(),
+            "utf8.txt");
+    List<String> row = fields(table.lines().toList().get(1));
+    assertEquals(
+        List.of(wc[0], wc[1], wc[2], wc[3]),
+        row.subList(0, 4).stream().map(Long::valueOf).toList());
+    String wide =
+        CountCommand.countsTable(
+            CountResult.newBuilder().setBytes(12_345_678_901L).setChars(12_345_678_901L).build(),
+            "big");
+    List<String> wideLines = wide.lines().toList();
+    assertEquals(
+        wideLines.get(0).indexOf("bytes") + "bytes".length(),
+        wideLines.get(1).indexOf(" big"),
+        "the header stays over its columns when a number is wider than 8:\n" + wide);
+  }
+
+  private static List<String> fields(String line) {
+    return List.of(line.trim().split("\\s+"));
   }
 
   @Test

@@ -36,7 +36,7 @@ import picocli.CommandLine.Model.CommandSpec;
  * container engine: the images are not built or run here.)
  */
 class ComposeFileTest {
-  private static final Path PROJECT = Path.of(System.getProperty("spindle.project.dir", ".."));
+  private static final Path PROJECT = Path.of(System.getProperty("spindle.checkout.dir", ".."));
   private static final Path COMPOSE = PROJECT.resolve("docker-compose.yml");
   private static Map<String, Object> compose;
 

@@ -29,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class NodeEntrypointTest {
   private static final Path SCRIPT =
-      Path.of(System.getProperty("spindle.project.dir", ".."), "deploy/node/spindle-node.sh");
+      Path.of(System.getProperty("spindle.checkout.dir", ".."), "deploy/node/spindle-node.sh");
 
   @TempDir Path tmp;
   private Path volume;
