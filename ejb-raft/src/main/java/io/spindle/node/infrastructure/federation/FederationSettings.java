@@ -59,7 +59,10 @@ public record FederationSettings(
                         describe(REDIS_HOST)
                             + " is set, so "
                             + describe(SECRET)
-                            + " must be too: the secret every cluster of the federation shares"
+                            + " must be too (or "
+                            + describe(SECRET + "-file")
+                            + ", a file holding it): the secret every cluster of the federation"
+                            + " shares"
                             + " (bin/spindle up makes one in run/federation-secret)"));
     FederationSecret federation;
     try {
