@@ -20,6 +20,12 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.time.Duration;
 import java.util.List;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
  * {@code /api/clusters}: the federation's route table as Redis holds it, and pings from this node
@@ -27,15 +33,38 @@ import java.util.List;
  * cluster's queue server, leader and members; {@code ping-all}: the walk over every cluster).
  */
 @Path("clusters")
+@Tag(
+    name = "clusters",
+    description =
+        "The federation: the route table the clusters' leaders publish to Redis, and pings across"
+            + " clusters")
 @RequestScoped
 @Produces(MediaType.APPLICATION_JSON)
 public class ClustersResource {
   private static final int MAX_TIMEOUT_S = 60;
+  private static final String TIMEOUT =
+      "How long each cluster may take to answer, 1 to 60 seconds (5)";
+  private static final String TIMEOUT_REFUSED = "timeoutS is not 1 to 60";
 
   @Inject GlobalPings pings;
 
   /** The route table; {@code error} says why it is empty or incomplete (no Redis, Redis down). */
   @GET
+  @Operation(
+      operationId = "routeTable",
+      summary = "The federation's route table",
+      description =
+          "Every cluster whose leader published a route, as this node reads it from Redis: its"
+              + " leader, term, members, queue servers, the route's age, and whether it is"
+              + " reachable or why not. error says why the table is empty or incomplete (no Redis"
+              + " configured, Redis not reachable).")
+  @APIResponse(
+      responseCode = "200",
+      description = "The route table",
+      content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "Table")))
+  @APIResponse(responseCode = "401", ref = SpindleApi.UNAUTHORIZED)
+  @APIResponse(responseCode = "403", ref = SpindleApi.FORBIDDEN)
+  @APIResponse(responseCode = "500", ref = SpindleApi.FAILED)
   public Table clusters() {
     ClustersResult r = pings.clusters().build();
     return new Table(
@@ -48,7 +77,40 @@ public class ClustersResource {
   /** Every hop from this node to cluster {@code id}'s members; 404 unknown, 503 no answer. */
   @GET
   @Path("{id}/ping")
-  public Response ping(@PathParam("id") String id, @QueryParam("timeoutS") Integer timeoutS) {
+  @Operation(
+      operationId = "pingCluster",
+      summary = "Ping a cluster from this node",
+      description =
+          "This node's own cluster: its members. Another cluster: through its route, that"
+              + " cluster's queue server, leader and members. Every hop in order with its round"
+              + " trip from the hop before it.")
+  @APIResponse(
+      responseCode = "200",
+      description = "The cluster answered: the hops",
+      content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "Ping")))
+  @APIResponse(
+      responseCode = "400",
+      description = TIMEOUT_REFUSED,
+      content =
+          @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "ErrorBody")))
+  @APIResponse(responseCode = "401", ref = SpindleApi.UNAUTHORIZED)
+  @APIResponse(responseCode = "403", ref = SpindleApi.FORBIDDEN)
+  @APIResponse(
+      responseCode = "404",
+      description = "No route for that cluster (or timeoutS is not a number)",
+      content =
+          @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "ErrorBody")))
+  @APIResponse(responseCode = "500", ref = SpindleApi.FAILED)
+  @APIResponse(
+      responseCode = "503",
+      description = "The cluster did not answer within timeoutS, or Redis is away: the reason",
+      content =
+          @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "ErrorBody")))
+  public Response ping(
+      @Parameter(description = "The cluster's id", required = true, example = "spindle")
+          @PathParam("id")
+          String id,
+      @Parameter(description = TIMEOUT) @QueryParam("timeoutS") Integer timeoutS) {
     Duration timeout = timeout(timeoutS);
     if (timeout == null) {
       return badTimeout();
@@ -72,7 +134,33 @@ public class ClustersResource {
   /** The walk over every cluster in the route table, ending back at this cluster. */
   @GET
   @Path("ping-all")
-  public Response pingAll(@QueryParam("timeoutS") Integer timeoutS) {
+  @Operation(
+      operationId = "pingAllClusters",
+      summary = "Ping every cluster of the route table in turn",
+      description =
+          "The walk over every cluster of the route table from this node, one at a time in a"
+              + " ring ordered by id, ending back at this cluster: the hops, and one answer per"
+              + " cluster (answered, or why not). answered is true only if every cluster"
+              + " answered.")
+  @APIResponse(
+      responseCode = "200",
+      description = "The walk, with every cluster's answer",
+      content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "Ping")))
+  @APIResponse(
+      responseCode = "400",
+      description = TIMEOUT_REFUSED,
+      content =
+          @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "ErrorBody")))
+  @APIResponse(responseCode = "401", ref = SpindleApi.UNAUTHORIZED)
+  @APIResponse(responseCode = "403", ref = SpindleApi.FORBIDDEN)
+  @APIResponse(responseCode = "500", ref = SpindleApi.FAILED)
+  @APIResponse(
+      responseCode = "503",
+      description = "The walk could not be made (Redis is away): the reason",
+      content =
+          @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "ErrorBody")))
+  public Response pingAll(
+      @Parameter(description = TIMEOUT) @QueryParam("timeoutS") Integer timeoutS) {
     Duration timeout = timeout(timeoutS);
     if (timeout == null) {
       return badTimeout();
@@ -167,6 +255,10 @@ public class ClustersResource {
   public record RouteMemberView(String nodeId, String raftAddress, String httpUrl, String role) {}
 
   /** A ping's answer: the hops in order; for the walk, one answer per cluster too. */
+  @Schema(
+      description =
+          "A ping's answer: the hops in order (cluster is the id pinged; null for the walk); for"
+              + " the walk, one answer per cluster too")
   public record Ping(
       String cluster,
       boolean answered,
@@ -175,6 +267,10 @@ public class ClustersResource {
       List<HopView> hops,
       List<ClusterAnswer> clusters) {}
 
+  @Schema(
+      description =
+          "One hop: kind (queue-server, leader, member), cluster, name, address, round trip from"
+              + " the hop before it, or why it was not reached")
   public record HopView(
       String name,
       String address,
@@ -184,6 +280,7 @@ public class ClustersResource {
       boolean reached,
       String error) {}
 
+  @Schema(description = "One cluster of the walk: answered, or why not, with its hops")
   public record ClusterAnswer(
       String clusterId, boolean answered, String error, long rttMicros, List<HopView> hops) {}
 }

@@ -14,6 +14,12 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import java.util.Locale;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
  * {@code GET /api/count?name=NAME&locale=c|utf8&top=N}: lines, words, bytes and characters of a
@@ -23,6 +29,7 @@ import java.util.Locale;
  * linearizable read; counting the same content again is a look-up.
  */
 @Path("count")
+@Tag(name = "count", description = "Counting a stored file as GNU wc does")
 @RequestScoped
 @Produces(MediaType.APPLICATION_JSON)
 public class CountResource {
@@ -31,10 +38,49 @@ public class CountResource {
   @Inject FileCounter counts;
 
   @GET
+  @Operation(
+      operationId = "countFile",
+      summary = "Count a file as wc -l -w -c -m, with its most frequent words",
+      description =
+          "Lines, words, bytes and characters exactly as GNU wc counts them in the locale, and"
+              + " the most frequent words (case-folded; ties by bytes), with the ranges and the"
+              + " nodes that counted them. Goes through the queue server's shared queue like the"
+              + " CLI's count (counted on this node if it has no queue server connection), after"
+              + " a linearizable read; cached by content.")
+  @APIResponse(
+      responseCode = "200",
+      description = "The counts",
+      content =
+          @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "CountView")))
+  @APIResponse(
+      responseCode = "400",
+      description =
+          "No name, a name that is not a valid file name, a locale other than c or utf8, or top"
+              + " not 0 to 1000",
+      content =
+          @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "ErrorBody")))
+  @APIResponse(responseCode = "401", ref = SpindleApi.UNAUTHORIZED)
+  @APIResponse(responseCode = "403", ref = SpindleApi.FORBIDDEN)
+  @APIResponse(
+      responseCode = "404",
+      description = "There is no file of that name",
+      content =
+          @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "ErrorBody")))
+  @APIResponse(responseCode = "500", ref = SpindleApi.FAILED)
+  @APIResponse(responseCode = "503", ref = SpindleApi.UNAVAILABLE)
   public CountView count(
-      @QueryParam("name") String name,
-      @QueryParam("locale") String locale,
-      @QueryParam("top") String top) {
+      @Parameter(description = "The file to count", required = true, example = "docs/notes.txt")
+          @QueryParam("name")
+          String name,
+      @Parameter(
+              description =
+                  "c (bytes, as LC_ALL=C wc) or utf8 (characters, as LC_ALL=C.UTF-8 wc; the"
+                      + " default)")
+          @QueryParam("locale")
+          String locale,
+      @Parameter(description = "How many of the most frequent words to list: 0 to 1000 (10)")
+          @QueryParam("top")
+          String top) {
     if (name == null || name.isEmpty()) {
       throw new BadRequestException(
           "say which file to count: /api/count?name=FILE (&locale=c|utf8&top=N)");

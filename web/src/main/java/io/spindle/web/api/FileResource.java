@@ -30,6 +30,15 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.headers.Header;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
  * {@code /api/files}: the replicated file store. Names are object-store keys ({@code docs/a.txt});
@@ -43,6 +52,11 @@ import java.util.UUID;
  * effect.
  */
 @Path("files")
+@Tag(
+    name = "files",
+    description =
+        "The replicated file store: names are keys like docs/a.txt (UTF-8, '/' allowed, at most"
+            + " 1,024 bytes; no empty, '.' or '..' segment, no control characters)")
 @RequestScoped
 @Produces(MediaType.APPLICATION_JSON)
 public class FileResource {
@@ -55,18 +69,90 @@ public class FileResource {
   @Context HttpHeaders headers;
 
   @GET
-  public List<FileView> list(@QueryParam("stale") boolean stale) {
+  @Operation(
+      operationId = "listFiles",
+      summary = "List the stored files",
+      description =
+          "Name, size, SHA-256, chunk count and time stored of every file: linearizable, or this"
+              + " node's copy as it is with stale=true.")
+  @APIResponse(
+      responseCode = "200",
+      description = "The stored files",
+      content =
+          @Content(
+              mediaType = MediaType.APPLICATION_JSON,
+              schema = @Schema(type = SchemaType.ARRAY, implementation = FileView.class)))
+  @APIResponse(responseCode = "401", ref = SpindleApi.UNAUTHORIZED)
+  @APIResponse(responseCode = "403", ref = SpindleApi.FORBIDDEN)
+  @APIResponse(responseCode = "500", ref = SpindleApi.FAILED)
+  @APIResponse(responseCode = "503", ref = SpindleApi.UNAVAILABLE)
+  public List<FileView> list(@Parameter(description = STALE) @QueryParam("stale") boolean stale) {
     return files.list(stale).stream().map(FileView::of).toList();
   }
 
   @GET
   @Path("{name: .+}")
   @Produces(MediaType.WILDCARD)
+  @Operation(
+      operationId = "readFile",
+      summary = "Read a file, or one chunk of this node's copy",
+      description =
+          "The file's bytes, linearizable unless stale=true. With chunk=N, chunk N (1 MiB each)"
+              + " of this node's copy, for a client that fetches the chunks of a file from"
+              + " several nodes; with sha256 too, only while the file still has that content.")
+  @APIResponse(
+      responseCode = "200",
+      description = "The file's bytes, or the chunk's",
+      headers = {
+        @Header(
+            name = "ETag",
+            description = "The file's SHA-256 in quotes (not on a chunk)",
+            schema = @Schema(type = SchemaType.STRING)),
+        @Header(
+            name = "X-Spindle-Sha256",
+            description = "The file's SHA-256, lower-case hex (not on a chunk)",
+            schema = @Schema(type = SchemaType.STRING))
+      },
+      content =
+          @Content(
+              mediaType = MediaType.APPLICATION_OCTET_STREAM,
+              schema = @Schema(type = SchemaType.STRING, format = "binary", description = "Bytes")))
+  @APIResponse(
+      responseCode = "400",
+      description = "The name is not a valid file name",
+      content =
+          @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "ErrorBody")))
+  @APIResponse(responseCode = "401", ref = SpindleApi.UNAUTHORIZED)
+  @APIResponse(responseCode = "403", ref = SpindleApi.FORBIDDEN)
+  @APIResponse(
+      responseCode = "404",
+      description =
+          "There is no file of that name, or this node has no such chunk of it (or chunk is not"
+              + " a number)",
+      content =
+          @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "ErrorBody")))
+  @APIResponse(
+      responseCode = "409",
+      description =
+          "chunk with sha256: the file's content is no longer the one sha256 names (it was"
+              + " replaced); read the file's layout again",
+      content =
+          @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "ErrorBody")))
+  @APIResponse(responseCode = "500", ref = SpindleApi.FAILED)
+  @APIResponse(responseCode = "503", ref = SpindleApi.UNAVAILABLE)
   public Response read(
-      @PathParam("name") String name,
-      @QueryParam("stale") boolean stale,
-      @QueryParam("chunk") Integer chunk,
-      @QueryParam("sha256") String sha256) {
+      @Parameter(description = NAME, required = true, example = "docs/notes.txt") @PathParam("name")
+          String name,
+      @Parameter(description = STALE) @QueryParam("stale") boolean stale,
+      @Parameter(description = "Read only chunk N (from 0) of this node's copy")
+          @QueryParam("chunk")
+          Integer chunk,
+      @Parameter(
+              description =
+                  "With chunk: the SHA-256 (hex) of the file the chunk must belong to, as its"
+                      + " layout said")
+          @QueryParam("sha256")
+          String sha256) {
     FileName fileName = FileName.of(name);
     if (chunk != null) {
       return readChunk(fileName, chunk, sha256);
@@ -108,10 +194,100 @@ public class FileResource {
   @PUT
   @Path("{name: .+}")
   @Consumes(MediaType.WILDCARD)
+  @Operation(
+      operationId = "writeFile",
+      summary = "Store a file",
+      description =
+          "Stores the body under the name, replacing any file of that name, streamed (never held"
+              + " whole); answers once the write is committed and applied. Any node takes it: a"
+              + " follower passes it on to the leader and relays the leader's answer. A retry"
+              + " with the same Idempotency-Key has one effect.")
+  @RequestBody(
+      required = true,
+      description = "The file's bytes, of any content type",
+      content =
+          @Content(
+              mediaType = MediaType.WILDCARD,
+              schema = @Schema(type = SchemaType.STRING, format = "binary", description = "Bytes")))
+  @APIResponse(
+      responseCode = "201",
+      description = "Stored (or a retry of a write that was)",
+      headers = {
+        @Header(
+            name = "Location",
+            description = "The file's URL",
+            schema = @Schema(type = SchemaType.STRING)),
+        @Header(
+            name = "Idempotency-Key",
+            description =
+                "The key the write went to the leader with, when a follower passed it on (one is"
+                    + " made up if the client sent none)",
+            schema = @Schema(type = SchemaType.STRING))
+      },
+      content =
+          @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "FileView")))
+  @APIResponse(
+      responseCode = "400",
+      description =
+          "The name is not a valid file name, the Idempotency-Key is not 1 to 128 printable"
+              + " characters, or the upload failed (cut off, or longer or shorter than"
+              + " Content-Length); nothing was stored",
+      content =
+          @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "ErrorBody")))
+  @APIResponse(responseCode = "401", ref = SpindleApi.UNAUTHORIZED)
+  @APIResponse(responseCode = "403", ref = SpindleApi.FORBIDDEN)
+  @APIResponse(
+      responseCode = "409",
+      description =
+          "The Idempotency-Key was already used for another request (another name, content or a"
+              + " delete), or this node stopped leading during the write; nothing was stored",
+      content =
+          @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "ErrorBody")))
+  @APIResponse(
+      responseCode = "413",
+      description =
+          "The file is larger than the cluster stores in one file (spindle.files.max-bytes),"
+              + " whether announced by Content-Length or found while streaming; nothing was"
+              + " stored",
+      content =
+          @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "ErrorBody")))
+  @APIResponse(responseCode = "500", ref = SpindleApi.FAILED)
+  @APIResponse(
+      responseCode = "503",
+      description =
+          "No leader to take the write, or it could not be passed on to the leader (it may or"
+              + " may not have happened): retry with the same Idempotency-Key after Retry-After",
+      headers = {
+        @Header(
+            name = "Retry-After",
+            description = "Seconds to wait before retrying",
+            schema = @Schema(type = SchemaType.INTEGER)),
+        @Header(
+            name = "Idempotency-Key",
+            description = "The key to retry with, when a follower tried to pass the write on",
+            schema = @Schema(type = SchemaType.STRING))
+      },
+      content =
+          @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "ErrorBody")))
+  @APIResponse(
+      responseCode = "507",
+      description =
+          "The node's disk is below the free space it keeps (spindle.files.min-free-bytes):"
+              + " it takes no writes; reads go on",
+      content =
+          @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "ErrorBody")))
   public Response write(
-      @PathParam("name") String name,
-      @HeaderParam("Content-Length") Long contentLength,
-      @HeaderParam("Idempotency-Key") String idempotencyKey,
+      @Parameter(description = NAME, required = true, example = "docs/notes.txt") @PathParam("name")
+          String name,
+      @Parameter(
+              description =
+                  "The body's size; over the cluster's maximum file size the write is refused"
+                      + " (413) before the body is read. Without it (chunked), the limit holds"
+                      + " while streaming")
+          @HeaderParam("Content-Length")
+          Long contentLength,
+      @Parameter(description = IDEMPOTENCY_KEY) @HeaderParam("Idempotency-Key")
+          String idempotencyKey,
       InputStream content)
       throws IOException {
     FileName fileName = FileName.of(name);
@@ -147,8 +323,39 @@ public class FileResource {
 
   @DELETE
   @Path("{name: .+}")
+  @Operation(
+      operationId = "deleteFile",
+      summary = "Delete a file",
+      description =
+          "Deletes the file once the delete is committed. Any node takes it: a follower passes it"
+              + " on to the leader.")
+  @APIResponse(responseCode = "204", description = "Deleted")
+  @APIResponse(
+      responseCode = "400",
+      description = "The name is not a valid file name, or the Idempotency-Key is not valid",
+      content =
+          @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "ErrorBody")))
+  @APIResponse(responseCode = "401", ref = SpindleApi.UNAUTHORIZED)
+  @APIResponse(responseCode = "403", ref = SpindleApi.FORBIDDEN)
+  @APIResponse(
+      responseCode = "404",
+      description = "There was no file of that name",
+      content =
+          @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "ErrorBody")))
+  @APIResponse(
+      responseCode = "409",
+      description =
+          "The Idempotency-Key was already used for another request, or this node stopped"
+              + " leading during the delete",
+      content =
+          @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "ErrorBody")))
+  @APIResponse(responseCode = "500", ref = SpindleApi.FAILED)
+  @APIResponse(responseCode = "503", ref = SpindleApi.UNAVAILABLE)
   public Response delete(
-      @PathParam("name") String name, @HeaderParam("Idempotency-Key") String idempotencyKey) {
+      @Parameter(description = NAME, required = true, example = "docs/notes.txt") @PathParam("name")
+          String name,
+      @Parameter(description = IDEMPOTENCY_KEY) @HeaderParam("Idempotency-Key")
+          String idempotencyKey) {
     FileName fileName = FileName.of(name);
     String requestId = requestId(idempotencyKey);
     if (!node.status().isLeader()) {
@@ -186,6 +393,14 @@ public class FileResource {
     }
     return key;
   }
+
+  private static final String NAME =
+      "The file's name, a key like docs/notes.txt; its '/' are part of the path";
+  private static final String STALE =
+      "true: this node's copy as it is, without a linearizable read through the leader";
+  private static final String IDEMPOTENCY_KEY =
+      "1 to 128 printable ASCII characters without spaces (a UUID fits): a retry with the same"
+          + " key has one effect; the key names one request (operation, name, content)";
 
   /** As long as a request id of the store and of the queue protocol. */
   static final int MAX_IDEMPOTENCY_KEY_LENGTH = 128;
