@@ -18,9 +18,24 @@ apt_install() {
   fi
   echo "$name: installing $*"
   export DEBIAN_FRONTEND=noninteractive
-  if ! "${as_root[@]}" apt-get install -y -q "$@"; then
+  # Another build on this machine may be installing too: wait for its lock rather than fail.
+  if ! "${as_root[@]}" apt-get install -y -q -o DPkg::Lock::Timeout=300 "$@"; then
     "${as_root[@]}" apt-get update -q
-    "${as_root[@]}" apt-get install -y -q "$@"
+    "${as_root[@]}" apt-get install -y -q -o DPkg::Lock::Timeout=300 "$@"
+  fi
+}
+
+# apt_update NAME: updates the package lists as root (or with passwordless sudo).
+apt_update() {
+  local name=$1
+  if [[ $(id -u) -eq 0 ]]; then
+    apt-get update -q
+  elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
+    sudo -n apt-get update -q
+  else
+    echo "$name: the package lists are missing and this user cannot update them; run" \
+      "'apt-get update' as root, then build again" >&2
+    exit 1
   fi
 }
 

@@ -6,6 +6,8 @@ import io.spindle.discovery.EdgeList;
 import io.spindle.protocol.auth.ClientTokens;
 import io.spindle.protocol.federation.FederationSecret;
 import io.spindle.protocol.queue.StatusResult;
+import io.spindle.queue.metrics.MetricsHttpServer;
+import io.spindle.queue.metrics.QueueMetrics;
 import io.spindle.queue.service.QueueService;
 import io.spindle.queue.service.ReportedCluster;
 import io.spindle.queue.service.ServiceSettings;
@@ -47,6 +49,7 @@ public final class QueueServer implements AutoCloseable {
   private final QueueService service;
   private final ExecutorService io;
   private volatile DiscoveryServer discovery;
+  private volatile MetricsHttpServer metrics;
 
   private QueueServer(QueueTransportServer transport, QueueService service, ExecutorService io) {
     this.transport = transport;
@@ -169,6 +172,26 @@ public final class QueueServer implements AutoCloseable {
     return discovery;
   }
 
+  /**
+   * Starts this server's metrics port: {@code GET /metrics} over HTTP on {@code address}, in the
+   * Prometheus text formats ({@link QueueMetrics}). Stopped by {@link #close()}.
+   *
+   * @throws IllegalStateException the port cannot be bound (the message says why), or the metrics
+   *     port runs already
+   */
+  public synchronized MetricsHttpServer startMetrics(InetSocketAddress address)
+      throws InterruptedException {
+    if (metrics != null) {
+      throw new IllegalStateException("the metrics port runs already");
+    }
+    metrics =
+        MetricsHttpServer.start(
+            address,
+            () ->
+                service.metrics().thenApply(m -> QueueMetrics.of(m, transport.openConnections())));
+    return metrics;
+  }
+
   /** The discovery server, if {@link #startDiscovery} started one. */
   public Optional<DiscoveryServer> discovery() {
     return Optional.ofNullable(discovery);
@@ -196,6 +219,10 @@ public final class QueueServer implements AutoCloseable {
     DiscoveryServer d = discovery;
     if (d != null) {
       d.close();
+    }
+    MetricsHttpServer m = metrics;
+    if (m != null) {
+      m.close();
     }
     service.stop(); // answers the waiting clients before their connections close
     transport.close();

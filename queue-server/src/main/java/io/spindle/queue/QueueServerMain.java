@@ -62,6 +62,17 @@ public final class QueueServerMain implements Callable<Integer> {
               + " interface)")
   String bind = "127.0.0.1";
 
+  /** The metrics port's default; bin/spindle gives 9400 plus the port offset. */
+  static final int DEFAULT_METRICS_PORT = 9400;
+
+  @Option(
+      names = "--metrics-port",
+      paramLabel = "PORT",
+      description =
+          "HTTP port serving GET /metrics (Prometheus text format) on the --bind address, plain"
+              + " HTTP, open to anyone who reaches it (default ${DEFAULT-VALUE}; 0 = none)")
+  int metricsPort = DEFAULT_METRICS_PORT;
+
   @Option(
       names = "--advertise",
       paramLabel = "HOST:PORT",
@@ -405,6 +416,15 @@ public final class QueueServerMain implements Callable<Integer> {
         return 1;
       }
     }
+    if (metricsPort != 0) {
+      try {
+        server.startMetrics(new InetSocketAddress(bind, metricsPort));
+      } catch (RuntimeException e) {
+        server.close();
+        System.err.println("queue-server: " + e.getMessage());
+        return 1;
+      }
+    }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
@@ -420,6 +440,14 @@ public final class QueueServerMain implements Callable<Integer> {
   }
 
   QueueServerSettings config(byte[] secretBytes) throws IOException {
+    if (metricsPort < 0 || metricsPort > 65535) {
+      throw new IllegalArgumentException(
+          "--metrics-port is " + metricsPort + "; expected 1 to 65535, or 0 for no metrics port");
+    }
+    if (metricsPort != 0 && metricsPort == port) {
+      throw new IllegalArgumentException(
+          "--metrics-port and --port are both " + port + "; give the metrics port another one");
+    }
     int maxFrame = maxFrameMib * MIB;
     ServiceSettings defaults = ServiceSettings.defaults(serverId, clusterId);
     ServiceSettings service =

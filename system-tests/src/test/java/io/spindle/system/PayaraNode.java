@@ -98,13 +98,22 @@ final class PayaraNode {
       "configs.config.server-config.network-config.network-listeners.network-listener";
 
   /**
+   * Payara's own MicroProfile Metrics off, as bin/spindle turns it off: the node serves {@code
+   * /metrics} itself, in the Prometheus text format.
+   */
+  private static final String NO_MP_METRICS =
+      "set configs.config.server-config.microprofile-metrics-configuration.enabled=false\n";
+
+  /**
    * The web port's options, as bin/spindle gives them: a pre-boot command binding plain HTTP to
-   * 127.0.0.1, or HTTPS only on every interface with a keystore of the node's certificate.
+   * 127.0.0.1, or HTTPS only on every interface with a keystore of the node's certificate, and
+   * turning Payara's MicroProfile Metrics off.
    */
   private List<String> webListener() throws IOException {
     Path preboot = dir.resolve("preboot.txt");
     if (!https) {
-      Files.writeString(preboot, "set " + LISTENERS + ".http-listener.address=127.0.0.1\n");
+      Files.writeString(
+          preboot, "set " + LISTENERS + ".http-listener.address=127.0.0.1\n" + NO_MP_METRICS);
       return List.of(
           "--port", Integer.toString(httpPort), "--prebootcommandfile", preboot.toString());
     }
@@ -114,7 +123,8 @@ final class PayaraNode {
             + LISTENERS
             + ".http-listener.enabled=false\nset "
             + LISTENERS
-            + ".https-listener.address=0.0.0.0\n");
+            + ".https-listener.address=0.0.0.0\n"
+            + NO_MP_METRICS);
     return List.of(
         "--sslport",
         Integer.toString(httpPort),

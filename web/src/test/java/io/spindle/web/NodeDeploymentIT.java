@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.spindle.testkit.GnuWc;
+import io.spindle.testkit.PrometheusText;
+import io.spindle.testkit.PrometheusText.Family;
 import java.io.File;
 import java.net.URI;
 import java.net.URL;
@@ -13,6 +15,8 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
+import java.util.Map;
 import org.jboss.arquillian.container.test.api.Deployment;
 import org.jboss.arquillian.container.test.api.RunAsClient;
 import org.jboss.arquillian.junit5.ArquillianExtension;
@@ -104,9 +108,77 @@ class NodeDeploymentIT {
     assertEquals(204, deleted.statusCode(), deleted.body());
     assertEquals(404, get("api/files/docs/hello.txt").statusCode());
 
-    String metrics = get("/metrics?scope=application").body();
-    assertTrue(metrics.contains("spindle_raft_term"), metrics);
-    assertTrue(metrics.contains("spindle_raft_fsyncs_total"), metrics);
+    assertNodeMetricsParse();
+  }
+
+  // GET /metrics (no token) as Prometheus scrapes it, checked by Prometheus's own parsers: promtool
+  // (which also lints the names) and the Python client's Prometheus and OpenMetrics parsers.
+  private void assertNodeMetricsParse() throws Exception {
+    HttpResponse<String> scrape =
+        http.send(
+            HttpRequest.newBuilder(url("metrics")).GET().build(),
+            HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    assertEquals(200, scrape.statusCode(), scrape.body());
+    PrometheusText.lint(scrape.body());
+    Map<String, Family> families = PrometheusText.parse(scrape.body());
+    for (String gauge :
+        List.of(
+            "spindle_raft_term",
+            "spindle_raft_commit_index",
+            "spindle_raft_applied_index",
+            "spindle_apply_lag_entries",
+            "spindle_node_ready")) {
+      assertEquals("gauge", families.get(gauge).type(), gauge + " in " + families.keySet());
+    }
+    assertTrue(families.get("spindle_raft_term").samples().get(0).value() >= 1, scrape.body());
+    assertTrue(
+        families.get("spindle_raft_commit_index").samples().get(0).value() >= 1, scrape.body());
+    assertEquals(
+        1.0,
+        families
+            .get("spindle_raft_role")
+            .samples("spindle_raft_role", Map.of("role", "leader"))
+            .get(0)
+            .value());
+    assertEquals("counter", families.get("spindle_raft_proposals").type());
+    assertEquals(
+        "spindle_raft_proposals_total",
+        families.get("spindle_raft_proposals").samples().get(0).name());
+    Family fsync = families.get("spindle_fsync_seconds");
+    assertEquals("histogram", fsync.type(), families.keySet().toString());
+    List<PrometheusText.Sample> inf =
+        fsync.samples("spindle_fsync_seconds_bucket", Map.of("le", "+Inf"));
+    double count = fsync.samples("spindle_fsync_seconds_count", Map.of()).get(0).value();
+    assertEquals(count, inf.get(0).value(), "+Inf bucket = count");
+    assertTrue(count >= 2, "the file written above was fsync'd: " + fsync);
+    assertTrue(fsync.samples("spindle_fsync_seconds_sum", Map.of()).get(0).value() > 0);
+    assertTrue(
+        fsync.samples().stream().filter(s -> s.name().endsWith("_bucket")).count() > 5,
+        fsync.toString());
+
+    HttpResponse<String> openMetrics =
+        http.send(
+            HttpRequest.newBuilder(url("metrics"))
+                .header("Accept", "application/openmetrics-text; version=1.0.0")
+                .GET()
+                .build(),
+            HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    assertTrue(
+        openMetrics
+            .headers()
+            .firstValue("Content-Type")
+            .orElse("")
+            .startsWith("application/openmetrics-text"),
+        openMetrics.headers().toString());
+    assertEquals(
+        "histogram",
+        PrometheusText.parseOpenMetrics(openMetrics.body()).get("spindle_fsync_seconds").type());
+
+    // Payara's own MicroProfile Metrics is off (arquillian.xml's pre-boot commands, as
+    // bin/spindle).
+    HttpResponse<String> payaraMetrics = get("/metrics/base");
+    assertEquals(403, payaraMetrics.statusCode(), payaraMetrics.body());
+    assertTrue(payaraMetrics.body().contains("disabled"), payaraMetrics.body());
   }
 
   // The deployment caps files at 1 MiB (spindle.files.max-bytes): an upload over it is refused

@@ -1,17 +1,16 @@
 package io.spindle.node.application;
 
+import java.util.Objects;
+
 /**
  * A node's counters at one moment, for its metrics.
  *
  * @param proposals entries this node appended as leader (proposals and one no-op per term)
  * @param appendedEntries entries appended to the local log
- * @param fsyncs log fsyncs (group commit: one may cover many entries)
- * @param fsyncSecondsTotal time spent in log fsyncs
- * @param lastFsyncSeconds latency of the latest log fsync
+ * @param fsyncs how long the log's fsyncs took (group commit: one may cover many entries)
  */
-public record NodeCounters(
-    long proposals,
-    long appendedEntries,
-    long fsyncs,
-    double fsyncSecondsTotal,
-    double lastFsyncSeconds) {}
+public record NodeCounters(long proposals, long appendedEntries, LatencyHistogram fsyncs) {
+  public NodeCounters {
+    Objects.requireNonNull(fsyncs, "fsyncs");
+  }
+}

@@ -50,6 +50,7 @@ final class JobOutcomes {
   private final DeadLetters deadLetters;
   private final StatusViews views;
   private final JobHandout handout;
+  private final JobTally tally;
 
   JobOutcomes(
       ServiceSettings config,
@@ -62,7 +63,9 @@ final class JobOutcomes {
       CountAnswers countAnswers,
       DeadLetters deadLetters,
       StatusViews views,
-      JobHandout handout) {
+      JobHandout handout,
+      JobTally tally) {
+    this.tally = tally;
     this.config = config;
     this.queues = queues;
     this.nodes = nodes;
@@ -91,6 +94,7 @@ final class JobOutcomes {
       return;
     }
     JobView<Job> job = done.get();
+    tally.ended(job.queue(), result.hasError() ? JobOutcome.FAILED : JobOutcome.SUCCEEDED);
     if (tasks.forwardResult(job, nodeId, result)) {
       handout.serveParked(); // the node may hold another range now
       return;
@@ -208,6 +212,7 @@ final class JobOutcomes {
                 + why;
         LOG.warning(() -> "job " + j.id() + " (" + j.requestId() + ") given up: " + reason);
         deadLetters.add(j, l.nodeId(), reason);
+        tally.ended(j.queue(), JobOutcome.GIVEN_UP);
         if (tasks.fail(j.id(), error(ErrorCode.FAILED, reason))) {
           continue;
         }

@@ -87,6 +87,11 @@ final class NodeDirectory {
         .findFirst();
   }
 
+  /** Nodes with at least one open connection. */
+  int connectedCount() {
+    return (int) nodes.values().stream().filter(n -> !n.connections.isEmpty()).count();
+  }
+
   boolean anyConnected() {
     return nodes.values().stream().anyMatch(n -> !n.connections.isEmpty());
   }

@@ -115,6 +115,7 @@ public final class QueueService {
   private final JobOutcomes outcomes;
   private final NodeRequests nodeRequests;
   private final ClientRequests clientRequests;
+  private final JobTally tally = new JobTally();
   private long lastMaintenanceMillis;
   private ScheduledFuture<?> ticker;
 
@@ -165,7 +166,8 @@ public final class QueueService {
             countAnswers,
             deadLetters,
             views,
-            handout);
+            handout,
+            tally);
     this.nodeRequests =
         new NodeRequests(
             spool, io, queues, nodes, handout, outcomes, tasks, membership, deadLetters, views);
@@ -377,6 +379,27 @@ public final class QueueService {
     }
   }
 
+  /**
+   * The numbers the metrics port shows, built on the core thread. Never blocks the caller: the
+   * future completes once the core thread has built them (or fails if the service is stopped).
+   */
+  public CompletableFuture<QueueServiceMetrics> metrics() {
+    CompletableFuture<QueueServiceMetrics> f = new CompletableFuture<>();
+    try {
+      core.execute(
+          () -> {
+            try {
+              f.complete(views.buildMetrics(tally.snapshot()));
+            } catch (RuntimeException e) {
+              f.completeExceptionally(e);
+            }
+          });
+    } catch (RuntimeException e) {
+      f.completeExceptionally(new IllegalStateException("the queue service is stopped", e));
+    }
+    return f;
+  }
+
   // ---- time (core thread) ----
 
   private void tick() {
@@ -387,6 +410,7 @@ public final class QueueService {
     handout.answerEmpty(hung);
     outcomes.handleLost(expired, "it was not renewed in time");
     for (JobView<Job> j : queues.dropOverdue()) {
+      tally.ended(j.queue(), JobOutcome.TIMED_OUT);
       if (!tasks.fail(
           j.id(),
           error(

@@ -76,6 +76,23 @@ final class StatusViews {
     return views;
   }
 
+  /** The numbers the metrics port shows; {@code finished} from the service's tally. */
+  QueueServiceMetrics buildMetrics(List<QueueServiceMetrics.FinishedJobs> finished) {
+    List<QueueServiceMetrics.Queue> depths = new ArrayList<>();
+    for (QueueKind q : QueueKind.values()) {
+      depths.add(
+          new QueueServiceMetrics.Queue(
+              q, queues.depth(q), queues.leasedCount(q), queues.capacity(q)));
+    }
+    return new QueueServiceMetrics(
+        depths,
+        nodes.connectedCount(),
+        spool.uploads(),
+        spool.reservedBytes(),
+        queues.highestTerm(),
+        finished);
+  }
+
   StatusResult buildStatus() {
     StatusResult.Builder b =
         StatusResult.newBuilder()

@@ -69,6 +69,11 @@ final class QueueChannelInitializer extends ChannelInitializer<Channel> {
         new ConnectionLimiter(transport.maxConnections(), transport.maxConnectionsPerAddress());
   }
 
+  /** Connections open now, clients and nodes (those refused at once not counted). */
+  int openConnections() {
+    return limiter.open();
+  }
+
   @Override
   protected void initChannel(Channel ch) {
     ch.pipeline().addLast(LIMITS, limiter);

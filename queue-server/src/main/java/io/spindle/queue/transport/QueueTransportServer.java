@@ -33,8 +33,14 @@ public final class QueueTransportServer implements AutoCloseable {
   private final EventLoopGroup boss;
   private final EventLoopGroup workers;
   private final Channel serverChannel;
+  private final QueueChannelInitializer initializer;
 
-  private QueueTransportServer(EventLoopGroup boss, EventLoopGroup workers, Channel serverChannel) {
+  private QueueTransportServer(
+      EventLoopGroup boss,
+      EventLoopGroup workers,
+      Channel serverChannel,
+      QueueChannelInitializer initializer) {
+    this.initializer = initializer;
     this.boss = boss;
     this.workers = workers;
     this.serverChannel = serverChannel;
@@ -77,6 +83,8 @@ public final class QueueTransportServer implements AutoCloseable {
         new NioEventLoopGroup(1, new DefaultThreadFactory("spindle-queue-accept"));
     EventLoopGroup workers =
         new NioEventLoopGroup(workerThreads, new DefaultThreadFactory("spindle-queue-io"));
+    QueueChannelInitializer initializer =
+        new QueueChannelInitializer(service, secret, federationSecret, tokens, transport, tls);
     ServerBootstrap bootstrap =
         new ServerBootstrap()
             .group(boss, workers)
@@ -87,9 +95,7 @@ public final class QueueTransportServer implements AutoCloseable {
             .childOption(ChannelOption.TCP_NODELAY, true)
             .childOption(ChannelOption.SO_KEEPALIVE, true)
             .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
-            .childHandler(
-                new QueueChannelInitializer(
-                    service, secret, federationSecret, tokens, transport, tls));
+            .childHandler(initializer);
     ChannelFuture bound = bootstrap.bind(address).await();
     if (!bound.isSuccess()) {
       shutdown(boss, workers);
@@ -101,13 +107,18 @@ public final class QueueTransportServer implements AutoCloseable {
               + " (is another process using the port?)",
           bound.cause());
     }
-    return new QueueTransportServer(boss, workers, bound.channel());
+    return new QueueTransportServer(boss, workers, bound.channel(), initializer);
   }
 
   /** Starts accepting connections. */
   public void startAccepting() {
     serverChannel.config().setAutoRead(true);
     serverChannel.read();
+  }
+
+  /** Connections open now on the queue port, clients and nodes. Any thread. */
+  public int openConnections() {
+    return initializer.openConnections();
   }
 
   public InetSocketAddress localAddress() {

@@ -7,6 +7,7 @@ import io.spindle.raft.StorageException;
 import io.spindle.raft.StorageId;
 import io.spindle.raft.server.log.FileHardStateStore;
 import io.spindle.raft.server.log.FileSnapshotStore;
+import io.spindle.raft.server.log.FsyncObserver;
 import io.spindle.raft.server.log.SegmentedLogStore;
 import io.spindle.raft.server.log.SnapshotWriter;
 import io.spindle.raft.server.log.StorageIdentity;
@@ -49,8 +50,21 @@ public final class DurableRaftStorage implements RaftStorage {
    * @throws StorageException if it is damaged beyond what a crash explains, or in use elsewhere
    */
   public static DurableRaftStorage open(Path dataDir) {
+    return open(dataDir, FsyncObserver.NONE);
+  }
+
+  /**
+   * Opens and recovers the storage in {@code dataDir} as {@link #open(Path)} does, telling {@code
+   * fsyncObserver} how long each fsync of the log takes (see {@link FsyncObserver}).
+   */
+  public static DurableRaftStorage open(Path dataDir, FsyncObserver fsyncObserver) {
     StorageId storageId = StorageIdentity.loadOrCreate(dataDir, holdsRaftState(dataDir));
-    SegmentedLogStore log = SegmentedLogStore.open(dataDir.resolve("log"));
+    SegmentedLogStore log =
+        SegmentedLogStore.open(
+            dataDir.resolve("log"),
+            SegmentedLogStore.DEFAULT_SEGMENT_BYTES,
+            SegmentedLogStore.DEFAULT_TAIL_CACHE_BYTES,
+            fsyncObserver);
     FileHardStateStore hardState = null;
     try {
       hardState = new FileHardStateStore(dataDir);

@@ -1,78 +1,78 @@
 package io.spindle.web.health;
 
-import io.spindle.node.application.NodeFacade;
+import io.prometheus.metrics.model.snapshots.ClassicHistogramBuckets;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
+import io.prometheus.metrics.model.snapshots.HistogramSnapshot.HistogramDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.Labels;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import io.prometheus.metrics.model.snapshots.Unit;
+import io.spindle.node.application.LatencyHistogram;
+import io.spindle.node.application.NodeCounters;
 import io.spindle.node.application.NodeStatus;
 import io.spindle.node.application.NodeStatus.Role;
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.context.Initialized;
-import jakarta.enterprise.event.Observes;
-import jakarta.inject.Inject;
-import org.eclipse.microprofile.metrics.Metadata;
-import org.eclipse.microprofile.metrics.MetricRegistry;
-import org.eclipse.microprofile.metrics.MetricUnits;
-import org.eclipse.microprofile.metrics.Tag;
-import org.eclipse.microprofile.metrics.annotation.RegistryScope;
+import java.util.List;
+import java.util.Locale;
 
 /**
- * The node's Raft metrics under {@code /metrics} (application scope): role (one gauge per role, 1
- * for the current one), term, commit and applied index, apply lag, proposals and fsync time. All
- * are gauges read from the runtime on scrape; the {@code _total} ones only grow.
+ * A node's metrics as Prometheus metric families, read from its status and counters at each scrape
+ * (nothing is kept between scrapes). Names follow Prometheus's conventions: base units in the name
+ * ({@code _seconds}, {@code _entries}), counters end in {@code _total} (the writer adds it).
  */
-@ApplicationScoped
-public class NodeMetrics {
-  @Inject NodeFacade node;
+final class NodeMetrics {
+  private static final List<Role> ROLES =
+      List.of(Role.FOLLOWER, Role.CANDIDATE, Role.LEADER, Role.LEARNER);
 
-  @Inject
-  @RegistryScope(scope = MetricRegistry.APPLICATION_SCOPE)
-  MetricRegistry registry;
+  private NodeMetrics() {}
 
-  void register(@Observes @Initialized(ApplicationScoped.class) Object started) {
-    for (Role role : new Role[] {Role.FOLLOWER, Role.CANDIDATE, Role.LEADER, Role.LEARNER}) {
-      registry.gauge(
-          "spindle_raft_role",
-          node,
-          n -> isRole(n.status(), role) ? 1 : 0,
-          new Tag("role", role.name()));
+  static MetricSnapshots of(NodeStatus status, boolean ready, NodeCounters counters) {
+    GaugeSnapshot.Builder role =
+        GaugeSnapshot.builder()
+            .name("spindle_raft_role")
+            .help(
+                "1 for the node's current Raft role, 0 for the others (a pre-candidate counts as candidate)");
+    for (Role r : ROLES) {
+      role.dataPoint(
+          GaugeDataPointSnapshot.builder()
+              .labels(Labels.of("role", r.name().toLowerCase(Locale.ROOT)))
+              .value(isRole(status, r) ? 1 : 0)
+              .build());
     }
-    gauge("spindle_raft_term", "the node's current term", MetricUnits.NONE, n -> n.status().term());
-    gauge(
-        "spindle_raft_commit_index",
-        "highest log index known committed",
-        MetricUnits.NONE,
-        n -> n.status().commitIndex());
-    gauge(
-        "spindle_raft_applied_index",
-        "highest log index applied to the state machine",
-        MetricUnits.NONE,
-        n -> n.status().appliedIndex());
-    gauge(
-        "spindle_raft_apply_lag",
-        "committed entries not yet applied",
-        MetricUnits.NONE,
-        n -> Math.max(0, n.status().commitIndex() - n.status().appliedIndex()));
-    gauge(
-        "spindle_raft_proposals_total",
-        "entries this node appended as leader (proposals and one no-op per term)",
-        MetricUnits.NONE,
-        n -> n.counters().proposals());
-    gauge(
-        "spindle_raft_appended_entries_total",
-        "entries appended to the local log",
-        MetricUnits.NONE,
-        n -> n.counters().appendedEntries());
-    gauge(
-        "spindle_raft_fsyncs_total",
-        "log fsyncs (group commit: one may cover many entries)",
-        MetricUnits.NONE,
-        n -> n.counters().fsyncs());
-    gaugeDouble(
-        "spindle_raft_fsync_seconds_total",
-        "time spent in log fsyncs; divide by fsyncs for the mean latency",
-        n -> n.counters().fsyncSecondsTotal());
-    gaugeDouble(
-        "spindle_raft_fsync_last_seconds",
-        "latency of the latest log fsync",
-        n -> n.counters().lastFsyncSeconds());
+    return MetricSnapshots.of(
+        role.build(),
+        gauge("spindle_raft_term", "the node's current Raft term", status.term()),
+        gauge(
+            "spindle_raft_commit_index",
+            "the highest log index this node knows committed",
+            status.commitIndex()),
+        gauge(
+            "spindle_raft_applied_index",
+            "the highest log index applied to the file store",
+            status.appliedIndex()),
+        gauge("spindle_raft_last_index", "the last index of the node's log", status.lastIndex()),
+        gauge(
+            "spindle_apply_lag_entries",
+            "committed log entries not yet applied",
+            Math.max(0, status.commitIndex() - status.appliedIndex())),
+        gauge(
+            "spindle_node_ready",
+            "1 while the node serves clients (it runs, knows a leader and has applied the log)",
+            ready ? 1 : 0),
+        counter(
+            "spindle_raft_proposals",
+            "entries this node appended as leader (proposals and one no-op per term)",
+            counters.proposals()),
+        counter(
+            "spindle_raft_appended_entries",
+            "entries appended to the node's log",
+            counters.appendedEntries()),
+        histogram(
+            "spindle_fsync_seconds",
+            "how long each fsync of the Raft log took (group commit: one may cover many entries)",
+            counters.fsyncs()));
   }
 
   private static boolean isRole(NodeStatus status, Role role) {
@@ -80,26 +80,43 @@ public class NodeMetrics {
     return status.running() && actual == role;
   }
 
-  private void gauge(
-      String name,
-      String description,
-      String unit,
-      java.util.function.ToLongFunction<NodeFacade> f) {
-    registry.gauge(
-        Metadata.builder().withName(name).withDescription(description).withUnit(unit).build(),
-        node,
-        n -> f.applyAsLong(n));
+  private static GaugeSnapshot gauge(String name, String help, double value) {
+    return GaugeSnapshot.builder()
+        .name(name)
+        .help(help)
+        .dataPoint(GaugeDataPointSnapshot.builder().value(value).build())
+        .build();
   }
 
-  private void gaugeDouble(
-      String name, String description, java.util.function.ToDoubleFunction<NodeFacade> f) {
-    registry.gauge(
-        Metadata.builder()
-            .withName(name)
-            .withDescription(description)
-            .withUnit(MetricUnits.NONE)
-            .build(),
-        node,
-        n -> f.applyAsDouble(n));
+  /** A counter; {@code name} without {@code _total}, which the format adds. */
+  private static CounterSnapshot counter(String name, String help, double value) {
+    return CounterSnapshot.builder()
+        .name(name)
+        .help(help)
+        .dataPoint(CounterDataPointSnapshot.builder().value(value).build())
+        .build();
+  }
+
+  private static HistogramSnapshot histogram(String name, String help, LatencyHistogram latency) {
+    List<Double> bounds = latency.upperBoundsSeconds();
+    double[] upperBounds = new double[bounds.size()];
+    long[] countsPerBucket = new long[bounds.size()];
+    long below = 0;
+    for (int i = 0; i < upperBounds.length; i++) {
+      upperBounds[i] = bounds.get(i);
+      long cumulative = latency.cumulativeCounts().get(i);
+      countsPerBucket[i] = cumulative - below;
+      below = cumulative;
+    }
+    return HistogramSnapshot.builder()
+        .name(name)
+        .help(help)
+        .unit(Unit.SECONDS)
+        .dataPoint(
+            HistogramDataPointSnapshot.builder()
+                .classicHistogramBuckets(ClassicHistogramBuckets.of(upperBounds, countsPerBucket))
+                .sum(latency.sumSeconds())
+                .build())
+        .build();
   }
 }

@@ -145,7 +145,7 @@ public class NodeRuntime {
               "node " + config.nodeId(),
               config.dataDir(),
               mpConfig.getOptionalValue(MIN_FREE_BYTES, Long.class).orElse(DEFAULT_MIN_FREE_BYTES));
-      storage = DurableRaftStorage.open(config.dataDir().resolve("raft"));
+      storage = DurableRaftStorage.open(config.dataDir().resolve("raft"), statistics::synced);
       tls = config.tls().isPresent() ? config.tls().get().load() : null;
       transport =
           new NettyRaftTransport(

@@ -68,12 +68,7 @@ final class RuntimeFacade implements NodeFacade {
   @Override
   public NodeCounters counters() {
     NodeStatistics s = node.statistics();
-    return new NodeCounters(
-        s.proposals(),
-        s.appendedEntries(),
-        s.fsyncs(),
-        s.fsyncSecondsTotal(),
-        s.lastFsyncSeconds());
+    return new NodeCounters(s.proposals(), s.appendedEntries(), s.fsyncs());
   }
 
   @Override

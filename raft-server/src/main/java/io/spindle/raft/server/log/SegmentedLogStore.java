@@ -13,6 +13,7 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.logging.Logger;
 import java.util.zip.CRC32C;
 
@@ -70,14 +71,17 @@ public final class SegmentedLogStore implements LogStore, AutoCloseable {
   private boolean lastSegmentUnsynced;
   private boolean directoryUnsynced;
   private final int recoveryFsyncs;
+  private final FsyncObserver fsyncObserver;
 
   private SegmentedLogStore(
       Path dir,
       long segmentBytes,
       long tailCacheBytes,
       FileChannel lockChannel,
-      LogRecovery.Recovered recovered) {
+      LogRecovery.Recovered recovered,
+      FsyncObserver fsyncObserver) {
     this.dir = dir;
+    this.fsyncObserver = fsyncObserver;
     this.tail = new TailCache(tailCacheBytes);
     this.segmentBytes = segmentBytes;
     this.lockChannel = lockChannel;
@@ -113,6 +117,16 @@ public final class SegmentedLogStore implements LogStore, AutoCloseable {
    * memory (0: every read goes to the files).
    */
   public static SegmentedLogStore open(Path dir, long segmentBytes, long tailCacheBytes) {
+    return open(dir, segmentBytes, tailCacheBytes, FsyncObserver.NONE);
+  }
+
+  /**
+   * Opens the log in {@code dir} as {@link #open(Path, long, long)} does, telling {@code
+   * fsyncObserver} how long each of its fsyncs takes from then on.
+   */
+  public static SegmentedLogStore open(
+      Path dir, long segmentBytes, long tailCacheBytes, FsyncObserver fsyncObserver) {
+    Objects.requireNonNull(fsyncObserver, "fsyncObserver");
     if (segmentBytes < MIN_SEGMENT_BYTES || segmentBytes > MAX_SEGMENT_BYTES) {
       throw new IllegalArgumentException(
           "segment size "
@@ -128,7 +142,12 @@ public final class SegmentedLogStore implements LogStore, AutoCloseable {
     try {
       SegmentedLogStore store =
           new SegmentedLogStore(
-              dir, segmentBytes, tailCacheBytes, lockChannel, LogRecovery.recover(dir));
+              dir,
+              segmentBytes,
+              tailCacheBytes,
+              lockChannel,
+              LogRecovery.recover(dir),
+              fsyncObserver);
       LOG.info(() -> "Opened " + store);
       return store;
     } catch (RuntimeException e) {
@@ -223,8 +242,14 @@ public final class SegmentedLogStore implements LogStore, AutoCloseable {
 
   @Override
   public void sync() {
+    boolean forcesData = lastSegmentUnsynced && !segments.isEmpty();
+    if (!forcesData && !directoryUnsynced) {
+      lastSegmentUnsynced = false;
+      return;
+    }
+    long started = System.nanoTime();
     try {
-      if (lastSegmentUnsynced && !segments.isEmpty()) {
+      if (forcesData) {
         lastSegment().force();
       }
       lastSegmentUnsynced = false;
@@ -235,6 +260,7 @@ public final class SegmentedLogStore implements LogStore, AutoCloseable {
       DurableFiles.forceDirectory(dir);
       directoryUnsynced = false;
     }
+    fsyncObserver.fsynced(System.nanoTime() - started);
   }
 
   @Override
@@ -402,12 +428,14 @@ public final class SegmentedLogStore implements LogStore, AutoCloseable {
    * segment and never lose a segment while a later one survives.
    */
   private Segment roll(long firstIndex) throws IOException {
+    long started = System.nanoTime();
     lastSegment().force();
     lastSegmentUnsynced = false;
     if (directoryUnsynced) {
       DurableFiles.forceDirectory(dir);
       directoryUnsynced = false;
     }
+    fsyncObserver.fsynced(System.nanoTime() - started);
     return createSegment(firstIndex);
   }
 

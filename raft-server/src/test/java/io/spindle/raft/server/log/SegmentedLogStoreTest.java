@@ -51,6 +51,27 @@ class SegmentedLogStoreTest {
     }
   }
 
+  // The observer sees the fsyncs that happen: one per group commit with something to make durable,
+  // one per full segment rolled, none for a sync with nothing new.
+  @Test
+  void tellsTheFsyncObserverAboutEachFsyncItMakes() {
+    List<Long> observed = new ArrayList<>();
+    try (SegmentedLogStore log = SegmentedLogStore.open(dir, SMALL_SEGMENT, 0, observed::add)) {
+      log.append(List.of(entry(1, 1, 100)));
+      log.sync();
+      assertEquals(1, observed.size(), "one group commit: " + observed);
+      log.sync();
+      assertEquals(1, observed.size(), "a sync with nothing new does no fsync: " + observed);
+
+      log.append(List.of(entry(2, 1, 3000)));
+      log.append(List.of(entry(3, 1, 3000)));
+      assertEquals(2, observed.size(), "the full segment is fsync'd before the next: " + observed);
+      log.sync();
+      assertEquals(3, observed.size(), observed.toString());
+    }
+    assertTrue(observed.stream().allMatch(nanos -> nanos >= 0), observed.toString());
+  }
+
   @Test
   void keepsEveryEntryTypeAndEmptyData() {
     Configuration configuration = Configuration.ofVoters(new Member(NodeId.of("n1"), "host1:7000"));
