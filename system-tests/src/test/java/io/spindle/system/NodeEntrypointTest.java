@@ -76,6 +76,9 @@ class NodeEntrypointTest {
         "jdbc:mysql://mysql:3306/spindle_n2?createDatabaseIfNotExist=true",
         n2.get("SPINDLE_DB_URL"));
     assertTrue(n2.get("ARGS").contains("--deploy /opt/payara/deployments/web.war --contextroot /"));
+    assertTrue(
+        n2.get("ARGS").contains("--prebootcommandfile /opt/payara/preboot.asadmin"),
+        "Payara's own /metrics is turned off: " + n2.get("ARGS"));
     assertTrue(Files.isDirectory(volume.resolve("n2")));
 
     // n1 stops; the next replica is n1 again, with n2's Raft state on the volume: it must not
