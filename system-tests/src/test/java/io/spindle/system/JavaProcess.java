@@ -65,6 +65,10 @@ final class JavaProcess {
                 "--spool-dir",
                 dir.resolve("spool").toString()));
     args.addAll(SystemTls.queueServerArgs());
+    if (!List.of(discovery).contains("--metrics-port")) {
+      // No metrics port unless a test asks: several servers run at once, and 9400 may be taken.
+      args.addAll(List.of("--metrics-port", "0"));
+    }
     args.addAll(List.of(discovery));
     return start("io.spindle.queue.QueueServerMain", args, env(secret, extraEnv), log);
   }
