@@ -306,9 +306,32 @@
     rows.textContent = "";
     rows.appendChild(el("tr", {}, [el("td", { colspan: "6", class: "muted", text: sentence })]));
     renderQueues(null, "Unknown while the cluster's status is.");
+    renderQueueServers([], "Unknown while the cluster's status is.");
   }
 
-  // The queue server's queues as this node last heard them: jobs waiting, leased, capacity.
+  // Every queue server this node links to: its link's state and the jobs waiting in its queues.
+  function renderQueueServers(servers, whyNone) {
+    var rows = $("queue-server-rows");
+    rows.textContent = "";
+    if (!servers || servers.length === 0) {
+      rows.appendChild(el("tr", {}, [el("td", { colspan: "4", class: "muted", text: whyNone })]));
+      return;
+    }
+    servers.forEach(function (q) {
+      rows.appendChild(el("tr", { "data-queue-server": q.address }, [
+        el("td", { class: "name", text: q.address }),
+        el("td", { "data-field": "link" }, [el("span", {
+          class: "role " + (q.connected ? "READY" : "DOWN"),
+          text: q.connected ? "connected" : "redialing"
+        })]),
+        el("td", { class: "num", "data-field": "leaderQueue", text: q.leaderQueue === null ? "–" : number(q.leaderQueue) }),
+        el("td", { class: "num", "data-field": "sharedQueue", text: q.sharedQueue === null ? "–" : number(q.sharedQueue) })
+      ]));
+    });
+  }
+
+  // The queues of the first connected queue server as this node last heard them: jobs waiting,
+  // leased, capacity, and the jobs it gave up on.
   function renderQueues(queue, whyNone) {
     var rows = $("queue-rows");
     rows.textContent = "";
@@ -370,9 +393,11 @@
       }
       rows.appendChild(row);
     });
+    var noQueueServer = "This node has no queue server: none is configured (spindle.queue.servers) and discovery has found none yet.";
+    renderQueueServers(panel.self.queueServers, noQueueServer);
     renderQueues(panel.queue, panel.self.queueConnected === null
-      ? "This node has no queue server: none is configured (spindle.queue.servers) and discovery has found none yet."
-      : "This node is not connected to its queue server now; it keeps trying.");
+      ? noQueueServer
+      : "This node is not connected to any of its queue servers now; it keeps trying.");
     $("cluster-updated").textContent = "updated " + new Date().toLocaleTimeString();
   }
 

@@ -66,6 +66,9 @@ class NodeDeploymentIT {
     assertTrue(json.contains("\"leaderId\":\"it1\""), json);
     assertTrue(json.contains("\"voter\":true"), json);
     assertTrue(json.contains("\"httpUrl\":\"http://127.0.0.1:3000\""), json);
+    // No queue server is configured or discovered here: none is listed, and none is connected.
+    assertTrue(json.contains("\"queueConnected\":null"), json);
+    assertTrue(json.contains("\"queueServers\":[]"), json);
 
     String content = "hello, spindle\n".repeat(1000);
     HttpResponse<String> put =

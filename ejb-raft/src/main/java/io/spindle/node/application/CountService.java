@@ -146,6 +146,15 @@ public final class CountService implements FileCounter {
   /** Coordinates the count here: the ranges are counted where {@link RangeCounter} sends them. */
   @Override
   public Optional<CountResult> count(FileName name, WcLocale locale, int top) {
+    return count(name, locale, top, counter);
+  }
+
+  /**
+   * Coordinates the count here, the ranges counted where {@code ranges} sends them (a count job's
+   * ranges go back the way the job came) instead of this service's own counter.
+   */
+  public Optional<CountResult> count(FileName name, WcLocale locale, int top, RangeCounter ranges) {
+    Objects.requireNonNull(ranges, "ranges");
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(locale, "locale");
     requireTop(top);
@@ -163,7 +172,7 @@ public final class CountService implements FileCounter {
     if (hit != null) {
       return Optional.of(hit.asCached(file, since(started)));
     }
-    CountResult counted = countRanges(file, locale, top, started);
+    CountResult counted = countRanges(file, locale, top, started, ranges);
     synchronized (cache) {
       cache.put(key, counted);
     }
@@ -249,7 +258,8 @@ public final class CountService implements FileCounter {
     return tasks;
   }
 
-  private CountResult countRanges(FileInfo file, WcLocale locale, int top, long started) {
+  private CountResult countRanges(
+      FileInfo file, WcLocale locale, int top, long started, RangeCounter rangeCounter) {
     List<RangeTask> tasks = tasks(file, locale, top > 0);
     long deadline = started + settings.timeout().toNanos();
     ArrayDeque<CompletableFuture<RangeResult>> inFlight = new ArrayDeque<>();
@@ -260,7 +270,7 @@ public final class CountService implements FileCounter {
     try {
       while (counts.size() < tasks.size()) {
         while (next < tasks.size() && inFlight.size() < settings.rangesInFlight()) {
-          inFlight.addLast(submit(tasks.get(next++)));
+          inFlight.addLast(submit(rangeCounter, tasks.get(next++)));
         }
         RangeTask task = tasks.get(counts.size());
         RangeResult result = await(inFlight.removeFirst(), task, deadline);
@@ -286,9 +296,9 @@ public final class CountService implements FileCounter {
         false);
   }
 
-  private CompletableFuture<RangeResult> submit(RangeTask task) {
+  private static CompletableFuture<RangeResult> submit(RangeCounter ranges, RangeTask task) {
     try {
-      return counter.count(task).toCompletableFuture();
+      return ranges.count(task).toCompletableFuture();
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }

@@ -2,6 +2,7 @@ package io.spindle.node.application;
 
 import io.spindle.protocol.auth.ClientTokens;
 import java.net.URI;
+import java.util.List;
 import java.util.Optional;
 import javax.net.ssl.SSLContext;
 
@@ -24,11 +25,14 @@ public interface NodeFacade {
   /** What a node joining by discovery waits for, while it joins. */
   Optional<String> joinProgress();
 
-  /** Whether it takes work from a queue server; empty if it is configured with none. */
+  /** Whether it takes work from at least one queue server; empty if it knows of none. */
   Optional<Boolean> queueConnected();
 
-  /** The queues of the queue server as it last told this node, if it is connected to one. */
+  /** The queues of the first connected queue server as it last told this node, if any. */
   Optional<QueueDepths> queueDepths();
+
+  /** Every queue server the node links to, in the order it learned them, with state and queues. */
+  List<QueueServerStatus> queueServers();
 
   /** The leader's web base URL, when there is a leader and its address carries one. */
   Optional<URI> leaderHttpUrl();

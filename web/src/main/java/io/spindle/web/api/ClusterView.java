@@ -2,6 +2,7 @@ package io.spindle.web.api;
 
 import io.spindle.node.application.NodeFacade;
 import io.spindle.node.application.NodeStatus;
+import io.spindle.node.application.QueueServerStatus;
 import io.spindle.node.domain.MemberAddress;
 import jakarta.json.bind.annotation.JsonbNillable;
 import java.util.ArrayList;
@@ -11,7 +12,8 @@ import java.util.Locale;
 /**
  * {@code GET /api/cluster}: one node's view of its cluster, with its health: {@code ready} as its
  * readiness check says (it knows a leader and has applied its log), {@code queueConnected} whether
- * it takes work from a queue server (null if it is configured with none).
+ * it takes work from at least one queue server (null if it knows of none), and {@code queueServers}
+ * every queue server it links to, with its state and queue depths.
  */
 @JsonbNillable
 public record ClusterView(
@@ -24,7 +26,24 @@ public record ClusterView(
     long lastIndex,
     boolean ready,
     Boolean queueConnected,
-    List<MemberView> members) {
+    List<MemberView> members,
+    List<QueueServerView> queueServers) {
+
+  /**
+   * A queue server this node links to: whether the link is connected now, and the jobs waiting in
+   * its leader and shared queues as it last told this node (null while unknown).
+   */
+  @JsonbNillable
+  public record QueueServerView(
+      String address, boolean connected, Long leaderQueue, Long sharedQueue) {
+    static QueueServerView of(QueueServerStatus q) {
+      return new QueueServerView(
+          q.address(),
+          q.connected(),
+          q.waiting("leader").orElse(null),
+          q.waiting("shared").orElse(null));
+    }
+  }
 
   /**
    * A member of the current configuration; {@code httpUrl} is null if its address has none. {@code
@@ -61,10 +80,14 @@ public record ClusterView(
   }
 
   public static ClusterView of(NodeFacade node) {
-    return of(node.status(), node.ready(), node.queueConnected().orElse(null));
+    return of(node.status(), node.ready(), node.queueConnected().orElse(null), node.queueServers());
   }
 
-  public static ClusterView of(NodeStatus status, boolean ready, Boolean queueConnected) {
+  public static ClusterView of(
+      NodeStatus status,
+      boolean ready,
+      Boolean queueConnected,
+      List<QueueServerStatus> queueServers) {
     List<MemberView> members = new ArrayList<>();
     status.members().forEach(m -> members.add(MemberView.of(m, status.lastIndex())));
     return new ClusterView(
@@ -77,7 +100,8 @@ public record ClusterView(
         status.lastIndex(),
         ready,
         queueConnected,
-        members);
+        members,
+        queueServers.stream().map(QueueServerView::of).toList());
   }
 
   /** "12,345/20,000 (62%)": how much of the leader's log a member stores. */

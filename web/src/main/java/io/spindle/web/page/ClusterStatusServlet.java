@@ -33,8 +33,9 @@ import java.util.logging.Logger;
  * {@code GET /page/cluster}: the status panel's data. {@code /api/cluster} is one node's view; this
  * asks every other member for its own ({@code GET <httpUrl>/api/cluster}, all at once, at most
  * {@link #MEMBER_TIMEOUT} each) so that the panel shows each member's role, term, commit and
- * applied index and health, or why it did not answer, and the queue server's queues as this node
- * last heard them. Answers JSON (JSON-B):
+ * applied index and health, or why it did not answer, every queue server this node links to (in
+ * {@code self.queueServers}), and the queues of the first connected one as this node last heard
+ * them. Answers JSON (JSON-B):
  *
  * <pre>{"self": {ClusterView}, "members": [{"id", "voter", "httpUrl", "self", "status"
  * (a ClusterView or null), "error" (null or a sentence)}], "queue": null or {"server",
@@ -65,8 +66,8 @@ public class ClusterStatusServlet extends HttpServlet {
       String reason) {}
 
   /**
-   * The queue server this node takes work from, its queues and the jobs it gave up on lately (at
-   * most a second old).
+   * The first connected queue server this node takes work from, its queues and the jobs it gave up
+   * on lately (at most a second old).
    */
   public record QueuePanel(String server, List<QueueRow> queues, List<GivenUp> givenUp) {}
 

@@ -4,6 +4,7 @@ import io.spindle.node.application.CountService;
 import io.spindle.node.application.FileChangedException;
 import io.spindle.node.application.FileService;
 import io.spindle.node.application.LocalRangeCounter;
+import io.spindle.node.application.RangeCounter;
 import io.spindle.node.application.RangeTask;
 import io.spindle.node.domain.FileInfo;
 import io.spindle.node.domain.FileName;
@@ -39,7 +40,11 @@ final class CountJobRunner {
     this.status = status;
   }
 
-  JobResult.Builder count(Job job) {
+  /**
+   * @param link the link the job came by: the count's ranges go through it (through the node's own
+   *     range counter if null)
+   */
+  JobResult.Builder count(Job job, JobLink link) {
     FileName name = FileName.of(job.getCount().getName());
     WcLocale locale;
     try {
@@ -60,7 +65,10 @@ final class CountJobRunner {
     }
     Optional<io.spindle.node.application.CountResult> counted;
     try {
-      counted = counts.count(name, locale, (int) top);
+      counted =
+          link == null
+              ? counts.count(name, locale, (int) top)
+              : counts.count(name, locale, (int) top, rangesThrough(link));
     } catch (FileChangedException e) {
       throw new JobRunner.CannotRunHereException(
           "'" + name + "' changed while it was counted; count again");
@@ -69,6 +77,15 @@ final class CountJobRunner {
       return FailedJobResult.notFound(name);
     }
     return JobResult.newBuilder().setCount(CountMessages.toMessage(counted.get()));
+  }
+
+  /** Counts ranges as tasks through {@code link}, or here while it is not connected. */
+  private RangeCounter rangesThrough(JobLink link) {
+    int maxDistinct = counts.settings().maxDistinctWords();
+    return new QueueRangeCounter(
+        new LocalRangeCounter(files, status.get().id().toString(), maxDistinct),
+        () -> Optional.of(link),
+        maxDistinct);
   }
 
   /**

@@ -138,14 +138,14 @@ public final class LocalJobRunner implements JobRunner {
   }
 
   @Override
-  public JobResult.Builder run(Job job, QueueWorker.ChunkFetcher chunks) {
+  public JobResult.Builder run(Job job, JobLink link) {
     try {
       return switch (job.getKindCase()) {
-        case WRITE -> write(job, chunks);
+        case WRITE -> write(job, link);
         case DELETE -> delete(job);
         case READ -> read(job);
         case LIST -> list(job);
-        case COUNT -> counts.count(job);
+        case COUNT -> counts.count(job, link);
         case COUNT_RANGE -> counts.countRange(job);
         case PING -> pings.ping(job);
         case CLUSTERS -> pings.clusters();
@@ -170,7 +170,7 @@ public final class LocalJobRunner implements JobRunner {
     }
   }
 
-  private JobResult.Builder write(Job job, QueueWorker.ChunkFetcher chunks) {
+  private JobResult.Builder write(Job job, JobLink link) {
     WriteJob w = job.getWrite();
     FileName name = FileName.of(w.getName());
     if (!status.get().isLeader()) {
@@ -194,7 +194,7 @@ public final class LocalJobRunner implements JobRunner {
     InputStream content =
         w.getChunkCount() == 0
             ? new ByteArrayInputStream(w.getInlineData().toByteArray())
-            : new FetchedUploadStream(w, chunks);
+            : new FetchedUploadStream(w, link::fetch);
     FileInfo stored;
     try {
       stored = files.put(name, content, w.getSize(), job.getRequestId());

@@ -6,6 +6,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.spindle.node.application.QueueDepths;
+import io.spindle.protocol.queue.CancelTasks;
 import io.spindle.protocol.queue.ChunkData;
 import io.spindle.protocol.queue.FetchChunk;
 import io.spindle.protocol.queue.Job;
@@ -21,6 +22,8 @@ import io.spindle.protocol.queue.Renew;
 import io.spindle.protocol.queue.Renewed;
 import io.spindle.protocol.queue.ServerChallenge;
 import io.spindle.protocol.queue.Steal;
+import io.spindle.protocol.queue.SubmitTasks;
+import io.spindle.protocol.queue.Task;
 import io.spindle.protocol.queue.TaskResult;
 import io.spindle.protocol.queue.Welcome;
 import io.spindle.wire.ProtobufFrameCodec;
@@ -29,43 +32,55 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * One connection of a {@link QueueWorker} to one queue server, its Netty handler: the handshake
- * that proves the cluster secret, the long-poll steals, lease renewals (with this node's status),
- * chunk fetches, task results, and the results of the jobs it received. When it closes it fails the
- * fetches and tasks still waiting and has the worker dial again.
+ * One connection of a {@link QueueLink} to its queue server, its Netty handler: the handshake that
+ * proves the cluster secret, the long-poll steals, lease renewals (with this node's status) of the
+ * jobs received over it, chunk fetches, tasks submitted over it and their results, and the results
+ * of its jobs. When it closes it fails the fetches and tasks still waiting and has its link dial
+ * again.
  *
- * <p><b>Threading:</b> its state lives on the worker's Netty event loop thread; {@link #fetch} may
- * be called from a job thread (it hands the request to the event loop), and {@link #queues} is read
- * by status pages from any thread.
+ * <p>Job ids are the queue server's: the jobs running are kept per connection, as two queue servers
+ * may hand out the same id.
+ *
+ * <p><b>Threading:</b> its state lives on the worker's Netty event loop thread; {@link #fetch} and
+ * {@link #submit} may be called from a job thread (they hand the request to the event loop), and
+ * {@link #queues} is read by status pages from any thread.
  */
 final class QueueServerConnection extends SimpleChannelInboundHandler<QueueFrame> {
   // The worker's logger, as when this was its inner class: logging config stays valid.
   private static final Logger LOG = Logger.getLogger(QueueWorker.class.getName());
 
   private final QueueWorker worker;
+  final QueueLink link;
   final InetSocketAddress server;
   Channel channel;
   byte[] nodeNonce;
   String serverId;
   Welcome welcome;
   boolean stealOutstanding;
+  int stealAsked;
   long nextStealId;
   ScheduledFuture<?> renewals;
   // Written on the event loop, read by status pages.
   volatile QueueDepths queues;
   final Map<String, CompletableFuture<ChunkData>> fetches = new HashMap<>();
   final Map<String, CompletableFuture<TaskResult>> tasks = new HashMap<>();
+  // The jobs received over this connection and not finished; read by job threads.
+  final Map<Long, Job> running = new ConcurrentHashMap<>();
+  final Set<Long> lost = ConcurrentHashMap.newKeySet();
 
-  QueueServerConnection(QueueWorker worker, InetSocketAddress server) {
-    this.worker = worker;
-    this.server = server;
+  QueueServerConnection(QueueLink link) {
+    this.worker = link.worker;
+    this.link = link;
+    this.server = link.server;
   }
 
   void send(QueueFrame frame) {
@@ -166,13 +181,17 @@ final class QueueServerConnection extends SimpleChannelInboundHandler<QueueFrame
 
   private void welcomed(Welcome w) {
     welcome = w;
-    worker.connection = this;
-    if (worker.failures > 0) {
+    link.connection = this;
+    if (link.failures > 0) {
       LOG.info(() -> "Node " + worker.nodeId + " takes work from the queue server at " + server);
     } else {
       LOG.fine(() -> "Node " + worker.nodeId + " takes work from the queue server at " + server);
     }
-    worker.failures = 0;
+    link.failures = 0;
+    worker.welcomed(this);
+    if (link.retired) {
+      return;
+    }
     ProtobufFrameCodec.frameDecoder(channel.pipeline())
         .setMaxFrameSize(Math.max(QueueProtocol.MAX_HANDSHAKE_FRAME_SIZE, w.getMaxFrameSize()));
     // Renewals also carry this node's role and term: a new leader must be known promptly.
@@ -189,18 +208,19 @@ final class QueueServerConnection extends SimpleChannelInboundHandler<QueueFrame
     if (worker.closed || welcome == null || stealOutstanding || !channel.isActive()) {
       return;
     }
-    int free = worker.settings.slots() - worker.running.size();
-    if (free <= 0) {
+    int ask = worker.reserveSlots();
+    if (ask <= 0) {
       return;
     }
     stealOutstanding = true;
+    stealAsked = ask;
     send(
         QueueFrame.newBuilder()
             .setSteal(
                 Steal.newBuilder()
                     .setStealId(++nextStealId)
-                    .setStatus(worker.status.get())
-                    .setMaxJobs(free)
+                    .setStatus(worker.reportedStatus())
+                    .setMaxJobs(ask)
                     .setWaitMs((int) worker.settings.stealWait().toMillis()))
             .build());
   }
@@ -210,18 +230,21 @@ final class QueueServerConnection extends SimpleChannelInboundHandler<QueueFrame
         QueueFrame.newBuilder()
             .setRenew(
                 Renew.newBuilder()
-                    .addAllJobIds(worker.running.keySet())
-                    .setStatus(worker.status.get()))
+                    .addAllJobIds(running.keySet())
+                    .setStatus(worker.reportedStatus()))
             .build());
   }
 
   private void received(JobBatch batch) {
     stealOutstanding = false;
+    worker.unreserveSlots(stealAsked);
+    stealAsked = 0;
     for (Job job : batch.getJobsList()) {
-      worker.running.put(job.getJobId(), job);
+      running.put(job.getJobId(), job);
+      worker.busy.incrementAndGet();
       worker.jobs.execute(() -> worker.run(this, job));
     }
-    steal();
+    worker.stealEverywhere();
   }
 
   private void renewed(Renewed r) {
@@ -231,8 +254,8 @@ final class QueueServerConnection extends SimpleChannelInboundHandler<QueueFrame
             r.getQueuesList(),
             r.getDeadLettersList());
     for (long id : r.getLostJobIdsList()) {
-      if (worker.running.containsKey(id)) {
-        worker.lost.add(id); // its result will be dropped; the work itself cannot be called back
+      if (running.containsKey(id)) {
+        lost.add(id); // its result will be dropped; the work itself cannot be called back
       }
     }
   }
@@ -269,20 +292,114 @@ final class QueueServerConnection extends SimpleChannelInboundHandler<QueueFrame
     }
   }
 
-  /** Sends a finished job's result (on the event loop), then asks for more work. */
+  /** Sends a finished job's result (on the event loop), then asks for more work everywhere. */
   void finished(Job job, JobResult result, ReleaseJobs release) {
-    worker.running.remove(job.getJobId());
-    boolean wasLost = worker.lost.remove(job.getJobId());
+    if (running.remove(job.getJobId()) != null) {
+      worker.busy.decrementAndGet();
+    }
+    boolean wasLost = lost.remove(job.getJobId());
     if (channel.isActive() && welcome != null && !wasLost) {
       send(
           release != null
               ? QueueFrame.newBuilder().setReleaseJobs(release).build()
               : QueueFrame.newBuilder().setJobResult(result).build());
     }
-    QueueServerConnection current = worker.connection;
-    if (current != null) {
-      current.steal();
+    worker.stealEverywhere();
+  }
+
+  /** Gives every job still running back to the queue server (the node stops). Event loop. */
+  void releaseAll(String reason) {
+    if (welcome != null && channel.isActive() && !running.isEmpty()) {
+      send(
+          QueueFrame.newBuilder()
+              .setReleaseJobs(
+                  ReleaseJobs.newBuilder().addAllJobIds(running.keySet()).setReason(reason))
+              .build());
     }
+  }
+
+  /**
+   * Queues a task on this queue server's shared queue; the future completes with its result, or
+   * fails with an {@link IOException} if this connection is closed or closes first. Any thread.
+   */
+  CompletableFuture<TaskResult> submit(Task.Builder task) {
+    CompletableFuture<TaskResult> future = new CompletableFuture<>();
+    String taskId = worker.nextTaskId();
+    Task t = task.setTaskId(taskId).build();
+    try {
+      channel
+          .eventLoop()
+          .execute(
+              () -> {
+                if (worker.closed || welcome == null || !channel.isActive()) {
+                  future.completeExceptionally(
+                      new IOException(
+                          "node "
+                              + worker.nodeId
+                              + " is not connected to the queue server at "
+                              + link.address));
+                  return;
+                }
+                tasks.put(taskId, future);
+                send(
+                    QueueFrame.newBuilder()
+                        .setSubmitTasks(SubmitTasks.newBuilder().addTasks(t))
+                        .build());
+              });
+    } catch (RuntimeException e) { // the event loop is shut down
+      future.completeExceptionally(new IOException("node " + worker.nodeId + " is stopping", e));
+    }
+    future.whenComplete(
+        (r, e) -> {
+          if (future.isCancelled()) {
+            cancel(taskId);
+          }
+        });
+    return future;
+  }
+
+  private void cancel(String taskId) {
+    try {
+      channel
+          .eventLoop()
+          .execute(
+              () -> {
+                if (tasks.remove(taskId) != null && channel.isActive()) {
+                  send(
+                      QueueFrame.newBuilder()
+                          .setCancelTasks(CancelTasks.newBuilder().addTaskIds(taskId))
+                          .build());
+                }
+              });
+    } catch (RuntimeException stopping) {
+      // the connection goes with the worker, and the queue server drops its tasks
+    }
+  }
+
+  /** The link {@code job} came by, as its runner sees it. */
+  JobLink linkFor(Job job) {
+    QueueServerConnection via = this;
+    return new JobLink() {
+      @Override
+      public String server() {
+        return link.address;
+      }
+
+      @Override
+      public CompletableFuture<ChunkData> fetch(String uploadId, int index) {
+        return via.fetch(uploadId, index, job.getJobId());
+      }
+
+      @Override
+      public CompletableFuture<TaskResult> submit(Task.Builder task) {
+        return via.submit(task);
+      }
+
+      @Override
+      public boolean connected() {
+        return welcome != null && channel.isActive();
+      }
+    };
   }
 
   @Override
@@ -331,9 +448,15 @@ final class QueueServerConnection extends SimpleChannelInboundHandler<QueueFrame
     fetches.clear();
     new ArrayList<>(tasks.values()).forEach(f -> f.completeExceptionally(closedError));
     tasks.clear();
-    if (worker.connection == this) {
-      worker.connection = null;
+    if (stealOutstanding) {
+      stealOutstanding = false;
+      worker.unreserveSlots(stealAsked);
+      stealAsked = 0;
     }
-    worker.retryLater(server, null);
+    if (link.connection == this) {
+      link.connection = null;
+    }
+    link.retryLater(null);
+    worker.stealEverywhere();
   }
 }

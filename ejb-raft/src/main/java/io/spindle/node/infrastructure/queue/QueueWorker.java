@@ -1,89 +1,85 @@
 package io.spindle.node.infrastructure.queue;
 
-import io.netty.bootstrap.Bootstrap;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
-import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.handler.ssl.SslHandler;
-import io.netty.handler.timeout.IdleStateHandler;
+import io.spindle.discovery.HostPort;
 import io.spindle.node.application.QueueDepths;
+import io.spindle.node.application.QueueServerStatus;
 import io.spindle.protocol.logging.RateLimitedLog;
-import io.spindle.protocol.queue.CancelTasks;
 import io.spindle.protocol.queue.ChunkData;
 import io.spindle.protocol.queue.Job;
 import io.spindle.protocol.queue.JobResult;
 import io.spindle.protocol.queue.NodeStatus;
-import io.spindle.protocol.queue.QueueFrame;
-import io.spindle.protocol.queue.QueueProtocol;
 import io.spindle.protocol.queue.ReleaseJobs;
 import io.spindle.protocol.queue.Steal;
-import io.spindle.protocol.queue.SubmitTasks;
 import io.spindle.protocol.queue.Task;
 import io.spindle.protocol.queue.TaskResult;
 import io.spindle.protocol.tls.ClusterTls;
-import io.spindle.wire.ProtobufFrameCodec;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Takes work from the queue servers for this node: it dials one queue server (the next one when
- * that fails, with jittered back-off), proves the cluster secret, then keeps one long-poll {@link
- * Steal} outstanding whenever it has a free slot, runs the jobs it receives on its own threads
- * through {@link JobRunner}, renews their leases every third of the lease time, fetches the chunks
- * of large writes, and sends each job's {@link JobResult}.
+ * Takes work from the queue servers for this node: it keeps one {@link QueueLink} to every queue
+ * server it knows of — the configured ones, the ones discovery answers ({@link #link}), and the
+ * ones a queue server's Welcome names — at most {@value #MAX_LINKS}. Each link dials with its own
+ * jittered back-off, proves the cluster secret, keeps one long-poll {@link Steal} outstanding while
+ * this node has free slots, renews the leases of the jobs it received every third of the lease time
+ * with this node's status (which names every queue server the node knows), fetches the chunks of
+ * large writes, and sends each job's {@link JobResult}. The jobs of all links run on one pool of
+ * {@link Settings#slots()} threads through {@link JobRunner}; a steal asks for at most its link's
+ * share of the free slots, so that every link gets work.
  *
  * <p>A job the node cannot do now (a write on a node that just lost the leadership) is given back
- * with {@link ReleaseJobs}, so the queue server hands it to the leader. If the connection drops,
- * running jobs finish and their results are dropped: their leases expire and the queue server hands
- * them out again, and the client's request id makes the effect apply once.
+ * with {@link ReleaseJobs}, so the queue server hands it to the leader. If a link's connection
+ * drops, its running jobs finish and their results are dropped: their leases expire and that queue
+ * server hands them out again, and the client's request id makes the effect apply once.
  *
- * <p>A job may share work out as tasks ({@link #submit}): they go to the queue server's shared
- * queue over this connection, any node (this one too) steals them, and each task's result comes
- * back here. If the connection drops, the tasks are dropped by the queue server and their futures
- * fail here.
+ * <p>A job may share work out as tasks through the link it came by ({@link JobLink}); work asked of
+ * this node directly ({@link #submit}) goes through the first connected link. Tasks go to that
+ * queue server's shared queue, any node (this one too) steals them, and each task's result comes
+ * back over the same link. If it drops, the queue server drops the tasks and their futures fail
+ * here.
  *
- * <p>Each connection is a {@link QueueServerConnection}, the Netty handler that speaks the
- * protocol.
+ * <p>Two links that turn out to reach the same queue server (its id; e.g. configured as {@code
+ * localhost:4000} and named {@code 127.0.0.1:4000} by its Welcome) are one: the later is retired.
  *
- * <p><b>Threading:</b> connection state lives on one Netty event loop thread; jobs run on a pool of
- * {@link Settings#slots()} threads. {@link #start()} and {@link #close()} may be called from any
- * thread.
+ * <p><b>Threading:</b> link and connection state lives on one Netty event loop thread; jobs run on
+ * a pool of {@link Settings#slots()} threads. Public methods may be called from any thread and do
+ * not block, except {@link #close()}.
  */
 public final class QueueWorker implements AutoCloseable, TaskSubmitter {
   private static final Logger LOG = Logger.getLogger(QueueWorker.class.getName());
 
+  /** At most this many queue servers: a Welcome must not make a node dial any number of hosts. */
+  public static final int MAX_LINKS = 16;
+
   /** Failing jobs: a flood of them must not fill the node's disk with stack traces. */
   private final RateLimitedLog failureLog = RateLimitedLog.of(LOG);
 
-  private static final long MAX_BACKOFF_MILLIS = 5_000;
-  private static final ProtobufFrameCodec<QueueFrame> CODEC =
-      ProtobufFrameCodec.of(QueueFrame.getDefaultInstance(), QueueFrame.class);
-
   /**
-   * @param servers queue servers to dial, in order of preference
-   * @param slots jobs run at once
+   * @param servers queue servers to take work from (the configured ones); more join with {@link
+   *     #link} and from the queue servers' Welcomes
+   * @param slots jobs run at once, over all links
    * @param stealWait how long a steal may wait at the queue server for work
    * @param tls TLS trusting the cluster's CA, or null for plain text
    */
@@ -117,25 +113,37 @@ public final class QueueWorker implements AutoCloseable, TaskSubmitter {
     public Settings withTls(ClusterTls t) {
       return new Settings(servers, clusterId, secret, slots, stealWait, fetchTimeout, t);
     }
+
+    /** These settings with {@code n} job slots. */
+    public Settings withSlots(int n) {
+      return new Settings(servers, clusterId, secret, n, stealWait, fetchTimeout, tls);
+    }
   }
 
-  // Package-private: the state its QueueServerConnection (once its inner class) reads and writes.
+  // Package-private: the state its links and connections read and write.
   final String nodeId;
   final Settings settings;
   private final JobRunner runner;
-  final Supplier<NodeStatus> status;
-  private final EventLoopGroup group;
+  private final Supplier<NodeStatus> status;
+  final EventLoopGroup group;
   final ExecutorService jobs;
   final SecureRandom random = new SecureRandom();
-  final Map<Long, Job> running = new ConcurrentHashMap<>();
-  final Set<Long> lost = ConcurrentHashMap.newKeySet();
   private final AtomicLong nextTaskId = new AtomicLong();
   volatile boolean closed;
 
-  // Written on the event loop; read (connected, queueDepths, submit) from any thread.
-  volatile QueueServerConnection connection;
-  private int serverIndex;
-  int failures;
+  /** Jobs received and not yet finished, over all links (running or waiting for a thread). */
+  final AtomicInteger busy = new AtomicInteger();
+
+  /** Job slots that outstanding steals asked for. Event loop only. */
+  int requested;
+
+  /** Addresses of retired links (another link reaches the same server). Event loop only. */
+  private final Set<String> aliases = new HashSet<>();
+
+  private boolean warnedFull;
+
+  // Replaced (copy on write) on the event loop; read from any thread.
+  private volatile List<QueueLink> links = List.of();
 
   public QueueWorker(
       String nodeId,
@@ -158,29 +166,129 @@ public final class QueueWorker implements AutoCloseable, TaskSubmitter {
             threadFactory);
   }
 
+  /** Dials the configured queue servers. */
   public void start() {
-    group.execute(this::dial);
+    link(settings.servers());
+  }
+
+  /**
+   * Takes work from {@code servers} too (the ones already linked, and any past {@value #MAX_LINKS}
+   * links, are left out). Any thread; does not wait.
+   */
+  public void link(Collection<InetSocketAddress> servers) {
+    List<InetSocketAddress> copy = List.copyOf(servers);
+    try {
+      group.execute(() -> copy.forEach(s -> add(s, "configured or discovered")));
+    } catch (RuntimeException stopping) {
+      // the worker is closed: nothing to link
+    }
+  }
+
+  private void add(InetSocketAddress server, String how) {
+    if (closed) {
+      return;
+    }
+    String name = QueueLink.name(server);
+    if (aliases.contains(name) || links.stream().anyMatch(l -> l.address.equals(name))) {
+      return;
+    }
+    if (links.size() >= MAX_LINKS) {
+      if (!warnedFull) {
+        warnedFull = true;
+        LOG.warning(
+            () ->
+                "Node "
+                    + nodeId
+                    + " already takes work from "
+                    + MAX_LINKS
+                    + " queue servers; it does not link to "
+                    + name
+                    + " ("
+                    + how
+                    + ") or any further one");
+      }
+      return;
+    }
+    QueueLink link = new QueueLink(this, server);
+    List<QueueLink> more = new ArrayList<>(links);
+    more.add(link);
+    links = List.copyOf(more);
+    LOG.info(
+        () -> "Node " + nodeId + " takes work from the queue server at " + name + " (" + how + ")");
+    link.dial();
+  }
+
+  /**
+   * A link was welcomed: if another link already reaches the same queue server it is retired;
+   * otherwise the queue servers its Welcome names are linked too. Event loop.
+   */
+  void welcomed(QueueServerConnection c) {
+    for (QueueLink other : links) {
+      if (other != c.link && other.live().map(o -> o.serverId.equals(c.serverId)).orElse(false)) {
+        LOG.info(
+            () ->
+                "Node "
+                    + nodeId
+                    + ": "
+                    + c.link.address
+                    + " is queue server "
+                    + c.serverId
+                    + ", which it takes work from at "
+                    + other.address
+                    + " already; dropping the second link");
+        retire(c.link);
+        return;
+      }
+    }
+    for (String named : c.welcome.getQueueServersList()) {
+      try {
+        HostPort hp = HostPort.parse(named);
+        add(
+            InetSocketAddress.createUnresolved(hp.host(), hp.port()),
+            "named by the queue server at " + c.link.address);
+      } catch (IllegalArgumentException e) {
+        LOG.warning(
+            () ->
+                "The queue server at "
+                    + c.link.address
+                    + " names a queue server '"
+                    + named
+                    + "' that is not host:port; ignored: "
+                    + e.getMessage());
+      }
+    }
+  }
+
+  private void retire(QueueLink link) {
+    link.retired = true;
+    aliases.add(link.address);
+    List<QueueLink> fewer = new ArrayList<>(links);
+    fewer.remove(link);
+    links = List.copyOf(fewer);
+    QueueServerConnection c = link.connection;
+    if (c != null) {
+      c.channel.close();
+    }
   }
 
   /** Stops taking work; jobs already running finish (their results are sent if still possible). */
   @Override
   public void close() {
     closed = true;
-    group.execute(
-        () -> {
-          if (connection != null && !running.isEmpty()) {
-            connection.send(
-                QueueFrame.newBuilder()
-                    .setReleaseJobs(
-                        ReleaseJobs.newBuilder()
-                            .addAllJobIds(running.keySet())
-                            .setReason("node " + nodeId + " is stopping"))
-                    .build());
-          }
-          if (connection != null) {
-            connection.channel.close();
-          }
-        });
+    try {
+      group.execute(
+          () -> {
+            for (QueueLink l : links) {
+              QueueServerConnection c = l.connection;
+              if (c != null) {
+                c.releaseAll("node " + nodeId + " is stopping");
+                c.channel.close();
+              }
+            }
+          });
+    } catch (RuntimeException alreadyStopped) {
+      // closed twice
+    }
     jobs.shutdownNow();
     try {
       jobs.awaitTermination(10, TimeUnit.SECONDS);
@@ -191,152 +299,101 @@ public final class QueueWorker implements AutoCloseable, TaskSubmitter {
   }
 
   /**
-   * Sends this node's status to the queue server now (a renewal of its running jobs), instead of
-   * with the next steal or renewal; nothing if it is not connected. Any thread; does not wait.
+   * Sends this node's status to every connected queue server now (a renewal of its running jobs),
+   * instead of with the next steal or renewal. Any thread; does not wait.
    */
   public void reportStatusNow() {
     group.execute(
         () -> {
-          QueueServerConnection c = connection;
-          if (!closed && c != null && c.welcome != null && c.channel.isActive()) {
-            c.renew();
+          if (!closed) {
+            links.forEach(l -> l.live().ifPresent(QueueServerConnection::renew));
           }
         });
   }
 
   /**
-   * Queues a task on the shared queue of the queue server this worker is connected to; the future
-   * completes with its result, or fails with an {@link IOException} if there is no connection or it
-   * closes first. Any thread; does not wait.
+   * Queues a task on the shared queue of the first connected queue server; the future completes
+   * with its result, or fails with an {@link IOException} if no link is connected or it closes
+   * first. Any thread; does not wait. A job's own tasks go through its {@link JobLink} instead.
    */
   @Override
   public CompletableFuture<TaskResult> submit(Task.Builder task) {
-    CompletableFuture<TaskResult> future = new CompletableFuture<>();
-    String taskId = "t" + nextTaskId.incrementAndGet();
-    Task t = task.setTaskId(taskId).build();
-    try {
-      group.execute(
-          () -> {
-            QueueServerConnection c = connection;
-            if (closed || c == null || c.welcome == null || !c.channel.isActive()) {
-              future.completeExceptionally(
-                  new IOException("node " + nodeId + " is not connected to a queue server"));
-              return;
-            }
-            c.tasks.put(taskId, future);
-            c.send(
-                QueueFrame.newBuilder()
-                    .setSubmitTasks(SubmitTasks.newBuilder().addTasks(t))
-                    .build());
-          });
-    } catch (RuntimeException e) { // the event loop is shut down
-      future.completeExceptionally(new IOException("node " + nodeId + " is stopping", e));
+    for (QueueLink l : links) {
+      Optional<QueueServerConnection> c = l.live();
+      if (c.isPresent()) {
+        return c.get().submit(task);
+      }
     }
-    future.whenComplete(
-        (r, e) -> {
-          if (future.isCancelled()) {
-            cancel(taskId);
-          }
-        });
-    return future;
+    return CompletableFuture.failedFuture(
+        new IOException("node " + nodeId + " is not connected to a queue server"));
   }
 
-  private void cancel(String taskId) {
-    try {
-      group.execute(
-          () -> {
-            QueueServerConnection c = connection;
-            if (c != null && c.tasks.remove(taskId) != null && c.channel.isActive()) {
-              c.send(
-                  QueueFrame.newBuilder()
-                      .setCancelTasks(CancelTasks.newBuilder().addTaskIds(taskId))
-                      .build());
-            }
-          });
-    } catch (RuntimeException stopping) {
-      // the connection goes with the worker, and the queue server drops its tasks
-    }
+  String nextTaskId() {
+    return "t" + nextTaskId.incrementAndGet();
+  }
+
+  /** What this node reports with every steal and renewal: its status and its queue servers. */
+  NodeStatus reportedStatus() {
+    return status.get().toBuilder().clearQueueServers().addAllQueueServers(knownServers()).build();
   }
 
   /**
-   * The queues of the queue server this worker is connected to, as its last renewal answer (at most
-   * a second old) told them; empty while not connected or before the first answer.
+   * The queues of the first connected queue server, as its last renewal answer (at most a second
+   * old) told them; empty while none is connected or before the first answer.
    */
   public Optional<QueueDepths> queueDepths() {
-    QueueServerConnection c = connection;
-    return c != null && c.welcome != null && c.channel.isActive()
-        ? Optional.ofNullable(c.queues)
-        : Optional.empty();
+    for (QueueLink l : links) {
+      Optional<QueueDepths> d = l.depths();
+      if (d.isPresent()) {
+        return d;
+      }
+    }
+    return Optional.empty();
   }
 
-  /** Whether the worker is connected and authenticated to a queue server (for health). */
+  /** Every queue server this worker links to, in the order it learned them, with its state. */
+  public List<QueueServerStatus> queueServers() {
+    return links.stream().map(QueueLink::status).toList();
+  }
+
+  /** host:port of every queue server this worker links to, in the order it learned them. */
+  public List<String> knownServers() {
+    return links.stream().map(l -> l.address).toList();
+  }
+
+  /** Whether at least one link is connected and authenticated (for health and submissions). */
+  @Override
   public boolean connected() {
-    QueueServerConnection c = connection;
-    return c != null && c.welcome != null && c.channel.isActive();
+    return links.stream().anyMatch(l -> l.live().isPresent());
   }
 
-  // ---------------------------------------------------------------- connection
+  // ---------------------------------------------------------------- slots
 
-  private void dial() {
-    if (closed) {
-      return;
+  /**
+   * Reserves job slots for one steal: the link's share of the slots (all of them over the connected
+   * links), at most the free ones, so that one link's long-poll does not hold every slot. Event
+   * loop.
+   */
+  int reserveSlots() {
+    long connectedLinks = links.stream().filter(l -> l.live().isPresent()).count();
+    int share = (int) Math.max(1, settings.slots() / Math.max(1, connectedLinks));
+    int free = settings.slots() - busy.get() - requested;
+    int ask = Math.min(share, free);
+    if (ask <= 0) {
+      return 0;
     }
-    InetSocketAddress server = settings.servers().get(serverIndex % settings.servers().size());
-    InetSocketAddress resolved = new InetSocketAddress(server.getHostString(), server.getPort());
-    QueueServerConnection attempt = new QueueServerConnection(this, server);
-    new Bootstrap()
-        .group(group)
-        .channel(NioSocketChannel.class)
-        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5_000)
-        .option(ChannelOption.TCP_NODELAY, true)
-        .handler(
-            new ChannelInitializer<SocketChannel>() {
-              @Override
-              protected void initChannel(SocketChannel ch) {
-                if (settings.tls() != null) {
-                  SslHandler tls =
-                      new SslHandler(
-                          settings.tls().clientEngine(server.getHostString(), server.getPort()));
-                  tls.setHandshakeTimeoutMillis(5_000);
-                  ch.pipeline().addLast("tls", tls);
-                }
-                ch.pipeline().addLast(new IdleStateHandler(10, 2, 0));
-                CODEC.addTo(ch.pipeline(), QueueProtocol.MAX_HANDSHAKE_FRAME_SIZE);
-                ch.pipeline().addLast(attempt);
-              }
-            })
-        .connect(resolved)
-        .addListener(
-            f -> {
-              if (!f.isSuccess()) {
-                retryLater(server, f.cause());
-              }
-            });
+    requested += ask;
+    return ask;
   }
 
-  void retryLater(InetSocketAddress server, Throwable why) {
-    if (closed) {
-      return;
-    }
-    failures++;
-    serverIndex++;
-    long backoff = Math.min(MAX_BACKOFF_MILLIS, 100L << Math.min(failures, 6));
-    long delay = backoff / 2 + ThreadLocalRandom.current().nextLong(backoff / 2 + 1);
-    if (failures == 1 || failures % 20 == 0) {
-      LOG.warning(
-          () ->
-              "Node "
-                  + nodeId
-                  + " cannot take work from the queue server at "
-                  + server
-                  + " ("
-                  + (why == null ? "disconnected" : why.getMessage())
-                  + "); retrying in "
-                  + delay
-                  + " ms"
-                  + (settings.servers().size() > 1 ? " with the next queue server" : ""));
-    }
-    group.schedule(this::dial, delay, TimeUnit.MILLISECONDS);
+  /** A steal was answered or lost: its slots are free again, and other links may steal. */
+  void unreserveSlots(int n) {
+    requested -= n;
+  }
+
+  /** Lets every connected link steal again if it has a share of free slots. Event loop. */
+  void stealEverywhere() {
+    links.forEach(l -> l.live().ifPresent(QueueServerConnection::steal));
   }
 
   // ---------------------------------------------------------------- jobs
@@ -347,7 +404,7 @@ public final class QueueWorker implements AutoCloseable, TaskSubmitter {
     try {
       result =
           runner
-              .run(job, (uploadId, index) -> via.fetch(uploadId, index, job.getJobId()))
+              .run(job, via.linkFor(job))
               .setJobId(job.getJobId())
               .setRequestId(job.getRequestId())
               .build();

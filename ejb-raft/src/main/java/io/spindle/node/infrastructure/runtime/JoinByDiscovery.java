@@ -29,7 +29,8 @@ final class JoinByDiscovery {
    * Starts the {@link DiscoveryJoiner} if this node joins by discovery and discovery is on.
    *
    * @param advertisedRaft the address this node's Raft transport is reached at
-   * @param takeWorkFrom called with the discovered queue server, when none is configured
+   * @param takeWorkFrom called with the discovered queue server (one more link if others are
+   *     configured)
    * @param memberWait how long the joiner waits to be added before it asks again
    */
   static Optional<DiscoveryJoiner> start(
@@ -69,15 +70,11 @@ final class JoinByDiscovery {
                 settings.get(),
                 self,
                 status,
-                edges -> {
-                  if (config.queueServers().isEmpty()) {
-                    InetSocketAddress server =
-                        InetSocketAddress.createUnresolved(
-                            edges.queueServer().host(), edges.queueServer().port());
-                    LOG.info(() -> "taking work from queue server " + server + " (discovered)");
-                    takeWorkFrom.accept(List.of(server));
-                  }
-                },
+                edges ->
+                    takeWorkFrom.accept(
+                        List.of(
+                            InetSocketAddress.createUnresolved(
+                                edges.queueServer().host(), edges.queueServer().port()))),
                 memberWait,
                 threads)
             .start());

@@ -6,6 +6,7 @@ import io.spindle.node.application.FileService;
 import io.spindle.node.application.LocalRangeCounter;
 import io.spindle.node.application.NodeStatus;
 import io.spindle.node.application.QueueDepths;
+import io.spindle.node.application.QueueServerStatus;
 import io.spindle.node.application.RaftFileService;
 import io.spindle.node.domain.MemberAddress;
 import io.spindle.node.infrastructure.federation.GlobalPing;
@@ -55,7 +56,6 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -117,7 +117,6 @@ public class NodeRuntime {
   private volatile LocalJobRunner jobRunner;
   private volatile LearnerPromoter promoter;
   private volatile DiscoveryJoiner joiner;
-  private volatile List<InetSocketAddress> workerServers = List.of();
   private volatile NodeFederation federation;
   private final GracefulLeave leave = new GracefulLeave();
   private final Readiness readiness =
@@ -211,7 +210,7 @@ public class NodeRuntime {
               tls == null ? null : tls.sslContext());
       startFederation();
       if (!config.queueServers().isEmpty()) {
-        startQueueWorker(config.queueServers());
+        linkQueueServers(config.queueServers());
       }
       startDiscoveryIfJoining();
     } catch (IOException e) {
@@ -260,15 +259,13 @@ public class NodeRuntime {
     jobRunner.useGlobalPing(federation.globalPing());
   }
 
-  /** This cluster's queue servers as its route names them (configured or discovered). */
+  /**
+   * This cluster's queue servers as its route names them: every one this node links to (configured,
+   * discovered, or named by another queue server).
+   */
   private List<String> routeQueueServers() {
-    List<InetSocketAddress> servers = workerServers;
-    List<String> out = new ArrayList<>();
-    for (InetSocketAddress a : servers) {
-      String host = a.getHostString();
-      out.add((host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort());
-    }
-    return out;
+    QueueWorker w = queueWorker;
+    return w == null ? List.of() : w.knownServers();
   }
 
   /** Pings and the route table of the federation (REST and page). */
@@ -276,11 +273,18 @@ public class NodeRuntime {
     return federation.globalPing();
   }
 
-  private synchronized void startQueueWorker(List<InetSocketAddress> servers) {
-    if (queueWorker != null || stopped) {
+  /**
+   * Takes work from {@code servers} too: the first ones start the queue worker, later ones (a
+   * discovery answer) become more links of it.
+   */
+  private synchronized void linkQueueServers(List<InetSocketAddress> servers) {
+    if (stopped || servers.isEmpty()) {
       return;
     }
-    workerServers = List.copyOf(servers);
+    if (queueWorker != null) {
+      queueWorker.link(servers);
+      return;
+    }
     QueueWorker w =
         new QueueWorker(
             config.nodeId().toString(),
@@ -300,7 +304,7 @@ public class NodeRuntime {
                 config,
                 driver::status,
                 advertisedRaft(),
-                this::startQueueWorker,
+                this::linkQueueServers,
                 MEMBER_WAIT,
                 threadFactory)
             .orElse(null);
@@ -313,9 +317,10 @@ public class NodeRuntime {
 
   /**
    * Graceful leave before stopping, if {@link NodeSettings#leaveOnStop()}. The leave goes through
-   * the queue server (a LEAVE job for the leader): a node not connected to one cannot be removed,
-   * so it stops at once and stays a member ({@code bin/spindle down} stops the queue server first
-   * so that a whole cluster stops without shrinking).
+   * the queue servers (a LEAVE job for the leader, from the node's status on every connected link):
+   * a node connected to none cannot be removed, so it stops at once and stays a member ({@code
+   * bin/spindle down} stops the queue server first so that a whole cluster stops without
+   * shrinking).
    */
   private void leaveIfAsked() {
     RaftDriver d = driver;
@@ -415,7 +420,7 @@ public class NodeRuntime {
     return statistics;
   }
 
-  /** Whether this node takes work from a queue server now; empty if it is configured with none. */
+  /** Whether this node takes work from at least one queue server now; empty if it knows of none. */
   public Optional<Boolean> queueConnected() {
     QueueWorker w = queueWorker;
     return w == null ? Optional.empty() : Optional.of(w.connected());
@@ -494,10 +499,19 @@ public class NodeRuntime {
     return max;
   }
 
-  /** The queue server's queues as it last told this node; empty if not connected to one. */
+  /**
+   * The queues of the first connected queue server as it last told this node; empty if not
+   * connected to one.
+   */
   public Optional<QueueDepths> queueDepths() {
     QueueWorker w = queueWorker;
     return w == null ? Optional.empty() : w.queueDepths();
+  }
+
+  /** Every queue server this node links to, with its state and queues; empty if it knows none. */
+  public List<QueueServerStatus> queueServers() {
+    QueueWorker w = queueWorker;
+    return w == null ? List.of() : w.queueServers();
   }
 
   /** Counts asked of this node: through the shared queue, or here without a queue connection. */

@@ -4,8 +4,10 @@ import io.spindle.node.application.NodeCounters;
 import io.spindle.node.application.NodeFacade;
 import io.spindle.node.application.NodeStatus;
 import io.spindle.node.application.QueueDepths;
+import io.spindle.node.application.QueueServerStatus;
 import io.spindle.protocol.auth.ClientTokens;
 import java.net.URI;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import javax.net.ssl.SSLContext;
@@ -43,6 +45,11 @@ final class RuntimeFacade implements NodeFacade {
   @Override
   public Optional<QueueDepths> queueDepths() {
     return node.queueDepths();
+  }
+
+  @Override
+  public List<QueueServerStatus> queueServers() {
+    return node.queueServers();
   }
 
   @Override
