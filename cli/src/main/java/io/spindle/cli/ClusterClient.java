@@ -4,16 +4,24 @@ import io.spindle.protocol.queue.ErrorCode;
 import io.spindle.protocol.queue.QueueError;
 import io.spindle.protocol.queue.Reply;
 import io.spindle.protocol.queue.Request;
+import io.spindle.protocol.queue.Welcome;
 import io.spindle.protocol.tls.ClusterTls;
 import io.spindle.queue.client.QueueConnection;
 import io.spindle.queue.client.ServerAddress;
 import io.spindle.queue.client.TokenRefusedException;
 import java.io.IOException;
+import java.net.ConnectException;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 
 /**
  * The cluster, through whichever of its queue servers answers: connects to the first reachable
@@ -21,6 +29,12 @@ import java.util.concurrent.TimeoutException;
  * retries with the same request id, so a retried request still has one effect. BUSY and UNAVAILABLE
  * answers are retried after the delay the server asks for. All within a retry budget; then the
  * failure is reported with exit status 4.
+ *
+ * <p>The list grows by the queue servers each Welcome names (up to {@value #MAX_SERVERS} in all),
+ * so a client given one server learns the others of its cluster. Failover is quick: a connection is
+ * given up after {@link #CONNECT_TIMEOUT} (a dead server on a live host refuses at once), and each
+ * move to another server is said in one line (to the notice sink: the CLI's standard error), once
+ * per server until it answers again.
  *
  * <p>Not thread-safe: one command uses it from one thread (its connection is thread-safe).
  */
@@ -42,11 +56,23 @@ final class ClusterClient implements AutoCloseable {
     }
   }
 
+  /** The most queue servers the client keeps: the ones it was given, then ones Welcomes name. */
+  static final int MAX_SERVERS = 16;
+
+  /** How long a TCP connection to a queue server may take (at most --timeout). */
+  static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
+
+  /** How long its TLS handshake and hello may take (at most --timeout): a cold JVM is slow. */
+  static final Duration HELLO_TIMEOUT = Duration.ofSeconds(10);
+
   private final List<ServerAddress> servers;
   private final Duration timeout;
   private final Duration retryFor;
   private final String token;
   private final ClusterTls tls;
+  private final Consumer<String> notices;
+  // Servers a notice said were unreachable; said again only after they answered once more.
+  private final Set<ServerAddress> announcedDown = new HashSet<>();
   private QueueConnection current;
   private int next;
   private ServerAddress lastAnswered;
@@ -61,11 +87,31 @@ final class ClusterClient implements AutoCloseable {
       Duration retryFor,
       String token,
       ClusterTls tls) {
-    this.servers = List.copyOf(servers);
+    this(servers, timeout, retryFor, token, tls, notice -> {});
+  }
+
+  /**
+   * @param notices takes a sentence for the user each time the client gives up on a queue server
+   *     and moves on (the CLI prints it on standard error); called on the caller's thread
+   */
+  ClusterClient(
+      List<ServerAddress> servers,
+      Duration timeout,
+      Duration retryFor,
+      String token,
+      ClusterTls tls,
+      Consumer<String> notices) {
+    this.servers = new ArrayList<>(new LinkedHashSet<>(servers));
     this.timeout = timeout;
     this.retryFor = retryFor;
     this.token = token;
     this.tls = tls;
+    this.notices = notices;
+  }
+
+  /** The queue servers known now: the ones given, then the ones Welcomes named. */
+  List<ServerAddress> servers() {
+    return List.copyOf(servers);
   }
 
   /** The client token, for the nodes' HTTP API too (chunk downloads). */
@@ -92,19 +138,77 @@ final class ClusterClient implements AutoCloseable {
       return current;
     }
     List<String> problems = new ArrayList<>();
-    for (int i = 0; i < servers.size(); i++) {
-      ServerAddress s = servers.get((next + i) % servers.size());
+    int n = servers.size();
+    for (int i = 0; i < n; i++) {
+      int k = (next + i) % n;
+      ServerAddress s = servers.get(k);
       try {
-        current = QueueConnection.open(s, timeout, token, tls);
-        next = (next + i) % servers.size();
+        current = open(s);
+        next = k;
         return current;
-      } catch (TokenRefusedException e) {
-        throw new CliException(ExitCode.DENIED, s + " refused this client: " + tokenProblem(e));
       } catch (IOException e) {
-        problems.add(s + ": " + describe(e));
+        String why = reason(s, e);
+        problems.add(s + ": " + why);
+        if (i + 1 < n) {
+          movingOn(s, "is unreachable (" + why + ")", servers.get((k + 1) % n));
+        } else if (n == 1 && !retryFor.isZero()) {
+          movingOn(s, "is unreachable (" + why + ")", null);
+        }
       }
     }
     throw new IOException("no queue server reachable (" + String.join("; ", problems) + ")");
+  }
+
+  /** A new connection to {@code s}; the servers its Welcome names join the list. */
+  private QueueConnection open(ServerAddress s) throws IOException {
+    try {
+      QueueConnection c =
+          QueueConnection.open(
+              s, min(CONNECT_TIMEOUT, timeout), min(HELLO_TIMEOUT, timeout), token, tls);
+      announcedDown.remove(s);
+      learn(c.welcome());
+      return c;
+    } catch (TokenRefusedException e) {
+      throw new CliException(ExitCode.DENIED, s + " refused this client: " + tokenProblem(e));
+    }
+  }
+
+  /**
+   * Adds the queue servers a Welcome names after the server itself (which the client knows by the
+   * name it dialled) to the end of the list, up to {@link #MAX_SERVERS}; names that do not parse
+   * are skipped.
+   */
+  private void learn(Welcome welcome) {
+    List<String> named = welcome.getQueueServersList();
+    for (int i = 1; i < named.size() && servers.size() < MAX_SERVERS; i++) {
+      try {
+        ServerAddress a = ServerAddress.parse(named.get(i));
+        if (!servers.contains(a)) {
+          servers.add(a);
+        }
+      } catch (IllegalArgumentException e) {
+        // not host:port: the server passes on what its nodes report; nothing to dial
+      }
+    }
+  }
+
+  /**
+   * Says, once until {@code from} answers again, that the client gives up on it and why, and where
+   * it goes next ({@code to}; null: the same server again, while the retry budget lasts).
+   */
+  private void movingOn(ServerAddress from, String what, ServerAddress to) {
+    if (!announcedDown.add(from)) {
+      return;
+    }
+    notices.accept(
+        "queue server "
+            + from
+            + " "
+            + what
+            + "; "
+            + (to == null || to.equals(from)
+                ? "retrying it for up to " + retryFor.toSeconds() + " s"
+                : "trying " + to));
   }
 
   /**
@@ -126,7 +230,13 @@ final class ClusterClient implements AutoCloseable {
           continue;
         }
         try {
-          pool.add(QueueConnection.open(servers.get(k), timeout, token, tls));
+          pool.add(
+              QueueConnection.open(
+                  servers.get(k),
+                  min(CONNECT_TIMEOUT, timeout),
+                  min(HELLO_TIMEOUT, timeout),
+                  token,
+                  tls));
         } catch (TokenRefusedException e) {
           throw new CliException(
               ExitCode.DENIED, servers.get(k) + " refused this client: " + tokenProblem(e));
@@ -148,6 +258,33 @@ final class ClusterClient implements AutoCloseable {
     if (c == current) {
       current = null;
       next = (next + 1) % servers.size();
+    }
+  }
+
+  /** Drops a connection that failed, saying so and where the next try goes. */
+  private void failedOver(QueueConnection c, String why) {
+    abandon(c);
+    movingOn(c.address(), why, servers.get(next));
+  }
+
+  /**
+   * Asks queue server {@code s} alone, once (over the current connection if it is to {@code s},
+   * else over a new one closed afterwards), and returns its answer, whatever it is: for a view of
+   * every server ({@code spindle status}). The servers its Welcome names join the list.
+   *
+   * @throws IOException {@code s} is unreachable, or its connection broke (the message says why)
+   * @throws TimeoutException it did not answer within {@code wait}
+   */
+  Reply askOnly(ServerAddress s, Request request, Duration wait)
+      throws IOException, TimeoutException {
+    if (current != null && current.isOpen() && current.address().equals(s)) {
+      try (QueueConnection.Replies replies = current.send(request)) {
+        return replies.next(wait);
+      }
+    }
+    try (QueueConnection c = open(s);
+        QueueConnection.Replies replies = c.send(request)) {
+      return replies.next(wait);
     }
   }
 
@@ -202,7 +339,7 @@ final class ClusterClient implements AutoCloseable {
       } catch (IOException e) {
         problem = describe(e);
         if (c != null) {
-          abandon(c);
+          failedOver(c, "went away (" + reason(c.address(), e) + ")");
           wait = 0;
         } else {
           wait = backoff;
@@ -210,18 +347,23 @@ final class ClusterClient implements AutoCloseable {
         }
       } catch (TimeoutException e) {
         problem = e.getMessage();
-        abandon(c);
+        failedOver(c, "did not answer in " + timeout.toSeconds() + " s");
         wait = 0;
       } catch (RetryException e) {
         problem = e.getMessage();
         // UNAVAILABLE: once more here (a leader may be being elected), then the next server (this
         // one may be cut off from the nodes). A server shutting down closes the connection too.
         unavailableHere = e.otherServer ? unavailableHere + 1 : 0;
-        if (unavailableHere >= 2 && servers.size() > 1) {
-          abandon(c);
+        wait = Math.max(50, e.afterMillis);
+        if (!c.isOpen() && servers.size() > 1) {
+          // It answered and hung up (shutting down): the next server now, not after the delay.
+          failedOver(c, "went away (" + e.getMessage() + ")");
+          unavailableHere = 0;
+          wait = 0;
+        } else if (unavailableHere >= 2 && servers.size() > 1) {
+          failedOver(c, "answered UNAVAILABLE twice (" + e.getMessage() + ")");
           unavailableHere = 0;
         }
-        wait = Math.max(50, e.afterMillis);
       }
       long left = deadline - System.nanoTime();
       if (left <= 0) {
@@ -270,6 +412,29 @@ final class ClusterClient implements AutoCloseable {
   private static String describe(Exception e) {
     String m = e.getMessage();
     return m == null ? e.getClass().getSimpleName() : m;
+  }
+
+  /**
+   * Why {@code s} failed, for a sentence about it: "connection refused", "no answer in 2 s", the
+   * connection's own reason without the address in front.
+   */
+  static String reason(ServerAddress s, IOException e) {
+    if (e instanceof ConnectException) {
+      return "connection refused";
+    }
+    if (e instanceof SocketTimeoutException) {
+      return "no answer in time";
+    }
+    if (e instanceof UnknownHostException) {
+      return "unknown host " + s.host();
+    }
+    String m = describe(e);
+    String prefix = s + ": ";
+    return m.startsWith(prefix) ? m.substring(prefix.length()) : m;
+  }
+
+  private static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
   }
 
   private static void sleep(long millis) {

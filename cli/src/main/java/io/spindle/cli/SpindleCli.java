@@ -175,7 +175,22 @@ public final class SpindleCli implements Callable<Integer> {
         Duration.ofSeconds(timeoutSeconds),
         Duration.ofSeconds(retryForSeconds),
         token(),
-        tls());
+        tls(),
+        this::notice);
+  }
+
+  /**
+   * Says something the user should know while a command goes on (a queue server given up on), on
+   * standard error: "spindle: ..." or, under --json, {"notice": "..."}, so that standard error
+   * stays one JSON object a line for scripts and standard output stays the result alone.
+   */
+  void notice(String message) {
+    if (json) {
+      err.println(Json.write(Json.object("notice", message)));
+    } else {
+      err.println("spindle: " + message);
+    }
+    err.flush();
   }
 
   /**

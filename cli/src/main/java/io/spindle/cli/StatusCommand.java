@@ -6,13 +6,19 @@ import io.spindle.protocol.queue.Member;
 import io.spindle.protocol.queue.NodeStatus;
 import io.spindle.protocol.queue.NodeView;
 import io.spindle.protocol.queue.QueueView;
+import io.spindle.protocol.queue.Reply;
 import io.spindle.protocol.queue.Request;
 import io.spindle.protocol.queue.Status;
 import io.spindle.protocol.queue.StatusResult;
+import io.spindle.queue.client.ServerAddress;
+import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeoutException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ParentCommand;
 
@@ -20,29 +26,103 @@ import picocli.CommandLine.ParentCommand;
     name = "status",
     description =
         "The cluster as a queue server sees it: nodes, roles, term, commit and applied index,"
-            + " queue depths, leases.")
+            + " queue depths, leases; and every queue server of the cluster, reachable or not,"
+            + " with its queue depths.")
 final class StatusCommand implements Callable<Integer> {
+  /** How long each other queue server may take to answer. */
+  private static final Duration OTHER_SERVER_WAIT = Duration.ofSeconds(5);
+
   @ParentCommand SpindleCli cli;
+
+  /**
+   * One queue server as the client found it: its status, or why it could not be asked.
+   *
+   * @param address as the client dials it
+   * @param status its answer, or null
+   * @param problem why there is none, or null
+   */
+  record ServerState(ServerAddress address, StatusResult status, String problem) {}
 
   @Override
   public Integer call() {
     StatusResult s;
+    List<ServerState> servers = new ArrayList<>();
     try (ClusterClient cluster = cli.cluster()) {
-      s =
-          cluster
-              .call(
-                  Request.newBuilder()
-                      .setRequestId(ClusterClient.newRequestId())
-                      .setStatus(Status.getDefaultInstance())
-                      .build(),
-                  "status")
-              .getStatus();
+      s = cluster.call(statusRequest(), "status").getStatus();
+      ServerAddress answered = cluster.lastAnswered();
+      // The list grows while it is walked: each server's Welcome may name more.
+      for (int i = 0; i < cluster.servers().size(); i++) {
+        ServerAddress a = cluster.servers().get(i);
+        servers.add(a.equals(answered) ? new ServerState(a, s, null) : ask(cluster, a));
+      }
     }
-    cli.print(json(s), human(s));
+    cli.print(json(s, servers), human(s, servers));
     return ExitCode.OK;
   }
 
-  private static Object json(StatusResult s) {
+  private static Request statusRequest() {
+    return Request.newBuilder()
+        .setRequestId(ClusterClient.newRequestId())
+        .setStatus(Status.getDefaultInstance())
+        .build();
+  }
+
+  /** Asks queue server {@code a} alone for its status. */
+  private ServerState ask(ClusterClient cluster, ServerAddress a) {
+    Duration wait =
+        cluster.timeout().compareTo(OTHER_SERVER_WAIT) < 0 ? cluster.timeout() : OTHER_SERVER_WAIT;
+    try {
+      Reply r = cluster.askOnly(a, statusRequest(), wait);
+      if (r.hasError()) {
+        return new ServerState(a, null, r.getError().getCode() + ": " + r.getError().getMessage());
+      }
+      return new ServerState(a, r.getStatus(), null);
+    } catch (IOException e) {
+      return new ServerState(a, null, ClusterClient.reason(a, e));
+    } catch (TimeoutException e) {
+      return new ServerState(a, null, "no answer in " + wait.toSeconds() + " s");
+    } catch (CliException e) {
+      return new ServerState(a, null, e.getMessage());
+    }
+  }
+
+  private static List<Object> queuesJson(StatusResult s) {
+    List<Object> queues = new ArrayList<>();
+    for (QueueView q : s.getQueuesList()) {
+      queues.add(
+          Json.object(
+              "name", q.getName(),
+              "depth", q.getDepth(),
+              "capacity", q.getCapacity(),
+              "leased", q.getLeased()));
+    }
+    return queues;
+  }
+
+  private static Object json(StatusResult s, List<ServerState> servers) {
+    List<Object> queueServers = new ArrayList<>();
+    for (ServerState q : servers) {
+      StatusResult st = q.status();
+      queueServers.add(
+          Json.object(
+              "address", q.address().toString(),
+              "reachable", st != null,
+              "error", q.problem(),
+              "serverId", st == null ? null : st.getServerId(),
+              "nodesConnected", st == null ? null : connected(st),
+              "queues", st == null ? null : queuesJson(st),
+              "uploads", st == null ? null : st.getUploads()));
+    }
+    Map<String, Object> out = json(s);
+    out.put("queueServers", queueServers);
+    return out;
+  }
+
+  private static long connected(StatusResult s) {
+    return s.getNodesList().stream().filter(NodeView::getConnected).count();
+  }
+
+  private static Map<String, Object> json(StatusResult s) {
     List<Object> nodes = new ArrayList<>();
     for (NodeView v : s.getNodesList()) {
       NodeStatus n = v.getStatus();
@@ -60,15 +140,7 @@ final class StatusCommand implements Callable<Integer> {
               "lastSeenMsAgo", v.getLastSeenMsAgo(),
               "leasedJobs", v.getLeasedJobs()));
     }
-    List<Object> queues = new ArrayList<>();
-    for (QueueView q : s.getQueuesList()) {
-      queues.add(
-          Json.object(
-              "name", q.getName(),
-              "depth", q.getDepth(),
-              "capacity", q.getCapacity(),
-              "leased", q.getLeased()));
-    }
+    List<Object> queues = queuesJson(s);
     List<Object> leases = new ArrayList<>();
     for (LeaseView l : s.getLeasesList()) {
       leases.add(
@@ -117,7 +189,7 @@ final class StatusCommand implements Callable<Integer> {
         "spoolBytes", s.getSpoolBytes());
   }
 
-  private static String human(StatusResult s) {
+  private static String human(StatusResult s, List<ServerState> servers) {
     StringBuilder b = new StringBuilder();
     b.append(
         String.format(
@@ -126,6 +198,26 @@ final class StatusCommand implements Callable<Integer> {
             s.getServerId(),
             s.getTerm(),
             s.getLeaderId().isEmpty() ? "(none known)" : s.getLeaderId()));
+    b.append(
+        String.format(
+            "%n%-21s %-11s %8s %8s %6s  %s%n",
+            "QUEUE SERVER", "STATE", "LEADER-Q", "SHARED-Q", "NODES", "SERVER ID"));
+    for (ServerState q : servers) {
+      StatusResult st = q.status();
+      if (st == null) {
+        b.append(String.format("%-21s unreachable: %s%n", q.address(), q.problem()));
+      } else {
+        b.append(
+            String.format(
+                "%-21s %-11s %8s %8s %6d  %s%n",
+                q.address(),
+                "reachable",
+                depth(st, "leader"),
+                depth(st, "shared"),
+                connected(st),
+                st.getServerId()));
+      }
+    }
     b.append(
         String.format(
             "%n%-10s %-9s %6s %10s %10s %9s %6s  %-21s %s%n",
@@ -200,6 +292,15 @@ final class StatusCommand implements Callable<Integer> {
         String.format(
             "%nuploads in the spool: %d (%s)", s.getUploads(), Bytes.human(s.getSpoolBytes())));
     return b.toString();
+  }
+
+  /** The jobs waiting in queue {@code name} ("leader" or "shared"), or "-" if it is not there. */
+  private static String depth(StatusResult s, String name) {
+    return s.getQueuesList().stream()
+        .filter(q -> q.getName().equals(name))
+        .findFirst()
+        .map(q -> Integer.toString(q.getDepth()))
+        .orElse("-");
   }
 
   /** "12,345/20,000 (62%)": how much of the leader's log a member stores. */

@@ -347,6 +347,142 @@ class SpindleCliTest {
         "the retry kept its request id");
     assertEquals(1, cluster.effects(first.received.get(0).getRequestId()));
     assertArrayEquals(content, cluster.file("moving.bin").orElseThrow().data());
+    assertEquals(
+        1,
+        w.err().lines().filter(l -> l.contains("queue server " + address(server))).count(),
+        "one line says so: " + w.err());
+    assertTrue(w.err().contains("; trying " + address(other)), w.err());
+  }
+
+  // Issue 18: a client that knows one queue server learns the others from its Welcome, and when
+  // that one dies mid-write (the upload queued, the leader not yet done), the write goes on
+  // through another it learned, from the start (the other spool has none of it), with the same
+  // request id, and one line on standard error says so.
+  @Test
+  void aClientLearnsTheOtherServersFromTheWelcomeAndFailsOverToThem() throws Exception {
+    QueueServer other = startServer("b");
+    TestNode second = node(other, "n2", NodeRole.LEADER);
+    QueueServer first =
+        TestServers.start(
+            TestServers.config(tmp.resolve("spool-first")).withPeers(List.of(address(other))),
+            InstantSource.system());
+    open.add(0, first);
+    TestNode holder = node(first, "n3", NodeRole.LEADER);
+    holder.hold(true);
+    byte[] content = random(CHUNK + 7000);
+    Path src = file("learned.bin", content);
+
+    CompletableFuture<Run> write =
+        CompletableFuture.supplyAsync(
+            () -> spindle(Map.of("SPINDLE_SERVERS", address(first)), "write", src.toString()));
+    Await.until(
+        Duration.ofSeconds(20),
+        () -> holder.held.size() == 1,
+        () -> "the first server's leader holds the write");
+    first.close();
+
+    Run w = write.get();
+    assertEquals(0, w.exit(), w.err());
+    String requestId = holder.received.get(0).getRequestId();
+    assertEquals(requestId, second.received.get(0).getRequestId(), "the same request id");
+    assertEquals(1, cluster.effects(requestId), "applied once");
+    assertArrayEquals(content, cluster.file("learned.bin").orElseThrow().data());
+    // It went away (answered UNAVAILABLE as it shut down, or the connection closed), or it was
+    // already unreachable when the client tried it again: either way, one line.
+    assertEquals(
+        1,
+        w.err()
+            .lines()
+            .filter(l -> l.startsWith("spindle: queue server " + address(first) + " "))
+            .count(),
+        w.err());
+    assertTrue(w.err().contains("; trying " + address(other) + "\n"), w.err());
+  }
+
+  @Test
+  void aDeadServerIsPassedOverAtOnceWithOneLineThatSaysSo() throws IOException {
+    String dead = "127.0.0.1:" + freePort();
+    Run r = spindle(Map.of("SPINDLE_SERVERS", dead + "," + address(server)), "ls");
+    assertEquals(0, r.exit(), r.err());
+    assertEquals(
+        "spindle: queue server "
+            + dead
+            + " is unreachable (connection refused); trying "
+            + address(server)
+            + "\n",
+        r.err());
+
+    // Under --json the line is JSON too, and standard output holds the result alone.
+    Run json = spindle(Map.of("SPINDLE_SERVERS", dead + "," + address(server)), "--json", "ls");
+    assertEquals(0, json.exit(), json.err());
+    assertEquals(
+        "{\"notice\":\"queue server "
+            + dead
+            + " is unreachable (connection refused); trying "
+            + address(server)
+            + "\"}\n",
+        json.err());
+    assertTrue(json.out().startsWith("[") || json.out().startsWith("{"), json.out());
+  }
+
+  @Test
+  void statusListsEveryQueueServerReachableOrNot() throws IOException {
+    QueueServer other = startServer("b");
+    node(other, "n2", NodeRole.FOLLOWER);
+    String dead = "127.0.0.1:" + freePort();
+    QueueServer first =
+        TestServers.start(
+            TestServers.config(tmp.resolve("spool-first")).withPeers(List.of(address(other), dead)),
+            InstantSource.system());
+    open.add(0, first);
+    node(first, "n3", NodeRole.LEADER);
+    Await.until(() -> other.status().getNodesCount() == 1, () -> "n2 reported to the other");
+
+    Run json = spindle(Map.of("SPINDLE_SERVERS", address(first)), "--json", "status");
+    assertEquals(0, json.exit(), json.err());
+    assertTrue(
+        json.out()
+            .contains(
+                "\"queueServers\":[{\"address\":\""
+                    + address(first)
+                    + "\",\"reachable\":true,\"error\":null,"),
+        json.out());
+    assertTrue(
+        json.out().contains("{\"address\":\"" + address(other) + "\",\"reachable\":true,"),
+        json.out());
+    assertTrue(
+        json.out()
+            .contains(
+                "{\"address\":\""
+                    + dead
+                    + "\",\"reachable\":false,\"error\":\"connection refused\""),
+        json.out());
+    assertTrue(
+        json.out().contains("\"nodesConnected\":1,\"queues\":[{\"name\":\"leader\""), json.out());
+
+    Run human = spindle(Map.of("SPINDLE_SERVERS", address(first)), "status");
+    assertEquals(0, human.exit(), human.err());
+    assertTrue(
+        java.util.regex.Pattern.compile(
+                java.util.regex.Pattern.quote(address(other)) + " +reachable +0 +0 +1  ")
+            .matcher(human.out())
+            .find(),
+        human.out());
+    assertTrue(
+        human
+            .out()
+            .contains(
+                dead
+                    + " ".repeat(Math.max(1, 22 - dead.length()))
+                    + "unreachable: connection refused"),
+        human.out());
+  }
+
+  /** A port nothing listens on (it did a moment ago): connecting to it is refused. */
+  private static int freePort() throws IOException {
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      return s.getLocalPort();
+    }
   }
 
   @Test

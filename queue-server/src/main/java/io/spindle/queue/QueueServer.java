@@ -97,7 +97,8 @@ public final class QueueServer implements AutoCloseable {
       io = Executors.newFixedThreadPool(config.ioThreads(), threads("spindle-queue-spool"));
       ScheduledExecutorService core =
           Executors.newSingleThreadScheduledExecutor(threads("spindle-queue-core"));
-      QueueService service = new QueueService(identity, config.jobs(), spool, clock, core, io);
+      QueueService service =
+          new QueueService(identity, config.jobs(), spool, clock, core, io, config.peers());
       holder.set(service);
       service.start();
       transport.startAccepting();

@@ -2,6 +2,7 @@ package io.spindle.queue;
 
 import io.spindle.discovery.DiscoveryMode;
 import io.spindle.discovery.DiscoverySettings;
+import io.spindle.discovery.HostPort;
 import io.spindle.protocol.queue.QueueProtocol;
 import io.spindle.protocol.tls.ClusterTls;
 import io.spindle.queue.jobs.JobQueueSettings;
@@ -17,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -78,6 +80,19 @@ public final class QueueServerMain implements Callable<Integer> {
       paramLabel = "HOST:PORT",
       description = "host:port clients and nodes reach this server at (default: from --bind)")
   String advertise = "";
+
+  @Option(
+      names = "--peers",
+      paramLabel = "HOST:PORT,...",
+      split = ",",
+      description =
+          "the other queue servers of this cluster, as clients and nodes reach them (this one may"
+              + " be among them); every Welcome names them, and the ones the nodes report, so a"
+              + " client that knows one queue server learns the rest (default: none)")
+  List<String> peers = new ArrayList<>();
+
+  /** The most --peers taken: clients and nodes keep a link to every one. */
+  static final int MAX_PEERS = 16;
 
   @Option(
       names = "--server-id",
@@ -495,7 +510,34 @@ public final class QueueServerMain implements Callable<Integer> {
         0,
         tokensFile,
         tls(),
-        federationSecretBytes());
+        federationSecretBytes(),
+        peers());
+  }
+
+  /**
+   * The --peers, each checked as host:port.
+   *
+   * @throws IllegalArgumentException one is not host:port, or there are too many
+   */
+  List<String> peers() {
+    List<String> out = new ArrayList<>();
+    for (String p : peers) {
+      String peer = p.strip();
+      if (peer.isEmpty()) {
+        continue;
+      }
+      try {
+        out.add(HostPort.parse(peer).toString());
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(
+            "--peers: " + e.getMessage() + " (give host:port,host:port,...)");
+      }
+    }
+    if (out.size() > MAX_PEERS) {
+      throw new IllegalArgumentException(
+          "--peers names " + out.size() + " queue servers; at most " + MAX_PEERS + " are taken");
+    }
+    return out;
   }
 
   /**

@@ -8,6 +8,7 @@ import io.spindle.queue.spool.SpoolSettings;
 import io.spindle.queue.transport.QueuePortSettings;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -29,6 +30,8 @@ import java.util.Objects;
  * @param federationSecret the secret of the federation this cluster belongs to (at least {@value
  *     FederationSecret#MIN_BYTES} bytes), which the leaders of the other clusters prove to forward
  *     a ping here; null if it belongs to none (federation connections are refused)
+ * @param peers host:port of the other queue servers of this cluster (its configuration; more are
+ *     learned from the nodes' reports), named to every client and node in the Welcome
  */
 public record QueueServerSettings(
     InetSocketAddress bind,
@@ -43,7 +46,8 @@ public record QueueServerSettings(
     int eventLoopThreads,
     Path clientTokensFile,
     ClusterTls tls,
-    byte[] federationSecret) {
+    byte[] federationSecret,
+    List<String> peers) {
   public QueueServerSettings {
     Objects.requireNonNull(bind, "bind");
     Objects.requireNonNull(advertise, "advertise");
@@ -54,6 +58,7 @@ public record QueueServerSettings(
     Objects.requireNonNull(secret, "secret");
     Objects.requireNonNull(spoolDir, "spoolDir");
     secret = secret.clone();
+    peers = List.copyOf(Objects.requireNonNull(peers, "peers"));
     if (federationSecret != null) {
       new FederationSecret(federationSecret); // throws, saying why, if it is too short
       federationSecret = federationSecret.clone();
@@ -89,7 +94,8 @@ public record QueueServerSettings(
         0,
         null,
         null,
-        null);
+        null,
+        List.of());
   }
 
   @Override
@@ -121,7 +127,8 @@ public record QueueServerSettings(
         eventLoopThreads,
         clientTokensFile,
         tls,
-        s);
+        s,
+        peers);
   }
 
   public QueueServerSettings withService(ServiceSettings s) {
@@ -138,7 +145,8 @@ public record QueueServerSettings(
         eventLoopThreads,
         clientTokensFile,
         tls,
-        federationSecret);
+        federationSecret,
+        peers);
   }
 
   public QueueServerSettings withJobs(JobQueueSettings j) {
@@ -155,7 +163,8 @@ public record QueueServerSettings(
         eventLoopThreads,
         clientTokensFile,
         tls,
-        federationSecret);
+        federationSecret,
+        peers);
   }
 
   public QueueServerSettings withSpool(SpoolSettings s) {
@@ -172,7 +181,8 @@ public record QueueServerSettings(
         eventLoopThreads,
         clientTokensFile,
         tls,
-        federationSecret);
+        federationSecret,
+        peers);
   }
 
   public QueueServerSettings withTransport(QueuePortSettings t) {
@@ -189,7 +199,8 @@ public record QueueServerSettings(
         eventLoopThreads,
         clientTokensFile,
         tls,
-        federationSecret);
+        federationSecret,
+        peers);
   }
 
   /**
@@ -210,7 +221,8 @@ public record QueueServerSettings(
         eventLoopThreads,
         f,
         tls,
-        federationSecret);
+        federationSecret,
+        peers);
   }
 
   /** TLS on every connection with {@code t}, or plain text (loopback only) with null. */
@@ -228,7 +240,8 @@ public record QueueServerSettings(
         eventLoopThreads,
         clientTokensFile,
         t,
-        federationSecret);
+        federationSecret,
+        peers);
   }
 
   public QueueServerSettings withAdvertise(String a) {
@@ -245,7 +258,27 @@ public record QueueServerSettings(
         eventLoopThreads,
         clientTokensFile,
         tls,
-        federationSecret);
+        federationSecret,
+        peers);
+  }
+
+  /** Names the other queue servers of this cluster (host:port each) in every Welcome. */
+  public QueueServerSettings withPeers(List<String> p) {
+    return new QueueServerSettings(
+        bind,
+        advertise,
+        service,
+        jobs,
+        spool,
+        transport,
+        secret,
+        spoolDir,
+        ioThreads,
+        eventLoopThreads,
+        clientTokensFile,
+        tls,
+        federationSecret,
+        p);
   }
 
   @Override
@@ -263,7 +296,8 @@ public record QueueServerSettings(
         && eventLoopThreads == c.eventLoopThreads
         && java.util.Objects.equals(clientTokensFile, c.clientTokensFile)
         && tls == c.tls
-        && java.util.Arrays.equals(federationSecret, c.federationSecret);
+        && java.util.Arrays.equals(federationSecret, c.federationSecret)
+        && peers.equals(c.peers);
   }
 
   @Override
@@ -290,6 +324,8 @@ public record QueueServerSettings(
         + ", "
         + (tls == null ? "plain text" : tls)
         + (federationSecret == null ? ", no federation" : ", federationSecret=(hidden)")
+        + ", peers="
+        + peers
         + "]";
   }
 }

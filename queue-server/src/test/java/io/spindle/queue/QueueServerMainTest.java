@@ -10,6 +10,7 @@ import io.spindle.discovery.DiscoverySettings;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -118,6 +119,34 @@ class QueueServerMainTest {
     new CommandLine(none).parseArgs("--plaintext");
     none.environment = name -> null;
     assertEquals(null, none.config(SECRET).federationSecret(), "in no federation");
+  }
+
+  @Test
+  void peersAreHostPortsAndAtMostSixteen() throws Exception {
+    QueueServerMain main = new QueueServerMain();
+    new CommandLine(main).parseArgs("--plaintext", "--peers", "127.0.0.1:4001, [::1]:4002,");
+    assertEquals(List.of("127.0.0.1:4001", "[::1]:4002"), main.config(SECRET).peers());
+
+    QueueServerMain noPort = new QueueServerMain();
+    new CommandLine(noPort).parseArgs("--plaintext", "--peers", "127.0.0.1:4001,qs2");
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> noPort.config(SECRET));
+    assertTrue(e.getMessage().contains("--peers: 'qs2' is not an address"), e.getMessage());
+
+    QueueServerMain many = new QueueServerMain();
+    String seventeen =
+        String.join(
+            ",",
+            java.util.stream.IntStream.range(0, 17)
+                .mapToObj(i -> "127.0.0.1:" + (5000 + i))
+                .toList());
+    new CommandLine(many).parseArgs("--plaintext", "--peers", seventeen);
+    e = assertThrows(IllegalArgumentException.class, () -> many.config(SECRET));
+    assertTrue(e.getMessage().contains("at most 16"), e.getMessage());
+
+    QueueServerMain none = new QueueServerMain();
+    new CommandLine(none).parseArgs("--plaintext");
+    assertEquals(List.of(), none.config(SECRET).peers());
   }
 
   @Test

@@ -54,7 +54,24 @@ public final class QueueConnection implements AutoCloseable {
    */
   public static QueueConnection open(
       ServerAddress address, Duration timeout, String token, ClusterTls tls) throws IOException {
-    QueueConnection c = new QueueConnection(QueueSocket.open(address, timeout, AGENT, token, tls));
+    return open(address, timeout, timeout, token, tls);
+  }
+
+  /**
+   * As {@link #open(ServerAddress, Duration, String, ClusterTls)}, with one limit for the TCP
+   * connection and another for the TLS handshake and the hello (see {@link QueueSocket#open(
+   * ServerAddress, Duration, Duration, String, String, ClusterTls)}).
+   */
+  public static QueueConnection open(
+      ServerAddress address,
+      Duration connectTimeout,
+      Duration helloTimeout,
+      String token,
+      ClusterTls tls)
+      throws IOException {
+    QueueConnection c =
+        new QueueConnection(
+            QueueSocket.open(address, connectTimeout, helloTimeout, AGENT, token, tls));
     Thread reader = new Thread(c::readLoop, "spindle-reader-" + address);
     reader.setDaemon(true);
     reader.start();

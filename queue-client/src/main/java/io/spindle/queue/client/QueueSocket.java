@@ -48,12 +48,29 @@ public final class QueueSocket implements AutoCloseable {
   public static QueueSocket open(
       ServerAddress address, Duration timeout, String agent, String token, ClusterTls tls)
       throws IOException {
+    return open(address, timeout, timeout, agent, token, tls);
+  }
+
+  /**
+   * As {@link #open(ServerAddress, Duration, String, String, ClusterTls)}, giving up on the TCP
+   * connection after {@code connectTimeout} and on the TLS handshake and the hello's answer after
+   * {@code helloTimeout}: a client with another server to try wants to know soon that this one is
+   * gone.
+   */
+  public static QueueSocket open(
+      ServerAddress address,
+      Duration connectTimeout,
+      Duration helloTimeout,
+      String agent,
+      String token,
+      ClusterTls tls)
+      throws IOException {
     Socket socket = new Socket();
     try {
       socket.connect(
-          new InetSocketAddress(address.host(), address.port()), (int) timeout.toMillis());
+          new InetSocketAddress(address.host(), address.port()), (int) connectTimeout.toMillis());
       socket.setTcpNoDelay(true);
-      socket.setSoTimeout((int) timeout.toMillis());
+      socket.setSoTimeout((int) helloTimeout.toMillis());
       if (tls != null) {
         try {
           socket = tls.wrap(socket, address.host(), address.port());

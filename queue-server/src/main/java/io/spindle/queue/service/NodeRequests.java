@@ -29,9 +29,10 @@ import java.util.logging.Logger;
 
 /**
  * What the nodes ask of the queue server: steals, lease renewals (each may carry the node's status,
- * which updates the {@link NodeDirectory}, the leader queue's dispatch and the cluster view, and
- * may queue a LEAVE), chunk fetches for leased writes, jobs given back, and their connections
- * closing. A node's results are {@link JobOutcomes}'; its tasks {@link SubmittedTasks}'.
+ * which updates the {@link NodeDirectory}, the {@link QueueServerDirectory}, the leader queue's
+ * dispatch and the cluster view, and may queue a LEAVE), chunk fetches for leased writes, jobs
+ * given back, and their connections closing. A node's results are {@link JobOutcomes}'; its tasks
+ * {@link SubmittedTasks}'.
  *
  * <p><b>Threading:</b> owned by {@link QueueService} and called from its core thread only; not
  * thread-safe. Chunk reads run on the injected disk executor, which sends the answer itself.
@@ -47,6 +48,7 @@ final class NodeRequests {
   private final Executor disk;
   private final JobQueues<Job> queues;
   private final NodeDirectory nodes;
+  private final QueueServerDirectory queueServers;
   private final JobHandout handout;
   private final JobOutcomes outcomes;
   private final SubmittedTasks tasks;
@@ -59,6 +61,7 @@ final class NodeRequests {
       Executor disk,
       JobQueues<Job> queues,
       NodeDirectory nodes,
+      QueueServerDirectory queueServers,
       JobHandout handout,
       JobOutcomes outcomes,
       SubmittedTasks tasks,
@@ -69,6 +72,7 @@ final class NodeRequests {
     this.disk = disk;
     this.queues = queues;
     this.nodes = nodes;
+    this.queueServers = queueServers;
     this.handout = handout;
     this.outcomes = outcomes;
     this.tasks = tasks;
@@ -197,6 +201,7 @@ final class NodeRequests {
 
   private void report(String nodeId, NodeStatus status) {
     boolean changed = nodes.report(nodeId, status);
+    queueServers.report(nodeId, status.getQueueServersList());
     if (status.getLeaving()) {
       membership.onLeaving(nodeId);
     }

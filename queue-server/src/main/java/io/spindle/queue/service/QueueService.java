@@ -106,6 +106,7 @@ public final class QueueService {
   private final InFlightJobs inFlight;
   private final ChunkedWrites writes;
   private final NodeDirectory nodes;
+  private final QueueServerDirectory queueServers;
   private final CountAnswers countAnswers = new CountAnswers(LAST_COUNTS, CONTENT_NAMES);
   private final DeadLetters deadLetters;
   private final StatusViews views;
@@ -119,10 +120,7 @@ public final class QueueService {
   private long lastMaintenanceMillis;
   private ScheduledFuture<?> ticker;
 
-  /**
-   * @param core a single-threaded scheduler this service owns from now on (it shuts it down)
-   * @param io runs blocking disk work; not owned
-   */
+  /** A service with no configured peers (it learns other queue servers from its nodes). */
   public QueueService(
       ServiceSettings config,
       JobQueueSettings jobQueueSettings,
@@ -130,6 +128,22 @@ public final class QueueService {
       InstantSource clock,
       ScheduledExecutorService core,
       Executor io) {
+    this(config, jobQueueSettings, spool, clock, core, io, List.of());
+  }
+
+  /**
+   * @param core a single-threaded scheduler this service owns from now on (it shuts it down)
+   * @param io runs blocking disk work; not owned
+   * @param peers host:port of the other queue servers of this cluster, as configured
+   */
+  public QueueService(
+      ServiceSettings config,
+      JobQueueSettings jobQueueSettings,
+      ChunkSpool spool,
+      InstantSource clock,
+      ScheduledExecutorService core,
+      Executor io,
+      List<String> peers) {
     this.config = Objects.requireNonNull(config, "config");
     this.spool = Objects.requireNonNull(spool, "spool");
     this.clock = Objects.requireNonNull(clock, "clock");
@@ -147,6 +161,7 @@ public final class QueueService {
                 config.resultTtl(),
                 clock));
     this.nodes = new NodeDirectory(clock);
+    this.queueServers = new QueueServerDirectory(config.advertisedAddress(), peers);
     this.handout = new JobHandout(config, queues, clock);
     this.inFlight = new InFlightJobs(config, queues, answers, handout);
     this.writes =
@@ -170,7 +185,17 @@ public final class QueueService {
             tally);
     this.nodeRequests =
         new NodeRequests(
-            spool, io, queues, nodes, handout, outcomes, tasks, membership, deadLetters, views);
+            spool,
+            io,
+            queues,
+            nodes,
+            queueServers,
+            handout,
+            outcomes,
+            tasks,
+            membership,
+            deadLetters,
+            views);
     this.clientRequests =
         new ClientRequests(
             config, spool, queues, nodes, answers, inFlight, writes, countAnswers, views);
@@ -363,6 +388,14 @@ public final class QueueService {
   /** The cluster as the nodes last reported it. Any thread; never blocks. */
   public ReportedCluster reportedCluster() {
     return views.reportedCluster();
+  }
+
+  /**
+   * Every queue server of this cluster this one knows of (host:port), itself first: what a Welcome
+   * names. Any thread; never blocks.
+   */
+  public List<String> queueServers() {
+    return queueServers.known();
   }
 
   /** The status a Status request answers. Blocks until the core thread has built it. */

@@ -10,13 +10,16 @@
  * timeouts) and answers; {@code SubmittedTasks} keeps the tasks nodes share out; {@code
  * MembershipJobs} queues the JOIN and LEAVE jobs; {@code StatusViews} builds the status and the
  * cluster view; {@code AnswerRouter} routes replies to the waiting connections and caches final
- * answers for retries; {@code NodeDirectory} keeps what each node reported; {@code CountAnswers}
- * and {@code DeadLetters} remember past count answers and jobs given up on; {@link
- * io.spindle.queue.service.Peer} is a connection as the service sees one; {@link
- * io.spindle.queue.service.ReportedCluster} is the cluster as the nodes report it, for discovery.
+ * answers for retries; {@code NodeDirectory} keeps what each node reported; {@link
+ * io.spindle.queue.service.QueueServerDirectory} the queue servers of the cluster, configured and
+ * reported by the nodes; {@code CountAnswers} and {@code DeadLetters} remember past count answers
+ * and jobs given up on; {@link io.spindle.queue.service.Peer} is a connection as the service sees
+ * one; {@link io.spindle.queue.service.ReportedCluster} is the cluster as the nodes report it, for
+ * discovery.
  *
  * <p>Everything here but the public entry points of {@code QueueService} runs on its one core
- * thread. Depends on {@code io.spindle.queue.jobs}, {@code io.spindle.queue.spool} and the
- * generated {@code io.spindle.protocol.queue} classes; not on Netty.
+ * thread. Depends on {@code io.spindle.queue.jobs}, {@code io.spindle.queue.spool}, the generated
+ * {@code io.spindle.protocol.queue} classes and discovery's {@code HostPort} (the one host:port
+ * syntax); not on Netty.
  */
 package io.spindle.queue.service;

@@ -420,7 +420,8 @@ final class ServerHandshakeHandler extends SimpleChannelInboundHandler<QueueFram
             .setMaxInlineBytes(c.maxInlineBytes())
             .setMaxChunkSize(c.maxChunkSize())
             .setDefaultChunkSize(c.defaultChunkSize())
-            .setMinChunkSize(UploadSpec.MIN_CHUNK_SIZE);
+            .setMinChunkSize(UploadSpec.MIN_CHUNK_SIZE)
+            .addAllQueueServers(service.queueServers());
     if (node) {
       w.setLeaseMs((int) service.leaseDuration().toMillis());
     }

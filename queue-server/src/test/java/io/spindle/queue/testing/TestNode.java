@@ -108,6 +108,9 @@ public final class TestNode implements AutoCloseable {
   /** Whether this node says its disk is below its free-space watermark, in its status. */
   public volatile boolean lowOnStorage;
 
+  /** The queue servers this node says it knows of, in its status (host:port, as it got them). */
+  public volatile List<String> queueServers = List.of();
+
   /** How many renewals the server has answered. */
   public long renewals() {
     return renewedCount.get();
@@ -410,6 +413,7 @@ public final class TestNode implements AutoCloseable {
             .addAllMembers(role == NodeRole.LEADER ? cluster.members() : List.of())
             .setMaxFileBytes(maxFileBytes)
             .setLowOnStorage(lowOnStorage)
+            .addAllQueueServers(queueServers)
             .setFreeStorageBytes(lowOnStorage ? 1234 : 0);
     if (role == NodeRole.LEADER) {
       for (Member m : cluster.members()) {
