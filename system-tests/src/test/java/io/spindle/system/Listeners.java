@@ -15,6 +15,16 @@ final class Listeners {
   private Listeners() {}
 
   /** The local addresses of the sockets listening on {@code port}. */
+  /** Whether a TCP connection to 127.0.0.1:{@code port} is accepted now. */
+  static boolean accepts(int port) {
+    try (java.net.Socket s = new java.net.Socket()) {
+      s.connect(new java.net.InetSocketAddress("127.0.0.1", port), 1000);
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
   static List<InetAddress> on(int port) throws IOException {
     List<InetAddress> out = new ArrayList<>();
     for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
