@@ -68,8 +68,8 @@ public final class FileStoreStateMachine implements StateMachine {
     long applied =
         transactions.inTransaction(
             em -> {
-              applier.startBatch();
               AppliedRow row = appliedRow(em);
+              applier.startBatch(em, committed);
               for (Entry entry : committed) {
                 if (entry.index() <= row.appliedIndex()) {
                   results.add(EMPTY); // applied before a crash: no second effect
@@ -77,11 +77,13 @@ public final class FileStoreStateMachine implements StateMachine {
                 }
                 results.add(entry.type() == EntryType.COMMAND ? applier.apply(em, entry) : EMPTY);
                 if (entry.index() % settings.gcEveryEntries() == 0) {
+                  applier.flushSmallFiles(em);
                   garbage.collect(em, entry.index());
                   row = appliedRow(em);
                 }
                 row.advanceTo(entry.index(), entry.term());
               }
+              applier.flushSmallFiles(em);
               return row.appliedIndex();
             });
     appliedIndex = applied;

@@ -72,9 +72,10 @@ public final class TestDatabase implements AutoCloseable {
           new TestDatabase(
               kind,
               schema,
-              "jdbc:mysql://127.0.0.1:3306/"
-                  + schema
-                  + "?sslMode=DISABLED&allowPublicKeyRetrieval=true");
+              DatabaseSettings.withBatchRewriting(
+                  "jdbc:mysql://127.0.0.1:3306/"
+                      + schema
+                      + "?sslMode=DISABLED&allowPublicKeyRetrieval=true"));
     }
     Flyway.configure()
         .dataSource(db.url, "root", "")
