@@ -42,8 +42,8 @@ import java.util.stream.Stream;
  *
  * <p>On the embedded database (H2 in files with the node's options) and on the local MariaDB
  * (127.0.0.1:3306, root, no password; a scratch schema per round, dropped after it). Each database
- * gets a warm-up round of both, then {@code --rounds} rounds of each, alternating, each on a fresh
- * schema; the figures are the medians of the rounds.
+ * gets {@code --warmup} rounds of both (default 3), then {@code --rounds} rounds of each,
+ * alternating, each on a fresh schema; the figures are the medians of the rounds.
  *
  * <p>CPU is this process's CPU time (every thread: apply, JIT, GC, H2's writer) plus, on MariaDB,
  * the server's CPU time when its process is on this machine and readable ({@code /proc/PID/stat} of
@@ -56,7 +56,8 @@ import java.util.stream.Stream;
  * .server_us_per_entry}. Progress goes to standard error.
  *
  * <p>Options: {@code --db h2,mariadb} (default both), {@code --entries N} (per round, default
- * 20,000), {@code --batch N} (default 256), {@code --rounds N} (default 3).
+ * 20,000), {@code --batch N} (default 256), {@code --rounds N} (default 3), {@code --warmup N}
+ * (default 3).
  */
 public final class ApplyBench {
   private static final int FILE_BYTES = 4096;
@@ -66,13 +67,15 @@ public final class ApplyBench {
   private final int entries;
   private final int batch;
   private final int rounds;
+  private final int warmups;
   private final List<Entry> log;
   private final List<RawRow> rawRows;
 
-  private ApplyBench(int entries, int batch, int rounds) {
+  private ApplyBench(int entries, int batch, int rounds, int warmups) {
     this.entries = entries;
     this.batch = batch;
     this.rounds = rounds;
+    this.warmups = warmups;
     this.log = new ArrayList<>(entries);
     this.rawRows = new ArrayList<>(entries);
     SplittableRandom random = new SplittableRandom(20);
@@ -102,6 +105,7 @@ public final class ApplyBench {
     int entries = 20_000;
     int batch = 256;
     int rounds = 3;
+    int warmups = 3;
     try {
       for (int i = 0; i < args.length; i++) {
         String arg = args[i];
@@ -118,6 +122,7 @@ public final class ApplyBench {
           case "--entries" -> entries = positive(arg, value, 1_000, 1_000_000);
           case "--batch" -> batch = positive(arg, value, 1, 100_000);
           case "--rounds" -> rounds = positive(arg, value, 1, 99);
+          case "--warmup" -> warmups = positive(arg, value, 0, 99);
           default -> throw new IllegalArgumentException("unknown option " + arg);
         }
       }
@@ -131,7 +136,7 @@ public final class ApplyBench {
     java.util.logging.Logger.getLogger("org.flywaydb").setLevel(java.util.logging.Level.WARNING);
     int status = 0;
     try {
-      ApplyBench bench = new ApplyBench(entries, batch, rounds);
+      ApplyBench bench = new ApplyBench(entries, batch, rounds, warmups);
       for (TestDatabase.Kind kind : kinds) {
         bench.measure(kind);
       }
@@ -144,7 +149,7 @@ public final class ApplyBench {
 
   private static String usage() {
     return "usage: bin/spindle bench apply [--db h2,mariadb] [--entries N] [--batch N]"
-        + " [--rounds N]";
+        + " [--rounds N] [--warmup N]";
   }
 
   private static List<TestDatabase.Kind> parseKinds(String value) {
@@ -178,10 +183,14 @@ public final class ApplyBench {
   private void measure(TestDatabase.Kind kind) throws BenchException {
     String db = kind.name().toLowerCase(Locale.ROOT);
     progress(
-        "%s: %d entries of %d bytes per round, batches of %d, %d rounds after a warm-up",
-        db, entries, FILE_BYTES, batch, rounds);
-    round(kind, true, entries); // warm-up: the JIT compiles both paths before they are measured
-    round(kind, false, entries);
+        "%s: %d entries of %d bytes per round, batches of %d, %d rounds after %d warm-up rounds",
+        db, entries, FILE_BYTES, batch, rounds, warmups);
+    // Warm-up: the JIT compiles both paths before they are measured (its threads' CPU counts in
+    // the process's; a single round left the first measured rounds visibly slower).
+    for (int w = 0; w < warmups; w++) {
+      round(kind, true, entries);
+      round(kind, false, entries);
+    }
     List<Figures> small = new ArrayList<>();
     List<Figures> raw = new ArrayList<>();
     for (int r = 0; r < rounds; r++) {
