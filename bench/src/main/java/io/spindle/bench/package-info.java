@@ -2,12 +2,15 @@
  * The benchmark programs behind {@code bin/spindle bench}: {@link io.spindle.bench.RaftBench}
  * ({@code bench raft}: the Raft server runtime alone, three processes of raft-server's test
  * key-value server), {@link io.spindle.bench.FilesBench} ({@code bench files}: a running cluster's
- * REST API) and {@link io.spindle.bench.CountLoopBench} (the word-count loop alone, part of {@code
- * bench count}). Behind {@code FilesBench}, package-private: {@code FilesClient} (its HTTP calls),
- * {@code RawDatabaseRates} (the raw database figures), {@code FilesBenchOutput} (what it prints)
- * and {@code BenchException} (a failure meant for the user).
+ * REST API), {@link io.spindle.bench.ApplyBench} ({@code bench apply}: the node's state machine
+ * alone, beside the raw-JDBC floor of the same rows) and {@link io.spindle.bench.CountLoopBench}
+ * (the word-count loop alone, part of {@code bench count}). Behind {@code FilesBench},
+ * package-private: {@code FilesClient} (its HTTP calls), {@code RawDatabaseRates} (the raw database
+ * figures), {@code FilesBenchOutput} (what it prints) and {@code BenchException} (a failure meant
+ * for the user).
  *
- * <p>Depends on {@code raft-server} (and its test key-value server) and on the node's word-count
- * domain; nothing depends on this module, and nothing of it ships in the node.
+ * <p>Depends on {@code raft-server} (and its test key-value server), on the node's word-count
+ * domain and state machine, and on ejb-raft's test jar (the store's test database); nothing depends
+ * on this module, and nothing of it ships in the node.
  */
 package io.spindle.bench;

@@ -49,8 +49,24 @@ public record DatabaseSettings(
 
   /** The URL the datasource connects to. */
   public String jdbcUrl() {
-    return url.orElseGet(
-        () -> "jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("spindle") + H2_OPTIONS);
+    return url.map(DatabaseSettings::withBatchRewriting)
+        .orElseGet(
+            () -> "jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("spindle") + H2_OPTIONS);
+  }
+
+  /**
+   * A MySQL/MariaDB URL with {@code rewriteBatchedStatements=true} unless it sets that option
+   * itself: Connector/J then sends a JDBC batch of inserts (the small files' rows the state machine
+   * writes per applied batch) as multi-row statements, not one round trip per row. Other URLs are
+   * returned as they are.
+   */
+  public static String withBatchRewriting(String url) {
+    String lower = url.toLowerCase(Locale.ROOT);
+    if (!(lower.startsWith("jdbc:mysql:") || lower.startsWith("jdbc:mariadb:"))
+        || lower.contains("rewritebatchedstatements=")) {
+      return url;
+    }
+    return url + (url.contains("?") ? "&" : "?") + "rewriteBatchedStatements=true";
   }
 
   /** The {@code javax.sql.DataSource} class for {@link #jdbcUrl()}. */

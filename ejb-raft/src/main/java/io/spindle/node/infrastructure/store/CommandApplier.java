@@ -21,19 +21,23 @@ import io.spindle.node.domain.Sha256;
 import io.spindle.protocol.node.CommandResult;
 import io.spindle.protocol.node.CommitFile;
 import io.spindle.protocol.node.DeleteFile;
+import io.spindle.protocol.node.FileRecord;
 import io.spindle.protocol.node.NodeCommand;
 import io.spindle.protocol.node.PutChunk;
 import io.spindle.protocol.node.StoreFile;
 import io.spindle.raft.Entry;
+import io.spindle.raft.EntryType;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.FlushModeType;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Applies one {@link NodeCommand} of a batch inside the batch's transaction, for {@link
@@ -41,11 +45,20 @@ import java.util.Optional;
  * CommitFile}), a small file in one entry ({@link StoreFile}), a file deleted ({@link DeleteFile}).
  * Holds what the batch changed so far, so that a command need not flush the batch to see it.
  *
- * <p><b>Threading:</b> the Raft apply thread only; {@link #startBatch()} begins every batch.
+ * <p>Small files are the common write: {@link #startBatch} asks the database once which of the
+ * batch's names and request ids it holds, and a small file whose name and request id are new has
+ * its rows written as JDBC batches ({@link SmallFileInserts}) with no look-up and no entity; every
+ * other command first writes those pending rows, then goes through the persistence context.
+ *
+ * <p><b>Threading:</b> the Raft apply thread only; {@link #startBatch} begins every batch and
+ * {@link #flushSmallFiles} ends it.
  */
 final class CommandApplier {
   /** Small files' chunks held unflushed in one batch before they are written out and dropped. */
   private static final long MAX_UNFLUSHED_BYTES = 8L << 20;
+
+  /** Request ids and name hashes asked of the database in one query each, at most this many. */
+  private static final int IN_LIST_SIZE = 500;
 
   // Apply thread only, reset for every batch: upload ids whose committed state the batch changed
   // (true: a file now has it; false: a file had it and was replaced or deleted), so that asking
@@ -54,21 +67,96 @@ final class CommandApplier {
   // Apply thread only: chunks of StoreFile commands persisted in this batch but not yet flushed.
   private final List<ChunkRow> unflushedChunks = new ArrayList<>();
   private long unflushedBytes;
+  // Apply thread only, for every batch: its StoreFile commands, parsed once, until applied.
+  private final Map<Long, NodeCommand> commands = new HashMap<>();
+  // Apply thread only, for every batch: the request ids and name hashes of the batch's StoreFile
+  // commands that the database did not hold when the batch began and that no command of the
+  // batch has used since (each is removed when a command remembers the id or puts the name). A
+  // StoreFile whose id and name are both here needs no look-up: its rows go to smallFiles.
+  private final Set<String> newRequestIds = new HashSet<>();
+  private final Set<String> newNameHashes = new HashSet<>();
+  private final SmallFileInserts smallFiles = new SmallFileInserts();
 
-  /** Forgets the previous batch's state: called first in every batch's transaction. */
-  void startBatch() {
+  /**
+   * Forgets the previous batch's state and learns, in a query or two, which of this batch's small
+   * files are new (no file of that name, no request of that id): called first in every batch's
+   * transaction, with its entries.
+   */
+  void startBatch(EntityManager em, List<Entry> entries) {
+    SmallFileInserts.begin(em);
     committedInBatch.clear();
     unflushedChunks.clear();
     unflushedBytes = 0;
+    commands.clear();
+    newRequestIds.clear();
+    newNameHashes.clear();
+    smallFiles.clear();
+    for (Entry entry : entries) {
+      if (entry.type() != EntryType.COMMAND) {
+        continue;
+      }
+      NodeCommand command;
+      try {
+        command = NodeCommand.parseFrom(entry.data());
+      } catch (InvalidProtocolBufferException e) {
+        continue; // rejected when its turn comes
+      }
+      if (command.hasStoreFile()) {
+        commands.put(entry.index(), command);
+        StoreFile store = command.getStoreFile();
+        String requestId = store.getRequestId();
+        if (!requestId.isEmpty() && requestIdProblem(requestId) == null) {
+          newRequestIds.add(requestId);
+        }
+        byte[] name = store.getName().toByteArray();
+        if (nameProblem(name) == null) {
+          newNameHashes.add(nameHash(name));
+        }
+      }
+    }
+    newRequestIds.removeAll(
+        existing(
+            em,
+            "SELECT r.requestId FROM AppliedRequestRow r WHERE r.requestId IN :keys",
+            newRequestIds));
+    newNameHashes.removeAll(
+        existing(em, "SELECT f.nameHash FROM FileRow f WHERE f.nameHash IN :keys", newNameHashes));
+  }
+
+  /** Which of {@code keys} the database holds, asked {@value #IN_LIST_SIZE} at a time. */
+  private static Set<String> existing(EntityManager em, String jpql, Set<String> keys) {
+    Set<String> found = new HashSet<>();
+    List<String> all = new ArrayList<>(keys);
+    for (int from = 0; from < all.size(); from += IN_LIST_SIZE) {
+      found.addAll(
+          em.createQuery(jpql, String.class)
+              .setParameter("keys", all.subList(from, Math.min(all.size(), from + IN_LIST_SIZE)))
+              .setFlushMode(FlushModeType.COMMIT)
+              .getResultList());
+    }
+    return found;
+  }
+
+  /**
+   * Writes the small files' rows still pending: called before the garbage collection and at the end
+   * of every batch, so that nothing else in the transaction misses them.
+   */
+  void flushSmallFiles(EntityManager em) {
+    smallFiles.flush(em);
   }
 
   /** Applies the command that {@code entry} carries; returns its {@code CommandResult}. */
   byte[] apply(EntityManager em, Entry entry) {
-    NodeCommand command;
-    try {
-      command = NodeCommand.parseFrom(entry.data());
-    } catch (InvalidProtocolBufferException e) {
-      return rejected("entry " + entry.index() + " is not a node command: " + e.getMessage());
+    NodeCommand command = commands.remove(entry.index());
+    if (command == null) {
+      try {
+        command = NodeCommand.parseFrom(entry.data());
+      } catch (InvalidProtocolBufferException e) {
+        return rejected("entry " + entry.index() + " is not a node command: " + e.getMessage());
+      }
+    }
+    if (!command.hasStoreFile()) {
+      smallFiles.flush(em); // its queries, bulk deletes and flushes must see the pending rows
     }
     switch (command.getCommandCase()) {
       case PUT_CHUNK:
@@ -157,6 +245,7 @@ final class CommandApplier {
     }
     byte[] result = ok(fingerprint).setFile(record(file)).build().toByteArray();
     remember(em, requestId, index, result);
+    newRequestIds.remove(requestId);
     return result;
   }
 
@@ -168,6 +257,12 @@ final class CommandApplier {
     String requestId = store.getRequestId();
     byte[] fingerprint =
         fingerprint(WRITE, store.getName().toByteArray(), store.getSha256().toByteArray());
+    String nameHash = nameHash(store.getName().toByteArray());
+    if ((requestId.isEmpty() || newRequestIds.contains(requestId))
+        && newNameHashes.contains(nameHash)) {
+      return storeNewFile(em, store, index, fingerprint, nameHash);
+    }
+    smallFiles.flush(em);
     Optional<byte[]> answer =
         earlierOrRejected(em, requestId, fingerprint, store.getName().toByteArray());
     if (answer.isPresent()) {
@@ -214,7 +309,63 @@ final class CommandApplier {
     }
     byte[] result = ok(fingerprint).setFile(record(file)).build().toByteArray();
     remember(em, requestId, index, result);
+    newRequestIds.remove(requestId);
     return result;
+  }
+
+  /**
+   * {@link #storeFile} for a file whose name and request id the database does not hold and this
+   * batch has not used (so there is no earlier result, and no file to replace): the same checks,
+   * result and rows, the rows written by {@link SmallFileInserts}.
+   */
+  private byte[] storeNewFile(
+      EntityManager em, StoreFile store, long index, byte[] fingerprint, String nameHash) {
+    if (store.getSha256().size() != 32) {
+      return rejected("the file's SHA-256 must be 32 bytes, got " + store.getSha256().size());
+    }
+    byte[] data = store.getData().toByteArray();
+    byte[] actual = Sha256.of(data);
+    if (!Arrays.equals(actual, store.getSha256().toByteArray())) {
+      return rejected(
+          "the content's SHA-256 is "
+              + Sha256.hex(actual)
+              + ", the command announces "
+              + Sha256.hex(store.getSha256().toByteArray()));
+    }
+    String uploadId = ENTRY_UPLOAD_PREFIX + index;
+    FileRecord file =
+        FileRecord.newBuilder()
+            .setName(store.getName())
+            .setSize(data.length)
+            .setSha256(store.getSha256())
+            .setChunkCount(data.length == 0 ? 0 : 1)
+            .setUploadId(uploadId)
+            .setStoredAtMillis(store.getStoredAtMillis())
+            .setCommitIndex(index)
+            .build();
+    byte[] result = ok(fingerprint).setFile(file).build().toByteArray();
+    smallFiles.add(
+        new SmallFileInserts.Row(
+            nameHash,
+            store.getName().toByteArray(),
+            data,
+            Sha256.hex(actual),
+            uploadId,
+            store.getStoredAtMillis(),
+            index,
+            store.getRequestId(),
+            result));
+    newRequestIds.remove(store.getRequestId());
+    newNameHashes.remove(nameHash);
+    committedInBatch.put(uploadId, true);
+    if (smallFiles.pendingBytes() >= MAX_UNFLUSHED_BYTES) {
+      smallFiles.flush(em);
+    }
+    return result;
+  }
+
+  private static String nameHash(byte[] name) {
+    return Sha256.hex(Sha256.of(name));
   }
 
   /**
@@ -244,7 +395,8 @@ final class CommandApplier {
       String uploadId,
       long storedAtMillis,
       long index) {
-    String nameHash = Sha256.hex(Sha256.of(name));
+    String nameHash = nameHash(name);
+    newNameHashes.remove(nameHash);
     FileRow file = em.find(FileRow.class, nameHash);
     if (file == null) {
       file = new FileRow(nameHash, name, size, sha256, chunkCount, uploadId, storedAtMillis, index);
@@ -349,6 +501,7 @@ final class CommandApplier {
       result = ok(fingerprint).setFile(record(file)).build().toByteArray();
     }
     remember(em, requestId, index, result);
+    newRequestIds.remove(requestId);
     return result;
   }
 

@@ -68,21 +68,28 @@ public final class FileStoreStateMachine implements StateMachine {
     long applied =
         transactions.inTransaction(
             em -> {
-              applier.startBatch();
-              AppliedRow row = appliedRow(em);
+              long before = appliedRow(em).appliedIndex();
+              long index = before;
+              long term = 0;
+              applier.startBatch(em, committed);
               for (Entry entry : committed) {
-                if (entry.index() <= row.appliedIndex()) {
+                if (entry.index() <= before) {
                   results.add(EMPTY); // applied before a crash: no second effect
                   continue;
                 }
                 results.add(entry.type() == EntryType.COMMAND ? applier.apply(em, entry) : EMPTY);
                 if (entry.index() % settings.gcEveryEntries() == 0) {
+                  applier.flushSmallFiles(em);
                   garbage.collect(em, entry.index());
-                  row = appliedRow(em);
                 }
-                row.advanceTo(entry.index(), entry.term());
+                index = entry.index();
+                term = entry.term();
               }
-              return row.appliedIndex();
+              applier.flushSmallFiles(em);
+              if (index > before) {
+                recordApplied(em, index, term);
+              }
+              return index;
             });
     appliedIndex = applied;
     return results;
@@ -202,6 +209,25 @@ public final class FileStoreStateMachine implements StateMachine {
       }
     }
     return e;
+  }
+
+  /**
+   * Advances {@code raft_applied} once per batch, by a statement: the row is not kept in the
+   * persistence context, which the garbage collection clears (it was read again and written out
+   * every {@link StoreSettings#gcEveryEntries()} entries).
+   */
+  private static void recordApplied(EntityManager em, long index, long term) {
+    int updated =
+        em.createQuery(
+                "UPDATE AppliedRow a SET a.appliedIndex = :i, a.appliedTerm = :t WHERE a.id = :id")
+            .setParameter("i", index)
+            .setParameter("t", term)
+            .setParameter("id", AppliedRow.ID)
+            .executeUpdate();
+    if (updated != 1) {
+      throw new IllegalStateException(
+          "raft_applied has no row: the schema was not migrated by Flyway (module sql)");
+    }
   }
 
   private static AppliedRow appliedRow(EntityManager em) {

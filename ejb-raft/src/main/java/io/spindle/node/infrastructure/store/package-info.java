@@ -6,10 +6,12 @@
  * io.spindle.node.infrastructure.store.CommandValidation}, {@link
  * io.spindle.node.infrastructure.store.RequestIdLedger}, {@link
  * io.spindle.node.infrastructure.store.StoreGarbageCollector} and its reads in {@link
- * io.spindle.node.infrastructure.store.StoreQueries}), its entities, the transaction boundary
- * ({@link io.spindle.node.infrastructure.store.StoreTransactions}: resource-local in tests, JTA in
- * the container) and the snapshot format. Depends on the domain, the Raft driver's SPI and the
- * protocol; nothing outside the infrastructure depends on it but the application's {@code
- * RaftFileService}.
+ * io.spindle.node.infrastructure.store.StoreQueries}), its entities (and, for new small files, the
+ * same rows as JDBC batches on the transaction's connection: {@link
+ * io.spindle.node.infrastructure.store.SmallFileInserts}), the transaction boundary ({@link
+ * io.spindle.node.infrastructure.store.StoreTransactions}: resource-local in tests, JTA in the
+ * container) and the snapshot format. Depends on the domain, the Raft driver's SPI, the protocol
+ * and EclipseLink (Payara's: the unit of work's connection); nothing outside the infrastructure
+ * depends on it but the application's {@code RaftFileService}.
  */
 package io.spindle.node.infrastructure.store;

@@ -35,8 +35,21 @@ class DatabaseConfigSourceTest {
     inputs.put(NodeSettings.DB_PASSWORD, "secret");
     assertEquals("com.mysql.cj.jdbc.MysqlDataSource", source.getValue(DatabaseConfigSource.DRIVER));
     assertEquals(
-        "jdbc:mariadb://127.0.0.1:3306/spindle_n1", source.getValue(DatabaseConfigSource.JDBC_URL));
+        "jdbc:mariadb://127.0.0.1:3306/spindle_n1?rewriteBatchedStatements=true",
+        source.getValue(DatabaseConfigSource.JDBC_URL));
     assertEquals("secret", source.getValue(DatabaseConfigSource.JDBC_PASSWORD));
+  }
+
+  @Test
+  void batchRewritingIsAddedToAServerUrlUnlessItChoosesItself() {
+    inputs.put(NodeSettings.DB_URL, "jdbc:mysql://db:3306/spindle?sslMode=DISABLED");
+    assertEquals(
+        "jdbc:mysql://db:3306/spindle?sslMode=DISABLED&rewriteBatchedStatements=true",
+        source.getValue(DatabaseConfigSource.JDBC_URL));
+    inputs.put(NodeSettings.DB_URL, "jdbc:mysql://db:3306/spindle?rewriteBatchedStatements=false");
+    assertEquals(
+        "jdbc:mysql://db:3306/spindle?rewriteBatchedStatements=false",
+        source.getValue(DatabaseConfigSource.JDBC_URL));
   }
 
   @Test

@@ -479,6 +479,56 @@ class FileStoreStateMachineTest {
   }
 
   /**
+   * New small files are written as JDBC batches, every other command through the persistence
+   * context: within one batch, a new file, its replacement, a retry of its first request, its
+   * delete, a garbage collection and its return must see each other as they would one batch each.
+   */
+  @ParameterizedTest
+  @EnumSource(TestDatabase.Kind.class)
+  void newSmallFilesAndTheCommandsAfterThemInOneBatchSeeEachOther(TestDatabase.Kind kind)
+      throws Exception {
+    byte[] one = bytes(4096, 31);
+    byte[] two = bytes(4096, 32);
+    List<Entry> log = new ArrayList<>();
+    log.add(store("a", one, "w1")); // new: batched
+    log.add(store("b", two, "w2")); // new: batched
+    log.add(store("a", two, "w3")); // replaces a batched file
+    log.add(store("c", one, "w1")); // w1 again, for another file: a conflict
+    log.add(store("a", one, "w1")); // a retry of the first: its first result, no effect
+    log.addAll(noops(3)); // the garbage collection runs at index 8
+    log.add(delete("b", "w4")); // deletes a batched file
+    log.add(store("b", one, "w5")); // b again: new to the batch's first look-up no more
+    log.add(store("d", new byte[0], "")); // new, empty, no request id
+    TestDatabase batched = database(kind);
+    FileStoreStateMachine sm = batched.stateMachine(new StoreSettings(8, 10_000, 100_000));
+    List<CommandResult> results = new ArrayList<>();
+    for (byte[] r : sm.apply(log)) {
+      results.add(CommandResult.parseFrom(r));
+    }
+    assertEquals(CommandResult.Status.OK, results.get(0).getStatus());
+    assertEquals(CommandResult.Status.OK, results.get(2).getStatus());
+    assertEquals(CommandResult.Status.CONFLICT, results.get(3).getStatus());
+    assertTrue(results.get(4).getDuplicate());
+    assertEquals(results.get(0).getFile(), results.get(4).getFile());
+    assertEquals(CommandResult.Status.OK, results.get(8).getStatus(), "b was there to delete");
+    assertArrayEquals(two, read(sm, "a"));
+    assertArrayEquals(one, read(sm, "b"));
+    assertArrayEquals(new byte[0], read(sm, "d"));
+    assertTrue(sm.findFile(utf8("c")).isEmpty());
+    assertEquals(2, batched.count("chunks"), "a's second, b's second; none for d");
+    assertEquals(5, batched.count("applied_requests"), "w1 to w5; none for d");
+
+    TestDatabase oneByOne = database(kind);
+    FileStoreStateMachine each = oneByOne.stateMachine(new StoreSettings(8, 10_000, 100_000));
+    for (int i = 0; i < log.size(); i++) {
+      assertEquals(
+          results.get(i), CommandResult.parseFrom(each.apply(log.subList(i, i + 1)).get(0)));
+    }
+    assertEquals(oneByOne.digest(), batched.digest());
+    assertEquals(log.size(), batched.applied()[0]);
+  }
+
+  /**
    * A leader and its followers cut the same log into different apply batches: every result and
    * every row must be the same however the log is cut. A random log of small and chunked writes,
    * replacements, deletes, retries and reused upload ids is applied entry by entry, in one batch,

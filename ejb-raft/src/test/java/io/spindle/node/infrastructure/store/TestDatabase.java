@@ -72,9 +72,10 @@ public final class TestDatabase implements AutoCloseable {
           new TestDatabase(
               kind,
               schema,
-              "jdbc:mysql://127.0.0.1:3306/"
-                  + schema
-                  + "?sslMode=DISABLED&allowPublicKeyRetrieval=true");
+              DatabaseSettings.withBatchRewriting(
+                  "jdbc:mysql://127.0.0.1:3306/"
+                      + schema
+                      + "?sslMode=DISABLED&allowPublicKeyRetrieval=true"));
     }
     Flyway.configure()
         .dataSource(db.url, "root", "")
@@ -95,7 +96,9 @@ public final class TestDatabase implements AutoCloseable {
         .locations("classpath:db/migration")
         .load()
         .migrate();
-    return new TestDatabase(Kind.H2, "store", url);
+    // A unit name of its own: EclipseLink keeps state per unit name.
+    String unit = "store_" + UUID.randomUUID().toString().replace("-", "").substring(0, 16);
+    return new TestDatabase(Kind.H2, unit, url);
   }
 
   public Kind kind() {
@@ -131,6 +134,11 @@ public final class TestDatabase implements AutoCloseable {
 
   public FileStoreStateMachine stateMachine(StoreSettings settings) {
     return new FileStoreStateMachine(transactions(), settings);
+  }
+
+  /** The JDBC URL of this database (user root, no password). */
+  public String url() {
+    return url;
   }
 
   public Connection connect() throws SQLException {

@@ -5,16 +5,26 @@ import jakarta.persistence.ValidationMode;
 import jakarta.persistence.spi.ClassTransformer;
 import jakarta.persistence.spi.PersistenceUnitInfo;
 import jakarta.persistence.spi.PersistenceUnitTransactionType;
+import java.io.IOException;
+import java.io.InputStream;
 import java.net.URL;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import javax.sql.DataSource;
+import javax.xml.parsers.DocumentBuilderFactory;
+import javax.xml.parsers.ParserConfigurationException;
+import org.w3c.dom.Element;
+import org.w3c.dom.NodeList;
+import org.xml.sax.SAXException;
 
 /**
  * The store's persistence unit for one test database, built in code and handed to EclipseLink's
  * container bootstrap, so that every database gets a unit of its own name: several factories on the
  * same {@code persistence.xml} unit share EclipseLink state and broke each other when one closed.
- * Same classes and settings as the unit {@code spindle} in {@code persistence.xml}.
+ * Same classes as the unit {@code spindle} in {@code persistence.xml}, and its properties, read
+ * from that file.
  */
 final class TestPersistenceUnit implements PersistenceUnitInfo {
   static final List<String> ENTITIES =
@@ -91,15 +101,44 @@ final class TestPersistenceUnit implements PersistenceUnitInfo {
     return ValidationMode.NONE;
   }
 
+  /**
+   * The properties of the unit {@code spindle} in {@code META-INF/persistence.xml}, the node's own,
+   * so that the tests and the bench run with the options the node runs with, plus a session name of
+   * this unit's own.
+   */
   @Override
   public Properties getProperties() {
     Properties properties = new Properties();
-    properties.setProperty("eclipselink.jdbc.batch-writing", "None");
-    properties.setProperty("eclipselink.ddl-generation", "none");
-    properties.setProperty("eclipselink.logging.level", "WARNING");
-    properties.setProperty("eclipselink.jdbc.exclusive-connection.mode", "Always");
+    properties.putAll(NODE_PROPERTIES);
     properties.setProperty("eclipselink.session-name", name);
     return properties;
+  }
+
+  private static final Map<String, String> NODE_PROPERTIES = nodeProperties();
+
+  private static Map<String, String> nodeProperties() {
+    URL xml = AppliedRow.class.getClassLoader().getResource("META-INF/persistence.xml");
+    if (xml == null) {
+      throw new IllegalStateException("META-INF/persistence.xml is not on the class path");
+    }
+    try (InputStream in = xml.openStream()) {
+      DocumentBuilderFactory factory = DocumentBuilderFactory.newInstance();
+      factory.setNamespaceAware(true);
+      factory.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
+      NodeList nodes =
+          factory.newDocumentBuilder().parse(in).getElementsByTagNameNS("*", "property");
+      Map<String, String> properties = new LinkedHashMap<>();
+      for (int i = 0; i < nodes.getLength(); i++) {
+        Element property = (Element) nodes.item(i);
+        properties.put(property.getAttribute("name"), property.getAttribute("value"));
+      }
+      if (properties.isEmpty()) {
+        throw new IllegalStateException(xml + " has no properties");
+      }
+      return Map.copyOf(properties);
+    } catch (IOException | ParserConfigurationException | SAXException e) {
+      throw new IllegalStateException("cannot read " + xml + ": " + e, e);
+    }
   }
 
   @Override
