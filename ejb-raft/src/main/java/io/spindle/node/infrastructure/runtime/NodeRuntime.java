@@ -3,6 +3,7 @@ package io.spindle.node.infrastructure.runtime;
 import io.spindle.node.application.CountService;
 import io.spindle.node.application.FileCounter;
 import io.spindle.node.application.FileService;
+import io.spindle.node.application.GroupService;
 import io.spindle.node.application.LocalRangeCounter;
 import io.spindle.node.application.NodeStatus;
 import io.spindle.node.application.QueueDepths;
@@ -108,6 +109,7 @@ public class NodeRuntime {
   private NettyRaftTransport transport;
   private volatile RaftDriver driver;
   private volatile FileService fileService;
+  private volatile GroupService groupService;
   private volatile QueueWorker queueWorker;
   private volatile CountService countService;
   private volatile FileCounter fileCounter;
@@ -522,6 +524,11 @@ public class NodeRuntime {
   /** The replicated file store of this node. */
   public FileService fileService() {
     return fileService;
+  }
+
+  /** Group membership on this node's log and database. */
+  public GroupService groupService() {
+    return groupService;
   }
 
   /** The node's latest status; never null once deployed. */

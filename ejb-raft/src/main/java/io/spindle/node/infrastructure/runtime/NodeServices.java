@@ -3,6 +3,7 @@ package io.spindle.node.infrastructure.runtime;
 import io.spindle.node.application.FileCounter;
 import io.spindle.node.application.FileService;
 import io.spindle.node.application.GlobalPings;
+import io.spindle.node.application.GroupService;
 import io.spindle.node.application.NodeFacade;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
@@ -28,6 +29,11 @@ public class NodeServices {
   @Produces
   FileCounter fileCounter() {
     return node.fileCounter();
+  }
+
+  @Produces
+  GroupService groupService() {
+    return node.groupService();
   }
 
   @Produces
