@@ -8,6 +8,7 @@ import com.google.protobuf.ByteString;
 import io.spindle.protocol.queue.ClustersJob;
 import io.spindle.protocol.queue.DeleteJob;
 import io.spindle.protocol.queue.ErrorCode;
+import io.spindle.protocol.queue.GroupOp;
 import io.spindle.protocol.queue.Job;
 import io.spindle.protocol.queue.ListJob;
 import io.spindle.protocol.queue.NodeStatus;
@@ -39,6 +40,9 @@ import java.util.HexFormat;
  */
 final class ClientRequests {
   private static final int MAX_NAME_BYTES = 4096;
+
+  /** The longest group name or member id, in bytes of UTF-8 (the node's rule too). */
+  static final int MAX_GROUP_NAME_BYTES = 255;
 
   /** When a connection at its limit of requests in flight may try again. */
   private static final long IN_FLIGHT_RETRY_MS = 100;
@@ -208,6 +212,7 @@ final class ClientRequests {
               "clusters",
               Job.newBuilder().setClusters(ClustersJob.getDefaultInstance()),
               timeout);
+      case GROUP -> onGroup(client, rid, request.getGroup(), fingerprint, timeout);
       case STATUS ->
           client.send(
               frame(Reply.newBuilder().setRequestId(rid).setStatus(views.buildStatus()).build()));
@@ -221,6 +226,75 @@ final class ClientRequests {
                           "the request carries no operation (is the client newer than this"
                               + " queue server?)"))));
     }
+  }
+
+  /**
+   * Group membership: join, renew and leave change the log, so they go to the leader queue; list
+   * and show are reads any node answers, so they go to the shared queue. Only the sizes are bounded
+   * here; the node checks the rules of names, addresses, leases and metadata.
+   *
+   * <p>A show that waits for a change holds its node's lease for up to a minute: the queue timeout
+   * bounds only the time a job waits <em>queued</em>, and the node renews the leases of the jobs it
+   * runs (a waiting show included), so neither ends it.
+   */
+  private void onGroup(
+      Peer client, String rid, GroupOp op, ByteString fingerprint, Duration timeout) {
+    QueueKind queue;
+    switch (op.getOpCase()) {
+      case JOIN, RENEW, LEAVE -> {
+        if (!checkGroupName(client, rid, "group name", op.getGroup())
+            || !checkGroupName(client, rid, "member id", op.getMemberId())) {
+          return;
+        }
+        queue = QueueKind.LEADER;
+      }
+      case SHOW -> {
+        if (!checkGroupName(client, rid, "group name", op.getGroup())) {
+          return;
+        }
+        queue = QueueKind.SHARED;
+      }
+      case LIST -> queue = QueueKind.SHARED;
+      default -> {
+        client.send(
+            frame(
+                errorReply(
+                    rid,
+                    error(
+                        ErrorCode.INVALID_ARGUMENT,
+                        "a group request names its operation: join, renew, leave, list or show"
+                            + " (is the client newer than this queue server?)"))));
+        return;
+      }
+    }
+    inFlight.submit(
+        client, rid, fingerprint, queue, "group", Job.newBuilder().setGroup(op), timeout);
+  }
+
+  /**
+   * Only a bound on what the queue server holds, as for file names: 1 to {@link
+   * #MAX_GROUP_NAME_BYTES} bytes of UTF-8; the node checks the other rules.
+   */
+  private boolean checkGroupName(Peer client, String rid, String what, String value) {
+    int bytes = value.getBytes(StandardCharsets.UTF_8).length;
+    if (bytes > 0 && bytes <= MAX_GROUP_NAME_BYTES) {
+      return true;
+    }
+    client.send(
+        frame(
+            errorReply(
+                rid,
+                error(
+                    ErrorCode.INVALID_ARGUMENT,
+                    bytes == 0
+                        ? "a " + what + " must not be empty"
+                        : "a "
+                            + what
+                            + " is at most "
+                            + MAX_GROUP_NAME_BYTES
+                            + " bytes of UTF-8; this one is "
+                            + bytes))));
+    return false;
   }
 
   /** The prefixes of the request ids the queue server gives its own jobs (joins, leaves, tasks). */

@@ -113,6 +113,7 @@ final class JobOutcomes {
       }
       case PING -> reply.setPing(withOwnHop(job, result.getPing()));
       case CLUSTERS -> reply.setClusters(result.getClusters());
+      case GROUP -> reply.setGroup(result.getGroup());
       case JOINED ->
           LOG.info(
               () ->

@@ -133,7 +133,10 @@ final class ClientConnectionHandler extends SimpleChannelInboundHandler<QueueFra
     ClientTokens.Right needed = rightNeeded(request);
     if (!peer.may(needed)) {
       return "this client's token does not allow "
-          + (needed == ClientTokens.Right.WRITE ? "writes and deletes" : "reads")
+          + (needed == ClientTokens.Right.WRITE
+              ? "writes and deletes"
+                  + (request.hasGroup() ? " (nor joining, renewing or leaving a group)" : "")
+              : "reads")
           + "; use a token with the "
           + needed.name().toLowerCase(java.util.Locale.ROOT)
           + " right";
@@ -156,10 +159,18 @@ final class ClientConnectionHandler extends SimpleChannelInboundHandler<QueueFra
         && (ping.getTargetCluster().isEmpty() || ping.getTargetCluster().equals(thisCluster));
   }
 
-  /** Writes and deletes need the write right; everything else (reads, counts, status) read. */
+  /**
+   * Writes, deletes and changes of group membership (join, renew, leave) need the write right;
+   * everything else (reads, counts, status, group lists and shows) read.
+   */
   static ClientTokens.Right rightNeeded(Request request) {
     return switch (request.getOpCase()) {
       case WRITE_BEGIN, WRITE_END, DELETE -> ClientTokens.Right.WRITE;
+      case GROUP ->
+          switch (request.getGroup().getOpCase()) {
+            case JOIN, RENEW, LEAVE -> ClientTokens.Right.WRITE;
+            default -> ClientTokens.Right.READ;
+          };
       default -> ClientTokens.Right.READ;
     };
   }

@@ -37,8 +37,14 @@ public final class FakeCluster {
   private final Map<String, JobResult> applied = new HashMap<>();
   private final Map<String, Integer> effects = new HashMap<>();
   private final Map<String, String> httpUrls = new LinkedHashMap<>();
+  private final FakeGroups groups = new FakeGroups();
   private int readChunkSize = 1024 * 1024;
   private long commitIndex;
+
+  /** The group membership the test nodes share. */
+  public FakeGroups groups() {
+    return groups;
+  }
 
   public synchronized void addMember(String nodeId, String httpUrl) {
     httpUrls.put(nodeId, httpUrl);

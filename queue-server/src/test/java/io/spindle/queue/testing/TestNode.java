@@ -99,6 +99,9 @@ public final class TestNode implements AutoCloseable {
   /** The jobs it holds without doing them (while {@link #hold} is on). */
   public final Set<Long> held = ConcurrentHashMap.newKeySet();
 
+  /** The jobs it is doing now (a show that waits for a change, say); renewed as held ones are. */
+  private final Set<Long> running = ConcurrentHashMap.newKeySet();
+
   /** Job ids the server said this node lost. */
   public final Set<Long> lost = ConcurrentHashMap.newKeySet();
 
@@ -467,7 +470,11 @@ public final class TestNode implements AutoCloseable {
             renewsSent.incrementAndGet();
             send(
                 QueueFrame.newBuilder()
-                    .setRenew(Renew.newBuilder().addAllJobIds(held).setStatus(status()))
+                    .setRenew(
+                        Renew.newBuilder()
+                            .addAllJobIds(held)
+                            .addAllJobIds(running)
+                            .setStatus(status()))
                     .build());
           }
         }
@@ -521,6 +528,15 @@ public final class TestNode implements AutoCloseable {
   }
 
   private void execute(Job job) {
+    running.add(job.getJobId());
+    try {
+      executeRunning(job);
+    } finally {
+      running.remove(job.getJobId());
+    }
+  }
+
+  private void executeRunning(Job job) {
     JobResult outcome;
     try {
       outcome =
@@ -541,6 +557,7 @@ public final class TestNode implements AutoCloseable {
                                     .setReached(true)
                                     .setRttMicros(100)))
                     .build();
+            case GROUP -> cluster.groups().run(job);
             default -> failure("unknown job " + job.getKindCase());
           };
     } catch (Exception e) {
