@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import io.spindle.node.application.ClusterUnavailableException;
 import io.spindle.node.application.CountService;
 import io.spindle.node.application.FileService;
+import io.spindle.node.application.GroupService;
 import io.spindle.node.application.NotLeaderException;
 import io.spindle.node.application.RequestIdConflictException;
 import io.spindle.node.application.StorageWatermark;
@@ -36,7 +37,10 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
@@ -45,8 +49,9 @@ import javax.net.ssl.SSLContext;
  * The {@link JobRunner} of this node: does the jobs its {@link QueueWorker} stole against this
  * node's file store: writes and deletes (on the leader only; anywhere else they go back to the
  * queue), reads (the file's chunk list and the nodes that hold it), lists, counts as {@code wc}
- * does (whole files as their coordinator, and the ranges of any node's count), and pings of every
- * member.
+ * does (whole files as their coordinator, and the ranges of any node's count), pings of every
+ * member, and group membership ({@link GroupJobRunner}: changes on the leader, lists and shows on
+ * any node, and a show that waits for a change without holding a job thread).
  */
 public final class LocalJobRunner implements JobRunner {
   private static final HexFormat HEX = HexFormat.of();
@@ -61,6 +66,8 @@ public final class LocalJobRunner implements JobRunner {
   private final HttpClient http;
   private final NodeStatusReporter statusReporter;
   private final PingJobRunner pings;
+  private final GroupJobRunner groups;
+  private volatile Supplier<GroupService> groupService = () -> null;
 
   /** The largest file a node stores unless configured otherwise (spindle.files.max-bytes). */
   public static final long DEFAULT_MAX_FILE_BYTES = 4L << 30;
@@ -120,6 +127,7 @@ public final class LocalJobRunner implements JobRunner {
     this.status = status;
     this.httpUrl = httpUrl;
     this.membership = membership;
+    this.groups = new GroupJobRunner(() -> groupService.get(), () -> status.get().id().toString());
     this.statusReporter =
         new NodeStatusReporter(status, raftAddress, httpUrl, leaving, maxFileBytes, disk);
   }
@@ -137,6 +145,23 @@ public final class LocalJobRunner implements JobRunner {
     pings.use(ping);
   }
 
+  /**
+   * Does group membership jobs against {@code service} from now on (the runtime passes its getter:
+   * the service may come later than this runner; until then group jobs are answered UNAVAILABLE).
+   */
+  public void useGroups(Supplier<GroupService> service) {
+    groupService = Objects.requireNonNull(service, "service");
+  }
+
+  /** A show of a group that waits for a change waits without a thread; the rest as {@link #run}. */
+  @Override
+  public CompletableFuture<JobResult.Builder> start(Job job, JobLink link, Executor finishOn) {
+    if (job.hasGroup()) {
+      return groups.start(job.getGroup(), finishOn);
+    }
+    return JobRunner.super.start(job, link, finishOn);
+  }
+
   @Override
   public JobResult.Builder run(Job job, JobLink link) {
     try {
@@ -151,6 +176,7 @@ public final class LocalJobRunner implements JobRunner {
         case CLUSTERS -> pings.clusters();
         case JOIN -> join(job);
         case LEAVE -> leave(job);
+        case GROUP -> groups.run(job.getGroup());
         default ->
             FailedJobResult.of(
                 ErrorCode.INVALID_ARGUMENT,

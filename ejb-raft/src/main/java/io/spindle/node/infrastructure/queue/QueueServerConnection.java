@@ -50,9 +50,9 @@ import java.util.logging.Logger;
  * <p>Job ids are the queue server's: the jobs running are kept per connection, as two queue servers
  * may hand out the same id.
  *
- * <p><b>Threading:</b> its state lives on the worker's Netty event loop thread; {@link #fetch} and
- * {@link #submit} may be called from a job thread (they hand the request to the event loop), and
- * {@link #queues} is read by status pages from any thread.
+ * <p><b>Threading:</b> its state lives on the worker's Netty event loop thread; {@link #fetch},
+ * {@link #submit} and {@link #waiting} may be called from a job thread (they hand the request to
+ * the event loop), and {@link #queues} is read by status pages from any thread.
  */
 final class QueueServerConnection extends SimpleChannelInboundHandler<QueueFrame> {
   // The worker's logger, as when this was its inner class: logging config stays valid.
@@ -76,6 +76,8 @@ final class QueueServerConnection extends SimpleChannelInboundHandler<QueueFrame
   // The jobs received over this connection and not finished; read by job threads.
   final Map<Long, Job> running = new ConcurrentHashMap<>();
   final Set<Long> lost = ConcurrentHashMap.newKeySet();
+  // The running jobs that wait for an event without a thread: cancelled when lost or closed.
+  private final Map<Long, CompletableFuture<?>> waiting = new ConcurrentHashMap<>();
 
   QueueServerConnection(QueueLink link) {
     this.worker = link.worker;
@@ -256,6 +258,10 @@ final class QueueServerConnection extends SimpleChannelInboundHandler<QueueFrame
     for (long id : r.getLostJobIdsList()) {
       if (running.containsKey(id)) {
         lost.add(id); // its result will be dropped; the work itself cannot be called back
+        CompletableFuture<?> w = waiting.get(id);
+        if (w != null) {
+          w.cancel(false); // but a wait can be: another node answers the job now
+        }
       }
     }
   }
@@ -292,9 +298,25 @@ final class QueueServerConnection extends SimpleChannelInboundHandler<QueueFrame
     }
   }
 
-  /** Sends a finished job's result (on the event loop), then asks for more work everywhere. */
-  void finished(Job job, JobResult result, ReleaseJobs release) {
-    if (running.remove(job.getJobId()) != null) {
+  /**
+   * A job received over this connection waits for an event ({@link JobRunner#start}) with {@code
+   * result}: cancelled if its lease is lost or this connection closes first. Any thread.
+   */
+  void waiting(Job job, CompletableFuture<?> result) {
+    waiting.put(job.getJobId(), result);
+    if (result.isDone()) {
+      waiting.remove(job.getJobId());
+    }
+  }
+
+  /**
+   * Sends a finished job's result (on the event loop), then asks for more work everywhere.
+   *
+   * @param slotFreed the job gave its slot back while it waited for an event, so its end does not
+   */
+  void finished(Job job, JobResult result, ReleaseJobs release, boolean slotFreed) {
+    waiting.remove(job.getJobId());
+    if (running.remove(job.getJobId()) != null && !slotFreed) {
       worker.busy.decrementAndGet();
     }
     boolean wasLost = lost.remove(job.getJobId());
@@ -448,6 +470,8 @@ final class QueueServerConnection extends SimpleChannelInboundHandler<QueueFrame
     fetches.clear();
     new ArrayList<>(tasks.values()).forEach(f -> f.completeExceptionally(closedError));
     tasks.clear();
+    // Nobody can be answered over this connection: its queue server hands those jobs out again.
+    new ArrayList<>(waiting.values()).forEach(f -> f.cancel(false));
     if (stealOutstanding) {
       stealOutstanding = false;
       worker.unreserveSlots(stealAsked);

@@ -26,7 +26,9 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadFactory;
@@ -47,7 +49,9 @@ import java.util.logging.Logger;
  * with this node's status (which names every queue server the node knows), fetches the chunks of
  * large writes, and sends each job's {@link JobResult}. The jobs of all links run on one pool of
  * {@link Settings#slots()} threads through {@link JobRunner}; a steal asks for at most its link's
- * share of the free slots, so that every link gets work.
+ * share of the free slots, so that every link gets work. A job that waits for an event (a show of a
+ * group waiting for a change) waits without a thread and, up to {@value #MAX_WAITING_JOBS} of them,
+ * without a slot; its lease is renewed as any running job's.
  *
  * <p>A job the node cannot do now (a write on a node that just lost the leadership) is given back
  * with {@link ReleaseJobs}, so the queue server hands it to the leader. If a link's connection
@@ -72,6 +76,12 @@ public final class QueueWorker implements AutoCloseable, TaskSubmitter {
 
   /** At most this many queue servers: a Welcome must not make a node dial any number of hosts. */
   public static final int MAX_LINKS = 16;
+
+  /**
+   * Jobs waiting for an event (shows of groups waiting for a change) that hold no slot; past this
+   * many, a waiting job keeps its slot, so that the node takes no more work than it can hold.
+   */
+  static final int MAX_WAITING_JOBS = 4096;
 
   /** Failing jobs: a flood of them must not fill the node's disk with stack traces. */
   private final RateLimitedLog failureLog = RateLimitedLog.of(LOG);
@@ -131,8 +141,14 @@ public final class QueueWorker implements AutoCloseable, TaskSubmitter {
   private final AtomicLong nextTaskId = new AtomicLong();
   volatile boolean closed;
 
-  /** Jobs received and not yet finished, over all links (running or waiting for a thread). */
+  /**
+   * Jobs received and not yet finished that hold a slot, over all links (running, waiting for a
+   * thread, or waiting for an event past {@value #MAX_WAITING_JOBS} such jobs).
+   */
   final AtomicInteger busy = new AtomicInteger();
+
+  /** Jobs waiting for an event without a thread (see {@link JobRunner#start}). */
+  private final AtomicInteger waiting = new AtomicInteger();
 
   /** Job slots that outstanding steals asked for. Event loop only. */
   int requested;
@@ -398,37 +414,104 @@ public final class QueueWorker implements AutoCloseable, TaskSubmitter {
 
   // ---------------------------------------------------------------- jobs
 
+  /**
+   * Runs one job on a job thread: {@link JobRunner#start starts} it and, once its result is there,
+   * sends it (or gives the job back) on the link's event loop. A job that waits for an event (a
+   * show of a group waiting for a change) gives its thread back to the pool at once and, while at
+   * most {@value #MAX_WAITING_JOBS} jobs wait, its slot too, so that waiting jobs do not starve the
+   * others; it stays among its connection's running jobs, whose leases are renewed, until its
+   * future completes.
+   */
   void run(QueueServerConnection via, Job job) {
+    CompletableFuture<JobResult.Builder> started;
+    try {
+      started = runner.start(job, via.linkFor(job), jobs);
+    } catch (RuntimeException e) {
+      started = CompletableFuture.failedFuture(e);
+    }
+    if (started.isDone()) {
+      finish(via, job, started, false);
+      return;
+    }
+    boolean slotFreed = waiting.incrementAndGet() <= MAX_WAITING_JOBS;
+    if (slotFreed) {
+      busy.decrementAndGet();
+      onEventLoop(via, this::stealEverywhere);
+    }
+    CompletableFuture<JobResult.Builder> result = started;
+    via.waiting(job, result);
+    result.whenComplete(
+        (r, e) -> {
+          waiting.decrementAndGet();
+          finish(via, job, result, slotFreed);
+        });
+  }
+
+  /**
+   * Sends the result of a job whose future is complete, or gives the job back, on the link's event
+   * loop. Any thread.
+   *
+   * @param slotFreed whether the job gave its slot back while it waited (so its end does not)
+   */
+  private void finish(
+      QueueServerConnection via,
+      Job job,
+      CompletableFuture<JobResult.Builder> done,
+      boolean slotFreed) {
     JobResult result = null;
     ReleaseJobs release = null;
     try {
-      result =
-          runner
-              .run(job, via.linkFor(job))
-              .setJobId(job.getJobId())
-              .setRequestId(job.getRequestId())
-              .build();
-    } catch (JobRunner.CannotRunHereException e) {
-      release =
-          ReleaseJobs.newBuilder().addJobIds(job.getJobId()).setReason(e.getMessage()).build();
-    } catch (RuntimeException e) {
-      // Given back as failed: the queue server counts it against the job's failure limit, so a
-      // job that fails everywhere ends with an error to its client instead of going round.
-      failureLog.log(
-          Level.WARNING,
-          e.getClass().getName(),
-          () -> "Job " + job.getJobId() + " (" + job.getRequestId() + ") failed on node " + nodeId,
-          e);
+      result = done.join().setJobId(job.getJobId()).setRequestId(job.getRequestId()).build();
+    } catch (CancellationException e) {
+      // Its lease was lost or its link closed: there is nobody to answer.
       release =
           ReleaseJobs.newBuilder()
               .addJobIds(job.getJobId())
-              .setReason("node " + nodeId + " failed: " + e)
-              .setFailed(true)
+              .setReason("node " + nodeId + " stopped waiting for it")
               .build();
+    } catch (CompletionException e) {
+      Throwable cause = e.getCause() == null ? e : e.getCause();
+      if (cause instanceof JobRunner.CannotRunHereException) {
+        release =
+            ReleaseJobs.newBuilder()
+                .addJobIds(job.getJobId())
+                .setReason(cause.getMessage())
+                .build();
+      } else {
+        release = failed(job, cause);
+      }
+    } catch (RuntimeException e) {
+      release = failed(job, e);
     }
     JobResult finalResult = result;
     ReleaseJobs finalRelease = release;
-    via.channel.eventLoop().execute(() -> via.finished(job, finalResult, finalRelease));
+    onEventLoop(via, () -> via.finished(job, finalResult, finalRelease, slotFreed));
+  }
+
+  /**
+   * A job that failed on this node is given back as failed: the queue server counts it against the
+   * job's failure limit, so a job that fails everywhere ends with an error to its client instead of
+   * going round.
+   */
+  private ReleaseJobs failed(Job job, Throwable e) {
+    failureLog.log(
+        Level.WARNING,
+        e.getClass().getName(),
+        () -> "Job " + job.getJobId() + " (" + job.getRequestId() + ") failed on node " + nodeId,
+        e);
+    return ReleaseJobs.newBuilder()
+        .addJobIds(job.getJobId())
+        .setReason("node " + nodeId + " failed: " + e)
+        .setFailed(true)
+        .build();
+  }
+
+  private static void onEventLoop(QueueServerConnection via, Runnable task) {
+    try {
+      via.channel.eventLoop().execute(task);
+    } catch (RuntimeException stopped) {
+      // the worker is closing: its links are closed and their jobs given back or lost
+    }
   }
 
   /** Fetches one chunk of a write job's upload from the queue server. */

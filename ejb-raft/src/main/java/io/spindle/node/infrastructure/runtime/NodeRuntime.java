@@ -210,6 +210,8 @@ public class NodeRuntime {
               maxFileBytes,
               diskSpace,
               tls == null ? null : tls.sslContext());
+      // Read at each group job: the group service may be set up after the runner.
+      jobRunner.useGroups(this::groupService);
       startFederation();
       if (!config.queueServers().isEmpty()) {
         linkQueueServers(config.queueServers());
