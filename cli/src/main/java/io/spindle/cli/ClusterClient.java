@@ -36,7 +36,8 @@ import java.util.function.Consumer;
  * move to another server is said in one line (to the notice sink: the CLI's standard error), once
  * per server until it answers again.
  *
- * <p>Not thread-safe: one command uses it from one thread (its connection is thread-safe).
+ * <p>Not thread-safe: one command uses it from one thread (its connection is thread-safe), except
+ * {@link #cancel}, which any thread may call.
  */
 final class ClusterClient implements AutoCloseable {
   /** One try of an operation on one connection. */
@@ -53,6 +54,13 @@ final class ClusterClient implements AutoCloseable {
       super(message);
       this.afterMillis = afterMillis;
       this.otherServer = otherServer;
+    }
+  }
+
+  /** Thrown by a call once {@link #cancel} was called: the user interrupted the command. */
+  static final class CancelledException extends RuntimeException {
+    CancelledException() {
+      super("interrupted");
     }
   }
 
@@ -73,7 +81,9 @@ final class ClusterClient implements AutoCloseable {
   private final Consumer<String> notices;
   // Servers a notice said were unreachable; said again only after they answered once more.
   private final Set<ServerAddress> announcedDown = new HashSet<>();
-  private QueueConnection current;
+  // Read by cancel(), from another thread.
+  private volatile QueueConnection current;
+  private volatile boolean cancelled;
   private int next;
   private ServerAddress lastAnswered;
 
@@ -324,12 +334,31 @@ final class ClusterClient implements AutoCloseable {
     return lastAnswered;
   }
 
+  /**
+   * Ends the call under way, and every later one, with {@link CancelledException}: its connection
+   * is closed, so a call waiting for an answer returns at once. Any thread (a signal handler's).
+   */
+  void cancel() {
+    cancelled = true;
+    QueueConnection c = current;
+    if (c != null) {
+      c.close();
+    }
+  }
+
+  private void checkCancelled() {
+    if (cancelled) {
+      throw new CancelledException();
+    }
+  }
+
   /** Runs {@code attempt} until it succeeds, failing over and backing off within the budget. */
   <T> T retrying(String what, Attempt<T> attempt) {
     long deadline = System.nanoTime() + retryFor.toNanos();
     long backoff = 100;
     int unavailableHere = 0;
     while (true) {
+      checkCancelled();
       QueueConnection c = null;
       String problem;
       long wait;
@@ -337,6 +366,7 @@ final class ClusterClient implements AutoCloseable {
         c = connection();
         return attempt.run(c);
       } catch (IOException e) {
+        checkCancelled();
         problem = describe(e);
         if (c != null) {
           failedOver(c, "went away (" + reason(c.address(), e) + ")");
@@ -451,8 +481,9 @@ final class ClusterClient implements AutoCloseable {
 
   @Override
   public void close() {
-    if (current != null) {
-      current.close();
+    QueueConnection c = current;
+    if (c != null) {
+      c.close();
     }
   }
 }

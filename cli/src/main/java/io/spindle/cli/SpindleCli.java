@@ -42,6 +42,7 @@ import picocli.CommandLine.Spec;
       StatusCommand.class,
       PingCommand.class,
       ClustersCommand.class,
+      GroupCommand.class,
       BenchCommand.class
     },
     description = {
@@ -107,6 +108,7 @@ public final class SpindleCli implements Callable<Integer> {
   PrintStream err = System.err;
   Map<String, String> env = System.getenv();
   boolean terminal = System.console() != null;
+  Interrupts interrupts = Interrupts.SIGNALS;
 
   public static void main(String[] args) {
     System.exit(run(args, System.out, System.err, System.getenv(), System.console() != null));
@@ -115,7 +117,19 @@ public final class SpindleCli implements Callable<Integer> {
   /** Runs one command line; returns its exit status. */
   public static int run(
       String[] args, PrintStream out, PrintStream err, Map<String, String> env, boolean terminal) {
+    return run(args, out, err, env, terminal, Interrupts.SIGNALS);
+  }
+
+  /** As {@link #run(String[], PrintStream, PrintStream, Map, boolean)}, interrupted by a test. */
+  static int run(
+      String[] args,
+      PrintStream out,
+      PrintStream err,
+      Map<String, String> env,
+      boolean terminal,
+      Interrupts interrupts) {
     SpindleCli cli = new SpindleCli();
+    cli.interrupts = interrupts;
     cli.out = out;
     cli.err = err;
     cli.env = env;

@@ -61,6 +61,19 @@ public final class FakeGroups {
     return new ArrayList<>(groups.getOrDefault(group, new TreeMap<>()).keySet());
   }
 
+  /** Removes a member as the leader does when its lease lapses (an "expired" change). */
+  public synchronized void expire(String group, String id) {
+    TreeMap<String, GroupMemberInfo> members = groups.get(group);
+    GroupMemberInfo m = members == null ? null : members.remove(id);
+    if (m == null) {
+      throw new IllegalStateException(id + " is not a member of " + group);
+    }
+    if (members.isEmpty()) {
+      groups.remove(group);
+    }
+    change(group, ++index, "expired", id, m.getAddress());
+  }
+
   private JobResult applied(Job job, GroupReply reply) {
     applied.put(job.getRequestId(), reply);
     return JobResult.newBuilder().setGroup(reply).build();
