@@ -101,6 +101,11 @@ final class JavaProcess {
     return output;
   }
 
+  /** kill -TERM: the process may end its work first. */
+  void terminate() {
+    process.destroy();
+  }
+
   /** kill -9. */
   void kill() throws InterruptedException {
     process.destroyForcibly();
