@@ -28,7 +28,7 @@ import org.junit.jupiter.api.TestInstance;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class GroupSystemTest {
-  private static final Duration STARTUP = Duration.ofSeconds(240);
+  private static final Duration STARTUP = Duration.ofSeconds(300);
   private static final Duration WAIT = Duration.ofSeconds(30);
 
   private final HttpClient http = SystemTls.httpClient();
