@@ -4,6 +4,10 @@ package io.spindle.node.application;
 public class ClusterUnavailableException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
+  public ClusterUnavailableException(String message) {
+    super(message);
+  }
+
   public ClusterUnavailableException(String message, Throwable cause) {
     super(message, cause);
   }

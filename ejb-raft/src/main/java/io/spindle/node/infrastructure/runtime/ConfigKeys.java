@@ -1,6 +1,7 @@
 package io.spindle.node.infrastructure.runtime;
 
 import io.spindle.node.infrastructure.federation.FederationSettings;
+import io.spindle.node.infrastructure.groups.GroupSettings;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -69,6 +70,11 @@ public final class ConfigKeys {
             FederationSettings.SECRET,
             FederationSettings.ROUTE_TTL_MS,
             FederationSettings.ROUTE_REFRESH_MS));
+    ALL.addAll(
+        Set.of(
+            GroupSettings.PROBE_INTERVAL_MS,
+            GroupSettings.PROBE_FAILURES,
+            GroupSettings.RENEWAL_FLUSH_MS));
     for (String secret : SecretFiles.SECRET_KEYS) {
       ALL.add(SecretFiles.fileKey(secret));
     }

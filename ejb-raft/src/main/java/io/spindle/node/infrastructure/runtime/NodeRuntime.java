@@ -11,6 +11,8 @@ import io.spindle.node.application.QueueServerStatus;
 import io.spindle.node.application.RaftFileService;
 import io.spindle.node.domain.MemberAddress;
 import io.spindle.node.infrastructure.federation.GlobalPing;
+import io.spindle.node.infrastructure.groups.GroupSettings;
+import io.spindle.node.infrastructure.groups.RaftGroupService;
 import io.spindle.node.infrastructure.membership.DiscoveryJoiner;
 import io.spindle.node.infrastructure.membership.GracefulLeave;
 import io.spindle.node.infrastructure.membership.LearnerPromoter;
@@ -56,6 +58,7 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -166,6 +169,16 @@ public class NodeRuntime {
                   config.snapshots().keepEntries());
       FileStoreStateMachine store =
           new FileStoreStateMachine(storeTransactions, StoreSettings.defaults());
+      // Loads the members before the driver applies anything, then follows every change.
+      RaftGroupService groups =
+          new RaftGroupService(
+              store.groupQueries(),
+              GroupSettings.read(this::setting),
+              System::nanoTime,
+              Clock.systemUTC(),
+              threadFactory);
+      groupService = groups;
+      store.listenToGroups(groups);
       driver =
           RaftDriver.start(
               settings,
@@ -174,6 +187,7 @@ public class NodeRuntime {
               new NettyPeerMessenger(config.nodeId(), transport),
               threadFactory);
       fileService = new RaftFileService(new RaftCommandLog(driver), new StoredFiles(store));
+      groups.start(new RaftCommandLog(driver), this::termIfLeading);
       CountService.Settings countSettings = CountSettings.read(this::setting);
       LocalRangeCounter localRanges =
           new LocalRangeCounter(
@@ -397,6 +411,9 @@ public class NodeRuntime {
     if (w != null) {
       w.close();
     }
+    if (groupService instanceof RaftGroupService g) {
+      g.close();
+    }
     RaftDriver d = driver;
     if (d != null) {
       d.close();
@@ -485,6 +502,12 @@ public class NodeRuntime {
   }
 
   /** A setting from MicroProfile Config; a secret may come from the file its -file key names. */
+  /** The term this node leads in, or -1 while it does not lead. */
+  private long termIfLeading() {
+    RaftStatus s = driver.status();
+    return s.isLeader() ? s.term() : -1;
+  }
+
   private Optional<String> setting(String key) {
     return SecretFiles.resolving(k -> mpConfig.getOptionalValue(k, String.class)).apply(key);
   }

@@ -42,8 +42,9 @@ import java.util.Set;
 /**
  * Applies one {@link NodeCommand} of a batch inside the batch's transaction, for {@link
  * FileStoreStateMachine}: a chunk staged ({@link PutChunk}), staged chunks made a file ({@link
- * CommitFile}), a small file in one entry ({@link StoreFile}), a file deleted ({@link DeleteFile}).
- * Holds what the batch changed so far, so that a command need not flush the batch to see it.
+ * CommitFile}), a small file in one entry ({@link StoreFile}), a file deleted ({@link DeleteFile}),
+ * and group membership ({@link GroupApplier}). Holds what the batch changed so far, so that a
+ * command need not flush the batch to see it.
  *
  * <p>Small files are the common write: {@link #startBatch} asks the database once which of the
  * batch's names and request ids it holds, and a small file whose name and request id are new has
@@ -76,6 +77,7 @@ final class CommandApplier {
   private final Set<String> newRequestIds = new HashSet<>();
   private final Set<String> newNameHashes = new HashSet<>();
   private final SmallFileInserts smallFiles = new SmallFileInserts();
+  private final GroupApplier groups = new GroupApplier();
 
   /**
    * Forgets the previous batch's state and learns, in a query or two, which of this batch's small
@@ -84,6 +86,7 @@ final class CommandApplier {
    */
   void startBatch(EntityManager em, List<Entry> entries) {
     SmallFileInserts.begin(em);
+    groups.startBatch();
     committedInBatch.clear();
     unflushedChunks.clear();
     unflushedBytes = 0;
@@ -145,6 +148,11 @@ final class CommandApplier {
     smallFiles.flush(em);
   }
 
+  /** The group membership the batch changed, once its transaction committed. */
+  List<GroupChangeListener.Change> takeGroupChanges() {
+    return groups.takeChanges();
+  }
+
   /** Applies the command that {@code entry} carries; returns its {@code CommandResult}. */
   byte[] apply(EntityManager em, Entry entry) {
     NodeCommand command = commands.remove(entry.index());
@@ -167,6 +175,16 @@ final class CommandApplier {
         return deleteFile(em, command.getDeleteFile(), entry.index());
       case STORE_FILE:
         return storeFile(em, command.getStoreFile(), entry.index());
+      case JOIN_GROUP:
+        return groups.join(em, command.getJoinGroup(), entry.index());
+      case LEAVE_GROUP:
+        return groups.leave(em, command.getLeaveGroup(), entry.index());
+      case RENEW_MEMBERS:
+        return groups.renew(em, command.getRenewMembers());
+      case EXPIRE_MEMBERS:
+        return groups.expire(em, command.getExpireMembers(), entry.index());
+      case MARK_MEMBERS:
+        return groups.mark(em, command.getMarkMembers(), entry.index());
       default:
         return rejected("entry " + entry.index() + " carries no known command");
     }

@@ -51,6 +51,7 @@ public final class FileStoreStateMachine implements StateMachine {
   private final CommandApplier applier = new CommandApplier();
   private final StoreGarbageCollector garbage;
   private volatile long appliedIndex;
+  private volatile GroupChangeListener groupListener = GroupChangeListener.NONE;
 
   public FileStoreStateMachine(StoreTransactions transactions, StoreSettings settings) {
     this.transactions = Objects.requireNonNull(transactions, "transactions");
@@ -92,6 +93,10 @@ public final class FileStoreStateMachine implements StateMachine {
               return index;
             });
     appliedIndex = applied;
+    List<GroupChangeListener.Change> groupChanges = applier.takeGroupChanges();
+    if (!groupChanges.isEmpty()) {
+      groupListener.applied(groupChanges);
+    }
     return results;
   }
 
@@ -144,6 +149,7 @@ public final class FileStoreStateMachine implements StateMachine {
       throw ioCause(e);
     }
     appliedIndex = meta.index();
+    groupListener.reloaded();
     LOG.info(() -> "installed a snapshot at index " + meta.index() + ", term " + meta.term());
   }
 
@@ -151,6 +157,19 @@ public final class FileStoreStateMachine implements StateMachine {
   @Override
   public byte[] query(byte[] request) {
     return EMPTY;
+  }
+
+  /**
+   * Tells {@code listener} of every group change applied from now on (and of snapshots installed).
+   * Set once, before the driver starts applying.
+   */
+  public void listenToGroups(GroupChangeListener listener) {
+    this.groupListener = Objects.requireNonNull(listener, "listener");
+  }
+
+  /** The group membership reads of this replica. */
+  public GroupQueries groupQueries() {
+    return new GroupQueries(transactions, settings);
   }
 
   // ---------------------------------------------------------------- reads, any thread

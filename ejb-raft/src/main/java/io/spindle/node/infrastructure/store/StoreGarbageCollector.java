@@ -55,6 +55,8 @@ final class StoreGarbageCollector {
           .setParameter("cut", requestCut)
           .executeUpdate();
     }
+    // Group events live as long as request ids: GroupQueries computes the same cut.
+    GroupTables.collect(em, requestCut);
     em.clear(); // bulk deletes bypass the persistence context: drop what it may still hold
   }
 }

@@ -22,11 +22,15 @@ import java.util.List;
 /**
  * The store's snapshot format (see {@code node.proto}): varint32-length-delimited {@link
  * SnapshotRecord}s — a header, then every file, chunk, staged upload and applied request in key
- * order, then a trailer with the record count and the SHA-256 of every byte before it. Key order
- * makes the snapshot of equal stores byte-identical.
+ * order, then every group, member and group event ({@link GroupTables}) in key order, then a
+ * trailer with the record count and the SHA-256 of every byte before it. Key order makes the
+ * snapshot of equal stores byte-identical.
  */
 final class StoreSnapshots {
-  static final int FORMAT_VERSION = 1;
+  static final int FORMAT_VERSION = 2;
+
+  /** Format 1 (before groups) is read too: it has no group records. */
+  static final int OLDEST_FORMAT_VERSION = 1;
 
   /** Larger than a chunk record of the biggest chunk the transport carries. */
   private static final int MAX_RECORD_BYTES = 64 << 20;
@@ -40,7 +44,15 @@ final class StoreSnapshots {
    */
   static void fixReadView(EntityManager em) {
     for (String table :
-        new String[] {"FileRow f", "ChunkRow f", "StagedUploadRow f", "AppliedRequestRow f"}) {
+        new String[] {
+          "FileRow f",
+          "ChunkRow f",
+          "StagedUploadRow f",
+          "AppliedRequestRow f",
+          "GroupRow f",
+          "GroupMemberRow f",
+          "GroupEventRow f"
+        }) {
       em.createQuery("SELECT 1 FROM " + table).setMaxResults(1).getResultList();
     }
   }
@@ -118,6 +130,7 @@ final class StoreSnapshots {
                       .setResult(ByteString.copyFrom(request.result())))
               .build());
     }
+    GroupTables.writeSnapshot(em, writer::write);
     writer.finish();
   }
 
@@ -131,12 +144,17 @@ final class StoreSnapshots {
     em.createQuery("DELETE FROM FileRow f").executeUpdate();
     em.createQuery("DELETE FROM StagedUploadRow s").executeUpdate();
     em.createQuery("DELETE FROM AppliedRequestRow r").executeUpdate();
+    GroupTables.deleteAll(em);
     em.clear();
     Reader reader = new Reader(in);
     SnapshotRecord first = reader.next();
-    if (!first.hasHeader() || first.getHeader().getFormatVersion() != FORMAT_VERSION) {
+    if (!first.hasHeader()
+        || first.getHeader().getFormatVersion() < OLDEST_FORMAT_VERSION
+        || first.getHeader().getFormatVersion() > FORMAT_VERSION) {
       throw new IOException(
           "not a file-store snapshot of format "
+              + OLDEST_FORMAT_VERSION
+              + " to "
               + FORMAT_VERSION
               + " (first record: "
               + first.getRecordCase()
@@ -189,6 +207,15 @@ final class StoreSnapshots {
           em.persist(
               new AppliedRequestRow(
                   r.getRequestId(), r.getLogIndex(), r.getResult().toByteArray()));
+          break;
+        case GROUP:
+          GroupTables.insert(em, record.getGroup());
+          break;
+        case GROUP_MEMBER:
+          GroupTables.insert(em, record.getGroupMember());
+          break;
+        case GROUP_EVENT:
+          GroupTables.insert(em, record.getGroupEvent());
           break;
         case TRAILER:
           reader.verify(record.getTrailer());

@@ -38,7 +38,10 @@ public final class TestDatabase implements AutoCloseable {
           "files", "name_hash",
           "chunks", "upload_id, chunk_index",
           "staged_uploads", "upload_id",
-          "applied_requests", "request_id");
+          "applied_requests", "request_id",
+          "member_groups", "group_hash",
+          "group_members", "member_key",
+          "group_events", "group_hash, event_index, seq");
 
   private final Kind kind;
   private final String schema;

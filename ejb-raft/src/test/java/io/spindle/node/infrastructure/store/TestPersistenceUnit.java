@@ -33,7 +33,10 @@ final class TestPersistenceUnit implements PersistenceUnitInfo {
           FileRow.class.getName(),
           ChunkRow.class.getName(),
           StagedUploadRow.class.getName(),
-          AppliedRequestRow.class.getName());
+          AppliedRequestRow.class.getName(),
+          GroupRow.class.getName(),
+          GroupMemberRow.class.getName(),
+          GroupEventRow.class.getName());
 
   private final String name;
 
