@@ -31,9 +31,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * {@code /api/groups} on the packaged WAR on a real Payara Micro with the node's own group
  * membership (a single-voter cluster): join (201 with Location, then 200), renew, leave (204, then
- * 404), the lists, the requests refused with a sentence (400, 413), and the watch: it answers with
- * the change and its index once the group changes, and with the group unchanged at its timeout.
- * Each test uses groups of its own: the node's database outlives a test.
+ * 404), the lists, the requests refused with a sentence (400, 413) or for a token without the right
+ * (401, 403), and the watch: it answers with the change and its index once the group changes, and
+ * with the group unchanged at its timeout. Each test uses groups of its own: the node's database
+ * outlives a test.
  */
 @ExtendWith(ArquillianExtension.class)
 @RunAsClient
@@ -241,6 +242,44 @@ class GroupApiIT {
     assertEquals(1, view.getJSONArray("members").length());
     assertTrue(waitedMillis >= 1500 && waitedMillis < 15_000, "waited " + waitedMillis + " ms");
     send("DELETE", "api/groups/quiet/members/q1", null);
+  }
+
+  @Test
+  void readsNeedTheReadRightAndChangesTheWriteRight() throws Exception {
+    String reader = "Bearer " + ItTokens.READ_TOKEN;
+    HttpResponse<String> none =
+        http.send(
+            HttpRequest.newBuilder(url("api/groups")).GET().build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertError(none, 401, "needs a client token");
+    HttpResponse<String> read =
+        http.send(
+            HttpRequest.newBuilder(url("api/groups")).header("Authorization", reader).GET().build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, read.statusCode(), read.body());
+    for (String method : new String[] {"PUT", "DELETE"}) {
+      HttpResponse<String> refused =
+          http.send(
+              HttpRequest.newBuilder(url("api/groups/rights/members/r1"))
+                  .header("Authorization", reader)
+                  .method(
+                      method,
+                      method.equals("PUT")
+                          ? HttpRequest.BodyPublishers.ofString("{\"address\": \"h:1\"}")
+                          : HttpRequest.BodyPublishers.noBody())
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertError(refused, 403, "does not allow writes");
+    }
+    HttpResponse<String> renew =
+        http.send(
+            HttpRequest.newBuilder(url("api/groups/rights/members/r1/renew"))
+                .header("Authorization", reader)
+                .POST(HttpRequest.BodyPublishers.noBody())
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertError(renew, 403, "does not allow writes");
+    assertEquals(null, summary("rights"), "nothing joined");
   }
 
   private JSONObject group(String name, boolean stale) throws Exception {
