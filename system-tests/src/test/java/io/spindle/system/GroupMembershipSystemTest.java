@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -510,8 +511,21 @@ class GroupMembershipSystemTest {
           key,
           body("10.2.0." + (key.hashCode() & 0xff) + ":80", FLEET_TTL_SECONDS, Map.of(), "none"));
     }
+    // Each member is renewed from its join on: joining 10,000 may take longer than a ttl.
+    FleetRenewals renewals = new FleetRenewals(keys);
+    closeAtEnd.add(renewals);
+    renewals.start();
     long joinStart = System.nanoTime();
-    Map<String, Integer> statuses = changeAll("PUT", joins, FLEET_IN_FLIGHT);
+    Map<String, Integer> statuses =
+        changeAll(
+            "PUT",
+            joins,
+            FLEET_IN_FLIGHT,
+            (key, status) -> {
+              if (status == 201) {
+                renewals.joined(key);
+              }
+            });
     long joinMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - joinStart);
     assertEquals(Set.of(201), Set.copyOf(statuses.values()), "joins: " + histogram(statuses));
     LOG.info(() -> keys.size() + " joins in " + joinMillis + " ms");
@@ -525,13 +539,12 @@ class GroupMembershipSystemTest {
       afterJoin.put(group, (Long) view.get("index"));
       Map<String, Long> byId = new TreeMap<>();
       membersById(view).forEach((id, m) -> byId.put(id, (Long) m.get("joinIndex")));
-      assertEquals(FLEET_MEMBERS_PER_GROUP, byId.size(), group);
+      assertEquals(FLEET_MEMBERS_PER_GROUP, byId.size(), group + " right after the joins");
       joinIndexes.put(group, byId);
     }
 
-    FleetRenewals renewals = new FleetRenewals(keys);
-    closeAtEnd.add(renewals);
-    renewals.runFor(Duration.ofSeconds(2L * FLEET_TTL_SECONDS + FLEET_RENEW_EVERY_SECONDS));
+    // Two ttls more of renewals, every member every FLEET_RENEW_EVERY_SECONDS.
+    renewals.stopAt(System.nanoTime() + TimeUnit.SECONDS.toNanos(2L * FLEET_TTL_SECONDS));
     LOG.info(() -> "fleet renewals: " + renewals);
     assertEquals(List.of(), renewals.notMember, "renewals answered 404: those members had expired");
     assertEquals(0, renewals.failed.get(), "renewals no node took: " + renewals);
@@ -708,10 +721,10 @@ class GroupMembershipSystemTest {
   }
 
   /**
-   * Renews every member of the fleet once every {@value #FLEET_RENEW_EVERY_SECONDS} s, spread
-   * evenly over that period, through the three nodes in turn, with at most {@value
+   * Renews every member of the fleet that has joined once every {@value #FLEET_RENEW_EVERY_SECONDS}
+   * s, spread evenly over that period, through the three nodes in turn, with at most {@value
    * #FLEET_IN_FLIGHT} requests in flight; a renewal no node answers is tried on the next node, up
-   * to three times.
+   * to three times. Notes each member's longest time between its join or a renewal and the next.
    */
   private final class FleetRenewals implements AutoCloseable {
     final List<String> notMember = new CopyOnWriteArrayList<>();
@@ -719,49 +732,78 @@ class GroupMembershipSystemTest {
     final AtomicLong retried = new AtomicLong();
     final AtomicLong failed = new AtomicLong();
     private final List<String> keys;
+    private final Map<String, Integer> positions = new HashMap<>();
     private final AtomicLongArray lastRenewedNanos;
     private final AtomicLongArray maxGapNanos;
     private final Semaphore inFlight = new Semaphore(FLEET_IN_FLIGHT);
     private final AtomicLong maxLatencyNanos = new AtomicLong();
-    private long maxLagNanos;
-    private volatile boolean stopped;
+    private final Thread thread = new Thread(this::run, "fleet-renewals");
+    private volatile long stopAtNanos = Long.MAX_VALUE;
+    private volatile long maxLagNanos;
+    private volatile Throwable failure;
 
     FleetRenewals(List<String> keys) {
       this.keys = keys;
+      for (int i = 0; i < keys.size(); i++) {
+        positions.put(keys.get(i), i);
+      }
       this.lastRenewedNanos = new AtomicLongArray(keys.size());
       this.maxGapNanos = new AtomicLongArray(keys.size());
     }
 
-    void runFor(Duration duration) throws InterruptedException {
-      List<PayaraNode> targets = live();
-      long start = System.nanoTime();
-      for (int i = 0; i < keys.size(); i++) {
-        lastRenewedNanos.set(i, start);
+    void start() {
+      thread.start();
+    }
+
+    /** The member's join was acknowledged: renew it from now on. */
+    void joined(String key) {
+      lastRenewedNanos.set(positions.get(key), System.nanoTime());
+    }
+
+    /** Renews until {@code nanos}, then waits for the last answers. */
+    void stopAt(long nanos) throws InterruptedException {
+      stopAtNanos = nanos;
+      thread.join();
+      if (failure != null) {
+        fail("the renewals failed", failure);
       }
-      long period = TimeUnit.SECONDS.toNanos(FLEET_RENEW_EVERY_SECONDS);
-      long end = start + duration.toNanos();
-      for (long round = 0; !stopped; round++) {
-        for (int i = 0; i < keys.size(); i++) {
-          long due = start + round * period + period * i / keys.size();
-          if (due > end) {
-            stopped = true;
-            break;
+    }
+
+    private void run() {
+      try {
+        List<PayaraNode> targets = live();
+        long start = System.nanoTime();
+        long period = TimeUnit.SECONDS.toNanos(FLEET_RENEW_EVERY_SECONDS);
+        rounds:
+        for (long round = 0; ; round++) {
+          for (int i = 0; i < keys.size(); i++) {
+            long due = start + round * period + period * i / keys.size();
+            if (due > stopAtNanos) {
+              break rounds;
+            }
+            long wait = due - System.nanoTime();
+            if (wait > 0) {
+              TimeUnit.NANOSECONDS.sleep(wait); // the renewal schedule: a fixed rate
+            } else {
+              maxLagNanos = Math.max(maxLagNanos, -wait);
+            }
+            if (lastRenewedNanos.get(i) == 0) {
+              continue; // not joined yet
+            }
+            inFlight.acquire();
+            renew(i, targets.get((int) ((i + round) % targets.size())), targets, 0);
           }
-          long wait = due - System.nanoTime();
-          if (wait > 0) {
-            TimeUnit.NANOSECONDS.sleep(wait); // the renewal schedule: a fixed rate
-          } else {
-            maxLagNanos = Math.max(maxLagNanos, -wait);
-          }
-          inFlight.acquire();
-          renew(i, targets.get((int) ((i + round) % targets.size())), targets, 0);
         }
-      }
-      inFlight.acquire(FLEET_IN_FLIGHT);
-      inFlight.release(FLEET_IN_FLIGHT);
-      long now = System.nanoTime();
-      for (int i = 0; i < keys.size(); i++) {
-        recordGap(i, now);
+        inFlight.acquire(FLEET_IN_FLIGHT);
+        inFlight.release(FLEET_IN_FLIGHT);
+        long now = System.nanoTime();
+        for (int i = 0; i < keys.size(); i++) {
+          recordGap(i, now);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (RuntimeException e) {
+        failure = e;
       }
     }
 
@@ -798,7 +840,10 @@ class GroupMembershipSystemTest {
     }
 
     private void recordGap(int i, long now) {
-      maxGapNanos.accumulateAndGet(i, now - lastRenewedNanos.get(i), Math::max);
+      long last = lastRenewedNanos.get(i);
+      if (last != 0) {
+        maxGapNanos.accumulateAndGet(i, now - last, Math::max);
+      }
     }
 
     long maxGapMillis() {
@@ -810,8 +855,9 @@ class GroupMembershipSystemTest {
     }
 
     @Override
-    public void close() {
-      stopped = true;
+    public void close() throws InterruptedException {
+      stopAtNanos = 0;
+      thread.join(30_000);
     }
 
     @Override
@@ -860,7 +906,7 @@ class GroupMembershipSystemTest {
           return line[0] != null || !member.isAlive();
         },
         () -> "the member says '" + prefix + "'");
-    assertNotNull(line[0], "the member ended: " + member.outputFile());
+    assertNotNull(line[0], "the member ended: " + member.output());
     return line[0];
   }
 
@@ -1100,6 +1146,16 @@ class GroupMembershipSystemTest {
    */
   private Map<String, Integer> changeAll(String method, Map<String, String> bodies, int inFlight)
       throws Exception {
+    return changeAll(method, bodies, inFlight, (key, status) -> {});
+  }
+
+  /** As above, telling {@code done} of each key's final status as it comes. */
+  private Map<String, Integer> changeAll(
+      String method,
+      Map<String, String> bodies,
+      int inFlight,
+      java.util.function.BiConsumer<String, Integer> done)
+      throws Exception {
     List<PayaraNode> targets = live();
     Semaphore permits = new Semaphore(inFlight);
     Map<String, Integer> statuses = new ConcurrentHashMap<>();
@@ -1109,7 +1165,9 @@ class GroupMembershipSystemTest {
       change(method, e.getKey(), e.getValue(), targets, i++, 0)
           .whenComplete(
               (status, failure) -> {
-                statuses.put(e.getKey(), failure != null ? -1 : status);
+                int s = failure != null ? -1 : status;
+                statuses.put(e.getKey(), s);
+                done.accept(e.getKey(), s);
                 permits.release();
               });
     }
