@@ -539,7 +539,21 @@ class GroupMembershipSystemTest {
       afterJoin.put(group, (Long) view.get("index"));
       Map<String, Long> byId = new TreeMap<>();
       membersById(view).forEach((id, m) -> byId.put(id, (Long) m.get("joinIndex")));
-      assertEquals(FLEET_MEMBERS_PER_GROUP, byId.size(), group + " right after the joins");
+      if (byId.size() != FLEET_MEMBERS_PER_GROUP) {
+        renewals.close();
+        fail(
+            group
+                + " has "
+                + byId.size()
+                + " members right after the joins; renewals: "
+                + renewals
+                + ", "
+                + renewals.notMember.size()
+                + " answered 404 (e.g. "
+                + renewals.notMember.stream().limit(3).toList()
+                + "); its changes: "
+                + changeKinds(leader, group));
+      }
       joinIndexes.put(group, byId);
     }
 
@@ -1068,6 +1082,17 @@ class GroupMembershipSystemTest {
     Map<String, Object> view = Json.object(r.body());
     assertEquals(Boolean.FALSE, view.get("reset"), r.body());
     return (List<Map<String, Object>>) (List<?>) view.get("changes");
+  }
+
+  /** How many changes of each kind the group remembers. */
+  private Map<Object, Long> changeKinds(PayaraNode node, String group) throws Exception {
+    HttpResponse<String> r =
+        get(node, "/api/groups/" + group + "?wait=true&after=0&timeoutSeconds=1");
+    List<?> changes = (List<?>) Json.object(r.body()).get("changes");
+    return changes.stream()
+        .collect(
+            Collectors.groupingBy(
+                c -> ((Map<?, ?>) c).get("kind"), TreeMap::new, Collectors.counting()));
   }
 
   private static List<String> kinds(List<Map<String, Object>> changes, String member) {
