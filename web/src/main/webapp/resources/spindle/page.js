@@ -1,5 +1,5 @@
-// The node's page: upload with progress, the file list, counts and the cluster panel, all through
-// the REST API of this node. Plain script, no build step, nothing fetched from elsewhere.
+// The node's page: upload with progress, the file list, counts, the cluster panel and the groups
+// (a chosen group's members follow its changes by a watch), all through the REST API of this node. Plain script, no build step, nothing fetched from elsewhere.
 (function () {
   "use strict";
 
@@ -57,6 +57,7 @@
 
   function needSignIn(text) {
     signedIn = false;
+    stopWatch();
     $("sign-in").hidden = false;
     $("who").textContent = "";
     $("sign-out").hidden = true;
@@ -77,6 +78,8 @@
     refreshFiles();
     refreshCluster();
     refreshFederation();
+    refreshGroups();
+    if (chosenGroup !== null) { chooseGroup(chosenGroup); }
   }
 
   $("sign-in").addEventListener("submit", function (e) {
@@ -464,6 +467,165 @@
             (h.reached ? (h.rttMicros / 1000).toFixed(2) + " ms" : "unreachable: " + h.error) })
         ]));
       });
+    });
+  }
+
+  // ------------------------------------------------------------------ groups
+
+  // The list of groups is asked for every 5 s; the chosen group's members follow its changes by a
+  // watch (a long poll: GET /api/groups/{group}?wait=true&after=INDEX answers when the group
+  // changed after INDEX, or after timeoutSeconds unchanged), then watch again after the new index.
+  var GROUP_WATCH_SECONDS = 25;
+  var groupsTimer = null;
+  var chosenGroup = null;
+  var watchXhr = null;
+  var watchRetry = null;
+  // Every choice of group (and signing out) starts a new generation; answers to an older one are
+  // dropped, so a slow answer never shows another group's members.
+  var watchGeneration = 0;
+  var groupChanges = [];
+
+  function refreshGroups() {
+    if (groupsTimer) { clearTimeout(groupsTimer); groupsTimer = null; }
+    if (!signedIn) { return; }
+    request("GET", api("api/groups"), function (status, text) {
+      if (status !== 200) {
+        showGroupsStatus(errorOf(text, status, "listing the groups").replace(/ try again\.$/, " retrying every 5 s."));
+      } else {
+        showGroupsStatus(null);
+        renderGroups(JSON.parse(text));
+      }
+      groupsTimer = setTimeout(refreshGroups, 5000);
+    });
+  }
+
+  function showGroupsStatus(sentence) {
+    $("groups-status").hidden = !sentence;
+    $("groups-status").textContent = sentence || "";
+  }
+
+  function renderGroups(groups) {
+    var rows = $("group-rows");
+    rows.textContent = "";
+    if (groups.length === 0) {
+      rows.appendChild(el("tr", {}, [el("td", { colspan: "4", class: "muted",
+        text: "No groups yet: a service joins one with PUT /api/groups/{group}/members/{id}." })]));
+    }
+    groups.forEach(function (g) {
+      var show = el("button", { type: "button", class: "show", text: "members" });
+      show.addEventListener("click", function () { chooseGroup(g.group); });
+      rows.appendChild(el("tr", { "data-group": g.group, class: g.group === chosenGroup ? "selected" : "" }, [
+        el("td", { class: "name", text: g.group }),
+        el("td", { class: "num", "data-field": "members", text: number(g.members) }),
+        el("td", { class: "num", text: String(g.index) }),
+        el("td", { class: "actions" }, [show])
+      ]));
+    });
+    if (chosenGroup === null && groups.length > 0) { chooseGroup(groups[0].group); }
+    $("groups-updated").textContent = "updated " + new Date().toLocaleTimeString();
+  }
+
+  function stopWatch() {
+    watchGeneration++;
+    if (watchRetry) { clearTimeout(watchRetry); watchRetry = null; }
+    if (watchXhr) { watchXhr.abort(); watchXhr = null; }
+  }
+
+  function chooseGroup(name) {
+    stopWatch();
+    chosenGroup = name;
+    groupChanges = [];
+    renderChanges();
+    Array.prototype.forEach.call($("group-rows").querySelectorAll("tr[data-group]"), function (tr) {
+      tr.className = tr.getAttribute("data-group") === name ? "selected" : "";
+    });
+    $("group-detail").hidden = false;
+    $("group-name").textContent = name;
+    $("group-watch").textContent = "";
+    loadGroup(watchGeneration);
+  }
+
+  function groupUrl(query) {
+    return api("api/groups/" + encodeURIComponent(chosenGroup)) + (query || "");
+  }
+
+  function retryGroup(generation, sentence) {
+    $("group-watch").textContent = sentence.replace(/ try again\.$/, "") + " Retrying in 2 s.";
+    watchRetry = setTimeout(function () {
+      if (generation === watchGeneration) { loadGroup(generation); }
+    }, 2000);
+  }
+
+  function loadGroup(generation) {
+    if (!signedIn) { return; }
+    watchXhr = request("GET", groupUrl(), function (status, text) {
+      if (generation !== watchGeneration) { return; }
+      if (status !== 200) { retryGroup(generation, errorOf(text, status, "reading the group")); return; }
+      var view = JSON.parse(text);
+      renderMembers(view);
+      watchGroup(generation, view.index);
+    });
+  }
+
+  function watchGroup(generation, after) {
+    $("group-watch").textContent = "as of index " + after + " · watching for changes";
+    $("group-watch").setAttribute("data-index", String(after));
+    watchXhr = request("GET", groupUrl("?wait=true&after=" + after + "&timeoutSeconds=" + GROUP_WATCH_SECONDS), function (status, text) {
+      if (generation !== watchGeneration) { return; }
+      if (status !== 200) { retryGroup(generation, errorOf(text, status, "watching the group")); return; }
+      var view = JSON.parse(text);
+      renderMembers(view);
+      if (view.changes.length > 0 || view.reset) {
+        noteChanges(view);
+        refreshGroups();
+      }
+      watchGroup(generation, view.index);
+    });
+  }
+
+  function renderMembers(view) {
+    var rows = $("member-rows");
+    rows.textContent = "";
+    if (view.members.length === 0) {
+      rows.appendChild(el("tr", {}, [el("td", { colspan: "6", class: "muted", text: "No members now." })]));
+      return;
+    }
+    view.members.forEach(function (m) {
+      var meta = Object.keys(m.meta || {}).sort().map(function (k) { return k + "=" + m.meta[k]; }).join(", ");
+      var lease = m.probe === "none" ? "lease " + m.ttlSeconds + " s" : m.probe + " probe, lease " + m.ttlSeconds + " s";
+      rows.appendChild(el("tr", { "data-group-member": m.id }, [
+        el("td", { class: "name", title: "joined at index " + m.joinIndex, text: m.id }),
+        el("td", { "data-field": "address", text: m.address }),
+        el("td", { "data-field": "state" }, [el("span", { class: "role " + m.state, title: lease, text: m.state })]),
+        el("td", { class: "meta", "data-field": "meta", text: meta }),
+        el("td", { title: m.joinedAt, text: new Date(m.joinedAt).toLocaleString() }),
+        el("td", { title: m.lastRenewed, text: new Date(m.lastRenewed).toLocaleString() })
+      ]));
+    });
+  }
+
+  // The ten latest changes the watch saw, newest first.
+  function noteChanges(view) {
+    if (view.reset) {
+      groupChanges.unshift({ index: view.index, kind: "reset", member: "", address: null });
+    }
+    view.changes.forEach(function (c) { groupChanges.unshift(c); });
+    groupChanges = groupChanges.slice(0, 10);
+    renderChanges();
+  }
+
+  function renderChanges() {
+    var list = $("group-changes");
+    list.textContent = "";
+    if (groupChanges.length === 0) {
+      list.appendChild(el("li", { class: "muted", text: "None since the page started watching." }));
+      return;
+    }
+    groupChanges.forEach(function (c) {
+      list.appendChild(el("li", { "data-change": String(c.index) }, [
+        el("strong", { text: c.kind === "reset" ? "some changes were missed" : c.kind + " " + c.member }),
+        el("span", { class: "muted", text: (c.address ? " at " + c.address : "") + " · index " + c.index })
+      ]));
     });
   }
 

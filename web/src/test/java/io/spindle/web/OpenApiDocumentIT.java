@@ -141,6 +141,10 @@ class OpenApiDocumentIT {
           paths.getJSONObject(path).has(verb),
           where + ": " + verb + " " + path + " is not in the document");
       JSONObject operation = paths.getJSONObject(path).getJSONObject(verb);
+      if (verb.equals("get") || verb.equals("delete")) {
+        // A watch's @Suspended AsyncResponse is no body: GET and DELETE take none.
+        assertFalse(operation.has("requestBody"), where + ": " + verb + " with a request body");
+      }
 
       Operation summarized = method.getAnnotation(Operation.class);
       assertNotNull(summarized, where + " has no @Operation");
@@ -170,6 +174,13 @@ class OpenApiDocumentIT {
       }
     }
 
+    Set<String> schemas = doc.getJSONObject("components").getJSONObject("schemas").keySet();
+    for (String ref : schemaRefs(doc, new TreeSet<>())) {
+      assertTrue(
+          schemas.contains(ref.substring("#/components/schemas/".length())),
+          ref + " names no schema of the document: " + schemas);
+    }
+
     Set<String> inDocument = new TreeSet<>();
     for (String path : paths.keySet()) {
       for (String verb : paths.getJSONObject(path).keySet()) {
@@ -177,6 +188,27 @@ class OpenApiDocumentIT {
       }
     }
     assertEquals(described, inDocument, "the document describes the resource methods, no more");
+  }
+
+  /** Every {@code $ref} to a schema anywhere in {@code node}. */
+  private static Set<String> schemaRefs(Object node, Set<String> refs) {
+    if (node instanceof JSONObject object) {
+      for (String key : object.keySet()) {
+        Object value = object.get(key);
+        if (key.equals("$ref")
+            && value instanceof String ref
+            && ref.startsWith("#/components/schemas/")) {
+          refs.add(ref);
+        } else {
+          schemaRefs(value, refs);
+        }
+      }
+    } else if (node instanceof org.json.JSONArray array) {
+      for (Object item : array) {
+        schemaRefs(item, refs);
+      }
+    }
+    return refs;
   }
 
   /** Every public method with an HTTP method annotation of every @Path class of the API. */

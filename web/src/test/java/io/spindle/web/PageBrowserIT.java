@@ -8,6 +8,9 @@ import io.spindle.testkit.GnuWc;
 import java.io.File;
 import java.io.IOException;
 import java.net.URL;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,8 +48,9 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * The page in a real browser (Debian's chromium, headless, driven by its chromedriver; nothing is
  * downloaded): a generated text file is uploaded through the file picker, its row appears once the
  * progress bar is full, "count" shows the lines, words and bytes that GNU wc counts in the same
- * file (UTF-8, then C), an upload over the limit shows one sentence, and delete removes the row. A
- * screenshot lands in {@code target/screenshots}.
+ * file (UTF-8, then C), an upload over the limit shows one sentence, and delete removes the row;
+ * the Groups panel shows a group that a member joined and follows its members as they join and
+ * leave, without a reload. A screenshot lands in {@code target/screenshots}.
  */
 @ExtendWith(ArquillianExtension.class)
 @RunAsClient
@@ -180,6 +184,8 @@ class PageBrowserIT {
             By.id("ping-title"), "Cluster spindle answered in"));
     assertTrue(text("ping-hops").contains("leader it1"), text("ping-hops"));
 
+    groupsPanelFollowsTheChosenGroup();
+
     browser.findElement(By.id("file-input")).sendKeys(file.toString());
     wait.until(
         ExpectedConditions.attributeToBe(
@@ -228,6 +234,84 @@ class PageBrowserIT {
     wait.until(
         ExpectedConditions.numberOfElementsToBe(
             By.cssSelector("#file-rows tr[data-name='browser-words.txt']"), 0));
+  }
+
+  // Issue 17: a group appears in the Groups panel once a member joins (the list is asked for every
+  // 5 s), and the chosen group's members follow its changes by the watch, without a reload: the
+  // member rows change only when a watch answers.
+  private void groupsPanelFollowsTheChosenGroup() throws Exception {
+    assertEquals(
+        201,
+        groupChange(
+                "PUT",
+                "browser-group/members/b1",
+                "{\"address\": \"10.1.0.1:80\", \"meta\": {\"role\": \"cache\"}}")
+            .statusCode());
+    wait.until(
+        ExpectedConditions.presenceOfElementLocated(
+            By.cssSelector("#group-rows tr[data-group='browser-group']")));
+    wait.until(
+        d -> {
+          try {
+            d.findElement(By.cssSelector("#group-rows tr[data-group='browser-group'] button.show"))
+                .click();
+            return true;
+          } catch (org.openqa.selenium.StaleElementReferenceException refreshed) {
+            return false; // the list redrew its rows; find the button again
+          }
+        });
+    wait.until(ExpectedConditions.textToBe(By.id("group-name"), "browser-group"));
+    WebElement b1 =
+        wait.until(
+            ExpectedConditions.presenceOfElementLocated(
+                By.cssSelector("#member-rows tr[data-group-member='b1']")));
+    assertEquals("10.1.0.1:80", b1.findElement(By.cssSelector("[data-field=address]")).getText());
+    assertEquals("role=cache", b1.findElement(By.cssSelector("[data-field=meta]")).getText());
+    assertEquals("alive", b1.findElement(By.cssSelector("[data-field=state]")).getText());
+    wait.until(
+        ExpectedConditions.textToBePresentInElementLocated(By.id("group-watch"), "watching"));
+
+    assertEquals(
+        201,
+        groupChange("PUT", "browser-group/members/b2", "{\"address\": \"10.1.0.2:80\"}")
+            .statusCode());
+    wait.until(
+        ExpectedConditions.presenceOfElementLocated(
+            By.cssSelector("#member-rows tr[data-group-member='b2']")));
+    wait.until(
+        ExpectedConditions.textToBePresentInElementLocated(By.id("group-changes"), "joined b2"));
+    wait.until(
+        ExpectedConditions.textToBe(
+            By.cssSelector("#group-rows tr[data-group='browser-group'] [data-field=members]"),
+            "2"));
+    screenshot("page-groups");
+
+    assertEquals(204, groupChange("DELETE", "browser-group/members/b1", null).statusCode());
+    wait.until(
+        ExpectedConditions.numberOfElementsToBe(
+            By.cssSelector("#member-rows tr[data-group-member='b1']"), 0));
+    assertEquals(
+        1, browser.findElements(By.cssSelector("#member-rows tr[data-group-member='b2']")).size());
+    groupChange("DELETE", "browser-group/members/b2", null);
+  }
+
+  /** A change of group membership through the REST API, as a service makes it. */
+  private HttpResponse<String> groupChange(String method, String path, String json)
+      throws Exception {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(ItDeployment.appBase(base).resolve("api/groups/" + path))
+            .header("Authorization", ItTokens.BEARER);
+    if (json == null) {
+      request.method(method, HttpRequest.BodyPublishers.noBody());
+    } else {
+      request
+          .header("Content-Type", "application/json")
+          .method(method, HttpRequest.BodyPublishers.ofString(json));
+    }
+    return HttpClient.newBuilder()
+        .version(HttpClient.Version.HTTP_1_1)
+        .build()
+        .send(request.build(), HttpResponse.BodyHandlers.ofString());
   }
 
   private WebElement awaitRow(String name) {

@@ -29,6 +29,8 @@ import org.eclipse.microprofile.openapi.models.servers.Server;
  *       canonical host name (often {@code localhost}, or a container's name) and every listener's
  *       port, which a client elsewhere cannot use; the context root, a deployment option, stays
  *       (unless {@code mp.openapi.servers} names the servers);
+ *   <li>a {@code GET} has no request body: Payara describes any parameter without a JAX-RS
+ *       parameter annotation as the body, a watch's {@code @Suspended AsyncResponse} too;
  *   <li>schemas say only what was declared: Payara copies every default of a {@code @Schema}
  *       annotation into the document ({@code maxProperties: 0}, which would allow no property at
  *       all, {@code minLength: 0}, {@code nullable: false}...), and gives a non-object schema it
@@ -53,6 +55,7 @@ public class ApiDocumentFilter implements OASFilter {
         .filter(v -> !v.isBlank() && !v.contains("${"))
         .ifPresent(v -> openAPI.getInfo().setVersion(v));
     plainTemplates(openAPI.getPaths());
+    noBodiesOnGets(openAPI.getPaths());
     if (config.getOptionalValue(SERVERS_KEY, String.class).isEmpty()) {
       relativeServers(openAPI);
     }
@@ -100,6 +103,17 @@ public class ApiDocumentFilter implements OASFilter {
   static String plainTemplate(String path) {
     Matcher m = REGEX_TEMPLATE.matcher(path);
     return m.replaceAll(r -> Matcher.quoteReplacement("{" + r.group(1) + "}"));
+  }
+
+  private static void noBodiesOnGets(Paths paths) {
+    if (paths == null || paths.getPathItems() == null) {
+      return;
+    }
+    for (PathItem item : paths.getPathItems().values()) {
+      if (item.getGET() != null) {
+        item.getGET().setRequestBody(null);
+      }
+    }
   }
 
   private static void plainTemplates(Paths paths) {

@@ -2,9 +2,12 @@ package io.spindle.web.api;
 
 import io.spindle.node.application.ClusterUnavailableException;
 import io.spindle.node.application.FileChangedException;
+import io.spindle.node.application.GroupLimitException;
+import io.spindle.node.application.NoSuchMemberException;
 import io.spindle.node.application.NotLeaderException;
 import io.spindle.node.application.RequestIdConflictException;
 import io.spindle.node.domain.InvalidFileNameException;
+import io.spindle.node.domain.group.InvalidGroupRequestException;
 import io.spindle.raft.server.RaftException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.MediaType;
@@ -53,6 +56,15 @@ public class ApiExceptionMapper implements ExceptionMapper<Throwable> {
     if (e instanceof InvalidFileNameException) {
       return error(Response.Status.BAD_REQUEST, "bad file name: " + e.getMessage());
     }
+    if (e instanceof InvalidGroupRequestException) {
+      return error(Response.Status.BAD_REQUEST, e.getMessage());
+    }
+    if (e instanceof NoSuchMemberException) {
+      return error(Response.Status.NOT_FOUND, e.getMessage());
+    }
+    if (e instanceof GroupLimitException) {
+      return error(Response.Status.CONFLICT, e.getMessage());
+    }
     if (e instanceof FileChangedException || e instanceof RequestIdConflictException) {
       return error(Response.Status.CONFLICT, e.getMessage());
     }
@@ -80,8 +92,8 @@ public class ApiExceptionMapper implements ExceptionMapper<Throwable> {
   private static String genericMessage(int status) {
     switch (status) {
       case 404:
-        return "nothing is found at this address; the API is /api/cluster, /api/files/{name} and"
-            + " /api/count?name={name}";
+        return "nothing is found at this address; the API is /api/cluster, /api/files/{name},"
+            + " /api/count?name={name} and /api/groups/{group}";
       case 405:
         return "this address does not take that HTTP method";
       case 406:
@@ -99,7 +111,7 @@ public class ApiExceptionMapper implements ExceptionMapper<Throwable> {
         .build();
   }
 
-  private static Response unavailable(String message) {
+  static Response unavailable(String message) {
     return Response.status(Response.Status.SERVICE_UNAVAILABLE)
         .header("Retry-After", "1")
         .entity(new ErrorBody(message))

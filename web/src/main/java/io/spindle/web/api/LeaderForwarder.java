@@ -17,6 +17,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpRequest.BodyPublisher;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -30,6 +31,11 @@ import java.util.logging.Logger;
  * client retries with the same {@code Idempotency-Key}, which the forward always carries (one is
  * made up if the client sent none, and returned to it), so that a retry after a lost answer has one
  * effect.
+ *
+ * <p>Group changes ({@code PUT}, {@code POST …/renew}, {@code DELETE} under {@code /api/groups})
+ * are forwarded the same way by {@link #forwardChange}, with their small JSON body (already read
+ * and checked) and without an {@code Idempotency-Key}: joining, renewing and leaving again are
+ * harmless, so a client that lost the answer repeats the request.
  *
  * <p>The forward proves the cluster secret (the node token, see {@code ClientTokens}): this node
  * checked the client's token before. It is bounded: at most {@value #MAX_THREADS} forwards at once
@@ -115,12 +121,43 @@ public class LeaderForwarder {
         requestTo(name, rawQuery, requestId).timeout(MIN_FORWARD_TIME).DELETE().build(), requestId);
   }
 
+  /**
+   * Forwards a change of group membership: {@code method} ({@code PUT}, {@code POST} or {@code
+   * DELETE}) to {@code /api/} and the {@code segments} on the leader, with {@code json} as the body
+   * (null for none). A {@code Location} the leader answers with is replaced by {@code location},
+   * the same resource on this node.
+   */
+  Response forwardChange(String method, List<String> segments, byte[] json, URI location) {
+    UriBuilder target = UriBuilder.fromUri(leader()).path("api");
+    for (String segment : segments) {
+      target.segment(segment);
+    }
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(target.build())
+            .header(FORWARDED, node.status().nodeId())
+            .header("Authorization", "Bearer " + node.nodeToken())
+            .timeout(MIN_FORWARD_TIME);
+    if (json == null) {
+      request.method(method, HttpRequest.BodyPublishers.noBody());
+    } else {
+      request
+          .header("Content-Type", MediaType.APPLICATION_JSON)
+          .method(method, HttpRequest.BodyPublishers.ofByteArray(json));
+    }
+    Response relayed = relay(request.build(), null);
+    if (relayed.getHeaderString("Location") == null) {
+      return relayed;
+    }
+    return Response.fromResponse(relayed).location(location).build();
+  }
+
+  private URI leader() {
+    return node.leaderHttpUrl()
+        .orElseThrow(() -> new io.spindle.node.application.NotLeaderException(Optional.empty()));
+  }
+
   private HttpRequest.Builder requestTo(FileName name, String rawQuery, String requestId) {
-    URI leader =
-        node.leaderHttpUrl()
-            .orElseThrow(
-                () -> new io.spindle.node.application.NotLeaderException(Optional.empty()));
-    UriBuilder target = UriBuilder.fromUri(leader).path("api").path("files");
+    UriBuilder target = UriBuilder.fromUri(leader()).path("api").path("files");
     for (String segment : name.value().split("/", -1)) {
       target.segment(segment);
     }
@@ -133,6 +170,10 @@ public class LeaderForwarder {
         .header("Idempotency-Key", requestId);
   }
 
+  /**
+   * Sends the forward and relays the leader's answer. {@code requestId} is the file write's
+   * idempotency key, returned to the client; null for a group change, which has none.
+   */
   private Response relay(HttpRequest request, String requestId) {
     HttpResponse<InputStream> answer;
     try {
@@ -145,24 +186,29 @@ public class LeaderForwarder {
         }
       }
       LOG.info(() -> "Forwarding " + request.method() + " " + request.uri() + " failed: " + e);
+      String failed =
+          "this node could not pass the "
+              + (requestId == null ? "change" : "write")
+              + " on to the leader at "
+              + request.uri().getAuthority()
+              + " ("
+              + e.getMessage()
+              + "); it may or may not have happened: ";
       return Response.status(Response.Status.SERVICE_UNAVAILABLE)
           .header("Retry-After", "1")
           .header("Idempotency-Key", requestId)
           .entity(
               new ErrorBody(
-                  "this node could not pass the write on to the leader at "
-                      + request.uri().getAuthority()
-                      + " ("
-                      + e.getMessage()
-                      + "); it may or may not have happened: retry with the same"
-                      + " Idempotency-Key "
-                      + requestId))
+                  requestId == null
+                      ? failed + "retry it (joining, renewing or leaving again is harmless)"
+                      : failed + "retry with the same Idempotency-Key " + requestId))
           .type(MediaType.APPLICATION_JSON_TYPE)
           .build();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while forwarding to the leader", e);
     }
+    // A null header value adds no header: a group change's answer carries no Idempotency-Key.
     Response.ResponseBuilder relayed =
         Response.status(answer.statusCode())
             .entity(answer.body())

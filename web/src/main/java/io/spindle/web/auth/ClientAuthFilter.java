@@ -30,7 +30,10 @@ import java.util.logging.Logger;
  *
  * <p>Missing or unknown token: 401 with a sentence; a token without the right: 403.
  */
-@WebFilter(urlPatterns = {"/api/*", "/page/*"})
+// Async: a watch of a group (GET /api/groups/{group}?wait=true) suspends its request.
+@WebFilter(
+    urlPatterns = {"/api/*", "/page/*"},
+    asyncSupported = true)
 public class ClientAuthFilter extends HttpFilter {
   private static final long serialVersionUID = 1L;
   private static final Logger LOG = Logger.getLogger(ClientAuthFilter.class.getName());
