@@ -146,7 +146,8 @@ class GroupMembershipSystemTest {
     for (PayaraNode node : nodes) {
       node.kill();
     }
-    if (root != null && Files.exists(root)) {
+    // -Dspindle.system.keep=true keeps the nodes' directories and logs for a look afterwards.
+    if (root != null && Files.exists(root) && !Boolean.getBoolean("spindle.system.keep")) {
       try (Stream<Path> files = Files.walk(root)) {
         for (Path f : (Iterable<Path>) files.sorted(Comparator.reverseOrder())::iterator) {
           Files.delete(f);
