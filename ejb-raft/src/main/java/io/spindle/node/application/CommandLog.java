@@ -24,6 +24,12 @@ public interface CommandLog {
   /** Completes once this node has applied everything committed when it was called (§6.4). */
   CompletableFuture<Void> readBarrier();
 
+  /**
+   * Completes with the index a linearizable read must observe once the leader confirmed it still
+   * leads, without waiting for this node to apply it (§6.4 without its last step).
+   */
+  CompletableFuture<Long> readIndex();
+
   /** Whether this node leads now. */
   boolean isLeader();
 

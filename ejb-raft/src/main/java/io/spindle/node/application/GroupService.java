@@ -6,9 +6,11 @@ import io.spindle.node.domain.group.GroupSummary;
 import io.spindle.node.domain.group.GroupView;
 import io.spindle.node.domain.group.JoinOutcome;
 import io.spindle.node.domain.group.MemberId;
+import io.spindle.node.domain.group.MemberKey;
 import io.spindle.node.domain.group.MemberSpec;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -44,6 +46,26 @@ public interface GroupService {
    * expired, left, or never joined: join again).
    */
   GroupMember renew(GroupName group, MemberId member);
+
+  /** The most members one {@link #renewAll} renews. */
+  int MAX_RENEWALS_PER_CALL = 1_000;
+
+  /**
+   * Renews each of {@code members} as {@link #renew} does, with one confirmation of leadership for
+   * all (at most {@link #MAX_RENEWALS_PER_CALL}): in the same order, the renewed member, or empty
+   * where it is not a member. This default renews them one by one.
+   */
+  default List<Optional<GroupMember>> renewAll(List<MemberKey> members) {
+    List<Optional<GroupMember>> renewed = new java.util.ArrayList<>(members.size());
+    for (MemberKey m : members) {
+      try {
+        renewed.add(Optional.of(renew(m.group(), m.id())));
+      } catch (NoSuchMemberException e) {
+        renewed.add(Optional.empty());
+      }
+    }
+    return renewed;
+  }
 
   /** Removes the member; returns false if it was not one. */
   boolean leave(GroupName group, MemberId member);

@@ -30,9 +30,9 @@ final class PendingReads {
   private final long requestTimeoutNanos;
 
   /** Reads that arrived since the last read index was asked for; they share the next one. */
-  private final List<Read> unassignedReads = new ArrayList<>();
+  private final List<ReadRequest<?>> unassignedReads = new ArrayList<>();
 
-  private final Map<Long, List<Read>> readsAwaitingIndex = new HashMap<>();
+  private final Map<Long, List<ReadRequest<?>>> readsAwaitingIndex = new HashMap<>();
   private final TreeMap<Long, List<Read>> readsAwaitingApply = new TreeMap<>();
   private long nextReadRequestId;
 
@@ -55,6 +55,11 @@ final class PendingReads {
     return new Read(query);
   }
 
+  /** A request for the read index alone, to queue for the driver's thread. */
+  IndexRead newIndexRead() {
+    return new IndexRead();
+  }
+
   /** Asks the node for one read index for every read that arrived since the last time. */
   void requestReadIndex() {
     if (unassignedReads.isEmpty()) {
@@ -67,7 +72,7 @@ final class PendingReads {
   }
 
   void readIndexAnswered(ReadResult result) {
-    List<Read> reads = readsAwaitingIndex.remove(result.requestId());
+    List<ReadRequest<?>> reads = readsAwaitingIndex.remove(result.requestId());
     if (reads == null) {
       return; // they timed out
     }
@@ -76,7 +81,7 @@ final class PendingReads {
       reads.forEach(r -> r.abort(notLeader));
       return;
     }
-    readsAwaitingApply.computeIfAbsent(result.index(), k -> new ArrayList<>()).addAll(reads);
+    reads.forEach(r -> r.indexed(result.index()));
   }
 
   /**
@@ -109,13 +114,14 @@ final class PendingReads {
 
   /** Fails the reads still waiting for a read index or its apply whose deadline passed. */
   void expire(long now) {
-    expire(readsAwaitingIndex.values().iterator(), now);
-    expire(readsAwaitingApply.values().iterator(), now);
+    expire(readsAwaitingIndex.values().iterator(), now, settings);
+    expire(readsAwaitingApply.values().iterator(), now, settings);
   }
 
-  private void expire(Iterator<List<Read>> batches, long now) {
+  private static <R extends DriverRequest<?>> void expire(
+      Iterator<List<R>> batches, long now, RaftNodeSettings settings) {
     while (batches.hasNext()) {
-      List<Read> batch = batches.next();
+      List<R> batch = batches.next();
       batch.removeIf(
           r -> {
             if (now - r.deadline < 0) {
@@ -144,18 +150,40 @@ final class PendingReads {
     readsAwaitingApply.clear();
   }
 
-  /** A linearizable read; once run, it waits for the next read index. */
-  final class Read extends DriverRequest<byte[]> {
+  /** A read that, once run, waits for the next read index. */
+  abstract class ReadRequest<T> extends DriverRequest<T> {
+    private ReadRequest() {
+      super(requestTimeoutNanos);
+    }
+
+    @Override
+    public final void run() {
+      unassignedReads.add(this);
+    }
+
+    /** The leader confirmed {@code index} as the read index: what the read waits for next. */
+    abstract void indexed(long index);
+  }
+
+  /** A linearizable read: after its read index, it waits for the state machine to apply it. */
+  final class Read extends ReadRequest<byte[]> {
     final byte[] query;
 
     private Read(byte[] query) {
-      super(requestTimeoutNanos);
       this.query = query;
     }
 
     @Override
-    public void run() {
-      unassignedReads.add(this);
+    void indexed(long index) {
+      readsAwaitingApply.computeIfAbsent(index, k -> new ArrayList<>()).add(this);
+    }
+  }
+
+  /** The read index alone: answered as soon as the leader confirmed it, applied or not. */
+  final class IndexRead extends ReadRequest<Long> {
+    @Override
+    void indexed(long index) {
+      succeed(index);
     }
   }
 }

@@ -247,6 +247,19 @@ public final class RaftDriver implements AutoCloseable {
     return read.future;
   }
 
+  /**
+   * The read index alone (thesis §6.4 without its last step): completes, with the index a
+   * linearizable read must observe, as soon as the leader confirmed that it still leads (this
+   * node's own read index on a leader, the leader's on a follower), without waiting for the state
+   * machine to apply it. For a caller that knows which applied state it needs, such as a leader
+   * checking its own copy of state it keeps in step with every entry it applies. Safe to retry.
+   */
+  public CompletableFuture<Long> readIndex() {
+    DriverRequest<Long> read = reads.newIndexRead();
+    admit(read);
+    return read.future;
+  }
+
   /** Proposes a membership change; completes with its index once it is committed. */
   public CompletableFuture<Long> changeMembership(ConfigChange change) {
     Objects.requireNonNull(change, "change");

@@ -155,6 +155,27 @@ class RaftDriverTest {
     }
   }
 
+  @Test
+  void theReadIndexAloneCoversEveryAcknowledgedWriteOnLeaderAndFollowers() throws Exception {
+    for (int i = 1; i <= 30; i++) {
+      Node leader = writeThroughTheLeader(KeyValueStateMachine.put("r", bytes("v" + i)));
+      long acknowledgedAt = leader.status().appliedIndex();
+      for (Node reader : cluster.nodes()) {
+        long readIndex;
+        try {
+          readIndex = reader.driver.readIndex().get(10, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+          // Leadership may move on a starved machine; an index that is answered must cover it.
+          assertInstanceOf(RaftException.class, e.getCause());
+          continue;
+        }
+        assertTrue(
+            readIndex >= acknowledgedAt,
+            reader.id + " answered read index " + readIndex + " below write " + acknowledgedAt);
+      }
+    }
+  }
+
   /** Proposes {@code command} until a leader acknowledges it; returns that leader. */
   private Node writeThroughTheLeader(byte[] command) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);

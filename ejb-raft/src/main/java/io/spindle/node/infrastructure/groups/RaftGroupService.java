@@ -15,6 +15,7 @@ import io.spindle.node.domain.group.GroupView;
 import io.spindle.node.domain.group.InvalidGroupRequestException;
 import io.spindle.node.domain.group.JoinOutcome;
 import io.spindle.node.domain.group.MemberId;
+import io.spindle.node.domain.group.MemberKey;
 import io.spindle.node.domain.group.MemberSpec;
 import io.spindle.node.domain.group.MemberState;
 import io.spindle.node.domain.group.Probe;
@@ -35,9 +36,11 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -84,6 +87,9 @@ public final class RaftGroupService implements GroupService, GroupChangeListener
   private volatile CommandLog log;
   private volatile LongSupplier termIfLeading = () -> -1;
   private long lastFlushNanos;
+
+  /** The term in which this node's copy of the members caught up with the log (see renewAll). */
+  private volatile long caughtUpTerm = -1;
 
   /**
    * Loads the members; call before the state machine applies anything new, then {@link
@@ -158,21 +164,59 @@ public final class RaftGroupService implements GroupService, GroupChangeListener
 
   @Override
   public GroupMember renew(GroupName group, MemberId member) {
-    CommandLog l = requireLeader();
-    await(l.readBarrier()); // this node still leads, and has applied what was committed
-    GroupMemberRecord renewed =
-        leases
-            .renew(key(group, member), nanoTime.getAsLong(), clock.millis())
-            .orElseThrow(() -> notMember(group, member));
-    if (renewed.getSuspect()) {
+    return renewAll(List.of(new MemberKey(group, member)))
+        .get(0)
+        .orElseThrow(() -> NoSuchMemberException.toRenew(group, member));
+  }
+
+  @Override
+  public List<Optional<GroupMember>> renewAll(List<MemberKey> members) {
+    if (members.size() > MAX_RENEWALS_PER_CALL) {
+      throw new InvalidGroupRequestException(
+          members.size()
+              + " renewals in one request; at most "
+              + MAX_RENEWALS_PER_CALL
+              + " are taken at once");
+    }
+    awaitCurrentCopy(requireLeader());
+    long nanos = nanoTime.getAsLong();
+    long millis = clock.millis();
+    List<Optional<GroupMember>> renewed = new ArrayList<>(members.size());
+    List<MemberRef> alive = new ArrayList<>();
+    for (MemberKey m : members) {
+      Optional<GroupMemberRecord> record = leases.renew(key(m.group(), m.id()), nanos, millis);
+      record.filter(GroupMemberRecord::getSuspect).ifPresent(r -> alive.add(leases.refOf(r)));
+      renewed.add(record.map(RaftGroupService::member));
+    }
+    if (!alive.isEmpty()) {
       propose(
           NodeCommand.newBuilder()
-              .setMarkMembers(
-                  MarkMembers.newBuilder().addMembers(leases.refOf(renewed)).setSuspect(false))
+              .setMarkMembers(MarkMembers.newBuilder().addAllMembers(alive).setSuspect(false))
               .build(),
           List.of());
     }
-    return member(renewed);
+    return renewed;
+  }
+
+  /**
+   * Returns once this node, the leader, is confirmed to lead and its copy of the members ({@link
+   * GroupLeases}) holds every change acknowledged before the call. A change this leader
+   * acknowledged was applied here first (the copy follows every applied batch before its writers
+   * are answered), so after the first read barrier of a term, which covers what earlier leaders
+   * acknowledged, a confirmation of leadership is enough: a renewal then does not wait for the
+   * apply of the writes in flight (under a stream of joins that wait would be the whole of a
+   * renewal's time).
+   */
+  private void awaitCurrentCopy(CommandLog l) {
+    long term = termIfLeading.getAsLong();
+    await(l.readIndex()); // a deposed leader's copy may lack what its successor applied
+    if (term >= 0 && caughtUpTerm == term && termIfLeading.getAsLong() == term) {
+      return;
+    }
+    await(l.readBarrier());
+    if (term >= 0 && termIfLeading.getAsLong() == term) {
+      caughtUpTerm = term;
+    }
   }
 
   @Override
@@ -414,15 +458,6 @@ public final class RaftGroupService implements GroupService, GroupChangeListener
   private static GroupLeases.Key key(GroupName group, MemberId member) {
     return new GroupLeases.Key(
         ByteString.copyFrom(group.utf8()), ByteString.copyFrom(member.utf8()));
-  }
-
-  private static NoSuchMemberException notMember(GroupName group, MemberId member) {
-    return new NoSuchMemberException(
-        "'"
-            + member
-            + "' is not a member of group '"
-            + group
-            + "' (its lease ran out, it left, or it never joined): join again");
   }
 
   private GroupView view(GroupName group, GroupQueries.GroupState state) {

@@ -41,6 +41,11 @@ public final class RaftCommandLog implements CommandLog {
   }
 
   @Override
+  public CompletableFuture<Long> readIndex() {
+    return translated(driver.readIndex());
+  }
+
+  @Override
   public boolean isLeader() {
     return driver.status().isLeader();
   }
