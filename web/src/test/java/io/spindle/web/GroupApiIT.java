@@ -150,6 +150,43 @@ class GroupApiIT {
   }
 
   @Test
+  void manyMembersAreRenewedInOneRequestEachAnsweredOnItsOwn() throws Exception {
+    assertEquals(
+        201, send("PUT", "api/groups/bulk/members/b1", "{\"address\": \"h:1\"}").statusCode());
+    assertEquals(
+        201, send("PUT", "api/groups/bulk-2/members/b2", "{\"address\": \"h:2\"}").statusCode());
+
+    HttpResponse<String> renewed =
+        send(
+            "POST",
+            "api/renewals",
+            "{\"members\": [{\"group\": \"bulk\", \"id\": \"b1\"},"
+                + " {\"group\": \"bulk\", \"id\": \"gone\"},"
+                + " {\"group\": \"bulk-2\", \"id\": \"b2\"}]}");
+    assertEquals(200, renewed.statusCode(), renewed.body());
+    JSONArray results = new JSONObject(renewed.body()).getJSONArray("results");
+    assertEquals(3, results.length(), renewed.body());
+    JSONObject first = results.getJSONObject(0);
+    assertEquals("bulk", first.getString("group"));
+    assertEquals("b1", first.getString("id"));
+    assertEquals(200, first.getInt("status"));
+    assertEquals("h:1", first.getJSONObject("member").getString("address"));
+    assertFalse(first.has("error"), first.toString());
+    JSONObject missing = results.getJSONObject(1);
+    assertEquals(404, missing.getInt("status"));
+    assertTrue(missing.getString("error").contains("'gone' is not a member"), missing.toString());
+    assertFalse(missing.has("member"), missing.toString());
+    assertEquals("b2", results.getJSONObject(2).getJSONObject("member").getString("id"));
+
+    assertError(send("POST", "api/renewals", "{\"members\": []}"), 400, "not 0");
+    assertError(
+        send("POST", "api/renewals", "{\"members\": [{\"group\": \"bulk\", \"id\": \"..\"}]}"),
+        400,
+        "members[0]: ");
+    assertError(send("POST", "api/renewals", "x".repeat((1 << 20) + 1)), 413, "at most");
+  }
+
+  @Test
   void badRequestsAreRefusedWithASentenceAndChangeNothing() throws Exception {
     String url = "api/groups/strict/members/m1";
     assertError(send("PUT", url, "{\"address\": "), 400, "not valid JSON");

@@ -3,12 +3,11 @@ package io.spindle.web.api;
 import io.spindle.node.application.GroupService;
 import io.spindle.node.application.NoSuchMemberException;
 import io.spindle.node.application.NodeFacade;
-import io.spindle.node.application.NotLeaderException;
-import io.spindle.node.domain.group.GroupMember;
 import io.spindle.node.domain.group.GroupName;
 import io.spindle.node.domain.group.InvalidGroupRequestException;
 import io.spindle.node.domain.group.JoinOutcome;
 import io.spindle.node.domain.group.MemberId;
+import io.spindle.node.domain.group.MemberKey;
 import io.spindle.node.domain.group.MemberSpec;
 import jakarta.enterprise.context.RequestScoped;
 import jakarta.inject.Inject;
@@ -33,7 +32,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
@@ -51,8 +49,9 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
  * a group's members, or watches a group for its next change.
  *
  * <p><b>Changes on a follower</b> ({@code PUT}, {@code POST …/renew}, {@code DELETE}) are checked
- * here and passed on to the leader by {@link LeaderForwarder}; with no known leader the answer is
- * {@code 503} with {@code Retry-After}. Reads are linearizable unless {@code ?stale=true}.
+ * here and passed on to the leader by {@link LeaderForwarder}, renewals together with the others
+ * waiting on this node by {@link RenewalBatcher}; with no known leader the answer is {@code 503}
+ * with {@code Retry-After}. Reads are linearizable unless {@code ?stale=true}.
  *
  * <p><b>A watch</b> ({@code ?wait=true&after=INDEX}) holds no request thread while it waits: the
  * request is suspended and resumed from {@link GroupService#watch}'s future.
@@ -86,6 +85,7 @@ public class GroupResource {
   @Inject GroupService groups;
   @Inject NodeFacade node;
   @Inject LeaderForwarder forwarder;
+  @Inject RenewalBatcher renewals;
 
   @Context UriInfo uriInfo;
   @Context HttpHeaders headers;
@@ -276,7 +276,7 @@ public class GroupResource {
     if (contentLength != null && contentLength > MAX_BODY_BYTES) {
       return tooLarge(contentLength);
     }
-    byte[] json = readBounded(body);
+    byte[] json = readBounded(body, MAX_BODY_BYTES);
     if (json == null) {
       return tooLarge(null);
     }
@@ -285,7 +285,7 @@ public class GroupResource {
 
   /** A join whose body was read ({@code json}) and checked ({@code spec}). */
   Response join(GroupName name, MemberId member, MemberSpec spec, byte[] json) {
-    if (!leads()) {
+    if (!forwarder.leaderTakes(headers)) {
       return forwarder.forwardChange(
           "PUT",
           List.of("groups", name.value(), "members", member.value()),
@@ -308,7 +308,8 @@ public class GroupResource {
       description =
           "A full lease from now, as the leader measures it; cheaper than joining again (no body,"
               + " and the log records renewals about once a second). Any node takes it: a"
-              + " follower passes it on to the leader.")
+              + " follower passes it on to the leader, with the other renewals it holds at the"
+              + " time (POST /api/renewals renews many members in one request).")
   @APIResponse(
       responseCode = "200",
       description = "Renewed: the member",
@@ -335,22 +336,25 @@ public class GroupResource {
           @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "ErrorBody")))
   @APIResponse(responseCode = "500", ref = SpindleApi.FAILED)
   @APIResponse(responseCode = "503", ref = SpindleApi.UNAVAILABLE)
-  public Response renew(
+  public void renew(
       @Parameter(description = GROUP, required = true, example = "web") @PathParam("group")
           String group,
       @Parameter(description = MEMBER, required = true, example = "web-1") @PathParam("id")
-          String id) {
-    GroupName name = GroupName.of(group);
-    MemberId member = MemberId.of(id);
-    if (!leads()) {
-      return forwarder.forwardChange(
-          "POST",
-          List.of("groups", name.value(), "members", member.value(), "renew"),
-          null,
-          uriInfo.getAbsolutePath());
+          String id,
+      @Suspended AsyncResponse async) {
+    try {
+      MemberKey member = new MemberKey(GroupName.of(group), MemberId.of(id));
+      if (!forwarder.leaderTakes(headers)) {
+        // Through a follower: passed on to the leader with the other renewals waiting here.
+        renewals
+            .renew(member)
+            .whenComplete((answer, failure) -> async.resume(failure != null ? failure : answer));
+        return;
+      }
+      async.resume(Response.ok(MemberView.of(groups.renew(member.group(), member.id()))).build());
+    } catch (RuntimeException e) {
+      async.resume(e);
     }
-    GroupMember renewed = groups.renew(name, member);
-    return Response.ok(MemberView.of(renewed)).build();
   }
 
   @DELETE
@@ -388,7 +392,7 @@ public class GroupResource {
           String id) {
     GroupName name = GroupName.of(group);
     MemberId member = MemberId.of(id);
-    if (!leads()) {
+    if (!forwarder.leaderTakes(headers)) {
       return forwarder.forwardChange(
           "DELETE",
           List.of("groups", name.value(), "members", member.value()),
@@ -400,18 +404,6 @@ public class GroupResource {
           "'" + member + "' is not a member of group '" + name + "'; nothing to leave");
     }
     return Response.noContent().build();
-  }
-
-  /**
-   * Whether this node takes the change itself. A change another node already forwarded is never
-   * forwarded again: if this node does not lead (any more), the client is told to retry.
-   */
-  private boolean leads() {
-    boolean leader = node.status().isLeader();
-    if (!leader && headers.getHeaderString(LeaderForwarder.FORWARDED) != null) {
-      throw new NotLeaderException(Optional.empty());
-    }
-    return leader;
   }
 
   /** {@code after}: the watcher's index, 0 or more. */
@@ -457,14 +449,14 @@ public class GroupResource {
             + "'");
   }
 
-  /** The body, or null if it is longer than {@link #MAX_BODY_BYTES}. */
-  private static byte[] readBounded(InputStream body) {
+  /** The body, or null if it is longer than {@code max} bytes. */
+  static byte[] readBounded(InputStream body, int max) {
     if (body == null) {
       return new byte[0];
     }
     try {
-      byte[] json = body.readNBytes(MAX_BODY_BYTES + 1);
-      return json.length > MAX_BODY_BYTES ? null : json;
+      byte[] json = body.readNBytes(max + 1);
+      return json.length > max ? null : json;
     } catch (IOException e) {
       throw badRequest("the request's body could not be read (" + e.getMessage() + ")");
     }

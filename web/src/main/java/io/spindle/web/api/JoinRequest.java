@@ -157,14 +157,14 @@ public record JoinRequest(
     return meta;
   }
 
-  private static String kind(JsonValue v) {
+  static String kind(JsonValue v) {
     return switch (v.getValueType()) {
       case TRUE, FALSE -> "boolean";
       default -> v.getValueType().name().toLowerCase(Locale.ROOT);
     };
   }
 
-  private static String where(JsonLocation at) {
+  static String where(JsonLocation at) {
     return at == null
         ? "it ends too soon or has something after its value"
         : "at line " + at.getLineNumber() + ", column " + at.getColumnNumber();

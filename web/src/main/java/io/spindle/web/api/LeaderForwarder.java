@@ -1,11 +1,13 @@
 package io.spindle.web.api;
 
 import io.spindle.node.application.NodeFacade;
+import io.spindle.node.application.NotLeaderException;
 import io.spindle.node.domain.FileName;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriBuilder;
@@ -19,6 +21,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.logging.Logger;
@@ -128,6 +131,41 @@ public class LeaderForwarder {
    * the same resource on this node.
    */
   Response forwardChange(String method, List<String> segments, byte[] json, URI location) {
+    Response relayed = relay(changeRequest(method, segments, json), null);
+    if (relayed.getHeaderString("Location") == null) {
+      return relayed;
+    }
+    return Response.fromResponse(relayed).location(location).build();
+  }
+
+  /**
+   * Sends a request {@link #changeRequest} made, without waiting: completes with the leader's
+   * answer, or with the failure to reach it ({@link #unreachable} words it). {@link RenewalBatcher}
+   * sends its batches so.
+   */
+  CompletableFuture<HttpResponse<byte[]>> send(HttpRequest request) {
+    return http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray());
+  }
+
+  /**
+   * Whether this node takes a change itself, as the leader; false if it is to be forwarded. A
+   * change another node already forwarded is never forwarded again: if this node does not lead (any
+   * more), the client is told to retry ({@link NotLeaderException}, 503).
+   */
+  boolean leaderTakes(HttpHeaders headers) {
+    boolean leader = node.status().isLeader();
+    if (!leader && headers.getHeaderString(FORWARDED) != null) {
+      throw new NotLeaderException(Optional.empty());
+    }
+    return leader;
+  }
+
+  /**
+   * A change to forward: {@code method} to {@code /api/} and the {@code segments} on the leader,
+   * with {@code json} as the body (null for none). Throws {@link NotLeaderException} if no leader
+   * is known.
+   */
+  HttpRequest changeRequest(String method, List<String> segments, byte[] json) {
     UriBuilder target = UriBuilder.fromUri(leader()).path("api");
     for (String segment : segments) {
       target.segment(segment);
@@ -144,16 +182,11 @@ public class LeaderForwarder {
           .header("Content-Type", MediaType.APPLICATION_JSON)
           .method(method, HttpRequest.BodyPublishers.ofByteArray(json));
     }
-    Response relayed = relay(request.build(), null);
-    if (relayed.getHeaderString("Location") == null) {
-      return relayed;
-    }
-    return Response.fromResponse(relayed).location(location).build();
+    return request.build();
   }
 
   private URI leader() {
-    return node.leaderHttpUrl()
-        .orElseThrow(() -> new io.spindle.node.application.NotLeaderException(Optional.empty()));
+    return node.leaderHttpUrl().orElseThrow(() -> new NotLeaderException(Optional.empty()));
   }
 
   private HttpRequest.Builder requestTo(FileName name, String rawQuery, String requestId) {
@@ -171,6 +204,32 @@ public class LeaderForwarder {
   }
 
   /**
+   * The answer when {@code request} could not be passed on to the leader ({@code failure}): 503,
+   * retry. {@code requestId} is a file write's idempotency key; null for a group change.
+   */
+  static Response unreachable(HttpRequest request, Throwable failure, String requestId) {
+    LOG.info(() -> "Forwarding " + request.method() + " " + request.uri() + " failed: " + failure);
+    String failed =
+        "this node could not pass the "
+            + (requestId == null ? "change" : "write")
+            + " on to the leader at "
+            + request.uri().getAuthority()
+            + " ("
+            + failure.getMessage()
+            + "); it may or may not have happened: ";
+    return Response.status(Response.Status.SERVICE_UNAVAILABLE)
+        .header("Retry-After", "1")
+        .header("Idempotency-Key", requestId)
+        .entity(
+            new ErrorBody(
+                requestId == null
+                    ? failed + "retry it (joining, renewing or leaving again is harmless)"
+                    : failed + "retry with the same Idempotency-Key " + requestId))
+        .type(MediaType.APPLICATION_JSON_TYPE)
+        .build();
+  }
+
+  /**
    * Sends the forward and relays the leader's answer. {@code requestId} is the file write's
    * idempotency key, returned to the client; null for a group change, which has none.
    */
@@ -185,25 +244,7 @@ public class LeaderForwarder {
               Response.Status.REQUEST_ENTITY_TOO_LARGE, tooLarge.getMessage());
         }
       }
-      LOG.info(() -> "Forwarding " + request.method() + " " + request.uri() + " failed: " + e);
-      String failed =
-          "this node could not pass the "
-              + (requestId == null ? "change" : "write")
-              + " on to the leader at "
-              + request.uri().getAuthority()
-              + " ("
-              + e.getMessage()
-              + "); it may or may not have happened: ";
-      return Response.status(Response.Status.SERVICE_UNAVAILABLE)
-          .header("Retry-After", "1")
-          .header("Idempotency-Key", requestId)
-          .entity(
-              new ErrorBody(
-                  requestId == null
-                      ? failed + "retry it (joining, renewing or leaving again is harmless)"
-                      : failed + "retry with the same Idempotency-Key " + requestId))
-          .type(MediaType.APPLICATION_JSON_TYPE)
-          .build();
+      return unreachable(request, e, requestId);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while forwarding to the leader", e);
