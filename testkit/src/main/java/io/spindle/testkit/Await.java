@@ -2,6 +2,7 @@ package io.spindle.testkit;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
@@ -49,6 +50,63 @@ public final class Await {
       }
       LockSupport.parkNanos(POLL_NANOS);
     }
+  }
+
+  /**
+   * Returns once {@code condition} holds, looking every {@code every}; fails, saying {@code what},
+   * after {@code timeout}. For a state seen through the network (an HTTP poll of a node), where
+   * looking every few milliseconds would load what it watches.
+   */
+  public static void until(
+      Duration timeout, Duration every, BooleanSupplier condition, Supplier<String> what) {
+    Instant deadline = Instant.now().plus(timeout);
+    while (!condition.getAsBoolean()) {
+      if (Instant.now().isAfter(deadline)) {
+        throw new AssertionError(
+            "timed out waiting until " + what.get() + " (waited " + timeout + ")");
+      }
+      LockSupport.parkNanos(every.toNanos());
+    }
+  }
+
+  /**
+   * Looks every {@code every} until {@code probe} finds a value, and returns it; fails, saying
+   * {@code what} and the last failure of the probe, after {@code timeout}. A probe that throws (a
+   * request that failed) has not found it yet.
+   */
+  public static <T> T poll(
+      Duration timeout, Duration every, Probe<T> probe, Supplier<String> what) {
+    Instant deadline = Instant.now().plus(timeout);
+    Exception last = null;
+    while (true) {
+      try {
+        Optional<T> found = probe.look();
+        if (found.isPresent()) {
+          return found.get();
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError("interrupted while waiting until " + what.get(), e);
+      } catch (Exception e) {
+        last = e;
+      }
+      if (Instant.now().isAfter(deadline)) {
+        AssertionError failed =
+            new AssertionError(
+                "timed out waiting until " + what.get() + " (waited " + timeout + ")");
+        if (last != null) {
+          failed.initCause(last);
+        }
+        throw failed;
+      }
+      LockSupport.parkNanos(every.toNanos());
+    }
+  }
+
+  /** What {@link #poll} looks at: empty until the state it waits for; may throw (not yet). */
+  @FunctionalInterface
+  public interface Probe<T> {
+    Optional<T> look() throws Exception;
   }
 
   public static void until(Instant deadline, BooleanSupplier condition) {

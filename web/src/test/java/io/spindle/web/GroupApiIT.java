@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.spindle.testkit.Await;
 import java.io.File;
 import java.net.URI;
 import java.net.URL;
@@ -13,6 +14,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.jboss.arquillian.container.test.api.Deployment;
@@ -54,14 +56,12 @@ class GroupApiIT {
   }
 
   @BeforeEach
-  void awaitReady() throws Exception {
-    Instant deadline = Instant.now().plus(READY_WITHIN);
-    HttpResponse<String> ready = get("/health/ready");
-    while (ready.statusCode() != 200 && Instant.now().isBefore(deadline)) {
-      Thread.sleep(200); // polling readiness with a deadline
-      ready = get("/health/ready");
-    }
-    assertEquals(200, ready.statusCode(), ready.body());
+  void awaitReady() {
+    Await.poll(
+        READY_WITHIN,
+        Duration.ofMillis(200),
+        () -> Optional.of(get("/health/ready")).filter(ready -> ready.statusCode() == 200),
+        () -> "the node is ready (/health/ready answers 200)");
   }
 
   @Test

@@ -6,9 +6,12 @@ import io.spindle.protocol.node.GroupMemberRecord;
 import io.spindle.protocol.node.MemberRef;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Every node's copy of the members (kept by the applied changes), and, while the node leads, each
@@ -57,6 +60,14 @@ final class GroupLeases {
   }
 
   private final Map<Key, Lease> leases = new HashMap<>();
+
+  // What the leader's sweep (ten times a second) looks at, so that it does not walk every lease:
+  // the members renewed since the last record of renewals, the probed members, and a time before
+  // which no lease runs out.
+  private final Set<Key> renewedKeys = new LinkedHashSet<>();
+  private final Set<Key> probedKeys = new LinkedHashSet<>();
+  private long expiryScanAtNanos;
+  private boolean expiryScanDue = true;
   private final int probeFailures;
   private final long probeIntervalNanos;
   private long leaderTerm = -1; // the term this node leads in, or -1
@@ -69,8 +80,32 @@ final class GroupLeases {
   /** Starts over from the replicated members (at start, after a snapshot). */
   synchronized void load(List<GroupMemberRecord> members, long nowNanos) {
     leases.clear();
+    renewedKeys.clear();
+    probedKeys.clear();
     for (GroupMemberRecord m : members) {
-      leases.put(Key.of(m), new Lease(m, nowNanos));
+      put(Key.of(m), new Lease(m, nowNanos));
+    }
+    expiryScanDue = true;
+  }
+
+  private void put(Key key, Lease lease) {
+    leases.put(key, lease);
+    trackProbe(key, lease);
+    expiryMayComeAt(lease.deadlineNanos);
+  }
+
+  /** A lease that does not count in the bound now may run out at {@code deadlineNanos}. */
+  private void expiryMayComeAt(long deadlineNanos) {
+    if (deadlineNanos - expiryScanAtNanos < 0) {
+      expiryScanAtNanos = deadlineNanos;
+    }
+  }
+
+  private void trackProbe(Key key, Lease lease) {
+    if ("none".equals(lease.member.getProbe())) {
+      probedKeys.remove(key);
+    } else {
+      probedKeys.add(key);
     }
   }
 
@@ -83,21 +118,25 @@ final class GroupLeases {
         Lease lease = leases.get(key);
         if (lease != null && lease.member.getJoinIndex() == m.getJoinIndex()) {
           leases.remove(key);
+          renewedKeys.remove(key);
+          probedKeys.remove(key);
         }
         continue;
       }
       Lease lease = leases.get(key);
       if (lease == null || lease.member.getJoinIndex() != m.getJoinIndex()) {
-        leases.put(key, new Lease(m, nowNanos));
+        put(key, new Lease(m, nowNanos));
         continue;
       }
       lease.member = m;
+      trackProbe(key, lease);
       if (change.cause() == GroupChangeListener.Cause.JOIN) {
         // Joining again renews: a full ttl from when the leader sees it applied.
         lease.deadlineNanos = nowNanos + m.getTtlMs() * 1_000_000L;
         lease.renewedAtMillis = Math.max(lease.renewedAtMillis, m.getRenewedAtMillis());
         lease.failures = 0;
         lease.expiring = false;
+        expiryMayComeAt(lease.deadlineNanos);
       }
     }
   }
@@ -111,6 +150,8 @@ final class GroupLeases {
       return;
     }
     leaderTerm = term;
+    renewedKeys.clear();
+    expiryScanDue = true;
     for (Lease lease : leases.values()) {
       lease.deadlineNanos = nowNanos + lease.member.getTtlMs() * 1_000_000L;
       lease.failures = 0;
@@ -142,6 +183,7 @@ final class GroupLeases {
     lease.deadlineNanos = nowNanos + lease.member.getTtlMs() * 1_000_000L;
     lease.renewedAtMillis = Math.max(lease.renewedAtMillis, nowMillis);
     lease.renewalPending = true;
+    renewedKeys.add(key);
     lease.failures = 0;
     return Optional.of(lease.member.toBuilder().setRenewedAtMillis(lease.renewedAtMillis).build());
   }
@@ -161,13 +203,14 @@ final class GroupLeases {
   /** The renewals taken since the last call, for the log (at most {@code max}). */
   synchronized List<MemberRef> takeRenewals(int max) {
     List<MemberRef> out = new ArrayList<>();
-    for (Lease lease : leases.values()) {
-      if (out.size() >= max) {
-        break;
-      }
-      if (lease.renewalPending && !lease.expiring) {
+    for (Iterator<Key> it = renewedKeys.iterator(); it.hasNext() && out.size() < max; ) {
+      Lease lease = leases.get(it.next());
+      if (lease == null || !lease.renewalPending) {
+        it.remove();
+      } else if (!lease.expiring) { // one being expired keeps its renewal in case that fails
         lease.renewalPending = false;
         out.add(ref(lease));
+        it.remove();
       }
     }
     return out;
@@ -179,18 +222,30 @@ final class GroupLeases {
    */
   synchronized List<MemberRef> expired(long nowNanos, int max) {
     List<MemberRef> out = new ArrayList<>();
-    if (leaderTerm < 0) {
-      return out;
+    if (leaderTerm < 0 || (!expiryScanDue && nowNanos - expiryScanAtNanos <= 0)) {
+      return out; // no lease runs out before expiryScanAtNanos
     }
+    long earliest = nowNanos + Long.MAX_VALUE / 2;
+    boolean complete = true;
     for (Lease lease : leases.values()) {
-      if (out.size() >= max) {
-        break;
+      if (lease.expiring) {
+        continue;
       }
-      if (!lease.expiring && nowNanos - lease.deadlineNanos > 0) {
+      if (nowNanos - lease.deadlineNanos > 0) {
+        if (out.size() >= max) {
+          complete = false;
+          break;
+        }
         lease.expiring = true;
         out.add(ref(lease));
+      } else if (lease.deadlineNanos - earliest < 0) {
+        earliest = lease.deadlineNanos;
       }
     }
+    // Renewals only move deadlines later; a new lease, a new term or a failed expiry lowers the
+    // bound again (put, leading, proposalFailed).
+    expiryScanDue = !complete;
+    expiryScanAtNanos = earliest;
     return out;
   }
 
@@ -200,6 +255,7 @@ final class GroupLeases {
       Lease lease = leases.get(new Key(ref.getGroup(), ref.getMemberId()));
       if (lease != null && lease.member.getJoinIndex() == ref.getJoinIndex()) {
         lease.expiring = false;
+        expiryScanDue = true;
       }
     }
   }
@@ -210,14 +266,12 @@ final class GroupLeases {
     if (leaderTerm < 0) {
       return out;
     }
-    for (Lease lease : leases.values()) {
+    for (Key key : probedKeys) {
       if (out.size() >= max) {
         break;
       }
-      if (!"none".equals(lease.member.getProbe())
-          && !lease.probing
-          && !lease.expiring
-          && nowNanos - lease.nextProbeNanos >= 0) {
+      Lease lease = leases.get(key);
+      if (!lease.probing && !lease.expiring && nowNanos - lease.nextProbeNanos >= 0) {
         lease.probing = true;
         out.add(lease.member);
       }
@@ -245,6 +299,7 @@ final class GroupLeases {
       lease.deadlineNanos = nowNanos + lease.member.getTtlMs() * 1_000_000L;
       lease.renewedAtMillis = Math.max(lease.renewedAtMillis, nowMillis);
       lease.renewalPending = true;
+      renewedKeys.add(Key.of(probed));
       return lease.member.getSuspect() ? Verdict.ALIVE : Verdict.NOTHING;
     }
     lease.failures++;

@@ -115,6 +115,81 @@ class GroupLeasesTest {
     assertTrue(leases.takeRenewals(100).isEmpty());
   }
 
+  @Test
+  void aLeaseThatCouldRunOutBeforeTheLastSweepsEarliestDeadlineStillRunsOutOnTime() {
+    leases.load(List.of(member("long", 100, "none", 1)), 0);
+    leases.leading(1, 0);
+    assertTrue(leases.expired(S, 10).isEmpty(), "a sweep: nothing runs out before 100 s");
+
+    // A member joining with a short lease after that sweep.
+    leases.applied(
+        List.of(change(GroupChangeListener.Cause.JOIN, member("short", 5, "none", 2), false)),
+        2 * S);
+    assertTrue(leases.expired(7 * S, 10).isEmpty());
+    assertEquals(List.of("short"), ids(leases.expired(7 * S + 1, 10)), "at 7 s, not at 100 s");
+
+    // Its expiry failed to commit and it joined again: expired at its new deadline.
+    leases.applied(
+        List.of(change(GroupChangeListener.Cause.JOIN, member("short", 5, "none", 2), false)),
+        8 * S);
+    assertTrue(leases.expired(13 * S, 10).isEmpty());
+    assertEquals(List.of("short"), ids(leases.expired(13 * S + 1, 10)));
+    leases.proposalFailed(
+        List.of(
+            MemberRef.newBuilder()
+                .setGroup(ByteString.copyFromUtf8("g"))
+                .setMemberId(ByteString.copyFromUtf8("short"))
+                .setJoinIndex(2)
+                .build()));
+    assertEquals(List.of("short"), ids(leases.expired(13 * S + 2, 10)), "proposed again");
+    assertEquals(List.of("long"), ids(leases.expired(100 * S + 1, 10)));
+  }
+
+  @Test
+  void aSweepTakesAtMostItsShareAndTheNextTakesTheRest() {
+    leases.load(
+        List.of(member("a", 1, "none", 1), member("b", 1, "none", 2), member("c", 1, "none", 3)),
+        0);
+    leases.leading(1, 0);
+    assertEquals(2, leases.expired(2 * S, 2).size());
+    assertEquals(1, leases.expired(2 * S, 2).size(), "the one left over");
+    assertTrue(leases.expired(3 * S, 2).isEmpty());
+  }
+
+  @Test
+  void onlyProbedMembersAreProbedAndAChangedProbeIsFollowed() {
+    leases.load(List.of(member("leased", 60, "none", 1), member("tcp", 60, "tcp", 2)), 0);
+    leases.leading(1, 0);
+    assertEquals(
+        List.of("tcp"),
+        leases.dueProbes(0, 10).stream().map(m -> m.getMemberId().toStringUtf8()).toList());
+    // The leased member joins again asking to be probed; the probed one leaves.
+    leases.applied(
+        List.of(
+            change(GroupChangeListener.Cause.JOIN, member("leased", 60, "http", 1), false),
+            change(GroupChangeListener.Cause.LEAVE, member("tcp", 60, "tcp", 2), true)),
+        S);
+    assertEquals(
+        List.of("leased"),
+        leases.dueProbes(S, 10).stream().map(m -> m.getMemberId().toStringUtf8()).toList());
+  }
+
+  @Test
+  void aRenewalOfAMemberBeingExpiredIsKeptUntilTheExpiryFails() {
+    leases.load(List.of(member("a", 10, "none", 1)), 0);
+    leases.leading(1, 0);
+    leases.renew(key("a"), S, 3_000);
+    List<MemberRef> expired = leases.expired(12 * S, 10);
+    assertEquals(1, expired.size());
+    assertTrue(leases.takeRenewals(10).isEmpty(), "not while it is being expired");
+    leases.proposalFailed(expired);
+    assertEquals(1, leases.takeRenewals(10).size(), "the renewal, once the expiry failed");
+  }
+
+  private static List<String> ids(List<MemberRef> refs) {
+    return refs.stream().map(r -> r.getMemberId().toStringUtf8()).toList();
+  }
+
   private static GroupChangeListener.Change change(
       GroupChangeListener.Cause cause, GroupMemberRecord m, boolean removed) {
     return new GroupChangeListener.Change(cause, m, removed, true);
