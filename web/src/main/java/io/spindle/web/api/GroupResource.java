@@ -324,16 +324,8 @@ public class GroupResource {
           @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "ErrorBody")))
   @APIResponse(responseCode = "401", ref = SpindleApi.UNAUTHORIZED)
   @APIResponse(responseCode = "403", ref = SpindleApi.FORBIDDEN)
-  @APIResponse(
-      responseCode = "404",
-      description = "It is not a member (it expired, left or never joined): join again",
-      content =
-          @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "ErrorBody")))
-  @APIResponse(
-      responseCode = "409",
-      description = "This node stopped leading during the renewal: retry",
-      content =
-          @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "ErrorBody")))
+  @APIResponse(responseCode = "404", ref = SpindleApi.NOT_A_MEMBER)
+  @APIResponse(responseCode = "409", ref = SpindleApi.LEADERSHIP_LOST)
   @APIResponse(responseCode = "500", ref = SpindleApi.FAILED)
   @APIResponse(responseCode = "503", ref = SpindleApi.UNAVAILABLE)
   public void renew(
@@ -373,16 +365,8 @@ public class GroupResource {
           @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "ErrorBody")))
   @APIResponse(responseCode = "401", ref = SpindleApi.UNAUTHORIZED)
   @APIResponse(responseCode = "403", ref = SpindleApi.FORBIDDEN)
-  @APIResponse(
-      responseCode = "404",
-      description = "It was not a member",
-      content =
-          @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "ErrorBody")))
-  @APIResponse(
-      responseCode = "409",
-      description = "This node stopped leading during the removal: retry",
-      content =
-          @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "ErrorBody")))
+  @APIResponse(responseCode = "404", ref = SpindleApi.NOT_A_MEMBER)
+  @APIResponse(responseCode = "409", ref = SpindleApi.LEADERSHIP_LOST)
   @APIResponse(responseCode = "500", ref = SpindleApi.FAILED)
   @APIResponse(responseCode = "503", ref = SpindleApi.UNAVAILABLE)
   public Response leave(

@@ -76,11 +76,7 @@ public class RenewalResource {
           @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "ErrorBody")))
   @APIResponse(responseCode = "401", ref = SpindleApi.UNAUTHORIZED)
   @APIResponse(responseCode = "403", ref = SpindleApi.FORBIDDEN)
-  @APIResponse(
-      responseCode = "409",
-      description = "This node stopped leading during the renewal: retry",
-      content =
-          @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "ErrorBody")))
+  @APIResponse(responseCode = "409", ref = SpindleApi.LEADERSHIP_LOST)
   @APIResponse(
       responseCode = "413",
       description = "The body is over 1 MiB; nothing was renewed",

@@ -18,9 +18,10 @@ import org.eclipse.microprofile.openapi.annotations.security.SecurityScheme;
 /**
  * The REST API's root: every resource lives under {@code /api}. Its OpenAPI description, served at
  * {@code /openapi}, starts here: the document's info, the client token every request proves, and
- * the answers every resource method shares ({@value #UNAUTHORIZED}, {@value #FORBIDDEN}, {@value
- * #UNAVAILABLE}, {@value #FAILED}), which the methods name with {@code ref}. {@link
- * ApiDocumentFilter} completes the document (the build's version, plain path templates).
+ * the answers several resource methods share ({@value #UNAUTHORIZED}, {@value #FORBIDDEN}, {@value
+ * #UNAVAILABLE}, {@value #FAILED}, {@value #LEADERSHIP_LOST}, {@value #NOT_A_MEMBER}), which the
+ * methods name with {@code ref}. {@link ApiDocumentFilter} completes the document (the build's
+ * version, plain path templates).
  */
 @ApplicationPath("api")
 @OpenAPIDefinition(
@@ -98,6 +99,26 @@ import org.eclipse.microprofile.openapi.annotations.security.SecurityScheme;
                           mediaType = MediaType.APPLICATION_JSON,
                           schema = @Schema(ref = "ErrorBody"))),
               @APIResponse(
+                  name = SpindleApi.LEADERSHIP_LOST,
+                  responseCode = "409",
+                  description =
+                      "This node stopped leading while it made the change; it may or may not"
+                          + " have happened: retry (the group changes are harmless to repeat)",
+                  content =
+                      @Content(
+                          mediaType = MediaType.APPLICATION_JSON,
+                          schema = @Schema(ref = "ErrorBody"))),
+              @APIResponse(
+                  name = SpindleApi.NOT_A_MEMBER,
+                  responseCode = "404",
+                  description =
+                      "It is not a member of the group (it expired, left or never joined): join"
+                          + " again",
+                  content =
+                      @Content(
+                          mediaType = MediaType.APPLICATION_JSON,
+                          schema = @Schema(ref = "ErrorBody"))),
+              @APIResponse(
                   name = SpindleApi.FAILED,
                   responseCode = "500",
                   description =
@@ -120,6 +141,12 @@ public class SpindleApi extends Application {
 
   /** 503 with Retry-After: no leader, or no answer in time. */
   public static final String UNAVAILABLE = "Unavailable";
+
+  /** 409: the node stopped leading during a change. */
+  public static final String LEADERSHIP_LOST = "LeadershipLost";
+
+  /** 404: a renewal or leave of a member the group does not have. */
+  public static final String NOT_A_MEMBER = "NotAMember";
 
   /** 500: an unexpected failure, logged with the id the answer names. */
   public static final String FAILED = "Failed";
