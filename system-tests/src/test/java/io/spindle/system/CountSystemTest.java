@@ -10,7 +10,6 @@ import io.spindle.testkit.GnuWc;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.ServerSocket;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -77,9 +76,7 @@ class CountSystemTest {
   void startCluster() throws Exception {
     root = Path.of(System.getProperty("spindle.system.dir"), "count-" + System.nanoTime());
     Files.createDirectories(root);
-    try (ServerSocket socket = new ServerSocket(0)) {
-      queuePort = socket.getLocalPort();
-    }
+    queuePort = Ports.tcp();
     client = new Cli(queuePort, root);
     queueServer =
         JavaProcess.queueServer(

@@ -8,9 +8,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import io.spindle.testkit.Await;
 import java.io.IOException;
-import java.net.DatagramSocket;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -222,32 +220,15 @@ class DistSystemTest {
     SplittableRandom random = new SplittableRandom();
     for (int attempt = 0; attempt < 200; attempt++) {
       int k = 11_000 + random.nextInt(11_000);
-      if (tcpFree(3000 + k)
-          && tcpFree(4000 + k)
-          && tcpFree(7000 + k)
-          && udpFree(8888 + k)
-          && udpFree(10000 + k)) {
+      if (Ports.tcpFree(3000 + k)
+          && Ports.tcpFree(4000 + k)
+          && Ports.tcpFree(7000 + k)
+          && Ports.udpFree(8888 + k)
+          && Ports.udpFree(10000 + k)) {
         return k;
       }
     }
     throw new IllegalStateException("no free port offset found in 200 tries");
-  }
-
-  private static boolean tcpFree(int port) {
-    try (ServerSocket s = new ServerSocket()) {
-      s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
-      return true;
-    } catch (IOException inUse) {
-      return false;
-    }
-  }
-
-  private static boolean udpFree(int port) {
-    try (DatagramSocket s = new DatagramSocket(port)) {
-      return true;
-    } catch (IOException inUse) {
-      return false;
-    }
   }
 
   /** A TCP port nothing listens on (one the kernel just handed out and took back). */

@@ -10,7 +10,6 @@ import io.spindle.protocol.federation.SignedRoute;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
@@ -279,9 +278,7 @@ class GlobalPingSystemTest {
     Cluster(String id, int size) throws IOException {
       this.id = id;
       this.dir = Files.createDirectories(root.resolve("cluster-" + id));
-      try (ServerSocket s = new ServerSocket(0)) {
-        queuePort = s.getLocalPort();
-      }
+      queuePort = Ports.tcp();
       cli = new Cli(queuePort, dir);
       for (int i = 1; i <= size; i++) {
         nodes.add(new PayaraNode(id.toLowerCase() + i, dir));
@@ -353,10 +350,7 @@ class GlobalPingSystemTest {
 
     static Redis start(Path dir) throws Exception {
       Files.createDirectories(dir);
-      int port;
-      try (ServerSocket s = new ServerSocket(0)) {
-        port = s.getLocalPort();
-      }
+      int port = Ports.tcp();
       Redis r = new Redis(port, dir);
       r.startAgain();
       return r;

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.spindle.testkit.Await;
-import java.net.ServerSocket;
 import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,10 +41,7 @@ class GroupSystemTest {
   void startCluster() throws Exception {
     root = Path.of(System.getProperty("spindle.system.dir"), "groups-" + System.nanoTime());
     Files.createDirectories(root);
-    int queuePort;
-    try (ServerSocket socket = new ServerSocket(0)) {
-      queuePort = socket.getLocalPort();
-    }
+    int queuePort = Ports.tcp();
     cli = new Cli(queuePort, root);
     queueServer =
         JavaProcess.queueServer(

@@ -10,7 +10,6 @@ import io.spindle.testkit.GnuWc;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.ServerSocket;
 import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -86,9 +85,7 @@ class QueueHaSystemTest {
     root = Path.of(System.getProperty("spindle.system.dir"), "queue-ha-" + System.nanoTime());
     Files.createDirectories(root.resolve("files"));
     for (int i = 0; i < 2; i++) {
-      try (ServerSocket socket = new ServerSocket(0)) {
-        ports[i] = socket.getLocalPort();
-      }
+      ports[i] = Ports.tcp();
     }
     startServer(0);
     startServer(1);

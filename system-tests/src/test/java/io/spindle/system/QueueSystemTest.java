@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.ServerSocket;
 import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -71,14 +70,9 @@ class QueueSystemTest {
   void startCluster() throws Exception {
     root = Path.of(System.getProperty("spindle.system.dir"), "queue-" + System.nanoTime());
     files = Files.createDirectories(root.resolve("files"));
-    try (ServerSocket socket = new ServerSocket(0)) {
-      queuePort = socket.getLocalPort();
-    }
-    try (java.net.DatagramSocket a = new java.net.DatagramSocket(0);
-        java.net.DatagramSocket b = new java.net.DatagramSocket(0)) {
-      discoveryPort = a.getLocalPort();
-      multicastPort = b.getLocalPort();
-    }
+    queuePort = Ports.tcp();
+    discoveryPort = Ports.udp();
+    multicastPort = Ports.udp();
     client = new Cli(queuePort, root);
     startQueueServer();
     for (int i = 1; i <= 3; i++) {

@@ -5,9 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
-import java.net.DatagramSocket;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -528,16 +525,12 @@ class ScaleOutSystemTest {
     return TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - startNanos);
   }
 
-  private static int freeTcpPort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
+  private static int freeTcpPort() {
+    return Ports.tcp();
   }
 
-  private static int freeUdpPort() throws IOException {
-    try (DatagramSocket socket = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
-    }
+  private static int freeUdpPort() {
+    return Ports.udp();
   }
 
   private static String sha256(byte[] data) {
