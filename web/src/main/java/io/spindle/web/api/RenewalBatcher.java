@@ -6,7 +6,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.json.Json;
 import jakarta.json.JsonArray;
-import jakarta.json.JsonException;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonReader;
 import jakarta.ws.rs.core.MediaType;
@@ -113,6 +112,17 @@ public class RenewalBatcher {
                 } else {
                   answer(batch, answer);
                 }
+              } catch (RuntimeException e) {
+                // An answer of the wrong shape: no renewal in the batch is left waiting.
+                LOG.warning(
+                    () -> "the leader's answer to a batch of renewals was unreadable: " + e);
+                batch.forEach(
+                    w ->
+                        w.answer()
+                            .complete(
+                                ApiExceptionMapper.unavailable(
+                                    "the leader's answer to the renewal could not be read; retry"
+                                        + " it")));
               } finally {
                 sendWhileRoom();
               }
@@ -127,18 +137,10 @@ public class RenewalBatcher {
     JsonArray results;
     try (JsonReader reader = Json.createReader(new ByteArrayInputStream(answer.body()))) {
       results = reader.readObject().getJsonArray("results");
-    } catch (JsonException | ClassCastException e) {
-      results = null;
     }
     if (results == null || results.size() != batch.size()) {
-      LOG.warning(() -> "the leader answered a batch of renewals with something unreadable");
-      batch.forEach(
-          w ->
-              w.answer()
-                  .complete(
-                      ApiExceptionMapper.unavailable(
-                          "the leader's answer to the renewal could not be read; retry it")));
-      return;
+      throw new IllegalStateException(
+          (results == null ? "no" : results.size()) + " results for " + batch.size() + " renewals");
     }
     for (int i = 0; i < batch.size(); i++) {
       JsonObject result = results.getJsonObject(i);
