@@ -72,7 +72,7 @@ mkdir -p "$SPINDLE_DATA_DIR"
 echo "spindle-node: member $id at $address (Raft $RAFT_PORT, web $WEB_PORT)${SPINDLE_BOOTSTRAP:+, founding the cluster}" >&2
 
 # fd 9 (the slot's lock) stays open in Payara Micro for as long as the node runs.
-exec java -XX:MaxRAMPercentage="${MEM_MAX_RAM_PERCENTAGE:-70}" -jar /opt/payara/payara-micro.jar \
+exec java -XX:MaxRAMPercentage="${MEM_MAX_RAM_PERCENTAGE:-70}" -XX:+UseParallelGC -jar /opt/payara/payara-micro.jar \
   --deploy /opt/payara/deployments/web.war --contextroot / --port "$WEB_PORT" \
   --prebootcommandfile /opt/payara/preboot.asadmin \
   --nohazelcast --disablephonehome --rootdir /tmp/payara

@@ -61,7 +61,8 @@ final class PayaraNode {
     command.addAll(
         List.of(
             // Full JIT: TLS (AES-GCM) is ten times slower with C1 alone.
-            "-Xmx1g", // as bin/spindle runs nodes
+            "-Xmx512m", // as bin/spindle runs nodes
+            "-XX:+UseParallelGC",
             "-jar",
             System.getProperty("spindle.node.jar"),
             "--deploy",

@@ -41,7 +41,7 @@ final class Applier {
   private static final Logger LOG = Logger.getLogger(Applier.class.getName());
 
   /** A batch merged from queued hand-outs stops growing past this many bytes of entries. */
-  private static final long MAX_MERGED_BATCH_BYTES = 64L << 20;
+  private static final long MAX_MERGED_BATCH_BYTES = 16L << 20;
 
   /** What the driver hears from the apply thread (called on that thread). */
   interface Listener {

@@ -19,8 +19,11 @@ final class ApplyProgress {
   /** The driver's logger: operators configure and read the node's story under that one name. */
   private static final Logger LOG = Logger.getLogger(RaftDriver.class.getName());
 
-  /** Committed entries handed to the apply thread and not yet applied, at most (about). */
-  private static final long MAX_APPLY_BACKLOG_BYTES = 32L << 20;
+  /**
+   * Committed entries handed to the apply thread and not yet applied, at most (about): 4,000 small
+   * writes, or 16 chunks of a large file, which the heap holds until they are applied.
+   */
+  private static final long MAX_APPLY_BACKLOG_BYTES = 16L << 20;
 
   private final NodeId id;
   private final RaftNode node;

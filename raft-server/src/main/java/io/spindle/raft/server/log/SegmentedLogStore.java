@@ -53,10 +53,14 @@ public final class SegmentedLogStore implements LogStore, AutoCloseable {
   private static final long MIN_SEGMENT_BYTES = 4096;
   private static final long MAX_SEGMENT_BYTES = 1L << 30;
 
-  /** What {@link Entry#sizeInBytes()} adds to the data length. */
-  /** How much of the log's tail is kept in memory for followers and the state machine. */
-  public static final long DEFAULT_TAIL_CACHE_BYTES = 64L << 20;
+  /**
+   * How much of the log's tail is kept in memory for followers and the state machine: enough for a
+   * follower a few round trips behind and for the apply thread's backlog (16 MiB), little enough
+   * that a node's heap does not hold a large file's chunks twice over while it stores them.
+   */
+  public static final long DEFAULT_TAIL_CACHE_BYTES = 16L << 20;
 
+  /** What {@link Entry#sizeInBytes()} adds to the data length. */
   private static final long ENTRY_OVERHEAD = Entry.noop(1, 1).sizeInBytes();
 
   private final Path dir;
