@@ -87,6 +87,19 @@ class NodeDeploymentIT {
     assertEquals(404, get("api/files/docs/hello.txt?chunk=1").statusCode());
     HttpResponse<String> changed = get("api/files/docs/hello.txt?chunk=0&sha256=" + "0".repeat(64));
     assertEquals(409, changed.statusCode(), changed.body());
+    HttpResponse<String> run = get("api/files/docs/hello.txt?chunk=0&chunks=1");
+    assertEquals(200, run.statusCode(), run.body());
+    assertEquals(content, run.body(), "a run of the one chunk");
+    assertEquals(404, get("api/files/docs/hello.txt?chunk=0&chunks=2").statusCode());
+    assertEquals(
+        409,
+        get("api/files/docs/hello.txt?chunk=0&chunks=1&sha256=" + "0".repeat(64)).statusCode());
+    HttpResponse<String> noFirst = get("api/files/docs/hello.txt?chunks=1");
+    assertEquals(400, noFirst.statusCode(), noFirst.body());
+    assertTrue(noFirst.body().contains("needs chunk=N"), noFirst.body());
+    HttpResponse<String> badCount = get("api/files/docs/hello.txt?chunk=0&chunks=zero");
+    assertEquals(400, badCount.statusCode(), badCount.body());
+    assertTrue(badCount.body().contains("positive number"), badCount.body());
 
     HttpResponse<String> list = get("api/files");
     assertTrue(list.body().contains("\"name\":\"docs/hello.txt\""), list.body());

@@ -51,4 +51,17 @@ public interface FileService {
    * hex, when given).
    */
   Optional<byte[]> chunk(FileName name, int index, Optional<String> expectedSha256);
+
+  /**
+   * Chunks {@code first} to {@code first + count - 1} of this node's copy, to be streamed with
+   * {@link #writeChunks} (no read barrier, as {@link #chunk}); empty if there is no such file, it
+   * has fewer chunks, or its SHA-256 is no longer {@code expectedSha256}.
+   */
+  Optional<ChunkRun> chunkRun(FileName name, int first, int count, Optional<String> expectedSha256);
+
+  /**
+   * Writes the run's chunks to {@code out} in order, one at a time; an {@link IOException} if one
+   * is gone (the file was replaced or deleted since {@link #chunkRun}: read its layout again).
+   */
+  void writeChunks(ChunkRun run, OutputStream out) throws IOException;
 }

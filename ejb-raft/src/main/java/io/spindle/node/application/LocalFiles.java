@@ -31,4 +31,13 @@ public interface LocalFiles {
    * still has that digest.
    */
   Optional<byte[]> chunk(FileName name, int index, byte[] fileSha256);
+
+  /**
+   * Chunks {@code first} to {@code first + count - 1} of the file, if the file is there, has them
+   * all and, when {@code fileSha256} is not null, still has that digest.
+   */
+  Optional<ChunkRun> chunkRun(FileName name, int first, int count, byte[] fileSha256);
+
+  /** Streams the run's chunks into {@code out}; an {@link IOException} if one is gone. */
+  void writeChunks(ChunkRun run, OutputStream out) throws IOException;
 }

@@ -237,15 +237,31 @@ public final class RaftFileService implements FileService {
 
   @Override
   public Optional<byte[]> chunk(FileName name, int index, Optional<String> expectedSha256) {
-    byte[] expected = null;
-    if (expectedSha256.isPresent()) {
-      try {
-        expected = HexFormat.of().parseHex(expectedSha256.get());
-      } catch (IllegalArgumentException e) {
-        return Optional.empty(); // no file has that digest
-      }
+    if (!isDigest(expectedSha256)) {
+      return Optional.empty(); // no file has that digest
     }
-    return files.chunk(name, index, expected);
+    return files.chunk(name, index, expectedSha256.map(HexFormat.of()::parseHex).orElse(null));
+  }
+
+  @Override
+  public Optional<ChunkRun> chunkRun(
+      FileName name, int first, int count, Optional<String> expectedSha256) {
+    if (!isDigest(expectedSha256)) {
+      return Optional.empty(); // no file has that digest
+    }
+    return files.chunkRun(
+        name, first, count, expectedSha256.map(HexFormat.of()::parseHex).orElse(null));
+  }
+
+  /** Whether {@code sha256} is absent or hex that {@link HexFormat} parses. */
+  private static boolean isDigest(Optional<String> sha256) {
+    return sha256.isEmpty()
+        || (sha256.get().length() % 2 == 0 && sha256.get().chars().allMatch(HexFormat::isHexDigit));
+  }
+
+  @Override
+  public void writeChunks(ChunkRun run, OutputStream out) throws IOException {
+    files.writeChunks(run, out);
   }
 
   /** A linearizable read waits until this node has applied the cluster's read index (§6.4). */

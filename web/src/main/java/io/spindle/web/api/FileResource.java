@@ -1,5 +1,6 @@
 package io.spindle.web.api;
 
+import io.spindle.node.application.ChunkRun;
 import io.spindle.node.application.FileService;
 import io.spindle.node.application.NodeFacade;
 import io.spindle.node.application.NotLeaderException;
@@ -99,10 +100,11 @@ public class FileResource {
       description =
           "The file's bytes, linearizable unless stale=true. With chunk=N, chunk N (1 MiB each)"
               + " of this node's copy, for a client that fetches the chunks of a file from"
-              + " several nodes; with sha256 too, only while the file still has that content.")
+              + " several nodes; with chunks=K too, chunks N to N+K-1 one after the other in one"
+              + " response; with sha256 too, only while the file still has that content.")
   @APIResponse(
       responseCode = "200",
-      description = "The file's bytes, or the chunk's",
+      description = "The file's bytes, or the chunk's (the chunks')",
       headers = {
         @Header(
             name = "ETag",
@@ -119,7 +121,9 @@ public class FileResource {
               schema = @Schema(type = SchemaType.STRING, format = "binary", description = "Bytes")))
   @APIResponse(
       responseCode = "400",
-      description = "The name is not a valid file name",
+      description =
+          "The name is not a valid file name, or chunks is not a positive number or comes without"
+              + " chunk",
       content =
           @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "ErrorBody")))
   @APIResponse(responseCode = "401", ref = SpindleApi.UNAUTHORIZED)
@@ -127,8 +131,8 @@ public class FileResource {
   @APIResponse(
       responseCode = "404",
       description =
-          "There is no file of that name, or this node has no such chunk of it (or chunk is not"
-              + " a number)",
+          "There is no file of that name, or this node has no such chunk of it (or not all of"
+              + " the chunks asked for; or chunk is not a number)",
       content =
           @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "ErrorBody")))
   @APIResponse(
@@ -149,11 +153,23 @@ public class FileResource {
           Integer chunk,
       @Parameter(
               description =
+                  "With chunk: how many chunks from chunk N on, streamed one after the other"
+                      + " (1 by default)")
+          @QueryParam("chunks")
+          String chunks,
+      @Parameter(
+              description =
                   "With chunk: the SHA-256 (hex) of the file the chunk must belong to, as its"
                       + " layout said")
           @QueryParam("sha256")
           String sha256) {
     FileName fileName = FileName.of(name);
+    if (chunks != null) {
+      if (chunk == null) {
+        throw new BadRequestException("chunks=" + chunks + " needs chunk=N, the first of them");
+      }
+      return readChunks(fileName, chunk, chunkCount(chunks), sha256);
+    }
     if (chunk != null) {
       return readChunk(fileName, chunk, sha256);
     }
@@ -180,15 +196,61 @@ public class FileResource {
       return Response.ok(data.get(), MediaType.APPLICATION_OCTET_STREAM_TYPE).build();
     }
     if (expected.isPresent() && files.chunk(name, index, Optional.empty()).isPresent()) {
-      return ApiExceptionMapper.error(
-          Response.Status.CONFLICT,
-          "'"
-              + name
-              + "' changed since its layout was read (its SHA-256 is no longer "
-              + sha256
-              + "); read the file's layout again");
+      return changed(name, sha256);
     }
     throw new NotFoundException("there is no chunk " + index + " of a file named '" + name + "'");
+  }
+
+  /**
+   * {@code ?chunk=N&chunks=K[&sha256=HEX]}: chunks N to N+K-1 of this node's copy in one streamed
+   * response (one chunk in memory at a time), for a client that reads a large file in a few long
+   * requests rather than one per chunk; 404 and 409 as for one chunk. Should the file be replaced
+   * while the chunks stream, the response ends short and the client reads the layout again.
+   */
+  private Response readChunks(FileName name, int first, int count, String sha256) {
+    Optional<String> expected = Optional.ofNullable(sha256).map(s -> s.toLowerCase(Locale.ROOT));
+    Optional<ChunkRun> run = files.chunkRun(name, first, count, expected);
+    if (run.isEmpty()) {
+      if (expected.isPresent()
+          && files.chunkRun(name, first, count, Optional.empty()).isPresent()) {
+        return changed(name, sha256);
+      }
+      throw new NotFoundException(
+          "there are no chunks "
+              + first
+              + " to "
+              + ((long) first + count - 1)
+              + " of a file named '"
+              + name
+              + "'");
+    }
+    StreamingOutput body = out -> files.writeChunks(run.get(), out);
+    return Response.ok(body, MediaType.APPLICATION_OCTET_STREAM_TYPE)
+        .header("Content-Length", run.get().bytes())
+        .build();
+  }
+
+  private static int chunkCount(String chunks) {
+    try {
+      int count = Integer.parseInt(chunks);
+      if (count >= 1) {
+        return count;
+      }
+    } catch (NumberFormatException e) {
+      // the sentence below says what is wanted
+    }
+    throw new BadRequestException(
+        "chunks must be a positive number of chunks, got '" + chunks + "'");
+  }
+
+  private static Response changed(FileName name, String sha256) {
+    return ApiExceptionMapper.error(
+        Response.Status.CONFLICT,
+        "'"
+            + name
+            + "' changed since its layout was read (its SHA-256 is no longer "
+            + sha256
+            + "); read the file's layout again");
   }
 
   @PUT

@@ -1,5 +1,6 @@
 package io.spindle.node.infrastructure.store;
 
+import io.spindle.node.application.ChunkRun;
 import io.spindle.protocol.node.FileRecord;
 import io.spindle.protocol.node.NodeCommand;
 import io.spindle.raft.Entry;
@@ -213,6 +214,23 @@ public final class FileStoreStateMachine implements StateMachine {
    */
   public Optional<byte[]> readChunk(byte[] name, int index, byte[] fileSha256) {
     return queries.readChunk(name, index, fileSha256);
+  }
+
+  /**
+   * Chunks {@code first} to {@code first + count - 1} of a file, if the file exists, has them all
+   * and (when {@code fileSha256} is given) still has that content; empty otherwise.
+   */
+  public Optional<ChunkRun> findChunkRun(byte[] name, int first, int count, byte[] fileSha256) {
+    return queries.findChunkRun(name, first, count, fileSha256);
+  }
+
+  /** Writes the run's chunks to {@code out}, one at a time in one read transaction. */
+  public void writeChunks(ChunkRun run, OutputStream out) throws IOException {
+    try {
+      queries.writeChunks(run, out);
+    } catch (RuntimeException e) {
+      throw ioCause(e);
+    }
   }
 
   // ---------------------------------------------------------------- helpers

@@ -5,8 +5,10 @@ import static io.spindle.node.infrastructure.store.StoreRows.file;
 import static io.spindle.node.infrastructure.store.StoreRows.record;
 
 import com.google.protobuf.ByteString;
+import io.spindle.node.application.ChunkRun;
 import io.spindle.node.infrastructure.store.FileStoreStateMachine.ChunkSummary;
 import io.spindle.protocol.node.FileRecord;
+import jakarta.persistence.EntityManager;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -62,21 +64,7 @@ final class StoreQueries {
           if (file == null) {
             return Optional.empty();
           }
-          for (int i = 0; i < file.chunkCount(); i++) {
-            byte[] data = chunkData(em, file.uploadId(), i);
-            if (data == null) {
-              throw new UncheckedIOException(
-                  new IOException(
-                      "the file changed while it was being read (chunk "
-                          + i
-                          + " is gone); read it again"));
-            }
-            try {
-              out.write(data);
-            } catch (IOException e) {
-              throw new UncheckedIOException(e);
-            }
-          }
+          copyChunks(em, file.uploadId(), 0, file.chunkCount(), out);
           return Optional.of(record(file));
         });
   }
@@ -129,5 +117,71 @@ final class StoreQueries {
           }
           return Optional.ofNullable(chunkData(em, file.uploadId(), index));
         });
+  }
+
+  /**
+   * Chunks {@code first} to {@code first + count - 1} of a file, if the file exists, has them all
+   * and (when {@code fileSha256} is given) still has that content; empty otherwise.
+   */
+  Optional<ChunkRun> findChunkRun(byte[] name, int first, int count, byte[] fileSha256) {
+    return transactions.read(
+        em -> {
+          FileRow file = file(em, name);
+          if (file == null
+              || first < 0
+              || count < 1
+              || (long) first + count > file.chunkCount()
+              || (fileSha256 != null
+                  && !Arrays.equals(fileSha256, record(file).getSha256().toByteArray()))) {
+            return Optional.empty();
+          }
+          Object[] found =
+              em.createQuery(
+                      "SELECT COUNT(c), SUM(c.size) FROM ChunkRow c"
+                          + " WHERE c.uploadId = :u AND c.chunkIndex >= :a AND c.chunkIndex < :b",
+                      Object[].class)
+                  .setParameter("u", file.uploadId())
+                  .setParameter("a", first)
+                  .setParameter("b", first + count)
+                  .getSingleResult();
+          if (((Number) found[0]).intValue() != count) {
+            return Optional.empty();
+          }
+          return Optional.of(
+              new ChunkRun(file.uploadId(), first, count, ((Number) found[1]).longValue()));
+        });
+  }
+
+  /**
+   * Writes the run's chunks to {@code out} in index order, all in one read transaction, one chunk
+   * in memory at a time. An {@link IOException} (as an {@link UncheckedIOException}) if a chunk is
+   * gone: the file was replaced or deleted and its chunks collected.
+   */
+  void writeChunks(ChunkRun run, OutputStream out) {
+    transactions.read(
+        em -> {
+          copyChunks(em, run.uploadId(), run.first(), run.first() + run.count(), out);
+          return null;
+        });
+  }
+
+  /** Writes chunks {@code first} to {@code end - 1} of an upload to {@code out}, one at a time. */
+  private static void copyChunks(
+      EntityManager em, String uploadId, int first, int end, OutputStream out) {
+    for (int i = first; i < end; i++) {
+      byte[] data = chunkData(em, uploadId, i);
+      if (data == null) {
+        throw new UncheckedIOException(
+            new IOException(
+                "the file changed while it was being read (chunk "
+                    + i
+                    + " is gone); read it again"));
+      }
+      try {
+        out.write(data);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
   }
 }

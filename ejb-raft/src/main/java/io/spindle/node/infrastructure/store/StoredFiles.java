@@ -1,5 +1,6 @@
 package io.spindle.node.infrastructure.store;
 
+import io.spindle.node.application.ChunkRun;
 import io.spindle.node.application.FileRecords;
 import io.spindle.node.application.LocalFiles;
 import io.spindle.node.domain.ChunkInfo;
@@ -54,5 +55,15 @@ public final class StoredFiles implements LocalFiles {
   @Override
   public Optional<byte[]> chunk(FileName name, int index, byte[] fileSha256) {
     return store.readChunk(name.utf8(), index, fileSha256);
+  }
+
+  @Override
+  public Optional<ChunkRun> chunkRun(FileName name, int first, int count, byte[] fileSha256) {
+    return store.findChunkRun(name.utf8(), first, count, fileSha256);
+  }
+
+  @Override
+  public void writeChunks(ChunkRun run, OutputStream out) throws IOException {
+    store.writeChunks(run, out);
   }
 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
+import io.spindle.node.application.ChunkRun;
 import io.spindle.node.domain.Sha256;
 import io.spindle.protocol.node.CommandResult;
 import io.spindle.protocol.node.CommitFile;
@@ -365,6 +366,43 @@ class FileStoreStateMachineTest {
     assertTrue(
         sm.readChunk(utf8("d/a"), 1, Sha256.of(middle)).isEmpty(), "the file is not that content");
     assertTrue(sm.findChunks(utf8("d/b")).isEmpty());
+  }
+
+  // A client reading a large file in a few long requests: a run of chunks is found only whole and
+  // while the file is that content, and streams its chunks in order; once the file is replaced and
+  // its old chunks deleted, streaming the run found before fails rather than sending less.
+  @ParameterizedTest
+  @EnumSource(TestDatabase.Kind.class)
+  void aRunOfChunksStreamsInOrderOnlyWholeAndOnlyWhileTheFileIsThatContent(TestDatabase.Kind kind)
+      throws Exception {
+    TestDatabase db = database(kind);
+    FileStoreStateMachine sm = db.stateMachine(StoreSettings.defaults());
+    byte[] content = bytes(3000, 9);
+    assertOk(sm.apply(putChunks("u1", content, 1024)));
+    assertOk(sm.apply(List.of(commit("u1", "d/a", content, 3, "r1"))));
+    byte[] fileSha = Sha256.of(content);
+
+    ChunkRun tail = sm.findChunkRun(utf8("d/a"), 1, 2, fileSha).orElseThrow();
+    assertEquals(new ChunkRun("u1", 1, 2, 1976), tail);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    sm.writeChunks(tail, out);
+    assertArrayEquals(Arrays.copyOfRange(content, 1024, 3000), out.toByteArray());
+    ByteArrayOutputStream all = new ByteArrayOutputStream();
+    sm.writeChunks(sm.findChunkRun(utf8("d/a"), 0, 3, null).orElseThrow(), all);
+    assertArrayEquals(content, all.toByteArray());
+
+    assertTrue(sm.findChunkRun(utf8("d/a"), 1, 3, fileSha).isEmpty(), "past the last chunk");
+    assertTrue(sm.findChunkRun(utf8("d/a"), 0, 0, null).isEmpty(), "no chunks asked for");
+    assertTrue(sm.findChunkRun(utf8("d/a"), -1, 2, null).isEmpty());
+    assertTrue(sm.findChunkRun(utf8("d/b"), 0, 1, null).isEmpty(), "no such file");
+    assertTrue(
+        sm.findChunkRun(utf8("d/a"), 0, 1, Sha256.of(bytes(5, 1))).isEmpty(),
+        "the file is not that content");
+
+    byte[] replacement = bytes(100, 10);
+    assertOk(sm.apply(List.of(store("d/a", replacement, "r2")))); // u1's chunks deleted with it
+    IOException gone = assertThrows(IOException.class, () -> sm.writeChunks(tail, out));
+    assertTrue(gone.getMessage().contains("chunk 1 is gone"), gone.getMessage());
   }
 
   // A read is one consistent snapshot: a file replaced (its old chunks deleted) while a reader is
