@@ -56,8 +56,9 @@ final class BenchCommand implements Callable<Integer> {
         "Small writes through the queue servers, each answered once committed, many in flight over"
             + " a few connections; then one large file written and read back in parallel from the"
             + " nodes holding it. Prints NAME VALUE UNIT lines: queue.small.jobs (jobs/s),"
-            + " queue.small.p50 and queue.small.p99 (ms), queue.small.busy (count) and"
-            + " queue.read.mbps (MB/s, 10^6 bytes).",
+            + " queue.small.p50 and queue.small.p99 (ms), queue.small.busy (count),"
+            + " queue.write.mbps, queue.read.single.mbps (one plain GET from one node, nothing"
+            + " verified) and queue.read.mbps (MB/s, 10^6 bytes).",
         "Here --timeout bounds the whole run (default 1800 s).",
       })
   static final class Queue implements Callable<Integer> {
@@ -105,14 +106,15 @@ final class BenchCommand implements Callable<Integer> {
         names = "--read-mib",
         paramLabel = "N",
         description =
-            "MiB of the file read back in parallel; 0 skips it (default ${DEFAULT-VALUE})")
+            "MiB of the file written and read back; 0 skips both (default ${DEFAULT-VALUE})")
     long readMib = 1024;
 
     @Option(
         names = "--read-parallel",
         paramLabel = "N",
-        description = "chunks fetched at once in the read (default ${DEFAULT-VALUE})")
-    int readParallel = 6;
+        description =
+            "streams at most in the verified read, one per holder (default ${DEFAULT-VALUE})")
+    int readParallel = 3;
 
     @Option(
         names = "--prefix",
@@ -286,18 +288,40 @@ final class BenchCommand implements Callable<Integer> {
         Duration left = remaining();
         progress("writing " + readMib + " MiB of random bytes as " + name);
         bigWritten = true; // a failed write may still have been committed: delete it anyway
+        long writeStart = System.nanoTime();
         new Uploader(cluster, cli.err, cli.progress(), left)
             .upload(new RandomContent(seed ^ 0x5DEECE66DL, bytes), name);
+        long wrote = System.nanoTime() - writeStart;
+        progress(String.format(Locale.ROOT, "wrote %d MiB in %.2f s", readMib, wrote / 1e9));
+        result(
+            "queue.write.mbps",
+            String.format(Locale.ROOT, "%.1f", bytes / 1e6 / (wrote / 1e9)),
+            "MB/s");
         checkTime("the read");
         Path dir = null;
         try {
           dir = Files.createTempDirectory("spindle-bench-");
           Path target = dir.resolve("read.bin");
-          progress("reading it back, " + readParallel + " chunks at once");
+          Downloader downloader = new Downloader(cluster, readParallel, cli.err, cli.progress());
+          progress("reading it with one plain GET from one node, nothing verified");
+          long getStart = System.nanoTime();
+          long got = downloader.singleGet(name, target);
+          long getTook = System.nanoTime() - getStart;
+          Files.deleteIfExists(target);
+          if (got != bytes) {
+            throw new CliException(
+                ExitCode.OTHER,
+                "bench queue: the plain GET returned " + got + " bytes, not " + bytes);
+          }
+          progress(String.format(Locale.ROOT, "got %d MiB in %.2f s", readMib, getTook / 1e9));
+          result(
+              "queue.read.single.mbps",
+              String.format(Locale.ROOT, "%.1f", bytes / 1e6 / (getTook / 1e9)),
+              "MB/s");
+          checkTime("the read");
+          progress("reading it back verified, in up to " + readParallel + " streams");
           long start = System.nanoTime();
-          Downloader.Result r =
-              new Downloader(cluster, readParallel, cli.err, cli.progress())
-                  .readToFile(name, false, target);
+          Downloader.Result r = downloader.readToFile(name, false, target);
           long took = System.nanoTime() - start;
           Files.deleteIfExists(target);
           List<String> holders = List.copyOf(new TreeSet<>(r.servedBy()));

@@ -33,14 +33,16 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
- * Reads a file from the cluster: asks a queue server for its chunk list and holders, fetches the
- * chunks from several holders in parallel over HTTP ({@code GET
- * {httpUrl}/api/files/{name}?chunk={index}&sha256={file}}), verifies each chunk's SHA-256 and then
- * the whole file's, and tries another holder for a chunk when one fails or serves bad bytes. If a
- * holder says the file changed since the chunk list was read (409), the read starts over.
+ * Reads a file from the cluster: asks a queue server for its chunk list and holders, then reads the
+ * chunks in a few long streams, one per holder (at most {@code --parallel}), each a contiguous run
+ * of chunks in one request ({@code GET
+ * {httpUrl}/api/files/{name}?chunk={first}&chunks={count}&sha256={file}}). Each chunk's SHA-256 is
+ * checked as it arrives, and the whole file's is taken in order while the streams still run. When a
+ * holder fails or serves bad bytes, the rest of its run is asked of the next holder. If a holder
+ * says the file changed since the chunk list was read (409), the read starts over.
  *
  * <p>The file is assembled in a temporary file beside the target and renamed onto it, so the target
- * is either the old content or the whole new one.
+ * is either the old content or the whole new one (not synced to disk: see {@link #fetchAll}).
  */
 final class Downloader {
   private static final int MAX_READS = 3;
@@ -151,6 +153,49 @@ final class Downloader {
     }
   }
 
+  /**
+   * The plain read {@code bench queue} compares with: the whole file in one linearizable {@code GET
+   * {httpUrl}/api/files/{name}} from the first node holding it, straight into {@code target}, with
+   * nothing verified. Returns the bytes received.
+   */
+  long singleGet(String name, Path target) {
+    ReadResult read = readList(name, false);
+    if (read.getHoldersCount() == 0) {
+      throw new CliException(
+          ExitCode.UNAVAILABLE, "read " + name + " failed: the cluster named no node holding it");
+    }
+    Holder h = read.getHolders(0);
+    String base = h.getHttpUrl().replaceAll("/+$", "");
+    StringBuilder path = new StringBuilder(base).append("/api/files");
+    for (String segment : name.split("/", -1)) {
+      path.append('/').append(encodeSegment(segment));
+    }
+    try {
+      HttpResponse<Path> response =
+          http.send(
+              authorized(
+                      HttpRequest.newBuilder(URI.create(path.toString()))
+                          .version(HttpClient.Version.HTTP_1_1)
+                          .timeout(Duration.ofMinutes(10)))
+                  .GET()
+                  .build(),
+              HttpResponse.BodyHandlers.ofFile(target));
+      if (response.statusCode() != 200) {
+        throw new CliException(
+            ExitCode.OTHER,
+            "GET " + name + " from " + h.getNodeId() + " failed: HTTP " + response.statusCode());
+      }
+      return Files.size(target);
+    } catch (IOException e) {
+      throw new CliException(
+          ExitCode.UNAVAILABLE,
+          "GET " + name + " from " + h.getNodeId() + " failed: " + e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CliException(ExitCode.OTHER, "interrupted");
+    }
+  }
+
   private ReadResult readList(String name, boolean stale) {
     return cluster
         .call(
@@ -182,38 +227,45 @@ final class Downloader {
     }
     Set<String> servedBy = ConcurrentHashMap.newKeySet();
     Progress p = Progress.start("read   ", total, err, progress);
-    ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, parallelism), daemonThreads());
+    int streams = streams(read.getChunksCount(), read.getHoldersCount(), parallelism);
+    ExecutorService pool = Executors.newFixedThreadPool(streams + 1, daemonThreads());
+    byte[] actual;
     try (FileChannel out =
-        FileChannel.open(temp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-      List<Future<String>> futures = new ArrayList<>();
-      for (int i = 0; i < read.getChunksCount(); i++) {
-        ChunkInfo chunk = read.getChunks(i);
-        long offset = offsets[i];
-        futures.add(pool.submit(() -> fetchChunk(read, chunk, offset, out, p)));
+        FileChannel.open(
+            temp,
+            StandardOpenOption.READ,
+            StandardOpenOption.WRITE,
+            StandardOpenOption.TRUNCATE_EXISTING)) {
+      OrderedDigest digest = new OrderedDigest(out, offsets, read);
+      Future<byte[]> digesting = pool.submit(digest::run);
+      List<Future<?>> futures = new ArrayList<>();
+      int chunks = read.getChunksCount();
+      for (int s = 0; s < streams; s++) {
+        int first = (int) ((long) chunks * s / streams);
+        int end = (int) ((long) chunks * (s + 1) / streams);
+        int stream = s;
+        futures.add(
+            pool.submit(
+                () -> {
+                  fetchRun(read, first, end, stream, offsets, out, digest, p, servedBy);
+                  return null;
+                }));
       }
-      for (Future<String> f : futures) {
-        try {
-          servedBy.add(f.get());
-        } catch (ExecutionException e) {
-          Throwable cause = e.getCause();
-          if (cause instanceof FileChangedException fc) {
-            throw fc;
-          }
-          if (cause instanceof CliException ce) {
-            throw ce;
-          }
-          throw new IOException(cause.getMessage(), cause);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new IOException("interrupted", e);
+      try {
+        for (Future<?> f : futures) {
+          await(f);
         }
+        actual = await(digesting);
+      } finally {
+        digest.stop();
       }
-      out.force(false);
+      // Not forced to disk: the rename makes the target the old content or the whole new one for
+      // anything short of a power cut, and a download can be read again. Forcing a 1 GiB file
+      // took as long as fetching it.
     } finally {
       pool.shutdownNow();
     }
     p.finish();
-    byte[] actual = sha256(temp);
     if (!Arrays.equals(actual, read.getFile().getSha256().toByteArray())) {
       throw new CliException(
           ExitCode.OTHER,
@@ -227,30 +279,89 @@ final class Downloader {
     return servedBy;
   }
 
-  /** Fetches one chunk from the first holder that serves it whole; returns that holder's id. */
-  private String fetchChunk(
-      ReadResult read, ChunkInfo chunk, long offset, FileChannel out, Progress p)
+  /**
+   * How many streams read a file at once: one per holder up to {@code parallelism}, and no more
+   * than it has chunks. A stream is one long request, so a few of them keep the network and the
+   * holders busy; more than one per holder only adds requests.
+   */
+  static int streams(int chunks, int holders, int parallelism) {
+    return Math.max(1, Math.min(Math.min(chunks, holders), parallelism));
+  }
+
+  private static <T> T await(Future<T> f) throws IOException, FileChangedException {
+    try {
+      return f.get();
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof FileChangedException fc) {
+        throw fc;
+      }
+      if (cause instanceof CliException ce) {
+        throw ce;
+      }
+      if (cause instanceof IOException io) {
+        throw io;
+      }
+      throw new IOException(cause.getMessage(), cause);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted", e);
+    }
+  }
+
+  /**
+   * Fetches chunks {@code first} to {@code end - 1} in one streamed request ({@code
+   * ?chunk=first&chunks=n}), starting with holder {@code stream}. Each chunk is checked against its
+   * SHA-256 as it arrives and written in place; when a holder fails, answers wrongly or serves a
+   * damaged chunk, the rest of the run is asked of the next holder. The run fails when every holder
+   * has failed on the same chunk.
+   */
+  private void fetchRun(
+      ReadResult read,
+      int first,
+      int end,
+      int stream,
+      long[] offsets,
+      FileChannel out,
+      OrderedDigest digest,
+      Progress p,
+      Set<String> servedBy)
       throws IOException, FileChangedException {
     String name = read.getFile().getName();
-    List<String> problems = new ArrayList<>();
+    String fileSha = Bytes.hex(read.getFile().getSha256().toByteArray());
     int holders = read.getHoldersCount();
-    for (int k = 0; k < holders; k++) {
-      // Spread the chunks over the holders; on failure, move on to the next one.
-      Holder h = read.getHolders((chunk.getIndex() + k) % holders);
-      URI uri =
-          chunkUri(
-              h.getHttpUrl(),
-              name,
-              chunk.getIndex(),
-              Bytes.hex(read.getFile().getSha256().toByteArray()));
-      HttpResponse<byte[]> response;
+    byte[] buffer = new byte[maxChunkSize(read, first, end)];
+    MessageDigest sha = Uploader.newSha256();
+    List<String> problems = new ArrayList<>();
+    int next = first;
+    int holder = stream;
+    while (next < end) {
+      if (problems.size() >= holders) {
+        boolean corrupt = problems.stream().anyMatch(s -> s.contains("SHA-256"));
+        throw new CliException(
+            corrupt ? ExitCode.OTHER : ExitCode.UNAVAILABLE,
+            "read "
+                + name
+                + " failed: no holder served chunk "
+                + next
+                + " ("
+                + String.join("; ", problems)
+                + ")");
+      }
+      Holder h = read.getHolders(holder % holders);
+      holder++;
+      URI uri = chunksUri(h.getHttpUrl(), name, next, end - next, fileSha);
+      HttpResponse<InputStream> response;
       try {
         response =
             http.send(
-                authorized(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(60)))
+                authorized(
+                        HttpRequest.newBuilder(uri)
+                            .version(HttpClient.Version.HTTP_1_1)
+                            .timeout(Duration.ofSeconds(60)))
                     .GET()
                     .build(),
-                HttpResponse.BodyHandlers.ofByteArray());
+                HttpResponse.BodyHandlers.ofInputStream());
       } catch (IOException e) {
         problems.add(h.getNodeId() + ": " + e.getClass().getSimpleName() + " " + e.getMessage());
         continue;
@@ -258,38 +369,124 @@ final class Downloader {
         Thread.currentThread().interrupt();
         throw new IOException("interrupted", e);
       }
-      int status = response.statusCode();
-      if (status == 409) {
-        throw new FileChangedException(h.getNodeId() + " says " + name + " changed");
+      try (InputStream body = response.body()) {
+        int status = response.statusCode();
+        if (status == 409) {
+          throw new FileChangedException(h.getNodeId() + " says " + name + " changed");
+        }
+        if (status != 200) {
+          problems.add(h.getNodeId() + ": HTTP " + status);
+          continue;
+        }
+        while (next < end) {
+          ChunkInfo chunk = read.getChunks(next);
+          int size = chunk.getSize();
+          int n = body.readNBytes(buffer, 0, size);
+          if (n != size) {
+            problems.add(
+                h.getNodeId() + ": the response ended in chunk " + next + " (" + n + " bytes)");
+            break;
+          }
+          sha.update(buffer, 0, size);
+          if (!MessageDigest.isEqual(sha.digest(), chunk.getSha256().toByteArray())) {
+            problems.add(h.getNodeId() + ": chunk " + next + " failed its SHA-256 check");
+            break;
+          }
+          ByteBuffer b = ByteBuffer.wrap(buffer, 0, size);
+          long pos = offsets[next];
+          while (b.hasRemaining()) {
+            pos += out.write(b, pos);
+          }
+          digest.written(next);
+          p.add(size);
+          servedBy.add(h.getNodeId());
+          next++;
+          problems.clear(); // this holder served a chunk: every holder may be tried again
+        }
+      } catch (IOException e) {
+        problems.add(h.getNodeId() + ": " + e.getClass().getSimpleName() + " " + e.getMessage());
       }
-      if (status != 200) {
-        problems.add(h.getNodeId() + ": HTTP " + status);
-        continue;
-      }
-      byte[] body = response.body();
-      if (body.length != chunk.getSize()
-          || !Arrays.equals(Uploader.sha256(body, body.length), chunk.getSha256().toByteArray())) {
-        problems.add(h.getNodeId() + ": chunk " + chunk.getIndex() + " failed its SHA-256 check");
-        continue;
-      }
-      ByteBuffer b = ByteBuffer.wrap(body);
-      long pos = offset;
-      while (b.hasRemaining()) {
-        pos += out.write(b, pos);
-      }
-      p.add(body.length);
-      return h.getNodeId();
     }
-    boolean corrupt = problems.stream().anyMatch(s -> s.contains("SHA-256"));
-    throw new CliException(
-        corrupt ? ExitCode.OTHER : ExitCode.UNAVAILABLE,
-        "read "
-            + name
-            + " failed: no holder served chunk "
-            + chunk.getIndex()
-            + " ("
-            + String.join("; ", problems)
-            + ")");
+  }
+
+  private static int maxChunkSize(ReadResult read, int first, int end) {
+    int max = 0;
+    for (int i = first; i < end; i++) {
+      max = Math.max(max, read.getChunks(i).getSize());
+    }
+    return max;
+  }
+
+  /**
+   * The whole file's SHA-256, taken in chunk order while the streams are still writing: each chunk
+   * is read back (from the page cache) once it is written and verified, so the file's digest is
+   * ready when its last chunk is, not one more pass over the file later.
+   */
+  private static final class OrderedDigest {
+    private final FileChannel file;
+    private final long[] offsets;
+    private final ReadResult read;
+    private final boolean[] written;
+    private int next;
+    private boolean stopped;
+
+    OrderedDigest(FileChannel file, long[] offsets, ReadResult read) {
+      this.file = file;
+      this.offsets = offsets;
+      this.read = read;
+      this.written = new boolean[offsets.length];
+    }
+
+    synchronized void written(int chunk) {
+      written[chunk] = true;
+      if (chunk == next) {
+        notifyAll();
+      }
+    }
+
+    /** Ends {@link #run} early (a stream failed). */
+    synchronized void stop() {
+      stopped = true;
+      notifyAll();
+    }
+
+    byte[] run() throws IOException, InterruptedException {
+      MessageDigest sha = Uploader.newSha256();
+      ByteBuffer buffer = ByteBuffer.allocate(1 << 20);
+      for (int i = 0; i < offsets.length; i++) {
+        synchronized (this) {
+          next = i;
+          while (!written[i] && !stopped) {
+            wait();
+          }
+          if (stopped) {
+            throw new IOException("the read stopped");
+          }
+        }
+        long pos = offsets[i];
+        long end = pos + read.getChunks(i).getSize();
+        while (pos < end) {
+          buffer.clear();
+          buffer.limit((int) Math.min(buffer.capacity(), end - pos));
+          int n = file.read(buffer, pos);
+          if (n < 0) {
+            throw new IOException("the temporary file ended at " + pos);
+          }
+          buffer.flip();
+          sha.update(buffer);
+          pos += n;
+        }
+      }
+      return sha.digest();
+    }
+  }
+
+  /**
+   * {@code {base}/api/files/{name}?chunk={first}&chunks={count}&sha256={file's SHA-256}}: chunks
+   * {@code first} to {@code first + count - 1} in one response.
+   */
+  static URI chunksUri(String base, String name, int first, int count, String fileSha256) {
+    return URI.create(chunkUri(base, name, first, fileSha256) + "&chunks=" + count);
   }
 
   /**
@@ -326,18 +523,6 @@ final class Downloader {
       }
     }
     return b.toString();
-  }
-
-  private static byte[] sha256(Path file) throws IOException {
-    MessageDigest md = Uploader.newSha256();
-    byte[] buffer = new byte[1 << 16];
-    try (InputStream in = Files.newInputStream(file)) {
-      int n;
-      while ((n = in.read(buffer)) > 0) {
-        md.update(buffer, 0, n);
-      }
-    }
-    return md.digest();
   }
 
   private static java.util.concurrent.ThreadFactory daemonThreads() {

@@ -12,8 +12,8 @@ import picocli.CommandLine.ParentCommand;
 @Command(
     name = "read",
     description =
-        "Fetch a file: chunks in parallel from the nodes holding it, every SHA-256 verified;"
-            + " to FILE (replaced atomically) or to standard output.")
+        "Fetch a file: runs of chunks streamed in parallel from the nodes holding it, every"
+            + " SHA-256 verified; to FILE (replaced atomically) or to standard output.")
 final class ReadCommand implements Callable<Integer> {
   @ParentCommand SpindleCli cli;
 
@@ -32,8 +32,10 @@ final class ReadCommand implements Callable<Integer> {
   @Option(
       names = "--parallel",
       paramLabel = "N",
-      description = "chunks fetched at once (default ${DEFAULT-VALUE})")
-  int parallel = 4;
+      description =
+          "streams at most, each a run of chunks from one holder; no more than the holders"
+              + " (default ${DEFAULT-VALUE})")
+  int parallel = 3;
 
   @Override
   public Integer call() {

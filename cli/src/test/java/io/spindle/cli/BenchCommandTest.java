@@ -149,11 +149,15 @@ class BenchCommandTest {
                 "queue.small.p50", "ms",
                 "queue.small.p99", "ms",
                 "queue.small.busy", "count",
+                "queue.write.mbps", "MB/s",
+                "queue.read.single.mbps", "MB/s",
                 "queue.read.mbps", "MB/s"));
     assertTrue(v.get("queue.small.jobs") > 0, r.out());
     assertTrue(v.get("queue.small.p50") > 0, r.out());
     assertTrue(v.get("queue.small.p99") >= v.get("queue.small.p50"), r.out());
     assertTrue(v.get("queue.read.mbps") > 0, r.out());
+    assertTrue(v.get("queue.write.mbps") > 0, r.out());
+    assertTrue(v.get("queue.read.single.mbps") > 0, r.out());
     assertTrue(r.err().contains("3 holders served chunks (n1, n2, n3)"), r.err());
     assertTrue(jobs(Job.KindCase.WRITE) >= 551, "550 small writes and the big one went through");
     assertEquals(0, filesUnder("bench/t/"), "every written file was deleted");

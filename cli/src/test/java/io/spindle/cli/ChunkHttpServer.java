@@ -14,14 +14,17 @@ import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * A node's chunk endpoint, {@code GET /api/files/{name}?chunk={index}&sha256=...}, over a {@link
- * FakeCluster}, in a JDK HttpServer; it can be told to misbehave.
+ * A node's chunk endpoint, {@code GET /api/files/{name}?chunk={index}[&chunks={count}]&sha256=...},
+ * and its plain {@code GET /api/files/{name}}, over a {@link FakeCluster}, in a JDK HttpServer; the
+ * chunk endpoint can be told to misbehave.
  */
 final class ChunkHttpServer implements AutoCloseable {
   enum Fault {
     NONE,
     SERVER_ERROR,
-    CORRUPT
+    CORRUPT,
+    /** The response stops half a chunk in. */
+    TRUNCATE
   }
 
   private final HttpServer server;
@@ -29,7 +32,7 @@ final class ChunkHttpServer implements AutoCloseable {
   private final int chunkSize;
   private volatile Fault fault = Fault.NONE;
 
-  /** The chunk requests served, as "name#index". */
+  /** The chunks served, as "name#index" (a request for several adds each). */
   final List<String> served = new CopyOnWriteArrayList<>();
 
   ChunkHttpServer(FakeCluster cluster, int chunkSize) throws IOException {
@@ -52,10 +55,6 @@ final class ChunkHttpServer implements AutoCloseable {
     try (ex) {
       String raw = ex.getRequestURI().getRawPath().substring("/api/files/".length());
       String query = ex.getRequestURI().getRawQuery();
-      if (query == null || !query.startsWith("chunk=")) {
-        send(ex, 404, new byte[0]);
-        return;
-      }
       String[] parts = raw.split("/", -1);
       StringBuilder name = new StringBuilder();
       for (int i = 0; i < parts.length; i++) {
@@ -64,26 +63,53 @@ final class ChunkHttpServer implements AutoCloseable {
         }
         name.append(URLDecoder.decode(parts[i], StandardCharsets.UTF_8));
       }
-      int index = Integer.parseInt(query.substring("chunk=".length()).split("&")[0]);
+      if (query == null || !query.startsWith("chunk=")) {
+        // The whole file, as a plain GET reads it.
+        Optional<FakeCluster.StoredFile> whole = cluster.file(name.toString());
+        send(ex, whole.isPresent() ? 200 : 404, whole.map(w -> w.data()).orElse(new byte[0]));
+        return;
+      }
+      int index = Integer.parseInt(param(query, "chunk"));
+      int count = param(query, "chunks") == null ? 1 : Integer.parseInt(param(query, "chunks"));
       if (fault == Fault.SERVER_ERROR) {
         send(ex, 500, "broken".getBytes(StandardCharsets.UTF_8));
         return;
       }
       Optional<FakeCluster.StoredFile> f = cluster.file(name.toString());
       long from = (long) index * chunkSize;
-      if (f.isEmpty() || from >= f.get().data().length) {
+      long to = (long) (index + count) * chunkSize;
+      if (f.isEmpty() || to - chunkSize >= Math.max(1, f.get().data().length)) {
         send(ex, 404, new byte[0]);
         return;
       }
       byte[] data = f.get().data();
-      byte[] chunk =
-          Arrays.copyOfRange(data, (int) from, (int) Math.min(data.length, from + chunkSize));
-      if (fault == Fault.CORRUPT) {
-        chunk[0] ^= 1;
+      byte[] chunks = Arrays.copyOfRange(data, (int) from, (int) Math.min(data.length, to));
+      for (int i = 0; i < count; i++) {
+        if (fault == Fault.CORRUPT) {
+          chunks[i * chunkSize] ^= 1;
+        }
+        served.add(name + "#" + (index + i));
       }
-      served.add(name + "#" + index);
-      send(ex, 200, chunk);
+      if (fault == Fault.TRUNCATE && chunks.length > chunkSize / 2) {
+        // Says it sends every byte, sends half a chunk's worth and closes the connection.
+        ex.sendResponseHeaders(200, chunks.length);
+        OutputStream out = ex.getResponseBody();
+        out.write(chunks, 0, chunkSize / 2);
+        out.flush();
+        ex.close();
+        return;
+      }
+      send(ex, 200, chunks);
     }
+  }
+
+  private static String param(String query, String name) {
+    for (String pair : query.split("&")) {
+      if (pair.startsWith(name + "=")) {
+        return pair.substring(name.length() + 1);
+      }
+    }
+    return null;
   }
 
   private static void send(HttpExchange ex, int status, byte[] body) throws IOException {

@@ -166,6 +166,22 @@ class SpindleCliTest {
   }
 
   @Test
+  void aStreamCutShortIsTakenUpByAnotherHolderFromTheChunkItStoppedIn() throws IOException {
+    byte[] content = random(CHUNK * 4 + 777);
+    cluster.write("seed", "five.bin", content);
+    bad.fault(ChunkHttpServer.Fault.TRUNCATE);
+    Path dst = tmp.resolve("five.bin");
+    Run r = spindle("--json", "read", "five.bin", "-o", dst.toString());
+    assertEquals(0, r.exit(), r.err());
+    assertArrayEquals(content, Files.readAllBytes(dst));
+    assertTrue(r.out().contains("\"servedBy\":[\"n1\"]"), r.out());
+    // Two streams, one per holder: n2's run (chunks 2 to 4) broke in chunk 2 and went to n1.
+    assertEquals(
+        List.of("five.bin#0", "five.bin#1", "five.bin#2", "five.bin#3", "five.bin#4"),
+        good.served.stream().sorted().toList());
+  }
+
+  @Test
   void aReadWithEveryHolderDownIsUnavailableAndLeavesTheOldFile() throws IOException {
     cluster.write("seed", "f.bin", random(100));
     good.fault(ChunkHttpServer.Fault.SERVER_ERROR);
