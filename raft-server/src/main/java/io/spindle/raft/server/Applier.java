@@ -6,6 +6,7 @@ import io.spindle.raft.NodeId;
 import io.spindle.raft.SnapshotMeta;
 import io.spindle.raft.StorageException;
 import io.spindle.raft.server.RaftStorage.SnapshotDraft;
+import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -84,6 +85,16 @@ final class Applier {
   private long entriesSinceSnapshot;
   private long bytesSinceSnapshot;
 
+  /**
+   * The size of the latest snapshot this node took or installed (0 until it knows one). For its
+   * bytes, a snapshot waits until the log since the last one is at least this large as well as
+   * {@code snapshotEveryBytes} (the dissertation's §5.1.3: snapshot once the log outgrows the
+   * previous snapshot): a store of S bytes is then copied once per S bytes logged, at most one byte
+   * of snapshot per byte written, rather than once per {@code snapshotEveryBytes} whatever S is.
+   * Written by the snapshot thread or the apply thread, read by the apply thread.
+   */
+  private volatile long lastSnapshotBytes;
+
   Applier(
       NodeId id,
       StateMachine stateMachine,
@@ -102,6 +113,7 @@ final class Applier {
     }
     this.snapshots =
         new ThreadPoolExecutor(0, 1, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), threadFactory);
+    this.lastSnapshotBytes = storage.snapshots().latest().map(SnapshotMeta::size).orElse(0L);
   }
 
   void start() {
@@ -245,7 +257,7 @@ final class Applier {
     entriesSinceSnapshot += entries.size();
     bytesSinceSnapshot += bytes;
     if (entriesSinceSnapshot >= settings.snapshotEveryEntries()
-        || bytesSinceSnapshot >= settings.snapshotEveryBytes()) {
+        || bytesSinceSnapshot >= Math.max(settings.snapshotEveryBytes(), lastSnapshotBytes)) {
       Entry last = entries.get(entries.size() - 1);
       takeSnapshot(new SnapshotMeta(last.index(), last.term(), configuration, 0));
     }
@@ -281,9 +293,14 @@ final class Applier {
 
   private void writeSnapshot(SnapshotMeta meta, CompletableFuture<Void> viewFixed, long started) {
     try {
+      long[] written = new long[1];
       SnapshotDraft draft =
           storage.writeSnapshot(
-              meta, out -> stateMachine.takeSnapshot(out, () -> viewFixed.complete(null)));
+              meta,
+              out ->
+                  stateMachine.takeSnapshot(
+                      counting(out, written), () -> viewFixed.complete(null)));
+      lastSnapshotBytes = written[0];
       LOG.fine(
           () ->
               "Raft node "
@@ -320,7 +337,25 @@ final class Applier {
     }
     entriesSinceSnapshot = 0;
     bytesSinceSnapshot = 0;
+    lastSnapshotBytes = install.meta().size();
     listener.installed(install.meta());
+  }
+
+  /** {@code out}, adding every byte written through it to {@code count[0]}. */
+  private static OutputStream counting(OutputStream out, long[] count) {
+    return new FilterOutputStream(out) {
+      @Override
+      public void write(int b) throws IOException {
+        out.write(b);
+        count[0]++;
+      }
+
+      @Override
+      public void write(byte[] b, int off, int len) throws IOException {
+        out.write(b, off, len);
+        count[0] += len;
+      }
+    };
   }
 
   private static void closeQuietly(InputStream in) {

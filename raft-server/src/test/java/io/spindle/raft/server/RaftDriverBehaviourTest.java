@@ -171,6 +171,43 @@ class RaftDriverBehaviourTest {
     }
   }
 
+  // A store of S bytes is copied into a snapshot at most once per S bytes logged: with a byte
+  // threshold far below the store's size, each snapshot still waits until the log since the
+  // previous one has outgrown it (each write is one entry of at most 231 bytes; the store only
+  // grows, so under the threshold alone a snapshot would come every 8 or so writes).
+  @Test
+  void aSnapshotForItsBytesWaitsUntilTheLogHasOutgrownThePreviousSnapshot() throws Exception {
+    cluster =
+        DriverCluster.start(3, Network.MEMORY, dir, s -> s.withSnapshots(1_000_000, 2048, 10));
+    Node leader = cluster.awaitLeader(WAIT);
+    String value = "v".repeat(200);
+    List<io.spindle.raft.SnapshotMeta> seen = new ArrayList<>();
+    for (int i = 0; i < 300; i++) {
+      cluster.write("k" + i, bytes(value), Duration.ofSeconds(30)).get(30, TimeUnit.SECONDS);
+      leader
+          .storage
+          .snapshots()
+          .latest()
+          .filter(m -> seen.isEmpty() || seen.get(seen.size() - 1).index() != m.index())
+          .ifPresent(seen::add);
+    }
+    String taken =
+        seen.stream().map(m -> m.index() + " (" + m.size() + " bytes)").toList().toString();
+    assertTrue(seen.size() >= 3, "snapshots were taken: " + taken);
+    assertTrue(seen.size() <= 8, "a snapshot per doubling of the store at most: " + taken);
+    for (int i = 1; i < seen.size(); i++) {
+      long loggedAtMost = (seen.get(i).index() - seen.get(i - 1).index()) * 231;
+      assertTrue(
+          loggedAtMost >= seen.get(i - 1).size(),
+          "snapshot "
+              + seen.get(i).index()
+              + " came after at most "
+              + loggedAtMost
+              + " bytes of log, less than the previous snapshot's "
+              + seen.get(i - 1).size());
+    }
+  }
+
   @Test
   void restartedNodeRestoresItsStateMachineFromItsSnapshotAndLog() throws Exception {
     cluster = DriverCluster.start(3, Network.MEMORY, dir, s -> s.withSnapshots(100, 1L << 30, 10));
