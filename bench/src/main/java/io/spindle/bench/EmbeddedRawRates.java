@@ -14,7 +14,6 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.Comparator;
 import java.util.Set;
-import java.util.SplittableRandom;
 import java.util.stream.Stream;
 import org.flywaydb.core.Flyway;
 
@@ -95,29 +94,20 @@ final class EmbeddedRawRates {
   /** Inserts {@code count} chunk rows of one upload, one per transaction; returns seconds. */
   private double insertMany(Connection c, String upload, int count, int size)
       throws SQLException, BenchException {
-    SplittableRandom random = new SplittableRandom();
-    byte[] data = new byte[size];
-    c.setAutoCommit(false);
-    long start = System.nanoTime();
-    try (PreparedStatement insert =
-        c.prepareStatement(
-            "INSERT INTO chunks (upload_id, chunk_index, sha256, size_bytes, data)"
-                + " VALUES (?, ?, ?, ?, ?)")) {
-      for (int i = 0; i < count; i++) {
-        BenchException.checkDeadline(deadlineNanos);
-        FilesBench.fill(random, data);
-        insert.setString(1, upload);
-        insert.setInt(2, i);
-        insert.setString(3, "0".repeat(64));
-        insert.setInt(4, size);
-        insert.setBytes(5, data);
-        insert.executeUpdate();
-        c.commit();
-      }
-    }
-    double seconds = (System.nanoTime() - start) / 1e9;
-    c.setAutoCommit(true);
-    return seconds;
+    return RawDatabaseRates.timedInserts(
+        c,
+        "INSERT INTO chunks (upload_id, chunk_index, sha256, size_bytes, data)"
+            + " VALUES (?, ?, ?, ?, ?)",
+        count,
+        size,
+        deadlineNanos,
+        (insert, i, data) -> {
+          insert.setString(1, upload);
+          insert.setInt(2, i);
+          insert.setString(3, "0".repeat(64));
+          insert.setInt(4, size);
+          insert.setBytes(5, data);
+        });
   }
 
   private static void delete(Path dir) {

@@ -110,17 +110,39 @@ final class RawDatabaseRates {
   /** Inserts {@code count} rows, one per transaction; returns the elapsed seconds. */
   private double insertMany(Connection c, String table, int count, int size, long firstId)
       throws SQLException, BenchException {
+    return timedInserts(
+        c,
+        "INSERT INTO " + table + " (id, data) VALUES (?, ?)",
+        count,
+        size,
+        deadlineNanos,
+        (insert, i, data) -> {
+          insert.setLong(1, firstId + i);
+          insert.setBytes(2, data);
+        });
+  }
+
+  /** Binds row {@code i} and its random bytes to the insert. */
+  interface RowBinder {
+    void bind(PreparedStatement insert, int i, byte[] data) throws SQLException;
+  }
+
+  /**
+   * Executes {@code sql} {@code count} times, one per transaction, each with {@code size} fresh
+   * random bytes bound by {@code binder}; returns the elapsed seconds.
+   */
+  static double timedInserts(
+      Connection c, String sql, int count, int size, long deadlineNanos, RowBinder binder)
+      throws SQLException, BenchException {
     SplittableRandom random = new SplittableRandom();
     byte[] data = new byte[size];
     c.setAutoCommit(false);
     long start = System.nanoTime();
-    try (PreparedStatement insert =
-        c.prepareStatement("INSERT INTO " + table + " (id, data) VALUES (?, ?)")) {
+    try (PreparedStatement insert = c.prepareStatement(sql)) {
       for (int i = 0; i < count; i++) {
         BenchException.checkDeadline(deadlineNanos);
         FilesBench.fill(random, data);
-        insert.setLong(1, firstId + i);
-        insert.setBytes(2, data);
+        binder.bind(insert, i, data);
         insert.executeUpdate();
         c.commit();
       }
