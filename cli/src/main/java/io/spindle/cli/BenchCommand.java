@@ -293,10 +293,7 @@ final class BenchCommand implements Callable<Integer> {
             .upload(new RandomContent(seed ^ 0x5DEECE66DL, bytes), name);
         long wrote = System.nanoTime() - writeStart;
         progress(String.format(Locale.ROOT, "wrote %d MiB in %.2f s", readMib, wrote / 1e9));
-        result(
-            "queue.write.mbps",
-            String.format(Locale.ROOT, "%.1f", bytes / 1e6 / (wrote / 1e9)),
-            "MB/s");
+        mbps("queue.write.mbps", bytes, wrote);
         checkTime("the read");
         Path dir = null;
         try {
@@ -314,10 +311,7 @@ final class BenchCommand implements Callable<Integer> {
                 "bench queue: the plain GET returned " + got + " bytes, not " + bytes);
           }
           progress(String.format(Locale.ROOT, "got %d MiB in %.2f s", readMib, getTook / 1e9));
-          result(
-              "queue.read.single.mbps",
-              String.format(Locale.ROOT, "%.1f", bytes / 1e6 / (getTook / 1e9)),
-              "MB/s");
+          mbps("queue.read.single.mbps", bytes, getTook);
           checkTime("the read");
           progress("reading it back verified, in up to " + readParallel + " streams");
           long start = System.nanoTime();
@@ -333,10 +327,7 @@ final class BenchCommand implements Callable<Integer> {
                   took / 1e9,
                   holders.size(),
                   String.join(", ", holders)));
-          result(
-              "queue.read.mbps",
-              String.format(Locale.ROOT, "%.1f", bytes / 1e6 / (took / 1e9)),
-              "MB/s");
+          mbps("queue.read.mbps", bytes, took);
         } catch (IOException e) {
           throw new CliException(
               ExitCode.OTHER, "bench queue: cannot use a temporary file: " + e.getMessage());
@@ -406,6 +397,11 @@ final class BenchCommand implements Callable<Integer> {
               ExitCode.UNAVAILABLE,
               "bench queue ran out of time before " + what + "; give it a longer --timeout");
         }
+      }
+
+      /** A rate in MB/s (10^6 bytes) of {@code bytes} moved in {@code nanos}. */
+      private void mbps(String name, long bytes, long nanos) {
+        result(name, String.format(Locale.ROOT, "%.1f", bytes / 1e6 / (nanos / 1e9)), "MB/s");
       }
 
       private void result(String name, String value, String unit) {

@@ -165,16 +165,11 @@ final class Downloader {
           ExitCode.UNAVAILABLE, "read " + name + " failed: the cluster named no node holding it");
     }
     Holder h = read.getHolders(0);
-    String base = h.getHttpUrl().replaceAll("/+$", "");
-    StringBuilder path = new StringBuilder(base).append("/api/files");
-    for (String segment : name.split("/", -1)) {
-      path.append('/').append(encodeSegment(segment));
-    }
     try {
       HttpResponse<Path> response =
           http.send(
               authorized(
-                      HttpRequest.newBuilder(URI.create(path.toString()))
+                      HttpRequest.newBuilder(URI.create(filePath(h.getHttpUrl(), name)))
                           .version(HttpClient.Version.HTTP_1_1)
                           .timeout(Duration.ofMinutes(10)))
                   .GET()
@@ -494,14 +489,18 @@ final class Downloader {
    * the node answers 409 if its copy of the file is no longer that content.
    */
   static URI chunkUri(String base, String name, int index, String fileSha256) {
+    return URI.create(filePath(base, name) + "?chunk=" + index + "&sha256=" + fileSha256);
+  }
+
+  /** {@code {base}/api/files/{each segment of name percent-encoded}}. */
+  private static String filePath(String base, String name) {
     StringBuilder path =
         new StringBuilder(base.endsWith("/") ? base.substring(0, base.length() - 1) : base);
     path.append("/api/files");
     for (String segment : name.split("/", -1)) {
       path.append('/').append(encodeSegment(segment));
     }
-    path.append("?chunk=").append(index).append("&sha256=").append(fileSha256);
-    return URI.create(path.toString());
+    return path.toString();
   }
 
   /** Percent-encodes everything but RFC 3986's unreserved characters, as UTF-8. */
