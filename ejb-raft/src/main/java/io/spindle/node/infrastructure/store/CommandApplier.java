@@ -78,6 +78,8 @@ final class CommandApplier {
   private final Set<String> newNameHashes = new HashSet<>();
   private final SmallFileInserts smallFiles = new SmallFileInserts();
   private final GroupApplier groups = new GroupApplier();
+  // Apply thread only, across batches: the running digests of staged uploads.
+  private final UploadDigests uploadDigests = new UploadDigests();
 
   /**
    * Forgets the previous batch's state and learns, in a query or two, which of this batch's small
@@ -228,6 +230,7 @@ final class CommandApplier {
     em.persist(chunk);
     em.flush();
     em.detach(chunk); // keep at most one chunk in memory per batch
+    uploadDigests.put(uploadId, put.getIndex(), index, data);
     return CommandResult.newBuilder().setStatus(CommandResult.Status.OK).build().toByteArray();
   }
 
@@ -478,11 +481,10 @@ final class CommandApplier {
     if (total != commit.getSize()) {
       return "the staged chunks hold " + total + " bytes, the commit announces " + commit.getSize();
     }
-    MessageDigest digest = Sha256.newDigest();
-    for (int i = 0; i < chunks.size(); i++) {
-      digest.update(chunkData(em, commit.getUploadId(), i));
-    }
-    byte[] actual = digest.digest();
+    byte[] actual =
+        uploadDigests
+            .take(commit.getUploadId(), commit.getChunkCount())
+            .orElseGet(() -> readBackDigest(em, commit.getUploadId(), chunks.size()));
     if (!Arrays.equals(actual, commit.getSha256().toByteArray())) {
       return "the content's SHA-256 is "
           + Sha256.hex(actual)
@@ -490,6 +492,20 @@ final class CommandApplier {
           + Sha256.hex(commit.getSha256().toByteArray());
     }
     return null;
+  }
+
+  /** The SHA-256 of an upload's staged chunks, read back from the database. */
+  private static byte[] readBackDigest(EntityManager em, String uploadId, int chunkCount) {
+    MessageDigest digest = Sha256.newDigest();
+    for (int i = 0; i < chunkCount; i++) {
+      digest.update(chunkData(em, uploadId, i));
+    }
+    return digest.digest();
+  }
+
+  /** The database was replaced (a snapshot installed): no staged upload is followed any more. */
+  void forgetUploads() {
+    uploadDigests.clear();
   }
 
   private byte[] deleteFile(EntityManager em, DeleteFile delete, long index) {
@@ -539,7 +555,8 @@ final class CommandApplier {
         > 0;
   }
 
-  private static void dropStaged(EntityManager em, String uploadId) {
+  private void dropStaged(EntityManager em, String uploadId) {
+    uploadDigests.forget(uploadId);
     StagedUploadRow staged = em.find(StagedUploadRow.class, uploadId);
     if (staged != null) {
       deleteChunks(em, uploadId);

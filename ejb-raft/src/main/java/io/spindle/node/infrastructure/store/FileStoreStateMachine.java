@@ -150,6 +150,7 @@ public final class FileStoreStateMachine implements StateMachine {
       throw ioCause(e);
     }
     appliedIndex = meta.index();
+    applier.forgetUploads();
     groupListener.reloaded();
     LOG.info(() -> "installed a snapshot at index " + meta.index() + ", term " + meta.term());
   }

@@ -232,6 +232,60 @@ class FileStoreStateMachineTest {
 
   @ParameterizedTest
   @EnumSource(TestDatabase.Kind.class)
+  void aCommitJudgesTheChunksStagedLastWhateverOrderTheyCameIn(TestDatabase.Kind kind)
+      throws Exception {
+    TestDatabase db = database(kind);
+    FileStoreStateMachine sm = db.stateMachine(StoreSettings.defaults());
+    byte[] first = bytes(48, 11);
+    byte[] second = first.clone();
+    second[20] ^= 1; // chunk 1 of 16-byte chunks differs
+
+    List<Entry> outOfOrder = putChunks("u-order", first, 16);
+    sm.apply(List.of(outOfOrder.get(2), outOfOrder.get(0), outOfOrder.get(1)));
+    assertEquals(
+        CommandResult.Status.OK,
+        single(sm.apply(List.of(commit("u-order", "order", first, 3, "r-order")))).getStatus());
+    assertArrayEquals(first, read(sm, "order"));
+
+    // Chunk 1 put again with other bytes: the commit must see the bytes staged last.
+    sm.apply(putChunks("u-stale", first, 16));
+    sm.apply(List.of(putChunks("u-stale", second, 16).get(1)));
+    CommandResult stale = single(sm.apply(List.of(commit("u-stale", "stale", first, 3, "r-s"))));
+    assertEquals(CommandResult.Status.REJECTED, stale.getStatus(), stale.getMessage());
+    sm.apply(putChunks("u-fresh", first, 16));
+    sm.apply(List.of(putChunks("u-fresh", second, 16).get(1)));
+    assertEquals(
+        CommandResult.Status.OK,
+        single(sm.apply(List.of(commit("u-fresh", "fresh", second, 3, "r-f")))).getStatus());
+    assertArrayEquals(second, read(sm, "fresh"));
+
+    // The whole upload put again from chunk 0, in one batch with its commit.
+    List<Entry> again = new ArrayList<>(putChunks("u-again", first, 16));
+    again.addAll(putChunks("u-again", second, 16));
+    again.add(commit("u-again", "again", second, 3, "r-a"));
+    List<byte[]> results = sm.apply(again);
+    assertEquals(
+        CommandResult.Status.OK,
+        CommandResult.parseFrom(results.get(results.size() - 1)).getStatus());
+    assertArrayEquals(second, read(sm, "again"));
+
+    // Chunks staged before a restart: the new instance reads them back to judge the commit.
+    sm.apply(putChunks("u-restart", first, 16));
+    FileStoreStateMachine restarted = db.stateMachine(StoreSettings.defaults());
+    CommandResult wrong =
+        single(restarted.apply(List.of(commit("u-restart", "restart", second, 3, "r-r1"))));
+    assertEquals(CommandResult.Status.REJECTED, wrong.getStatus(), wrong.getMessage());
+    restarted.apply(putChunks("u-restart2", first, 16));
+    FileStoreStateMachine again2 = db.stateMachine(StoreSettings.defaults());
+    assertEquals(
+        CommandResult.Status.OK,
+        single(again2.apply(List.of(commit("u-restart2", "restart", first, 3, "r-r2"))))
+            .getStatus());
+    assertArrayEquals(first, read(again2, "restart"));
+  }
+
+  @ParameterizedTest
+  @EnumSource(TestDatabase.Kind.class)
   void aSnapshotRebuildsAnIdenticalStore(TestDatabase.Kind kind) throws Exception {
     TestDatabase source = database(kind);
     FileStoreStateMachine sm = source.stateMachine(StoreSettings.defaults());
