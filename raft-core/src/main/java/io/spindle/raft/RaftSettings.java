@@ -80,7 +80,7 @@ public record RaftSettings(
         true,
         false,
         256,
-        64L << 20,
+        32L << 20,
         4L << 20,
         1 << 20,
         256L << 20,

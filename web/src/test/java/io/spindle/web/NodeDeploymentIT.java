@@ -155,6 +155,10 @@ class NodeDeploymentIT {
     assertEquals(
         "spindle_raft_proposals_total",
         families.get("spindle_raft_proposals").samples().get(0).name());
+    assertEquals(
+        "counter",
+        families.get("spindle_raft_dropped_messages").type(),
+        "dropped Raft messages are counted: " + families.keySet());
     Family fsync = families.get("spindle_fsync_seconds");
     assertEquals("histogram", fsync.type(), families.keySet().toString());
     List<PrometheusText.Sample> inf =

@@ -69,6 +69,10 @@ final class NodeMetrics {
             "spindle_raft_appended_entries",
             "entries appended to the node's log",
             counters.appendedEntries()),
+        counter(
+            "spindle_raft_dropped_messages",
+            "Raft messages not sent: a peer's outbound bound reached, or no route to the peer",
+            counters.droppedMessages()),
         histogram(
             "spindle_fsync_seconds",
             "how long each fsync of the Raft log took (group commit: one may cover many entries)",

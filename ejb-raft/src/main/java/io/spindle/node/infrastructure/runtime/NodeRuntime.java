@@ -109,7 +109,7 @@ public class NodeRuntime {
   private final NodeStatistics statistics = new NodeStatistics();
   private NodeSettings config;
   private DurableRaftStorage storage;
-  private NettyRaftTransport transport;
+  private volatile NettyRaftTransport transport;
   private volatile RaftDriver driver;
   private volatile FileService fileService;
   private volatile GroupService groupService;
@@ -439,6 +439,12 @@ public class NodeRuntime {
 
   public NodeStatistics statistics() {
     return statistics;
+  }
+
+  /** Raft messages the transport did not send (see {@link NettyRaftTransport#droppedMessages}). */
+  public long droppedRaftMessages() {
+    NettyRaftTransport t = transport;
+    return t == null ? 0 : t.droppedMessages();
   }
 
   /** Whether this node takes work from at least one queue server now; empty if it knows of none. */

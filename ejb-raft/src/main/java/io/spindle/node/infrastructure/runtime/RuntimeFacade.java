@@ -75,7 +75,8 @@ final class RuntimeFacade implements NodeFacade {
   @Override
   public NodeCounters counters() {
     NodeStatistics s = node.statistics();
-    return new NodeCounters(s.proposals(), s.appendedEntries(), s.fsyncs());
+    return new NodeCounters(
+        s.proposals(), s.appendedEntries(), s.fsyncs(), node.droppedRaftMessages());
   }
 
   @Override

@@ -12,6 +12,8 @@ import io.netty.channel.nio.NioEventLoopGroup;
 import io.spindle.protocol.raft.RaftFrame;
 import io.spindle.protocol.tls.ClusterTls;
 import io.spindle.raft.NodeId;
+import io.spindle.raft.message.AppendEntries;
+import io.spindle.raft.message.InstallSnapshot;
 import io.spindle.raft.message.Message;
 import io.spindle.raft.server.transport.Handshake.Role;
 import io.spindle.wire.Backoff;
@@ -198,9 +200,16 @@ public final class NettyRaftTransport implements RaftTransport {
                   + "; send smaller batches or chunks, or raise the maximum on every node");
       return;
     }
-    if (!link.queue().offer(frame)) {
+    boolean queued = isBulk(message) ? link.queue().offer(frame) : link.queue().offerControl(frame);
+    if (!queued) {
       LOG.fine(() -> "dropped a message for " + message.to() + ": outbound bound reached");
     }
+  }
+
+  /** Whether a message carries entries or snapshot data, rather than a few fields. */
+  private static boolean isBulk(Message message) {
+    return message instanceof InstallSnapshot
+        || (message instanceof AppendEntries append && !append.entries().isEmpty());
   }
 
   /** Messages dropped so far: over a peer's outbound bound, unroutable, too large or invalid. */

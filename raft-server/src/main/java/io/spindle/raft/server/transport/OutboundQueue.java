@@ -18,6 +18,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * written it to the socket (or failed to), so the bound covers this queue and Netty's outbound
  * buffer together; a frame that would exceed it is refused (and counted) instead of queued. One
  * frame is always accepted into an empty queue, so a frame larger than the bound still goes out.
+ * Small control frames (heartbeats, votes, answers: {@link #offerControl}) may go {@value
+ * #CONTROL_ALLOWANCE} bytes beyond the bound, so that a queue filled with AppendEntries still takes
+ * the heartbeat that keeps the followers from starting an election (a leader whose heartbeats were
+ * dropped for an election timeout, while a large file's entries filled the queue, lost its
+ * followers).
  *
  * <p><b>Batching:</b> offers from any thread schedule at most one drain task on the channel's event
  * loop; the task writes everything queued while the channel is writable and flushes once. Offers
@@ -28,6 +33,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Frames stay queued while no channel is attached (during a reconnect) and go out when one is.
  */
 final class OutboundQueue {
+  /** How far beyond the bound control frames may fill the queue. */
+  static final long CONTROL_ALLOWANCE = 1L << 20;
+
   private final long maxBytes;
   private final Queue<Pending> frames = new ConcurrentLinkedQueue<>();
   private final AtomicLong bytes = new AtomicLong();
@@ -44,9 +52,21 @@ final class OutboundQueue {
 
   /** Queues {@code frame}, or returns false and counts a drop if it would exceed the bound. */
   boolean offer(RaftFrame frame) {
+    return offer(frame, maxBytes);
+  }
+
+  /**
+   * Queues a small control frame, which may exceed the bound by {@link #CONTROL_ALLOWANCE}; returns
+   * false and counts a drop beyond that.
+   */
+  boolean offerControl(RaftFrame frame) {
+    return offer(frame, maxBytes + CONTROL_ALLOWANCE);
+  }
+
+  private boolean offer(RaftFrame frame, long limit) {
     int size = frame.getSerializedSize() + 5; // with the largest varint32 length prefix
     long total = bytes.addAndGet(size);
-    if (total > maxBytes && total != size) {
+    if (total > limit && total != size) {
       bytes.addAndGet(-size);
       dropped.incrementAndGet();
       return false;

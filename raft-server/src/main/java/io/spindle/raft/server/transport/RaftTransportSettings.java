@@ -24,7 +24,14 @@ public record RaftTransportSettings(
     Duration reconnectBackoffMax) {
 
   public static final int DEFAULT_MAX_FRAME_SIZE = 64 * 1024 * 1024;
-  public static final long DEFAULT_MAX_OUTBOUND_BYTES_PER_PEER = 32L * 1024 * 1024;
+
+  /**
+   * 40 MiB: what the Raft core puts in flight to one follower at most (32 MiB of entries, then one
+   * more AppendEntries of up to 4 MiB) with room for framing, so that a follower that keeps up
+   * never has entries dropped here.
+   */
+  public static final long DEFAULT_MAX_OUTBOUND_BYTES_PER_PEER = 40L * 1024 * 1024;
+
   public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(3);
   public static final Duration DEFAULT_RECONNECT_BACKOFF_MIN = Duration.ofMillis(50);
   public static final Duration DEFAULT_RECONNECT_BACKOFF_MAX = Duration.ofSeconds(5);
@@ -52,7 +59,7 @@ public record RaftTransportSettings(
     }
   }
 
-  /** 64 MiB frames, 32 MiB per peer, 3 s connect timeout, redial after 50 ms doubling to 5 s. */
+  /** 64 MiB frames, 40 MiB per peer, 3 s connect timeout, redial after 50 ms doubling to 5 s. */
   public static RaftTransportSettings defaults() {
     return new RaftTransportSettings(
         DEFAULT_MAX_FRAME_SIZE,

@@ -88,6 +88,28 @@ class OutboundQueueTest {
   }
 
   @Test
+  void controlFramesStillFitWhenEntriesFillTheBoundUpToTheirAllowance() {
+    OutboundQueue queue = new OutboundQueue(10_000);
+    while (queue.offer(frameOf(3000))) {
+      // fill the queue with entries
+    }
+    while (queue.offer(SMALL)) {
+      // and the rest of the bound
+    }
+    long dropped = queue.droppedFrames();
+    assertFalse(queue.offer(SMALL), "an ordinary offer is refused");
+    assertTrue(queue.offerControl(SMALL), "a heartbeat still goes out behind the entries");
+    int controls = 1;
+    while (queue.offerControl(SMALL)) {
+      controls++;
+    }
+    int size = SMALL.getSerializedSize() + 5;
+    assertEquals(OutboundQueue.CONTROL_ALLOWANCE / size, controls, 1.0);
+    assertTrue(queue.pendingBytes() <= 10_000 + OutboundQueue.CONTROL_ALLOWANCE);
+    assertEquals(dropped + 2, queue.droppedFrames());
+  }
+
+  @Test
   void oneFrameLargerThanTheBoundGoesOutAlone() {
     OutboundQueue queue = new OutboundQueue(1000);
     assertTrue(queue.offer(frameOf(5000)));
