@@ -2,6 +2,7 @@ package io.spindle.system;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.spindle.testkit.netns.NetnsLab;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -23,6 +24,9 @@ import java.util.concurrent.TimeUnit;
  */
 final class PayaraNode {
   final String id;
+  // The network namespace host the node runs in (null: the machine's own, on 127.0.0.1).
+  private final NetnsLab lab;
+  private final int host;
   // New ones when the node moves (moveToNewPorts).
   int httpPort;
   int raftPort;
@@ -34,13 +38,39 @@ final class PayaraNode {
 
   PayaraNode(String id, Path root) throws IOException {
     this.id = id;
+    this.lab = null;
+    this.host = 0;
     this.httpPort = freePort();
     this.raftPort = freePort();
     this.dir = Files.createDirectories(root.resolve(id));
   }
 
+  /**
+   * A node in host {@code host} of {@code lab} (a network namespace of its own), listening on that
+   * host's address, web port 3000 and Raft port 7000; the test reaches it over the lab's link from
+   * the machine's namespace ({@link NetnsLab#withRootLink()}).
+   */
+  PayaraNode(String id, Path root, NetnsLab lab, int host) throws IOException {
+    this.id = id;
+    this.lab = lab;
+    this.host = host;
+    this.httpPort = 3000;
+    this.raftPort = 7000;
+    this.dir = Files.createDirectories(root.resolve(id));
+  }
+
+  /** The address the node listens on. */
+  String address() {
+    return lab == null ? "127.0.0.1" : lab.address(host);
+  }
+
+  /** The host of the lab it runs in (0 on the machine's own namespace). */
+  int host() {
+    return host;
+  }
+
   URI url() {
-    return URI.create((https ? "https" : "http") + "://127.0.0.1:" + httpPort);
+    return URI.create((https ? "https" : "http") + "://" + address() + ":" + httpPort);
   }
 
   /**
@@ -52,7 +82,7 @@ final class PayaraNode {
   }
 
   String peerEntry() {
-    return id + "=127.0.0.1:" + raftPort + ";" + url();
+    return id + "=" + address() + ":" + raftPort + ";" + url();
   }
 
   void start(String peers, String secret, Map<String, String> extraEnv) throws IOException {
@@ -74,11 +104,11 @@ final class PayaraNode {
             "--rootdir",
             freshRootDir().toString()));
     command.addAll(webListener());
-    ProcessBuilder builder = new ProcessBuilder(command);
+    ProcessBuilder builder = new ProcessBuilder(lab == null ? command : lab.inHost(host, command));
     Map<String, String> env = builder.environment();
     env.put("SPINDLE_NODE_ID", id);
     env.put("SPINDLE_DATA_DIR", dir.resolve("data").toString());
-    env.put("SPINDLE_RAFT_LISTEN", "127.0.0.1:" + raftPort);
+    env.put("SPINDLE_RAFT_LISTEN", address() + ":" + raftPort);
     env.put("SPINDLE_HTTP_URL", url().toString());
     env.put("SPINDLE_PEERS", peers);
     env.put("SPINDLE_SECRET", secret);
@@ -113,7 +143,8 @@ final class PayaraNode {
     Path preboot = dir.resolve("preboot.txt");
     if (!https) {
       Files.writeString(
-          preboot, "set " + LISTENERS + ".http-listener.address=127.0.0.1\n" + NO_MP_METRICS);
+          preboot,
+          "set " + LISTENERS + ".http-listener.address=" + address() + "\n" + NO_MP_METRICS);
       return List.of(
           "--port", Integer.toString(httpPort), "--prebootcommandfile", preboot.toString());
     }
@@ -200,9 +231,35 @@ final class PayaraNode {
     }
   }
 
+  /** The node's process id (ip netns exec runs Java in its own place). */
+  long pid() {
+    return process.pid();
+  }
+
+  /** SIGSTOP: the process stops on the spot, its sockets open, as in a long GC pause. */
+  void pause() throws IOException {
+    signal("STOP");
+  }
+
+  /** SIGCONT after {@link #pause()}. */
+  void resume() throws IOException {
+    signal("CONT");
+  }
+
+  private void signal(String name) throws IOException {
+    if (process != null && process.isAlive()) {
+      NetnsLab.run("kill", "-" + name, Long.toString(process.pid()));
+    }
+  }
+
   /** Stops the node as SIGTERM does; kill -9 if it has not stopped within 20 s. */
   void close() throws InterruptedException {
     if (process != null && process.isAlive()) {
+      try {
+        resume(); // a paused process would not act on SIGTERM
+      } catch (IOException e) {
+        // It exited meanwhile.
+      }
       process.destroy();
       if (!process.waitFor(20, TimeUnit.SECONDS)) {
         kill();

@@ -1,4 +1,4 @@
-package io.spindle.discovery;
+package io.spindle.testkit.netns;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -13,9 +13,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -33,12 +35,22 @@ import org.junit.jupiter.api.extension.ExecutionCondition;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * A small network of hosts for discovery tests: network namespaces {@code <prefix>-h1..hN}, each
- * with a veth {@code eth0} on a bridge in a namespace of its own ({@code <prefix>-br}), on a
- * private /24 in 10.231.0.0/16. Host i has address 10.231.S.(10+i), broadcast 10.231.S.255, only
- * the connected route and IPv6 off (so that the hosts send nothing of their own). Tests add routes
- * and run child JVMs inside the hosts with {@code ip netns exec}; nothing runs in, or sends from,
- * the machine's own namespace.
+ * A small network of hosts for tests: network namespaces {@code <prefix>-h1..hN}, each with a veth
+ * {@code eth0} on a bridge in a namespace of its own ({@code <prefix>-br}), on a private /24 in
+ * 10.231.0.0/16. Host i has address 10.231.S.(10+i), broadcast 10.231.S.255, only the connected
+ * route and IPv6 off (so that the hosts send nothing of their own). Tests add routes and run child
+ * JVMs inside the hosts with {@code ip netns exec}; nothing runs in, or broadcasts from, the
+ * machine's own namespace.
+ *
+ * <p>{@link #withRootLink()} also links the machine's own namespace to the bridge (address
+ * 10.231.S.1), so that the test itself reaches servers in the hosts by unicast. That link has IPv6
+ * and ARP off, and static neighbour entries on both sides, so the machine's namespace sends nothing
+ * on it but the test's own packets to the hosts, and never a broadcast or multicast.
+ *
+ * <p>{@link #cut(int, int)} drops every IPv4 packet one host sends to another (an nftables rule on
+ * the sender's output hook, in a table of the lab's own): a one-way cut; both directions make a
+ * partition. {@link #heal()} removes every cut. Cuts need the {@code nft} command (Debian's
+ * nftables, which {@code tools/install-nftables.sh} installs).
  *
  * <p>The prefix is {@code spd-<pid>-<random>}, unique per run. After all tests the children are
  * killed and every namespace with the prefix is deleted (deleting a namespace deletes its veth ends
@@ -46,19 +58,24 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * deletes namespaces whose creating process no longer exists. Needs root and iproute2; without them
  * the tests are skipped with the reason.
  */
-final class NetnsLab implements ExecutionCondition, BeforeAllCallback, AfterAllCallback {
+public final class NetnsLab implements ExecutionCondition, BeforeAllCallback, AfterAllCallback {
   private static final Logger LOG = Logger.getLogger(NetnsLab.class.getName());
   private static final Pattern OURS = Pattern.compile("spd-(\\d+)-[0-9a-f]+-(br|h\\d+|probe)");
   private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(20);
+  private static final String CUTS = "spindle_cuts";
 
   private final int hosts;
   private final String prefix;
   private final int subnet;
   private final List<Child> children = new CopyOnWriteArrayList<>();
+  private final Set<List<Integer>> cuts = new HashSet<>();
+  private final Set<Integer> filtered = new HashSet<>();
+  private boolean rootLink;
+  private String rootInterface;
   private Thread shutdownHook;
   private String unavailable;
 
-  NetnsLab(int hosts) {
+  public NetnsLab(int hosts) {
     this.hosts = hosts;
     this.prefix =
         "spd-"
@@ -68,33 +85,90 @@ final class NetnsLab implements ExecutionCondition, BeforeAllCallback, AfterAllC
     this.subnet = ThreadLocalRandom.current().nextInt(256);
   }
 
+  /** Links the machine's own namespace to the bridge too (see the class comment). */
+  public NetnsLab withRootLink() {
+    rootLink = true;
+    return this;
+  }
+
   // ---------------------------------------------------------------------------------------------
   // The network.
 
+  public int hosts() {
+    return hosts;
+  }
+
+  /** The address of the machine's own namespace on the bridge ({@link #withRootLink()}). */
+  public String rootAddress() {
+    return "10.231." + subnet + ".1";
+  }
+
+  /** {@code command} run inside host {@code i}. */
+  public List<String> inHost(int i, List<String> command) {
+    List<String> wrapped = new ArrayList<>(List.of("ip", "netns", "exec", host(i)));
+    wrapped.addAll(command);
+    return wrapped;
+  }
+
+  /**
+   * Drops every packet host {@code from} sends to host {@code to}, from now until {@link #heal}.
+   */
+  public synchronized void cut(int from, int to) throws IOException {
+    if (!cuts.add(List.of(from, to))) {
+      return;
+    }
+    if (!filtered.contains(from)) {
+      nft(from, "add", "table", "inet", CUTS);
+      nft(from, "add", "chain", "inet", CUTS, "out", "{ type filter hook output priority 0 ; }");
+      filtered.add(from);
+    }
+    nft(from, "add", "rule", "inet", CUTS, "out", "ip", "daddr", address(to), "drop");
+  }
+
+  private void nft(int host, String... args) throws IOException {
+    List<String> command = new ArrayList<>(List.of("nft"));
+    command.addAll(Arrays.asList(args));
+    run(inHost(host, command).toArray(String[]::new));
+  }
+
+  /** The one-way cuts in force, as pairs (from, to). */
+  public synchronized Set<List<Integer>> cuts() {
+    return Set.copyOf(cuts);
+  }
+
+  /** Removes every cut. */
+  public synchronized void heal() throws IOException {
+    for (int host : List.copyOf(filtered)) {
+      nft(host, "delete", "table", "inet", CUTS);
+      filtered.remove(host);
+    }
+    cuts.clear();
+  }
+
   /** The namespace of host {@code i}, from 1. */
-  String host(int i) {
+  public String host(int i) {
     return prefix + "-h" + i;
   }
 
-  String bridge() {
+  public String bridge() {
     return prefix + "-br";
   }
 
-  String address(int i) {
+  public String address(int i) {
     return "10.231." + subnet + "." + (10 + i);
   }
 
-  String subnetBroadcast() {
+  public String subnetBroadcast() {
     return "10.231." + subnet + ".255";
   }
 
   /** A route to everywhere through the bridge, which 255.255.255.255 needs. */
-  void addDefaultRoute(int i) throws IOException {
+  public void addDefaultRoute(int i) throws IOException {
     run("ip", "-n", host(i), "route", "replace", "default", "dev", "eth0");
   }
 
   /** How many packets host {@code i} has sent out of its eth0. */
-  long transmittedPackets(int i) throws IOException {
+  public long transmittedPackets(int i) throws IOException {
     String out = run("ip", "-n", host(i), "-s", "-o", "link", "show", "dev", "eth0");
     // One line: "... TX: bytes packets errors dropped carrier collsns \    <bytes> <packets> ..."
     Matcher m = Pattern.compile("TX:[^\\\\]*\\\\\\s+(\\d+)\\s+(\\d+)").matcher(out);
@@ -108,7 +182,7 @@ final class NetnsLab implements ExecutionCondition, BeforeAllCallback, AfterAllC
   // Children.
 
   /** A child JVM in a host, running {@code mainClass} with this JVM's classpath. */
-  Child startJava(int host, Map<String, String> env, Class<?> mainClass, String... args)
+  public Child startJava(int host, Map<String, String> env, Class<?> mainClass, String... args)
       throws IOException {
     List<String> command = new ArrayList<>();
     command.addAll(
@@ -133,7 +207,7 @@ final class NetnsLab implements ExecutionCondition, BeforeAllCallback, AfterAllC
   }
 
   /** A child process: its stdout as lines to wait for, its stderr kept for failure messages. */
-  static final class Child implements AutoCloseable {
+  public static final class Child implements AutoCloseable {
     private final String where;
     private final Process process;
     private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
@@ -167,7 +241,7 @@ final class NetnsLab implements ExecutionCondition, BeforeAllCallback, AfterAllC
     }
 
     /** The next stdout line matching {@code match}; earlier lines are skipped. */
-    String awaitLine(Predicate<String> match, Duration timeout) throws InterruptedException {
+    public String awaitLine(Predicate<String> match, Duration timeout) throws InterruptedException {
       Instant deadline = Instant.now().plus(timeout);
       while (true) {
         long left = Duration.between(Instant.now(), deadline).toMillis();
@@ -188,24 +262,25 @@ final class NetnsLab implements ExecutionCondition, BeforeAllCallback, AfterAllC
       }
     }
 
-    String awaitLineStartingWith(String start, Duration timeout) throws InterruptedException {
+    public String awaitLineStartingWith(String start, Duration timeout)
+        throws InterruptedException {
       return awaitLine(line -> line.startsWith(start), timeout);
     }
 
     /** Sends one line to the child's stdin. */
-    void tell(String line) throws IOException {
+    public void tell(String line) throws IOException {
       stdin.write((line + "\n").getBytes(StandardCharsets.UTF_8));
       stdin.flush();
     }
 
-    int awaitExit(Duration timeout) throws InterruptedException {
+    public int awaitExit(Duration timeout) throws InterruptedException {
       if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
         fail("the child in " + where + " did not exit within " + timeout + "; stderr:\n" + stderr);
       }
       return process.exitValue();
     }
 
-    String stderr() {
+    public String stderr() {
       return stderr.toString();
     }
 
@@ -293,8 +368,82 @@ final class NetnsLab implements ExecutionCondition, BeforeAllCallback, AfterAllC
       run("ip", "-n", ns, "addr", "add", address(i) + "/24", "brd", "+", "dev", "eth0");
       run("ip", "-n", ns, "link", "set", "eth0", "up");
     }
+    if (rootLink) {
+      linkRoot();
+    }
     LOG.info(
         "network namespaces " + prefix + "-{br,h1..h" + hosts + "} on 10.231." + subnet + ".0/24");
+  }
+
+  /**
+   * A veth from the machine's namespace to the bridge, IPv6 and ARP off before it is up, with
+   * permanent neighbour entries both ways: the machine's side never sends a broadcast. Deleting the
+   * bridge's namespace deletes it.
+   */
+  private void linkRoot() throws IOException {
+    rootInterface = "spr" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
+    run(
+        "ip",
+        "link",
+        "add",
+        rootInterface,
+        "type",
+        "veth",
+        "peer",
+        "name",
+        "root",
+        "netns",
+        bridge());
+    run("ip", "-n", bridge(), "link", "set", "root", "master", "br0");
+    run("ip", "-n", bridge(), "link", "set", "root", "up");
+    run(
+        "sh",
+        "-c",
+        "[ ! -d /proc/sys/net/ipv6/conf/"
+            + rootInterface
+            + " ] || echo 1 > /proc/sys/net/ipv6/conf/"
+            + rootInterface
+            + "/disable_ipv6");
+    run("ip", "link", "set", "dev", rootInterface, "arp", "off");
+    run("ip", "addr", "add", rootAddress() + "/24", "dev", rootInterface);
+    String rootMac = mac(List.of("ip", "-o", "link", "show", "dev", rootInterface));
+    for (int i = 1; i <= hosts; i++) {
+      String hostMac = mac(List.of("ip", "-n", host(i), "-o", "link", "show", "dev", "eth0"));
+      run(
+          "ip",
+          "neigh",
+          "replace",
+          address(i),
+          "lladdr",
+          hostMac,
+          "dev",
+          rootInterface,
+          "nud",
+          "permanent");
+      run(
+          "ip",
+          "-n",
+          host(i),
+          "neigh",
+          "replace",
+          rootAddress(),
+          "lladdr",
+          rootMac,
+          "dev",
+          "eth0",
+          "nud",
+          "permanent");
+    }
+    run("ip", "link", "set", "dev", rootInterface, "up");
+  }
+
+  private static String mac(List<String> linkShow) throws IOException {
+    String out = run(linkShow.toArray(String[]::new));
+    Matcher m = Pattern.compile("link/ether ([0-9a-f:]{17})").matcher(out);
+    if (!m.find()) {
+      throw new IOException("no MAC address in: " + out);
+    }
+    return m.group(1);
   }
 
   /** Loopback up, IPv6 off: the host sends nothing unless a test makes it. */
@@ -316,6 +465,16 @@ final class NetnsLab implements ExecutionCondition, BeforeAllCallback, AfterAllC
       child.close();
     }
     children.clear();
+    cuts.clear();
+    filtered.clear();
+    if (rootInterface != null) {
+      try {
+        run("ip", "link", "delete", rootInterface);
+      } catch (IOException e) {
+        // Gone with the bridge's namespace already, or deleted below with it.
+      }
+      rootInterface = null;
+    }
     for (String ns : ourNamespaces()) {
       try {
         run("ip", "netns", "delete", ns);
@@ -366,15 +525,15 @@ final class NetnsLab implements ExecutionCondition, BeforeAllCallback, AfterAllC
       run("ip", "netns", "delete", probe);
       return "";
     } catch (IOException e) {
-      return "skipped: discovery across network namespaces needs root and iproute2 ('ip netns"
-          + " add' failed: "
+      return "skipped: these tests need network namespaces, which need root and iproute2 ('ip"
+          + " netns add' failed: "
           + e.getMessage()
-          + "); LoopbackDiscoveryTest still covers discovery on this machine";
+          + ")";
     }
   }
 
   /** Runs a command; returns its stdout, or throws with its stderr if it fails. */
-  static String run(String... command) throws IOException {
+  public static String run(String... command) throws IOException {
     Process process;
     try {
       process = new ProcessBuilder(command).redirectErrorStream(false).start();

@@ -1,0 +1,487 @@
+package io.spindle.system;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.spindle.testkit.lincheck.LinearizabilityChecker;
+import io.spindle.testkit.lincheck.Operation;
+import io.spindle.testkit.netns.NetnsLab;
+import java.io.IOException;
+import java.net.http.HttpClient;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The fault suite (issue 19): three real Payara Micro nodes, each in a network namespace of its
+ * own, take writes, linearizable reads and deletes of small files from several clients while a
+ * nemesis partitions them (the leader isolated, a follower isolated, a bridge, the leader's
+ * outgoing links cut one way), kills a node with kill -9 and restarts it, and pauses the leader and
+ * a follower with SIGSTOP for longer than an election timeout. Afterwards, healed, every node
+ * answers a final linearizable read of every key, and:
+ *
+ * <ul>
+ *   <li>the history of every key is linearizable (the checker of {@code testkit}), which also means
+ *       no acknowledged write was lost and no read saw a value never written;
+ *   <li>every node's database holds the same files with the same digests.
+ * </ul>
+ *
+ * <p>CI mode (the default): seed 1, each nemesis once, at least {@value #MIN_CI_OPERATIONS}
+ * operations. {@code bin/spindle test-faults --minutes N --seed S} runs rounds of nemeses chosen by
+ * the seed for N minutes ({@code spindle.faults.minutes}, {@code spindle.faults.seed}). Either way
+ * a report goes to {@code target/system/faults-<seed>/report.txt}: operations by kind and outcome,
+ * the faults with their times, latency per second and the checker's verdicts.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class FaultSystemTest {
+  @RegisterExtension static final NetnsLab LAB = new NetnsLab(3).withRootLink();
+
+  static final int MIN_CI_OPERATIONS = 2_000;
+  private static final Duration STARTUP = Duration.ofSeconds(180);
+  private static final Duration FAULT = Duration.ofSeconds(8);
+  private static final Duration PAUSE = Duration.ofSeconds(5);
+  private static final Duration RECOVERY = Duration.ofSeconds(6);
+  private static final Duration CONVERGE = Duration.ofSeconds(120);
+  private static final Pattern ROLE = Pattern.compile("\"role\":\"([A-Z_]+)\"");
+  private static final Pattern SEEN_LINE =
+      Pattern.compile(
+          ".*(is (LEADER|FOLLOWER|PRE_CANDIDATE|CANDIDATE) in term|lost the connection to peer"
+              + "|connected to peer|STOPPED).*");
+  private static final Pattern FILE =
+      Pattern.compile("\"name\":\"([^\"]+)\"[^}]*?\"sha256\":\"([0-9a-f]+)\"");
+
+  private final HttpClient http =
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(2))
+          .build();
+  private final List<PayaraNode> nodes = new ArrayList<>();
+  private final String secret = "fault-test-secret-" + System.nanoTime() + "-0123456789";
+  private final long seed = Long.getLong("spindle.faults.seed", 1);
+  private final long minutes = Long.getLong("spindle.faults.minutes", 0);
+  private final List<Fault> faults = new ArrayList<>();
+  private Path reportDir;
+  private String peers;
+  private long origin;
+
+  @BeforeAll
+  void startCluster() throws Exception {
+    Path root = Path.of(System.getProperty("spindle.system.dir"), "faults-" + System.nanoTime());
+    reportDir =
+        Files.createDirectories(
+            Path.of(System.getProperty("spindle.system.dir"), "faults-" + seed));
+    for (int i = 1; i <= 3; i++) {
+      nodes.add(new PayaraNode("f" + i, root, LAB, i));
+    }
+    peers = nodes.stream().map(PayaraNode::peerEntry).collect(Collectors.joining(","));
+    for (PayaraNode node : nodes) {
+      node.start(peers, secret, Map.of());
+    }
+    for (PayaraNode node : nodes) {
+      node.awaitReady(http, STARTUP);
+    }
+  }
+
+  @AfterAll
+  void stopCluster() throws Exception {
+    LAB.heal();
+    for (PayaraNode node : nodes) {
+      node.close();
+    }
+  }
+
+  @Test
+  void underPartitionsCrashesAndPausesEveryKeyStaysLinearizableAndTheReplicasEqual()
+      throws Exception {
+    FaultWorkload workload =
+        new FaultWorkload(nodes.stream().map(PayaraNode::url).toList(), 4, 6, seed);
+    origin = workload.startNanos();
+    SplittableRandom random = new SplittableRandom(seed);
+    List<Nemesis> schedule = List.of(Nemesis.values());
+    workload.start();
+    try {
+      quiet(RECOVERY);
+      if (minutes <= 0) {
+        for (Nemesis nemesis : schedule) {
+          inflict(nemesis, random);
+        }
+        while (workload.operationCount() < MIN_CI_OPERATIONS) {
+          quiet(Duration.ofSeconds(1));
+        }
+      } else {
+        Instant end = Instant.now().plus(Duration.ofMinutes(minutes));
+        while (Instant.now().isBefore(end)) {
+          inflict(schedule.get(random.nextInt(schedule.size())), random);
+        }
+      }
+    } finally {
+      workload.stop();
+      LAB.heal();
+    }
+    for (PayaraNode node : nodes) {
+      if (!node.isAlive()) {
+        node.start(peers, secret, Map.of());
+      }
+      node.awaitReady(http, STARTUP);
+    }
+    for (PayaraNode node : nodes) {
+      assertEquals(
+          List.of(), workload.finalReads(node.url(), CONVERGE), "keys unread on " + node.id);
+    }
+    List<Operation> history = workload.operations();
+    LinearizabilityChecker.Result verdict = LinearizabilityChecker.check(history);
+    Map<String, Map<String, String>> replicas = awaitEqualReplicas();
+    writeReport(workload, verdict, replicas);
+
+    assertTrue(
+        verdict.conclusive() && verdict.linearizable(),
+        "the history is not (known to be) linearizable: "
+            + verdict.explanation()
+            + "; report in "
+            + reportDir);
+    if (minutes <= 0) {
+      assertTrue(
+          workload.operationCount() >= MIN_CI_OPERATIONS,
+          workload.operationCount() + " operations");
+    }
+    int acknowledgedWrites =
+        workload
+            .counts()
+            .getOrDefault(Operation.Kind.PUT, Map.of())
+            .getOrDefault(FaultWorkload.Outcome.OK, 0);
+    assertTrue(acknowledgedWrites > 0, "no write was acknowledged: " + workload.counts());
+  }
+
+  // ---------------------------------------------------------------- nemeses
+
+  /** The faults, each followed by healing and a quiet period. */
+  enum Nemesis {
+    ISOLATE_LEADER,
+    ISOLATE_FOLLOWER,
+    BRIDGE,
+    LEADER_CUT_ONE_WAY,
+    KILL_AND_RESTART,
+    PAUSE_LEADER,
+    PAUSE_FOLLOWER
+  }
+
+  private void inflict(Nemesis nemesis, SplittableRandom random) throws Exception {
+    PayaraNode leader = currentLeader().orElse(nodes.get(random.nextInt(nodes.size())));
+    List<PayaraNode> others = nodes.stream().filter(n -> n != leader).toList();
+    PayaraNode follower = others.get(random.nextInt(others.size()));
+    String what;
+    switch (nemesis) {
+      case ISOLATE_LEADER -> {
+        isolate(leader);
+        what = "isolated the leader " + leader.id;
+      }
+      case ISOLATE_FOLLOWER -> {
+        isolate(follower);
+        what = "isolated the follower " + follower.id;
+      }
+      case BRIDGE -> {
+        PayaraNode other = others.get(0) == follower ? others.get(1) : others.get(0);
+        cutBothWays(follower, other);
+        what = "cut " + follower.id + " from " + other.id + "; " + leader.id + " bridges them";
+      }
+      case LEADER_CUT_ONE_WAY -> {
+        for (PayaraNode other : others) {
+          LAB.cut(leader.host(), other.host());
+        }
+        what = "cut what the leader " + leader.id + " sends to the others (one way)";
+      }
+      case KILL_AND_RESTART -> {
+        PayaraNode victim = random.nextBoolean() ? leader : follower;
+        victim.kill();
+        what = "kill -9 of " + victim.id + (victim == leader ? " (the leader)" : "");
+        record(what);
+        quiet(FAULT);
+        victim.start(peers, secret, Map.of());
+        victim.awaitReady(http, STARTUP);
+        record("restarted " + victim.id);
+        quiet(RECOVERY);
+        return;
+      }
+      case PAUSE_LEADER, PAUSE_FOLLOWER -> {
+        PayaraNode victim = nemesis == Nemesis.PAUSE_LEADER ? leader : follower;
+        victim.pause();
+        what = "SIGSTOP of " + victim.id + (victim == leader ? " (the leader)" : "");
+        record(what);
+        quiet(PAUSE);
+        victim.resume();
+        record("SIGCONT of " + victim.id);
+        quiet(RECOVERY);
+        return;
+      }
+      default -> throw new IllegalStateException(nemesis.name());
+    }
+    record(what);
+    quiet(FAULT);
+    LAB.heal();
+    record("healed the network");
+    quiet(RECOVERY);
+  }
+
+  private void isolate(PayaraNode node) throws IOException {
+    for (PayaraNode other : nodes) {
+      if (other != node) {
+        cutBothWays(node, other);
+      }
+    }
+  }
+
+  private static void cutBothWays(PayaraNode a, PayaraNode b) throws IOException {
+    LAB.cut(a.host(), b.host());
+    LAB.cut(b.host(), a.host());
+  }
+
+  /** A fault (or its end) at {@code seconds} into the run. */
+  private record Fault(double seconds, String what) {}
+
+  private void record(String fault) {
+    double at = (System.nanoTime() - origin) / 1e9;
+    faults.add(new Fault(at, fault));
+  }
+
+  /** Lets the workload run for {@code period}: the nemesis's schedule, not a wait for a state. */
+  private static void quiet(Duration period) throws InterruptedException {
+    Thread.sleep(period.toMillis());
+  }
+
+  // ---------------------------------------------------------------- cluster state
+
+  private Optional<PayaraNode> currentLeader() {
+    for (PayaraNode node : nodes) {
+      Optional<String> cluster = get(node, "/api/cluster");
+      if (cluster.isPresent() && "LEADER".equals(match(ROLE, cluster.get()))) {
+        return Optional.of(node);
+      }
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * Each node's files (name to SHA-256) from its own database, once all of them list the same;
+   * fails with what each held if they do not agree within {@link #CONVERGE}.
+   */
+  private Map<String, Map<String, String>> awaitEqualReplicas() throws Exception {
+    Instant deadline = Instant.now().plus(CONVERGE);
+    Map<String, Map<String, String>> replicas = new LinkedHashMap<>();
+    while (Instant.now().isBefore(deadline)) {
+      replicas.clear();
+      for (PayaraNode node : nodes) {
+        get(node, "/api/files?stale=true").ifPresent(body -> replicas.put(node.id, files(body)));
+      }
+      if (replicas.size() == nodes.size() && replicas.values().stream().distinct().count() == 1) {
+        return replicas;
+      }
+      Thread.sleep(500); // a poll interval against the deadline above
+    }
+    fail("the replicas did not converge within " + CONVERGE + ": " + replicas);
+    return replicas;
+  }
+
+  private static Map<String, String> files(String json) {
+    Map<String, String> files = new TreeMap<>();
+    Matcher m = FILE.matcher(json);
+    while (m.find()) {
+      files.put(m.group(1), m.group(2));
+    }
+    return files;
+  }
+
+  private Optional<String> get(PayaraNode node, String path) {
+    try {
+      HttpResponse<String> response =
+          http.send(
+              SystemTokens.request(node.url().resolve(path)).timeout(Duration.ofSeconds(5)).build(),
+              HttpResponse.BodyHandlers.ofString());
+      return response.statusCode() == 200 ? Optional.of(response.body()) : Optional.empty();
+    } catch (IOException e) {
+      return Optional.empty();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Optional.empty();
+    }
+  }
+
+  private static String match(Pattern pattern, String json) {
+    Matcher m = pattern.matcher(json);
+    return m.find() ? m.group(1) : null;
+  }
+
+  // ---------------------------------------------------------------- report
+
+  /**
+   * An HTML page with an SVG plot: each second's median and slowest operation (log scale, 1 ms to
+   * 10 s), and a line at each fault, named on hover.
+   */
+  private String latencyPlot(TreeMap<Long, List<FaultWorkload.Sample>> bySecond) {
+    long seconds = bySecond.isEmpty() ? 1 : bySecond.lastKey() + 1;
+    int width = 1000;
+    int height = 300;
+    double xScale = (double) width / seconds;
+    StringBuilder p50 = new StringBuilder();
+    StringBuilder max = new StringBuilder();
+    bySecond.forEach(
+        (second, samples) -> {
+          long[] latencies =
+              samples.stream().mapToLong(FaultWorkload.Sample::latencyNanos).sorted().toArray();
+          double x = second * xScale;
+          p50.append(String.format("%.1f,%.1f ", x, y(latencies[latencies.length / 2], height)));
+          max.append(String.format("%.1f,%.1f ", x, y(latencies[latencies.length - 1], height)));
+        });
+    StringBuilder svg = new StringBuilder();
+    svg.append("<!doctype html><meta charset=utf-8><title>Spindle fault run, seed ")
+        .append(seed)
+        .append("</title><h1>Spindle fault run, seed ")
+        .append(seed)
+        .append(
+            "</h1><p>Latency per second: median (blue) and slowest (red) operation, log scale"
+                + " from 1 ms (bottom) to 10 s (top); grey lines are faults (hover for what).</p>")
+        .append(
+            String.format("<svg width=%d height=%d style='border:1px solid #ccc'>", width, height));
+    for (Fault f : faults) {
+      double x = f.seconds() * xScale;
+      svg.append(
+          String.format(
+              "<line x1=%.1f y1=0 x2=%.1f y2=%d stroke='#bbb'><title>%.1f s: %s</title></line>",
+              x, x, height, f.seconds(), f.what().replace("<", "&lt;")));
+    }
+    svg.append("<polyline fill=none stroke=red points='").append(max).append("'/>");
+    svg.append("<polyline fill=none stroke=blue points='").append(p50).append("'/>");
+    svg.append("</svg>");
+    return svg.toString();
+  }
+
+  private static final Pattern EXPLAINED_OP =
+      Pattern.compile("c(\\d+) (?:GET|PUT|DELETE) .*?\\[(\\d+), ");
+
+  /** The checker's explanation with the node each operation it names went to. */
+  private String withNodes(String explanation, FaultWorkload workload) {
+    StringBuilder out = new StringBuilder();
+    for (String line : explanation.split("\n")) {
+      out.append(line);
+      Matcher m = EXPLAINED_OP.matcher(line);
+      if (m.find()) {
+        String address = workload.node(Integer.parseInt(m.group(1)), Long.parseLong(m.group(2)));
+        nodes.stream()
+            .filter(n -> n.address().equals(address))
+            .findFirst()
+            .ifPresent(n -> out.append("  @").append(n.id));
+      }
+      out.append('\n');
+    }
+    return out.toString();
+  }
+
+  /** The lines of a node's log about roles, elections and peer links. */
+  private static List<String> faultsSeen(PayaraNode node) throws IOException {
+    Path log = node.dir.resolve("node.log");
+    if (!Files.exists(log)) {
+      return List.of();
+    }
+    try (var lines = Files.lines(log)) {
+      return lines
+          .filter(SEEN_LINE.asMatchPredicate())
+          .map(line -> line.replaceAll("\\u001B\\[[0-9;]*m", ""))
+          .map(
+              line ->
+                  line.replaceAll(
+                      "\\[tid:[^\\]]*\\] \\[timeMillis:[^\\]]*\\] \\[levelValue:[^\\]]*\\]", ""))
+          .toList();
+    }
+  }
+
+  /** The height of {@code nanos} on a log scale from 1 ms (bottom) to 10 s (top). */
+  private static double y(long nanos, int height) {
+    double ms = Math.max(1, nanos / 1e6);
+    return height - Math.min(1, Math.log10(ms) / 4) * height;
+  }
+
+  private void writeReport(
+      FaultWorkload workload,
+      LinearizabilityChecker.Result verdict,
+      Map<String, Map<String, String>> replicas)
+      throws IOException {
+    StringBuilder out = new StringBuilder();
+    out.append("Spindle fault run, seed ")
+        .append(seed)
+        .append(minutes > 0 ? ", " + minutes + " min" : ", CI mode")
+        .append("\n\noperations: ")
+        .append(workload.operationCount())
+        .append('\n');
+    workload
+        .counts()
+        .forEach(
+            (kind, byOutcome) ->
+                out.append("  ").append(kind).append(' ').append(byOutcome).append('\n'));
+    out.append("\nfaults:\n");
+    faults.forEach(f -> out.append(String.format("%8.1f s  %s%n", f.seconds(), f.what())));
+    out.append("\nlinearizable: ")
+        .append(verdict.linearizable())
+        .append(", conclusive: ")
+        .append(verdict.conclusive())
+        .append(
+            verdict.explanation() == null ? "" : "\n" + withNodes(verdict.explanation(), workload))
+        .append("\nreplicas: ")
+        .append(replicas.values().stream().distinct().count() == 1 ? "identical" : "DIFFER")
+        .append(' ')
+        .append(replicas.values().stream().findFirst().map(Map::size).orElse(0))
+        .append(" files each\n");
+    for (PayaraNode node : nodes) {
+      List<String> seen = faultsSeen(node);
+      out.append("\nwhat ")
+          .append(node.id)
+          .append("'s log says it saw (")
+          .append(seen.size())
+          .append(" lines):\n");
+      seen.forEach(line -> out.append("  ").append(line).append('\n'));
+    }
+    out.append("\nsecond  ops  ok  failed  unknown  p50 ms  max ms\n");
+    TreeMap<Long, List<FaultWorkload.Sample>> bySecond = new TreeMap<>();
+    for (FaultWorkload.Sample s : workload.samples()) {
+      bySecond
+          .computeIfAbsent((s.endNanos() - origin) / 1_000_000_000L, k -> new ArrayList<>())
+          .add(s);
+    }
+    bySecond.forEach(
+        (second, samples) -> {
+          long[] latencies =
+              samples.stream().mapToLong(FaultWorkload.Sample::latencyNanos).sorted().toArray();
+          out.append(
+              String.format(
+                  "%6d %4d %3d %7d %8d %7.0f %7.0f%n",
+                  second,
+                  samples.size(),
+                  samples.stream().filter(s -> s.outcome() == FaultWorkload.Outcome.OK).count(),
+                  samples.stream().filter(s -> s.outcome() == FaultWorkload.Outcome.FAILED).count(),
+                  samples.stream()
+                      .filter(s -> s.outcome() == FaultWorkload.Outcome.UNKNOWN)
+                      .count(),
+                  latencies[latencies.length / 2] / 1e6,
+                  latencies[latencies.length - 1] / 1e6));
+        });
+    Files.writeString(reportDir.resolve("report.txt"), out);
+    Files.writeString(reportDir.resolve("latency.html"), latencyPlot(bySecond));
+    assertEquals(nodes.size(), replicas.size());
+  }
+}
