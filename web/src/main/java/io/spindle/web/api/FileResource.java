@@ -173,15 +173,52 @@ public class FileResource {
     if (chunk != null) {
       return readChunk(fileName, chunk, sha256);
     }
-    FileInfo info = files.stat(fileName, stale).orElseThrow(() -> missing(fileName));
-    // The stat fixed the linearization point; this replica has applied at least up to it.
-    StreamingOutput body = out -> files.read(fileName, true, out);
+    Optional<Found> found = consistentContent(files, fileName, stale);
+    if (found.isEmpty()) {
+      return ApiExceptionMapper.unavailable(
+          "'" + fileName + "' was replaced again and again while being read; read it again");
+    }
+    FileInfo info = found.get().info();
+    ChunkRun run = found.get().run();
+    return content(info, run == null ? out -> {} : out -> files.writeChunks(run, out));
+  }
+
+  /** A file as one look-up found it, and the run of chunks that is that very content. */
+  record Found(FileInfo info, ChunkRun run) {}
+
+  /**
+   * The file and the chunks of exactly the content the look-up found ({@code run} null for an empty
+   * file), so that the body is the content the headers describe. The first look-up fixes the
+   * linearization point (this replica has applied at least up to it); a file replaced before its
+   * chunks are found is looked up again, a later state still within the request. Empty when it was
+   * replaced {@value #MAX_READ_ATTEMPTS} times over.
+   */
+  static Optional<Found> consistentContent(FileService files, FileName name, boolean stale) {
+    FileInfo info = files.stat(name, stale).orElseThrow(() -> missing(name));
+    for (int attempt = 1; attempt <= MAX_READ_ATTEMPTS; attempt++) {
+      if (info.chunkCount() == 0) {
+        return Optional.of(new Found(info, null));
+      }
+      Optional<ChunkRun> run =
+          files.chunkRun(name, 0, info.chunkCount(), Optional.of(info.sha256()));
+      if (run.isPresent()) {
+        return Optional.of(new Found(info, run.get()));
+      }
+      info = files.stat(name, true).orElseThrow(() -> missing(name));
+    }
+    return Optional.empty();
+  }
+
+  private static Response content(FileInfo info, StreamingOutput body) {
     return Response.ok(body, MediaType.APPLICATION_OCTET_STREAM_TYPE)
         .header("Content-Length", info.size())
         .header("ETag", "\"" + info.sha256() + "\"")
         .header("X-Spindle-Sha256", info.sha256())
         .build();
   }
+
+  /** How often a plain GET looks the file up again when it was replaced before its body went. */
+  private static final int MAX_READ_ATTEMPTS = 8;
 
   /**
    * {@code ?chunk=N[&sha256=HEX]}: chunk N of this node's copy, for a client fetching the chunks of
