@@ -8,6 +8,7 @@ import io.spindle.testkit.lincheck.LinearizabilityChecker;
 import io.spindle.testkit.lincheck.Operation;
 import io.spindle.testkit.netns.NetnsLab;
 import java.io.IOException;
+import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -19,11 +20,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -34,8 +38,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * The fault suite (issue 19): three real Payara Micro nodes, each in a network namespace of its
  * own, take writes, linearizable reads and deletes of small files from several clients while a
  * nemesis partitions them (the leader isolated, a follower isolated, a bridge, the leader's
- * outgoing links cut one way), kills a node with kill -9 and restarts it, and pauses the leader and
- * a follower with SIGSTOP for longer than an election timeout. Afterwards, healed, every node
+ * outgoing links cut one way), kills a node with kill -9 and restarts it, pauses the leader and a
+ * follower with SIGSTOP for longer than an election timeout, and changes the membership: a new node
+ * joins on a spare host (by discovery, through the queue server in a namespace of its own) and a
+ * member, the leader half the time, stops gracefully and leaves. Afterwards, healed, every member
  * answers a final linearizable read of every key, and:
  *
  * <ul>
@@ -52,7 +58,11 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class FaultSystemTest {
-  @RegisterExtension static final NetnsLab LAB = new NetnsLab(3).withRootLink();
+  /** Hosts 1 to 4 take nodes (three members, one spare), host 5 the queue server. */
+  @RegisterExtension static final NetnsLab LAB = new NetnsLab(5).withRootLink();
+
+  private static final int NODE_HOSTS = 4;
+  private static final int QUEUE_HOST = 5;
 
   static final int MIN_CI_OPERATIONS = 2_000;
   private static final Duration STARTUP = Duration.ofSeconds(180);
@@ -60,6 +70,7 @@ class FaultSystemTest {
   private static final Duration PAUSE = Duration.ofSeconds(5);
   private static final Duration RECOVERY = Duration.ofSeconds(6);
   private static final Duration CONVERGE = Duration.ofSeconds(120);
+  private static final Pattern MEMBER = Pattern.compile("\\{[^{}]*\"id\":\"([^\"]+)\"[^{}]*\\}");
   private static final Pattern ROLE = Pattern.compile("\"role\":\"([A-Z_]+)\"");
   private static final Pattern SEEN_LINE =
       Pattern.compile(
@@ -73,46 +84,81 @@ class FaultSystemTest {
           .version(HttpClient.Version.HTTP_1_1)
           .connectTimeout(Duration.ofSeconds(2))
           .build();
+  // The voters now, in no order; every node ever started (to stop them all at the end); the start
+  // options of each (static peers for the first three, discovery for those that joined).
   private final List<PayaraNode> nodes = new ArrayList<>();
+  private final List<PayaraNode> started = new ArrayList<>();
+  private final Map<PayaraNode, String> peersOf = new LinkedHashMap<>();
+  private JavaProcess queueServer;
+  private Path root;
   private final String secret = "fault-test-secret-" + System.nanoTime() + "-0123456789";
   private final long seed = Long.getLong("spindle.faults.seed", 1);
   private final long minutes = Long.getLong("spindle.faults.minutes", 0);
   private final List<Fault> faults = new ArrayList<>();
   private Path reportDir;
-  private String peers;
   private long origin;
 
   @BeforeAll
   void startCluster() throws Exception {
-    Path root = Path.of(System.getProperty("spindle.system.dir"), "faults-" + System.nanoTime());
+    root = Path.of(System.getProperty("spindle.system.dir"), "faults-" + System.nanoTime());
     reportDir =
         Files.createDirectories(
             Path.of(System.getProperty("spindle.system.dir"), "faults-" + seed));
+    queueServer =
+        JavaProcess.queueServerIn(LAB, QUEUE_HOST, root, secret, root.resolve("queue-server.log"));
     for (int i = 1; i <= 3; i++) {
       nodes.add(new PayaraNode("f" + i, root, LAB, i));
     }
-    peers = nodes.stream().map(PayaraNode::peerEntry).collect(Collectors.joining(","));
+    String peers = nodes.stream().map(PayaraNode::peerEntry).collect(Collectors.joining(","));
     for (PayaraNode node : nodes) {
-      node.start(peers, secret, Map.of());
+      start(node, peers);
     }
     for (PayaraNode node : nodes) {
       node.awaitReady(http, STARTUP);
     }
   }
 
+  /** Starts {@code node} with static {@code peers}, or to join by discovery if they are empty. */
+  private void start(PayaraNode node, String peers) throws IOException {
+    if (!started.contains(node)) {
+      started.add(node);
+    }
+    peersOf.put(node, peers);
+    node.start(
+        peers,
+        secret,
+        Map.of(
+            "SPINDLE_QUEUE_SERVERS",
+            LAB.address(QUEUE_HOST) + ":4000",
+            "SPINDLE_DISCOVERY_MODE",
+            "lan",
+            // The first three have static peers, which by default stay members when they stop.
+            "SPINDLE_LEAVE_ON_STOP",
+            "true"));
+  }
+
   @AfterAll
   void stopCluster() throws Exception {
-    LAB.heal();
-    for (PayaraNode node : nodes) {
-      node.close();
+    try {
+      LAB.heal();
+    } finally {
+      for (PayaraNode node : started) {
+        node.close();
+      }
+      if (queueServer != null) {
+        queueServer.kill();
+      }
     }
   }
 
   @Test
   void underPartitionsCrashesAndPausesEveryKeyStaysLinearizableAndTheReplicasEqual()
       throws Exception {
-    FaultWorkload workload =
-        new FaultWorkload(nodes.stream().map(PayaraNode::url).toList(), 4, 6, seed);
+    List<URI> everyNodeHost =
+        IntStream.rangeClosed(1, NODE_HOSTS)
+            .mapToObj(h -> URI.create("http://" + LAB.address(h) + ":3000"))
+            .toList();
+    FaultWorkload workload = new FaultWorkload(everyNodeHost, 4, 4, seed);
     origin = workload.startNanos();
     SplittableRandom random = new SplittableRandom(seed);
     List<Nemesis> schedule = List.of(Nemesis.values());
@@ -138,7 +184,7 @@ class FaultSystemTest {
     }
     for (PayaraNode node : nodes) {
       if (!node.isAlive()) {
-        node.start(peers, secret, Map.of());
+        start(node, peersOf.get(node));
       }
       node.awaitReady(http, STARTUP);
     }
@@ -180,7 +226,8 @@ class FaultSystemTest {
     LEADER_CUT_ONE_WAY,
     KILL_AND_RESTART,
     PAUSE_LEADER,
-    PAUSE_FOLLOWER
+    PAUSE_FOLLOWER,
+    MEMBERSHIP
   }
 
   private void inflict(Nemesis nemesis, SplittableRandom random) throws Exception {
@@ -214,10 +261,14 @@ class FaultSystemTest {
         what = "kill -9 of " + victim.id + (victim == leader ? " (the leader)" : "");
         record(what);
         quiet(FAULT);
-        victim.start(peers, secret, Map.of());
+        start(victim, peersOf.get(victim));
         victim.awaitReady(http, STARTUP);
         record("restarted " + victim.id);
         quiet(RECOVERY);
+        return;
+      }
+      case MEMBERSHIP -> {
+        changeMembership(random.nextBoolean() ? leader : follower);
         return;
       }
       case PAUSE_LEADER, PAUSE_FOLLOWER -> {
@@ -238,6 +289,78 @@ class FaultSystemTest {
     LAB.heal();
     record("healed the network");
     quiet(RECOVERY);
+  }
+
+  /**
+   * A new node joins on the spare host (by discovery, through the queue server's join job) and
+   * becomes a voter; then {@code leaving} stops gracefully, which hands leadership over first if it
+   * leads and takes it out of the configuration. All under load.
+   */
+  private void changeMembership(PayaraNode leaving) throws Exception {
+    int spare =
+        IntStream.rangeClosed(1, NODE_HOSTS)
+            .filter(h -> nodes.stream().noneMatch(n -> n.host() == h))
+            .findFirst()
+            .orElseThrow();
+    PayaraNode joining = new PayaraNode("f" + (started.size() + 1), root, LAB, spare);
+    start(joining, "");
+    record("started " + joining.id + " to join");
+    nodes.add(joining);
+    awaitVoters();
+    record(joining.id + " is a voter");
+    quiet(RECOVERY);
+    boolean led = leaving == currentLeader().orElse(null);
+    nodes.remove(leaving);
+    leaving.close();
+    record(
+        leaving.id
+            + (led ? " (the leader: it handed leadership over)" : "")
+            + " stopped gracefully and left the configuration");
+    awaitVoters();
+    record("voters: " + nodes.stream().map(n -> n.id).sorted().toList());
+    quiet(RECOVERY);
+  }
+
+  /** Waits until a leader among {@link #nodes} lists exactly them as its voters. */
+  private void awaitVoters() throws Exception {
+    Set<String> expected = nodes.stream().map(n -> n.id).collect(Collectors.toSet());
+    Instant deadline = Instant.now().plus(STARTUP);
+    String last = "";
+    while (Instant.now().isBefore(deadline)) {
+      for (PayaraNode node : nodes) {
+        Optional<String> cluster = get(node, "/api/cluster");
+        if (cluster.isPresent() && "LEADER".equals(match(ROLE, cluster.get()))) {
+          last = cluster.get();
+          if (voters(last).equals(expected)) {
+            return;
+          }
+        }
+      }
+      Thread.sleep(500); // a poll interval against the deadline above
+    }
+    fail(
+        "the voters did not become "
+            + expected
+            + " within "
+            + STARTUP
+            + "; the leader said "
+            + last);
+  }
+
+  /** The ids of the voters in a node's {@code /api/cluster}. */
+  private static Set<String> voters(String cluster) {
+    Set<String> voters = new TreeSet<>();
+    int members = cluster.indexOf("\"members\"");
+    if (members < 0) {
+      return voters;
+    }
+    Matcher m = MEMBER.matcher(cluster.substring(members));
+    while (m.find()) {
+      if (m.group().contains("\"voter\":true")) {
+        voters.add(m.group(1));
+      }
+    }
+    return voters;
   }
 
   private void isolate(PayaraNode node) throws IOException {
@@ -447,7 +570,7 @@ class FaultSystemTest {
         .append(' ')
         .append(replicas.values().stream().findFirst().map(Map::size).orElse(0))
         .append(" files each\n");
-    for (PayaraNode node : nodes) {
+    for (PayaraNode node : started) {
       List<String> seen = faultsSeen(node);
       out.append("\nwhat ")
           .append(node.id)

@@ -1,5 +1,6 @@
 package io.spindle.system;
 
+import io.spindle.testkit.netns.NetnsLab;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -8,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 
 /**
  * A JVM of this project started from the test's own classpath (the queue server, the {@code
@@ -25,6 +27,17 @@ final class JavaProcess {
   static JavaProcess start(
       String mainClass, List<String> args, Map<String, String> env, Path output)
       throws IOException {
+    return start(UnaryOperator.identity(), mainClass, args, env, output);
+  }
+
+  /** As above, the command as {@code place} puts it (inside a network namespace, say). */
+  private static JavaProcess start(
+      UnaryOperator<List<String>> place,
+      String mainClass,
+      List<String> args,
+      Map<String, String> env,
+      Path output)
+      throws IOException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(
@@ -32,7 +45,7 @@ final class JavaProcess {
             // Full JIT, as bin/spindle runs them: TLS (AES-GCM) is ten times slower with C1 alone.
             "-Xmx256m", "-cp", System.getProperty("java.class.path"), mainClass));
     command.addAll(args);
-    ProcessBuilder builder = new ProcessBuilder(command);
+    ProcessBuilder builder = new ProcessBuilder(place.apply(command));
     builder.environment().putAll(env);
     builder.redirectErrorStream(true);
     Files.createDirectories(output.getParent());
@@ -71,6 +84,35 @@ final class JavaProcess {
     }
     args.addAll(List.of(discovery));
     return start("io.spindle.queue.QueueServerMain", args, env(secret, extraEnv), log);
+  }
+
+  /**
+   * The queue server in host {@code host} of {@code lab}, on that host's address, port 4000, its
+   * discovery server answering on the lab's bridge ({@code --discovery lan} there reaches only the
+   * lab's hosts), no metrics port.
+   */
+  static JavaProcess queueServerIn(NetnsLab lab, int host, Path dir, String secret, Path log)
+      throws IOException {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "--port",
+                "4000",
+                "--bind",
+                lab.address(host),
+                "--spool-dir",
+                dir.resolve("spool").toString(),
+                "--metrics-port",
+                "0",
+                "--discovery",
+                "lan"));
+    args.addAll(SystemTls.queueServerArgs());
+    return start(
+        command -> lab.inHost(host, command),
+        "io.spindle.queue.QueueServerMain",
+        args,
+        env(secret, Map.of()),
+        log);
   }
 
   private static Map<String, String> env(String secret, Map<String, String> extraEnv) {

@@ -476,11 +476,28 @@ public final class NetnsLab implements ExecutionCondition, BeforeAllCallback, Af
       rootInterface = null;
     }
     for (String ns : ourNamespaces()) {
+      killProcessesIn(ns);
       try {
         run("ip", "netns", "delete", ns);
       } catch (IOException e) {
         LOG.warning("cannot delete network namespace " + ns + ": " + e.getMessage());
       }
+    }
+  }
+
+  /**
+   * kill -9 of whatever still runs in {@code ns}: a process outlives the deletion of its namespace
+   * (a test that failed before stopping its servers must not leave them running).
+   */
+  private static void killProcessesIn(String ns) {
+    try {
+      for (String pid : run("ip", "netns", "pids", ns).split("\\s+")) {
+        if (!pid.isBlank()) {
+          ProcessHandle.of(Long.parseLong(pid.trim())).ifPresent(ProcessHandle::destroyForcibly);
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      LOG.warning("cannot list or kill the processes in " + ns + ": " + e.getMessage());
     }
   }
 
@@ -492,6 +509,7 @@ public final class NetnsLab implements ExecutionCondition, BeforeAllCallback, Af
     for (String ns : namespaces()) {
       Matcher m = OURS.matcher(ns);
       if (m.matches() && ProcessHandle.of(Long.parseLong(m.group(1))).isEmpty()) {
+        killProcessesIn(ns);
         try {
           run("ip", "netns", "delete", ns);
           LOG.info("deleted network namespace " + ns + " left by an earlier run");

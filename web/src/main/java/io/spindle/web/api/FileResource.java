@@ -180,29 +180,41 @@ public class FileResource {
     }
     FileInfo info = found.get().info();
     ChunkRun run = found.get().run();
-    return content(info, run == null ? out -> {} : out -> files.writeChunks(run, out));
+    byte[] whole = found.get().whole();
+    return content(
+        info, run == null ? out -> out.write(whole) : out -> files.writeChunks(run, out));
   }
 
-  /** A file as one look-up found it, and the run of chunks that is that very content. */
-  record Found(FileInfo info, ChunkRun run) {}
+  /**
+   * A file as one look-up found it, and that very content: in memory if it is one chunk at most
+   * ({@code whole}), else the run of chunks to stream ({@code run}).
+   */
+  record Found(FileInfo info, ChunkRun run, byte[] whole) {}
 
   /**
-   * The file and the chunks of exactly the content the look-up found ({@code run} null for an empty
-   * file), so that the body is the content the headers describe. The first look-up fixes the
-   * linearization point (this replica has applied at least up to it); a file replaced before its
-   * chunks are found is looked up again, a later state still within the request. Empty when it was
-   * replaced {@value #MAX_READ_ATTEMPTS} times over.
+   * The file and exactly the content the look-up found (a file of one chunk read at once, in the
+   * same query that checks its digest), so that the body is the content the headers describe. The
+   * first look-up fixes the linearization point (this replica has applied at least up to it); a
+   * file replaced before its chunks are found is looked up again, a later state still within the
+   * request. Empty when it was replaced {@value #MAX_READ_ATTEMPTS} times over.
    */
   static Optional<Found> consistentContent(FileService files, FileName name, boolean stale) {
     FileInfo info = files.stat(name, stale).orElseThrow(() -> missing(name));
     for (int attempt = 1; attempt <= MAX_READ_ATTEMPTS; attempt++) {
       if (info.chunkCount() == 0) {
-        return Optional.of(new Found(info, null));
+        return Optional.of(new Found(info, null, new byte[0]));
       }
-      Optional<ChunkRun> run =
-          files.chunkRun(name, 0, info.chunkCount(), Optional.of(info.sha256()));
-      if (run.isPresent()) {
-        return Optional.of(new Found(info, run.get()));
+      if (info.chunkCount() == 1) {
+        Optional<byte[]> chunk = files.chunk(name, 0, Optional.of(info.sha256()));
+        if (chunk.isPresent()) {
+          return Optional.of(new Found(info, null, chunk.get()));
+        }
+      } else {
+        Optional<ChunkRun> run =
+            files.chunkRun(name, 0, info.chunkCount(), Optional.of(info.sha256()));
+        if (run.isPresent()) {
+          return Optional.of(new Found(info, run.get(), null));
+        }
       }
       info = files.stat(name, true).orElseThrow(() -> missing(name));
     }
