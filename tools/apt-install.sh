@@ -47,3 +47,18 @@ skip_requested() {
   done
   return 1
 }
+
+# ensure_command NAME COMMAND PACKAGE: installs PACKAGE unless COMMAND is on the PATH, then checks
+# that it is. NAME prefixes the messages.
+ensure_command() {
+  local name=$1 command=$2 package=$3
+  if command -v "$command" >/dev/null; then
+    echo "$name: $command is installed"
+    return 0
+  fi
+  apt_install "$name" "$package"
+  if ! command -v "$command" >/dev/null; then
+    echo "$name: apt-get finished but $command is still missing; check the apt output above" >&2
+    exit 1
+  fi
+}

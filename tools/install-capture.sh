@@ -7,12 +7,4 @@ set -euo pipefail
 source "$(dirname "$0")/apt-install.sh"
 
 skip_requested "$@" && exit 0
-if command -v tcpdump >/dev/null; then
-  echo "install-capture: tcpdump is installed"
-  exit 0
-fi
-apt_install install-capture tcpdump
-if ! command -v tcpdump >/dev/null; then
-  echo "install-capture: apt-get finished but tcpdump is still missing; check the apt output above" >&2
-  exit 1
-fi
+ensure_command install-capture tcpdump tcpdump

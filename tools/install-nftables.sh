@@ -7,12 +7,4 @@ set -euo pipefail
 source "$(dirname "$0")/apt-install.sh"
 
 skip_requested "$@" && exit 0
-if command -v nft >/dev/null; then
-  echo "install-nftables: nft is installed"
-  exit 0
-fi
-apt_install install-nftables nftables
-if ! command -v nft >/dev/null; then
-  echo "install-nftables: apt-get finished but nft is still missing; check the apt output above" >&2
-  exit 1
-fi
+ensure_command install-nftables nft nftables

@@ -10,7 +10,6 @@ import io.spindle.testkit.netns.NetnsLab;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -432,18 +431,7 @@ class FaultSystemTest {
   }
 
   private Optional<String> get(PayaraNode node, String path) {
-    try {
-      HttpResponse<String> response =
-          http.send(
-              SystemTokens.request(node.url().resolve(path)).timeout(Duration.ofSeconds(5)).build(),
-              HttpResponse.BodyHandlers.ofString());
-      return response.statusCode() == 200 ? Optional.of(response.body()) : Optional.empty();
-    } catch (IOException e) {
-      return Optional.empty();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return Optional.empty();
-    }
+    return node.apiGet(http, path);
   }
 
   private static String match(Pattern pattern, String json) {

@@ -321,20 +321,7 @@ abstract class FileReplicationScenario {
   }
 
   private Optional<String> cluster(PayaraNode node) {
-    try {
-      HttpResponse<String> response =
-          http.send(
-              SystemTokens.request(node.url().resolve("/api/cluster"))
-                  .timeout(Duration.ofSeconds(5))
-                  .build(),
-              HttpResponse.BodyHandlers.ofString());
-      return response.statusCode() == 200 ? Optional.of(response.body()) : Optional.empty();
-    } catch (IOException e) {
-      return Optional.empty();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return Optional.empty();
-    }
+    return node.apiGet(http, "/api/cluster");
   }
 
   private static String match(Pattern pattern, String json) {

@@ -15,6 +15,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -228,6 +229,25 @@ final class PayaraNode {
     if (process != null) {
       process.destroyForcibly();
       process.waitFor(30, TimeUnit.SECONDS);
+    }
+  }
+
+  /**
+   * The body of the node's 200 answer to a GET of {@code path} with the test token (5 s at most);
+   * empty for any other answer or none.
+   */
+  Optional<String> apiGet(HttpClient http, String path) {
+    try {
+      HttpResponse<String> response =
+          http.send(
+              SystemTokens.request(url().resolve(path)).timeout(Duration.ofSeconds(5)).build(),
+              HttpResponse.BodyHandlers.ofString());
+      return response.statusCode() == 200 ? Optional.of(response.body()) : Optional.empty();
+    } catch (IOException e) {
+      return Optional.empty();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Optional.empty();
     }
   }
 
