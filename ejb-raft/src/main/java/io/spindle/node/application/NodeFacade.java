@@ -4,6 +4,7 @@ import io.spindle.protocol.auth.ClientTokens;
 import java.net.URI;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import javax.net.ssl.SSLContext;
 
 /**
@@ -63,4 +64,13 @@ public interface NodeFacade {
 
   /** The clients' tokens, to check who a request comes from. */
   ClientTokens clientTokens();
+
+  /**
+   * Hands this node's leadership to the voter {@code target}, or, if it is empty, to the most
+   * up-to-date voter heard from recently; completes with the id of the node that leads then (this
+   * one's if no voter could take over). Fails with {@link NotLeaderException} if this node does not
+   * lead, {@link NotAVoterException} if {@code target} is not a voter, and {@link
+   * ClusterUnavailableException} if leadership did not move in time (it may still move).
+   */
+  CompletableFuture<String> transferLeadership(Optional<String> target);
 }

@@ -9,9 +9,14 @@ public class NotLeaderException extends RuntimeException {
   private final transient Optional<URI> leaderHttpUrl;
 
   public NotLeaderException(Optional<URI> leaderHttpUrl) {
+    this(leaderHttpUrl, "writes");
+  }
+
+  /** That only the leader does {@code what} ("writes", "leadership transfers"), and who leads. */
+  public NotLeaderException(Optional<URI> leaderHttpUrl, String what) {
     super(
         leaderHttpUrl
-            .map(u -> "this node is not the leader; send writes to " + u)
+            .map(u -> "this node is not the leader; send " + what + " to " + u)
             .orElse("this node is not the leader and knows of none yet; retry shortly"));
     this.leaderHttpUrl = leaderHttpUrl;
   }

@@ -438,6 +438,7 @@ public final class RaftDriver implements AutoCloseable {
         drainInbox();
         long now = System.nanoTime();
         if (now - nextTick >= 0) {
+          reportStall(now - nextTick);
           // At most one tick per period, counted from this one: when the loop stalled (GC, a slow
           // fsync) the missed ticks are dropped, never fired in a burst, which would start
           // elections that messages already queued would prevent, and would cut short the
@@ -481,6 +482,25 @@ public final class RaftDriver implements AutoCloseable {
       running = false;
     } finally {
       shutDown(failure);
+    }
+  }
+
+  /**
+   * Says in the log when the loop ran {@code lateNanos} after its tick was due, if that is as long
+   * as an election timeout: the process was paused (SIGSTOP, a long GC), starved of CPU, or a disk
+   * write blocked it, and its peers may have moved on meanwhile. A node cannot see a pause while it
+   * lasts; this is how its log tells of one afterwards.
+   */
+  private void reportStall(long lateNanos) {
+    long electionNanos = settings.raft().electionTicks() * tickNanos;
+    if (lateNanos >= electionNanos) {
+      LOG.warning(
+          "Raft node "
+              + id
+              + " did not run for "
+              + TimeUnit.NANOSECONDS.toMillis(lateNanos + tickNanos)
+              + " ms (its process was paused, starved of CPU, or blocked on its disk), longer than"
+              + " an election timeout: its peers may have elected another leader meanwhile");
     }
   }
 

@@ -4,6 +4,7 @@ import io.spindle.node.application.ClusterUnavailableException;
 import io.spindle.node.application.FileChangedException;
 import io.spindle.node.application.GroupLimitException;
 import io.spindle.node.application.NoSuchMemberException;
+import io.spindle.node.application.NotAVoterException;
 import io.spindle.node.application.NotLeaderException;
 import io.spindle.node.application.RequestIdConflictException;
 import io.spindle.node.domain.InvalidFileNameException;
@@ -55,6 +56,9 @@ public class ApiExceptionMapper implements ExceptionMapper<Throwable> {
     }
     if (e instanceof InvalidFileNameException) {
       return error(Response.Status.BAD_REQUEST, "bad file name: " + e.getMessage());
+    }
+    if (e instanceof NotAVoterException) {
+      return error(Response.Status.BAD_REQUEST, e.getMessage());
     }
     if (e instanceof InvalidGroupRequestException) {
       return error(Response.Status.BAD_REQUEST, e.getMessage());

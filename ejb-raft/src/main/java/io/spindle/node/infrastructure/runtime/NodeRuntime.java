@@ -62,6 +62,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import java.util.logging.Logger;
 import org.eclipse.microprofile.config.Config;
@@ -144,6 +145,14 @@ public class NodeRuntime {
     LOG.info(() -> "starting Spindle node with " + config);
     try {
       PrivateDirectories.create(config.dataDir());
+      if (RunMarker.begin(config.dataDir())) {
+        LOG.warning(
+            () ->
+                "Spindle node "
+                    + config.nodeId()
+                    + " did not stop cleanly last time (it was killed, crashed, or its machine lost"
+                    + " power): it recovers from what its disk kept");
+      }
       diskSpace =
           DiskSpace.of(
               "node " + config.nodeId(),
@@ -427,6 +436,11 @@ public class NodeRuntime {
       storage.close();
     }
     if (config != null) {
+      try {
+        RunMarker.end(config.dataDir());
+      } catch (IOException e) {
+        LOG.warning(() -> "cannot remove " + config.dataDir().resolve(RunMarker.NAME) + ": " + e);
+      }
       LOG.info(() -> "Spindle node " + config.nodeId() + " stopped");
     }
   }
@@ -576,6 +590,55 @@ public class NodeRuntime {
   private boolean leading() {
     RaftDriver d = driver;
     return d != null && d.status().isLeader();
+  }
+
+  /** See {@link io.spindle.node.application.NodeFacade#transferLeadership}. */
+  public CompletableFuture<String> transferLeadership(Optional<String> target) {
+    RaftDriver d = driver;
+    if (d == null || !d.status().isLeader()) {
+      return CompletableFuture.failedFuture(notLeader());
+    }
+    CompletableFuture<Void> moved;
+    if (target.isPresent()) {
+      NodeId to = NodeId.of(target.get());
+      if (!d.status().configuration().isVoter(to)) {
+        return CompletableFuture.failedFuture(
+            new io.spindle.node.application.NotAVoterException(
+                "'"
+                    + to
+                    + "' is not a voter of this cluster; only a voter can lead (GET /api/cluster"
+                    + " lists the members)"));
+      }
+      moved = d.transferLeadership(to);
+    } else {
+      moved = d.handOverLeadership();
+    }
+    return moved
+        .thenApply(
+            v ->
+                target.orElseGet(
+                    () ->
+                        d.status()
+                            .leader()
+                            .map(NodeId::toString)
+                            .orElse(config().nodeId().toString())))
+        .exceptionallyCompose(
+            e ->
+                CompletableFuture.failedFuture(
+                    unwrap(e) instanceof io.spindle.raft.server.NotLeaderException
+                        ? notLeader()
+                        : e));
+  }
+
+  private io.spindle.node.application.NotLeaderException notLeader() {
+    return new io.spindle.node.application.NotLeaderException(
+        driver == null ? Optional.empty() : leaderHttpUrl(), "leadership transfers");
+  }
+
+  private static Throwable unwrap(Throwable e) {
+    return e instanceof java.util.concurrent.CompletionException && e.getCause() != null
+        ? e.getCause()
+        : e;
   }
 
   /** How to reach {@code member}, if the current configuration knows it with an http URL. */

@@ -10,6 +10,7 @@ import java.net.URI;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import javax.net.ssl.SSLContext;
 
 /** {@link NodeFacade} over the node's runtime singleton and its database migration. */
@@ -102,5 +103,10 @@ final class RuntimeFacade implements NodeFacade {
   @Override
   public ClientTokens clientTokens() {
     return node.clientTokens();
+  }
+
+  @Override
+  public CompletableFuture<String> transferLeadership(Optional<String> target) {
+    return node.transferLeadership(target);
   }
 }
