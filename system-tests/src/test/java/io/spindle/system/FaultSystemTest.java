@@ -4,17 +4,22 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.spindle.queue.client.ServerAddress;
 import io.spindle.testkit.lincheck.LinearizabilityChecker;
 import io.spindle.testkit.lincheck.Operation;
 import io.spindle.testkit.netns.NetnsLab;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -57,11 +62,14 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class FaultSystemTest {
-  /** Hosts 1 to 4 take nodes (three members, one spare), host 5 the queue server. */
-  @RegisterExtension static final NetnsLab LAB = new NetnsLab(5).withRootLink();
+  /** How many members the cluster starts with: 3, or 5 for a long run's ring and halves. */
+  private static final int MEMBERS = Integer.getInteger("spindle.faults.nodes", 3);
 
-  private static final int NODE_HOSTS = 4;
-  private static final int QUEUE_HOST = 5;
+  /** Hosts 1 to MEMBERS + 1 take nodes (the members, one spare), the last the queue server. */
+  @RegisterExtension static final NetnsLab LAB = new NetnsLab(MEMBERS + 2).withRootLink();
+
+  private static final int NODE_HOSTS = MEMBERS + 1;
+  private static final int QUEUE_HOST = MEMBERS + 2;
 
   static final int MIN_CI_OPERATIONS = 2_000;
   private static final Duration STARTUP = Duration.ofSeconds(180);
@@ -74,7 +82,8 @@ class FaultSystemTest {
   private static final Pattern SEEN_LINE =
       Pattern.compile(
           ".*(is (LEADER|FOLLOWER|PRE_CANDIDATE|CANDIDATE) in term|lost the connection to peer"
-              + "|connected to peer|STOPPED).*");
+              + "|connected to peer|STOPPED|did not run for|did not stop cleanly"
+              + "|hands leadership to|stops: the JVM).*");
   private static final Pattern FILE =
       Pattern.compile("\"name\":\"([^\"]+)\"[^}]*?\"sha256\":\"([0-9a-f]+)\"");
 
@@ -94,6 +103,10 @@ class FaultSystemTest {
   private final long seed = Long.getLong("spindle.faults.seed", 1);
   private final long minutes = Long.getLong("spindle.faults.minutes", 0);
   private final List<Fault> faults = new ArrayList<>();
+  // What each node's log must say of the faults it went through.
+  private final Map<PayaraNode, Set<String>> mustSee = new LinkedHashMap<>();
+  // The leadership transfers' answers by HTTP status (0: none).
+  private final Map<Integer, Integer> transfers = new TreeMap<>();
   private Path reportDir;
   private long origin;
 
@@ -105,7 +118,7 @@ class FaultSystemTest {
             Path.of(System.getProperty("spindle.system.dir"), "faults-" + seed));
     queueServer =
         JavaProcess.queueServerIn(LAB, QUEUE_HOST, root, secret, root.resolve("queue-server.log"));
-    for (int i = 1; i <= 3; i++) {
+    for (int i = 1; i <= MEMBERS; i++) {
       nodes.add(new PayaraNode("f" + i, root, LAB, i));
     }
     String peers = nodes.stream().map(PayaraNode::peerEntry).collect(Collectors.joining(","));
@@ -157,10 +170,13 @@ class FaultSystemTest {
         IntStream.rangeClosed(1, NODE_HOSTS)
             .mapToObj(h -> URI.create("http://" + LAB.address(h) + ":3000"))
             .toList();
-    FaultWorkload workload = new FaultWorkload(everyNodeHost, 4, 4, seed);
+    FaultWorkload workload =
+        new FaultWorkload(
+            everyNodeHost, ServerAddress.parse(LAB.address(QUEUE_HOST) + ":4000"), 4, 4, seed);
     origin = workload.startNanos();
     SplittableRandom random = new SplittableRandom(seed);
-    List<Nemesis> schedule = List.of(Nemesis.values());
+    List<Nemesis> schedule =
+        Arrays.stream(Nemesis.values()).filter(n -> n.minimumMembers <= MEMBERS).toList();
     workload.start();
     try {
       quiet(RECOVERY);
@@ -207,26 +223,44 @@ class FaultSystemTest {
           workload.operationCount() >= MIN_CI_OPERATIONS,
           workload.operationCount() + " operations");
     }
-    int acknowledgedWrites =
-        workload
-            .counts()
-            .getOrDefault(Operation.Kind.PUT, Map.of())
-            .getOrDefault(FaultWorkload.Outcome.OK, 0);
-    assertTrue(acknowledgedWrites > 0, "no write was acknowledged: " + workload.counts());
+    assertEquals(List.of(), workload.anomalies(), "answers wrong in any order");
+    assertEquals(List.of(), unseenFaults(), "faults the nodes' logs do not tell of");
+    assertTrue(
+        transfers.getOrDefault(200, 0) > 0 || transfers.isEmpty(),
+        "no leadership transfer succeeded: answers by status " + transfers);
+    Map<String, Map<FaultWorkload.Outcome, Integer>> counts = workload.counts();
+    for (String what :
+        List.of("PUT", "GET", "DELETE", "queue PUT", "queue GET", "queue COUNT", "queue DELETE")) {
+      assertTrue(
+          counts.getOrDefault(what, Map.of()).getOrDefault(FaultWorkload.Outcome.OK, 0) > 0,
+          "no " + what + " succeeded: " + counts);
+    }
   }
 
   // ---------------------------------------------------------------- nemeses
 
-  /** The faults, each followed by healing and a quiet period. */
+  /**
+   * The faults, each followed by healing and a quiet period; those that need more members than the
+   * cluster has (a ring, a minority of two) are left out of its schedule.
+   */
   enum Nemesis {
-    ISOLATE_LEADER,
-    ISOLATE_FOLLOWER,
-    BRIDGE,
-    LEADER_CUT_ONE_WAY,
-    KILL_AND_RESTART,
-    PAUSE_LEADER,
-    PAUSE_FOLLOWER,
-    MEMBERSHIP
+    ISOLATE_LEADER(3),
+    ISOLATE_FOLLOWER(3),
+    BRIDGE(3),
+    LEADER_CUT_ONE_WAY(3),
+    KILL_AND_RESTART(3),
+    PAUSE_LEADER(3),
+    PAUSE_FOLLOWER(3),
+    TRANSFER_LEADERSHIP(3),
+    MEMBERSHIP(3),
+    MAJORITIES_RING(4),
+    HALVES(5);
+
+    final int minimumMembers;
+
+    Nemesis(int minimumMembers) {
+      this.minimumMembers = minimumMembers;
+    }
   }
 
   private void inflict(Nemesis nemesis, SplittableRandom random) throws Exception {
@@ -244,9 +278,49 @@ class FaultSystemTest {
         what = "isolated the follower " + follower.id;
       }
       case BRIDGE -> {
-        PayaraNode other = others.get(0) == follower ? others.get(1) : others.get(0);
-        cutBothWays(follower, other);
-        what = "cut " + follower.id + " from " + other.id + "; " + leader.id + " bridges them";
+        List<PayaraNode> shuffled = shuffled(others, random);
+        List<PayaraNode> one = shuffled.subList(0, shuffled.size() / 2);
+        List<PayaraNode> two = shuffled.subList(shuffled.size() / 2, shuffled.size());
+        for (PayaraNode a : one) {
+          for (PayaraNode b : two) {
+            cutBothWays(a, b);
+          }
+        }
+        what = "cut " + ids(one) + " from " + ids(two) + "; the leader " + leader.id + " bridges";
+      }
+      case MAJORITIES_RING -> {
+        List<PayaraNode> ring = shuffled(nodes, random);
+        int n = ring.size();
+        for (int i = 0; i < n; i++) {
+          for (int j = i + 1; j < n; j++) {
+            if (j - i != 1 && j - i != n - 1) {
+              cutBothWays(ring.get(i), ring.get(j));
+            }
+          }
+        }
+        what = "a ring " + ids(ring) + ": each node reaches only its two neighbours";
+      }
+      case HALVES -> {
+        List<PayaraNode> shuffled = shuffled(nodes, random);
+        List<PayaraNode> minority = shuffled.subList(0, (shuffled.size() - 1) / 2);
+        List<PayaraNode> majority = shuffled.subList(minority.size(), shuffled.size());
+        for (PayaraNode a : minority) {
+          for (PayaraNode b : majority) {
+            cutBothWays(a, b);
+          }
+        }
+        what =
+            "halves: minority "
+                + ids(minority)
+                + (minority.contains(leader) ? " (with the leader)" : "")
+                + " | majority "
+                + ids(majority);
+      }
+      case TRANSFER_LEADERSHIP -> {
+        record("asked the leader " + leader.id + " to hand leadership to " + follower.id);
+        record("the transfer answered " + transfer(leader, follower));
+        quiet(RECOVERY);
+        return;
       }
       case LEADER_CUT_ONE_WAY -> {
         for (PayaraNode other : others) {
@@ -257,6 +331,7 @@ class FaultSystemTest {
       case KILL_AND_RESTART -> {
         PayaraNode victim = random.nextBoolean() ? leader : follower;
         victim.kill();
+        expectSeen(victim, "did not stop cleanly");
         what = "kill -9 of " + victim.id + (victim == leader ? " (the leader)" : "");
         record(what);
         quiet(FAULT);
@@ -273,6 +348,7 @@ class FaultSystemTest {
       case PAUSE_LEADER, PAUSE_FOLLOWER -> {
         PayaraNode victim = nemesis == Nemesis.PAUSE_LEADER ? leader : follower;
         victim.pause();
+        expectSeen(victim, "did not run for");
         what = "SIGSTOP of " + victim.id + (victim == leader ? " (the leader)" : "");
         record(what);
         quiet(PAUSE);
@@ -360,6 +436,61 @@ class FaultSystemTest {
       }
     }
     return voters;
+  }
+
+  /**
+   * {@code POST /api/cluster/leader?to=} on {@code leader}: the status and body of its answer, or
+   * what went wrong.
+   */
+  private String transfer(PayaraNode leader, PayaraNode to) {
+    try {
+      HttpResponse<String> answer =
+          http.send(
+              SystemTokens.request(leader.url().resolve("/api/cluster/leader?to=" + to.id))
+                  .timeout(Duration.ofSeconds(20))
+                  .POST(HttpRequest.BodyPublishers.noBody())
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      transfers.merge(answer.statusCode(), 1, Integer::sum);
+      return answer.statusCode() + " " + answer.body();
+    } catch (IOException e) {
+      transfers.merge(0, 1, Integer::sum);
+      return "no answer: " + e;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "interrupted";
+    }
+  }
+
+  /** Notes that {@code node}'s log must say {@code words} (the fault as the node saw it). */
+  private void expectSeen(PayaraNode node, String words) {
+    mustSee.computeIfAbsent(node, n -> new TreeSet<>()).add(words);
+  }
+
+  /** What the nodes' logs should say of the faults they went through and do not. */
+  private List<String> unseenFaults() throws IOException {
+    List<String> unseen = new ArrayList<>();
+    for (Map.Entry<PayaraNode, Set<String>> e : mustSee.entrySet()) {
+      List<String> seen = faultsSeen(e.getKey());
+      for (String words : e.getValue()) {
+        if (seen.stream().noneMatch(line -> line.contains(words))) {
+          unseen.add(e.getKey().id + "'s log does not say \"" + words + "\"");
+        }
+      }
+    }
+    return unseen;
+  }
+
+  private static List<PayaraNode> shuffled(List<PayaraNode> nodes, SplittableRandom random) {
+    List<PayaraNode> out = new ArrayList<>(nodes);
+    for (int i = out.size() - 1; i > 0; i--) {
+      Collections.swap(out, i, random.nextInt(i + 1));
+    }
+    return out;
+  }
+
+  private static List<String> ids(List<PayaraNode> nodes) {
+    return nodes.stream().map(n -> n.id).toList();
   }
 
   private void isolate(PayaraNode node) throws IOException {
@@ -494,7 +625,10 @@ class FaultSystemTest {
       Matcher m = EXPLAINED_OP.matcher(line);
       if (m.find()) {
         String address = workload.node(Integer.parseInt(m.group(1)), Long.parseLong(m.group(2)));
-        nodes.stream()
+        if (FaultWorkload.QUEUE.equals(address)) {
+          out.append("  @queue server");
+        }
+        started.stream()
             .filter(n -> n.address().equals(address))
             .findFirst()
             .ifPresent(n -> out.append("  @").append(n.id));
@@ -545,6 +679,9 @@ class FaultSystemTest {
         .forEach(
             (kind, byOutcome) ->
                 out.append("  ").append(kind).append(' ').append(byOutcome).append('\n'));
+    out.append("\nleadership transfers by answer (HTTP status, 0: none): ")
+        .append(transfers)
+        .append('\n');
     out.append("\nfaults:\n");
     faults.forEach(f -> out.append(String.format("%8.1f s  %s%n", f.seconds(), f.what())));
     out.append("\nlinearizable: ")

@@ -1,8 +1,20 @@
 package io.spindle.system;
 
+import com.google.protobuf.ByteString;
+import io.spindle.protocol.queue.Count;
+import io.spindle.protocol.queue.CountResult;
+import io.spindle.protocol.queue.Delete;
+import io.spindle.protocol.queue.ErrorCode;
+import io.spindle.protocol.queue.Read;
+import io.spindle.protocol.queue.Reply;
+import io.spindle.protocol.queue.Request;
+import io.spindle.protocol.queue.WriteBegin;
+import io.spindle.queue.client.QueueConnection;
+import io.spindle.queue.client.ServerAddress;
 import io.spindle.testkit.lincheck.History;
 import io.spindle.testkit.lincheck.Operation;
 import io.spindle.testkit.lincheck.Operation.Kind;
+import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -10,14 +22,18 @@ import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -31,12 +47,18 @@ import java.util.regex.Pattern;
 
 /**
  * Clients of the fault suite: each writes, reads and deletes small files with unique contents on a
- * few keys through the REST API of a node it picks at random, one request at a time, and records
- * every operation with its invoke and complete times and its outcome in one {@link History}: ok,
- * failed (certainly no effect: the connection was refused before the request left, or a read
- * failed) or unknown (anything else a write met: a timeout, an error answer, a broken connection).
- * A client whose operation ended unknown carries on under a new client number, as a Jepsen process
- * that crashed would, so that every client has at most one operation open.
+ * few keys, one request at a time, through the REST API of a node it picks at random or, one
+ * operation in three, through the queue server (the {@code spindle} CLI's protocol: an inline
+ * write, a linearizable read, a linearizable count, a delete), and records every operation with its
+ * invoke and complete times and its outcome in one {@link History}: ok, failed (certainly no
+ * effect: the connection was refused before the request left, a read failed, or the queue server
+ * said nothing was done) or unknown (anything else a write met: a timeout, an error answer, a
+ * broken connection). A client whose operation ended unknown carries on under a new client number,
+ * as a Jepsen process that crashed would, so that every client has at most one operation open.
+ *
+ * <p>A read or a count through the queue server names the content by its SHA-256, which stands for
+ * the one value written with that digest (every value is unique); a count must also give that
+ * value's figures. Answers that cannot be right in any order are {@link #anomalies()}.
  *
  * <p>The keys change every {@link #KEY_GENERATION}: the clients work on {@code keysPerGeneration}
  * keys at a time, so that no key's history grows beyond what the checker searches quickly, however
@@ -50,8 +72,14 @@ final class FaultWorkload {
     UNKNOWN
   }
 
-  /** One finished operation, for the report: when it ended, how long it took, its kind and end. */
-  record Sample(long endNanos, long latencyNanos, Kind kind, Outcome outcome) {}
+  /**
+   * One finished operation, for the report: when it ended, how long it took, what it was ("PUT",
+   * "queue COUNT") and how it ended.
+   */
+  record Sample(long endNanos, long latencyNanos, String what, Outcome outcome) {}
+
+  /** The node an operation through the queue server is recorded as having gone to. */
+  static final String QUEUE = "queue";
 
   private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(5);
   private static final Pattern NO_SUCH_FILE =
@@ -59,6 +87,11 @@ final class FaultWorkload {
   static final Duration KEY_GENERATION = Duration.ofSeconds(15);
 
   private final List<URI> nodes;
+  private final ServerAddress queueServer;
+  // Every value written, by the hex SHA-256 of its bytes: what a queue read or count names.
+  private final Map<String, String> valueOfDigest = new ConcurrentHashMap<>();
+  private final Map<String, Integer> queueErrors = new ConcurrentHashMap<>();
+  private final List<String> anomalies = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final int keysPerGeneration;
   private final Set<String> keysUsed = ConcurrentHashMap.newKeySet();
   private final int clients;
@@ -78,8 +111,14 @@ final class FaultWorkload {
   private final long startNanos = System.nanoTime();
   private volatile Throwable failure;
 
-  FaultWorkload(List<URI> nodes, int keysPerGeneration, int clients, long seed) {
+  /**
+   * Clients of {@code nodes}' REST APIs and, unless it is null, of {@code queueServer}, on {@code
+   * keysPerGeneration} keys at a time.
+   */
+  FaultWorkload(
+      List<URI> nodes, ServerAddress queueServer, int keysPerGeneration, int clients, long seed) {
     this.nodes = List.copyOf(nodes);
+    this.queueServer = queueServer;
     this.keysPerGeneration = keysPerGeneration;
     this.clients = clients;
     this.seed = seed;
@@ -180,27 +219,40 @@ final class FaultWorkload {
     return startNanos;
   }
 
-  /** Operations by kind and outcome. */
-  Map<Kind, Map<Outcome, Integer>> counts() {
-    Map<Kind, Map<Outcome, Integer>> counts = new EnumMap<>(Kind.class);
+  /** Operations by what they were ("GET", "queue PUT") and outcome. */
+  Map<String, Map<Outcome, Integer>> counts() {
+    Map<String, Map<Outcome, Integer>> counts = new TreeMap<>();
     for (Sample s : samples()) {
       counts
-          .computeIfAbsent(s.kind(), k -> new EnumMap<>(Outcome.class))
+          .computeIfAbsent(s.what(), k -> new EnumMap<>(Outcome.class))
           .merge(s.outcome(), 1, Integer::sum);
     }
     return counts;
   }
 
+  /** The queue server's error answers by operation and code ("queue PUT UNAVAILABLE"). */
+  Map<String, Integer> queueErrors() {
+    return new TreeMap<>(queueErrors);
+  }
+
+  /** Answers that are wrong whatever the order of operations (none, in a correct system). */
+  List<String> anomalies() {
+    return List.copyOf(anomalies);
+  }
+
   private void run(int firstClient, SplittableRandom random) {
     int client = firstClient;
     int seq = 0;
+    QueueLink link = new QueueLink();
     try {
       while (running.get()) {
         URI node = nodes.get(random.nextInt(nodes.size()));
         String key = key(System.nanoTime(), random);
         int dice = random.nextInt(100);
         Outcome outcome;
-        if (dice < 45) {
+        if (queueServer != null && random.nextInt(3) == 0) {
+          outcome = viaQueue(link, client, key, dice, "c" + firstClient + "-" + seq++);
+        } else if (dice < 45) {
           outcome = write(client, node, key, "c" + firstClient + "-" + seq++);
         } else if (dice < 90) {
           outcome = read(client, node, key);
@@ -213,10 +265,13 @@ final class FaultWorkload {
       }
     } catch (RuntimeException | Error e) {
       failure = e;
+    } finally {
+      link.drop();
     }
   }
 
   private Outcome write(int client, URI node, String key, String value) {
+    valueOfDigest.put(HexFormat.of().formatHex(sha256(value)), value);
     HttpRequest request =
         SystemTokens.request(node.resolve("/api/files/" + key))
             .timeout(REQUEST_TIMEOUT)
@@ -257,15 +312,19 @@ final class FaultWorkload {
         history.fail(handle, now); // a read that did not answer changed nothing
         outcome = Outcome.FAILED;
       }
-      samples.add(new Sample(now, now - answer.sentNanos, Kind.GET, outcome));
+      samples.add(new Sample(now, now - answer.sentNanos, Kind.GET.name(), outcome));
       return outcome;
     }
   }
 
   private History.Handle invoke(int client, Kind kind, String key, String value, URI node) {
+    return invoke(client, kind, key, value, node.getHost());
+  }
+
+  private History.Handle invoke(int client, Kind kind, String key, String value, String node) {
     synchronized (history) {
       long now = System.nanoTime();
-      nodeOf.put(client + "@" + now, node.getHost());
+      nodeOf.put(client + "@" + now, node);
       return history.invoke(client, kind, key, value, now);
     }
   }
@@ -290,8 +349,204 @@ final class FaultWorkload {
         case FAILED -> history.fail(handle, now);
         default -> history.info(handle);
       }
-      samples.add(new Sample(now, now - answer.sentNanos, kind, outcome));
+      samples.add(new Sample(now, now - answer.sentNanos, kind.name(), outcome));
       return outcome;
+    }
+  }
+
+  // ---------------------------------------------------------------- through the queue server
+
+  /** One client's connection to the queue server, opened when needed, dropped when in doubt. */
+  private final class QueueLink {
+    private QueueConnection connection;
+
+    /** The open connection, or null if none could be opened (nothing was sent). */
+    QueueConnection connection() {
+      if (connection != null && connection.isOpen()) {
+        return connection;
+      }
+      drop();
+      try {
+        connection =
+            QueueConnection.open(
+                queueServer,
+                Duration.ofSeconds(2),
+                REQUEST_TIMEOUT,
+                SystemTokens.TOKEN,
+                SystemTls.client());
+        return connection;
+      } catch (IOException e) {
+        return null;
+      }
+    }
+
+    /** Closes the connection (a late answer must not be taken for the next request's). */
+    void drop() {
+      if (connection != null) {
+        connection.close();
+        connection = null;
+      }
+    }
+  }
+
+  /**
+   * One operation through the queue server: by {@code dice}, an inline write of {@code value}, a
+   * linearizable read, a linearizable count or a delete of {@code key}.
+   */
+  private Outcome viaQueue(QueueLink link, int client, String key, int dice, String value) {
+    Request.Builder request =
+        Request.newBuilder()
+            .setRequestId(UUID.randomUUID().toString())
+            .setTimeoutMs((int) REQUEST_TIMEOUT.toMillis());
+    Kind kind;
+    String what;
+    if (dice < 45) {
+      byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
+      byte[] digest = sha256(value);
+      valueOfDigest.put(HexFormat.of().formatHex(digest), value);
+      request.setWriteBegin(
+          WriteBegin.newBuilder()
+              .setName(key)
+              .setSize(bytes.length)
+              .setSha256(ByteString.copyFrom(digest))
+              .setInlineData(ByteString.copyFrom(bytes)));
+      kind = Kind.PUT;
+      what = "queue PUT";
+    } else if (dice < 70) {
+      request.setRead(Read.newBuilder().setName(key));
+      kind = Kind.GET;
+      what = "queue GET";
+    } else if (dice < 90) {
+      request.setCount(Count.newBuilder().setName(key));
+      kind = Kind.GET;
+      what = "queue COUNT";
+    } else {
+      request.setDelete(Delete.newBuilder().setName(key));
+      kind = Kind.DELETE;
+      what = "queue DELETE";
+    }
+    QueueConnection connection = link.connection();
+    History.Handle handle = invoke(client, kind, key, kind == Kind.PUT ? value : null, QUEUE);
+    long sent = System.nanoTime();
+    Reply reply = null;
+    if (connection != null) {
+      try {
+        reply =
+            connection
+                .ask(request.build())
+                .get(REQUEST_TIMEOUT.toMillis() + 2_000, TimeUnit.MILLISECONDS);
+      } catch (ExecutionException | TimeoutException e) {
+        link.drop(); // the answer may still come: not on a connection the next request uses
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        link.drop();
+      }
+    }
+    return finishQueue(handle, kind, what, key, connection == null, reply, sent);
+  }
+
+  private Outcome finishQueue(
+      History.Handle handle,
+      Kind kind,
+      String what,
+      String key,
+      boolean notSent,
+      Reply reply,
+      long sent) {
+    long now = System.nanoTime();
+    synchronized (history) {
+      Outcome outcome;
+      String read = null; // what a read or count saw: null for absent
+      if (notSent) {
+        outcome = Outcome.FAILED;
+      } else if (reply == null) {
+        outcome = kind == Kind.GET ? Outcome.FAILED : Outcome.UNKNOWN;
+      } else if (reply.hasError()) {
+        ErrorCode code = reply.getError().getCode();
+        queueErrors.merge(what + " " + code, 1, Integer::sum);
+        if (code == ErrorCode.INVALID_ARGUMENT || code == ErrorCode.PERMISSION_DENIED) {
+          anomalies.add(what + " of " + key + " was refused: " + reply.getError());
+        }
+        if (code == ErrorCode.NOT_FOUND && kind != Kind.PUT) {
+          outcome = Outcome.OK; // absent: a read of nothing, or a delete with nothing to delete
+        } else if (kind == Kind.GET || nothingDone(code)) {
+          outcome = Outcome.FAILED;
+        } else {
+          outcome = Outcome.UNKNOWN;
+        }
+      } else if (kind == Kind.PUT && reply.hasWriteDone()
+          || kind == Kind.DELETE && reply.hasDeleted()) {
+        outcome = Outcome.OK;
+      } else if (reply.hasRead()) {
+        read = valueOf(reply.getRead().getFile().getSha256());
+        outcome = Outcome.OK;
+        if (!reply.getRead().getFile().getName().equals(key)) {
+          anomalies.add(what + " of " + key + " answered for another file: " + reply);
+        }
+      } else if (reply.hasCount()) {
+        CountResult count = reply.getCount();
+        read = valueOf(count.getSha256());
+        outcome = Outcome.OK;
+        long bytes = read.getBytes(StandardCharsets.UTF_8).length;
+        if (count.getBytes() != bytes || count.getWords() != 1 || count.getLines() != 0) {
+          anomalies.add(
+              what
+                  + " of "
+                  + key
+                  + " holding "
+                  + read
+                  + " gave lines/words/bytes "
+                  + count.getLines()
+                  + "/"
+                  + count.getWords()
+                  + "/"
+                  + count.getBytes()
+                  + ", not 0/1/"
+                  + bytes);
+        }
+      } else {
+        anomalies.add(what + " of " + key + " answered " + reply);
+        outcome = Outcome.UNKNOWN;
+      }
+      switch (outcome) {
+        case OK -> {
+          if (kind == Kind.GET) {
+            history.ok(handle, read, now);
+          } else {
+            history.ok(handle, now);
+          }
+        }
+        case FAILED -> history.fail(handle, now);
+        default -> history.info(handle);
+      }
+      samples.add(new Sample(now, now - sent, what, outcome));
+      return outcome;
+    }
+  }
+
+  /** Whether the queue server's error says the request had no effect. */
+  private static boolean nothingDone(ErrorCode code) {
+    return code == ErrorCode.BUSY
+        || code == ErrorCode.NO_SPACE
+        || code == ErrorCode.INVALID_ARGUMENT
+        || code == ErrorCode.PERMISSION_DENIED;
+  }
+
+  /**
+   * The value written with {@code digest}; a value no client wrote (which the checker then finds in
+   * no linearization) if none was.
+   */
+  private String valueOf(ByteString digest) {
+    String hex = HexFormat.of().formatHex(digest.toByteArray());
+    String value = valueOfDigest.get(hex);
+    return value != null ? value : "never written: content with SHA-256 " + hex;
+  }
+
+  private static byte[] sha256(String value) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("no SHA-256 in this JVM", e);
     }
   }
 
