@@ -31,6 +31,9 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Reads a file from the cluster: asks a queue server for its chunk list and holders, then reads the
@@ -38,8 +41,10 @@ import java.util.concurrent.Future;
  * of chunks in one request ({@code GET
  * {httpUrl}/api/files/{name}?chunk={first}&chunks={count}&sha256={file}}). Each chunk's SHA-256 is
  * checked as it arrives, and the whole file's is taken in order while the streams still run. When a
- * holder fails or serves bad bytes, the rest of its run is asked of the next holder. If a holder
- * says the file changed since the chunk list was read (409), the read starts over.
+ * holder fails, serves bad bytes, or sends nothing for the stall timeout (a paused or cut-off node
+ * whose connection stays open: the HTTP client's own timeout covers only the answer's headers), the
+ * rest of its run is asked of the next holder. If a holder says the file changed since the chunk
+ * list was read (409), the read starts over.
  *
  * <p>The file is assembled in a temporary file beside the target and renamed onto it, so the target
  * is either the old content or the whole new one (not synced to disk: see {@link #fetchAll}).
@@ -47,9 +52,13 @@ import java.util.concurrent.Future;
 final class Downloader {
   private static final int MAX_READS = 3;
 
+  /** How long a holder may send nothing in the middle of a run, unless told otherwise. */
+  static final Duration DEFAULT_STALL_TIMEOUT = Duration.ofSeconds(15);
+
   private final ClusterClient cluster;
   private final HttpClient http;
   private final int parallelism;
+  private final Duration stallTimeout;
   private final PrintStream err;
   private final boolean progress;
 
@@ -63,7 +72,17 @@ final class Downloader {
   }
 
   Downloader(ClusterClient cluster, int parallelism, PrintStream err, boolean progress) {
+    this(cluster, parallelism, DEFAULT_STALL_TIMEOUT, err, progress);
+  }
+
+  Downloader(
+      ClusterClient cluster,
+      int parallelism,
+      Duration stallTimeout,
+      PrintStream err,
+      boolean progress) {
     this.cluster = cluster;
+    this.stallTimeout = stallTimeout;
     HttpClient.Builder client =
         HttpClient.newBuilder()
             .connectTimeout(Duration.ofSeconds(5))
@@ -224,6 +243,7 @@ final class Downloader {
     Progress p = Progress.start("read   ", total, err, progress);
     int streams = streams(read.getChunksCount(), read.getHoldersCount(), parallelism);
     ExecutorService pool = Executors.newFixedThreadPool(streams + 1, daemonThreads());
+    ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(daemonThreads());
     byte[] actual;
     try (FileChannel out =
         FileChannel.open(
@@ -242,7 +262,7 @@ final class Downloader {
         futures.add(
             pool.submit(
                 () -> {
-                  fetchRun(read, first, end, stream, offsets, out, digest, p, servedBy);
+                  fetchRun(read, first, end, stream, offsets, out, digest, p, servedBy, watchdog);
                   return null;
                 }));
       }
@@ -259,6 +279,7 @@ final class Downloader {
       // took as long as fetching it.
     } finally {
       pool.shutdownNow();
+      watchdog.shutdownNow();
     }
     p.finish();
     if (!Arrays.equals(actual, read.getFile().getSha256().toByteArray())) {
@@ -320,7 +341,8 @@ final class Downloader {
       FileChannel out,
       OrderedDigest digest,
       Progress p,
-      Set<String> servedBy)
+      Set<String> servedBy,
+      ScheduledExecutorService watchdog)
       throws IOException, FileChangedException {
     String name = read.getFile().getName();
     String fileSha = Bytes.hex(read.getFile().getSha256().toByteArray());
@@ -364,7 +386,8 @@ final class Downloader {
         Thread.currentThread().interrupt();
         throw new IOException("interrupted", e);
       }
-      try (InputStream body = response.body()) {
+      StallWatch watch = new StallWatch(response.body(), stallTimeout, watchdog);
+      try (InputStream body = watch) {
         int status = response.statusCode();
         if (status == 409) {
           throw new FileChangedException(h.getNodeId() + " says " + name + " changed");
@@ -399,8 +422,69 @@ final class Downloader {
           problems.clear(); // this holder served a chunk: every holder may be tried again
         }
       } catch (IOException e) {
-        problems.add(h.getNodeId() + ": " + e.getClass().getSimpleName() + " " + e.getMessage());
+        problems.add(
+            h.getNodeId()
+                + ": "
+                + (watch.stalled()
+                    ? "sent nothing for " + stallTimeout.toMillis() + " ms"
+                    : e.getClass().getSimpleName() + " " + e.getMessage()));
       }
+    }
+  }
+
+  /**
+   * An answer's body that is closed, so that a read blocked on it fails, once nothing arrived for
+   * {@code timeout}: checked every tenth of it by {@code watchdog}, from the last byte read (or the
+   * start), and stopped when the body is closed.
+   */
+  private static final class StallWatch extends java.io.FilterInputStream {
+    private final long timeoutNanos;
+    private final ScheduledFuture<?> check;
+    private volatile long lastProgress = System.nanoTime();
+    private volatile boolean stalled;
+
+    StallWatch(InputStream body, Duration timeout, ScheduledExecutorService watchdog) {
+      super(body);
+      this.timeoutNanos = timeout.toNanos();
+      long every = Math.max(10, timeout.toMillis() / 10);
+      this.check =
+          watchdog.scheduleWithFixedDelay(this::check, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    boolean stalled() {
+      return stalled;
+    }
+
+    private void check() {
+      if (System.nanoTime() - lastProgress >= timeoutNanos) {
+        stalled = true;
+        check.cancel(false);
+        try {
+          in.close();
+        } catch (IOException ignored) {
+          // the reader sees the closed stream either way
+        }
+      }
+    }
+
+    @Override
+    public int read() throws IOException {
+      int b = super.read();
+      lastProgress = System.nanoTime();
+      return b;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      int n = super.read(b, off, len);
+      lastProgress = System.nanoTime();
+      return n;
+    }
+
+    @Override
+    public void close() throws IOException {
+      check.cancel(false);
+      super.close();
     }
   }
 

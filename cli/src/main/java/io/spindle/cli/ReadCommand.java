@@ -1,6 +1,7 @@
 package io.spindle.cli;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
@@ -37,13 +38,27 @@ final class ReadCommand implements Callable<Integer> {
               + " (default ${DEFAULT-VALUE})")
   int parallel = 3;
 
+  @Option(
+      names = "--stall-timeout",
+      paramLabel = "S",
+      description =
+          "seconds a holder may send nothing in the middle of a stream before the rest of its"
+              + " chunks are asked of another holder (default ${DEFAULT-VALUE})")
+  int stallTimeout = (int) Downloader.DEFAULT_STALL_TIMEOUT.toSeconds();
+
   @Override
   public Integer call() {
     if (output == null && cli.json) {
       throw new CliException(ExitCode.USAGE, "--json needs -o FILE (the content cannot be JSON)");
     }
     try (ClusterClient cluster = cli.cluster()) {
-      Downloader d = new Downloader(cluster, parallel, cli.err, cli.progress());
+      if (stallTimeout < 1) {
+        throw new CliException(
+            ExitCode.USAGE, "--stall-timeout is a whole number of seconds, at least 1");
+      }
+      Downloader d =
+          new Downloader(
+              cluster, parallel, Duration.ofSeconds(stallTimeout), cli.err, cli.progress());
       if (output == null) {
         d.readToStream(name, stale, cli.out);
         return ExitCode.OK;

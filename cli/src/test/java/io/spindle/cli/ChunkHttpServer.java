@@ -12,6 +12,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A node's chunk endpoint, {@code GET /api/files/{name}?chunk={index}[&chunks={count}]&sha256=...},
@@ -24,13 +26,18 @@ final class ChunkHttpServer implements AutoCloseable {
     SERVER_ERROR,
     CORRUPT,
     /** The response stops half a chunk in. */
-    TRUNCATE
+    TRUNCATE,
+    /** Half a chunk, then nothing, the connection open (a paused node), until the server closes. */
+    STALL
   }
 
   private final HttpServer server;
   private final FakeCluster cluster;
   private final int chunkSize;
   private volatile Fault fault = Fault.NONE;
+  private final CountDownLatch closing = new CountDownLatch(1);
+  private final java.util.concurrent.atomic.AtomicInteger stalling =
+      new java.util.concurrent.atomic.AtomicInteger();
 
   /** The chunks served, as "name#index" (a request for several adds each). */
   final List<String> served = new CopyOnWriteArrayList<>();
@@ -49,6 +56,11 @@ final class ChunkHttpServer implements AutoCloseable {
 
   void fault(Fault f) {
     fault = f;
+  }
+
+  /** How many answers are stalled now ({@link Fault#STALL}), their connections open. */
+  int stalling() {
+    return stalling.get();
   }
 
   private void handle(HttpExchange ex) throws IOException {
@@ -90,6 +102,21 @@ final class ChunkHttpServer implements AutoCloseable {
         }
         served.add(name + "#" + (index + i));
       }
+      if (fault == Fault.STALL && chunks.length > chunkSize / 2) {
+        ex.sendResponseHeaders(200, chunks.length);
+        OutputStream out = ex.getResponseBody();
+        out.write(chunks, 0, chunkSize / 2);
+        out.flush();
+        stalling.incrementAndGet();
+        try {
+          closing.await(60, TimeUnit.SECONDS); // a bound, should close() never come
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        } finally {
+          stalling.decrementAndGet();
+        }
+        return;
+      }
       if (fault == Fault.TRUNCATE && chunks.length > chunkSize / 2) {
         // Says it sends every byte, sends half a chunk's worth and closes the connection.
         ex.sendResponseHeaders(200, chunks.length);
@@ -123,6 +150,7 @@ final class ChunkHttpServer implements AutoCloseable {
 
   @Override
   public void close() {
+    closing.countDown();
     server.stop(0);
   }
 }

@@ -182,6 +182,31 @@ class SpindleCliTest {
   }
 
   @Test
+  void aHolderThatStallsMidStreamIsGivenUpAfterTheStallTimeoutForAnother() throws IOException {
+    byte[] content = random(CHUNK * 4 + 777);
+    cluster.write("seed", "stall.bin", content);
+    bad.fault(ChunkHttpServer.Fault.STALL);
+    Path dst = tmp.resolve("stall.bin");
+    Run r = spindle("--json", "read", "stall.bin", "-o", dst.toString(), "--stall-timeout", "1");
+    assertEquals(0, r.exit(), r.err());
+    assertArrayEquals(content, Files.readAllBytes(dst));
+    assertTrue(r.out().contains("\"servedBy\":[\"n1\"]"), r.out());
+    assertEquals(1, bad.stalling(), "the read gave up on n2 while n2 still held it open");
+    // n2's run (chunks 2 to 4) stalled in chunk 2, and went to n1 from that chunk on.
+    assertEquals(
+        List.of("stall.bin#0", "stall.bin#1", "stall.bin#2", "stall.bin#3", "stall.bin#4"),
+        good.served.stream().sorted().toList());
+  }
+
+  @Test
+  void aStallTimeoutBelowOneSecondIsAUsageError() throws IOException {
+    cluster.write("seed", "s.bin", random(10));
+    Run r = spindle("read", "s.bin", "-o", tmp.resolve("s.bin").toString(), "--stall-timeout", "0");
+    assertEquals(ExitCode.USAGE, r.exit());
+    assertTrue(r.err().contains("--stall-timeout"), r.err());
+  }
+
+  @Test
   void aReadWithEveryHolderDownIsUnavailableAndLeavesTheOldFile() throws IOException {
     cluster.write("seed", "f.bin", random(100));
     good.fault(ChunkHttpServer.Fault.SERVER_ERROR);
