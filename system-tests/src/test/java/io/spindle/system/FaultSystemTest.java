@@ -266,7 +266,11 @@ class FaultSystemTest {
   private void inflict(Nemesis nemesis, SplittableRandom random) throws Exception {
     PayaraNode leader = currentLeader().orElse(nodes.get(random.nextInt(nodes.size())));
     List<PayaraNode> others = nodes.stream().filter(n -> n != leader).toList();
-    PayaraNode follower = others.get(random.nextInt(others.size()));
+    // A restarted node rejoins while the faults go on: a transfer to it, or its graceful leave,
+    // waits for it to be ready, so the follower a nemesis picks is a ready one where there is one.
+    List<PayaraNode> readyOthers = others.stream().filter(this::ready).toList();
+    List<PayaraNode> candidates = readyOthers.isEmpty() ? others : readyOthers;
+    PayaraNode follower = candidates.get(random.nextInt(candidates.size()));
     String what;
     switch (nemesis) {
       case ISOLATE_LEADER -> {
@@ -336,8 +340,7 @@ class FaultSystemTest {
         record(what);
         quiet(FAULT);
         start(victim, peersOf.get(victim));
-        victim.awaitReady(http, STARTUP);
-        record("restarted " + victim.id);
+        record("restarted " + victim.id + " (it rejoins while the faults go on)");
         quiet(RECOVERY);
         return;
       }
@@ -347,8 +350,11 @@ class FaultSystemTest {
       }
       case PAUSE_LEADER, PAUSE_FOLLOWER -> {
         PayaraNode victim = nemesis == Nemesis.PAUSE_LEADER ? leader : follower;
+        boolean running = ready(victim); // a node still starting has no Raft loop to see it yet
         victim.pause();
-        expectSeen(victim, "did not run for");
+        if (running) {
+          expectSeen(victim, "did not run for " + (PAUSE.toSeconds() - 1) + "000 ms or more");
+        }
         what = "SIGSTOP of " + victim.id + (victim == leader ? " (the leader)" : "");
         record(what);
         quiet(PAUSE);
@@ -462,9 +468,25 @@ class FaultSystemTest {
     }
   }
 
-  /** Notes that {@code node}'s log must say {@code words} (the fault as the node saw it). */
+  /**
+   * Notes that {@code node}'s log must say {@code words} (the fault as the node saw it); "did not
+   * run for N ms or more" asks for a stall of at least N ms.
+   */
   private void expectSeen(PayaraNode node, String words) {
     mustSee.computeIfAbsent(node, n -> new TreeSet<>()).add(words);
+  }
+
+  private static final Pattern STALL = Pattern.compile("did not run for (\\d+) ms");
+  private static final Pattern AT_LEAST = Pattern.compile("did not run for (\\d+) ms or more");
+
+  /** Whether a node's log {@code line} says {@code words} as {@link #expectSeen} means them. */
+  private static boolean says(String line, String words) {
+    Matcher atLeast = AT_LEAST.matcher(words);
+    if (!atLeast.matches()) {
+      return line.contains(words);
+    }
+    Matcher stall = STALL.matcher(line);
+    return stall.find() && Long.parseLong(stall.group(1)) >= Long.parseLong(atLeast.group(1));
   }
 
   /** What the nodes' logs should say of the faults they went through and do not. */
@@ -473,7 +495,7 @@ class FaultSystemTest {
     for (Map.Entry<PayaraNode, Set<String>> e : mustSee.entrySet()) {
       List<String> seen = faultsSeen(e.getKey());
       for (String words : e.getValue()) {
-        if (seen.stream().noneMatch(line -> line.contains(words))) {
+        if (seen.stream().noneMatch(line -> says(line, words))) {
           unseen.add(e.getKey().id + "'s log does not say \"" + words + "\"");
         }
       }
@@ -520,6 +542,12 @@ class FaultSystemTest {
   }
 
   // ---------------------------------------------------------------- cluster state
+
+  /** Whether {@code node} answers as ready for clients (it runs Raft and has caught up once). */
+  private boolean ready(PayaraNode node) {
+    return node.isAlive()
+        && get(node, "/api/cluster").map(c -> c.contains("\"ready\":true")).orElse(false);
+  }
 
   private Optional<PayaraNode> currentLeader() {
     for (PayaraNode node : nodes) {
@@ -677,8 +705,15 @@ class FaultSystemTest {
     workload
         .counts()
         .forEach(
-            (kind, byOutcome) ->
-                out.append("  ").append(kind).append(' ').append(byOutcome).append('\n'));
+            (what, byOutcome) ->
+                out.append("  ").append(what).append(' ').append(byOutcome).append('\n'));
+    out.append("\nthe queue server's error answers: ")
+        .append(workload.queueErrors())
+        .append("\nanswers wrong in any order: ")
+        .append(workload.anomalies().isEmpty() ? "none" : workload.anomalies().size())
+        .append('\n');
+    workload.anomalies().forEach(a -> out.append("  ").append(a).append('\n'));
+    out.append("faults the nodes' logs do not tell of: ").append(unseenFaults()).append('\n');
     out.append("\nleadership transfers by answer (HTTP status, 0: none): ")
         .append(transfers)
         .append('\n');
