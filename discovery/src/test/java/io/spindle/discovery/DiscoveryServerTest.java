@@ -130,6 +130,8 @@ class DiscoveryServerTest {
         drops.getOrDefault(DropReason.MALFORMED, 0L) + drops.getOrDefault(DropReason.BAD_NONCE, 0L),
         "the truncated datagram and the garbage: " + drops);
     awaitAnswered(1);
+    // The listener hears of the request after the answer went out: wait for it, not assume it.
+    Await.until(Duration.ofSeconds(5), () -> !announced.isEmpty(), () -> "the listener heard");
     assertEquals(List.of(N1), announced.stream().map(Announcement::request).toList());
   }
 
