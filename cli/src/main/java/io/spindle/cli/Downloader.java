@@ -9,10 +9,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.net.HttpURLConnection;
+import java.net.SocketTimeoutException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -31,9 +30,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
+import javax.net.ssl.HttpsURLConnection;
+import javax.net.ssl.SSLSocketFactory;
 
 /**
  * Reads a file from the cluster: asks a queue server for its chunk list and holders, then reads the
@@ -42,9 +40,8 @@ import java.util.concurrent.TimeUnit;
  * {httpUrl}/api/files/{name}?chunk={first}&chunks={count}&sha256={file}}). Each chunk's SHA-256 is
  * checked as it arrives, and the whole file's is taken in order while the streams still run. When a
  * holder fails, serves bad bytes, or sends nothing for the stall timeout (a paused or cut-off node
- * whose connection stays open: the HTTP client's own timeout covers only the answer's headers), the
- * rest of its run is asked of the next holder. If a holder says the file changed since the chunk
- * list was read (409), the read starts over.
+ * whose connection stays open), the rest of its run is asked of the next holder. If a holder says
+ * the file changed since the chunk list was read (409), the read starts over.
  *
  * <p>The file is assembled in a temporary file beside the target and renamed onto it, so the target
  * is either the old content or the whole new one (not synced to disk: see {@link #fetchAll}).
@@ -52,11 +49,13 @@ import java.util.concurrent.TimeUnit;
 final class Downloader {
   private static final int MAX_READS = 3;
 
+  private static final int CONNECT_TIMEOUT_MILLIS = 5_000;
+
   /** How long a holder may send nothing in the middle of a run, unless told otherwise. */
   static final Duration DEFAULT_STALL_TIMEOUT = Duration.ofSeconds(15);
 
   private final ClusterClient cluster;
-  private final HttpClient http;
+  private final SSLSocketFactory tlsSockets;
   private final int parallelism;
   private final Duration stallTimeout;
   private final PrintStream err;
@@ -83,23 +82,33 @@ final class Downloader {
       boolean progress) {
     this.cluster = cluster;
     this.stallTimeout = stallTimeout;
-    HttpClient.Builder client =
-        HttpClient.newBuilder()
-            .connectTimeout(Duration.ofSeconds(5))
-            .followRedirects(HttpClient.Redirect.NORMAL);
-    if (cluster.tls() != null) {
-      client.sslContext(cluster.tls().sslContext()); // nodes on HTTPS: the cluster's CA
-    }
-    this.http = client.build();
+    // Nodes on HTTPS: the cluster's CA.
+    this.tlsSockets = cluster.tls() == null ? null : cluster.tls().sslContext().getSocketFactory();
     this.parallelism = parallelism;
     this.err = err;
     this.progress = progress;
   }
 
-  /** Adds the client token, as the nodes' API asks for one. */
-  private HttpRequest.Builder authorized(HttpRequest.Builder b) {
+  /**
+   * A GET of {@code uri} with the client token, not yet sent, on the JDK's {@link
+   * HttpURLConnection}: it reads the socket straight into the caller's buffer (java.net.http's
+   * client copied every few KiB into a newly allocated buffer, and read a 1 GiB file at a tenth of
+   * what the nodes sent). Any one read that waits {@link #stallTimeout} for a byte, the answer's
+   * headers included, fails with a {@link SocketTimeoutException}.
+   */
+  private HttpURLConnection get(URI uri) throws IOException {
+    HttpURLConnection c = (HttpURLConnection) uri.toURL().openConnection();
+    if (tlsSockets != null && c instanceof HttpsURLConnection https) {
+      https.setSSLSocketFactory(tlsSockets);
+    }
+    c.setConnectTimeout(CONNECT_TIMEOUT_MILLIS);
+    c.setReadTimeout((int) Math.min(Integer.MAX_VALUE, stallTimeout.toMillis()));
+    c.setUseCaches(false);
     String token = cluster.token();
-    return token.isEmpty() ? b : b.header("Authorization", "Bearer " + token);
+    if (!token.isEmpty()) {
+      c.setRequestProperty("Authorization", "Bearer " + token);
+    }
+    return c;
   }
 
   /** Reads {@code name} into {@code target} (replaced atomically). */
@@ -184,29 +193,25 @@ final class Downloader {
           ExitCode.UNAVAILABLE, "read " + name + " failed: the cluster named no node holding it");
     }
     Holder h = read.getHolders(0);
+    HttpURLConnection c = null;
     try {
-      HttpResponse<Path> response =
-          http.send(
-              authorized(
-                      HttpRequest.newBuilder(URI.create(filePath(h.getHttpUrl(), name)))
-                          .version(HttpClient.Version.HTTP_1_1)
-                          .timeout(Duration.ofMinutes(10)))
-                  .GET()
-                  .build(),
-              HttpResponse.BodyHandlers.ofFile(target));
-      if (response.statusCode() != 200) {
+      c = get(URI.create(filePath(h.getHttpUrl(), name)));
+      int status = c.getResponseCode();
+      if (status != 200) {
         throw new CliException(
-            ExitCode.OTHER,
-            "GET " + name + " from " + h.getNodeId() + " failed: HTTP " + response.statusCode());
+            ExitCode.OTHER, "GET " + name + " from " + h.getNodeId() + " failed: HTTP " + status);
       }
-      return Files.size(target);
+      try (InputStream body = c.getInputStream()) {
+        return Files.copy(body, target, StandardCopyOption.REPLACE_EXISTING);
+      }
     } catch (IOException e) {
       throw new CliException(
           ExitCode.UNAVAILABLE,
           "GET " + name + " from " + h.getNodeId() + " failed: " + e.getMessage());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new CliException(ExitCode.OTHER, "interrupted");
+    } finally {
+      if (c != null) {
+        c.disconnect();
+      }
     }
   }
 
@@ -243,7 +248,6 @@ final class Downloader {
     Progress p = Progress.start("read   ", total, err, progress);
     int streams = streams(read.getChunksCount(), read.getHoldersCount(), parallelism);
     ExecutorService pool = Executors.newFixedThreadPool(streams + 1, daemonThreads());
-    ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(daemonThreads());
     byte[] actual;
     try (FileChannel out =
         FileChannel.open(
@@ -262,7 +266,7 @@ final class Downloader {
         futures.add(
             pool.submit(
                 () -> {
-                  fetchRun(read, first, end, stream, offsets, out, digest, p, servedBy, watchdog);
+                  fetchRun(read, first, end, stream, offsets, out, digest, p, servedBy);
                   return null;
                 }));
       }
@@ -279,7 +283,6 @@ final class Downloader {
       // took as long as fetching it.
     } finally {
       pool.shutdownNow();
-      watchdog.shutdownNow();
     }
     p.finish();
     if (!Arrays.equals(actual, read.getFile().getSha256().toByteArray())) {
@@ -341,8 +344,7 @@ final class Downloader {
       FileChannel out,
       OrderedDigest digest,
       Progress p,
-      Set<String> servedBy,
-      ScheduledExecutorService watchdog)
+      Set<String> servedBy)
       throws IOException, FileChangedException {
     String name = read.getFile().getName();
     String fileSha = Bytes.hex(read.getFile().getSha256().toByteArray());
@@ -368,27 +370,10 @@ final class Downloader {
       Holder h = read.getHolders(holder % holders);
       holder++;
       URI uri = chunksUri(h.getHttpUrl(), name, next, end - next, fileSha);
-      HttpResponse<InputStream> response;
+      HttpURLConnection c = get(uri);
+      boolean whole = false;
       try {
-        response =
-            http.send(
-                authorized(
-                        HttpRequest.newBuilder(uri)
-                            .version(HttpClient.Version.HTTP_1_1)
-                            .timeout(Duration.ofSeconds(60)))
-                    .GET()
-                    .build(),
-                HttpResponse.BodyHandlers.ofInputStream());
-      } catch (IOException e) {
-        problems.add(h.getNodeId() + ": " + e.getClass().getSimpleName() + " " + e.getMessage());
-        continue;
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IOException("interrupted", e);
-      }
-      StallWatch watch = new StallWatch(response.body(), stallTimeout, watchdog);
-      try (InputStream body = watch) {
-        int status = response.statusCode();
+        int status = c.getResponseCode();
         if (status == 409) {
           throw new FileChangedException(h.getNodeId() + " says " + name + " changed");
         }
@@ -396,6 +381,7 @@ final class Downloader {
           problems.add(h.getNodeId() + ": HTTP " + status);
           continue;
         }
+        InputStream body = c.getInputStream();
         while (next < end) {
           ChunkInfo chunk = read.getChunks(next);
           int size = chunk.getSize();
@@ -421,70 +407,19 @@ final class Downloader {
           next++;
           problems.clear(); // this holder served a chunk: every holder may be tried again
         }
+        if (next == end) {
+          body.close(); // read to its end: the connection may serve another request
+          whole = true;
+        }
+      } catch (SocketTimeoutException e) {
+        problems.add(h.getNodeId() + ": sent nothing for " + stallTimeout.toMillis() + " ms");
       } catch (IOException e) {
-        problems.add(
-            h.getNodeId()
-                + ": "
-                + (watch.stalled()
-                    ? "sent nothing for " + stallTimeout.toMillis() + " ms"
-                    : e.getClass().getSimpleName() + " " + e.getMessage()));
-      }
-    }
-  }
-
-  /**
-   * An answer's body that is closed, so that a read blocked on it fails, once nothing arrived for
-   * {@code timeout}: checked every tenth of it by {@code watchdog}, from the last byte read (or the
-   * start), and stopped when the body is closed.
-   */
-  private static final class StallWatch extends java.io.FilterInputStream {
-    private final long timeoutNanos;
-    private final ScheduledFuture<?> check;
-    private volatile long lastProgress = System.nanoTime();
-    private volatile boolean stalled;
-
-    StallWatch(InputStream body, Duration timeout, ScheduledExecutorService watchdog) {
-      super(body);
-      this.timeoutNanos = timeout.toNanos();
-      long every = Math.max(10, timeout.toMillis() / 10);
-      this.check =
-          watchdog.scheduleWithFixedDelay(this::check, every, every, TimeUnit.MILLISECONDS);
-    }
-
-    boolean stalled() {
-      return stalled;
-    }
-
-    private void check() {
-      if (System.nanoTime() - lastProgress >= timeoutNanos) {
-        stalled = true;
-        check.cancel(false);
-        try {
-          in.close();
-        } catch (IOException ignored) {
-          // the reader sees the closed stream either way
+        problems.add(h.getNodeId() + ": " + e.getClass().getSimpleName() + " " + e.getMessage());
+      } finally {
+        if (!whole) {
+          c.disconnect(); // a failed or stalled answer: its connection is not used again
         }
       }
-    }
-
-    @Override
-    public int read() throws IOException {
-      int b = super.read();
-      lastProgress = System.nanoTime();
-      return b;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      int n = super.read(b, off, len);
-      lastProgress = System.nanoTime();
-      return n;
-    }
-
-    @Override
-    public void close() throws IOException {
-      check.cancel(false);
-      super.close();
     }
   }
 

@@ -42,8 +42,8 @@ final class ReadCommand implements Callable<Integer> {
       names = "--stall-timeout",
       paramLabel = "S",
       description =
-          "seconds a holder may send nothing in the middle of a stream before the rest of its"
-              + " chunks are asked of another holder (default ${DEFAULT-VALUE})")
+          "seconds a holder may send nothing (before its answer or in the middle of it) before"
+              + " the rest of its chunks are asked of another holder (default ${DEFAULT-VALUE})")
   int stallTimeout = (int) Downloader.DEFAULT_STALL_TIMEOUT.toSeconds();
 
   @Override
