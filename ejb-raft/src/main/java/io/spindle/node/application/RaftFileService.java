@@ -2,6 +2,7 @@ package io.spindle.node.application;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.UnsafeByteOperations;
 import io.spindle.node.domain.FileInfo;
 import io.spindle.node.domain.FileLayout;
 import io.spindle.node.domain.FileName;
@@ -19,6 +20,7 @@ import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
@@ -86,17 +88,19 @@ public final class RaftFileService implements FileService {
     String uploadId = UUID.randomUUID().toString();
     MessageDigest fileDigest = Sha256.newDigest();
     ArrayDeque<CompletableFuture<byte[]>> inFlight = new ArrayDeque<>();
+    ChunkReader reader = chunkReader(content);
     long total = 0;
     int chunks = 0;
     CommandResult result;
     try {
       while (true) {
-        byte[] chunk = content.readNBytes(settings.chunkSize());
+        VerifiedChunks.Chunk next = reader.next();
+        byte[] chunk = next == null ? new byte[0] : next.data();
         if (chunks == 0 && chunk.length < settings.chunkSize()) {
           // The whole content is shorter than a chunk: one entry, nothing staged.
           return storeSmall(name, chunk, expectedSize, request);
         }
-        if (chunk.length == 0) {
+        if (next == null) {
           break;
         }
         total += chunk.length;
@@ -117,8 +121,8 @@ public final class RaftFileService implements FileService {
                         PutChunk.newBuilder()
                             .setUploadId(uploadId)
                             .setIndex(chunks)
-                            .setSha256(ByteString.copyFrom(Sha256.of(chunk)))
-                            .setData(ByteString.copyFrom(chunk)))
+                            .setSha256(UnsafeByteOperations.unsafeWrap(next.sha256()))
+                            .setData(UnsafeByteOperations.unsafeWrap(chunk)))
                     .build()
                     .toByteArray()));
         chunks++;
@@ -161,6 +165,34 @@ public final class RaftFileService implements FileService {
     }
     expectOk(result, "the commit of " + name);
     return FileRecords.toInfo(result.getFile());
+  }
+
+  /** Where a put's chunks come from: the next one with its SHA-256, or null at the end. */
+  private interface ChunkReader {
+    VerifiedChunks.Chunk next() throws IOException;
+  }
+
+  /**
+   * Chunks of {@code content}: as they come when it is {@link VerifiedChunks} of this service's
+   * chunk size (checked on arrival: not hashed again), else read into chunk-sized arrays and hashed
+   * here. Each array is the chunk's own, so the proposal wraps it without a copy.
+   */
+  private ChunkReader chunkReader(InputStream content) {
+    int size = settings.chunkSize();
+    if (content instanceof VerifiedChunks verified && verified.chunkSize() == size) {
+      return verified::nextChunk;
+    }
+    return () -> {
+      byte[] data = new byte[size];
+      int n = content.readNBytes(data, 0, size);
+      if (n == 0) {
+        return null;
+      }
+      if (n < size) {
+        data = Arrays.copyOf(data, n);
+      }
+      return new VerifiedChunks.Chunk(data, Sha256.of(data));
+    };
   }
 
   private FileInfo storeSmall(FileName name, byte[] content, long expectedSize, String request)

@@ -129,6 +129,78 @@ abstract class RaftFileServiceTest {
   }
 
   @Test
+  void verifiedChunksAreStoredAsHandedOverAndAChunkNotMatchingItsHashStoresNothing()
+      throws IOException {
+    byte[] content = bytes(2 * MIB + 5, 21);
+    FileCluster.Node leader = cluster.leader();
+    FileName name = FileName.of("verified/chunks.bin");
+    FileInfo stored =
+        leader.service.put(name, new HandedChunks(content, MIB, false), content.length, null);
+    assertEquals(Sha256.hex(Sha256.of(content)), stored.sha256());
+    assertEquals(3, stored.chunkCount());
+    cluster.awaitConverged();
+    for (FileCluster.Node node : cluster.nodes()) {
+      DigestingStream out = new DigestingStream();
+      node.service.read(name, false, out).orElseThrow();
+      assertEquals(stored.sha256(), out.hex(), node.id + " reads the handed-over chunks");
+    }
+    // Chunks of another size are read as a stream and cut again: the same file.
+    FileName recut = FileName.of("verified/recut.bin");
+    FileInfo again =
+        leader.service.put(recut, new HandedChunks(content, MIB / 2, false), content.length, null);
+    assertEquals(stored.sha256(), again.sha256());
+    assertEquals(3, again.chunkCount());
+    // A source whose hash does not match its chunk: every replica's apply refuses the chunk.
+    FileName lying = FileName.of("verified/lying.bin");
+    IllegalStateException refused =
+        assertThrows(
+            IllegalStateException.class,
+            () ->
+                leader.service.put(
+                    lying, new HandedChunks(content, MIB, true), content.length, null));
+    assertTrue(refused.getMessage().contains("does not match its SHA-256"), refused.getMessage());
+    for (FileCluster.Node node : cluster.nodes()) {
+      assertTrue(node.service.stat(lying, false).isEmpty(), node.id + " stored nothing");
+    }
+  }
+
+  /**
+   * {@code content} in chunks of {@code chunkSize} with their SHA-256, as a queue job's upload
+   * hands them over; with {@code lie}, the second chunk's hash is of other bytes.
+   */
+  private static final class HandedChunks extends ByteArrayInputStream implements VerifiedChunks {
+    private final byte[] content;
+    private final int chunkSize;
+    private final boolean lie;
+    private int next;
+
+    HandedChunks(byte[] content, int chunkSize, boolean lie) {
+      super(content);
+      this.content = content;
+      this.chunkSize = chunkSize;
+      this.lie = lie;
+    }
+
+    @Override
+    public int chunkSize() {
+      return chunkSize;
+    }
+
+    @Override
+    public Chunk nextChunk() {
+      int from = next * chunkSize;
+      if (from >= content.length) {
+        return null;
+      }
+      byte[] data =
+          java.util.Arrays.copyOfRange(content, from, Math.min(content.length, from + chunkSize));
+      byte[] sha = Sha256.of(lie && next == 1 ? new byte[] {1} : data);
+      next++;
+      return new Chunk(data, sha);
+    }
+  }
+
+  @Test
   void aRetriedPutHasOneEffectAndItsRequestIdNamesThatPutOnly() throws IOException {
     FileName name = FileName.of("retry/once.txt");
     byte[] first = bytes(1000, 1);

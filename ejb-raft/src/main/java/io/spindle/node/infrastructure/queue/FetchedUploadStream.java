@@ -1,5 +1,6 @@
 package io.spindle.node.infrastructure.queue;
 
+import io.spindle.node.application.VerifiedChunks;
 import io.spindle.protocol.queue.ChunkData;
 import io.spindle.protocol.queue.ErrorCode;
 import io.spindle.protocol.queue.WriteJob;
@@ -13,13 +14,14 @@ import java.util.concurrent.ExecutionException;
 
 /**
  * A write job's content, chunk after chunk from the queue server, {@value #FETCH_AHEAD} chunks
- * fetched ahead; each chunk is checked against the SHA-256 the job lists for it. Was {@link
- * LocalJobRunner}'s inner class.
+ * fetched ahead; each chunk is checked against the SHA-256 the job lists for it and the length the
+ * job's size gives it. Read as a stream, or chunk by chunk ({@link VerifiedChunks}) so that the put
+ * neither copies nor hashes the chunks again. Was {@link LocalJobRunner}'s inner class.
  *
  * <p><b>Threading:</b> read by the one job thread that runs the write; the fetches complete on the
  * queue worker's event loop (or fail when they time out).
  */
-final class FetchedUploadStream extends InputStream {
+final class FetchedUploadStream extends InputStream implements VerifiedChunks {
   private static final int FETCH_AHEAD = 4;
 
   private final WriteJob job;
@@ -51,7 +53,7 @@ final class FetchedUploadStream extends InputStream {
       if (nextToRead == job.getChunkCount()) {
         return -1;
       }
-      current = next();
+      current = next().data();
       position = 0;
     }
     int n = Math.min(length, current.length - position);
@@ -60,7 +62,17 @@ final class FetchedUploadStream extends InputStream {
     return n;
   }
 
-  private byte[] next() throws IOException {
+  @Override
+  public int chunkSize() {
+    return job.getChunkSize();
+  }
+
+  @Override
+  public Chunk nextChunk() throws IOException {
+    return nextToRead == job.getChunkCount() ? null : next();
+  }
+
+  private Chunk next() throws IOException {
     while (nextToFetch < job.getChunkCount() && ahead.size() < FETCH_AHEAD) {
       ahead.addLast(fetcher.fetch(job.getUploadId(), nextToFetch++));
     }
@@ -81,6 +93,11 @@ final class FetchedUploadStream extends InputStream {
           "the queue server refused chunk " + nextToRead + ": " + chunk.getError().getMessage());
     }
     byte[] data = chunk.getData().toByteArray();
+    long length = expectedLength(nextToRead);
+    if (data.length != length) {
+      throw new IOException(
+          "chunk " + nextToRead + " arrived with " + data.length + " bytes, not " + length);
+    }
     byte[] expected =
         nextToRead < job.getChunkSha256Count()
             ? job.getChunkSha256(nextToRead).toByteArray()
@@ -89,7 +106,15 @@ final class FetchedUploadStream extends InputStream {
       throw new IOException("chunk " + nextToRead + " arrived damaged (SHA-256 mismatch)");
     }
     nextToRead++;
-    return data;
+    return new Chunk(data, expected);
+  }
+
+  /** Chunk {@code index}'s length: the chunk size, the last chunk whatever the size leaves. */
+  private long expectedLength(int index) {
+    long chunkSize = job.getChunkSize();
+    return index < job.getChunkCount() - 1
+        ? chunkSize
+        : job.getSize() - chunkSize * (job.getChunkCount() - 1);
   }
 
   private static byte[] sha256(byte[] data) {
