@@ -79,6 +79,7 @@ final class StoreSnapshots {
             .getResultList()) {
       writer.write(SnapshotRecord.newBuilder().setFile(StoreRows.record(file)).build());
     }
+    em.clear(); // nothing is written here: what was read need not stay managed
     List<Object[]> chunkKeys =
         em.createQuery(
                 "SELECT c.uploadId, c.chunkIndex, c.sha256 FROM ChunkRow c"
@@ -130,6 +131,7 @@ final class StoreSnapshots {
                       .setResult(ByteString.copyFrom(request.result())))
               .build());
     }
+    em.clear();
     GroupTables.writeSnapshot(em, writer::write);
     writer.finish();
   }

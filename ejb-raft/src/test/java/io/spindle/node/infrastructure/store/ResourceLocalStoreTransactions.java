@@ -3,6 +3,7 @@ package io.spindle.node.infrastructure.store;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.EntityManagerFactory;
 import jakarta.persistence.EntityTransaction;
+import jakarta.persistence.FlushModeType;
 import java.util.Objects;
 import java.util.function.Function;
 import org.eclipse.persistence.sessions.UnitOfWork;
@@ -50,6 +51,7 @@ public final class ResourceLocalStoreTransactions implements StoreTransactions {
       // Start the database transaction now, as a JTA transaction does, not at the first write (a
       // read has none): every query of the work then reads the same snapshot.
       em.unwrap(UnitOfWork.class).beginEarlyTransaction();
+      em.setFlushMode(FlushModeType.COMMIT); // as JtaStoreTransactions.read
       return work.apply(em);
     } finally {
       if (tx.isActive()) {
