@@ -301,13 +301,16 @@ final class Applier {
                   stateMachine.takeSnapshot(
                       counting(out, written), () -> viewFixed.complete(null)));
       lastSnapshotBytes = written[0];
-      LOG.fine(
+      // Once per store's size of log: its cost is worth a line.
+      LOG.info(
           () ->
               "Raft node "
                   + id
                   + " wrote snapshot "
                   + meta.index()
-                  + " in "
+                  + " ("
+                  + written[0]
+                  + " bytes) in "
                   + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started)
                   + " ms");
       if (stopped.get() != null) {
