@@ -467,8 +467,24 @@ class ScaleOutSystemTest {
                   HttpResponse.BodyHandlers.ofByteArray());
           if (r.statusCode() == 200) {
             reads.incrementAndGet();
-            if (!sha256.equals(sha256(r.body()))) {
-              errors.add(target.id + " served " + name + " with another content");
+            String got = sha256(r.body());
+            if (!sha256.equals(got)) {
+              // What the node said it served beside what it sent, to tell a read-path fault
+              // (headers right, body wrong) from a replica whose state differs (both wrong).
+              errors.add(
+                  target.id
+                      + " served "
+                      + name
+                      + " with another content: "
+                      + r.body().length
+                      + " bytes of SHA-256 "
+                      + got
+                      + " (acknowledged "
+                      + sha256
+                      + "), X-Spindle-Sha256 "
+                      + r.headers().firstValue("X-Spindle-Sha256").orElse("none")
+                      + ", Content-Length "
+                      + r.headers().firstValue("Content-Length").orElse("none"));
             }
             return;
           }
