@@ -103,6 +103,13 @@ final class CountCommand implements Callable<Integer> {
       words.add(Json.object("word", word, "count", w.getCount()));
       human.append(String.format("%n%8d %s", w.getCount(), word));
     }
+    if (top > 0 && !c.getTopComplete()) {
+      human.append(
+          String.format(
+              "%n(no top words: '%s' has more distinct words than a count ranks; the counts above"
+                  + " are exact)",
+              name));
+    }
     List<Object> ranges = new ArrayList<>();
     for (CountedRange r : c.getRangesList()) {
       ranges.add(
@@ -121,6 +128,7 @@ final class CountCommand implements Callable<Integer> {
             "bytes", c.getBytes(),
             "chars", c.getChars(),
             "top", words,
+            "topComplete", c.getTopComplete(),
             "ranges", ranges,
             "cached", c.getCached()),
         human.toString());

@@ -49,7 +49,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class CountSystemTest {
-  private static final Duration STARTUP = Duration.ofSeconds(150);
+  private static final Duration STARTUP = Duration.ofSeconds(300);
   private static final int MIB = 1 << 20;
   private static final long SIZE = 200L * MIB;
   private static final String NAME = "c/text-200m.txt";
@@ -157,6 +157,7 @@ class CountSystemTest {
     String json = count.output();
     assertEquals(wc(text, "utf8"), numbers(json), "after killing " + victim + ": " + json);
     assertTrue(json.replace(" ", "").contains("\"top\":[{"), "top words: " + json);
+    assertTrue(json.replace(" ", "").contains("\"topComplete\":true"), json);
     assertFalse(rangeNodes(json).isEmpty(), json);
   }
 

@@ -261,6 +261,7 @@ public final class CountService implements FileCounter {
   private CountResult countRanges(
       FileInfo file, WcLocale locale, int top, long started, RangeCounter rangeCounter) {
     List<RangeTask> tasks = tasks(file, locale, top > 0);
+    int inFlightLimit = rangesInFlight(top > 0);
     long deadline = started + settings.timeout().toNanos();
     ArrayDeque<CompletableFuture<RangeResult>> inFlight = new ArrayDeque<>();
     List<RangeCounts> counts = new ArrayList<>();
@@ -269,7 +270,7 @@ public final class CountService implements FileCounter {
     int next = 0;
     try {
       while (counts.size() < tasks.size()) {
-        while (next < tasks.size() && inFlight.size() < settings.rangesInFlight()) {
+        while (next < tasks.size() && inFlight.size() < inFlightLimit) {
           inFlight.addLast(submit(rangeCounter, tasks.get(next++)));
         }
         RangeTask task = tasks.get(counts.size());
@@ -294,6 +295,19 @@ public final class CountService implements FileCounter {
         ranges,
         since(started),
         false);
+  }
+
+  /**
+   * How many ranges are handed out before the first of them is merged. A range whose words are
+   * tallied comes back with up to {@link WordTally#DEFAULT_MAX_WEIGHT} of words (about 21 MB of
+   * heap) and waits here until the ranges before it are merged; so such ranges go out one more than
+   * there are nodes to count them, enough to keep every node busy while the earliest is awaited.
+   */
+  int rangesInFlight(boolean tallyWords) {
+    if (!tallyWords) {
+      return settings.rangesInFlight();
+    }
+    return Math.min(settings.rangesInFlight(), Math.max(1, nodes.getAsInt()) + 1);
   }
 
   private static CompletableFuture<RangeResult> submit(RangeCounter ranges, RangeTask task) {

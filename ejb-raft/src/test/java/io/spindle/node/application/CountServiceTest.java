@@ -125,6 +125,21 @@ class CountServiceTest {
   }
 
   @Test
+  void rangesWithWordsGoOutOneMoreThanThereAreNodes() {
+    CountService.Settings settings = CountService.Settings.defaults();
+    RangeCounter none = task -> CompletableFuture.failedFuture(new AssertionError("not counted"));
+    FileService files = cluster.leader().service;
+    CountService three = new CountService(files, none, settings, System::nanoTime, () -> 3);
+    assertEquals(4, three.rangesInFlight(true));
+    assertEquals(settings.rangesInFlight(), three.rangesInFlight(false));
+    CountService alone = new CountService(files, none, settings, System::nanoTime, () -> 0);
+    assertEquals(2, alone.rangesInFlight(true));
+    CountService few =
+        new CountService(files, none, settings.withRangesInFlight(2), System::nanoTime, () -> 5);
+    assertEquals(2, few.rangesInFlight(true));
+  }
+
+  @Test
   void theSameContentIsCountedOnceUnderAnyName() throws Exception {
     byte[] content = "the cat and the hat\n".repeat(1000).getBytes(StandardCharsets.US_ASCII);
     FileInfo first = cluster.put(FileName.of("cache/a.txt"), content);

@@ -25,15 +25,37 @@ import java.util.PriorityQueue;
  * file's first and last words ({@link #top}, {@link #words}).
  *
  * <p><b>Memory:</b> one map entry per distinct word (a word keeps at most {@value
- * Word#MAX_KEPT_BYTES} bytes), so a range's tally is bounded by its size and a file's by its
- * vocabulary. Beyond {@code maxDistinct} distinct words (default {@value #DEFAULT_MAX_DISTINCT},
- * roughly 150 MB at worst) a tally drops its words and says it is not {@link #complete()}: its
- * {@link #top} is then empty, while {@link RangeCounts} stay exact.
+ * Word#MAX_KEPT_BYTES} bytes). A tally is bounded twice: by {@code maxDistinct} distinct words
+ * (default {@value #DEFAULT_MAX_DISTINCT}) and by {@code maxWeight}, the sum of its words' {@link
+ * #weight}s (a range's default {@value #DEFAULT_MAX_WEIGHT}, a merged file's {@value
+ * #DEFAULT_MAX_MERGED_WEIGHT}). A range's tally then takes at most about 21 MB of heap and a merged
+ * one about 64 MB, whatever the size of the file. Beyond either bound a tally drops its words and
+ * says it is not {@link #complete()}: its {@link #top} is then empty, while {@link RangeCounts}
+ * stay exact. A word's weight is at least what its entry takes in a range's result on the queue, so
+ * a range's tally within the default weight always fits in one message: whether it is complete does
+ * not depend on which node counted it.
  *
  * <p>Immutable once built.
  */
 public final class WordTally {
   public static final int DEFAULT_MAX_DISTINCT = 1 << 20;
+
+  /** The weight a range's tally may reach: 8 MiB, what one range's result may carry. */
+  public static final long DEFAULT_MAX_WEIGHT = 8L << 20;
+
+  /** The weight a file's merged tally may reach. */
+  public static final long DEFAULT_MAX_MERGED_WEIGHT = 24L << 20;
+
+  /**
+   * What one entry costs beyond its word's kept bytes: at least the rest of its encoding in a
+   * message (the word's length and hash, the count, the framing, 43 bytes at most).
+   */
+  static final int ENTRY_WEIGHT = 48;
+
+  /** The weight of one distinct word in a tally: its kept bytes and {@value #ENTRY_WEIGHT}. */
+  public static long weight(Word word) {
+    return (long) word.keptBytes().length + ENTRY_WEIGHT;
+  }
 
   /**
    * The run of characters at an edge of a range, up to (not including) its first or after its last
@@ -100,7 +122,7 @@ public final class WordTally {
 
   /** The tallies of consecutive ranges as one. */
   public static WordTally merge(List<WordTally> inOrder) {
-    Merger merger = new Merger(DEFAULT_MAX_DISTINCT);
+    Merger merger = new Merger(DEFAULT_MAX_DISTINCT, DEFAULT_MAX_MERGED_WEIGHT);
     inOrder.forEach(merger::add);
     return merger.result();
   }
@@ -207,16 +229,24 @@ public final class WordTally {
    */
   public static final class Merger {
     private final int maxDistinct;
+    private final long maxWeight;
     private Map<Word, long[]> counts = new HashMap<>();
+    private long weight;
     private Edge head; // null until a range with a separator arrives
     private Edge open = Edge.NONE;
     private boolean complete = true;
 
+    /** A merger bounded by {@code maxDistinct} words and {@link #DEFAULT_MAX_MERGED_WEIGHT}. */
     public Merger(int maxDistinct) {
-      if (maxDistinct < 1) {
-        throw new IllegalArgumentException("maxDistinct must be positive");
+      this(maxDistinct, DEFAULT_MAX_MERGED_WEIGHT);
+    }
+
+    public Merger(int maxDistinct, long maxWeight) {
+      if (maxDistinct < 1 || maxWeight < 1) {
+        throw new IllegalArgumentException("maxDistinct and maxWeight must be positive");
       }
       this.maxDistinct = maxDistinct;
+      this.maxWeight = maxWeight;
     }
 
     /** Adds the tally of the range that follows the ones added so far. */
@@ -248,13 +278,21 @@ public final class WordTally {
     }
 
     private void count(Word word, long n) {
+      if (!complete) {
+        return;
+      }
       long[] c = counts.get(word);
       if (c != null) {
         c[0] += n;
-      } else if (counts.size() < maxDistinct) {
+        return;
+      }
+      long w = weight(word);
+      if (counts.size() < maxDistinct && weight + w <= maxWeight) {
         counts.put(word, new long[] {n});
+        weight += w;
       } else {
         complete = false;
+        counts.clear(); // what it held is of no use any more: free it now
       }
     }
 

@@ -20,7 +20,9 @@ import java.util.Objects;
 public final class WordTallyScanner {
   private final WcLocale locale;
   private final int maxDistinct;
+  private final long maxWeight;
   private final Map<Word, long[]> counts = new HashMap<>();
+  private long weight;
   private boolean complete = true;
   private boolean started;
 
@@ -41,12 +43,19 @@ public final class WordTallyScanner {
     this(locale, WordTally.DEFAULT_MAX_DISTINCT);
   }
 
+  /** A scanner bounded by {@code maxDistinct} words and {@link WordTally#DEFAULT_MAX_WEIGHT}. */
   public WordTallyScanner(WcLocale locale, int maxDistinct) {
+    this(locale, maxDistinct, WordTally.DEFAULT_MAX_WEIGHT);
+  }
+
+  /** A scanner whose tally holds at most {@code maxDistinct} words of {@code maxWeight} in all. */
+  public WordTallyScanner(WcLocale locale, int maxDistinct, long maxWeight) {
     this.locale = Objects.requireNonNull(locale, "locale");
-    if (maxDistinct < 1) {
-      throw new IllegalArgumentException("maxDistinct must be positive");
+    if (maxDistinct < 1 || maxWeight < 1) {
+      throw new IllegalArgumentException("maxDistinct and maxWeight must be positive");
     }
     this.maxDistinct = maxDistinct;
+    this.maxWeight = maxWeight;
   }
 
   /** The bytes that precede the range in the file (UTF-8 only); as {@link WcScanner#context}. */
@@ -115,8 +124,9 @@ public final class WordTallyScanner {
       long[] c = counts.get(word);
       if (c != null) {
         c[0]++;
-      } else if (counts.size() < maxDistinct) {
+      } else if (counts.size() < maxDistinct && weight + WordTally.weight(word) <= maxWeight) {
         counts.put(word, new long[] {1});
+        weight += WordTally.weight(word);
       } else {
         complete = false;
         counts.clear();

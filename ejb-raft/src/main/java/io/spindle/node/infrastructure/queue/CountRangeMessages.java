@@ -29,9 +29,11 @@ import java.util.Optional;
  * what the merge needs: the range's counts with its first decisive character and whether it ends in
  * a word, and its word tally with the two edge runs.
  *
- * <p>A tally larger than {@link #MAX_TALLY_BYTES} serialized (a range of mostly distinct words) is
- * sent as not complete, without its words: the counts stay exact, the count's top words are then
- * empty, as for a tally over its bound of distinct words.
+ * <p>A range's tally within {@link WordTally#DEFAULT_MAX_WEIGHT} always fits in {@link
+ * #MAX_TALLY_BYTES} (a word's weight is at least its entry's size here), so a tally is sent as it
+ * was counted. Should one still be larger serialized, it is sent as not complete, without its
+ * words: the counts stay exact, the count's top words are then empty, as for a tally over its
+ * bounds.
  */
 public final class CountRangeMessages {
   /** Well inside the queue server's 16 MiB frames. */

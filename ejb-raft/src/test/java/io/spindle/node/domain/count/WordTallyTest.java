@@ -193,6 +193,39 @@ class WordTallyTest {
     assertTrue(WordTally.of(WcLocale.C, input).complete());
   }
 
+  @Test
+  void aTallyOverItsWeightSaysSoWhereverItIsBuilt() {
+    // " bb ccc dddd " between separators: three words of 2, 3 and 4 kept bytes.
+    byte[] input = utf8("a bb ccc dddd e");
+    long three =
+        WordTally.weight(Word.of(utf8("bb")))
+            + WordTally.weight(Word.of(utf8("ccc")))
+            + WordTally.weight(Word.of(utf8("dddd")));
+    assertEquals(2 + WordTally.ENTRY_WEIGHT, WordTally.weight(Word.of(utf8("bb"))));
+    for (long maxWeight : new long[] {three - 1, three}) {
+      WordTallyScanner scanner = new WordTallyScanner(WcLocale.C, 100, maxWeight);
+      scanner.feed(input, 0, input.length);
+      WordTally tally = scanner.finish(new byte[0]);
+      assertEquals(maxWeight >= three, tally.complete(), "within " + maxWeight);
+      assertEquals(maxWeight >= three ? 5 : 0, tally.words(), "within " + maxWeight);
+
+      WordTally.Merger merger = new WordTally.Merger(100, maxWeight);
+      merger.add(WordTally.of(WcLocale.C, utf8("a bb ccc ")));
+      merger.add(WordTally.of(WcLocale.C, utf8("dddd e")));
+      WordTally merged = merger.result();
+      assertEquals(maxWeight >= three, merged.complete(), "merged within " + maxWeight);
+      assertEquals(
+          maxWeight >= three ? List.of("a=1", "bb=1") : List.of(),
+          show(merged.top(2)),
+          "merged within " + maxWeight);
+    }
+    // A word counted again adds no weight: the bound is on distinct words.
+    byte[] repeated = utf8(("x " + "bb ".repeat(1000) + "ccc dddd y"));
+    WordTallyScanner scanner = new WordTallyScanner(WcLocale.C, 100, three);
+    scanner.feed(repeated, 0, repeated.length);
+    assertTrue(scanner.finish(new byte[0]).complete());
+  }
+
   // ---------------------------------------------------------------- against wc and a reference
 
   @Test

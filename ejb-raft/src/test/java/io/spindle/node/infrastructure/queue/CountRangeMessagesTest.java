@@ -3,6 +3,7 @@ package io.spindle.node.infrastructure.queue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.spindle.node.application.RangeResult;
 import io.spindle.node.application.RangeTask;
@@ -10,6 +11,7 @@ import io.spindle.node.domain.FileName;
 import io.spindle.node.domain.count.RangeCounts;
 import io.spindle.node.domain.count.WcLocale;
 import io.spindle.node.domain.count.WcScanner;
+import io.spindle.node.domain.count.Word;
 import io.spindle.node.domain.count.WordTally;
 import io.spindle.node.domain.count.WordTallyScanner;
 import io.spindle.protocol.queue.CountRangeJob;
@@ -77,6 +79,43 @@ class CountRangeMessagesTest {
             WordTally.of(locale, text).top(5), words.result().top(5), locale + " by " + size);
       }
     }
+  }
+
+  @Test
+  void aRangeTallyWithinItsWeightIsSentWholeAndOneWordMoreIsNotCompleteEitherWay()
+      throws Exception {
+    // The heaviest entries there are: words longer than a tally keeps (kept bytes, a length and a
+    // hash on the wire), as many as the default weight allows, and then one more.
+    int wordBytes = 3 * Word.MAX_KEPT_BYTES;
+    long fits = WordTally.DEFAULT_MAX_WEIGHT / WordTally.weight(Word.of(new byte[wordBytes]));
+    for (long words : new long[] {fits, fits + 1}) {
+      byte[] text = distinctLongWords(words + 1, wordBytes); // the first is the range's head
+      RangeTask task =
+          new RangeTask(
+              FileName.of("t.txt"), SHA, text.length, WcLocale.C, 0, 0, text.length, true);
+      RangeResult local = count(task, text);
+      CountRangeResult wire = CountRangeMessages.toResult(local);
+      assertTrue(wire.getSerializedSize() <= CountRangeMessages.MAX_TALLY_BYTES + 4096, "fits");
+      RangeResult sent =
+          CountRangeMessages.fromResult(task, "n2", CountRangeResult.parseFrom(wire.toByteArray()));
+      assertEquals(words == fits, local.tally().complete(), words + " words counted here");
+      assertEquals(local.tally().complete(), sent.tally().complete(), words + " words sent");
+      assertEquals(local.tally().top(3), sent.tally().top(3));
+    }
+  }
+
+  /** {@code n} distinct words of {@code length} letters, each followed by a space. */
+  private static byte[] distinctLongWords(long n, int length) {
+    byte[] text = new byte[(int) (n * (length + 1))];
+    Arrays.fill(text, (byte) 'a');
+    for (int w = 0; w < n; w++) {
+      int end = w * (length + 1) + length;
+      text[end] = ' ';
+      for (int i = 0, v = w; i < 6; i++, v /= 26) {
+        text[end - 1 - i] = (byte) ('a' + v % 26); // the last letters tell the words apart
+      }
+    }
+    return text;
   }
 
   @Test
