@@ -72,7 +72,7 @@ class FaultSystemTest {
   private static final int QUEUE_HOST = MEMBERS + 2;
 
   static final int MIN_CI_OPERATIONS = 2_000;
-  private static final Duration STARTUP = Duration.ofSeconds(180);
+  private static final Duration STARTUP = Duration.ofSeconds(300);
   private static final Duration FAULT = Duration.ofSeconds(8);
   private static final Duration PAUSE = Duration.ofSeconds(5);
   private static final Duration RECOVERY = Duration.ofSeconds(6);

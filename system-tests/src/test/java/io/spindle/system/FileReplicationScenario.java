@@ -9,6 +9,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -43,7 +44,11 @@ import org.junit.jupiter.api.TestInstance;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 abstract class FileReplicationScenario {
-  private static final Duration STARTUP = Duration.ofSeconds(120);
+  private static final Duration STARTUP = Duration.ofSeconds(300);
+
+  /** How long a read answered 503 (no leader yet) is asked again before its answer counts. */
+  private static final Duration UNAVAILABLE_WAIT = Duration.ofSeconds(60);
+
   static final int SNAPSHOT_ENTRIES = 8;
   static final int KEEP_ENTRIES = 2;
   private static final Duration ELECTION = Duration.ofSeconds(30);
@@ -271,7 +276,15 @@ abstract class FileReplicationScenario {
     for (PayaraNode node : among) {
       for (Map.Entry<String, String> file : expected.entrySet()) {
         HttpResponse<byte[]> read = get(node, file.getKey(), stale);
-        assertEquals(200, read.statusCode(), node.id + " " + file.getKey());
+        assertEquals(
+            200,
+            read.statusCode(),
+            () ->
+                node.id
+                    + " "
+                    + file.getKey()
+                    + ": "
+                    + new String(read.body(), StandardCharsets.UTF_8));
         assertEquals(file.getValue(), sha256(read.body()), node.id + " " + file.getKey());
       }
     }
@@ -289,13 +302,27 @@ abstract class FileReplicationScenario {
     fail(node.id + " did not catch up within " + STARTUP + "; see " + node.dir.resolve("node.log"));
   }
 
+  /**
+   * GET of a file, as a client does it: a 503 (no leader to confirm the read with, during an
+   * election the load or a slow machine caused) is asked again after its Retry-After, for up to
+   * {@link #UNAVAILABLE_WAIT}; any other answer is returned as it came.
+   */
   private HttpResponse<byte[]> get(PayaraNode node, String name, boolean stale) throws Exception {
-    return http.send(
-        SystemTokens.request(
-                node.url().resolve("/api/files/" + name + (stale ? "?stale=true" : "")))
-            .timeout(Duration.ofSeconds(60))
-            .build(),
-        HttpResponse.BodyHandlers.ofByteArray());
+    Instant deadline = Instant.now().plus(UNAVAILABLE_WAIT);
+    while (true) {
+      HttpResponse<byte[]> response =
+          http.send(
+              SystemTokens.request(
+                      node.url().resolve("/api/files/" + name + (stale ? "?stale=true" : "")))
+                  .timeout(Duration.ofSeconds(60))
+                  .build(),
+              HttpResponse.BodyHandlers.ofByteArray());
+      if (response.statusCode() != 503 || Instant.now().isAfter(deadline)) {
+        return response;
+      }
+      long seconds = response.headers().firstValueAsLong("Retry-After").orElse(1);
+      Thread.sleep(Math.min(5, Math.max(1, seconds)) * 1000); // the back-off the 503 asked for
+    }
   }
 
   private PayaraNode awaitLeader(List<PayaraNode> among) throws Exception {

@@ -44,7 +44,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class GlobalPingSystemTest {
-  private static final Duration STARTUP = Duration.ofSeconds(180);
+  private static final Duration STARTUP = Duration.ofSeconds(300);
   private static final Duration ROUTE_WAIT = Duration.ofSeconds(60);
   private static final Pattern ROUTE =
       Pattern.compile(

@@ -69,7 +69,7 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class GroupMembershipSystemTest {
   private static final Logger LOG = Logger.getLogger(GroupMembershipSystemTest.class.getName());
-  private static final Duration STARTUP = Duration.ofSeconds(180);
+  private static final Duration STARTUP = Duration.ofSeconds(300);
   private static final Duration ELECTION = Duration.ofSeconds(30);
   private static final Pattern ROLE = Pattern.compile("\"role\":\"([A-Z]+)\"");
   private static final Pattern LEADER = Pattern.compile("\"leaderId\":\"([^\"]+)\"");

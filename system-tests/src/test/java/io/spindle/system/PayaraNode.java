@@ -202,6 +202,7 @@ final class PayaraNode {
    */
   void awaitReady(HttpClient http, Duration within) throws Exception {
     Instant deadline = Instant.now().plus(within);
+    String last = "no answer on " + url().resolve("/health/ready");
     while (Instant.now().isBefore(deadline)) {
       if (!isAlive()) {
         fail(id + " exited; see " + dir.resolve("node.log"));
@@ -216,12 +217,13 @@ final class PayaraNode {
         if (ready.statusCode() == 200) {
           return;
         }
+        last = "last readiness " + ready.statusCode() + " " + ready.body();
       } catch (IOException notYet) {
         // Not listening yet.
       }
       Thread.sleep(500); // a poll interval against the deadline above
     }
-    fail(id + " not ready within " + within + "; see " + dir.resolve("node.log"));
+    fail(id + " not ready within " + within + " (" + last + "); see " + dir.resolve("node.log"));
   }
 
   /** kill -9: no shutdown hook, no leadership transfer. */

@@ -54,7 +54,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class QueueHaSystemTest {
   private static final Logger LOG = Logger.getLogger(QueueHaSystemTest.class.getName());
-  private static final Duration STARTUP = Duration.ofSeconds(150);
+  private static final Duration STARTUP = Duration.ofSeconds(300);
   private static final int MIB = 1 << 20;
   private static final int CLIENTS = 4;
   private static final int WRITES_BEFORE_KILL = 5;

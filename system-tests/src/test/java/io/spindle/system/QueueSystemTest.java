@@ -44,7 +44,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class QueueSystemTest {
-  private static final Duration STARTUP = Duration.ofSeconds(150);
+  private static final Duration STARTUP = Duration.ofSeconds(300);
   private static final int MIB = 1 << 20;
   private static final Pattern LEASE =
       Pattern.compile("\\{[^{}]*\"kind\"\\s*:\\s*\"write\"[^{}]*\\}");

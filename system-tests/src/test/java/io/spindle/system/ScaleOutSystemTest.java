@@ -48,7 +48,7 @@ import org.junit.jupiter.api.TestInstance;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ScaleOutSystemTest {
   private static final Logger LOG = Logger.getLogger(ScaleOutSystemTest.class.getName());
-  private static final Duration STARTUP = Duration.ofSeconds(180);
+  private static final Duration STARTUP = Duration.ofSeconds(300);
   private static final Pattern MEMBER = Pattern.compile("\\{[^{}]*\"id\":\"([^\"]+)\"[^{}]*\\}");
   private static final Pattern ROLE = Pattern.compile("\"role\":\"([A-Z]+)\"");
 
@@ -484,7 +484,8 @@ class ScaleOutSystemTest {
                       + "), X-Spindle-Sha256 "
                       + r.headers().firstValue("X-Spindle-Sha256").orElse("none")
                       + ", Content-Length "
-                      + r.headers().firstValue("Content-Length").orElse("none"));
+                      + r.headers().firstValue("Content-Length").orElse("none")
+                      + contentOf(got));
             }
             return;
           }
@@ -501,6 +502,19 @@ class ScaleOutSystemTest {
         retries.incrementAndGet();
         pause();
       }
+    }
+
+    /**
+     * Which acknowledged file has {@code sha256} as its content, if one has: a body that is another
+     * request's answer (a response read from the wrong connection) rather than a replica's own
+     * state.
+     */
+    private String contentOf(String sha256) {
+      return acknowledged.entrySet().stream()
+          .filter(e -> e.getValue().equals(sha256))
+          .map(e -> " (the content of " + e.getKey() + ")")
+          .findFirst()
+          .orElse(" (no acknowledged file has that content)");
     }
 
     private void pause() {
