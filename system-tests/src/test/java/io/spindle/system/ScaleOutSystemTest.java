@@ -436,6 +436,10 @@ class ScaleOutSystemTest {
                       .build(),
                   HttpResponse.BodyHandlers.ofString());
           if (r.statusCode() == 201) {
+            if (!r.body().contains(sha256(data))) {
+              // The write path stored other bytes than were sent: name it here, not at a read.
+              errors.add(target.id + " acknowledged " + name + " as another content: " + r.body());
+            }
             return true;
           }
         } catch (IOException e) {
