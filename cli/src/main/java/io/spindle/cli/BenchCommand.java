@@ -58,7 +58,8 @@ final class BenchCommand implements Callable<Integer> {
             + " nodes holding it. Prints NAME VALUE UNIT lines: queue.small.jobs (jobs/s),"
             + " queue.small.p50 and queue.small.p99 (ms), queue.small.busy (count),"
             + " queue.write.mbps, queue.read.single.mbps (one plain GET from one node, nothing"
-            + " verified) and queue.read.mbps (MB/s, 10^6 bytes).",
+            + " verified) and queue.read.mbps (MB/s, 10^6 bytes; the better of two reads each,"
+            + " taken in turn).",
         "Here --timeout bounds the whole run (default 1800 s).",
       })
   static final class Queue implements Callable<Integer> {
@@ -68,6 +69,9 @@ final class BenchCommand implements Callable<Integer> {
     static final Duration CLEANUP_GRACE = Duration.ofSeconds(30);
 
     private static final long MIB = 1024 * 1024;
+
+    /** Plain GETs and verified reads of the large file, taken in turn. */
+    private static final int READ_ROUNDS = 2;
 
     @ParentCommand BenchCommand bench;
     @Spec CommandSpec spec;
@@ -300,34 +304,43 @@ final class BenchCommand implements Callable<Integer> {
           dir = Files.createTempDirectory("spindle-bench-");
           Path target = dir.resolve("read.bin");
           Downloader downloader = new Downloader(cluster, readParallel, cli.err, cli.progress());
-          progress("reading it with one plain GET from one node, nothing verified");
-          long getStart = System.nanoTime();
-          long got = downloader.singleGet(name, target);
-          long getTook = System.nanoTime() - getStart;
-          Files.deleteIfExists(target);
-          if (got != bytes) {
-            throw new CliException(
-                ExitCode.OTHER,
-                "bench queue: the plain GET returned " + got + " bytes, not " + bytes);
+          // Alternately, so that neither read has the nodes to itself after the write or only
+          // once they settled: each rate is the better of its READ_ROUNDS.
+          long bestGet = Long.MAX_VALUE;
+          long bestRead = Long.MAX_VALUE;
+          for (int round = 1; round <= READ_ROUNDS; round++) {
+            progress("reading it with one plain GET from one node, nothing verified");
+            long getStart = System.nanoTime();
+            long got = downloader.singleGet(name, target);
+            long getTook = System.nanoTime() - getStart;
+            Files.deleteIfExists(target);
+            if (got != bytes) {
+              throw new CliException(
+                  ExitCode.OTHER,
+                  "bench queue: the plain GET returned " + got + " bytes, not " + bytes);
+            }
+            progress(String.format(Locale.ROOT, "got %d MiB in %.2f s", readMib, getTook / 1e9));
+            bestGet = Math.min(bestGet, getTook);
+            checkTime("the read");
+            progress("reading it back verified, in up to " + readParallel + " streams");
+            long start = System.nanoTime();
+            Downloader.Result r = downloader.readToFile(name, false, target);
+            long took = System.nanoTime() - start;
+            Files.deleteIfExists(target);
+            List<String> holders = List.copyOf(new TreeSet<>(r.servedBy()));
+            progress(
+                String.format(
+                    Locale.ROOT,
+                    "read %d MiB in %.2f s, sha256 verified; %d holders served chunks (%s)",
+                    readMib,
+                    took / 1e9,
+                    holders.size(),
+                    String.join(", ", holders)));
+            bestRead = Math.min(bestRead, took);
+            checkTime("the read");
           }
-          progress(String.format(Locale.ROOT, "got %d MiB in %.2f s", readMib, getTook / 1e9));
-          mbps("queue.read.single.mbps", bytes, getTook);
-          checkTime("the read");
-          progress("reading it back verified, in up to " + readParallel + " streams");
-          long start = System.nanoTime();
-          Downloader.Result r = downloader.readToFile(name, false, target);
-          long took = System.nanoTime() - start;
-          Files.deleteIfExists(target);
-          List<String> holders = List.copyOf(new TreeSet<>(r.servedBy()));
-          progress(
-              String.format(
-                  Locale.ROOT,
-                  "read %d MiB in %.2f s, sha256 verified; %d holders served chunks (%s)",
-                  readMib,
-                  took / 1e9,
-                  holders.size(),
-                  String.join(", ", holders)));
-          mbps("queue.read.mbps", bytes, took);
+          mbps("queue.read.single.mbps", bytes, bestGet);
+          mbps("queue.read.mbps", bytes, bestRead);
         } catch (IOException e) {
           throw new CliException(
               ExitCode.OTHER, "bench queue: cannot use a temporary file: " + e.getMessage());
