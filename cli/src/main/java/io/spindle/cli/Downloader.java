@@ -60,6 +60,7 @@ final class Downloader {
   private final Duration stallTimeout;
   private final PrintStream err;
   private final boolean progress;
+  private final RateLimit limit; // null: as fast as the holders send
 
   /** The file read, and which holders served it. */
   record Result(ReadResult read, Set<String> servedBy) {}
@@ -71,16 +72,19 @@ final class Downloader {
   }
 
   Downloader(ClusterClient cluster, int parallelism, PrintStream err, boolean progress) {
-    this(cluster, parallelism, DEFAULT_STALL_TIMEOUT, err, progress);
+    this(cluster, parallelism, DEFAULT_STALL_TIMEOUT, null, err, progress);
   }
 
+  /** {@code limit}: a cap on the bytes per second of every stream together, or null for none. */
   Downloader(
       ClusterClient cluster,
       int parallelism,
       Duration stallTimeout,
+      RateLimit limit,
       PrintStream err,
       boolean progress) {
     this.cluster = cluster;
+    this.limit = limit;
     this.stallTimeout = stallTimeout;
     // Nodes on HTTPS: the cluster's CA.
     this.tlsSockets = cluster.tls() == null ? null : cluster.tls().sslContext().getSocketFactory();
@@ -385,6 +389,9 @@ final class Downloader {
         while (next < end) {
           ChunkInfo chunk = read.getChunks(next);
           int size = chunk.getSize();
+          if (limit != null) {
+            limit.take(size);
+          }
           int n = body.readNBytes(buffer, 0, size);
           if (n != size) {
             problems.add(

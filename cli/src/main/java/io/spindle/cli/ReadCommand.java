@@ -46,6 +46,15 @@ final class ReadCommand implements Callable<Integer> {
               + " the rest of its chunks are asked of another holder (default ${DEFAULT-VALUE})")
   int stallTimeout = (int) Downloader.DEFAULT_STALL_TIMEOUT.toSeconds();
 
+  @Option(
+      names = "--limit-rate",
+      paramLabel = "RATE",
+      converter = RateLimit.Converter.class,
+      description =
+          "bytes per second at most, all streams together: 500K, 8M, 1G (binary units);"
+              + " unlimited by default")
+  Long limitRate;
+
   @Override
   public Integer call() {
     if (output == null && cli.json) {
@@ -58,7 +67,12 @@ final class ReadCommand implements Callable<Integer> {
       }
       Downloader d =
           new Downloader(
-              cluster, parallel, Duration.ofSeconds(stallTimeout), cli.err, cli.progress());
+              cluster,
+              parallel,
+              Duration.ofSeconds(stallTimeout),
+              limitRate == null ? null : new RateLimit(limitRate),
+              cli.err,
+              cli.progress());
       if (output == null) {
         d.readToStream(name, stale, cli.out);
         return ExitCode.OK;

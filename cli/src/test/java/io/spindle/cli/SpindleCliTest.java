@@ -207,6 +207,20 @@ class SpindleCliTest {
   }
 
   @Test
+  void aRateLimitedReadIsWholeAndABadRateIsAUsageError() throws IOException {
+    byte[] content = random(CHUNK * 3 + 99);
+    cluster.write("seed", "slow.bin", content);
+    Path dst = tmp.resolve("slow.bin");
+    Run r = spindle("read", "slow.bin", "-o", dst.toString(), "--limit-rate", "64M");
+    assertEquals(0, r.exit(), r.err());
+    assertArrayEquals(content, Files.readAllBytes(dst));
+
+    Run bad = spindle("read", "slow.bin", "-o", dst.toString(), "--limit-rate", "fast");
+    assertEquals(ExitCode.USAGE, bad.exit());
+    assertTrue(bad.err().contains("'fast' is not a rate"), bad.err());
+  }
+
+  @Test
   void aReadWithEveryHolderDownIsUnavailableAndLeavesTheOldFile() throws IOException {
     cluster.write("seed", "f.bin", random(100));
     good.fault(ChunkHttpServer.Fault.SERVER_ERROR);

@@ -18,12 +18,12 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -378,10 +378,13 @@ class QueueSystemTest {
   void aDownloadSurvivesANodeKilledUnderIt() throws Exception {
     Path expected = files.resolve("size-" + (200 * MIB));
     Path back = files.resolve("download-killed");
+    // Held to 8 MiB/s, so the kill lands mid-download: unlimited, the read of 200 MiB could end
+    // before the test saw its file grow.
     JavaProcess reader =
-        client.start("read", "q/size-" + (200 * MIB) + ".bin", "-o", back.toString());
+        client.start(
+            "read", "q/size-" + (200 * MIB) + ".bin", "-o", back.toString(), "--limit-rate", "8M");
     PayaraNode victim = nodes.get(2);
-    awaitFileGrows(back.resolveSibling(back.getFileName() + ".part"), back, reader);
+    awaitPartGrows(back, reader);
     victim.kill();
     assertEquals(0, reader.await(300), "the read finished from the others: " + reader.output());
     assertEquals(sha256(expected), sha256(back));
@@ -509,20 +512,25 @@ class QueueSystemTest {
   }
 
   /** Waits until the download has written something (to its temporary or final file). */
-  private static void awaitFileGrows(Path partial, Path done, JavaProcess reader) throws Exception {
+  /**
+   * Waits until the download into {@code target} has written more than 8 MiB into its temporary
+   * file ({@code .NAME.*.part} beside it, renamed to {@code target} once whole and verified).
+   */
+  private static void awaitPartGrows(Path target, JavaProcess reader) throws Exception {
+    String prefix = "." + target.getFileName() + ".";
     Instant deadline = Instant.now().plus(Duration.ofSeconds(120));
     while (Instant.now().isBefore(deadline) && reader.isAlive()) {
-      Optional<Path> any =
-          Files.list(done.getParent())
-              .filter(p -> p.getFileName().toString().startsWith(done.getFileName().toString()))
-              .filter(p -> sizeOf(p) > 8L * MIB)
-              .findFirst();
-      if (any.isPresent()) {
-        return;
+      try (Stream<Path> siblings = Files.list(target.getParent())) {
+        if (siblings
+            .filter(p -> p.getFileName().toString().startsWith(prefix))
+            .filter(p -> p.getFileName().toString().endsWith(".part"))
+            .anyMatch(p -> sizeOf(p) > 8L * MIB)) {
+          return;
+        }
       }
       Thread.sleep(50);
     }
-    fail("the download did not start: " + reader.output());
+    fail("the download's .part file did not grow past 8 MiB while it ran: " + reader.output());
   }
 
   private static long sizeOf(Path p) {
