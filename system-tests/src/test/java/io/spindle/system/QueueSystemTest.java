@@ -511,7 +511,6 @@ class QueueSystemTest {
     return null;
   }
 
-  /** Waits until the download has written something (to its temporary or final file). */
   /**
    * Waits until the download into {@code target} has written more than 8 MiB into its temporary
    * file ({@code .NAME.*.part} beside it, renamed to {@code target} once whole and verified).
