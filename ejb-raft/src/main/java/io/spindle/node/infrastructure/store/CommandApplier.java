@@ -16,6 +16,7 @@ import static io.spindle.node.infrastructure.store.StoreRows.file;
 import static io.spindle.node.infrastructure.store.StoreRows.record;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.spindle.node.domain.Sha256;
 import io.spindle.protocol.node.CommandResult;
@@ -68,7 +69,7 @@ final class CommandApplier {
   // Apply thread only: chunks of StoreFile commands persisted in this batch but not yet flushed.
   private final List<ChunkRow> unflushedChunks = new ArrayList<>();
   private long unflushedBytes;
-  // Apply thread only, for every batch: its StoreFile commands, parsed once, until applied.
+  // Apply thread only, for every batch: its commands, parsed once (by parse), until applied.
   private final Map<Long, NodeCommand> commands = new HashMap<>();
   // Apply thread only, for every batch: the request ids and name hashes of the batch's StoreFile
   // commands that the database did not hold when the batch began and that no command of the
@@ -102,12 +103,12 @@ final class CommandApplier {
       }
       NodeCommand command;
       try {
-        command = NodeCommand.parseFrom(entry.data());
+        command = parse(entry.data());
       } catch (InvalidProtocolBufferException e) {
         continue; // rejected when its turn comes
       }
+      commands.put(entry.index(), command);
       if (command.hasStoreFile()) {
-        commands.put(entry.index(), command);
         StoreFile store = command.getStoreFile();
         String requestId = store.getRequestId();
         if (!requestId.isEmpty() && requestIdProblem(requestId) == null) {
@@ -155,12 +156,24 @@ final class CommandApplier {
     return groups.takeChanges();
   }
 
+  /**
+   * An entry's command, its {@code bytes} fields views of the entry's array rather than copies
+   * (entries do not change once in the log): a chunk's megabyte is copied once, into its row,
+   * instead of also into a parsed command. Nothing keeps such a field past the apply, so no entry
+   * outlives its batch through one.
+   */
+  private static NodeCommand parse(byte[] data) throws InvalidProtocolBufferException {
+    CodedInputStream in = CodedInputStream.newInstance(data);
+    in.enableAliasing(true);
+    return NodeCommand.parser().parseFrom(in);
+  }
+
   /** Applies the command that {@code entry} carries; returns its {@code CommandResult}. */
   byte[] apply(EntityManager em, Entry entry) {
     NodeCommand command = commands.remove(entry.index());
     if (command == null) {
       try {
-        command = NodeCommand.parseFrom(entry.data());
+        command = parse(entry.data());
       } catch (InvalidProtocolBufferException e) {
         return rejected("entry " + entry.index() + " is not a node command: " + e.getMessage());
       }
