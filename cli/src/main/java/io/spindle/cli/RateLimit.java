@@ -18,6 +18,7 @@ import picocli.CommandLine.TypeConversionException;
 final class RateLimit {
   /** Bytes per second, e.g. {@code 500K}, {@code 8M}, {@code 1G} (binary units, as curl's). */
   static final class Converter implements ITypeConverter<Long> {
+    private static final long MAX_BYTES_PER_SECOND = 1L << 40; // 1024G
     private static final Pattern RATE =
         Pattern.compile("([0-9]{1,15})([kKmMgG]?)(?:i?[bB])?(?:/s)?");
 
@@ -36,7 +37,7 @@ final class RateLimit {
             case "G" -> 30;
             default -> 0;
           };
-      if (n < 1 || n > (Long.MAX_VALUE >> (shift + 30))) {
+      if (n < 1 || n > (MAX_BYTES_PER_SECOND >> shift)) {
         throw new TypeConversionException(
             "'" + value + "' is out of range: at least 1 byte per second, at most 1024G");
       }

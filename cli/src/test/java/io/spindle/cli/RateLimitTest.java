@@ -64,7 +64,10 @@ class RateLimitTest {
     assertEquals(8 * MIB, c.convert("8MiB"));
     assertEquals(8 * MIB, c.convert("8MB/s"));
     assertEquals(1L << 30, c.convert("1G"));
-    for (String bad : new String[] {"", "fast", "-1", "0", "8X", "1.5M", "2048G"}) {
+    assertEquals(1L << 40, c.convert("1024G"), "the largest rate its message names");
+    assertEquals(1L << 40, c.convert("1099511627776"));
+    for (String bad :
+        new String[] {"", "fast", "-1", "0", "8X", "1.5M", "1025G", "1099511627777", "2048G"}) {
       TypeConversionException e =
           assertThrows(TypeConversionException.class, () -> c.convert(bad), bad);
       assertTrue(e.getMessage().contains("'" + bad + "'"), e.getMessage());
