@@ -88,7 +88,7 @@ public final class RaftFileService implements FileService {
     String uploadId = UUID.randomUUID().toString();
     MessageDigest fileDigest = Sha256.newDigest();
     ArrayDeque<CompletableFuture<byte[]>> inFlight = new ArrayDeque<>();
-    ChunkReader reader = chunkReader(content);
+    ChunkReader reader = chunkReader(content, expectedSize);
     long total = 0;
     int chunks = 0;
     CommandResult result;
@@ -174,21 +174,28 @@ public final class RaftFileService implements FileService {
 
   /**
    * Chunks of {@code content}: as they come when it is {@link VerifiedChunks} of this service's
-   * chunk size (checked on arrival: not hashed again), else read into chunk-sized arrays and hashed
-   * here. Each array is the chunk's own, so the proposal wraps it without a copy.
+   * chunk size (checked on arrival: not hashed again), else read into arrays and hashed here. Each
+   * array is the chunk's own, so the proposal wraps it without a copy. With a size announced, an
+   * array holds at most the bytes still announced and one more (so that longer content shows), not
+   * a whole chunk: a 4 KiB file is read into 4 KiB, not into a chunk's megabyte, zeroed and
+   * collected for every small write.
    */
-  private ChunkReader chunkReader(InputStream content) {
+  private ChunkReader chunkReader(InputStream content, long expectedSize) {
     int size = settings.chunkSize();
     if (content instanceof VerifiedChunks verified && verified.chunkSize() == size) {
       return verified::nextChunk;
     }
+    long[] read = {0};
     return () -> {
-      byte[] data = new byte[size];
-      int n = content.readNBytes(data, 0, size);
+      int want =
+          expectedSize < 0 ? size : (int) Math.min(size, Math.max(0, expectedSize - read[0]) + 1);
+      byte[] data = new byte[want];
+      int n = content.readNBytes(data, 0, want);
       if (n == 0) {
         return null;
       }
-      if (n < size) {
+      read[0] += n;
+      if (n < want) {
         data = Arrays.copyOf(data, n);
       }
       return new VerifiedChunks.Chunk(data, Sha256.of(data));
@@ -197,6 +204,10 @@ public final class RaftFileService implements FileService {
 
   private FileInfo storeSmall(FileName name, byte[] content, long expectedSize, String request)
       throws IOException {
+    if (expectedSize >= 0 && content.length > expectedSize) {
+      throw new IOException(
+          "the content is longer than the announced " + expectedSize + " bytes; nothing stored");
+    }
     if (expectedSize >= 0 && content.length != expectedSize) {
       throw new IOException(
           "the content has "
@@ -208,8 +219,8 @@ public final class RaftFileService implements FileService {
     StoreFile store =
         StoreFile.newBuilder()
             .setName(ByteString.copyFrom(name.utf8()))
-            .setSha256(ByteString.copyFrom(Sha256.of(content)))
-            .setData(ByteString.copyFrom(content))
+            .setSha256(UnsafeByteOperations.unsafeWrap(Sha256.of(content)))
+            .setData(UnsafeByteOperations.unsafeWrap(content)) // the reader's own array
             .setRequestId(request)
             .setStoredAtMillis(clock.millis())
             .build();

@@ -129,6 +129,46 @@ abstract class RaftFileServiceTest {
   }
 
   @Test
+  void contentOfAnotherSizeThanAnnouncedStoresNothingAndAnUnannouncedSizeIsTaken()
+      throws IOException {
+    FileCluster.Node leader = cluster.leader();
+    long[][] announcedAndSent = {
+      {0, 1},
+      {4096, 4095},
+      {4096, 4097},
+      {4096, MIB + 1},
+      {MIB - 1, MIB},
+      {MIB, MIB + 1},
+      {MIB + 5, MIB + 4},
+      {2 * MIB, 2 * MIB + 1},
+      {2 * MIB, MIB}
+    };
+    for (long[] c : announcedAndSent) {
+      FileName name = FileName.of("announced/" + c[0] + "-" + c[1] + ".bin");
+      IOException e =
+          assertThrows(
+              IOException.class,
+              () ->
+                  leader.service.put(
+                      name, new ByteArrayInputStream(bytes((int) c[1], 3)), c[0], null),
+              c[1] + " bytes announced as " + c[0]);
+      assertTrue(e.getMessage().contains("nothing stored"), e.getMessage());
+      assertTrue(e.getMessage().contains(Long.toString(c[0])), e.getMessage());
+      for (FileCluster.Node node : cluster.nodes()) {
+        assertTrue(node.service.stat(name, false).isEmpty(), node.id + " stores nothing");
+      }
+    }
+    for (int size : new int[] {4096, MIB + 1}) {
+      byte[] content = bytes(size, 5);
+      FileInfo stored =
+          leader.service.put(
+              FileName.of("unannounced/" + size), new ByteArrayInputStream(content), -1, null);
+      assertEquals(size, stored.size());
+      assertEquals(Sha256.hex(Sha256.of(content)), stored.sha256());
+    }
+  }
+
+  @Test
   void verifiedChunksAreStoredAsHandedOverAndAChunkNotMatchingItsHashStoresNothing()
       throws IOException {
     byte[] content = bytes(2 * MIB + 5, 21);

@@ -30,7 +30,6 @@ import io.spindle.protocol.queue.WriteJob;
 import io.spindle.raft.NodeId;
 import io.spindle.raft.server.RaftException;
 import io.spindle.raft.server.RaftStatus;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -219,7 +218,7 @@ public final class LocalJobRunner implements JobRunner {
     }
     InputStream content =
         w.getChunkCount() == 0
-            ? new ByteArrayInputStream(w.getInlineData().toByteArray())
+            ? w.getInlineData().newInput()
             : new FetchedUploadStream(w, link::fetch);
     FileInfo stored;
     try {
