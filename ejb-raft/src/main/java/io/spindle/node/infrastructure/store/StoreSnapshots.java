@@ -2,6 +2,7 @@ package io.spindle.node.infrastructure.store;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.UnsafeByteOperations;
 import io.spindle.node.domain.Sha256;
 import io.spindle.protocol.node.AppliedRequestRecord;
 import io.spindle.protocol.node.ChunkRecord;
@@ -34,6 +35,12 @@ final class StoreSnapshots {
 
   /** Larger than a chunk record of the biggest chunk the transport carries. */
   private static final int MAX_RECORD_BYTES = 64 << 20;
+
+  /**
+   * Rows read, or persisted, between two clears of the persistence context: what a snapshot holds
+   * in memory at once, whatever the number of files.
+   */
+  static final int PAGE_ROWS = 1_000;
 
   private StoreSnapshots() {}
 
@@ -74,37 +81,70 @@ final class StoreSnapshots {
                     .setAppliedIndex(applied.appliedIndex())
                     .setAppliedTerm(applied.appliedTerm()))
             .build());
-    for (FileRow file :
-        em.createQuery("SELECT f FROM FileRow f ORDER BY f.nameHash", FileRow.class)
-            .getResultList()) {
-      writer.write(SnapshotRecord.newBuilder().setFile(StoreRows.record(file)).build());
+    // Every table is read a page at a time after the last key of the page before (the order is
+    // the key's), and the persistence context cleared after each page: nothing is written here,
+    // and a node snapshotting a store of a million files holds one page of them, not all.
+    // The first page has no lower bound: under MySQL's PAD SPACE collations '' is not below a key
+    // of spaces only.
+    for (List<FileRow> page = null; ; ) {
+      page =
+          (page == null
+                  ? em.createQuery("SELECT f FROM FileRow f ORDER BY f.nameHash", FileRow.class)
+                  : em.createQuery(
+                          "SELECT f FROM FileRow f WHERE f.nameHash > :after ORDER BY f.nameHash",
+                          FileRow.class)
+                      .setParameter("after", page.get(page.size() - 1).nameHash()))
+              .setMaxResults(PAGE_ROWS)
+              .getResultList();
+      for (FileRow file : page) {
+        writer.write(SnapshotRecord.newBuilder().setFile(StoreRows.record(file)).build());
+      }
+      em.clear();
+      if (page.size() < PAGE_ROWS) {
+        break;
+      }
     }
-    em.clear(); // nothing is written here: what was read need not stay managed
-    List<Object[]> chunkKeys =
-        em.createQuery(
-                "SELECT c.uploadId, c.chunkIndex, c.sha256 FROM ChunkRow c"
-                    + " ORDER BY c.uploadId, c.chunkIndex",
-                Object[].class)
-            .getResultList();
-    for (Object[] key : chunkKeys) {
-      String uploadId = (String) key[0];
-      int index = ((Number) key[1]).intValue();
-      byte[] data =
-          em.createQuery(
-                  "SELECT c.data FROM ChunkRow c WHERE c.uploadId = :u AND c.chunkIndex = :i",
-                  byte[].class)
-              .setParameter("u", uploadId)
-              .setParameter("i", index)
-              .getSingleResult();
-      writer.write(
-          SnapshotRecord.newBuilder()
-              .setChunk(
-                  ChunkRecord.newBuilder()
-                      .setUploadId(uploadId)
-                      .setIndex(index)
-                      .setSha256(ByteString.copyFrom(Sha256.unhex((String) key[2])))
-                      .setData(ByteString.copyFrom(data)))
-              .build());
+    String uploadAfter = null;
+    int indexAfter = -1;
+    while (true) {
+      List<Object[]> chunkKeys =
+          (uploadAfter == null
+                  ? em.createQuery(
+                      "SELECT c.uploadId, c.chunkIndex, c.sha256 FROM ChunkRow c"
+                          + " ORDER BY c.uploadId, c.chunkIndex",
+                      Object[].class)
+                  : em.createQuery(
+                          "SELECT c.uploadId, c.chunkIndex, c.sha256 FROM ChunkRow c"
+                              + " WHERE c.uploadId > :u OR (c.uploadId = :u AND c.chunkIndex > :i)"
+                              + " ORDER BY c.uploadId, c.chunkIndex",
+                          Object[].class)
+                      .setParameter("u", uploadAfter)
+                      .setParameter("i", indexAfter))
+              .setMaxResults(PAGE_ROWS)
+              .getResultList();
+      for (Object[] key : chunkKeys) {
+        uploadAfter = (String) key[0];
+        indexAfter = ((Number) key[1]).intValue();
+        byte[] data =
+            em.createQuery(
+                    "SELECT c.data FROM ChunkRow c WHERE c.uploadId = :u AND c.chunkIndex = :i",
+                    byte[].class)
+                .setParameter("u", uploadAfter)
+                .setParameter("i", indexAfter)
+                .getSingleResult();
+        writer.write(
+            SnapshotRecord.newBuilder()
+                .setChunk(
+                    ChunkRecord.newBuilder()
+                        .setUploadId(uploadAfter)
+                        .setIndex(indexAfter)
+                        .setSha256(ByteString.copyFrom(Sha256.unhex((String) key[2])))
+                        .setData(UnsafeByteOperations.unsafeWrap(data)))
+                .build());
+      }
+      if (chunkKeys.size() < PAGE_ROWS) {
+        break;
+      }
     }
     for (StagedUploadRow staged :
         em.createQuery("SELECT s FROM StagedUploadRow s ORDER BY s.uploadId", StagedUploadRow.class)
@@ -118,20 +158,34 @@ final class StoreSnapshots {
                       .setLastIndex(staged.lastIndex()))
               .build());
     }
-    for (AppliedRequestRow request :
-        em.createQuery(
-                "SELECT r FROM AppliedRequestRow r ORDER BY r.requestId", AppliedRequestRow.class)
-            .getResultList()) {
-      writer.write(
-          SnapshotRecord.newBuilder()
-              .setAppliedRequest(
-                  AppliedRequestRecord.newBuilder()
-                      .setRequestId(request.requestId())
-                      .setLogIndex(request.logIndex())
-                      .setResult(ByteString.copyFrom(request.result())))
-              .build());
+    for (List<AppliedRequestRow> page = null; ; ) {
+      page =
+          (page == null
+                  ? em.createQuery(
+                      "SELECT r FROM AppliedRequestRow r ORDER BY r.requestId",
+                      AppliedRequestRow.class)
+                  : em.createQuery(
+                          "SELECT r FROM AppliedRequestRow r WHERE r.requestId > :after"
+                              + " ORDER BY r.requestId",
+                          AppliedRequestRow.class)
+                      .setParameter("after", page.get(page.size() - 1).requestId()))
+              .setMaxResults(PAGE_ROWS)
+              .getResultList();
+      for (AppliedRequestRow request : page) {
+        writer.write(
+            SnapshotRecord.newBuilder()
+                .setAppliedRequest(
+                    AppliedRequestRecord.newBuilder()
+                        .setRequestId(request.requestId())
+                        .setLogIndex(request.logIndex())
+                        .setResult(ByteString.copyFrom(request.result())))
+                .build());
+      }
+      em.clear();
+      if (page.size() < PAGE_ROWS) {
+        break;
+      }
     }
-    em.clear();
     GroupTables.writeSnapshot(em, writer::write);
     writer.finish();
   }
@@ -162,7 +216,13 @@ final class StoreSnapshots {
               + first.getRecordCase()
               + ")");
     }
-    while (true) {
+    for (long records = 1; ; records++) {
+      if (records % PAGE_ROWS == 0) {
+        // Written with everything before it, then dropped from the persistence context: a
+        // snapshot of any number of rows is installed in the memory of a page of them.
+        em.flush();
+        em.clear();
+      }
       SnapshotRecord record = reader.next();
       switch (record.getRecordCase()) {
         case FILE:
