@@ -44,6 +44,12 @@ final class Applier {
   /** A batch merged from queued hand-outs stops growing past this many bytes of entries. */
   private static final long MAX_MERGED_BATCH_BYTES = 16L << 20;
 
+  /**
+   * Entries applied in one call of the state machine, at most: a transaction's memory grows with
+   * its entries far more than with their bytes (16 MiB of deletes is 160,000 of them).
+   */
+  static final int MAX_BATCH_ENTRIES = 1_000;
+
   /** What the driver hears from the apply thread (called on that thread). */
   interface Listener {
     /** {@code entries} were applied, with one result each, in {@code nanos}. */
@@ -231,7 +237,9 @@ final class Applier {
     List<Entry> entries = first.entries();
     Configuration configuration = first.configuration();
     long bytes = first.bytes();
-    while (bytes < MAX_MERGED_BATCH_BYTES && queue.peekFirst() instanceof Apply) {
+    while (bytes < MAX_MERGED_BATCH_BYTES
+        && entries.size() < MAX_BATCH_ENTRIES
+        && queue.peekFirst() instanceof Apply) {
       Apply next = (Apply) queue.pollFirst();
       if (next == null) {
         break;
@@ -243,17 +251,26 @@ final class Applier {
       configuration = next.configuration();
       bytes += next.bytes();
     }
-    long started = System.nanoTime();
-    List<byte[]> results = stateMachine.apply(entries);
-    if (results.size() != entries.size()) {
-      throw new IllegalStateException(
-          "the state machine returned "
-              + results.size()
-              + " results for "
-              + entries.size()
-              + " entries; it must return one per entry");
+    // A hand-out of more than MAX_BATCH_ENTRIES (a follower learning of many commits at once) is
+    // applied in slices; the state machine's effect does not depend on how the log is cut.
+    for (int from = 0; from < entries.size(); from += MAX_BATCH_ENTRIES) {
+      List<Entry> slice =
+          from == 0 && entries.size() <= MAX_BATCH_ENTRIES
+              ? entries
+              : entries.subList(from, Math.min(entries.size(), from + MAX_BATCH_ENTRIES));
+      long sliceBytes = slice == entries ? bytes : bytesOf(slice);
+      long started = System.nanoTime();
+      List<byte[]> results = stateMachine.apply(slice);
+      if (results.size() != slice.size()) {
+        throw new IllegalStateException(
+            "the state machine returned "
+                + results.size()
+                + " results for "
+                + slice.size()
+                + " entries; it must return one per entry");
+      }
+      listener.applied(slice, results, sliceBytes, System.nanoTime() - started);
     }
-    listener.applied(entries, results, bytes, System.nanoTime() - started);
     entriesSinceSnapshot += entries.size();
     bytesSinceSnapshot += bytes;
     if (entriesSinceSnapshot >= settings.snapshotEveryEntries()
@@ -261,6 +278,15 @@ final class Applier {
       Entry last = entries.get(entries.size() - 1);
       takeSnapshot(new SnapshotMeta(last.index(), last.term(), configuration, 0));
     }
+  }
+
+  /** The bytes of {@code entries} as the driver counts them when it hands them over. */
+  private static long bytesOf(List<Entry> entries) {
+    long bytes = 0;
+    for (Entry entry : entries) {
+      bytes += entry.sizeInBytes();
+    }
+    return bytes;
   }
 
   /**

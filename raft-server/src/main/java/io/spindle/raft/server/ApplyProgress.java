@@ -25,6 +25,13 @@ final class ApplyProgress {
    */
   private static final long MAX_APPLY_BACKLOG_BYTES = 16L << 20;
 
+  /**
+   * Committed entries handed to the apply thread and not yet applied, at most (about), whatever
+   * their bytes: each one costs the heap far more than its bytes while it waits (a delete is about
+   * 100 bytes of entry), and a follower that fell behind must not hold its whole backlog.
+   */
+  private static final long MAX_APPLY_BACKLOG_ENTRIES = 8 * Applier.MAX_BATCH_ENTRIES;
+
   private final NodeId id;
   private final RaftNode node;
   private final Applier applier;
@@ -38,6 +45,9 @@ final class ApplyProgress {
 
   /** Bytes of entries handed to the apply thread and not yet applied. */
   private long applyBacklogBytes;
+
+  /** Entries handed to the apply thread and not yet applied. */
+  private long applyBacklogEntries;
 
   /**
    * Progress from {@code appliedIndex}, how far the state machine had applied as the node started.
@@ -68,7 +78,8 @@ final class ApplyProgress {
 
   /**
    * Hands committed entries to the apply thread. While it is further behind than {@link
-   * #MAX_APPLY_BACKLOG_BYTES}, the core keeps further committed entries in the log.
+   * #MAX_APPLY_BACKLOG_BYTES} or {@link #MAX_APPLY_BACKLOG_ENTRIES}, the core keeps further
+   * committed entries in the log.
    */
   void handToApplier(List<Entry> entries) {
     long bytes = 0;
@@ -78,7 +89,9 @@ final class ApplyProgress {
     long last = entries.get(entries.size() - 1).index();
     applier.apply(entries, node.configurationAt(last), bytes);
     applyBacklogBytes += bytes;
-    if (applyBacklogBytes > MAX_APPLY_BACKLOG_BYTES) {
+    applyBacklogEntries += entries.size();
+    if (applyBacklogBytes > MAX_APPLY_BACKLOG_BYTES
+        || applyBacklogEntries > MAX_APPLY_BACKLOG_ENTRIES) {
       node.pauseApply(true);
     }
   }
@@ -86,7 +99,9 @@ final class ApplyProgress {
   /** The apply thread applied {@code entries} ({@code bytes} of them) in {@code nanos}. */
   void applied(List<Entry> entries, List<byte[]> results, long bytes, long nanos) {
     applyBacklogBytes -= bytes;
-    if (applyBacklogBytes <= MAX_APPLY_BACKLOG_BYTES / 2) {
+    applyBacklogEntries -= entries.size();
+    if (applyBacklogBytes <= MAX_APPLY_BACKLOG_BYTES / 2
+        && applyBacklogEntries <= MAX_APPLY_BACKLOG_ENTRIES / 2) {
       node.pauseApply(false);
     }
     stats.applied += entries.size();

@@ -32,6 +32,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -91,7 +92,11 @@ class RaftDriverBehaviourTest {
     AtomicBoolean stuck = new AtomicBoolean();
     cluster =
         DriverCluster.start(
-            3, Network.MEMORY, null, s -> s, machine -> new Stalling(machine, stuck, release));
+            3,
+            Network.MEMORY,
+            null,
+            s -> s,
+            machine -> new Stalling(machine, stuck, release, new AtomicInteger()));
     Node leader = cluster.awaitLeader(WAIT);
     leader.driver.propose(KeyValueStateMachine.put("before", bytes("v"))).get(10, TimeUnit.SECONDS);
     long term = leader.status().term();
@@ -133,11 +138,69 @@ class RaftDriverBehaviourTest {
     }
   }
 
-  /** A state machine whose apply waits for {@code release} while {@code stuck} is set. */
-  private record Stalling(StateMachine machine, AtomicBoolean stuck, CountDownLatch release)
+  // Entries that queue up behind a stuck state machine (here 12,000 small ones, far under the
+  // backlog's bytes) reach it in batches of at most Applier.MAX_BATCH_ENTRIES once it moves again:
+  // one transaction per backlog would hold the whole backlog's rows in the database's memory.
+  @Test
+  void aBacklogOfSmallEntriesIsAppliedInBatchesOfBoundedSize() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicBoolean stuck = new AtomicBoolean();
+    List<AtomicInteger> largest = new ArrayList<>();
+    cluster =
+        DriverCluster.start(
+            3,
+            Network.MEMORY,
+            null,
+            s -> s,
+            machine -> {
+              AtomicInteger l = new AtomicInteger();
+              synchronized (largest) {
+                largest.add(l);
+              }
+              return new Stalling(machine, stuck, release, l);
+            });
+    Node leader = cluster.awaitLeader(WAIT);
+    leader.driver.propose(KeyValueStateMachine.put("before", bytes("v"))).get(10, TimeUnit.SECONDS);
+    stuck.set(true);
+    List<CompletableFuture<byte[]>> pending = new ArrayList<>();
+    for (int i = 0; i < 12_000; i++) {
+      pending.add(leader.driver.propose(KeyValueStateMachine.put("s" + i, bytes("v" + i))));
+    }
+    long applied = leader.status().appliedIndex();
+    Await.until(
+        WAIT,
+        "the leader commits all 12,000 entries while its state machine is stuck",
+        () -> leader.status().commitIndex() >= applied + 12_000,
+        cluster::describe);
+    release.countDown();
+    for (CompletableFuture<byte[]> f : pending) {
+      f.get(20, TimeUnit.SECONDS);
+    }
+    cluster.awaitApplied(leader.status().commitIndex(), WAIT);
+    for (Node n : cluster.nodes()) {
+      assertEquals(leader.stateMachine.digest(), n.stateMachine.digest(), n.id + " converged");
+    }
+    synchronized (largest) {
+      assertEquals(3, largest.size());
+      for (AtomicInteger l : largest) {
+        assertTrue(l.get() > 1, "the backlog was applied in batches: " + l.get());
+        assertTrue(
+            l.get() <= Applier.MAX_BATCH_ENTRIES,
+            "a batch of " + l.get() + " entries, over " + Applier.MAX_BATCH_ENTRIES);
+      }
+    }
+  }
+
+  /**
+   * A state machine whose apply waits for {@code release} while {@code stuck} is set, and which
+   * keeps the size of the largest batch it was handed in {@code largestBatch}.
+   */
+  private record Stalling(
+      StateMachine machine, AtomicBoolean stuck, CountDownLatch release, AtomicInteger largestBatch)
       implements StateMachine {
     @Override
     public List<byte[]> apply(List<io.spindle.raft.Entry> committed) {
+      largestBatch.accumulateAndGet(committed.size(), Math::max);
       if (stuck.get()) {
         try {
           release.await();
