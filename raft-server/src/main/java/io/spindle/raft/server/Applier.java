@@ -281,7 +281,7 @@ final class Applier {
   }
 
   /** The bytes of {@code entries} as the driver counts them when it hands them over. */
-  private static long bytesOf(List<Entry> entries) {
+  static long bytesOf(List<Entry> entries) {
     long bytes = 0;
     for (Entry entry : entries) {
       bytes += entry.sizeInBytes();

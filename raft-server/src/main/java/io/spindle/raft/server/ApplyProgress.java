@@ -82,10 +82,7 @@ final class ApplyProgress {
    * committed entries in the log.
    */
   void handToApplier(List<Entry> entries) {
-    long bytes = 0;
-    for (Entry entry : entries) {
-      bytes += entry.sizeInBytes();
-    }
+    long bytes = Applier.bytesOf(entries);
     long last = entries.get(entries.size() - 1).index();
     applier.apply(entries, node.configurationAt(last), bytes);
     applyBacklogBytes += bytes;

@@ -128,14 +128,7 @@ class RaftDriverBehaviourTest {
         leader.status().appliedIndex() <= applied + 1,
         "nothing applied while stuck: " + leader.status());
     assertTrue(pending.stream().noneMatch(CompletableFuture::isDone));
-    release.countDown();
-    for (CompletableFuture<byte[]> f : pending) {
-      f.get(20, TimeUnit.SECONDS);
-    }
-    cluster.awaitApplied(leader.status().commitIndex(), WAIT);
-    for (Node n : cluster.nodes()) {
-      assertEquals(leader.stateMachine.digest(), n.stateMachine.digest(), n.id + " converged");
-    }
+    releaseAndAwaitConverged(release, pending, leader);
   }
 
   // Entries that queue up behind a stuck state machine (here 12,000 small ones, far under the
@@ -172,14 +165,7 @@ class RaftDriverBehaviourTest {
         "the leader commits all 12,000 entries while its state machine is stuck",
         () -> leader.status().commitIndex() >= applied + 12_000,
         cluster::describe);
-    release.countDown();
-    for (CompletableFuture<byte[]> f : pending) {
-      f.get(20, TimeUnit.SECONDS);
-    }
-    cluster.awaitApplied(leader.status().commitIndex(), WAIT);
-    for (Node n : cluster.nodes()) {
-      assertEquals(leader.stateMachine.digest(), n.stateMachine.digest(), n.id + " converged");
-    }
+    releaseAndAwaitConverged(release, pending, leader);
     synchronized (largest) {
       assertEquals(3, largest.size());
       for (AtomicInteger l : largest) {
@@ -188,6 +174,23 @@ class RaftDriverBehaviourTest {
             l.get() <= Applier.MAX_BATCH_ENTRIES,
             "a batch of " + l.get() + " entries, over " + Applier.MAX_BATCH_ENTRIES);
       }
+    }
+  }
+
+  /**
+   * Lets the stuck state machines go on, and waits until every pending proposal completed and every
+   * node applied what the leader committed, into the leader's state.
+   */
+  private void releaseAndAwaitConverged(
+      CountDownLatch release, List<CompletableFuture<byte[]>> pending, Node leader)
+      throws Exception {
+    release.countDown();
+    for (CompletableFuture<byte[]> f : pending) {
+      f.get(20, TimeUnit.SECONDS);
+    }
+    cluster.awaitApplied(leader.status().commitIndex(), WAIT);
+    for (Node n : cluster.nodes()) {
+      assertEquals(leader.stateMachine.digest(), n.stateMachine.digest(), n.id + " converged");
     }
   }
 
